@@ -1,0 +1,14 @@
+// Package format holds the access-log parsers. Each parser is a pure
+// function over bytes: a line in, a record.Record out, no I/O. Sub-packages
+// hold one log family each (nginx, ...). Parsed string fields alias either
+// the input line or the parser's own scratch space, so a Record is valid only
+// until the next Parse call on the same parser.
+package format
+
+import "github.com/edgelog/edgelog/internal/record"
+
+// Parser turns one log line (without its trailing newline) into r.
+// Implementations are not safe for concurrent use; they keep scratch space.
+type Parser interface {
+	Parse(line []byte, r *record.Record) error
+}

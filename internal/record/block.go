@@ -1,0 +1,83 @@
+package record
+
+// Block is a batch of requests stored column by column. The zero value is an
+// empty block ready for use. Reset keeps capacity, so a collector or ingest
+// worker reuses one Block per batch without reallocating.
+type Block struct {
+	TimeMs        []int64
+	ClientIP      [][16]byte
+	ASN           []uint32
+	Status        []uint16
+	BytesSent     []uint64
+	BytesReceived []uint64
+	RequestTimeUs []uint32
+	TTFBUs        []uint32
+	Str           [NumStr]StrCol
+}
+
+// Len returns the number of rows.
+func (b *Block) Len() int { return len(b.TimeMs) }
+
+// Append copies r into the block as its last row.
+func (b *Block) Append(r *Record) {
+	b.TimeMs = append(b.TimeMs, r.TimeMs)
+	b.ClientIP = append(b.ClientIP, r.ClientIP)
+	b.ASN = append(b.ASN, r.ASN)
+	b.Status = append(b.Status, r.Status)
+	b.BytesSent = append(b.BytesSent, r.BytesSent)
+	b.BytesReceived = append(b.BytesReceived, r.BytesReceived)
+	b.RequestTimeUs = append(b.RequestTimeUs, r.RequestTimeUs)
+	b.TTFBUs = append(b.TTFBUs, r.TTFBUs)
+	for i := range b.Str {
+		b.Str[i].Append(r.Str[i])
+	}
+}
+
+// Row fills r with row i. String fields alias the block's arenas.
+func (b *Block) Row(i int, r *Record) {
+	r.TimeMs = b.TimeMs[i]
+	r.ClientIP = b.ClientIP[i]
+	r.ASN = b.ASN[i]
+	r.Status = b.Status[i]
+	r.BytesSent = b.BytesSent[i]
+	r.BytesReceived = b.BytesReceived[i]
+	r.RequestTimeUs = b.RequestTimeUs[i]
+	r.TTFBUs = b.TTFBUs[i]
+	for s := range b.Str {
+		r.Str[s] = b.Str[s].Bytes(i)
+	}
+}
+
+// AppendBlock appends all rows of src.
+func (b *Block) AppendBlock(src *Block) {
+	var r Record
+	for i := 0; i < src.Len(); i++ {
+		src.Row(i, &r)
+		b.Append(&r)
+	}
+}
+
+// Reset empties the block and keeps its capacity.
+func (b *Block) Reset() {
+	b.TimeMs = b.TimeMs[:0]
+	b.ClientIP = b.ClientIP[:0]
+	b.ASN = b.ASN[:0]
+	b.Status = b.Status[:0]
+	b.BytesSent = b.BytesSent[:0]
+	b.BytesReceived = b.BytesReceived[:0]
+	b.RequestTimeUs = b.RequestTimeUs[:0]
+	b.TTFBUs = b.TTFBUs[:0]
+	for i := range b.Str {
+		b.Str[i].Reset()
+	}
+}
+
+// SizeBytes estimates the block's in-memory payload size, used for byte-based
+// batch limits.
+func (b *Block) SizeBytes() int {
+	n := b.Len() * (8 + 16 + 4 + 2 + 8 + 8 + 4 + 4)
+	for i := range b.Str {
+		n += len(b.Str[i].Buf) + 4*len(b.Str[i].End)
+	}
+	return n
+}

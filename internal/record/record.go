@@ -1,0 +1,61 @@
+package record
+
+import "net/netip"
+
+// Str names a string field of a request. Indexing Record.Str and Block.Str by
+// these constants lets the wire codec, the ClickHouse inserter and the schema
+// walk every string field in one loop, in one fixed order.
+type Str int
+
+// String fields, in wire and column order. Append new fields at the end only:
+// the order is part of the wire format.
+const (
+	Customer    Str = iota // tenant, resolved at the edge from Host
+	Host                   // HTTP Host header
+	PoP                    // edge point of presence, e.g. "fra1"
+	Region                 // billing/geo region of the PoP, e.g. "eu-central"
+	Server                 // edge server id (the collector's host)
+	Country                // ISO 3166 alpha-2 of the client, "" when unknown
+	Method                 // HTTP method
+	Scheme                 // http or https
+	Protocol               // HTTP/1.1, HTTP/2.0, HTTP/3.0
+	Path                   // request path without the query string
+	CacheStatus            // HIT, MISS, EXPIRED, STALE, BYPASS, ...
+	ContentType            // response Content-Type
+	UserAgent              // User-Agent header
+	Referer                // Referer header
+	NumStr                 // number of string fields
+)
+
+// StrNames are the column names of the string fields, indexed by Str.
+var StrNames = [NumStr]string{
+	"customer", "host", "pop", "region", "server", "country", "method",
+	"scheme", "protocol", "path", "cache_status", "content_type",
+	"user_agent", "referer",
+}
+
+func (s Str) String() string { return StrNames[s] }
+
+// Record is one request as a parser produces it. String fields are views
+// into the parser's input (no copies); a Record is only valid until the
+// input buffer is reused, which is why it is appended to a Block at once.
+type Record struct {
+	TimeMs        int64    // request end time, Unix milliseconds
+	ClientIP      [16]byte // IPv6, IPv4 as ::ffff:a.b.c.d
+	ASN           uint32   // client autonomous system number, 0 when unknown
+	Status        uint16   // HTTP status
+	BytesSent     uint64   // body bytes sent to the client
+	BytesReceived uint64   // request bytes received (request_length)
+	RequestTimeUs uint32   // total request time, microseconds
+	TTFBUs        uint32   // time to first byte, microseconds
+	Str           [NumStr][]byte
+}
+
+// Reset clears r for reuse.
+func (r *Record) Reset() { *r = Record{} }
+
+// SetClientIP stores addr in r.ClientIP in its 16-byte form.
+func (r *Record) SetClientIP(addr netip.Addr) { r.ClientIP = addr.As16() }
+
+// ClientAddr returns the client IP, unmapping IPv4-in-IPv6.
+func ClientAddr(ip [16]byte) netip.Addr { return netip.AddrFrom16(ip).Unmap() }
