@@ -1,0 +1,84 @@
+// Package broker runs an embedded Kafka-protocol broker for local runs and
+// tests. No Kafka package is installable on the project's machines, so the
+// demo, the tests and CI use franz-go's kfake (the broker Grafana Mimir tests
+// against). Everything else in edgelog talks to it over TCP with
+// segmentio/kafka-go, exactly as it would to a real Kafka cluster; nothing
+// outside this package knows it is not Kafka.
+package broker
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// Config configures the embedded broker.
+type Config struct {
+	// Port to listen on at 127.0.0.1; 0 picks a free port.
+	Port int
+	// Partitions is the partition count of topics created automatically or
+	// seeded. Default 8.
+	Partitions int
+	// Topics are created at start.
+	Topics []string
+	// DataDir persists the log and committed offsets across restarts; empty
+	// keeps everything in memory.
+	DataDir string
+	// Logger receives the broker's own warnings; nil discards them.
+	Logger *slog.Logger
+}
+
+// Broker is a running embedded broker.
+type Broker struct {
+	c *kfake.Cluster
+}
+
+// Start starts a broker.
+func Start(cfg Config) (*Broker, error) {
+	if cfg.Partitions <= 0 {
+		cfg.Partitions = 8
+	}
+	opts := []kfake.Opt{
+		kfake.NumBrokers(1),
+		kfake.Ports(cfg.Port),
+		kfake.AllowAutoTopicCreation(),
+		kfake.DefaultNumPartitions(cfg.Partitions),
+	}
+	if len(cfg.Topics) > 0 {
+		opts = append(opts, kfake.SeedTopics(int32(cfg.Partitions), cfg.Topics...))
+	}
+	if cfg.DataDir != "" {
+		opts = append(opts, kfake.DataDir(cfg.DataDir))
+	}
+	if cfg.Logger != nil {
+		opts = append(opts, kfake.WithLogger(slogAdapter{cfg.Logger}))
+	}
+	c, err := kfake.NewCluster(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot start embedded broker: %w", err)
+	}
+	return &Broker{c: c}, nil
+}
+
+// Addr returns the broker's bootstrap address, host:port.
+func (b *Broker) Addr() string { return b.c.ListenAddrs()[0] }
+
+// Close stops the broker (and persists its state when it has a data dir).
+func (b *Broker) Close() { b.c.Close() }
+
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Logf(level kfake.LogLevel, msg string, args ...any) {
+	text := fmt.Sprintf(msg, args...)
+	switch level {
+	case kfake.LogLevelError:
+		a.l.Error(text)
+	case kfake.LogLevelWarn:
+		a.l.Warn(text)
+	case kfake.LogLevelInfo:
+		a.l.Info(text)
+	default:
+		a.l.Debug(text)
+	}
+}
