@@ -1,0 +1,88 @@
+package schema
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// ValidIdent reports whether s may be pasted into SQL as a database, table
+// or cluster name. Identifiers cannot be bound parameters, so every one that
+// comes from configuration passes through this check.
+func ValidIdent(s string) bool { return identRe.MatchString(s) }
+
+func onCluster(d Dialect) string {
+	if d.Cluster == "" {
+		return ""
+	}
+	return " ON CLUSTER " + d.Cluster
+}
+
+// localName is the name of the table that stores data: in cluster mode the
+// replicated "_local" table behind a Distributed table of the plain name.
+func localName(name string, d Dialect) string {
+	if d.Cluster == "" {
+		return name
+	}
+	return name + "_local"
+}
+
+// engine renders a MergeTree-family engine, replicated in cluster mode.
+func engine(d Dialect, family, table string) string {
+	if d.Cluster == "" {
+		return family
+	}
+	return fmt.Sprintf("Replicated%s('/clickhouse/tables/{shard}/{database}/%s', '{replica}')", family, localName(table, d))
+}
+
+func createDatabase(db string, d Dialect) string {
+	return "CREATE DATABASE IF NOT EXISTS " + db + onCluster(d)
+}
+
+func createRaw(db string, d Dialect) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s.%s%s (\n", db, localName(RawTable, d), onCluster(d))
+	cols := RawColumns(d)
+	for i, c := range cols {
+		fmt.Fprintf(&b, "    %s %s", c.Name, c.TypeFor(d))
+		if d.Modern && c.Codec != "" {
+			fmt.Fprintf(&b, " CODEC(%s)", c.Codec)
+		}
+		if i < len(cols)-1 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, ") ENGINE = %s\nPARTITION BY toYYYYMMDD(time)\nORDER BY (customer, time)", engine(d, "MergeTree", RawTable))
+	if d.Modern && d.RetentionDays > 0 {
+		fmt.Fprintf(&b, "\nTTL toDateTime(time) + INTERVAL %d DAY", d.RetentionDays)
+	}
+	return b.String()
+}
+
+func createLedger(db string, d Dialect) []string {
+	return []string{
+		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.%s%s (
+    src_partition UInt16,
+    min_offset UInt64,
+    max_offset UInt64,
+    rows UInt64,
+    inserted_at DateTime DEFAULT now()
+) ENGINE = %s
+ORDER BY (src_partition, max_offset)`, db, localName(LedgerTable, d), onCluster(d), engine(d, "MergeTree", LedgerTable)),
+		// Written by the same INSERT as the raw rows, so the ledger can never
+		// disagree with the data: see package ingest for how it is used.
+		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
+SELECT src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows
+FROM %s.%s
+GROUP BY src_partition`, db, LedgerTable, onCluster(d), db, localName(LedgerTable, d), db, localName(RawTable, d)),
+	}
+}
+
+// distributed renders the Distributed table in front of a local table.
+func distributed(db, name string, d Dialect) string {
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s AS %s.%s ENGINE = Distributed(%s, %s, %s, rand())",
+		db, name, onCluster(d), db, localName(name, d), d.Cluster, db, localName(name, d))
+}

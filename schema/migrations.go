@@ -1,0 +1,35 @@
+package schema
+
+// Migration is one versioned schema change. Its statements are idempotent
+// (IF NOT EXISTS), so a migration interrupted half-way is simply run again.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     func(db string, d Dialect) []string
+}
+
+// Migrations is every migration in order. Append only: an applied version
+// never changes meaning.
+var Migrations = []Migration{
+	{1, "raw requests table", func(db string, d Dialect) []string {
+		s := []string{createRaw(db, d)}
+		if d.Cluster != "" {
+			s = append(s, distributed(db, RawTable, d))
+		}
+		return s
+	}},
+	{2, "ingest offsets ledger", func(db string, d Dialect) []string {
+		return createLedger(db, d)
+	}},
+	{3, "traffic, billing and performance rollups", func(db string, d Dialect) []string {
+		var s []string
+		for _, r := range Rollups {
+			s = append(s, r.createTable(db, d))
+			if d.Cluster != "" {
+				s = append(s, distributed(db, r.Name, d))
+			}
+			s = append(s, r.createView(db, d))
+		}
+		return s
+	}},
+}

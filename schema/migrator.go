@@ -1,0 +1,142 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// MigrationsTable records applied versions.
+const MigrationsTable = "schema_migrations"
+
+// Migrator applies Migrations to one database.
+type Migrator struct {
+	Conn    driver.Conn
+	DB      string
+	Dialect Dialect
+}
+
+// Step is a pending migration with the SQL it would run.
+type Step struct {
+	Migration
+	Statements []string
+}
+
+// Applied is a recorded migration.
+type Applied struct {
+	Version   int
+	Name      string
+	AppliedAt time.Time
+}
+
+// NewMigrator checks db and reads the server version to pick the dialect.
+// cluster may be empty.
+func NewMigrator(ctx context.Context, conn driver.Conn, db, cluster string) (*Migrator, error) {
+	if !ValidIdent(db) {
+		return nil, fmt.Errorf("invalid database name %q", db)
+	}
+	if cluster != "" && !ValidIdent(cluster) {
+		return nil, fmt.Errorf("invalid cluster name %q", cluster)
+	}
+	d, err := ServerDialect(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	d.Cluster = cluster
+	return &Migrator{Conn: conn, DB: db, Dialect: d}, nil
+}
+
+// ServerDialect asks the server its version.
+func ServerDialect(ctx context.Context, conn driver.Conn) (Dialect, error) {
+	var version string
+	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&version); err != nil {
+		return Dialect{}, fmt.Errorf("cannot read server version: %w", err)
+	}
+	return DialectFor(version)
+}
+
+func (m *Migrator) bootstrap() []string {
+	return []string{
+		createDatabase(m.DB, m.Dialect),
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = %s ORDER BY version",
+			m.DB, MigrationsTable, onCluster(m.Dialect), engine(m.Dialect, "MergeTree", MigrationsTable)),
+	}
+}
+
+// Status returns the applied migrations. Two migrators racing may both
+// record a version; the earliest record counts.
+func (m *Migrator) Status(ctx context.Context) ([]Applied, error) {
+	var exists uint8
+	if err := m.Conn.QueryRow(ctx, "SELECT count() > 0 FROM system.tables WHERE database = ? AND name = ?", m.DB, MigrationsTable).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("cannot read migration status: %w", err)
+	}
+	if exists == 0 {
+		return nil, nil
+	}
+	rows, err := m.Conn.Query(ctx, fmt.Sprintf("SELECT version, any(name), min(applied_at) FROM %s.%s GROUP BY version ORDER BY version", m.DB, MigrationsTable))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read migration status: %w", err)
+	}
+	defer rows.Close()
+	out := []Applied{} // non-nil: the table exists
+	for rows.Next() {
+		var a Applied
+		var v uint32
+		if err := rows.Scan(&v, &a.Name, &a.AppliedAt); err != nil {
+			return nil, err
+		}
+		a.Version = int(v)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Plan returns the migrations not yet applied, with their SQL. On a
+// database that does not exist yet it includes the bootstrap statements as
+// version 0.
+func (m *Migrator) Plan(ctx context.Context) ([]Step, error) {
+	applied, err := m.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	done := map[int]bool{}
+	for _, a := range applied {
+		done[a.Version] = true
+	}
+	var steps []Step
+	if applied == nil {
+		steps = append(steps, Step{Migration{Version: 0, Name: "database and migrations table"}, m.bootstrap()})
+	}
+	for _, mig := range Migrations {
+		if !done[mig.Version] {
+			steps = append(steps, Step{mig, mig.SQL(m.DB, m.Dialect)})
+		}
+	}
+	return steps, nil
+}
+
+// Migrate applies every pending migration and returns what it applied.
+func (m *Migrator) Migrate(ctx context.Context) ([]Step, error) {
+	for _, s := range m.bootstrap() {
+		if err := m.Conn.Exec(ctx, s); err != nil {
+			return nil, fmt.Errorf("cannot bootstrap schema: %w\n%s", err, s)
+		}
+	}
+	steps, err := m.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range steps {
+		for _, sql := range st.Statements {
+			if err := m.Conn.Exec(ctx, sql); err != nil {
+				return nil, fmt.Errorf("cannot apply migration %d (%s): %w\n%s", st.Version, st.Name, err, sql)
+			}
+		}
+		if err := m.Conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.%s (version, name) SELECT ?, ?", m.DB, MigrationsTable), uint32(st.Version), st.Name); err != nil {
+			return nil, fmt.Errorf("cannot record migration %d: %w", st.Version, err)
+		}
+	}
+	return steps, nil
+}

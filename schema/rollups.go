@@ -1,0 +1,195 @@
+package schema
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Table names.
+const (
+	RawTable    = "requests"
+	LedgerTable = "ingest_ledger"
+)
+
+// Field is a dimension or measure of a rollup: its column name and type,
+// and the expression over the raw table that fills it.
+type Field struct {
+	Name string
+	Type string // may use {lc} for LowCardinality(String) on modern servers
+	Expr string
+}
+
+// Rollup is a table fed by a materialized view over the raw table. The view
+// groups by Dims and computes Measures; the table's engine sums measures (and
+// merges aggregate states) of rows with equal Dims.
+type Rollup struct {
+	Name      string
+	Comment   string
+	Dims      []Field // the first is the time bucket
+	Measures  []Field
+	Partition string // PARTITION BY expression over the time bucket
+	// Step is the time bucket width in seconds: the query layer reads the
+	// coarsest rollup whose step divides the requested step.
+	Step int
+}
+
+const hitStatuses = "('HIT', 'STALE', 'UPDATING', 'REVALIDATED')"
+
+// trafficMeasures are the sums every traffic rollup carries.
+var trafficMeasures = []Field{
+	{"requests", "UInt64", "count()"},
+	{"bytes_out", "UInt64", "sum(bytes_sent)"},
+	{"bytes_in", "UInt64", "sum(bytes_received)"},
+	{"cache_hit", "UInt64", "countIf(cache_status IN " + hitStatuses + ")"},
+	{"cache_miss", "UInt64", "countIf(cache_status IN ('MISS', 'EXPIRED'))"},
+	{"bytes_hit", "UInt64", "sumIf(bytes_sent, cache_status IN " + hitStatuses + ")"},
+	{"status_1xx", "UInt64", "countIf(status < 200)"},
+	{"status_2xx", "UInt64", "countIf(status >= 200 AND status < 300)"},
+	{"status_3xx", "UInt64", "countIf(status >= 300 AND status < 400)"},
+	{"status_4xx", "UInt64", "countIf(status >= 400 AND status < 500)"},
+	{"status_5xx", "UInt64", "countIf(status >= 500)"},
+	{"request_time_us_sum", "UInt64", "sum(toUInt64(request_time_us))"},
+}
+
+// Quantiles kept in latency states. t-digest's error is relative to the
+// rank: around 1% of rank near the median, much less at the tails.
+const Quantiles = "0.5, 0.9, 0.99"
+
+const quantileState = "AggregateFunction(quantilesTDigest(" + Quantiles + "), UInt32)"
+
+func trafficDims(bucket string) []Field {
+	return []Field{
+		{"t", "DateTime('UTC')", bucket + "(time)"},
+		{"customer", "{lc}", "customer"},
+		{"host", "{lc}", "host"},
+		{"region", "{lc}", "region"},
+		{"pop", "{lc}", "pop"},
+		{"country", "{lc}", "country"},
+	}
+}
+
+var perfMeasures = []Field{
+	{"requests", "UInt64", "count()"},
+	{"errors_4xx", "UInt64", "countIf(status >= 400 AND status < 500)"},
+	{"errors_5xx", "UInt64", "countIf(status >= 500)"},
+	{"ttfb_us_q", quantileState, "quantilesTDigestState(" + Quantiles + ")(ttfb_us)"},
+	{"request_time_us_q", quantileState, "quantilesTDigestState(" + Quantiles + ")(request_time_us)"},
+}
+
+// Rollups are every rollup, finest first within each family.
+var Rollups = []Rollup{
+	{
+		Name: "traffic_1m", Comment: "traffic per minute by customer, host, region, PoP, country; latency states",
+		Dims: trafficDims("toStartOfMinute"), Partition: "toYYYYMMDD(t)", Step: 60,
+		Measures: append(append([]Field{}, trafficMeasures...), Field{"request_time_us_q", quantileState, "quantilesTDigestState(" + Quantiles + ")(request_time_us)"}),
+	},
+	{
+		Name: "traffic_1h", Comment: "traffic per hour by customer, host, region, PoP, country",
+		Dims: trafficDims("toStartOfHour"), Measures: trafficMeasures, Partition: "toYYYYMM(t)", Step: 3600,
+	},
+	{
+		Name: "traffic_1d", Comment: "traffic per day by customer, host, region, PoP, country",
+		Dims: trafficDims("toStartOfDay"), Measures: trafficMeasures, Partition: "toYear(t)", Step: 86400,
+	},
+	{
+		Name: "billing_5m", Comment: "5-minute billing samples: bytes out and requests per customer and billing region",
+		Dims: []Field{
+			{"t", "DateTime('UTC')", "toStartOfFiveMinute(time)"},
+			{"customer", "{lc}", "customer"},
+			{"region", "{lc}", "region"},
+		},
+		Measures: []Field{
+			{"requests", "UInt64", "count()"},
+			{"bytes_out", "UInt64", "sum(bytes_sent)"},
+			{"bytes_in", "UInt64", "sum(bytes_received)"},
+		},
+		Partition: "toYYYYMM(t)", Step: 300,
+	},
+	{
+		Name: "perf_1m", Comment: "latency quantile states and errors per minute by region, PoP and customer",
+		Dims: []Field{
+			{"t", "DateTime('UTC')", "toStartOfMinute(time)"},
+			{"region", "{lc}", "region"},
+			{"pop", "{lc}", "pop"},
+			{"customer", "{lc}", "customer"},
+		},
+		Measures: perfMeasures, Partition: "toYYYYMMDD(t)", Step: 60,
+	},
+	{
+		Name: "perf_geo_1h", Comment: "latency quantile states and errors per hour by region, country, ASN and customer",
+		Dims: []Field{
+			{"t", "DateTime('UTC')", "toStartOfHour(time)"},
+			{"region", "{lc}", "region"},
+			{"country", "{lc}", "country"},
+			{"asn", "UInt32", "asn"},
+			{"customer", "{lc}", "customer"},
+		},
+		Measures: perfMeasures, Partition: "toYYYYMM(t)", Step: 3600,
+	},
+}
+
+// RollupByName returns the named rollup.
+func RollupByName(name string) (Rollup, bool) {
+	for _, r := range Rollups {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Rollup{}, false
+}
+
+func typeIn(t string, d Dialect) string {
+	return strings.ReplaceAll(t, "{lc}", d.lowCard("String"))
+}
+
+// createTable renders the rollup's CREATE TABLE.
+func (r Rollup) createTable(db string, d Dialect) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s.%s%s (\n", db, localName(r.Name, d), onCluster(d))
+	var order []string
+	for _, f := range r.Dims {
+		fmt.Fprintf(&b, "    %s %s,\n", f.Name, typeIn(f.Type, d))
+		order = append(order, f.Name)
+	}
+	for i, f := range r.Measures {
+		sep := ","
+		if i == len(r.Measures)-1 {
+			sep = ""
+		}
+		fmt.Fprintf(&b, "    %s %s%s\n", f.Name, typeIn(f.Type, d), sep)
+	}
+	// Customer first where it is a dimension: every customer-facing query
+	// filters on it, so its data is contiguous.
+	order = customerFirst(order)
+	fmt.Fprintf(&b, ") ENGINE = %s\nPARTITION BY %s\nORDER BY (%s)", engine(d, "SummingMergeTree", r.Name), r.Partition, strings.Join(order, ", "))
+	return b.String()
+}
+
+func customerFirst(cols []string) []string {
+	out := make([]string, 0, len(cols))
+	for _, c := range cols {
+		if c == "customer" {
+			out = append(out, c)
+		}
+	}
+	for _, c := range cols {
+		if c != "customer" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// createView renders the materialized view that feeds the rollup.
+func (r Rollup) createView(db string, d Dialect) string {
+	var sel, group []string
+	for _, f := range r.Dims {
+		sel = append(sel, f.Expr+" AS "+f.Name)
+		group = append(group, f.Name)
+	}
+	for _, f := range r.Measures {
+		sel = append(sel, f.Expr+" AS "+f.Name)
+	}
+	return fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS\nSELECT\n    %s\nFROM %s.%s\nGROUP BY %s",
+		db, r.Name, onCluster(d), db, localName(r.Name, d), strings.Join(sel, ",\n    "), db, localName(RawTable, d), strings.Join(group, ", "))
+}
