@@ -81,3 +81,31 @@ func (b *Block) SizeBytes() int {
 	}
 	return n
 }
+
+// Truncate drops every row from n on, keeping capacity. Decoders use it to
+// undo a partially appended batch.
+func (b *Block) Truncate(n int) {
+	if n >= b.Len() {
+		return
+	}
+	b.TimeMs = b.TimeMs[:n]
+	b.ClientIP = b.ClientIP[:n]
+	b.ASN = b.ASN[:n]
+	b.Status = b.Status[:n]
+	b.BytesSent = b.BytesSent[:n]
+	b.BytesReceived = b.BytesReceived[:n]
+	b.RequestTimeUs = b.RequestTimeUs[:n]
+	b.TTFBUs = b.TTFBUs[:n]
+	for i := range b.Str {
+		c := &b.Str[i]
+		if n > len(c.End) {
+			continue // a column the partial decode never reached
+		}
+		end := uint32(0)
+		if n > 0 {
+			end = c.End[n-1]
+		}
+		c.End = c.End[:n]
+		c.Buf = c.Buf[:end]
+	}
+}

@@ -1,0 +1,77 @@
+package ingest
+
+import (
+	"errors"
+	"time"
+
+	"github.com/edgelog/edgelog/internal/chconn"
+	"github.com/edgelog/edgelog/internal/kafkaconf"
+)
+
+// Config configures an ingest worker. Zero values take the defaults named
+// in each field's comment.
+type Config struct {
+	Kafka kafkaconf.Config
+	CH    chconn.Config
+	// Topic to consume. Default kafkaconf.DefaultTopic.
+	Topic string
+	// GroupID of the consumer group. Default "edgelog-ingest".
+	GroupID string
+	// DeadLetterTopic receives undecodable messages. Default
+	// kafkaconf.DefaultDeadLetterTopic.
+	DeadLetterTopic string
+	// BatchRows flushes a partition's batch at this many rows. Default 200,000.
+	BatchRows int
+	// BatchBytes flushes at this many bytes of decoded rows. Default 64 MiB.
+	BatchBytes int
+	// BatchWait flushes a non-empty batch this long after its first row.
+	// Default 1s.
+	BatchWait time.Duration
+	// InsertTimeout bounds one INSERT attempt. Default 20s (below the
+	// group's 30s rebalance timeout).
+	InsertTimeout time.Duration
+	// RetryMax is the longest backoff between insert attempts. Default 10s.
+	RetryMax time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Topic == "" {
+		c.Topic = kafkaconf.DefaultTopic
+	}
+	if c.GroupID == "" {
+		c.GroupID = "edgelog-ingest"
+	}
+	if c.DeadLetterTopic == "" {
+		c.DeadLetterTopic = kafkaconf.DefaultDeadLetterTopic
+	}
+	if c.BatchRows == 0 {
+		c.BatchRows = 200_000
+	}
+	if c.BatchBytes == 0 {
+		c.BatchBytes = 64 << 20
+	}
+	if c.BatchWait == 0 {
+		c.BatchWait = time.Second
+	}
+	if c.InsertTimeout == 0 {
+		c.InsertTimeout = 20 * time.Second
+	}
+	if c.RetryMax == 0 {
+		c.RetryMax = 10 * time.Second
+	}
+	if c.CH.Database == "" {
+		c.CH.Database = "edgelog"
+	}
+}
+
+// Validate checks the configuration after defaults.
+func (c *Config) Validate() error {
+	c.setDefaults()
+	if err := c.Kafka.Validate(); err != nil {
+		return err
+	}
+	if c.BatchRows < 1 || c.BatchRows > 4_000_000 {
+		return errors.New("batch rows must be between 1 and 4,000,000")
+	}
+	return nil
+}

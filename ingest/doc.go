@@ -1,0 +1,40 @@
+// Package ingest consumes batches from Kafka and inserts them into
+// ClickHouse, committing a Kafka offset only after ClickHouse acknowledged
+// the rows.
+//
+// # Exactly-once
+//
+// Every raw row carries the Kafka partition and offset of the message it
+// came from (src_partition, src_offset). A materialized view writes, in the
+// same INSERT as the rows, one ledger row per insert into ingest_ledger:
+// (src_partition, min_offset, max_offset, rows). Since the ledger is
+// written by the insert itself, it can never disagree with the data.
+//
+// A worker inserts each partition's messages in offset order, one INSERT
+// per batch, and commits offset+1 to the consumer group afterwards. When it
+// is assigned a partition it reads max(max_offset) for that partition from
+// the ledger and skips every message at or below it: those were inserted by
+// a worker that died (or lost the partition) before it could commit. So a
+// crash between insert and commit, a rebalance, or Kafka redelivering a
+// range never counts a row twice, and the rollups, fed by the same INSERT,
+// never double-count either.
+//
+// Limits of the guarantee:
+//   - One topic per database: the ledger is keyed by partition only.
+//   - An INSERT must be atomic. It is when the ingest process dies
+//     (ClickHouse discards a block it did not receive whole). If the
+//     ClickHouse server itself crashes half-way through writing a block that
+//     spans several day partitions, or between the raw table and its views,
+//     part of that block may persist; that is ClickHouse's own limit (on
+//     replicated modern servers, insert deduplication covers it).
+//   - A worker finishes or abandons its in-flight insert before it gives a
+//     partition up (the consumer group waits for it). An insert that takes
+//     longer than the group's rebalance timeout could overlap the next
+//     owner's; inserts are bounded by InsertTimeout, kept below it.
+//
+// # Backpressure
+//
+// Each partition worker holds at most one batch (BatchRows / BatchBytes).
+// While ClickHouse is down or slow it retries that batch with backoff and
+// fetches nothing more, so memory stays bounded and Kafka holds the backlog.
+package ingest

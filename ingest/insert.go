@@ -1,0 +1,137 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"unsafe"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// batch is the rows of one partition waiting for one INSERT.
+type batch struct {
+	partition int
+	block     record.Block
+	srcOffset []uint64 // Kafka offset of each row's message
+	first     int64    // first and last message offsets in the batch (-1: none)
+	last      int64
+	messages  int
+}
+
+func (b *batch) reset() {
+	b.block.Reset()
+	b.srcOffset = b.srcOffset[:0]
+	b.first, b.last, b.messages = -1, -1, 0
+}
+
+// inserter turns a batch into one clickhouse-go native INSERT, appending
+// whole columns rather than rows. String columns alias the block's arenas
+// (no copies); they are only used for the duration of the insert.
+type inserter struct {
+	conn    driver.Conn
+	sql     string
+	dialect schema.Dialect
+	cols    []schema.Column
+
+	strs    [record.NumStr][]string
+	secs    []int64
+	millis  []uint16
+	partCol []uint16
+}
+
+func newInserter(conn driver.Conn, db string, d schema.Dialect) *inserter {
+	return &inserter{conn: conn, sql: schema.InsertRawSQL(db, d), dialect: d, cols: schema.RawColumns(d)}
+}
+
+var strByName = func() map[string]record.Str {
+	m := map[string]record.Str{}
+	for i, n := range record.StrNames {
+		m[n] = record.Str(i)
+	}
+	return m
+}()
+
+func (ins *inserter) insert(ctx context.Context, b *batch) error {
+	blk := &b.block
+	n := blk.Len()
+	chb, err := ins.conn.PrepareBatch(ctx, ins.sql)
+	if err != nil {
+		return fmt.Errorf("cannot prepare insert: %w", err)
+	}
+	defer chb.Abort()
+	for i, c := range ins.cols {
+		col := chb.Column(i)
+		var v any
+		switch c.Name {
+		case "time":
+			if ins.dialect.Modern {
+				v = blk.TimeMs // DateTime64(3) takes milliseconds
+			} else {
+				ins.secs = ins.secs[:0]
+				for _, ms := range blk.TimeMs {
+					ins.secs = append(ins.secs, floorDiv(ms, 1000))
+				}
+				v = ins.secs
+			}
+		case "time_ms":
+			ins.millis = ins.millis[:0]
+			for _, ms := range blk.TimeMs {
+				ins.millis = append(ins.millis, uint16(ms-floorDiv(ms, 1000)*1000))
+			}
+			v = ins.millis
+		case "client_ip":
+			if ins.dialect.Modern {
+				v = blk.ClientIP // IPv6 takes [16]byte values
+			} else if n > 0 {
+				v = unsafe.Slice(&blk.ClientIP[0][0], 16*n) // FixedString(16) takes the flat bytes
+			} else {
+				v = []byte{}
+			}
+		case "asn":
+			v = blk.ASN
+		case "status":
+			v = blk.Status
+		case "bytes_sent":
+			v = blk.BytesSent
+		case "bytes_received":
+			v = blk.BytesReceived
+		case "request_time_us":
+			v = blk.RequestTimeUs
+		case "ttfb_us":
+			v = blk.TTFBUs
+		case "src_partition":
+			ins.partCol = ins.partCol[:0]
+			for range n {
+				ins.partCol = append(ins.partCol, uint16(b.partition))
+			}
+			v = ins.partCol
+		case "src_offset":
+			v = b.srcOffset
+		default:
+			s, ok := strByName[c.Name]
+			if !ok {
+				panic("BUG: raw column " + c.Name + " has no source in the record")
+			}
+			ins.strs[s] = blk.Str[s].UnsafeStrings(ins.strs[s])
+			v = ins.strs[s]
+		}
+		if err := col.Append(v); err != nil {
+			return fmt.Errorf("cannot append column %s: %w", c.Name, err)
+		}
+	}
+	if err := chb.Send(); err != nil {
+		return fmt.Errorf("cannot insert %d rows: %w", n, err)
+	}
+	return nil
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}

@@ -1,0 +1,40 @@
+package ingest
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the worker's Prometheus metrics. Each worker registers its own
+// set on the registry it is given, so tests can run several in a process.
+type metrics struct {
+	rows          prometheus.Counter
+	messages      prometheus.Counter
+	batches       prometheus.Counter
+	skipped       prometheus.Counter
+	deadLetters   *prometheus.CounterVec
+	retries       prometheus.Counter
+	insertSeconds prometheus.Histogram
+	batchRows     prometheus.Histogram
+	lag           *prometheus.GaugeVec
+	lastInsertOK  prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		rows:     prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_rows_total", Help: "Rows inserted into ClickHouse."}),
+		messages: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_messages_total", Help: "Kafka messages consumed."}),
+		batches:  prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_batches_total", Help: "INSERTs acknowledged by ClickHouse."}),
+		skipped: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_replayed_messages_skipped_total",
+			Help: "Messages skipped because the offsets ledger shows them inserted (replays after a crash or rebalance)."}),
+		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgelog_ingest_dead_letters_total", Help: "Messages sent to the dead-letter topic, by reason."}, []string{"reason"}),
+		retries:     prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_insert_retries_total", Help: "Failed INSERT attempts that were retried."}),
+		insertSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_ingest_insert_seconds", Help: "INSERT latency.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
+		batchRows: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_ingest_batch_rows", Help: "Rows per INSERT.",
+			Buckets: prometheus.ExponentialBuckets(100, 4, 10)}),
+		lag:          prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "edgelog_ingest_lag_messages", Help: "Messages between the last one read and the partition end."}, []string{"partition"}),
+		lastInsertOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "edgelog_ingest_last_insert_success_timestamp_seconds", Help: "Unix time of the last acknowledged INSERT."}),
+	}
+	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastInsertOK)
+	return m
+}

@@ -1,0 +1,224 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/edgelog/edgelog/internal/deadletter"
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/internal/wire"
+)
+
+// Time bounds a row must fall in: ClickHouse 18.16's DateTime is a UInt32
+// of seconds, and a row it cannot store would block the partition forever.
+const (
+	minTimeMs = 86_400_000               // 1970-01-02
+	maxTimeMs = 4_102_444_800_000 - 1000 // 2099-12-31
+)
+
+// consume runs one partition for one generation: fill a batch, insert it,
+// commit, repeat. procCtx is the process's lifetime, gctx the generation's.
+func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, partition int, offset int64) {
+	log := w.log.With("partition", partition)
+	ledger, err := w.retryLedger(gctx, partition)
+	if err != nil {
+		return // generation ended while ClickHouse was unreachable
+	}
+	if offset < 0 {
+		offset = kafka.FirstOffset
+	}
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:       w.cfg.Kafka.Brokers,
+		Dialer:        w.dialer,
+		Topic:         w.cfg.Topic,
+		Partition:     partition,
+		MinBytes:      1,
+		MaxBytes:      32 << 20,
+		MaxWait:       200 * time.Millisecond,
+		QueueCapacity: 16, // bounds prefetched messages: memory stays flat while an insert retries
+	})
+	defer r.Close()
+	if err := r.SetOffset(offset); err != nil {
+		log.Error("cannot seek", "offset", offset, "err", err)
+		return
+	}
+	log.Info("consuming", "from_offset", offset, "ledger_max", ledger)
+
+	b := &batch{partition: partition}
+	b.reset()
+	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
+	var dec wire.Decoder
+	var started time.Time
+	for {
+		fetchCtx, cancel := gctx, context.CancelFunc(func() {})
+		if b.last >= 0 {
+			fetchCtx, cancel = context.WithDeadline(gctx, started.Add(w.cfg.BatchWait))
+		}
+		msg, err := r.FetchMessage(fetchCtx)
+		cancel()
+		if err != nil {
+			if gctx.Err() != nil || procCtx.Err() != nil {
+				return // abandon the batch; the next owner re-reads it
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				if !w.flush(procCtx, gctx, gen, ins, b) {
+					return
+				}
+				continue
+			}
+			log.Warn("fetch", "err", err)
+			continue
+		}
+		if b.last < 0 {
+			started = time.Now()
+		}
+		w.m.messages.Inc()
+		w.m.lag.WithLabelValues(strconv.Itoa(partition)).Set(float64(msg.HighWaterMark - msg.Offset - 1))
+		b.last = msg.Offset
+		if msg.Offset <= ledger {
+			w.m.skipped.Inc()
+			continue
+		}
+		if b.first < 0 {
+			b.first = msg.Offset
+		}
+		before := b.block.Len()
+		if err := decodeValid(&dec, &b.block, msg.Value); err != nil {
+			b.block.Truncate(before)
+			if !w.deadLetter(gctx, msg, err) {
+				return
+			}
+			continue
+		}
+		for range b.block.Len() - before {
+			b.srcOffset = append(b.srcOffset, uint64(msg.Offset))
+		}
+		b.messages++
+		if b.block.Len() >= w.cfg.BatchRows || b.block.SizeBytes() >= w.cfg.BatchBytes {
+			if !w.flush(procCtx, gctx, gen, ins, b) {
+				return
+			}
+		}
+	}
+}
+
+// decodeValid decodes msg into blk and checks what ClickHouse would refuse.
+func decodeValid(dec *wire.Decoder, blk *record.Block, msg []byte) error {
+	before := blk.Len()
+	if err := dec.Decode(blk, msg); err != nil {
+		return err
+	}
+	for _, t := range blk.TimeMs[before:] {
+		if t < minTimeMs || t > maxTimeMs {
+			return fmt.Errorf("row time %d ms is outside what ClickHouse DateTime can store", t)
+		}
+	}
+	return nil
+}
+
+func reasonOf(err error) string {
+	switch {
+	case errors.Is(err, wire.ErrMagic):
+		return "bad_magic"
+	case errors.Is(err, wire.ErrVersion):
+		return "unknown_version"
+	case errors.Is(err, wire.ErrCorrupt):
+		return "corrupt"
+	default:
+		return "invalid_rows"
+	}
+}
+
+// deadLetter stores an undecodable message, retrying until it is stored or
+// the generation ends (then the message is re-read by the next owner).
+func (w *Worker) deadLetter(gctx context.Context, msg kafka.Message, cause error) bool {
+	reason := reasonOf(cause)
+	l := deadletter.Letter{Stage: "ingest", Reason: reason + ": " + cause.Error(), Source: msg.Topic,
+		Partition: msg.Partition, Offset: msg.Offset, Time: time.Now().UTC(), Data: msg.Value}
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+		err := w.dlq.Write(gctx, []deadletter.Letter{l})
+		if err == nil {
+			w.m.deadLetters.WithLabelValues(reason).Inc()
+			w.log.Warn("dead-lettered message", "partition", msg.Partition, "offset", msg.Offset, "reason", l.Reason)
+			return true
+		}
+		w.log.Warn("cannot dead-letter, retrying", "err", err)
+		if !sleepCtx(gctx, delay) {
+			return false
+		}
+	}
+}
+
+// flush inserts the batch (retrying while ClickHouse is down) and commits
+// the offset after it. It returns false when the generation or process
+// ended first; the batch is then abandoned, never half-committed.
+func (w *Worker) flush(procCtx, gctx context.Context, gen *kafka.Generation, ins *inserter, b *batch) bool {
+	if b.last < 0 {
+		return true
+	}
+	if b.block.Len() > 0 {
+		if err := w.insertWithRetry(procCtx, gctx, ins, b); err != nil {
+			return false
+		}
+	}
+	if err := gen.CommitOffsets(map[string]map[int]int64{w.cfg.Topic: {b.partition: b.last + 1}}); err != nil {
+		// Not fatal: the ledger already records the rows, so whoever reads
+		// this range again skips it.
+		w.log.Warn("cannot commit offset", "partition", b.partition, "offset", b.last+1, "err", err)
+	}
+	b.reset()
+	return gctx.Err() == nil
+}
+
+func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b *batch) error {
+	rows := b.block.Len()
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+		ctx, cancel := context.WithTimeout(procCtx, w.cfg.InsertTimeout)
+		start := time.Now()
+		err := ins.insert(ctx, b)
+		cancel()
+		if err == nil {
+			w.insertDone(rows, time.Since(start))
+			return nil
+		}
+		// A timed-out or broken insert may still have landed: the ledger
+		// says for sure, and retrying a landed insert would double-count.
+		if max, lerr := w.ledgerMax(procCtx, b.partition); lerr == nil && max >= b.first {
+			w.insertDone(rows, time.Since(start))
+			return nil
+		}
+		w.failingSince.CompareAndSwap(0, time.Now().UnixNano())
+		w.m.retries.Inc()
+		w.log.Warn("insert failed, retrying", "partition", b.partition, "rows", rows, "retry_in", delay, "err", err)
+		if !sleepCtx(gctx, delay) || procCtx.Err() != nil {
+			return errors.New("generation ended while retrying")
+		}
+	}
+}
+
+func (w *Worker) insertDone(rows int, took time.Duration) {
+	w.failingSince.Store(0)
+	w.m.rows.Add(float64(rows))
+	w.m.batches.Inc()
+	w.m.batchRows.Observe(float64(rows))
+	w.m.insertSeconds.Observe(took.Seconds())
+	w.m.lastInsertOK.SetToCurrentTime()
+}
+
+func (w *Worker) retryLedger(gctx context.Context, partition int) (int64, error) {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+		max, err := w.ledgerMax(gctx, partition)
+		if err == nil {
+			return max, nil
+		}
+		w.log.Warn("cannot read offsets ledger, retrying", "partition", partition, "err", err)
+		if !sleepCtx(gctx, delay) {
+			return 0, err
+		}
+	}
+}

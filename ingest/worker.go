@@ -1,0 +1,163 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/edgelog/edgelog/internal/chconn"
+	"github.com/edgelog/edgelog/internal/deadletter"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// Worker is one member of the ingest consumer group.
+type Worker struct {
+	cfg     Config
+	log     *slog.Logger
+	m       *metrics
+	conn    driver.Conn
+	dialect schema.Dialect
+	dlq     deadletter.Sink
+	dialer  *kafka.Dialer
+
+	failingSince atomic.Int64 // unix nanos of the first failed insert in a row; 0 = healthy
+}
+
+// New validates cfg and builds a worker. Metrics go to reg.
+func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if !schema.ValidIdent(cfg.CH.Database) {
+		return nil, fmt.Errorf("invalid database name %q", cfg.CH.Database)
+	}
+	dialer, err := cfg.Kafka.Dialer()
+	if err != nil {
+		return nil, err
+	}
+	transport, err := cfg.Kafka.Transport()
+	if err != nil {
+		return nil, err
+	}
+	return &Worker{
+		cfg:    cfg,
+		log:    log,
+		m:      newMetrics(reg),
+		dlq:    deadletter.NewKafkaSink(cfg.Kafka.Brokers, cfg.DeadLetterTopic, transport),
+		dialer: dialer,
+	}, nil
+}
+
+// Healthy returns an error while inserts are failing.
+func (w *Worker) Healthy() error {
+	if since := w.failingSince.Load(); since != 0 {
+		return fmt.Errorf("inserts failing since %s", time.Unix(0, since).UTC().Format(time.RFC3339))
+	}
+	if w.conn == nil {
+		return errors.New("not connected to ClickHouse yet")
+	}
+	return nil
+}
+
+// Run consumes until ctx is cancelled. A cancelled ctx abandons in-flight
+// batches (they are re-read by whoever owns the partition next), so
+// shutdown never loses or duplicates rows.
+func (w *Worker) Run(ctx context.Context) error {
+	defer w.dlq.Close()
+	if err := w.connect(ctx); err != nil {
+		return err
+	}
+	defer w.conn.Close()
+	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
+		ID:                w.cfg.GroupID,
+		Brokers:           w.cfg.Kafka.Brokers,
+		Dialer:            w.dialer,
+		Topics:            []string{w.cfg.Topic},
+		StartOffset:       kafka.FirstOffset,
+		HeartbeatInterval: time.Second,
+		SessionTimeout:    10 * time.Second,
+		RebalanceTimeout:  30 * time.Second,
+		JoinGroupBackoff:  time.Second,
+		ErrorLogger:       kafka.LoggerFunc(func(f string, a ...any) { w.log.Warn(fmt.Sprintf(f, a...)) }),
+	})
+	if err != nil {
+		return fmt.Errorf("cannot join consumer group: %w", err)
+	}
+	defer group.Close()
+	for {
+		gen, err := group.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			w.log.Warn("consumer group", "err", err)
+			if !sleepCtx(ctx, time.Second) {
+				return nil
+			}
+			continue
+		}
+		var parts []int
+		for _, a := range gen.Assignments[w.cfg.Topic] {
+			a := a
+			parts = append(parts, a.ID)
+			gen.Start(func(gctx context.Context) {
+				w.consume(ctx, gctx, gen, a.ID, a.Offset)
+			})
+		}
+		w.log.Info("assigned partitions", "generation", gen.ID, "partitions", parts)
+	}
+}
+
+// connect opens ClickHouse, waiting for it if it is not up yet.
+func (w *Worker) connect(ctx context.Context) error {
+	for delay := 200 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+		conn, err := chconn.Open(ctx, w.cfg.CH)
+		if err == nil {
+			d, derr := schema.ServerDialect(ctx, conn)
+			if derr == nil {
+				w.conn, w.dialect = conn, d
+				return nil
+			}
+			conn.Close()
+			err = derr
+		}
+		w.log.Warn("waiting for ClickHouse", "err", err)
+		if !sleepCtx(ctx, delay) {
+			return ctx.Err()
+		}
+	}
+}
+
+// ledgerMax returns the highest Kafka offset of partition already in
+// ClickHouse, or -1.
+func (w *Worker) ledgerMax(ctx context.Context, partition int) (int64, error) {
+	var n uint64
+	var max uint64
+	q := fmt.Sprintf("SELECT count(), max(max_offset) FROM %s.%s WHERE src_partition = ?", w.cfg.CH.Database, schema.LedgerTable)
+	if err := w.conn.QueryRow(ctx, q, uint16(partition)).Scan(&n, &max); err != nil {
+		return 0, fmt.Errorf("cannot read offsets ledger: %w", err)
+	}
+	if n == 0 {
+		return -1, nil
+	}
+	return int64(max), nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
