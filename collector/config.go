@@ -1,0 +1,72 @@
+package collector
+
+import (
+	"errors"
+	"time"
+
+	"github.com/edgelog/edgelog/internal/kafkaconf"
+)
+
+// Config configures a collector. Zero values take the defaults in the
+// field comments.
+type Config struct {
+	Kafka kafkaconf.Config
+	// Topic to produce to. Default kafkaconf.DefaultTopic.
+	Topic string
+	// File is the log file to tail.
+	File string
+	// Format is an nginx log_format text. Default nginx.Edge.
+	Format string
+	// EdgeConfig is the edge mapping file (customer per host, region per
+	// PoP); see package enrich.
+	EdgeConfig string
+	// Checkpoint file. Default File + ".checkpoint".
+	Checkpoint string
+	// DeadLetterFile receives rejected lines as JSON lines; when empty they
+	// go to DeadLetterTopic.
+	DeadLetterFile string
+	// DeadLetterTopic default kafkaconf.DefaultDeadLetterTopic.
+	DeadLetterTopic string
+	// BatchRows flushes when this many rows are pending. Default 50,000.
+	BatchRows int
+	// BatchWait flushes pending rows this long after the first. Default 500ms.
+	BatchWait time.Duration
+	// Follow keeps tailing at EOF. When false the collector exits once the
+	// file is shipped (backfill).
+	Follow bool
+	// MaxLineBytes caps a line; longer ones are dead-lettered. Default 1 MiB.
+	MaxLineBytes int
+}
+
+func (c *Config) setDefaults() {
+	if c.Topic == "" {
+		c.Topic = kafkaconf.DefaultTopic
+	}
+	if c.DeadLetterTopic == "" {
+		c.DeadLetterTopic = kafkaconf.DefaultDeadLetterTopic
+	}
+	if c.Checkpoint == "" {
+		c.Checkpoint = c.File + ".checkpoint"
+	}
+	if c.BatchRows == 0 {
+		c.BatchRows = 50_000
+	}
+	if c.BatchWait == 0 {
+		c.BatchWait = 500 * time.Millisecond
+	}
+	if c.MaxLineBytes == 0 {
+		c.MaxLineBytes = 1 << 20
+	}
+}
+
+// Validate fills defaults and checks the configuration.
+func (c *Config) Validate() error {
+	c.setDefaults()
+	if c.File == "" {
+		return errors.New("no log file to collect")
+	}
+	if c.EdgeConfig == "" {
+		return errors.New("no edge mapping file (--edge-config)")
+	}
+	return c.Kafka.Validate()
+}

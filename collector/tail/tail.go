@@ -1,0 +1,262 @@
+// Package tail follows a growing log file line by line, the way an edge
+// server's access.log is written: appended to, rotated by rename (a new
+// file appears at the path) or by copytruncate (the file shrinks to zero).
+//
+// A Tailer hands out lines with the file offset just past each one, so the
+// caller can checkpoint exactly what it has shipped.
+package tail
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"syscall"
+	"time"
+)
+
+// Config tunes a Tailer.
+type Config struct {
+	// MaxLineBytes caps a line; longer lines are returned truncated with
+	// Line.Oversize set. Default 1 MiB.
+	MaxLineBytes int
+	// Poll is how often EOF is re-checked for growth. Default 100ms.
+	Poll time.Duration
+	// Follow keeps reading as the file grows; false stops at EOF.
+	Follow bool
+}
+
+// Line is one line of the file without its newline. Data aliases the
+// Tailer's buffer: valid until the next call to Next.
+type Line struct {
+	Data     []byte
+	Offset   int64 // offset of the line's first byte
+	End      int64 // offset just past its newline
+	Oversize bool  // Data was cut at MaxLineBytes
+}
+
+// ErrStopped is returned by Next at EOF when Follow is false.
+var ErrStopped = errors.New("end of file")
+
+// Tailer reads one path.
+type Tailer struct {
+	cfg    Config
+	path   string
+	f      *os.File
+	inode  uint64
+	off    int64 // offset of buf[0] in the file
+	buf    []byte
+	start  int // unread data is buf[start:]
+	line   []byte
+	rotate bool // the path now names another file; drain f then switch
+}
+
+// Open starts reading path at offset (a checkpoint), or at 0 when the file
+// at path is not the one the checkpoint was taken on (inode and
+// fingerprint differ) or is shorter than offset (truncated).
+func Open(path string, offset int64, inode, fingerprint uint64, cfg Config) (*Tailer, error) {
+	if cfg.MaxLineBytes == 0 {
+		cfg.MaxLineBytes = 1 << 20
+	}
+	if cfg.Poll == 0 {
+		cfg.Poll = 100 * time.Millisecond
+	}
+	t := &Tailer{cfg: cfg, path: path, buf: make([]byte, 0, 1<<20)}
+	if err := t.open(); err != nil {
+		return nil, err
+	}
+	fp, _ := Fingerprint(t.f)
+	st, err := t.f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	same := (inode == 0 || inode == t.inode) && (fingerprint == 0 || fp == fingerprint)
+	if same && offset <= st.Size() {
+		t.off = offset
+		if _, err := t.f.Seek(offset, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func (t *Tailer) open() error {
+	f, err := os.Open(t.path)
+	if err != nil {
+		return fmt.Errorf("cannot open log file: %w", err)
+	}
+	t.f = f
+	t.inode = inodeOf(f)
+	t.off, t.start = 0, 0
+	t.buf = t.buf[:0]
+	return nil
+}
+
+func inodeOf(f *os.File) uint64 {
+	st, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		return s.Ino
+	}
+	return 0
+}
+
+// FingerprintBytes is how much of a file's head identifies it.
+const FingerprintBytes = 1024
+
+// Fingerprint hashes the file's first FingerprintBytes (fewer if shorter;
+// 0 for an empty file).
+func Fingerprint(f *os.File) (uint64, error) {
+	b := make([]byte, FingerprintBytes)
+	n, err := f.ReadAt(b, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	h := fnv.New64a()
+	h.Write(b[:n])
+	return h.Sum64(), nil
+}
+
+// Position is the identity of the current file and the offset consumed.
+func (t *Tailer) Position() (inode uint64, fingerprint uint64) {
+	fp, _ := Fingerprint(t.f)
+	return t.inode, fp
+}
+
+// Next returns the next complete line. With Follow it blocks until a line
+// is available or ctx is done.
+func (t *Tailer) Next(ctx context.Context) (Line, error) {
+	for {
+		if l, ok := t.scan(); ok {
+			return l, nil
+		}
+		n, err := t.fill()
+		if n > 0 {
+			continue
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return Line{}, fmt.Errorf("cannot read %s: %w", t.path, err)
+		}
+		// At EOF: a rotated file is finished, a truncated one restarts.
+		switched, err := t.checkRotation()
+		if err != nil {
+			return Line{}, err
+		}
+		if switched {
+			continue
+		}
+		if !t.cfg.Follow {
+			return Line{}, ErrStopped
+		}
+		select {
+		case <-ctx.Done():
+			return Line{}, ctx.Err()
+		case <-time.After(t.cfg.Poll):
+		}
+	}
+}
+
+// scan cuts the next line out of the buffer.
+func (t *Tailer) scan() (Line, bool) {
+	data := t.buf[t.start:]
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		if len(data) <= t.cfg.MaxLineBytes {
+			return Line{}, false
+		}
+		// An oversize line: hand out its head, skip to its newline.
+		line := Line{Data: data[:t.cfg.MaxLineBytes], Offset: t.off + int64(t.start), Oversize: true}
+		t.skipOversize(&line)
+		return line, true
+	}
+	l := Line{Data: data[:i], Offset: t.off + int64(t.start), End: t.off + int64(t.start+i+1)}
+	if len(l.Data) > t.cfg.MaxLineBytes {
+		l.Data, l.Oversize = l.Data[:t.cfg.MaxLineBytes], true
+	}
+	t.start += i + 1
+	return l, true
+}
+
+// skipOversize discards the rest of an oversize line through its newline,
+// keeping the head in t.line (the buffer is reused while skipping).
+func (t *Tailer) skipOversize(l *Line) {
+	t.line = append(t.line[:0], l.Data...)
+	l.Data = t.line
+	for {
+		data := t.buf[t.start:]
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			t.start += i + 1
+			l.End = t.off + int64(t.start)
+			return
+		}
+		t.start = len(t.buf)
+		if n, _ := t.fill(); n == 0 {
+			// The line's end is not written yet; End marks what was
+			// consumed. The rest arrives as a new (oversize-tail) line.
+			l.End = t.off + int64(t.start)
+			return
+		}
+	}
+}
+
+// fill reads more of the file into the buffer, compacting it first.
+func (t *Tailer) fill() (int, error) {
+	if t.start > 0 {
+		n := copy(t.buf, t.buf[t.start:])
+		t.off += int64(t.start)
+		t.buf = t.buf[:n]
+		t.start = 0
+	}
+	if len(t.buf) == cap(t.buf) {
+		if cap(t.buf) >= 2*t.cfg.MaxLineBytes+(1<<20) {
+			return 0, nil // the buffer holds an oversize line; scan handles it
+		}
+		nb := make([]byte, len(t.buf), 2*cap(t.buf))
+		copy(nb, t.buf)
+		t.buf = nb
+	}
+	n, err := t.f.Read(t.buf[len(t.buf):cap(t.buf)])
+	t.buf = t.buf[:len(t.buf)+n]
+	return n, err
+}
+
+// checkRotation handles what happened to the path while we were at EOF.
+func (t *Tailer) checkRotation() (bool, error) {
+	st, err := os.Stat(t.path)
+	if err != nil {
+		return false, nil // moved away and not recreated yet: keep waiting
+	}
+	cur, err := t.f.Stat()
+	if err != nil {
+		return false, err
+	}
+	if os.SameFile(st, cur) {
+		pos := t.off + int64(len(t.buf))
+		if cur.Size() < pos {
+			// copytruncate: the file was emptied (and maybe written again).
+			if _, err := t.f.Seek(0, io.SeekStart); err != nil {
+				return false, err
+			}
+			t.off, t.start, t.buf = 0, 0, t.buf[:0]
+			return true, nil
+		}
+		return false, nil
+	}
+	// Rename rotation: we drained the old file to EOF; switch to the new.
+	t.f.Close()
+	if err := t.open(); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Close closes the file.
+func (t *Tailer) Close() error { return t.f.Close() }
