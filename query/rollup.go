@@ -1,0 +1,60 @@
+package query
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/edgelog/edgelog/schema"
+)
+
+// Range is a validated half-open time range [From, To) with a step.
+type Range struct {
+	From, To time.Time
+	Step     time.Duration
+}
+
+// MaxPoints bounds a time series' length; a step too small for its range
+// is a client error rather than a million-row answer.
+const MaxPoints = 11_000
+
+// Validate checks the range and step.
+func (r Range) Validate() error {
+	switch {
+	case r.From.IsZero() || r.To.IsZero():
+		return errors.New("from and to are required")
+	case !r.To.After(r.From):
+		return errors.New("to must be after from")
+	case r.Step < time.Minute:
+		return errors.New("step must be at least 1m")
+	case r.Step%time.Minute != 0:
+		return errors.New("step must be a whole number of minutes")
+	case r.To.Sub(r.From)/r.Step > MaxPoints:
+		return fmt.Errorf("step %s is too small for the range: more than %d points", r.Step, MaxPoints)
+	}
+	return nil
+}
+
+// pickRollup returns the coarsest rollup of family whose bucket divides the
+// step and both range ends, so every returned point is exact. Rollups are
+// listed finest first.
+func pickRollup(family []string, r Range) (schema.Rollup, error) {
+	var best schema.Rollup
+	found := false
+	for _, name := range family {
+		ru, ok := schema.RollupByName(name)
+		if !ok {
+			panic("BUG: unknown rollup " + name)
+		}
+		step := time.Duration(ru.Step) * time.Second
+		if r.Step%step == 0 && r.From.Unix()%int64(ru.Step) == 0 && r.To.Unix()%int64(ru.Step) == 0 {
+			best, found = ru, true
+		}
+	}
+	if !found {
+		return schema.Rollup{}, fmt.Errorf("from, to and step must be aligned to whole minutes")
+	}
+	return best, nil
+}
+
+var trafficFamily = []string{"traffic_1m", "traffic_1h", "traffic_1d"}

@@ -1,0 +1,131 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Point is one step of a traffic time series.
+type Point struct {
+	Time          time.Time `json:"t"`
+	Requests      uint64    `json:"requests"`
+	BytesOut      uint64    `json:"bytes_out"`
+	BytesIn       uint64    `json:"bytes_in"`
+	CacheHit      uint64    `json:"cache_hit"`
+	CacheHitRatio float64   `json:"cache_hit_ratio"`
+	Status5xx     uint64    `json:"status_5xx"`
+}
+
+// Series is a traffic time series and the rollup it was read from.
+type Series struct {
+	Customer string  `json:"customer"`
+	Table    string  `json:"table"`
+	Step     string  `json:"step"`
+	Points   []Point `json:"points"`
+}
+
+// Store runs queries against one database.
+type Store struct {
+	Conn driver.Conn
+	DB   string // validated identifier
+}
+
+// TrafficSeries returns requests, bytes and cache hit ratio per step for a
+// customer.
+func (s *Store) TrafficSeries(ctx context.Context, customer string, r Range) (*Series, error) {
+	if err := r.Validate(); err != nil {
+		return nil, userError{err}
+	}
+	ru, err := pickRollup(trafficFamily, r)
+	if err != nil {
+		return nil, userError{err}
+	}
+	step := uint32(r.Step / time.Second)
+	sql := fmt.Sprintf(`SELECT
+    intDiv(toUInt32(t), ?) * ? AS bucket,
+    sum(requests), sum(bytes_out), sum(bytes_in), sum(cache_hit), sum(status_5xx)
+FROM %s.%s
+WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)
+GROUP BY bucket
+ORDER BY bucket`, s.DB, ru.Name)
+	rows, err := s.Conn.Query(ctx, sql, step, step, customer, uint32(r.From.Unix()), uint32(r.To.Unix()))
+	if err != nil {
+		return nil, fmt.Errorf("cannot query %s: %w", ru.Name, err)
+	}
+	defer rows.Close()
+	out := &Series{Customer: customer, Table: ru.Name, Step: r.Step.String(), Points: []Point{}}
+	for rows.Next() {
+		var bucket uint64
+		var p Point
+		if err := rows.Scan(&bucket, &p.Requests, &p.BytesOut, &p.BytesIn, &p.CacheHit, &p.Status5xx); err != nil {
+			return nil, err
+		}
+		p.Time = time.Unix(int64(bucket), 0).UTC()
+		if p.Requests > 0 {
+			p.CacheHitRatio = float64(p.CacheHit) / float64(p.Requests)
+		}
+		out.Points = append(out.Points, p)
+	}
+	return out, rows.Err()
+}
+
+// CustomerTotal is one customer's traffic over a range.
+type CustomerTotal struct {
+	Customer      string  `json:"customer"`
+	Requests      uint64  `json:"requests"`
+	BytesOut      uint64  `json:"bytes_out"`
+	CacheHitRatio float64 `json:"cache_hit_ratio"`
+}
+
+// Summary is every customer's traffic over a range.
+type Summary struct {
+	Table     string          `json:"table"`
+	From      time.Time       `json:"from"`
+	To        time.Time       `json:"to"`
+	Customers []CustomerTotal `json:"customers"`
+}
+
+// TrafficSummary returns totals per customer over [from, to), read from the
+// coarsest traffic rollup aligned with the range.
+func (s *Store) TrafficSummary(ctx context.Context, r Range) (*Summary, error) {
+	r.Step = r.To.Sub(r.From)
+	if !r.To.After(r.From) {
+		return nil, userError{fmt.Errorf("to must be after from")}
+	}
+	ru, err := pickRollup(trafficFamily, r)
+	if err != nil {
+		return nil, userError{err}
+	}
+	sql := fmt.Sprintf(`SELECT customer, sum(requests) AS req, sum(bytes_out), sum(cache_hit)
+FROM %s.%s
+WHERE t >= toDateTime(?) AND t < toDateTime(?)
+GROUP BY customer
+ORDER BY req DESC, customer`, s.DB, ru.Name)
+	rows, err := s.Conn.Query(ctx, sql, uint32(r.From.Unix()), uint32(r.To.Unix()))
+	if err != nil {
+		return nil, fmt.Errorf("cannot query %s: %w", ru.Name, err)
+	}
+	defer rows.Close()
+	out := &Summary{Table: ru.Name, From: r.From, To: r.To, Customers: []CustomerTotal{}}
+	for rows.Next() {
+		var c CustomerTotal
+		var hits uint64
+		if err := rows.Scan(&c.Customer, &c.Requests, &c.BytesOut, &hits); err != nil {
+			return nil, err
+		}
+		if c.Requests > 0 {
+			c.CacheHitRatio = float64(hits) / float64(c.Requests)
+		}
+		out.Customers = append(out.Customers, c)
+	}
+	return out, rows.Err()
+}
+
+// userError marks an error caused by the request (HTTP 400).
+type userError struct{ err error }
+
+func (e userError) Error() string { return e.err.Error() }
+func (e userError) Unwrap() error { return e.err }
