@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
@@ -40,6 +39,7 @@ type inserter struct {
 	secs    []int64
 	millis  []uint16
 	partCol []uint16
+	ipRows  [][]byte
 }
 
 func newInserter(conn driver.Conn, db string, d schema.Dialect) *inserter {
@@ -85,10 +85,12 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 		case "client_ip":
 			if ins.dialect.Modern {
 				v = blk.ClientIP // IPv6 takes [16]byte values
-			} else if n > 0 {
-				v = unsafe.Slice(&blk.ClientIP[0][0], 16*n) // FixedString(16) takes the flat bytes
 			} else {
-				v = []byte{}
+				ins.ipRows = ins.ipRows[:0]
+				for i := range blk.ClientIP {
+					ins.ipRows = append(ins.ipRows, blk.ClientIP[i][:])
+				}
+				v = ins.ipRows
 			}
 		case "asn":
 			v = blk.ASN

@@ -75,7 +75,7 @@ ORDER BY (src_partition, max_offset)`, db, localName(LedgerTable, d), onCluster(
 		// Written by the same INSERT as the raw rows, so the ledger can never
 		// disagree with the data: see package ingest for how it is used.
 		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
-SELECT src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows
+SELECT src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
 FROM %s.%s
 GROUP BY src_partition`, db, LedgerTable, onCluster(d), db, localName(LedgerTable, d), db, localName(RawTable, d)),
 	}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+
+	"github.com/edgelog/edgelog/ingest"
+)
+
+func init() {
+	register("ingest", "consume Kafka batches and insert them into ClickHouse", runIngest)
+}
+
+func runIngest(ctx context.Context, args []string) error {
+	fs := newFlags("ingest", "[flags]", `Joins the ingest consumer group, decodes batches, inserts them into ClickHouse
+with native batches and commits each Kafka offset only after ClickHouse
+acknowledged the rows. Run several for more throughput (one per partition at most).`)
+	var cfg ingest.Config
+	cfg.Kafka.RegisterFlags(fs)
+	cfg.CH.RegisterFlags(fs)
+	fs.StringVar(&cfg.Topic, "topic", "", "Kafka topic (default edgelog-requests)")
+	fs.StringVar(&cfg.GroupID, "group", "", "consumer group (default edgelog-ingest)")
+	fs.StringVar(&cfg.DeadLetterTopic, "dead-letter-topic", "", "topic for undecodable messages (default edgelog-deadletter)")
+	fs.IntVar(&cfg.BatchRows, "batch-rows", 0, "rows per INSERT (default 200000)")
+	fs.DurationVar(&cfg.BatchWait, "batch-wait", 0, "insert a partial batch this long after its first row (default 1s)")
+	metrics := fs.String("metrics-addr", "", "serve /metrics and /healthz here, e.g. 127.0.0.1:9102")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger()
+	reg := newRegistry()
+	w, err := ingest.New(cfg, reg, log)
+	if err != nil {
+		return err
+	}
+	if err := serveOps(ctx, log, *metrics, reg, w.Healthy); err != nil {
+		return err
+	}
+	return w.Run(ctx)
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/edgelog/edgelog/internal/chconn"
+	"github.com/edgelog/edgelog/schema"
+)
+
+func init() {
+	register("schema", "create and inspect the ClickHouse schema (migrate, status, plan)", runSchema)
+}
+
+func runSchema(ctx context.Context, args []string) error {
+	fs := newFlags("schema", "migrate|status|plan [flags]", `migrate  applies pending migrations (idempotent; safe from two processes at once)
+status   lists applied migrations
+plan     prints the DDL migrate would run`)
+	var ch chconn.Config
+	ch.RegisterFlags(fs)
+	cluster := fs.String("cluster", "", "create replicated tables ON CLUSTER with Distributed tables in front")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fs.Usage()
+		if len(args) == 0 {
+			return fmt.Errorf("missing action")
+		}
+		return nil
+	}
+	action := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	conn, err := chconn.Open(ctx, ch)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	m, err := schema.NewMigrator(ctx, conn, ch.Database, *cluster)
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "migrate":
+		steps, err := m.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range steps {
+			fmt.Printf("applied %d: %s\n", s.Version, s.Name)
+		}
+		fmt.Printf("schema of %s is up to date (%d migrations)\n", ch.Database, len(schema.Migrations))
+	case "status":
+		applied, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		done := map[int]bool{}
+		for _, a := range applied {
+			done[a.Version] = true
+			fmt.Printf("%3d  applied %s  %s\n", a.Version, a.AppliedAt.UTC().Format("2006-01-02 15:04:05"), a.Name)
+		}
+		for _, mig := range schema.Migrations {
+			if !done[mig.Version] {
+				fmt.Printf("%3d  pending                        %s\n", mig.Version, mig.Name)
+			}
+		}
+	case "plan":
+		steps, err := m.Plan(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range steps {
+			fmt.Printf("-- %d: %s\n", s.Version, s.Name)
+			for _, sql := range s.Statements {
+				fmt.Printf("%s;\n\n", sql)
+			}
+		}
+	default:
+		return fmt.Errorf("unknown action %q (want migrate, status or plan)", action)
+	}
+	return nil
+}
