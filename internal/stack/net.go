@@ -1,0 +1,8 @@
+package stack
+
+import (
+	"net"
+	"time"
+)
+
+var netDialer = net.Dialer{Timeout: time.Second}

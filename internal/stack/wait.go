@@ -1,0 +1,55 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Counts are what the pipeline holds in ClickHouse.
+type Counts struct {
+	RawRows, RawBytes       uint64
+	RollupRows, RollupBytes uint64 // sums over traffic_1m
+}
+
+// Counts reads the raw table and the 1-minute rollup totals.
+func (s *Stack) Counts(ctx context.Context) (Counts, error) {
+	conn, err := s.Conn(ctx)
+	if err != nil {
+		return Counts{}, err
+	}
+	defer conn.Close()
+	var c Counts
+	if err := conn.QueryRow(ctx, "SELECT count(), sum(bytes_sent) FROM "+s.DB+".requests").Scan(&c.RawRows, &c.RawBytes); err != nil {
+		return c, err
+	}
+	if err := conn.QueryRow(ctx, "SELECT sum(requests), sum(bytes_out) FROM "+s.DB+".traffic_1m").Scan(&c.RollupRows, &c.RollupBytes); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// WaitRows waits until the raw table holds want rows (or more), and returns
+// the counts then. progress, when set, is called on every poll.
+func (s *Stack) WaitRows(ctx context.Context, want uint64, timeout time.Duration, progress func(Counts)) (Counts, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := s.Counts(ctx)
+		if err == nil {
+			if progress != nil {
+				progress(c)
+			}
+			if c.RawRows >= want {
+				return c, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return c, fmt.Errorf("after %s the raw table holds %d rows, want %d (last error: %v)", timeout, c.RawRows, want, err)
+		}
+		select {
+		case <-ctx.Done():
+			return c, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
