@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what edgelog's demo, tests and benchmarks need on a Debian machine
+# with Go: clickhouse-server and clickhouse-client (the real ClickHouse the
+# tests run against), kcat (an independent Kafka client for interop checks
+# and the produce baseline), goaccess (the parse baseline) and zookeeper
+# (cluster-mode tests). Idempotent: installs only what is missing.
+set -euo pipefail
+
+missing=()
+command -v clickhouse-server >/dev/null || missing+=(clickhouse-server)
+command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
+command -v kcat >/dev/null || missing+=(kcat)
+command -v goaccess >/dev/null || missing+=(goaccess)
+[[ -e /usr/share/zookeeper/bin/zkServer.sh ]] || missing+=(zookeeper)
+
+if ((${#missing[@]})); then
+	sudo=""
+	[[ $(id -u) -ne 0 ]] && sudo="sudo"
+	echo "setup: installing ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: clickhouse-server, clickhouse-client, kcat, goaccess, zookeeper present"
