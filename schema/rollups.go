@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -126,7 +127,26 @@ var Rollups = []Rollup{
 		},
 		Measures: perfMeasures, Partition: "toYYYYMM(t)", Step: 3600,
 	},
+	{
+		// Bounded: one topK state of at most TopPathsKept paths per customer,
+		// host and hour, however many distinct paths there are. 18.16's topK
+		// returns paths in rank order without counts.
+		Name: "top_paths_1h", Comment: "most requested paths per customer, host and hour (topK states)",
+		Dims: []Field{
+			{"t", "DateTime('UTC')", "toStartOfHour(time)"},
+			{"customer", "{lc}", "customer"},
+			{"host", "{lc}", "host"},
+		},
+		Measures: []Field{
+			{"requests", "UInt64", "count()"},
+			{"top_paths", "AggregateFunction(topK(" + strconv.Itoa(TopPathsKept) + "), String)", "topKState(" + strconv.Itoa(TopPathsKept) + ")(path)"},
+		},
+		Partition: "toYYYYMM(t)", Step: 3600,
+	},
 }
+
+// TopPathsKept is the size of each top_paths_1h state.
+const TopPathsKept = 1000
 
 // RollupByName returns the named rollup.
 func RollupByName(name string) (Rollup, bool) {
