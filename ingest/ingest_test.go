@@ -1,0 +1,281 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/edgelog/edgelog/ingest"
+	"github.com/edgelog/edgelog/internal/chconn"
+	"github.com/edgelog/edgelog/internal/chtest"
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/internal/wire"
+)
+
+func TestMain(m *testing.M) { chtest.Main(m) }
+
+const topic = "requests"
+
+// produced is what a test sent, to compare with what ClickHouse holds.
+type produced struct {
+	rows       uint64
+	bytes      uint64
+	byCustomer map[string]uint64
+}
+
+// produce sends n messages of rowsPer rows each, customers c0..c4.
+func produce(t *testing.T, brokers string, n, rowsPer int, seed int) produced {
+	t.Helper()
+	w := &kafka.Writer{Addr: kafka.TCP(brokers), Topic: topic, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond}
+	defer w.Close()
+	p := produced{byCustomer: map[string]uint64{}}
+	var enc wire.Encoder
+	var msgs []kafka.Message
+	base := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	for m := 0; m < n; m++ {
+		var b record.Block
+		cust := "c" + strconv.Itoa((m+seed)%5)
+		for i := 0; i < rowsPer; i++ {
+			k := m*rowsPer + i
+			r := record.Record{TimeMs: base + int64(seed*1_000_000+k)*37, Status: 200, BytesSent: uint64(100 + k%1000), RequestTimeUs: uint32(k % 5000)}
+			r.SetClientIP(netip.AddrFrom4([4]byte{10, 0, byte(k >> 8), byte(k)}))
+			r.Str[record.Customer] = []byte(cust)
+			r.Str[record.Host] = []byte(cust + ".example")
+			r.Str[record.PoP] = []byte("fra1")
+			r.Str[record.Region] = []byte("eu-central")
+			r.Str[record.Path] = []byte(fmt.Sprintf("/p/%d", k%50))
+			r.Str[record.CacheStatus] = []byte("HIT")
+			b.Append(&r)
+			p.rows++
+			p.bytes += r.BytesSent
+			p.byCustomer[cust]++
+		}
+		msgs = append(msgs, kafka.Message{Key: []byte(cust), Value: enc.Encode(nil, &b)})
+	}
+	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func startWorker(t *testing.T, ctx context.Context, brokers, db string, mutate func(*ingest.Config)) (*ingest.Worker, <-chan error) {
+	t.Helper()
+	cfg := ingest.Config{Topic: topic, GroupID: "g", DeadLetterTopic: "dlq", BatchRows: 5000, BatchWait: 200 * time.Millisecond}
+	cfg.Kafka.Brokers = []string{brokers}
+	cfg.CH = chtest.Config(t, db)
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.Default()
+	}
+	w, err := ingest.New(cfg, prometheus.NewRegistry(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	return w, done
+}
+
+type counts struct{ raw, rawBytes, rollup, rollupBytes, ledgerRows uint64 }
+
+func readCounts(t *testing.T, db string) counts {
+	t.Helper()
+	conn, err := chconn.Open(context.Background(), chtest.Config(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var c counts
+	ctx := context.Background()
+	if err := conn.QueryRow(ctx, "SELECT count(), sum(bytes_sent) FROM "+db+".requests").Scan(&c.raw, &c.rawBytes); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT sum(requests), sum(bytes_out) FROM "+db+".traffic_1m").Scan(&c.rollup, &c.rollupBytes); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT sum(rows) FROM "+db+".ingest_ledger").Scan(&c.ledgerRows); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// waitRows waits until the raw table holds want rows, then a little longer
+// to catch any duplicate arriving late.
+func waitRows(t *testing.T, db string, want uint64, timeout time.Duration) counts {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		c := readCounts(t, db)
+		if c.raw >= want {
+			time.Sleep(time.Second)
+			return readCounts(t, db)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("raw table holds %d rows after %s, want %d", c.raw, timeout, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func checkExact(t *testing.T, c counts, p produced) {
+	t.Helper()
+	if c.raw != p.rows || c.rollup != p.rows || c.ledgerRows != p.rows {
+		t.Fatalf("rows: raw %d, traffic_1m %d, ledger %d; produced %d", c.raw, c.rollup, c.ledgerRows, p.rows)
+	}
+	if c.rawBytes != p.bytes || c.rollupBytes != p.bytes {
+		t.Fatalf("bytes: raw %d, traffic_1m %d; produced %d", c.rawBytes, c.rollupBytes, p.bytes)
+	}
+}
+
+func TestIngestsEveryRowOnce(t *testing.T) {
+	b := chtest.Broker(t, 4, topic, "dlq")
+	db := chtest.NewDB(t)
+	p := produce(t, b.Addr(), 40, 1000, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, done := startWorker(t, ctx, b.Addr(), db, nil)
+	c := waitRows(t, db, p.rows, time.Minute)
+	cancel()
+	<-done
+	checkExact(t, c, p)
+}
+
+// TestReplayAfterCrashIsSkipped runs a worker that never commits offsets
+// (as if it crashed after every insert) and then a normal one: the second
+// re-reads everything from Kafka and must insert nothing twice.
+func TestReplayAfterCrashIsSkipped(t *testing.T) {
+	b := chtest.Broker(t, 4, topic, "dlq")
+	db := chtest.NewDB(t)
+	p := produce(t, b.Addr(), 20, 1000, 1)
+
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	_, done1 := startWorker(t, ctx1, b.Addr(), db, func(c *ingest.Config) { c.GroupID = "crashy" })
+	waitRows(t, db, p.rows, time.Minute)
+	cancel1()
+	<-done1
+
+	// A different group starts from the first offset: a full replay.
+	p2 := produce(t, b.Addr(), 5, 1000, 2)
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	_, done2 := startWorker(t, ctx2, b.Addr(), db, func(c *ingest.Config) { c.GroupID = "replayer" })
+	c := waitRows(t, db, p.rows+p2.rows, time.Minute)
+	cancel2()
+	<-done2
+	checkExact(t, c, produced{rows: p.rows + p2.rows, bytes: p.bytes + p2.bytes})
+}
+
+func TestTwoWorkersShareThePartitions(t *testing.T) {
+	b := chtest.Broker(t, 4, topic, "dlq")
+	db := chtest.NewDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, done1 := startWorker(t, ctx, b.Addr(), db, nil)
+	_, done2 := startWorker(t, ctx, b.Addr(), db, nil)
+	var total produced
+	for i := 0; i < 5; i++ { // produce while the group rebalances
+		p := produce(t, b.Addr(), 10, 1000, 10+i)
+		total.rows += p.rows
+		total.bytes += p.bytes
+		time.Sleep(300 * time.Millisecond)
+	}
+	c := waitRows(t, db, total.rows, time.Minute)
+	cancel()
+	<-done1
+	<-done2
+	checkExact(t, c, total)
+}
+
+func TestPoisonMessageIsDeadLettered(t *testing.T) {
+	b := chtest.Broker(t, 1, topic, "dlq")
+	db := chtest.NewDB(t)
+	p1 := produce(t, b.Addr(), 3, 100, 3)
+	w := &kafka.Writer{Addr: kafka.TCP(b.Addr()), Topic: topic, RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond}
+	var enc wire.Encoder
+	good := enc.Encode(nil, &record.Block{})
+	badVersion := append([]byte{}, good...)
+	badVersion[4] = 99
+	poison := []kafka.Message{
+		{Value: []byte("not a batch at all")},
+		{Value: badVersion},
+		{Value: good[:len(good)-2]},
+	}
+	if err := w.WriteMessages(context.Background(), poison...); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	p2 := produce(t, b.Addr(), 3, 100, 4)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	_, done := startWorker(t, ctx, b.Addr(), db, nil)
+	c := waitRows(t, db, p1.rows+p2.rows, time.Minute)
+
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: "dlq", Partition: 0})
+	defer r.Close()
+	rctx, rcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer rcancel()
+	reasons := map[string]bool{}
+	for len(reasons) < 3 {
+		m, err := r.ReadMessage(rctx)
+		if err != nil {
+			t.Fatalf("dead letters: got %v, then %v", reasons, err)
+		}
+		for _, h := range m.Headers {
+			if h.Key == "reason" {
+				reasons[string(h.Value)[:6]] = true
+			}
+		}
+	}
+	cancel()
+	<-done
+	checkExact(t, c, produced{rows: p1.rows + p2.rows, bytes: p1.bytes + p2.bytes})
+}
+
+// TestClickHouseOutage stops the server while rows are flowing; the worker
+// must retry, stay unhealthy while it cannot insert, and end with every row
+// exactly once after the server returns.
+func TestClickHouseOutage(t *testing.T) {
+	b := chtest.Broker(t, 2, topic, "dlq")
+	db := chtest.NewDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	w, done := startWorker(t, ctx, b.Addr(), db, func(c *ingest.Config) { c.RetryMax = time.Second })
+	p1 := produce(t, b.Addr(), 5, 1000, 20)
+	waitRows(t, db, p1.rows, time.Minute)
+
+	srv := chtest.Server(t)
+	srv.Stop()
+	p2 := produce(t, b.Addr(), 10, 1000, 21)
+	deadline := time.Now().Add(30 * time.Second)
+	for w.Healthy() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("worker still healthy with ClickHouse down")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		time.Sleep(3 * time.Second)
+		if err := srv.Restart(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	wg.Wait()
+	c := waitRows(t, db, p1.rows+p2.rows, 2*time.Minute)
+	if err := w.Healthy(); err != nil {
+		t.Fatalf("still unhealthy after recovery: %v", err)
+	}
+	cancel()
+	<-done
+	checkExact(t, c, produced{rows: p1.rows + p2.rows, bytes: p1.bytes + p2.bytes})
+}
