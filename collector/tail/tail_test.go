@@ -1,0 +1,162 @@
+package tail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func appendLines(t *testing.T, path string, lines ...string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, l := range lines {
+		if _, err := f.WriteString(l + "\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func next(t *testing.T, tl *Tailer) Line {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	l, err := tl.Next(ctx)
+	if err != nil {
+		t.Fatalf("next line: %v", err)
+	}
+	return l
+}
+
+func expect(t *testing.T, tl *Tailer, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if got := string(next(t, tl).Data); got != w {
+			t.Fatalf("got %q, want %q", got, w)
+		}
+	}
+}
+
+func TestFollowAndResume(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	appendLines(t, path, "a", "b")
+	tl, err := Open(path, 0, 0, 0, Config{Follow: true, Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, tl, "a")
+	l := next(t, tl)
+	if string(l.Data) != "b" || l.Offset != 2 || l.End != 4 {
+		t.Fatalf("line b: %+v", l)
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		appendLines(t, path, "c")
+	}()
+	expect(t, tl, "c")
+	inode, fp := tl.Position()
+	tl.Close()
+
+	// Resume from the checkpoint after "b": "c" comes again, nothing else.
+	tl, err = Open(path, 4, inode, fp, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, tl, "c")
+	if _, err := tl.Next(context.Background()); !errors.Is(err, ErrStopped) {
+		t.Fatalf("want ErrStopped, got %v", err)
+	}
+}
+
+func TestPartialLineWaitsForNewline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	os.WriteFile(path, []byte("complete\nparti"), 0o644)
+	tl, _ := Open(path, 0, 0, 0, Config{Follow: true, Poll: 10 * time.Millisecond})
+	expect(t, tl, "complete")
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		appendLines(t, path, "al")
+	}()
+	expect(t, tl, "partial")
+}
+
+func TestRenameRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	appendLines(t, path, "old1", "old2")
+	tl, _ := Open(path, 0, 0, 0, Config{Follow: true, Poll: 10 * time.Millisecond})
+	expect(t, tl, "old1")
+	// logrotate: rename, then the server writes a new file; the old file
+	// still gets a late line before the server reopens.
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path+".1", "old3")
+	appendLines(t, path, "new1")
+	expect(t, tl, "old2", "old3", "new1")
+}
+
+func TestCopyTruncate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	appendLines(t, path, "one", "two")
+	tl, _ := Open(path, 0, 0, 0, Config{Follow: true, Poll: 10 * time.Millisecond})
+	expect(t, tl, "one", "two")
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(30 * time.Millisecond)
+	appendLines(t, path, "3")
+	expect(t, tl, "3")
+}
+
+func TestCheckpointOnAnotherFileStartsOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	appendLines(t, path, "first file line")
+	tl, _ := Open(path, 0, 0, 0, Config{})
+	inode, fp := tl.Position()
+	tl.Close()
+	os.Remove(path)
+	appendLines(t, path, "second file, longer first line")
+	// Same path, maybe even the same inode; the fingerprint differs.
+	tl, _ = Open(path, 16, inode, fp, Config{})
+	expect(t, tl, "second file, longer first line")
+}
+
+func TestOversizeLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	big := strings.Repeat("x", 5000)
+	appendLines(t, path, "before", big, "after")
+	tl, _ := Open(path, 0, 0, 0, Config{MaxLineBytes: 1000})
+	expect(t, tl, "before")
+	l := next(t, tl)
+	if !l.Oversize || len(l.Data) != 1000 || l.End != int64(7+5001) {
+		t.Fatalf("oversize line: oversize=%v len=%d end=%d", l.Oversize, len(l.Data), l.End)
+	}
+	expect(t, tl, "after")
+}
+
+func TestManyLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	var lines []string
+	for i := 0; i < 100_000; i++ {
+		lines = append(lines, fmt.Sprintf("line %d %s", i, strings.Repeat("y", i%300)))
+	}
+	appendLines(t, path, lines...)
+	tl, _ := Open(path, 0, 0, 0, Config{})
+	var off int64
+	for i := range lines {
+		l := next(t, tl)
+		if string(l.Data) != lines[i] || l.Offset != off {
+			t.Fatalf("line %d: got %q at %d", i, l.Data[:10], l.Offset)
+		}
+		off = l.End
+	}
+}
