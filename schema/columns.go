@@ -57,6 +57,8 @@ var rawColumns = []Column{
 	{Name: "referer", Type: "String", Codec: "ZSTD(3)"},
 	{Name: "src_partition", Type: "UInt16", Codec: "ZSTD(1)", Comment: "Kafka partition the row came from (offsets ledger)"},
 	{Name: "src_offset", Type: "UInt64", Codec: "DoubleDelta, ZSTD(1)", Comment: "Kafka offset of the batch message the row came from"},
+	{Name: "src_file", Type: "String", Modern: lc, Comment: "collector source: server, file and file identity (source ledger)"},
+	{Name: "src_file_end", Type: "UInt64", Codec: "DoubleDelta, ZSTD(1)", Comment: "file offset that ends the collector batch the row came from"},
 }
 
 // RawColumns returns the raw table's columns in d, in insert order.

@@ -81,6 +81,24 @@ GROUP BY src_partition`, db, LedgerTable, onCluster(d), db, localName(LedgerTabl
 	}
 }
 
+func createSourceLedger(db string, d Dialect) []string {
+	return []string{
+		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.%s%s (
+    src_file String,
+    src_partition UInt16,
+    max_end UInt64,
+    rows UInt64,
+    inserted_at DateTime DEFAULT now()
+) ENGINE = %s
+ORDER BY (src_partition, src_file, max_end)`, db, localName(SourceLedgerTable, d), onCluster(d), engine(d, "MergeTree", SourceLedgerTable)),
+		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
+SELECT src_file, src_partition, max(src_file_end) AS max_end, count() AS rows, now() AS inserted_at
+FROM %s.%s
+WHERE src_file != ''
+GROUP BY src_file, src_partition`, db, SourceLedgerTable, onCluster(d), db, localName(SourceLedgerTable, d), db, localName(RawTable, d)),
+	}
+}
+
 // distributed renders the Distributed table in front of a local table.
 func distributed(db, name string, d Dialect) string {
 	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s AS %s.%s ENGINE = Distributed(%s, %s, %s, rand())",

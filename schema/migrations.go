@@ -18,8 +18,8 @@ var Migrations = []Migration{
 		}
 		return s
 	}},
-	{2, "ingest offsets ledger", func(db string, d Dialect) []string {
-		return createLedger(db, d)
+	{2, "ingest offsets ledger and collector source ledger", func(db string, d Dialect) []string {
+		return append(createLedger(db, d), createSourceLedger(db, d)...)
 	}},
 	{3, "traffic, billing and performance rollups", func(db string, d Dialect) []string {
 		var s []string

@@ -10,6 +10,10 @@ import (
 const (
 	RawTable    = "requests"
 	LedgerTable = "ingest_ledger"
+	// SourceLedgerTable records, per collector source and Kafka partition,
+	// the end of the last collector batch inserted: ingest skips a batch a
+	// restarted collector re-sent (see package ingest).
+	SourceLedgerTable = "source_ledger"
 )
 
 // Field is a dimension or measure of a rollup: its column name and type,
