@@ -19,8 +19,21 @@
 // range never counts a row twice, and the rollups, fed by the same INSERT,
 // never double-count either.
 //
+// A collector that crashes after Kafka acknowledged a batch but before its
+// checkpoint was written sends that batch again after restart, as new Kafka
+// messages. It re-cuts the batch at exactly the same file offsets (it
+// journals each batch's end offset before producing it), and every message
+// carries its source (server, file, file identity) and that end offset in
+// its headers. Rows carry them too (src_file, src_file_end), and a second
+// view keeps source_ledger: per source and partition, the end of the last
+// batch inserted. A message whose end is not beyond its source's ledger
+// entry is a re-send and is skipped. Together: exactly once from log line
+// to rollup.
+//
 // Limits of the guarantee:
 //   - One topic per database: the ledger is keyed by partition only.
+//   - The source ledger is read back SourceLedgerWindow (7 days): a
+//     collector re-sending a batch older than that is not recognised.
 //   - An INSERT must be atomic. It is when the ingest process dies
 //     (ClickHouse discards a block it did not receive whole). If the
 //     ClickHouse server itself crashes half-way through writing a block that

@@ -15,6 +15,8 @@ type batch struct {
 	partition int
 	block     record.Block
 	srcOffset []uint64 // Kafka offset of each row's message
+	srcFile   []string // collector source of each row's message ("" if none)
+	srcEnd    []uint64 // end offset of the collector batch of each row
 	first     int64    // first and last message offsets in the batch (-1: none)
 	last      int64
 	messages  int
@@ -23,6 +25,8 @@ type batch struct {
 func (b *batch) reset() {
 	b.block.Reset()
 	b.srcOffset = b.srcOffset[:0]
+	b.srcFile = b.srcFile[:0]
+	b.srcEnd = b.srcEnd[:0]
 	b.first, b.last, b.messages = -1, -1, 0
 }
 
@@ -112,6 +116,10 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 			v = ins.partCol
 		case "src_offset":
 			v = b.srcOffset
+		case "src_file":
+			v = b.srcFile
+		case "src_file_end":
+			v = b.srcEnd
 		default:
 			s, ok := strByName[c.Name]
 			if !ok {

@@ -11,6 +11,7 @@ type metrics struct {
 	messages      prometheus.Counter
 	batches       prometheus.Counter
 	skipped       prometheus.Counter
+	resent        prometheus.Counter
 	deadLetters   *prometheus.CounterVec
 	retries       prometheus.Counter
 	insertSeconds prometheus.Histogram
@@ -26,6 +27,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		batches:  prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_batches_total", Help: "INSERTs acknowledged by ClickHouse."}),
 		skipped: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_replayed_messages_skipped_total",
 			Help: "Messages skipped because the offsets ledger shows them inserted (replays after a crash or rebalance)."}),
+		resent: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_resent_batches_skipped_total",
+			Help: "Collector batches skipped because the source ledger shows them inserted (re-sent after a collector restart)."}),
 		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgelog_ingest_dead_letters_total", Help: "Messages sent to the dead-letter topic, by reason."}, []string{"reason"}),
 		retries:     prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_insert_retries_total", Help: "Failed INSERT attempts that were retried."}),
 		insertSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_ingest_insert_seconds", Help: "INSERT latency.",
@@ -35,6 +38,6 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		lag:          prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "edgelog_ingest_lag_messages", Help: "Messages between the last one read and the partition end."}, []string{"partition"}),
 		lastInsertOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "edgelog_ingest_last_insert_success_timestamp_seconds", Help: "Unix time of the last acknowledged INSERT."}),
 	}
-	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastInsertOK)
+	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.resent, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastInsertOK)
 	return m
 }

@@ -29,6 +29,10 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	if err != nil {
 		return // generation ended while ClickHouse was unreachable
 	}
+	sources, err := w.retrySourceLedger(gctx, partition)
+	if err != nil {
+		return
+	}
 	if offset < 0 {
 		offset = kafka.FirstOffset
 	}
@@ -87,6 +91,13 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		if b.first < 0 {
 			b.first = msg.Offset
 		}
+		src, srcEnd := sourceOf(msg)
+		if src != "" && srcEnd <= sources[src] {
+			// A collector re-sent a batch it had already delivered (it
+			// crashed before its checkpoint): the rows are in ClickHouse.
+			w.m.resent.Inc()
+			continue
+		}
 		before := b.block.Len()
 		if err := decodeValid(&dec, &b.block, msg.Value); err != nil {
 			b.block.Truncate(before)
@@ -97,6 +108,13 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		}
 		for range b.block.Len() - before {
 			b.srcOffset = append(b.srcOffset, uint64(msg.Offset))
+			b.srcFile = append(b.srcFile, src)
+			b.srcEnd = append(b.srcEnd, srcEnd)
+		}
+		if src != "" {
+			// Rows of this batch will be in ClickHouse when the batch is;
+			// if the insert is abandoned, this map is dropped with it.
+			sources[src] = srcEnd
 		}
 		b.messages++
 		if b.block.Len() >= w.cfg.BatchRows || b.block.SizeBytes() >= w.cfg.BatchBytes {
@@ -105,6 +123,25 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			}
 		}
 	}
+}
+
+// sourceOf returns the collector source and batch end a message carries
+// in its headers (see package collector), or "" for messages without them.
+func sourceOf(msg kafka.Message) (string, uint64) {
+	var src string
+	var end uint64
+	for _, h := range msg.Headers {
+		switch h.Key {
+		case "src":
+			src = string(h.Value)
+		case "src_end":
+			end, _ = strconv.ParseUint(string(h.Value), 10, 64)
+		}
+	}
+	if end == 0 {
+		return "", 0
+	}
+	return src, end
 }
 
 // decodeValid decodes msg into blk and checks what ClickHouse would refuse.
@@ -208,6 +245,19 @@ func (w *Worker) insertDone(rows int, took time.Duration) {
 	w.m.batchRows.Observe(float64(rows))
 	w.m.insertSeconds.Observe(took.Seconds())
 	w.m.lastInsertOK.SetToCurrentTime()
+}
+
+func (w *Worker) retrySourceLedger(gctx context.Context, partition int) (map[string]uint64, error) {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+		m, err := w.sourceLedger(gctx, partition)
+		if err == nil {
+			return m, nil
+		}
+		w.log.Warn("cannot read source ledger, retrying", "partition", partition, "err", err)
+		if !sleepCtx(gctx, delay) {
+			return nil, err
+		}
+	}
 }
 
 func (w *Worker) retryLedger(gctx context.Context, partition int) (int64, error) {
