@@ -94,7 +94,7 @@ type shipment struct {
 	msgs    []kafka.Message
 	letters []deadletter.Letter
 	rows    int
-	file    checkpoint.File
+	file    checkpoint.File // Offset = the batch's end
 }
 
 // Run ships the file until ctx is cancelled (or, without Follow, until the
@@ -113,12 +113,15 @@ func (c *Collector) Run(ctx context.Context) error {
 		return err
 	}
 	defer t.Close()
-	c.log.Info("collecting", "file", c.cfg.File, "from_offset", cp.Offset, "topic", c.cfg.Topic)
+	if t.Offset() != cp.Offset {
+		cp = checkpoint.File{} // another file now: its journal does not apply
+	}
+	c.log.Info("collecting", "file", c.cfg.File, "from_offset", t.Offset(), "topic", c.cfg.Topic, "resend_cuts", len(cp.Pending))
 
 	ship := make(chan shipment, 2) // two batches in flight at most: backpressure on the tailer
 	shipErr := make(chan error, 1)
 	go func() { shipErr <- c.shipLoop(ship, state) }()
-	readErr := c.readLoop(ctx, t, ship)
+	readErr := c.readLoop(ctx, t, ship, cp.Pending)
 	close(ship)
 	if err := <-shipErr; err != nil {
 		return err
@@ -131,7 +134,11 @@ func (c *Collector) Run(ctx context.Context) error {
 
 // readLoop parses lines into per-customer blocks and hands them to the
 // ship loop every BatchRows rows or BatchWait.
-func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- shipment) error {
+//
+// cuts are batch ends journaled by a previous run that may have reached
+// Kafka: the first batches end exactly there, so they are re-sent
+// byte-for-byte and ingest recognises them (see package ingest).
+func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- shipment, cuts []int64) error {
 	blocks := map[string]*record.Block{}
 	var order []string // customers with pending rows, in first-seen order
 	var letters []deadletter.Letter
@@ -141,6 +148,7 @@ func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- sh
 	var first time.Time
 	var last tail.Line
 	source := c.cfg.File
+	fileGen := -1
 
 	flush := func() {
 		if pending == 0 && len(letters) == 0 {
@@ -162,6 +170,11 @@ func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- sh
 		}
 		inode, fp := t.Position()
 		s.file = checkpoint.File{Path: c.cfg.File, Inode: inode, Fingerprint: fp, Offset: last.End}
+		src := []byte(c.cfg.SourceID + "#" + strconv.FormatUint(inode, 16) + "-" + strconv.FormatUint(fp, 16))
+		end := strconv.AppendInt(nil, last.End, 10)
+		for i := range s.msgs {
+			s.msgs[i].Headers = append(s.msgs[i].Headers, kafka.Header{Key: "src", Value: src}, kafka.Header{Key: "src_end", Value: end})
+		}
 		ship <- s
 		order, letters, pending = order[:0], nil, 0
 	}
@@ -175,12 +188,18 @@ func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- sh
 		cancel()
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-				flush()
+				if len(cuts) == 0 { // a journaled batch is never cut short
+					flush()
+				}
 				continue
 			}
 			flush() // graceful shutdown or EOF: ship what was read
 			return err
 		}
+		if line.File != fileGen && fileGen >= 0 {
+			flush() // a batch never spans two files: its end offset names one
+		}
+		fileGen = line.File
 		if pending == 0 && len(letters) == 0 {
 			first = time.Now()
 		}
@@ -208,9 +227,18 @@ func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- sh
 			b.Append(&r)
 			pending++
 		}
-		if pending >= c.cfg.BatchRows || len(letters) >= c.cfg.BatchRows {
+		switch {
+		case len(cuts) > 0:
+			// Re-cutting a journaled batch: only its end decides.
+			if line.End >= cuts[0] {
+				flush()
+				for len(cuts) > 0 && cuts[0] <= line.End {
+					cuts = cuts[1:]
+				}
+			}
+		case pending >= c.cfg.BatchRows || len(letters) >= c.cfg.BatchRows:
 			flush()
-		} else if pending&1023 == 0 && time.Since(first) > c.cfg.BatchWait {
+		case pending&1023 == 0 && time.Since(first) > c.cfg.BatchWait:
 			flush()
 		}
 	}
@@ -261,6 +289,15 @@ func (c *Collector) shipLoop(ship <-chan shipment, state *checkpoint.State) erro
 		if len(s.letters) > 0 {
 			retry(c.log, "dead letters", func() error { return c.dlq.Write(context.Background(), s.letters) })
 		}
+		// Journal the batch end before producing: if we crash after Kafka
+		// has it, the next run re-cuts exactly this batch.
+		jf := s.file
+		jf.Offset = shippedOffset(state, jf)
+		jf.Pending = append(pendingOf(state, jf), s.file.Offset)
+		state.Set(jf)
+		if err := checkpoint.Save(c.cfg.Checkpoint, state); err != nil {
+			return fmt.Errorf("cannot journal batch: %w", err)
+		}
 		start := time.Now()
 		pending := s.msgs
 		for len(pending) > 0 {
@@ -290,7 +327,14 @@ func (c *Collector) shipLoop(ship <-chan shipment, state *checkpoint.State) erro
 		for _, m := range s.msgs {
 			c.m.wireBytes.Add(float64(len(m.Value)))
 		}
-		state.Set(s.file)
+		done := s.file
+		done.Pending = nil
+		for _, p := range jf.Pending {
+			if p > done.Offset {
+				done.Pending = append(done.Pending, p)
+			}
+		}
+		state.Set(done)
 		if err := checkpoint.Save(c.cfg.Checkpoint, state); err != nil {
 			return fmt.Errorf("cannot save checkpoint: %w", err)
 		}
@@ -300,6 +344,24 @@ func (c *Collector) shipLoop(ship <-chan shipment, state *checkpoint.State) erro
 		}
 	}
 	return nil
+}
+
+// shippedOffset is the acknowledged offset in state for f's file, or 0 when
+// state holds another file's checkpoint for the path.
+func shippedOffset(state *checkpoint.State, f checkpoint.File) int64 {
+	old, ok := state.Lookup(f.Path)
+	if !ok || old.Inode != f.Inode || (old.Fingerprint != 0 && old.Fingerprint != f.Fingerprint) {
+		return 0
+	}
+	return old.Offset
+}
+
+func pendingOf(state *checkpoint.State, f checkpoint.File) []int64 {
+	old, ok := state.Lookup(f.Path)
+	if !ok || old.Inode != f.Inode {
+		return nil
+	}
+	return append([]int64(nil), old.Pending...)
 }
 
 func retry(log *slog.Logger, what string, f func() error) {

@@ -2,6 +2,8 @@ package collector
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/edgelog/edgelog/internal/kafkaconf"
@@ -36,6 +38,10 @@ type Config struct {
 	Follow bool
 	// MaxLineBytes caps a line; longer ones are dead-lettered. Default 1 MiB.
 	MaxLineBytes int
+	// SourceID names this collector's file in the source ledger. Default
+	// "<hostname>:<absolute path>". It must be unique per file across the
+	// fleet and stable across restarts.
+	SourceID string
 }
 
 func (c *Config) setDefaults() {
@@ -56,6 +62,14 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxLineBytes == 0 {
 		c.MaxLineBytes = 1 << 20
+	}
+	if c.SourceID == "" {
+		host, _ := os.Hostname()
+		path, err := filepath.Abs(c.File)
+		if err != nil {
+			path = c.File
+		}
+		c.SourceID = host + ":" + path
 	}
 }
 

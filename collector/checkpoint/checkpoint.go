@@ -24,6 +24,11 @@ type File struct {
 	// Fingerprint is a hash of the file's first bytes: it tells a rotated
 	// file that reuses an inode from the file the checkpoint was taken on.
 	Fingerprint uint64 `json:"fingerprint,omitempty"`
+	// Pending are the end offsets of batches handed to Kafka but not yet
+	// acknowledged, journaled before they were produced. After a crash the
+	// collector cuts its first batches at exactly these offsets, so a batch
+	// Kafka did receive is re-sent identically and ingest can recognise it.
+	Pending []int64 `json:"pending,omitempty"`
 }
 
 // State is every file's checkpoint.

@@ -36,6 +36,10 @@ type Line struct {
 	Offset   int64 // offset of the line's first byte
 	End      int64 // offset just past its newline
 	Oversize bool  // Data was cut at MaxLineBytes
+	// File counts the files the Tailer has read: it changes when a rotation
+	// or truncation switched to new content, so callers can keep batches
+	// within one file.
+	File int
 }
 
 // ErrStopped is returned by Next at EOF when Follow is false.
@@ -43,15 +47,15 @@ var ErrStopped = errors.New("end of file")
 
 // Tailer reads one path.
 type Tailer struct {
-	cfg    Config
-	path   string
-	f      *os.File
-	inode  uint64
-	off    int64 // offset of buf[0] in the file
-	buf    []byte
-	start  int // unread data is buf[start:]
-	line   []byte
-	rotate bool // the path now names another file; drain f then switch
+	cfg   Config
+	path  string
+	f     *os.File
+	inode uint64
+	off   int64 // offset of buf[0] in the file
+	buf   []byte
+	start int // unread data is buf[start:]
+	line  []byte
+	file  int // incremented on every switch to new content
 }
 
 // Open starts reading path at offset (a checkpoint), or at 0 when the file
@@ -106,23 +110,28 @@ func inodeOf(f *os.File) uint64 {
 	return 0
 }
 
-// FingerprintBytes is how much of a file's head identifies it.
+// FingerprintBytes caps how much of a file's first line identifies it.
 const FingerprintBytes = 1024
 
-// Fingerprint hashes the file's first FingerprintBytes (fewer if shorter;
-// 0 for an empty file).
+// Fingerprint hashes the file's first line (at most FingerprintBytes of
+// it). It is 0 while the file has no complete first line, and stable once
+// it has one: unlike a hash of the first N bytes, it does not change while a
+// young file grows.
 func Fingerprint(f *os.File) (uint64, error) {
 	b := make([]byte, FingerprintBytes)
 	n, err := f.ReadAt(b, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return 0, err
 	}
-	if n == 0 {
+	b = b[:n]
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	} else if n < FingerprintBytes {
 		return 0, nil
 	}
 	h := fnv.New64a()
-	h.Write(b[:n])
-	return h.Sum64(), nil
+	h.Write(b)
+	return h.Sum64() | 1, nil // never 0 once there is a line
 }
 
 // Position is the identity of the current file and the offset consumed.
@@ -173,11 +182,11 @@ func (t *Tailer) scan() (Line, bool) {
 			return Line{}, false
 		}
 		// An oversize line: hand out its head, skip to its newline.
-		line := Line{Data: data[:t.cfg.MaxLineBytes], Offset: t.off + int64(t.start), Oversize: true}
+		line := Line{Data: data[:t.cfg.MaxLineBytes], Offset: t.off + int64(t.start), Oversize: true, File: t.file}
 		t.skipOversize(&line)
 		return line, true
 	}
-	l := Line{Data: data[:i], Offset: t.off + int64(t.start), End: t.off + int64(t.start+i+1)}
+	l := Line{Data: data[:i], Offset: t.off + int64(t.start), End: t.off + int64(t.start+i+1), File: t.file}
 	if len(l.Data) > t.cfg.MaxLineBytes {
 		l.Data, l.Oversize = l.Data[:t.cfg.MaxLineBytes], true
 	}
@@ -246,6 +255,7 @@ func (t *Tailer) checkRotation() (bool, error) {
 				return false, err
 			}
 			t.off, t.start, t.buf = 0, 0, t.buf[:0]
+			t.file++
 			return true, nil
 		}
 		return false, nil
@@ -255,8 +265,12 @@ func (t *Tailer) checkRotation() (bool, error) {
 	if err := t.open(); err != nil {
 		return false, err
 	}
+	t.file++
 	return true, nil
 }
 
 // Close closes the file.
 func (t *Tailer) Close() error { return t.f.Close() }
+
+// Offset returns the offset of the next unread line.
+func (t *Tailer) Offset() int64 { return t.off + int64(t.start) }
