@@ -79,7 +79,7 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Collector, e
 			Transport:              transport,
 			BatchTimeout:           time.Millisecond, // we hand over whole batches; don't wait for more
 			BatchSize:              1000,
-			BatchBytes:             64 << 20,
+			BatchBytes:             int64(cfg.MaxMessageBytes), // a record batch over the broker's limit would be refused forever
 			MaxAttempts:            3,
 			WriteBackoffMin:        50 * time.Millisecond,
 			WriteBackoffMax:        time.Second,
@@ -157,15 +157,7 @@ func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- sh
 		s := shipment{letters: letters, rows: pending}
 		for _, cust := range order {
 			b := blocks[cust]
-			val := enc.Encode(nil, b)
-			s.msgs = append(s.msgs, kafka.Message{
-				Key:   []byte(cust),
-				Value: val,
-				Headers: []kafka.Header{
-					{Key: "source", Value: []byte(source)},
-					{Key: "rows", Value: strconv.AppendInt(nil, int64(b.Len()), 10)},
-				},
-			})
+			s.msgs = c.appendMessages(s.msgs, &enc, cust, source, b)
 			b.Reset()
 		}
 		inode, fp := t.Position()
@@ -242,6 +234,28 @@ func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- sh
 			flush()
 		}
 	}
+}
+
+// appendMessages encodes b as one message keyed by customer, or as several
+// when one would exceed MaxMessageBytes.
+func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust, source string, b *record.Block) []kafka.Message {
+	val := enc.Encode(nil, b)
+	if len(val) > c.cfg.MaxMessageBytes-1024 && b.Len() > 1 {
+		half := b.Len() / 2
+		var lo, hi record.Block
+		lo.AppendRange(b, 0, half)
+		hi.AppendRange(b, half, b.Len())
+		msgs = c.appendMessages(msgs, enc, cust, source, &lo)
+		return c.appendMessages(msgs, enc, cust, source, &hi)
+	}
+	return append(msgs, kafka.Message{
+		Key:   []byte(cust),
+		Value: val,
+		Headers: []kafka.Header{
+			{Key: "source", Value: []byte(source)},
+			{Key: "rows", Value: strconv.AppendInt(nil, int64(b.Len()), 10)},
+		},
+	})
 }
 
 // parseLine parses and validates one line; it returns the rejection reason

@@ -38,6 +38,10 @@ type Config struct {
 	Follow bool
 	// MaxLineBytes caps a line; longer ones are dead-lettered. Default 1 MiB.
 	MaxLineBytes int
+	// MaxMessageBytes caps one Kafka message (and one produce batch);
+	// larger customer batches are split. Kafka's default message.max.bytes
+	// is 1 MiB. Default 1,000,000.
+	MaxMessageBytes int
 	// SourceID names this collector's file in the source ledger. Default
 	// "<hostname>:<absolute path>". It must be unique per file across the
 	// fleet and stable across restarts.
@@ -62,6 +66,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxLineBytes == 0 {
 		c.MaxLineBytes = 1 << 20
+	}
+	if c.MaxMessageBytes == 0 {
+		c.MaxMessageBytes = 1_000_000
 	}
 	if c.SourceID == "" {
 		host, _ := os.Hostname()

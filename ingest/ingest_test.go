@@ -67,7 +67,7 @@ func produce(t *testing.T, brokers string, n, rowsPer int, seed int) produced {
 	return p
 }
 
-func startWorker(t *testing.T, ctx context.Context, brokers, db string, mutate func(*ingest.Config)) (*ingest.Worker, <-chan error) {
+func startWorker(t testing.TB, ctx context.Context, brokers, db string, mutate func(*ingest.Config)) (*ingest.Worker, <-chan error) {
 	t.Helper()
 	cfg := ingest.Config{Topic: topic, GroupID: "g", DeadLetterTopic: "dlq", BatchRows: 5000, BatchWait: 200 * time.Millisecond}
 	cfg.Kafka.Brokers = []string{brokers}
@@ -90,7 +90,7 @@ func startWorker(t *testing.T, ctx context.Context, brokers, db string, mutate f
 
 type counts struct{ raw, rawBytes, rollup, rollupBytes, ledgerRows uint64 }
 
-func readCounts(t *testing.T, db string) counts {
+func readCounts(t testing.TB, db string) counts {
 	t.Helper()
 	conn, err := chconn.Open(context.Background(), chtest.Config(t, db))
 	if err != nil {

@@ -49,13 +49,7 @@ func (b *Block) Row(i int, r *Record) {
 }
 
 // AppendBlock appends all rows of src.
-func (b *Block) AppendBlock(src *Block) {
-	var r Record
-	for i := 0; i < src.Len(); i++ {
-		src.Row(i, &r)
-		b.Append(&r)
-	}
-}
+func (b *Block) AppendBlock(src *Block) { b.AppendRange(src, 0, src.Len()) }
 
 // Reset empties the block and keeps its capacity.
 func (b *Block) Reset() {
@@ -107,5 +101,14 @@ func (b *Block) Truncate(n int) {
 		}
 		c.End = c.End[:n]
 		c.Buf = c.Buf[:end]
+	}
+}
+
+// AppendRange appends rows [from, to) of src.
+func (b *Block) AppendRange(src *Block, from, to int) {
+	var r Record
+	for i := from; i < to; i++ {
+		src.Row(i, &r)
+		b.Append(&r)
 	}
 }
