@@ -76,6 +76,9 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 				continue
 			}
 			log.Warn("fetch", "err", err)
+			if !sleepCtx(gctx, 500*time.Millisecond) {
+				return
+			}
 			continue
 		}
 		if b.last < 0 {
