@@ -1,63 +1,46 @@
 package nginx
 
-import (
-	"strconv"
-	"unicode/utf8"
+import "fmt"
+
+// Escape is the escaping mode of a log_format (its escape= parameter).
+type Escape int
+
+// Escaping modes, as nginx documents them for log_format.
+const (
+	// EscapeDefault writes '"', '\' and bytes below 0x20 or above 0x7e as
+	// \xHH, and "-" for an empty value.
+	EscapeDefault Escape = iota
+	// EscapeJSON writes '"' and '\' as \" and \\, control bytes as \n \r
+	// \t \b \f or \u00XX, and "" for an empty value. Bytes above 0x7e pass
+	// through.
+	EscapeJSON
+	// EscapeNone writes values as they are.
+	EscapeNone
 )
 
-// unescape reverses nginx's value escaping into the parser's scratch space.
-// The result aliases p.scratch and is valid until the next Parse.
-func (p *Parser) unescape(v []byte) []byte {
-	start := len(p.scratch)
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c != '\\' || i+1 == len(v) {
-			p.scratch = append(p.scratch, c)
-			continue
-		}
-		n := v[i+1]
-		switch {
-		case n == 'x' && p.escape == EscapeDefault && i+3 < len(v) && isHex(v[i+2]) && isHex(v[i+3]):
-			p.scratch = append(p.scratch, unhex(v[i+2])<<4|unhex(v[i+3]))
-			i += 3
-		case p.escape == EscapeJSON && n == 'u' && i+5 < len(v):
-			r, err := strconv.ParseUint(string(v[i+2:i+6]), 16, 32)
-			if err != nil {
-				p.scratch = append(p.scratch, c)
-				continue
-			}
-			p.scratch = utf8.AppendRune(p.scratch, rune(r))
-			i += 5
-		case p.escape == EscapeJSON && (n == '"' || n == '\\' || n == '/'):
-			p.scratch = append(p.scratch, n)
-			i++
-		case p.escape == EscapeJSON && n == 'n':
-			p.scratch = append(p.scratch, '\n')
-			i++
-		case p.escape == EscapeJSON && n == 'r':
-			p.scratch = append(p.scratch, '\r')
-			i++
-		case p.escape == EscapeJSON && n == 't':
-			p.scratch = append(p.scratch, '\t')
-			i++
-		default:
-			p.scratch = append(p.scratch, c)
-		}
+// ParseEscape parses the value of escape= ("default", "json", "none"; ""
+// is "default").
+func ParseEscape(s string) (Escape, error) {
+	switch s {
+	case "", "default":
+		return EscapeDefault, nil
+	case "json":
+		return EscapeJSON, nil
+	case "none":
+		return EscapeNone, nil
 	}
-	return p.scratch[start:len(p.scratch):len(p.scratch)]
+	return 0, fmt.Errorf("unknown escape mode %q (want default, json or none)", s)
 }
 
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
+// String returns the escape= value of e.
+func (e Escape) String() string {
+	switch e {
+	case EscapeDefault:
+		return "default"
+	case EscapeJSON:
+		return "json"
+	case EscapeNone:
+		return "none"
 	}
+	return fmt.Sprintf("Escape(%d)", int(e))
 }

@@ -1,15 +1,12 @@
-package format
+package field
 
 import (
 	"bytes"
 	"errors"
 	"net/netip"
 	"time"
+	"unsafe"
 )
-
-// Field parsers shared by the log families. They are hand-written rather
-// than built on strconv/time.Parse because they run once per field per line
-// on the hot path and must not allocate; each is fuzzed through the parsers.
 
 var (
 	errNumber = errors.New("not a number")
@@ -108,9 +105,39 @@ func UnixMillis(b []byte) (int64, error) {
 	return int64(us / 1000), nil
 }
 
-var months = map[string]time.Month{
-	"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
-	"Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12,
+// Month parses an English three-letter month abbreviation ("Jan", any
+// case). A switch on the packed bytes beats a map lookup on the hot path.
+func Month(b []byte) (time.Month, bool) {
+	if len(b) != 3 {
+		return 0, false
+	}
+	switch uint32(b[0]|0x20)<<16 | uint32(b[1]|0x20)<<8 | uint32(b[2]|0x20) {
+	case 'j'<<16 | 'a'<<8 | 'n':
+		return time.January, true
+	case 'f'<<16 | 'e'<<8 | 'b':
+		return time.February, true
+	case 'm'<<16 | 'a'<<8 | 'r':
+		return time.March, true
+	case 'a'<<16 | 'p'<<8 | 'r':
+		return time.April, true
+	case 'm'<<16 | 'a'<<8 | 'y':
+		return time.May, true
+	case 'j'<<16 | 'u'<<8 | 'n':
+		return time.June, true
+	case 'j'<<16 | 'u'<<8 | 'l':
+		return time.July, true
+	case 'a'<<16 | 'u'<<8 | 'g':
+		return time.August, true
+	case 's'<<16 | 'e'<<8 | 'p':
+		return time.September, true
+	case 'o'<<16 | 'c'<<8 | 't':
+		return time.October, true
+	case 'n'<<16 | 'o'<<8 | 'v':
+		return time.November, true
+	case 'd'<<16 | 'e'<<8 | 'c':
+		return time.December, true
+	}
+	return 0, false
 }
 
 // CommonLogTime parses "10/Oct/2026:13:55:36 +0000" (nginx $time_local,
@@ -120,7 +147,7 @@ func CommonLogTime(b []byte) (int64, error) {
 		return 0, errTime
 	}
 	day, ok1 := num2(b[0:2])
-	mon, ok2 := months[string(b[3:6])]
+	mon, ok2 := Month(b[3:6])
 	year, ok3 := num4(b[7:11])
 	hh, ok4 := num2(b[12:14])
 	mm, ok5 := num2(b[15:17])
@@ -132,7 +159,7 @@ func CommonLogTime(b []byte) (int64, error) {
 	if !ok || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 {
 		return 0, errTime
 	}
-	return civilMillis(year, mon, day, hh, mm, ss, 0) - int64(off)*1000, nil
+	return CivilMillis(year, mon, day, hh, mm, ss, 0) - int64(off)*1000, nil
 }
 
 // ISO8601Millis parses "2026-10-10T13:55:36+00:00" (nginx $time_iso8601),
@@ -180,7 +207,7 @@ func ISO8601Millis(b []byte) (int64, error) {
 	default:
 		return 0, errTime
 	}
-	return civilMillis(year, time.Month(mon), day, hh, mm, ss, ms) - int64(off)*1000, nil
+	return CivilMillis(year, time.Month(mon), day, hh, mm, ss, ms) - int64(off)*1000, nil
 }
 
 func tzOffset(b []byte) (int, bool) {
@@ -212,10 +239,10 @@ func num4(b []byte) (int, bool) {
 	return h*100 + l, ok1 && ok2
 }
 
-// civilMillis converts a UTC civil time to Unix milliseconds without
+// CivilMillis converts a UTC civil time to Unix milliseconds without
 // time.Date's normalisation and location lookups (days-from-civil, Howard
 // Hinnant's algorithm).
-func civilMillis(year int, mon time.Month, day, hh, mm, ss, ms int) int64 {
+func CivilMillis(year int, mon time.Month, day, hh, mm, ss, ms int) int64 {
 	y := int64(year)
 	m := int64(mon)
 	if m <= 2 {
@@ -241,7 +268,9 @@ func ParseIP(b []byte) ([16]byte, error) {
 	if ip, ok := parseIPv4(b); ok {
 		return ip, nil
 	}
-	addr, err := netip.ParseAddr(string(b))
+	// netip keeps nothing of its input (a zone is copied by unique.Make),
+	// so an unsafe view spares the string allocation per IPv6 address.
+	addr, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
 	if err != nil {
 		return [16]byte{}, errIP
 	}
