@@ -164,8 +164,12 @@ func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- sh
 		s.file = checkpoint.File{Path: c.cfg.File, Inode: inode, Fingerprint: fp, Offset: last.End}
 		src := []byte(c.cfg.SourceID + "#" + strconv.FormatUint(inode, 16) + "-" + strconv.FormatUint(fp, 16))
 		end := strconv.AppendInt(nil, last.End, 10)
+		// A cut's messages share src and src_end; src_seq tells them
+		// apart. A re-cut after a crash yields the same messages in the
+		// same order, so (src_end, src_seq) names one message for good.
 		for i := range s.msgs {
-			s.msgs[i].Headers = append(s.msgs[i].Headers, kafka.Header{Key: "src", Value: src}, kafka.Header{Key: "src_end", Value: end})
+			s.msgs[i].Headers = append(s.msgs[i].Headers, kafka.Header{Key: "src", Value: src}, kafka.Header{Key: "src_end", Value: end},
+				kafka.Header{Key: "src_seq", Value: strconv.AppendInt(nil, int64(i), 10)})
 		}
 		ship <- s
 		order, letters, pending = order[:0], nil, 0

@@ -77,6 +77,7 @@ func run(t *testing.T, dir, brokerAddr string, mutate func(*collector.Config)) {
 
 type sent struct {
 	src, end string
+	seq      string
 	key      string
 	value    string
 }
@@ -110,6 +111,8 @@ func readAll(t *testing.T, addr string, partitions int) []sent {
 					s.src = string(h.Value)
 				case "src_end":
 					s.end = string(h.Value)
+				case "src_seq":
+					s.seq = string(h.Value)
 				}
 			}
 			out = append(out, s)

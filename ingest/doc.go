@@ -22,13 +22,14 @@
 // A collector that crashes after Kafka acknowledged a batch but before its
 // checkpoint was written sends that batch again after restart, as new Kafka
 // messages. It re-cuts the batch at exactly the same file offsets (it
-// journals each batch's end offset before producing it), and every message
-// carries its source (server, file, file identity) and that end offset in
-// its headers. Rows carry them too (src_file, src_file_end), and a second
-// view keeps source_ledger: per source and partition, the end of the last
-// batch inserted. A message whose end is not beyond its source's ledger
-// entry is a re-send and is skipped. Together: exactly once from log line
-// to rollup.
+// journals each batch's end offset before producing it) into the same
+// messages, and every message carries its source (server, file, file
+// identity), that end offset and its sequence number within the batch in
+// its headers. Rows carry them too (src_file, src_file_end, src_seq), and a
+// second view keeps source_ledger: per source and partition, every message
+// inserted. A message of an earlier batch than its source's latest, or of
+// the latest batch and already in the ledger, is a re-send and is skipped.
+// Together: exactly once from log line to rollup.
 //
 // Limits of the guarantee:
 //   - One topic per database: the ledger is keyed by partition only.

@@ -214,7 +214,7 @@ func appendTSV(dst []byte, col string, r *record.Record, msg int) []byte {
 		return strconv.AppendInt(dst, int64(msg), 10)
 	case "src_file":
 		return dst
-	case "src_file_end":
+	case "src_file_end", "src_seq":
 		return append(dst, '0')
 	}
 	for s, name := range record.StrNames {

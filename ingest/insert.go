@@ -17,6 +17,7 @@ type batch struct {
 	srcOffset []uint64 // Kafka offset of each row's message
 	srcFile   []string // collector source of each row's message ("" if none)
 	srcEnd    []uint64 // end offset of the collector batch of each row
+	srcSeq    []uint32 // sequence number of each row's message in its collector batch
 	first     int64    // first and last message offsets in the batch (-1: none)
 	last      int64
 	messages  int
@@ -27,6 +28,7 @@ func (b *batch) reset() {
 	b.srcOffset = b.srcOffset[:0]
 	b.srcFile = b.srcFile[:0]
 	b.srcEnd = b.srcEnd[:0]
+	b.srcSeq = b.srcSeq[:0]
 	b.first, b.last, b.messages = -1, -1, 0
 }
 
@@ -120,6 +122,8 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 			v = b.srcFile
 		case "src_file_end":
 			v = b.srcEnd
+		case "src_seq":
+			v = b.srcSeq
 		default:
 			s, ok := strByName[c.Name]
 			if !ok {

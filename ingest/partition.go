@@ -94,8 +94,8 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		if b.first < 0 {
 			b.first = msg.Offset
 		}
-		src, srcEnd := sourceOf(msg)
-		if src != "" && srcEnd <= sources[src] {
+		src, srcEnd, srcSeq := sourceOf(msg)
+		if src != "" && sources.inserted(src, srcEnd, srcSeq) {
 			// A collector re-sent a batch it had already delivered (it
 			// crashed before its checkpoint): the rows are in ClickHouse.
 			w.m.resent.Inc()
@@ -113,11 +113,12 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			b.srcOffset = append(b.srcOffset, uint64(msg.Offset))
 			b.srcFile = append(b.srcFile, src)
 			b.srcEnd = append(b.srcEnd, srcEnd)
+			b.srcSeq = append(b.srcSeq, srcSeq)
 		}
 		if src != "" {
 			// Rows of this batch will be in ClickHouse when the batch is;
-			// if the insert is abandoned, this map is dropped with it.
-			sources[src] = srcEnd
+			// if the insert is abandoned, this ledger is dropped with it.
+			sources.add(src, srcEnd, srcSeq)
 		}
 		b.messages++
 		if b.block.Len() >= w.cfg.BatchRows || b.block.SizeBytes() >= w.cfg.BatchBytes {
@@ -128,23 +129,25 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	}
 }
 
-// sourceOf returns the collector source and batch end a message carries
-// in its headers (see package collector), or "" for messages without them.
-func sourceOf(msg kafka.Message) (string, uint64) {
-	var src string
-	var end uint64
+// sourceOf returns the collector source, batch end and sequence number a
+// message carries in its headers (see package collector), or "" for
+// messages without them.
+func sourceOf(msg kafka.Message) (src string, end uint64, seq uint32) {
 	for _, h := range msg.Headers {
 		switch h.Key {
 		case "src":
 			src = string(h.Value)
 		case "src_end":
 			end, _ = strconv.ParseUint(string(h.Value), 10, 64)
+		case "src_seq":
+			s, _ := strconv.ParseUint(string(h.Value), 10, 32)
+			seq = uint32(s)
 		}
 	}
 	if end == 0 {
-		return "", 0
+		return "", 0, 0
 	}
-	return src, end
+	return src, end, seq
 }
 
 // decodeValid decodes msg into blk and checks what ClickHouse would refuse.
@@ -250,7 +253,7 @@ func (w *Worker) insertDone(rows int, took time.Duration) {
 	w.m.lastInsertOK.SetToCurrentTime()
 }
 
-func (w *Worker) retrySourceLedger(gctx context.Context, partition int) (map[string]uint64, error) {
+func (w *Worker) retrySourceLedger(gctx context.Context, partition int) (sourceLedger, error) {
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
 		m, err := w.sourceLedger(gctx, partition)
 		if err == nil {

@@ -150,33 +150,6 @@ func (w *Worker) ledgerMax(ctx context.Context, partition int) (int64, error) {
 	return int64(max), nil
 }
 
-// SourceLedgerWindow is how far back ingest reads the source ledger: a
-// collector that re-sends a batch does so within minutes of the original,
-// so older sources need not be held in memory.
-const SourceLedgerWindow = 7 * 24 * time.Hour
-
-// sourceLedger returns, for each collector source that wrote to partition
-// recently, the end offset of its last inserted batch.
-func (w *Worker) sourceLedger(ctx context.Context, partition int) (map[string]uint64, error) {
-	q := fmt.Sprintf("SELECT src_file, max(max_end) FROM %s.%s WHERE src_partition = ? AND inserted_at > now() - ? GROUP BY src_file",
-		w.cfg.CH.Database, schema.SourceLedgerTable)
-	rows, err := w.conn.Query(ctx, q, uint16(partition), uint32(SourceLedgerWindow/time.Second))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read source ledger: %w", err)
-	}
-	defer rows.Close()
-	m := map[string]uint64{}
-	for rows.Next() {
-		var src string
-		var end uint64
-		if err := rows.Scan(&src, &end); err != nil {
-			return nil, err
-		}
-		m[src] = end
-	}
-	return m, rows.Err()
-}
-
 func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -59,6 +59,7 @@ var rawColumns = []Column{
 	{Name: "src_offset", Type: "UInt64", Codec: "DoubleDelta, ZSTD(1)", Comment: "Kafka offset of the batch message the row came from"},
 	{Name: "src_file", Type: "String", Modern: lc, Comment: "collector source: server, file and file identity (source ledger)"},
 	{Name: "src_file_end", Type: "UInt64", Codec: "DoubleDelta, ZSTD(1)", Comment: "file offset that ends the collector batch the row came from"},
+	{Name: "src_seq", Type: "UInt32", Codec: "ZSTD(1)", Comment: "sequence number of the row's message within its collector batch"},
 }
 
 // RawColumns returns the raw table's columns in d, in insert order.

@@ -86,16 +86,17 @@ func createSourceLedger(db string, d Dialect) []string {
 		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.%s%s (
     src_file String,
     src_partition UInt16,
-    max_end UInt64,
+    batch_end UInt64,
+    seq UInt32,
     rows UInt64,
     inserted_at DateTime DEFAULT now()
 ) ENGINE = %s
-ORDER BY (src_partition, src_file, max_end)`, db, localName(SourceLedgerTable, d), onCluster(d), engine(d, "MergeTree", SourceLedgerTable)),
+ORDER BY (src_partition, src_file, batch_end, seq)`, db, localName(SourceLedgerTable, d), onCluster(d), engine(d, "MergeTree", SourceLedgerTable)),
 		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
-SELECT src_file, src_partition, max(src_file_end) AS max_end, count() AS rows, now() AS inserted_at
+SELECT src_file, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
 FROM %s.%s
 WHERE src_file != ''
-GROUP BY src_file, src_partition`, db, SourceLedgerTable, onCluster(d), db, localName(SourceLedgerTable, d), db, localName(RawTable, d)),
+GROUP BY src_file, src_partition, src_file_end, src_seq`, db, SourceLedgerTable, onCluster(d), db, localName(SourceLedgerTable, d), db, localName(RawTable, d)),
 	}
 }
 

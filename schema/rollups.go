@@ -11,8 +11,9 @@ const (
 	RawTable    = "requests"
 	LedgerTable = "ingest_ledger"
 	// SourceLedgerTable records, per collector source and Kafka partition,
-	// the end of the last collector batch inserted: ingest skips a batch a
-	// restarted collector re-sent (see package ingest).
+	// each collector message inserted, by its batch end and sequence
+	// number: ingest skips a message a restarted collector re-sent (see
+	// package ingest).
 	SourceLedgerTable = "source_ledger"
 )
 

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/edgelog/edgelog/internal/chserver"
+	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/query"
+)
+
+func init() {
+	register("demo", "run the whole pipeline locally on generated (or given) logs, print a report, serve the API", runDemo)
+}
+
+func runDemo(ctx context.Context, args []string) error {
+	fs := newFlags("demo", "[flags]", `Starts a project-local ClickHouse server, the embedded broker, a collector, an
+ingest worker and the query API as separate processes; generates an access log
+(or uses --log), waits until every line is in ClickHouse, prints a traffic
+report per customer and leaves the API running until Ctrl-C.`)
+	dir := fs.String("dir", ".data/demo", "working directory (ClickHouse data, broker log, checkpoints, process logs)")
+	lines := fs.Int("lines", 1_000_000, "lines to generate")
+	malformed := fs.Int("malformed", 100, "malformed lines to mix in (they end up in the dead-letter file)")
+	logFile := fs.String("log", "", "ship this access log (edgelog format) instead of generating one; needs --edge-config")
+	edgeConfig := fs.String("edge-config", "", "edge mapping file for --log")
+	listen := fs.String("listen", "127.0.0.1:8080", "query API address")
+	keep := fs.Bool("keep", false, "keep data from a previous run instead of starting fresh")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := chserver.Binary(); err != nil {
+		return err
+	}
+	// Ctrl-C must stop the stack in order, not kill the processes under us:
+	// they run in their own process groups, and the context below is ours.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if !*keep {
+		if err := os.RemoveAll(*dir); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return err
+	}
+	bin, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	step := func(format string, a ...any) {
+		fmt.Printf("[%6.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, a...))
+	}
+
+	var truth *gen.Truth
+	access, edge := *logFile, *edgeConfig
+	if access == "" {
+		access, edge = filepath.Join(*dir, "access.log"), filepath.Join(*dir, "edge.yaml")
+		step("generating %d lines (+%d malformed) into %s", *lines, *malformed, access)
+		truth, err = gen.WriteFiles(gen.Options{Lines: *lines, Malformed: *malformed, Seed: 1}, access, edge, filepath.Join(*dir, "truth.json"))
+		if err != nil {
+			return err
+		}
+	} else if edge == "" {
+		return fmt.Errorf("--log needs --edge-config")
+	}
+	if access, err = filepath.Abs(access); err != nil {
+		return err
+	}
+	if edge, err = filepath.Abs(edge); err != nil {
+		return err
+	}
+
+	step("starting ClickHouse, broker and schema")
+	st, err := stack.Start(ctx, stack.Options{Dir: *dir, Bin: bin})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		step("stopping")
+		st.Stop()
+	}()
+	step("ClickHouse on %s, broker on %s", st.CH.Addr(), st.BrokerAddr)
+	common := []string{"--brokers", st.BrokerAddr}
+	chArgs := []string{"--ch-addr", st.CH.Addr(), "--ch-db", st.DB}
+	if _, err := st.Start("ingest", append(append(common, chArgs...), "--metrics-addr", "127.0.0.1:0")...); err != nil {
+		return err
+	}
+	if _, err := st.Start("collector", append(common, "--file", access, "--edge-config", edge,
+		"--dead-letter-file", filepath.Join(st.Dir, "dead-letters.jsonl"))...); err != nil {
+		return err
+	}
+	if _, err := st.Start("query", append(chArgs, "--listen", *listen)...); err != nil {
+		return err
+	}
+	api := "http://" + *listen + "/api/v1"
+	if err := stack.WaitHTTP(ctx, "http://"+*listen+"/healthz", 30*time.Second); err != nil {
+		return err
+	}
+
+	var want uint64
+	if truth != nil {
+		want = truth.Requests
+	} else {
+		want, err = countLines(access)
+		if err != nil {
+			return err
+		}
+	}
+	step("collector and ingest running; waiting for %d rows in ClickHouse", want)
+	last := time.Now()
+	counts, err := st.WaitRows(ctx, want, 30*time.Minute, func(c stack.Counts) {
+		if time.Since(last) > 2*time.Second {
+			step("%d rows in ClickHouse", c.RawRows)
+			last = time.Now()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	step("all %d rows ingested (%.0f rows/s end to end); rollup traffic_1m holds %d requests", counts.RawRows, float64(counts.RawRows)/took.Seconds(), counts.RollupRows)
+	if err := printReport(ctx, api, truth); err != nil {
+		return err
+	}
+	fmt.Printf("\nQuery API: %s (try %s/traffic/summary?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z)\n", api, api)
+	fmt.Printf("Dead letters: %s\nLogs: %s\nPress Ctrl-C to stop.\n", filepath.Join(st.Dir, "dead-letters.jsonl"), filepath.Join(st.Dir, "logs"))
+	<-ctx.Done()
+	return nil
+}
+
+// printReport prints per-customer requests, GB and hit ratio, read from the
+// query API, beside the generator's ground truth when there is one.
+func printReport(ctx context.Context, api string, truth *gen.Truth) error {
+	from, to := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	if truth != nil {
+		from, to = truth.From.Truncate(24*time.Hour), truth.To.Truncate(24*time.Hour).Add(24*time.Hour)
+	}
+	u := api + "/traffic/summary?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}.Encode()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot read traffic summary: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("traffic summary: %s", resp.Status)
+	}
+	var sum query.Summary
+	if err := json.NewDecoder(resp.Body).Decode(&sum); err != nil {
+		return err
+	}
+	fmt.Printf("\nTraffic report %s to %s (from %s)\n\n", from.Format("2006-01-02"), to.Format("2006-01-02"), sum.Table)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "customer\trequests\tGB out\thit ratio\tcheck\t")
+	var total, totalBytes uint64
+	for _, c := range sum.Customers {
+		check := ""
+		if truth != nil {
+			tc := truth.Customers[c.Customer]
+			check = "ok"
+			if tc.Requests != c.Requests || tc.BytesSent != c.BytesOut {
+				check = "MISMATCH"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.1f%%\t%s\t\n", c.Customer, c.Requests, float64(c.BytesOut)/1e9, 100*c.CacheHitRatio, check)
+		total += c.Requests
+		totalBytes += c.BytesOut
+	}
+	fmt.Fprintf(tw, "total\t%d\t%.3f\t\t\t\n", total, float64(totalBytes)/1e9)
+	return tw.Flush()
+}
+
+func countLines(path string) (uint64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	for _, c := range b {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n, nil
+}
+
+var _ = strconv.Itoa

@@ -1,0 +1,202 @@
+// Package e2e runs the real edgelog binary as separate processes — broker,
+// collector, ingest, query — against a real ClickHouse server, on generated
+// logs whose ground truth is known, and checks the numbers end to end.
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/edgelog/edgelog/internal/chserver"
+	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/internal/stack"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	if _, err := chserver.Binary(); err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: the end-to-end tests need a real ClickHouse server: %v\n", err)
+		os.Exit(1)
+	}
+	dir, err := os.MkdirTemp("", "edgelog-bin-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "edgelog")
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/edgelog")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: cannot build edgelog: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestPipeline ships N generated lines with malformed ones mixed in through
+// every stage and checks: exactly N raw rows, per-customer requests and
+// bytes in the rollup equal the generator's truth, every malformed line in
+// the dead-letter file, and the query API agrees.
+func TestPipeline(t *testing.T) {
+	const lines, malformed = 150_000, 37
+	dir := t.TempDir()
+	ctx := context.Background()
+	access, edge := filepath.Join(dir, "access.log"), filepath.Join(dir, "edge.yaml")
+	truth, err := gen.WriteFiles(gen.Options{Lines: lines, Malformed: malformed, Seed: 7}, access, edge, filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if truth.Requests != lines {
+		t.Fatalf("generator wrote %d valid requests, want %d", truth.Requests, lines)
+	}
+
+	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(dir, "stack"), Bin: bin, Partitions: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Stop()
+	dlq := filepath.Join(dir, "dead-letters.jsonl")
+	mustStart(t, st, "ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	mustStart(t, st, "collector", "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge, "--dead-letter-file", dlq)
+	qport, _ := chserver.FreePort()
+	qaddr := fmt.Sprintf("127.0.0.1:%d", qport)
+	mustStart(t, st, "query", "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--listen", qaddr)
+
+	c, err := st.WaitRows(ctx, lines, 5*time.Minute, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // anything extra (a duplicate) would land now
+	if c, err = st.Counts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.RawRows != lines || c.RollupRows != lines {
+		t.Fatalf("raw rows %d, traffic_1m requests %d; want %d", c.RawRows, c.RollupRows, lines)
+	}
+	if c.RawBytes != truth.BytesSent || c.RollupBytes != truth.BytesSent {
+		t.Fatalf("raw bytes %d, traffic_1m bytes %d; want %d", c.RawBytes, c.RollupBytes, truth.BytesSent)
+	}
+	checkPerCustomer(t, st, truth)
+	checkDeadLetters(t, dlq, malformed)
+	checkAPI(t, qaddr, truth)
+}
+
+func mustStart(t *testing.T, st *stack.Stack, name string, args ...string) {
+	t.Helper()
+	if _, err := st.Start(name, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func checkPerCustomer(t *testing.T, st *stack.Stack, truth *gen.Truth) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query(ctx, "SELECT customer, sum(requests), sum(bytes_out) FROM "+st.DB+".traffic_1m GROUP BY customer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var cust string
+		var req, bytes uint64
+		if err := rows.Scan(&cust, &req, &bytes); err != nil {
+			t.Fatal(err)
+		}
+		want, ok := truth.Customers[cust]
+		if !ok {
+			t.Errorf("customer %q in the rollup but not generated", cust)
+			continue
+		}
+		if req != want.Requests || bytes != want.BytesSent {
+			t.Errorf("customer %s: rollup %d requests %d bytes, truth %d requests %d bytes", cust, req, bytes, want.Requests, want.BytesSent)
+		}
+		seen++
+	}
+	if seen != len(truth.Customers) {
+		t.Errorf("rollup has %d customers, truth %d", seen, len(truth.Customers))
+	}
+}
+
+func checkDeadLetters(t *testing.T, path string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n := 0
+		if f, err := os.Open(path); err == nil {
+			sc := bufio.NewScanner(f)
+			sc.Buffer(nil, 1<<20)
+			for sc.Scan() {
+				var l struct {
+					Stage, Reason string
+					Offset        int64
+				}
+				if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+					t.Fatalf("dead-letter file: %v", err)
+				}
+				if l.Reason == "" || l.Stage != "collector" {
+					t.Fatalf("dead letter without reason or stage: %s", sc.Bytes())
+				}
+				n++
+			}
+			f.Close()
+		}
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d dead letters, want %d", n, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func checkAPI(t *testing.T, addr string, truth *gen.Truth) {
+	t.Helper()
+	from := truth.From.Truncate(24 * time.Hour)
+	to := truth.To.Truncate(24 * time.Hour).Add(24 * time.Hour)
+	u := fmt.Sprintf("http://%s/api/v1/traffic/summary?from=%s&to=%s", addr, from.Format(time.RFC3339), to.Format(time.RFC3339))
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sum struct {
+		Table     string
+		Customers []struct {
+			Customer string
+			Requests uint64
+			BytesOut uint64 `json:"bytes_out"`
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Table == "requests" {
+		t.Fatal("the summary read the raw table")
+	}
+	for _, c := range sum.Customers {
+		want := truth.Customers[c.Customer]
+		if c.Requests != want.Requests || c.BytesOut != want.BytesSent {
+			t.Errorf("API customer %s: %d requests %d bytes, truth %d %d", c.Customer, c.Requests, c.BytesOut, want.Requests, want.BytesSent)
+		}
+	}
+}
