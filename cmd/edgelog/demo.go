@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -196,4 +195,3 @@ func countLines(path string) (uint64, error) {
 	return n, nil
 }
 
-var _ = strconv.Itoa

@@ -10,6 +10,7 @@ import (
 type Counts struct {
 	RawRows, RawBytes       uint64
 	RollupRows, RollupBytes uint64 // sums over traffic_1m
+	DailyRows               uint64 // sum of requests over traffic_1d
 }
 
 // Counts reads the raw table and the 1-minute rollup totals.
@@ -26,11 +27,16 @@ func (s *Stack) Counts(ctx context.Context) (Counts, error) {
 	if err := conn.QueryRow(ctx, "SELECT sum(requests), sum(bytes_out) FROM "+s.DB+".traffic_1m").Scan(&c.RollupRows, &c.RollupBytes); err != nil {
 		return c, err
 	}
+	if err := conn.QueryRow(ctx, "SELECT sum(requests) FROM "+s.DB+".traffic_1d").Scan(&c.DailyRows); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
-// WaitRows waits until the raw table holds want rows (or more), and returns
-// the counts then. progress, when set, is called on every poll.
+// WaitRows waits until the raw table and the 1-minute and 1-day rollups
+// hold want rows (or more), and returns the counts then. ClickHouse writes
+// a block to the raw table before its views, so a reader can see raw rows
+// whose rollup rows are still being written: both are waited for. progress, when set, is called on every poll.
 func (s *Stack) WaitRows(ctx context.Context, want uint64, timeout time.Duration, progress func(Counts)) (Counts, error) {
 	deadline := time.Now().Add(timeout)
 	for {
@@ -39,12 +45,12 @@ func (s *Stack) WaitRows(ctx context.Context, want uint64, timeout time.Duration
 			if progress != nil {
 				progress(c)
 			}
-			if c.RawRows >= want {
+			if c.RawRows >= want && c.RollupRows >= want && c.DailyRows >= want {
 				return c, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			return c, fmt.Errorf("after %s the raw table holds %d rows, want %d (last error: %v)", timeout, c.RawRows, want, err)
+			return c, fmt.Errorf("after %s the raw table holds %d rows, traffic_1m %d, traffic_1d %d; want %d (last error: %v)", timeout, c.RawRows, c.RollupRows, c.DailyRows, want, err)
 		}
 		select {
 		case <-ctx.Done():
