@@ -14,6 +14,8 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -61,6 +63,12 @@ type Tailer struct {
 // Open starts reading path at offset (a checkpoint), or at 0 when the file
 // at path is not the one the checkpoint was taken on (inode and
 // fingerprint differ) or is shorter than offset (truncated).
+//
+// When the checkpoint's file was rotated away by rename while nobody read
+// it, Open finds it beside path (access.log.1, access.log-20261001, ...: a
+// name starting with path's, same inode and fingerprint), finishes it from
+// offset, and then moves on to path: the lines written before the rotation
+// are not lost.
 func Open(path string, offset int64, inode, fingerprint uint64, cfg Config) (*Tailer, error) {
 	if cfg.MaxLineBytes == 0 {
 		cfg.MaxLineBytes = 1 << 20
@@ -78,6 +86,16 @@ func Open(path string, offset int64, inode, fingerprint uint64, cfg Config) (*Ta
 		return nil, err
 	}
 	same := (inode == 0 || inode == t.inode) && (fingerprint == 0 || fp == fingerprint)
+	if !same && inode != 0 && fingerprint != 0 {
+		if f, size := findRotated(path, inode, fingerprint); f != nil && offset <= size {
+			t.f.Close()
+			t.f, t.inode, t.off = f, inode, offset
+			if _, err := t.f.Seek(offset, io.SeekStart); err != nil {
+				return nil, err
+			}
+			return t, nil
+		}
+	}
 	if same && offset <= st.Size() {
 		t.off = offset
 		if _, err := t.f.Seek(offset, io.SeekStart); err != nil {
@@ -85,6 +103,37 @@ func Open(path string, offset int64, inode, fingerprint uint64, cfg Config) (*Ta
 		}
 	}
 	return t, nil
+}
+
+// findRotated looks beside path for the file with inode and fingerprint
+// under a rotated name, and opens it.
+func findRotated(path string, inode, fingerprint uint64) (*os.File, int64) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, 0
+	}
+	for _, e := range entries {
+		if e.Name() == base || !strings.HasPrefix(e.Name(), base) || !e.Type().IsRegular() {
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		if inodeOf(f) == inode {
+			if fp, _ := Fingerprint(f); fp == fingerprint {
+				if st, err := f.Stat(); err == nil {
+					return f, st.Size()
+				}
+			}
+		}
+		f.Close()
+	}
+	return nil, 0
 }
 
 func (t *Tailer) open() error {

@@ -104,6 +104,38 @@ func TestRenameRotation(t *testing.T) {
 	expect(t, tl, "old2", "old3", "new1")
 }
 
+// TestRotatedWhileStopped restarts from a checkpoint whose file was
+// renamed away (with lines nobody read) and replaced: the rest of the old
+// file comes first, then the new one.
+func TestRotatedWhileStopped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	appendLines(t, path, "a", "b")
+	tl, err := Open(path, 0, 0, 0, Config{Follow: true, Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, tl, "a")
+	inode, fp := tl.Position()
+	off := tl.Offset()
+	tl.Close()
+
+	appendLines(t, path, "c")
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path+".1", "d") // nginx writes to the old file until reopened
+	appendLines(t, path, "e")
+	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "other.log"), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tl, err = Open(path, off, inode, fp, Config{Follow: true, Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	expect(t, tl, "b", "c", "d", "e")
+}
+
 func TestCopyTruncate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "access.log")
 	appendLines(t, path, "one", "two")
