@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/edgelog
 
-.PHONY: all build setup demo test bench fuzz lint clean
+.PHONY: all build setup demo test bench bench-e2e bench-ingest chaos fuzz lint clean
 
 all: build
 
@@ -23,9 +23,25 @@ test: setup
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 
-# Benchmarks that carry the speed bars (see README, Performance).
+# Benchmarks that carry the speed bars (see README, Performance): the
+# micro-benchmarks, ingest against clickhouse-client, and the end-to-end run
+# with its baselines.
 bench: setup build
-	$(GO) test -run=NONE -bench=. -benchtime=2s ./internal/wire/ ./collector/...
+	$(GO) test -run=NONE -bench=. -benchtime=2s ./internal/wire/ ./internal/gen/ ./collector/...
+	$(MAKE) bench-ingest bench-e2e
+
+BENCH_ROWS ?= 5000000
+bench-ingest: setup
+	EDGELOG_BENCH_ROWS=$(BENCH_ROWS) $(GO) test -run=NONE -bench=IngestVsClickHouseClient -benchtime=1x -timeout 60m ./ingest/
+
+BENCH_LINES ?= 20000000
+bench-e2e: setup build
+	$(BIN) bench --lines $(BENCH_LINES)
+
+# The long chaos run (>= 10M lines, 10 faults of each kind); its short form
+# runs in `make test`.
+chaos: setup build
+	$(BIN) chaos $(CHAOS_ARGS)
 
 # Runs every fuzzer for FUZZTIME each, one at a time.
 FUZZTIME ?= 30s

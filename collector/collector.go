@@ -160,7 +160,9 @@ func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- sh
 			s.msgs = c.appendMessages(s.msgs, &enc, cust, source, b)
 			b.Reset()
 		}
-		inode, fp := t.Position()
+		// The batch's own file, not the Tailer's current one: a batch is
+		// flushed when the first line of the next file arrives.
+		inode, fp := last.Inode, last.Fingerprint
 		s.file = checkpoint.File{Path: c.cfg.File, Inode: inode, Fingerprint: fp, Offset: last.End}
 		src := []byte(c.cfg.SourceID + "#" + strconv.FormatUint(inode, 16) + "-" + strconv.FormatUint(fp, 16))
 		end := strconv.AppendInt(nil, last.End, 10)

@@ -84,8 +84,17 @@ func (w *Worker) Run(ctx context.Context) error {
 		HeartbeatInterval: time.Second,
 		SessionTimeout:    10 * time.Second,
 		RebalanceTimeout:  30 * time.Second,
-		JoinGroupBackoff:  time.Second,
-		ErrorLogger:       kafka.LoggerFunc(func(f string, a ...any) { w.log.Warn(fmt.Sprintf(f, a...)) }),
+		// kafka-go gives a JoinGroup Timeout+RebalanceTimeout to answer.
+		// A coordinator may hold the answer for a whole RebalanceTimeout
+		// while it waits for dead members; with the default 5s Timeout a
+		// join could time out client-side just before the answer and
+		// rejoin as a new member, leaving the first one registered. The
+		// embedded broker (kfake) never expires such a member, so the
+		// partitions it is given stay unread. A Timeout as long as the
+		// rebalance keeps the client waiting for its answer.
+		Timeout:          30 * time.Second,
+		JoinGroupBackoff: time.Second,
+		ErrorLogger:      kafka.LoggerFunc(func(f string, a ...any) { w.log.Warn(fmt.Sprintf(f, a...)) }),
 	})
 	if err != nil {
 		return fmt.Errorf("cannot join consumer group: %w", err)

@@ -3,9 +3,11 @@ package query
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -20,6 +22,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/traffic/timeseries", s.trafficSeries)
 	mux.HandleFunc("GET /api/v1/traffic/summary", s.trafficSummary)
+	mux.HandleFunc("GET /api/v1/perf/slowest", s.perfSlowest)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := s.Store.Conn.Ping(r.Context()); err != nil {
 			http.Error(w, "clickhouse: "+err.Error(), http.StatusServiceUnavailable)
@@ -64,6 +67,42 @@ func (s *Server) trafficSummary(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Edgelog-Table", sum.Table)
 	writeJSON(w, sum)
+}
+
+// perfSlowest serves the "slowest places now" ranking:
+// ?at=RFC3339&window=15m&baseline=3h&metric=request_time|ttfb&limit=10.
+func (s *Server) perfSlowest(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var o SlowOptions
+	var err error
+	if v := q.Get("at"); v != "" {
+		if o.At, err = time.Parse(time.RFC3339, v); err != nil {
+			s.fail(w, userError{errors.New("at must be an RFC 3339 time")})
+			return
+		}
+	}
+	for name, dst := range map[string]*time.Duration{"window": &o.Window, "baseline": &o.Baseline} {
+		if v := q.Get(name); v != "" {
+			if *dst, err = time.ParseDuration(v); err != nil {
+				s.fail(w, userError{fmt.Errorf("%s must be a duration such as 15m", name)})
+				return
+			}
+		}
+	}
+	o.Metric = q.Get("metric")
+	if v := q.Get("limit"); v != "" {
+		if o.Limit, err = strconv.Atoi(v); err != nil {
+			s.fail(w, userError{errors.New("limit must be a number")})
+			return
+		}
+	}
+	res, err := s.Store.Slowest(r.Context(), o)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.Header().Set("X-Edgelog-Table", res.Table)
+	writeJSON(w, res)
 }
 
 func parseRange(q url.Values) (Range, error) {

@@ -194,4 +194,3 @@ func countLines(path string) (uint64, error) {
 	}
 	return n, nil
 }
-

@@ -42,6 +42,10 @@ type Line struct {
 	// or truncation switched to new content, so callers can keep batches
 	// within one file.
 	File int
+	// Inode and Fingerprint identify the file the line was read from. A
+	// caller must label what it read with these, not with Position: by the
+	// time it acts, the Tailer may already be reading the next file.
+	Inode, Fingerprint uint64
 }
 
 // ErrStopped is returned by Next at EOF when Follow is false.
@@ -57,7 +61,8 @@ type Tailer struct {
 	buf   []byte
 	start int // unread data is buf[start:]
 	line  []byte
-	file  int // incremented on every switch to new content
+	file  int    // incremented on every switch to new content
+	fp    uint64 // fingerprint of the current content; 0 until known
 }
 
 // Open starts reading path at offset (a checkpoint), or at 0 when the file
@@ -143,6 +148,7 @@ func (t *Tailer) open() error {
 	}
 	t.f = f
 	t.inode = inodeOf(f)
+	t.fp = 0
 	t.off, t.start = 0, 0
 	t.buf = t.buf[:0]
 	return nil
@@ -185,8 +191,16 @@ func Fingerprint(f *os.File) (uint64, error) {
 
 // Position is the identity of the current file and the offset consumed.
 func (t *Tailer) Position() (inode uint64, fingerprint uint64) {
-	fp, _ := Fingerprint(t.f)
-	return t.inode, fp
+	return t.inode, t.fingerprint()
+}
+
+// fingerprint returns the current content's fingerprint, reading it once
+// the file has a first line.
+func (t *Tailer) fingerprint() uint64 {
+	if t.fp == 0 {
+		t.fp, _ = Fingerprint(t.f)
+	}
+	return t.fp
 }
 
 // Next returns the next complete line. With Follow it blocks until a line
@@ -231,11 +245,11 @@ func (t *Tailer) scan() (Line, bool) {
 			return Line{}, false
 		}
 		// An oversize line: hand out its head, skip to its newline.
-		line := Line{Data: data[:t.cfg.MaxLineBytes], Offset: t.off + int64(t.start), Oversize: true, File: t.file}
+		line := Line{Data: data[:t.cfg.MaxLineBytes], Offset: t.off + int64(t.start), Oversize: true, File: t.file, Inode: t.inode, Fingerprint: t.fingerprint()}
 		t.skipOversize(&line)
 		return line, true
 	}
-	l := Line{Data: data[:i], Offset: t.off + int64(t.start), End: t.off + int64(t.start+i+1), File: t.file}
+	l := Line{Data: data[:i], Offset: t.off + int64(t.start), End: t.off + int64(t.start+i+1), File: t.file, Inode: t.inode, Fingerprint: t.fingerprint()}
 	if len(l.Data) > t.cfg.MaxLineBytes {
 		l.Data, l.Oversize = l.Data[:t.cfg.MaxLineBytes], true
 	}
@@ -304,6 +318,7 @@ func (t *Tailer) checkRotation() (bool, error) {
 				return false, err
 			}
 			t.off, t.start, t.buf = 0, 0, t.buf[:0]
+			t.fp = 0
 			t.file++
 			return true, nil
 		}

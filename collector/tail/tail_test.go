@@ -101,7 +101,17 @@ func TestRenameRotation(t *testing.T) {
 	}
 	appendLines(t, path+".1", "old3")
 	appendLines(t, path, "new1")
-	expect(t, tl, "old2", "old3", "new1")
+	expect(t, tl, "old2")
+	old3 := next(t, tl)
+	oldInode, oldFP := old3.Inode, old3.Fingerprint
+	// Every line names its own file, even when the Tailer has moved on.
+	new1 := next(t, tl)
+	if string(new1.Data) != "new1" || new1.Inode == oldInode || new1.Fingerprint == oldFP || oldFP == 0 {
+		t.Fatalf("old3 from inode %d fp %x, new1 (%q) from inode %d fp %x", oldInode, oldFP, new1.Data, new1.Inode, new1.Fingerprint)
+	}
+	if inode, _ := tl.Position(); inode != new1.Inode {
+		t.Fatalf("Position says inode %d, the current file is %d", inode, new1.Inode)
+	}
 }
 
 // TestRotatedWhileStopped restarts from a checkpoint whose file was

@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -32,13 +30,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	bin = filepath.Join(dir, "edgelog")
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/edgelog")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "FAIL: cannot build edgelog: %v\n%s", err, out)
+	if bin, err = stack.Build(dir); err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -51,11 +44,12 @@ func TestMain(m *testing.M) {
 // bytes in the rollup equal the generator's truth, every malformed line in
 // the dead-letter file, and the query API agrees.
 func TestPipeline(t *testing.T) {
-	const lines, malformed = 150_000, 37
+	const lines, malformed = 300_000, 37
 	dir := t.TempDir()
 	ctx := context.Background()
 	access, edge := filepath.Join(dir, "access.log"), filepath.Join(dir, "edge.yaml")
-	truth, err := gen.WriteFiles(gen.Options{Lines: lines, Malformed: malformed, Seed: 7}, access, edge, filepath.Join(dir, "truth.json"))
+	truth, err := gen.WriteFiles(gen.Options{Lines: lines, Malformed: malformed, Seed: 7, Start: incidentDay.Add(12 * time.Hour), Duration: 4 * time.Hour,
+		Incidents: gen.DefaultIncidents(incidentDay)}, access, edge, filepath.Join(dir, "truth.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +86,48 @@ func TestPipeline(t *testing.T) {
 	checkPerCustomer(t, st, truth)
 	checkDeadLetters(t, dlq, malformed)
 	checkAPI(t, qaddr, truth)
+	checkSlowest(t, qaddr, truth)
+}
+
+var incidentDay = gen.DefaultStart
+
+// checkSlowest asks the performance API for the slowest places during the
+// scripted latency incident: it must name the PoP, and a start within two
+// minutes of the scripted one.
+func checkSlowest(t *testing.T, addr string, truth *gen.Truth) {
+	t.Helper()
+	var in gen.Incident
+	for _, i := range truth.Incidents {
+		if i.Kind == "latency" {
+			in = i
+		}
+	}
+	at := in.From.Add(25 * time.Minute)
+	resp, err := http.Get(fmt.Sprintf("http://%s/api/v1/perf/slowest?at=%s&window=15m", addr, at.Format(time.RFC3339)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var res struct {
+		Places []struct {
+			PoP      string
+			Slowdown float64
+			Since    *time.Time
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Places) == 0 || res.Places[0].PoP != in.PoP || res.Places[0].Since == nil {
+		t.Fatalf("slowest places at %s: %+v; want %s first with a start time", at, res.Places, in.PoP)
+	}
+	if d := res.Places[0].Since.Sub(in.From); d < -2*time.Minute || d > 2*time.Minute {
+		t.Errorf("%s slow since %s, scripted from %s", in.PoP, res.Places[0].Since, in.From)
+	}
+	if len(res.Places) > 1 && res.Places[1].Since != nil {
+		t.Errorf("%s also reported slow: %+v", res.Places[1].PoP, res.Places[1])
+	}
+	t.Logf("slowest at %s: %s x%.1f since %s (scripted %s)", at.Format("15:04"), res.Places[0].PoP, res.Places[0].Slowdown, res.Places[0].Since.Format("15:04"), in.From.Format("15:04"))
 }
 
 func mustStart(t *testing.T, st *stack.Stack, name string, args ...string) {

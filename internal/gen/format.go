@@ -1,19 +1,31 @@
 package gen
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"time"
 )
 
-// lineWriter appends one event as a log line (without the newline).
-type lineWriter interface {
-	appendLine(dst []byte, e *Event) []byte
+// Formatter appends one event as a log line (without the newline). A
+// Formatter keeps a little state (the formatted current second) and is not
+// safe for concurrent use.
+type Formatter interface {
+	AppendLine(dst []byte, e *Event) []byte
 }
 
 // formats are the log formats gen writes, by Options.Format.
-var formats = map[string]func() lineWriter{
-	"nginx": func() lineWriter { return &nginxEdge{} },
+var formats = map[string]func() Formatter{
+	"nginx": func() Formatter { return &nginxEdge{} },
+}
+
+// NewFormatter returns a Formatter for format ("nginx").
+func NewFormatter(format string) (Formatter, error) {
+	f, ok := formats[format]
+	if !ok {
+		return nil, fmt.Errorf("gen: unknown format %q", format)
+	}
+	return f(), nil
 }
 
 // nginxEdge writes collector/format/nginx.Edge:
@@ -27,7 +39,7 @@ type nginxEdge struct {
 	clock clock
 }
 
-func (w *nginxEdge) appendLine(b []byte, e *Event) []byte {
+func (w *nginxEdge) AppendLine(b []byte, e *Event) []byte {
 	b = appendIP(b, e)
 	b = append(b, " - - ["...)
 	b = append(b, w.clock.local(e.TimeMs)...)

@@ -30,7 +30,7 @@ func TestLinesParseBackToTheirEvents(t *testing.T) {
 	var r record.Record
 	n := 0
 	for g.Next(&e) {
-		line := lw.appendLine(nil, &e)
+		line := lw.AppendLine(nil, &e)
 		if err := p.Parse(line, &r); err != nil {
 			t.Fatalf("line %d does not parse: %v\n%s", n, err, line)
 		}

@@ -15,9 +15,9 @@ type Options struct {
 	Seed      uint64    // same seed, same options: byte-identical output (default 1)
 	Start     time.Time // first request (default 2026-10-01T00:00:00Z)
 	Duration  time.Duration
-	Customers int       // default 12
-	Objects   int       // objects per host (default 400)
-	Format    string    // "nginx" (the Edge log_format; default)
+	Customers int    // default 12
+	Objects   int    // objects per host (default 400)
+	Format    string // "nginx" (the Edge log_format; default)
 	Incidents []Incident
 	// UnknownHostShare is the share of requests to hosts edge.yaml does
 	// not map (default 0.001; negative for none).

@@ -44,7 +44,7 @@ func (g *Generator) Write(w io.Writer) (*Truth, error) {
 				break
 			}
 			truth.add(&e)
-			line = lw.appendLine(line[:0], &e)
+			line = lw.AppendLine(line[:0], &e)
 		}
 		line = append(line, '\n')
 		if _, err := bw.Write(line); err != nil {
@@ -77,12 +77,12 @@ func (g *Generator) malformedPositions() []int {
 // malformedLine appends a line no log format accepts, one of the kinds a
 // real edge server produces: a line cut short by a crash or a full disk,
 // binary garbage, and a line of some other program's log.
-func (g *Generator) malformedLine(b []byte, lw lineWriter) []byte {
+func (g *Generator) malformedLine(b []byte, lw Formatter) []byte {
 	switch g.rng.IntN(3) {
 	case 0:
 		var e Event
 		g.At(&e, g.o.Start.UnixMilli())
-		full := lw.appendLine(nil, &e)
+		full := lw.AppendLine(nil, &e)
 		return append(b, full[:len(full)/3+g.rng.IntN(len(full)/3)]...)
 	case 1:
 		n := 16 + g.rng.IntN(100)
@@ -205,7 +205,7 @@ func Stream(ctx context.Context, w io.Writer, o Options, rate float64) (*Truth, 
 				}
 				g.At(&e, time.Now().UnixMilli())
 				truth.add(&e)
-				buf = append(lw.appendLine(buf, &e), '\n')
+				buf = append(lw.AppendLine(buf, &e), '\n')
 			}
 			if _, err := w.Write(buf); err != nil {
 				return truth, err

@@ -255,3 +255,11 @@ func WaitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 		}
 	}
 }
+
+// CPUSeconds is the user and system CPU time of an exited process.
+func (p *Proc) CPUSeconds() float64 {
+	if p.Running() || p.cmd.ProcessState == nil {
+		return 0
+	}
+	return (p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()).Seconds()
+}

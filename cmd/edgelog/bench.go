@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+
+	"github.com/edgelog/edgelog/internal/bench"
+	"github.com/edgelog/edgelog/internal/chserver"
+)
+
+func init() {
+	register("bench", "measure the whole pipeline and its baselines on this machine", runBench)
+}
+
+func runBench(ctx context.Context, args []string) error {
+	fs := newFlags("bench", "[flags]", `Generates --lines requests, runs collector -> broker -> ingest -> ClickHouse over
+them at full speed and prints, as BENCH lines: end-to-end requests/s (log file to
+queryable rollups), the collector's lines/s, CPU seconds per million requests of
+each process, bytes per request in the log, on the Kafka wire and on disk. In the
+same run, on the same data: clickhouse-client bulk-loading the rows as TSV into
+the same schema, GoAccess parsing the same file and kcat producing it to the
+same broker, with the ratios against them.`)
+	dir := fs.String("dir", ".data/bench", "working directory (removed first; needs ~350 bytes per line)")
+	lines := fs.Int("lines", 20_000_000, "requests to generate and ship")
+	seed := fs.Uint64("seed", 1, "random seed")
+	skip := fs.String("skip", "", "baselines to skip: clickhouse-client,goaccess,kcat")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := chserver.Binary(); err != nil {
+		return err
+	}
+	bin, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(*dir); err != nil {
+		return err
+	}
+	o := bench.Options{Dir: *dir, Bin: bin, Lines: *lines, Seed: *seed, Out: os.Stdout, Skip: map[string]bool{}}
+	for _, s := range strings.Split(*skip, ",") {
+		if s != "" {
+			o.Skip[s] = true
+		}
+	}
+	return bench.Run(ctx, o)
+}

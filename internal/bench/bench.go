@@ -1,0 +1,281 @@
+// Package bench measures the whole pipeline on this machine — log file to
+// queryable rollups — and, in the same run and on the same data, the
+// baselines it must be judged against: clickhouse-client bulk-loading the
+// rows as TSV into the same schema, GoAccess parsing the same file, and kcat
+// producing the same file to the same broker. Every figure is printed as
+// "BENCH <name> <value> <unit>".
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/internal/kafkaconf"
+	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// Options configure a run.
+type Options struct {
+	Dir   string
+	Bin   string
+	Lines int // default 20,000,000
+	Seed  uint64
+	Out   io.Writer // BENCH lines and progress
+	// Skip lists baselines not to run: "clickhouse-client", "goaccess", "kcat".
+	Skip map[string]bool
+}
+
+// Run runs the benchmark.
+func Run(ctx context.Context, o Options) error {
+	if o.Lines == 0 {
+		o.Lines = 20_000_000
+	}
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	began := time.Now()
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(o.Out, "[%6.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, a...))
+	}
+	bench := func(name string, v float64, unit string) { fmt.Fprintf(o.Out, "BENCH %s %.6g %s\n", name, v, unit) }
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return err
+	}
+	access, edge := filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")
+	logf("generating %d lines", o.Lines)
+	if _, err := gen.WriteFiles(gen.Options{Lines: o.Lines, Seed: o.Seed, Incidents: gen.DefaultIncidents(gen.DefaultStart)}, access, edge, filepath.Join(o.Dir, "truth.json")); err != nil {
+		return err
+	}
+	fi, err := os.Stat(access)
+	if err != nil {
+		return err
+	}
+	n := float64(o.Lines)
+	bench("log_bytes_per_request", float64(fi.Size())/n, "bytes")
+
+	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(o.Dir, "stack"), Bin: o.Bin, Partitions: 8})
+	if err != nil {
+		return err
+	}
+	defer st.Stop()
+
+	logf("pipeline: collector and ingest on %s", access)
+	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid())}
+	start := time.Now()
+	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--batch-rows", "500000")
+	if err != nil {
+		return err
+	}
+	collector, err := st.Start("collector", "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
+		"--follow=false", "--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl"))
+	if err != nil {
+		return err
+	}
+	<-collector.Done()
+	collectorSecs := time.Since(start).Seconds()
+	if collector.Err != nil {
+		return fmt.Errorf("collector: %w", collector.Err)
+	}
+	collectorCPU := collector.CPUSeconds()
+	logf("collector shipped the file in %.1fs", collectorSecs)
+	if _, err := st.WaitRows(ctx, uint64(o.Lines), 2*time.Hour, nil); err != nil {
+		return err
+	}
+	e2eSecs := time.Since(start).Seconds()
+	cpu := map[string]float64{
+		"collector":  collectorCPU,
+		"ingest":     cpuSeconds(ingest.Pid()),
+		"broker":     cpuSeconds(st.Broker.Pid()) - cpu0["broker"],
+		"clickhouse": cpuSeconds(st.CH.Pid()) - cpu0["clickhouse"],
+	}
+	e2eRate := n / e2eSecs
+	bench("e2e_requests_per_sec", e2eRate, "req/s")
+	bench("e2e_vs_goal_506k", e2eRate/506_000, "ratio")
+	bench("collector_lines_per_sec", n/collectorSecs, "lines/s")
+	for _, p := range []string{"collector", "broker", "ingest", "clickhouse"} {
+		bench("cpu_seconds_per_million_"+p, cpu[p]/n*1e6, "s")
+	}
+	wire, err := topicBytes(ctx, st.BrokerAddr, kafkaconf.DefaultTopic)
+	if err != nil {
+		return err
+	}
+	bench("kafka_wire_bytes_per_request", float64(wire)/n, "bytes")
+	bench("kafka_wire_vs_log_line", float64(wire)/float64(fi.Size()), "ratio")
+	disk, rawDisk, err := diskBytes(ctx, st)
+	if err != nil {
+		return err
+	}
+	bench("clickhouse_raw_disk_bytes_per_request", float64(rawDisk)/n, "bytes")
+	bench("clickhouse_all_tables_disk_bytes_per_request", float64(disk)/n, "bytes")
+	ingest.Stop()
+
+	if !o.Skip["clickhouse-client"] {
+		logf("baseline: clickhouse-client bulk load of the same rows as TSV")
+		rate, err := clickhouseClientLoad(ctx, st, o.Dir, o.Lines)
+		if err != nil {
+			return err
+		}
+		bench("clickhouse_client_tsv_rows_per_sec", rate, "rows/s")
+		bench("e2e_vs_clickhouse_client", e2eRate/rate, "ratio")
+	}
+	if !o.Skip["goaccess"] {
+		logf("baseline: GoAccess parsing the same file")
+		secs, err := goaccess(ctx, access, o.Dir)
+		if err != nil {
+			return err
+		}
+		bench("goaccess_lines_per_sec", n/secs, "lines/s")
+		bench("collector_vs_goaccess", (n/collectorSecs)/(n/secs), "ratio")
+	}
+	if !o.Skip["kcat"] {
+		logf("baseline: kcat producing the same file to the same broker")
+		secs, err := kcat(ctx, st.BrokerAddr, access)
+		if err != nil {
+			return err
+		}
+		bench("kcat_lines_per_sec", n/secs, "lines/s")
+		bench("collector_vs_kcat", (n/collectorSecs)/(n/secs), "ratio")
+	}
+	logf("done")
+	return nil
+}
+
+// cpuSeconds reads a process's user+system CPU time from /proc.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command (which may hold spaces) start after ')'.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100 // USER_HZ is 100 on Linux
+}
+
+// topicBytes sums the message values of every partition of topic.
+func topicBytes(ctx context.Context, broker, topic string) (int64, error) {
+	conn, err := kafka.DialContext(ctx, "tcp", broker)
+	if err != nil {
+		return 0, err
+	}
+	parts, err := conn.ReadPartitions(topic)
+	conn.Close()
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, p := range parts {
+		c, err := kafka.DialLeader(ctx, "tcp", broker, topic, p.ID)
+		if err != nil {
+			return 0, err
+		}
+		last, err := c.ReadLastOffset()
+		c.Close()
+		if err != nil {
+			return 0, err
+		}
+		if last == 0 {
+			continue
+		}
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: topic, Partition: p.ID, MaxBytes: 32 << 20})
+		for {
+			m, err := r.ReadMessage(ctx)
+			if err != nil {
+				r.Close()
+				return 0, err
+			}
+			total += int64(len(m.Value))
+			if m.Offset >= last-1 {
+				break
+			}
+		}
+		r.Close()
+	}
+	return total, nil
+}
+
+func diskBytes(ctx context.Context, st *stack.Stack) (all, raw uint64, err error) {
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	err = conn.QueryRow(ctx, "SELECT sum(bytes_on_disk), sumIf(bytes_on_disk, table = ?) FROM system.parts WHERE active AND database = ?",
+		schema.RawTable, st.DB).Scan(&all, &raw)
+	return all, raw, err
+}
+
+// clickhouseClientLoad exports the ingested rows as TSV and times
+// clickhouse-client loading them into a fresh database with the same
+// schema (raw table and every view).
+func clickhouseClientLoad(ctx context.Context, st *stack.Stack, dir string, lines int) (float64, error) {
+	tsv := filepath.Join(dir, "rows.tsv")
+	cols := strings.Join(schema.RawColumnNames(schema.Dialect{}), ", ")
+	port := strconv.Itoa(st.CH.TCPPort)
+	export := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf(`clickhouse-client --port %s --query "SELECT %s FROM %s.%s FORMAT TabSeparated" > %s`,
+		port, cols, st.DB, schema.RawTable, tsv))
+	if out, err := export.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("export: %v\n%s", err, out)
+	}
+	defer os.Remove(tsv)
+	const db = "bench_tsv"
+	if err := st.Run(ctx, "schema", "migrate", "--ch-addr", st.CH.Addr(), "--ch-db", db); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	load := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf(`clickhouse-client --port %s --max_insert_block_size 1048576 --query "INSERT INTO %s.%s (%s) FORMAT TabSeparated" < %s`,
+		port, db, schema.RawTable, cols, tsv))
+	if out, err := load.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("load: %v\n%s", err, out)
+	}
+	secs := time.Since(start).Seconds()
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	var got uint64
+	if err := conn.QueryRow(ctx, "SELECT sum(requests) FROM "+db+".traffic_1m").Scan(&got); err != nil {
+		return 0, err
+	}
+	if got != uint64(lines) {
+		return 0, fmt.Errorf("clickhouse-client loaded %d rows into the rollup, want %d", got, lines)
+	}
+	return float64(lines) / secs, nil
+}
+
+// goaccessFormat is nginx.Edge in GoAccess's log-format language.
+const goaccessFormat = `%h %^[%d:%t %^] "%r" %s %b "%R" "%u" "%v" %^ %^ %T %^ %^ "%M" %^ %^ %^ %^ %^`
+
+func goaccess(ctx context.Context, access, dir string) (float64, error) {
+	out := filepath.Join(dir, "goaccess.json")
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, "goaccess", access, "--log-format="+goaccessFormat, "--date-format=%d/%b/%Y", "--time-format=%T",
+		"--no-progress", "--no-global-config", "-o", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("goaccess: %v\n%s", err, b)
+	}
+	return time.Since(start).Seconds(), nil
+}
+
+func kcat(ctx context.Context, broker, access string) (float64, error) {
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, "kcat", "-P", "-b", broker, "-t", "bench-kcat", "-X", "acks=all", "-z", "zstd", access)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("kcat: %v\n%s", err, b)
+	}
+	return time.Since(start).Seconds(), nil
+}

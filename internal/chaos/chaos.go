@@ -1,0 +1,227 @@
+// Package chaos runs the whole pipeline as real processes while injecting
+// faults — kill -9 of the collector and of ingest, a frozen broker
+// (SIGSTOP), a stopped ClickHouse server, log rotation by rename and by
+// copytruncate — and then accounts for every request exactly: lines written
+// must equal raw rows and the sum of requests in every rollup, bytes
+// likewise.
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/internal/stack"
+)
+
+// Fault is a kind of fault.
+type Fault string
+
+const (
+	KillCollector  Fault = "kill_collector"   // SIGKILL, restart after a moment
+	KillIngest     Fault = "kill_ingest"      // SIGKILL, restart after a moment
+	PauseBroker    Fault = "pause_broker"     // SIGSTOP for BrokerPause, then SIGCONT
+	StopClickHouse Fault = "stop_clickhouse"  // server stopped for ClickHouseDown
+	RenameRotate   Fault = "rotate_rename"    // mv access.log access.log.N; new access.log
+	CopyTruncate   Fault = "rotate_copytrunc" // cp access.log access.log.N; truncate access.log
+)
+
+// AllFaults lists every kind, in report order.
+var AllFaults = []Fault{KillCollector, KillIngest, PauseBroker, StopClickHouse, RenameRotate, CopyTruncate}
+
+// Options configure a run.
+type Options struct {
+	Dir   string // working directory (data, logs, access logs)
+	Bin   string // the edgelog binary
+	Lines int    // requests to write (default 1,000,000)
+	Rate  float64
+	Seed  uint64
+	// Faults is how many of each kind to inject, spread evenly over the
+	// time the lines take to write.
+	Faults         map[Fault]int
+	ClickHouseDown time.Duration // default 5s
+	BrokerPause    time.Duration // default 3s
+	Settle         time.Duration // how long to wait for the pipeline to drain (default 10 min)
+	Progress       io.Writer     // progress lines; nil for none
+}
+
+func (o *Options) fill() {
+	if o.Lines == 0 {
+		o.Lines = 1_000_000
+	}
+	if o.Rate == 0 {
+		o.Rate = 40_000
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.ClickHouseDown == 0 {
+		o.ClickHouseDown = 5 * time.Second
+	}
+	if o.BrokerPause == 0 {
+		o.BrokerPause = 3 * time.Second
+	}
+	if o.Settle == 0 {
+		o.Settle = 10 * time.Minute
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+}
+
+// Run runs the pipeline under faults and returns the accounting.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	o.fill()
+	began := time.Now()
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(o.Progress, "[%6.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, a...))
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(o.Dir, "stack"), Bin: o.Bin, Partitions: 4})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Stop()
+
+	access, edge := filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")
+	g, err := gen.New(gen.Options{Lines: o.Lines, Seed: o.Seed, Duration: 6 * time.Hour, UnknownHostShare: -1})
+	if err != nil {
+		return nil, err
+	}
+	if err := g.WriteEdgeConfig(edge); err != nil {
+		return nil, err
+	}
+	w, err := newWriter(g, access, o.Rate)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+
+	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	if err != nil {
+		return nil, err
+	}
+	collector, err := st.Start("collector", "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
+		"--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+
+	rep := &Report{Faults: map[Fault]int{}}
+	var wg sync.WaitGroup
+	writeErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		writeErr <- w.run(ctx)
+	}()
+
+	// Faults one after another, evenly spaced over the writing time.
+	var plan []Fault
+	for _, f := range AllFaults {
+		for range o.Faults[f] {
+			plan = append(plan, f)
+		}
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 99))
+	rng.Shuffle(len(plan), func(i, j int) { plan[i], plan[j] = plan[j], plan[i] })
+	gap := time.Duration(float64(o.Lines)/o.Rate*float64(time.Second)) / time.Duration(len(plan)+1)
+	for _, f := range plan {
+		if !sleepCtx(ctx, gap) {
+			return nil, ctx.Err()
+		}
+		logf("%s (%d lines written)", f, w.written())
+		if err := inject(ctx, f, o, st, collector, ingest, w); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		rep.Faults[f]++
+	}
+	wg.Wait()
+	if err := <-writeErr; err != nil {
+		return nil, err
+	}
+	logf("all %d lines written; waiting for the pipeline to drain", o.Lines)
+	if _, err := st.WaitRows(ctx, uint64(o.Lines), o.Settle, nil); err != nil {
+		logf("did not drain: %v", err)
+	}
+	time.Sleep(3 * time.Second) // a late duplicate would land now
+	if err := rep.count(ctx, st, w); err != nil {
+		return nil, err
+	}
+	rep.Duration = time.Since(began)
+	return rep, nil
+}
+
+func inject(ctx context.Context, f Fault, o Options, st *stack.Stack, collector, ingest *stack.Proc, w *writer) error {
+	pause := func(d time.Duration) { sleepCtx(ctx, d) }
+	switch f {
+	case KillCollector:
+		collector.Kill()
+		pause(500 * time.Millisecond)
+		return collector.Restart()
+	case KillIngest:
+		ingest.Kill()
+		pause(500 * time.Millisecond)
+		return ingest.Restart()
+	case PauseBroker:
+		if err := st.Broker.Signal(syscall.SIGSTOP); err != nil {
+			return err
+		}
+		pause(o.BrokerPause)
+		return st.Broker.Signal(syscall.SIGCONT)
+	case StopClickHouse:
+		st.CH.Stop()
+		pause(o.ClickHouseDown)
+		return st.CH.Restart(ctx)
+	case RenameRotate:
+		return w.rotate(ctx, false)
+	case CopyTruncate:
+		return w.rotate(ctx, true)
+	}
+	return fmt.Errorf("unknown fault %q", f)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// ParseFaults parses "kill_ingest=3,stop_clickhouse=1".
+func ParseFaults(s string) (map[Fault]int, error) {
+	m := map[Fault]int{}
+	if s == "" {
+		return m, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		name, n, ok := strings.Cut(part, "=")
+		var count int
+		if _, err := fmt.Sscan(n, &count); !ok || err != nil || count < 0 {
+			return nil, fmt.Errorf("fault %q: want NAME=COUNT", part)
+		}
+		known := false
+		for _, f := range AllFaults {
+			known = known || Fault(name) == f
+		}
+		if !known {
+			return nil, fmt.Errorf("unknown fault %q (known: %v)", name, AllFaults)
+		}
+		m[Fault(name)] = count
+	}
+	return m, nil
+}

@@ -1,0 +1,153 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// Table is what one table holds at the end of a run.
+type Table struct {
+	Name     string
+	Requests uint64
+	Bytes    uint64
+	HasBytes bool
+}
+
+// Report is the accounting of a run.
+type Report struct {
+	Lines, Bytes uint64 // written
+	Tables       []Table
+	// CustomerMismatches lists customers whose requests or bytes in
+	// traffic_1d differ from what was written.
+	CustomerMismatches []string
+	Faults             map[Fault]int
+	Duration           time.Duration
+}
+
+// count reads every table's totals and the per-customer daily sums.
+func (r *Report) count(ctx context.Context, st *stack.Stack, w *writer) error {
+	w.mu.Lock()
+	r.Lines, r.Bytes = w.lines, w.bytes
+	byCustomer := make(map[string][2]uint64, len(w.byCustomer))
+	for k, v := range w.byCustomer {
+		byCustomer[k] = v
+	}
+	w.mu.Unlock()
+
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	read := func(name, reqExpr, bytesExpr string) error {
+		t := Table{Name: name, HasBytes: bytesExpr != ""}
+		if bytesExpr == "" {
+			bytesExpr = "0"
+		}
+		q := fmt.Sprintf("SELECT toUInt64(%s), toUInt64(%s) FROM %s.%s", reqExpr, bytesExpr, st.DB, name)
+		if err := conn.QueryRow(ctx, q).Scan(&t.Requests, &t.Bytes); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		r.Tables = append(r.Tables, t)
+		return nil
+	}
+	if err := read(schema.RawTable, "count()", "sum(bytes_sent)"); err != nil {
+		return err
+	}
+	for _, ru := range schema.Rollups {
+		bytes := ""
+		if slices.ContainsFunc(ru.Measures, func(f schema.Field) bool { return f.Name == "bytes_out" }) {
+			bytes = "sum(bytes_out)"
+		}
+		if err := read(ru.Name, "sum(requests)", bytes); err != nil {
+			return err
+		}
+	}
+	if err := read(schema.LedgerTable, "sum(rows)", ""); err != nil {
+		return err
+	}
+
+	rows, err := conn.Query(ctx, "SELECT customer, sum(requests), sum(bytes_out) FROM "+st.DB+".traffic_1d GROUP BY customer")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	for rows.Next() {
+		var cust string
+		var req, bytes uint64
+		if err := rows.Scan(&cust, &req, &bytes); err != nil {
+			return err
+		}
+		seen[cust] = true
+		if want := byCustomer[cust]; want != [2]uint64{req, bytes} {
+			r.CustomerMismatches = append(r.CustomerMismatches, fmt.Sprintf("%s: %d requests %d bytes, wrote %d %d", cust, req, bytes, want[0], want[1]))
+		}
+	}
+	for cust, want := range byCustomer {
+		if !seen[cust] {
+			r.CustomerMismatches = append(r.CustomerMismatches, fmt.Sprintf("%s: missing, wrote %d requests", cust, want[0]))
+		}
+	}
+	return rows.Err()
+}
+
+// Lost is how many written requests the raw table lacks; Duplicated how
+// many it has beyond them.
+func (r *Report) Lost() uint64 {
+	if raw := r.Tables[0].Requests; raw < r.Lines {
+		return r.Lines - raw
+	}
+	return 0
+}
+
+func (r *Report) Duplicated() uint64 {
+	if raw := r.Tables[0].Requests; raw > r.Lines {
+		return raw - r.Lines
+	}
+	return 0
+}
+
+// Err is nil when every table accounts for every request exactly.
+func (r *Report) Err() error {
+	var bad []string
+	for _, t := range r.Tables {
+		if t.Requests != r.Lines || (t.HasBytes && t.Bytes != r.Bytes) {
+			bad = append(bad, fmt.Sprintf("%s: %d requests %d bytes", t.Name, t.Requests, t.Bytes))
+		}
+	}
+	bad = append(bad, r.CustomerMismatches...)
+	if len(bad) > 0 {
+		return fmt.Errorf("wrote %d requests %d bytes, but %s", r.Lines, r.Bytes, strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// Print writes the report as greppable lines: CHAOS <name> <value>.
+func (r *Report) Print(w io.Writer) {
+	fmt.Fprintf(w, "CHAOS lines_written %d\nCHAOS bytes_written %d\n", r.Lines, r.Bytes)
+	for _, t := range r.Tables {
+		fmt.Fprintf(w, "CHAOS table %s requests %d", t.Name, t.Requests)
+		if t.HasBytes {
+			fmt.Fprintf(w, " bytes %d", t.Bytes)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, f := range AllFaults {
+		fmt.Fprintf(w, "CHAOS fault %s %d\n", f, r.Faults[f])
+	}
+	fmt.Fprintf(w, "CHAOS lost %d\nCHAOS duplicated %d\nCHAOS customer_mismatches %d\nCHAOS seconds %.0f\n",
+		r.Lost(), r.Duplicated(), len(r.CustomerMismatches), r.Duration.Seconds())
+	if err := r.Err(); err != nil {
+		fmt.Fprintf(w, "CHAOS result FAIL %v\n", err)
+	} else {
+		fmt.Fprintln(w, "CHAOS result EXACT")
+	}
+}

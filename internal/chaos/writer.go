@@ -1,0 +1,179 @@
+package chaos
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/edgelog/edgelog/internal/gen"
+)
+
+// writer plays nginx: it appends generated lines to the access log at a
+// steady rate, counting what it wrote, and rotates the log on request.
+type writer struct {
+	g     *gen.Generator
+	fmt   gen.Formatter
+	path  string
+	rate  float64
+	f     *os.File
+	rotN  int
+	rotMu sync.Mutex // held while writing a burst or rotating
+
+	mu         sync.Mutex
+	lines      uint64
+	bytes      uint64
+	byCustomer map[string][2]uint64 // requests, bytes
+}
+
+func newWriter(g *gen.Generator, path string, rate float64) (*writer, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	lf, err := gen.NewFormatter("nginx")
+	if err != nil {
+		return nil, err
+	}
+	return &writer{g: g, fmt: lf, path: path, rate: rate, f: f, byCustomer: map[string][2]uint64{}}, nil
+}
+
+func (w *writer) written() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lines
+}
+
+func (w *writer) run(ctx context.Context) error {
+	start := time.Now()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var buf []byte
+	var e gen.Event
+	var n uint64
+	more := true
+	for more {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case now := <-tick.C:
+			due := uint64(now.Sub(start).Seconds() * w.rate)
+			buf = buf[:0]
+			w.mu.Lock()
+			for n < due {
+				if more = w.g.Next(&e); !more {
+					break
+				}
+				buf = w.fmt.AppendLine(buf, &e)
+				buf = append(buf, '\n')
+				n++
+				w.lines++
+				w.bytes += e.BytesSent
+				c := w.byCustomer[e.Customer]
+				w.byCustomer[e.Customer] = [2]uint64{c[0] + 1, c[1] + e.BytesSent}
+			}
+			w.mu.Unlock()
+			w.rotMu.Lock()
+			_, err := w.f.Write(buf)
+			w.rotMu.Unlock()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rotate rotates the log as logrotate would. By rename: the file moves to
+// access.log.N and writing goes on in a new access.log. By copytruncate: the
+// file is copied to access.log.N and emptied in place; a shipper loses
+// whatever it had not read before the truncation (logrotate documents the
+// race), so the writer pauses until the collector's checkpoint has reached
+// the end, as an operator would schedule it.
+func (w *writer) rotate(ctx context.Context, copyTruncate bool) error {
+	w.rotMu.Lock()
+	defer w.rotMu.Unlock()
+	w.rotN++
+	rotated := w.path + "." + strconv.Itoa(w.rotN)
+	if !copyTruncate {
+		if err := os.Rename(w.path, rotated); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(w.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		w.f.Close()
+		w.f = f
+		return nil
+	}
+	if err := w.waitShipped(ctx, 2*time.Minute); err != nil {
+		return err
+	}
+	src, err := os.Open(w.path)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.Create(rotated)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		return err
+	}
+	return w.f.Truncate(0)
+}
+
+// waitShipped waits until the collector's checkpoint covers the whole file.
+func (w *writer) waitShipped(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := w.f.Stat()
+		if err != nil {
+			return err
+		}
+		if off, ok := checkpointOffset(w.path); ok && off == st.Size() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("collector did not catch up with %s within %s", w.path, timeout)
+		}
+		if !sleepCtx(ctx, 100*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+}
+
+// checkpointOffset reads the collector's checkpoint (FILE.checkpoint).
+func checkpointOffset(path string) (int64, bool) {
+	b, err := os.ReadFile(path + ".checkpoint")
+	if err != nil {
+		return 0, false
+	}
+	var cp struct {
+		Files []struct {
+			Path   string
+			Offset int64
+		}
+	}
+	if json.Unmarshal(b, &cp) != nil {
+		return 0, false
+	}
+	for _, f := range cp.Files {
+		if f.Path == path {
+			return f.Offset, true
+		}
+	}
+	return 0, false
+}
+
+func (w *writer) close() { w.f.Close() }
