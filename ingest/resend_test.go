@@ -58,7 +58,7 @@ func TestCollectorResendsAreSkipped(t *testing.T) {
 		collectorMsg(t, "a", 10, src, 100, 0), collectorMsg(t, "b", 20, src, 100, 1), collectorMsg(t, "c", 30, src, 100, 2),
 		collectorMsg(t, "a", 40, src, 200, 0), collectorMsg(t, "b", 50, src, 200, 2), // seq 1 failed and is retried later
 		collectorMsg(t, "b", 60, src, 200, 1),
-		collectorMsg(t, "b", 50, src, 200, 2), // re-sent in memory
+		collectorMsg(t, "b", 50, src, 200, 2),                             // re-sent in memory
 		collectorMsg(t, "x", 7, "edge-2:/var/log/access.log#3-4", 200, 0), // another source, same offsets
 	)
 	want := uint64(10 + 20 + 30 + 40 + 50 + 60 + 7)
