@@ -1,0 +1,162 @@
+// Package formattest holds the test harness the parsers share: a stable
+// text dump of a record for golden files, the invariants every parsed
+// record must hold, the fuzz body and the benchmark.
+package formattest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgelog/edgelog/collector/format"
+	"github.com/edgelog/edgelog/internal/record"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the parsers' output")
+
+// Dump writes r as one line: the numeric fields always, the string fields
+// that are set, quoted. The time is shown in UTC to the millisecond so a
+// reviewer can check it against the log line.
+func Dump(r *record.Record) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "time=%s ip=%s asn=%d status=%d sent=%d recv=%d rt_us=%d ttfb_us=%d",
+		time.UnixMilli(r.TimeMs).UTC().Format("2006-01-02T15:04:05.000Z"),
+		record.ClientAddr(r.ClientIP), r.ASN, r.Status, r.BytesSent, r.BytesReceived,
+		r.RequestTimeUs, r.TTFBUs)
+	for i, v := range r.Str {
+		if v != nil {
+			fmt.Fprintf(&b, " %s=%s", record.StrNames[i], strconv.Quote(string(v)))
+		}
+	}
+	return b.String()
+}
+
+// Check returns the first invariant a successfully parsed r breaks.
+func Check(r *record.Record) error {
+	switch {
+	case r.Status < 100 || r.Status > 999:
+		return fmt.Errorf("status %d outside 100..999", r.Status)
+	case r.TimeMs <= 0:
+		return fmt.Errorf("time %d is not after 1970", r.TimeMs)
+	case r.TimeMs > 400_000_000_000_000: // year ~14700: a field decoder overflowed
+		return fmt.Errorf("time %d is absurd", r.TimeMs)
+	}
+	return nil
+}
+
+// Golden parses testdata/name.log line by line with p (in order: a W3C
+// parser keeps its #Fields between lines) and compares the dumps with
+// testdata/name.golden; go test -update rewrites the golden file.
+func Golden(t *testing.T, p format.Parser, name string) {
+	t.Helper()
+	in, err := os.ReadFile(filepath.Join("testdata", name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	var r record.Record
+	sc := bufio.NewScanner(bytes.NewReader(in))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		fmt.Fprintf(&out, "< %s\n", sc.Text())
+		err := p.Parse(sc.Bytes(), &r)
+		switch {
+		case errors.Is(err, format.ErrNoRecord):
+			out.WriteString("> no record\n")
+		case err != nil:
+			fmt.Fprintf(&out, "> error: %v\n", err)
+		default:
+			if err := Check(&r); err != nil {
+				t.Errorf("%s: %s: %v", name, sc.Text(), err)
+			}
+			fmt.Fprintf(&out, "> %s\n", Dump(&r))
+		}
+	}
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got := out.String(); got != string(want) {
+		t.Errorf("%s differs from the parser's output (go test -update rewrites it, then review the diff):\n%s", path, diff(string(want), got))
+	}
+}
+
+// diff shows the first differing line pair.
+func diff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return fmt.Sprintf("line %d:\nwant %s\ngot  %s", i+1, a, b)
+		}
+	}
+	return ""
+}
+
+// Fuzz is the body of each parser's fuzz test. data holds one or more
+// lines, parsed in order by p, so a W3C fuzz input can bring its own
+// #Fields header. It fails on a panic (by the fuzzer), on a record that
+// breaks Check, and on a parse that is not repeatable: parsing the same
+// line twice must give the same record, which catches a field left aliasing
+// scratch space that the second parse reused.
+func Fuzz(t *testing.T, p format.Parser, data []byte) {
+	var r record.Record
+	for line := range bytes.SplitSeq(data, []byte("\n")) {
+		if p.Parse(line, &r) != nil {
+			continue
+		}
+		if err := Check(&r); err != nil {
+			t.Fatalf("%q: %v\n%s", line, err, Dump(&r))
+		}
+		first := Dump(&r)
+		if err := p.Parse(line, &r); err != nil {
+			t.Fatalf("%q: parsed once, then failed: %v", line, err)
+		}
+		if again := Dump(&r); again != first {
+			t.Fatalf("%q: parsed twice, differently:\n%s\n%s", line, first, again)
+		}
+	}
+}
+
+// Bench parses line with p repeatedly and reports, and prints for the
+// project's benchmark collector, one "BENCH parse_<name>_lines_per_sec"
+// line.
+func Bench(b *testing.B, name string, p format.Parser, line []byte) {
+	var r record.Record
+	if err := p.Parse(line, &r); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(line)))
+	n := 0
+	for b.Loop() {
+		if err := p.Parse(line, &r); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	rate := float64(n) / b.Elapsed().Seconds()
+	b.ReportMetric(rate, "lines/s")
+	fmt.Printf("BENCH parse_%s_lines_per_sec %.0f lines/s\n", name, rate)
+}
