@@ -64,6 +64,10 @@ func SecondsToMicros(b []byte) (uint32, error) {
 	return uint32(total), nil
 }
 
+// maxWholeSeconds is the largest whole part decimalMicros can scale to
+// microseconds without overflowing uint64.
+const maxWholeSeconds = (1<<64-1)/1_000_000 - 1
+
 func decimalMicros(b []byte) (uint64, error) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, errNumber
@@ -77,6 +81,9 @@ func decimalMicros(b []byte) (uint64, error) {
 			return 0, errNumber
 		}
 		whole = whole*10 + uint64(c-'0')
+		if whole > maxWholeSeconds {
+			return 0, errNumber // would wrap around to a plausible value
+		}
 	}
 	if i < len(b) {
 		for i++; i < len(b); i++ {
