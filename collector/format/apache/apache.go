@@ -158,8 +158,8 @@ func (p *Parser) Parse(line []byte, r *record.Record) error {
 	if len(rest) != 0 {
 		return fmt.Errorf("%d unexpected bytes at end of line", len(rest))
 	}
-	if r.TimeMs == 0 {
-		return errors.New("no timestamp")
+	if err := field.CheckTime(r.TimeMs); err != nil {
+		return err
 	}
 	if p.beginTime {
 		r.TimeMs += int64(r.RequestTimeUs / 1000)

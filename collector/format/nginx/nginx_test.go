@@ -92,6 +92,8 @@ func FuzzParse(f *testing.F) {
 		`203.0.113.50 - - [04/Mar/2026:08:00:00 +0000] "GET /assets/app.3f9a1c.js HTTP/2.0" 200 183224 "https://www.acme.example/" "Mozilla/5.0" "cdn.acme.example" https 412 0.004 - HIT "application/javascript" fra1 edge-fra1-07 DE 3320 1772611200.004`,
 		`203.0.113.51 - - [04/Mar/2026:08:00:00 +0000] "GET /\x22 HTTP/1.1" 200 921 "-" "\x5C" "a" https 233 0.187 0.120, 0.060 : - MISS "-" - - - AS1 1772611200.187`,
 		`::1 - - [04/Mar/2026:08:00:00 +0000] "-" 999 0 "-" "-" "-" - - - - - "-" - - - - 0.001`,
+		// Year 0 once passed as a negative time.
+		`::1 - - [01/Jan/0000:00:00:00 +0000] "-" 200 0 "-" "-" "-" - - - - - "-" - - - - -`,
 		// $msec once overflowed the microsecond scaling to 1970.
 		`::1 - - [04/Mar/2026:08:00:00 +0000] "-" 200 0 "-" "-" "-" - - 99999999999999999999 - - "-" - - - - 18446744073709.999`,
 	} {

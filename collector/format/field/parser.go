@@ -1,5 +1,7 @@
 package field
 
+import "errors"
+
 // Excerpt returns at most the first 64 bytes of v, for quoting a bad value
 // in an error message: a dead-lettered line is kept whole elsewhere, and a
 // megabyte-long value in an error string helps nobody.
@@ -21,4 +23,22 @@ func (s *Scratch) Append(unescape func(dst, src []byte) []byte, v []byte) []byte
 	start := len(*s)
 	*s = unescape(*s, v)
 	return (*s)[start:len(*s):len(*s)]
+}
+
+var (
+	errNoTime  = errors.New("no timestamp")
+	errPreUnix = errors.New("timestamp before 1970")
+)
+
+// CheckTime is the parsers' last check of a record's time: a line whose
+// time fields were all absent ("-") has none, and the time decoders take
+// any four-digit year, but an access log line is never from before 1970.
+func CheckTime(ms int64) error {
+	switch {
+	case ms == 0:
+		return errNoTime
+	case ms < 0:
+		return errPreUnix
+	}
+	return nil
 }
