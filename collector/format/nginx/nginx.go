@@ -65,7 +65,7 @@ func Compile(def string, esc Escape) (*Parser, error) {
 	for rest != "" {
 		name, after := splitVar(rest)
 		if name == "" {
-			return nil, fmt.Errorf("cannot compile log_format: bad variable at %q", truncate([]byte(rest)))
+			return nil, fmt.Errorf("cannot compile log_format: bad variable at %q", field.Excerpt([]byte(rest)))
 		}
 		lit, rest = splitLiteral(after)
 		if lit == "" && rest != "" {
@@ -167,7 +167,7 @@ func (p *Parser) Parse(line []byte, r *record.Record) error {
 			continue
 		}
 		if err := p.set(o, r, val); err != nil {
-			return fmt.Errorf("field $%s %q: %w", o.name, truncate(val), err)
+			return fmt.Errorf("field $%s %q: %w", o.name, field.Excerpt(val), err)
 		}
 	}
 	if len(rest) != 0 {
@@ -214,11 +214,4 @@ func indexAfterList(b, lit []byte) int {
 		}
 		off = i + 1
 	}
-}
-
-func truncate(b []byte) []byte {
-	if len(b) > 64 {
-		return b[:64]
-	}
-	return b
 }
