@@ -149,3 +149,20 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
+
+// InsertBlock inserts rows that did not come through Kafka (their
+// src_partition and src_offset are 0 and they carry no collector source):
+// for tests and tools that load generated or historical rows directly. It
+// gives none of Worker's exactly-once guarantees.
+func InsertBlock(ctx context.Context, conn driver.Conn, db string, d schema.Dialect, blk *record.Block) error {
+	b := &batch{}
+	b.reset()
+	b.block.AppendBlock(blk)
+	for range blk.Len() {
+		b.srcOffset = append(b.srcOffset, 0)
+		b.srcFile = append(b.srcFile, "")
+		b.srcEnd = append(b.srcEnd, 0)
+		b.srcSeq = append(b.srcSeq, 0)
+	}
+	return newInserter(conn, db, d).insert(ctx, b)
+}

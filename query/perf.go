@@ -57,6 +57,8 @@ type SlowOptions struct {
 	// MinRequests is the least traffic a place needs in the window to be
 	// ranked (default 20): a p90 of three requests says nothing.
 	MinRequests uint64
+	// Customer, when set, ranks places by that customer's requests only.
+	Customer string
 }
 
 const perfTable = "perf_1m"
@@ -99,11 +101,11 @@ func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*Slowest, error) {
 		return nil, userError{fmt.Errorf("limit must be between 1 and 1000")}
 	}
 	from := o.At.Add(-o.Window)
-	cur, err := s.placeQuantiles(ctx, col, from, o.At)
+	cur, err := s.placeQuantiles(ctx, col, o.Customer, from, o.At)
 	if err != nil {
 		return nil, err
 	}
-	base, err := s.placeQuantiles(ctx, col, from.Add(-o.Baseline), from)
+	base, err := s.placeQuantiles(ctx, col, o.Customer, from.Add(-o.Baseline), from)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +135,7 @@ func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*Slowest, error) {
 		if p.Slowdown < o.Factor {
 			continue
 		}
-		since, err := s.slowSince(ctx, col, p.PoP, p.BaselineP90Ms*1000*o.Factor, from.Add(-o.Baseline), o.At)
+		since, err := s.slowSince(ctx, col, o.Customer, p.PoP, p.BaselineP90Ms*1000*o.Factor, from.Add(-o.Baseline), o.At)
 		if err != nil {
 			return nil, err
 		}
@@ -149,14 +151,15 @@ type placeStats struct {
 	q        []float64 // p50, p90, p99 in microseconds
 }
 
-func (s *Store) placeQuantiles(ctx context.Context, col string, from, to time.Time) (map[place]placeStats, error) {
+func (s *Store) placeQuantiles(ctx context.Context, col, customer string, from, to time.Time) (map[place]placeStats, error) {
+	filter, args := customerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
 	sql := fmt.Sprintf(`SELECT region, pop, sum(requests), quantilesTDigestMerge(%s)(%s)
 FROM %s.%s
-WHERE t >= toDateTime(?) AND t < toDateTime(?)
-GROUP BY region, pop`, schema.Quantiles, col, s.DB, perfTable)
-	rows, err := s.Conn.Query(ctx, sql, uint32(from.Unix()), uint32(to.Unix()))
+WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
+GROUP BY region, pop`, schema.Quantiles, col, s.DB, perfTable, filter)
+	rows, err := s.query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot query %s: %w", perfTable, err)
+		return nil, err
 	}
 	defer rows.Close()
 	out := map[place]placeStats{}
@@ -180,15 +183,16 @@ GROUP BY region, pop`, schema.Quantiles, col, s.DB, perfTable)
 // slowSince walks back minute by minute from to while the PoP's p90 stays
 // at or above threshold (minutes with too little traffic to tell are
 // stepped over) and returns the first minute of that run.
-func (s *Store) slowSince(ctx context.Context, col, pop string, thresholdUs float64, from, to time.Time) (*time.Time, error) {
+func (s *Store) slowSince(ctx context.Context, col, customer, pop string, thresholdUs float64, from, to time.Time) (*time.Time, error) {
+	filter, args := customerFilter(customer, []any{pop, uint32(from.Unix()), uint32(to.Unix())})
 	sql := fmt.Sprintf(`SELECT toUInt32(t), sum(requests), quantilesTDigestMerge(%s)(%s)
 FROM %s.%s
-WHERE pop = ? AND t >= toDateTime(?) AND t < toDateTime(?)
+WHERE pop = ? AND t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY t
-ORDER BY t DESC`, schema.Quantiles, col, s.DB, perfTable)
-	rows, err := s.Conn.Query(ctx, sql, pop, uint32(from.Unix()), uint32(to.Unix()))
+ORDER BY t DESC`, schema.Quantiles, col, s.DB, perfTable, filter)
+	rows, err := s.query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot query %s: %w", perfTable, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var since *time.Time
@@ -212,3 +216,116 @@ ORDER BY t DESC`, schema.Quantiles, col, s.DB, perfTable)
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// PerfRow is one group of a performance breakdown.
+type PerfRow struct {
+	Key       string  `json:"key"`
+	Requests  uint64  `json:"requests"`
+	Errors4xx uint64  `json:"errors_4xx"`
+	Errors5xx uint64  `json:"errors_5xx"`
+	ErrorRate float64 `json:"error_rate"` // 5xx share
+	P50Ms     float64 `json:"p50_ms"`
+	P90Ms     float64 `json:"p90_ms"`
+	P99Ms     float64 `json:"p99_ms"`
+	// WeekBefore is the same group over the same window seven days earlier.
+	WeekBefore *PerfRow `json:"week_before,omitempty"`
+}
+
+// PerfBreakdown is latency quantiles and error rates by one dimension.
+type PerfBreakdown struct {
+	Table    string    `json:"table"`
+	Customer string    `json:"customer,omitempty"`
+	By       string    `json:"by"`
+	Metric   string    `json:"metric"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	Rows     []PerfRow `json:"rows"`
+}
+
+// perfDims maps a breakdown dimension to the rollups that hold it, finest
+// first.
+var perfDims = map[string][]string{
+	"region":  {"perf_1m", "perf_geo_1h"},
+	"pop":     {"perf_1m"},
+	"country": {"perf_geo_1h"},
+	"asn":     {"perf_geo_1h"},
+}
+
+// PerfBreakdown returns p50/p90/p99 of a latency metric and error counts per
+// region, pop, country or ASN, beside the same window a week earlier.
+func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, r Range) (*PerfBreakdown, error) {
+	if by == "" {
+		by = "region"
+	}
+	if metric == "" {
+		metric = "ttfb"
+	}
+	family, ok := perfDims[by]
+	col, okm := latencyColumns[metric]
+	switch {
+	case !ok:
+		return nil, userError{fmt.Errorf("by must be one of region, pop, country, asn")}
+	case !okm:
+		return nil, userError{fmt.Errorf("metric must be request_time or ttfb")}
+	}
+	r, err := wholeRange(r)
+	if err != nil {
+		return nil, err
+	}
+	ru, err := pickRollup(family, r)
+	if err != nil {
+		return nil, userError{fmt.Errorf("%s breakdowns need from and to on whole %s", by, map[bool]string{true: "minutes", false: "hours"}[family[0] == "perf_1m"])}
+	}
+	out := &PerfBreakdown{Table: ru.Name, Customer: customer, By: by, Metric: metric, From: r.From, To: r.To, Rows: []PerfRow{}}
+	cur, err := s.perfGroups(ctx, ru.Name, by, col, customer, r.From, r.To)
+	if err != nil {
+		return nil, err
+	}
+	week := 7 * 24 * time.Hour
+	prev, err := s.perfGroups(ctx, ru.Name, by, col, customer, r.From.Add(-week), r.To.Add(-week))
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string]PerfRow{}
+	for _, p := range prev {
+		byKey[p.Key] = p
+	}
+	for _, c := range cur {
+		if p, ok := byKey[c.Key]; ok {
+			c.WeekBefore = &p
+		}
+		out.Rows = append(out.Rows, c)
+	}
+	return out, nil
+}
+
+func (s *Store) perfGroups(ctx context.Context, table, by, col, customer string, from, to time.Time) ([]PerfRow, error) {
+	filter, args := customerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
+	sql := fmt.Sprintf(`SELECT toString(%s) AS key, sum(requests) AS req, sum(errors_4xx), sum(errors_5xx), quantilesTDigestMerge(%s)(%s)
+FROM %s.%s
+WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
+GROUP BY key
+ORDER BY req DESC, key
+LIMIT %d`, by, schema.Quantiles, col, s.DB, table, filter, maxLimit)
+	rows, err := s.query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PerfRow
+	for rows.Next() {
+		var p PerfRow
+		var q []float32
+		if err := rows.Scan(&p.Key, &p.Requests, &p.Errors4xx, &p.Errors5xx, &q); err != nil {
+			return nil, err
+		}
+		if len(q) == 3 {
+			p.P50Ms, p.P90Ms, p.P99Ms = float64(q[0])/1000, float64(q[1])/1000, float64(q[2])/1000
+		}
+		if p.Requests > 0 {
+			p.ErrorRate = float64(p.Errors5xx) / float64(p.Requests)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

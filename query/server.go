@@ -1,6 +1,7 @@
 package query
 
 import (
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,14 +16,51 @@ import (
 type Server struct {
 	Store *Store
 	Log   *slog.Logger
+	// Tokens authenticates callers; nil leaves the API open (local demo).
+	Tokens *Tokens
+	// Prices prices bills; nil serves usage without amounts.
+	Prices  *PriceBook
+	Metrics *Metrics
+	Cache   *Cache
 }
+
+// OpenAPI is the API's description, served at /api/v1/openapi.yaml.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
+
+// result is what an endpoint answers: a JSON value, or CSV text, and the
+// table it read (the X-Edgelog-Table header).
+type result struct {
+	value any
+	csv   []byte
+	table string
+}
+
+type endpoint func(r *http.Request, p Principal) (result, error)
 
 // Handler returns the API's routes.
 func (s *Server) Handler() http.Handler {
+	if s.Metrics == nil {
+		s.Metrics = NewMetrics(nil)
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/traffic/timeseries", s.trafficSeries)
-	mux.HandleFunc("GET /api/v1/traffic/summary", s.trafficSummary)
-	mux.HandleFunc("GET /api/v1/perf/slowest", s.perfSlowest)
+	route := func(pattern string, c capability, e endpoint) {
+		mux.Handle(pattern, s.authenticate(s.serve(pattern, c, e)))
+	}
+	route("GET /api/v1/customers", capTraffic, s.customers)
+	route("GET /api/v1/traffic/timeseries", capTraffic, s.trafficSeries)
+	route("GET /api/v1/traffic/summary", capTraffic, s.trafficSummary)
+	route("GET /api/v1/traffic/breakdown", capTraffic, s.trafficBreakdown)
+	route("GET /api/v1/traffic/top", capTraffic, s.trafficTop)
+	route("GET /api/v1/perf/breakdown", capPerf, s.perfBreakdown)
+	route("GET /api/v1/perf/slowest", capPerf, s.perfSlowest)
+	route("GET /api/v1/billing/bill", capBilling, s.billingBill)
+	route("GET /api/v1/billing/bills", capBilling, s.billingBills)
+	mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(OpenAPI)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := s.Store.Conn.Ping(r.Context()); err != nil {
 			http.Error(w, "clickhouse: "+err.Error(), http.StatusServiceUnavailable)
@@ -33,76 +71,242 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-func (s *Server) trafficSeries(w http.ResponseWriter, r *http.Request) {
+// serve runs an endpoint: permission check, short-TTL cache, errors as
+// status codes, metrics.
+func (s *Server) serve(name string, c capability, e endpoint) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		p := principalOf(r.Context())
+		code := s.serveOnce(w, r, p, c, e)
+		s.Metrics.observe(name, code, time.Since(start))
+	})
+}
+
+func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, p Principal, c capability, e endpoint) int {
+	if !p.may(c) {
+		return s.fail(w, errForbidden)
+	}
+	// The cache key holds the caller's scope: a customer never gets an
+	// answer computed for another scope.
+	key := string(p.Role) + "\x00" + p.Customer + "\x00" + r.URL.RawQuery + "\x00" + r.URL.Path
+	res, ok := s.Cache.get(key)
+	s.Metrics.cache(ok)
+	if !ok {
+		var err error
+		if res, err = e(r, p); err != nil {
+			return s.fail(w, err)
+		}
+		s.Cache.put(key, res)
+	}
+	if res.table != "" {
+		w.Header().Set("X-Edgelog-Table", res.table)
+	}
+	if res.csv != nil {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Write(res.csv)
+		return http.StatusOK
+	}
+	writeJSON(w, res.value)
+	return http.StatusOK
+}
+
+func (s *Server) customers(r *http.Request, p Principal) (result, error) {
+	rng, err := parseRange(r.URL.Query())
+	if err != nil {
+		return result{}, userError{err}
+	}
+	scope, err := p.scope("")
+	if err != nil {
+		return result{}, err
+	}
+	list, table, err := s.Store.Customers(r.Context(), scope, rng)
+	return result{value: map[string]any{"customers": list}, table: table}, err
+}
+
+func (s *Server) trafficSeries(r *http.Request, p Principal) (result, error) {
 	q := r.URL.Query()
 	rng, err := parseRange(q)
 	if err != nil {
-		s.fail(w, userError{err})
-		return
+		return result{}, userError{err}
 	}
-	customer := q.Get("customer")
+	customer, err := p.scope(q.Get("customer"))
+	if err != nil {
+		return result{}, err
+	}
 	if customer == "" {
-		s.fail(w, userError{errors.New("customer is required")})
-		return
+		return result{}, userError{errors.New("customer is required")}
 	}
 	series, err := s.Store.TrafficSeries(r.Context(), customer, rng)
 	if err != nil {
-		s.fail(w, err)
-		return
+		return result{}, err
 	}
-	w.Header().Set("X-Edgelog-Table", series.Table)
-	writeJSON(w, series)
+	return result{value: series, table: series.Table}, nil
 }
 
-func (s *Server) trafficSummary(w http.ResponseWriter, r *http.Request) {
+func (s *Server) trafficSummary(r *http.Request, p Principal) (result, error) {
 	rng, err := parseRange(r.URL.Query())
 	if err != nil {
-		s.fail(w, userError{err})
-		return
+		return result{}, userError{err}
 	}
-	sum, err := s.Store.TrafficSummary(r.Context(), rng)
+	scope, err := p.scope(r.URL.Query().Get("customer"))
 	if err != nil {
-		s.fail(w, err)
-		return
+		return result{}, err
 	}
-	w.Header().Set("X-Edgelog-Table", sum.Table)
-	writeJSON(w, sum)
+	sum, err := s.Store.TrafficSummary(r.Context(), scope, rng)
+	if err != nil {
+		return result{}, err
+	}
+	return result{value: sum, table: sum.Table}, nil
+}
+
+func (s *Server) trafficBreakdown(r *http.Request, p Principal) (result, error) {
+	q := r.URL.Query()
+	rng, err := parseRange(q)
+	if err != nil {
+		return result{}, userError{err}
+	}
+	customer, err := p.scope(q.Get("customer"))
+	if err != nil {
+		return result{}, err
+	}
+	limit, err := parseLimit(q, 20)
+	if err != nil {
+		return result{}, err
+	}
+	b, err := s.Store.TrafficBreakdown(r.Context(), customer, q.Get("by"), rng, limit)
+	if err != nil {
+		return result{}, err
+	}
+	return result{value: b, table: b.Table}, nil
+}
+
+func (s *Server) trafficTop(r *http.Request, p Principal) (result, error) {
+	q := r.URL.Query()
+	rng, err := parseRange(q)
+	if err != nil {
+		return result{}, userError{err}
+	}
+	customer, err := p.scope(q.Get("customer"))
+	if err != nil {
+		return result{}, err
+	}
+	limit, err := parseLimit(q, 20)
+	if err != nil {
+		return result{}, err
+	}
+	t, err := s.Store.Top(r.Context(), customer, q.Get("kind"), rng, limit)
+	if err != nil {
+		return result{}, err
+	}
+	return result{value: t, table: t.Table}, nil
+}
+
+func (s *Server) perfBreakdown(r *http.Request, p Principal) (result, error) {
+	q := r.URL.Query()
+	rng, err := parseRange(q)
+	if err != nil {
+		return result{}, userError{err}
+	}
+	customer, err := p.scope(q.Get("customer"))
+	if err != nil {
+		return result{}, err
+	}
+	b, err := s.Store.PerfBreakdown(r.Context(), customer, q.Get("by"), q.Get("metric"), rng)
+	if err != nil {
+		return result{}, err
+	}
+	return result{value: b, table: b.Table}, nil
 }
 
 // perfSlowest serves the "slowest places now" ranking:
 // ?at=RFC3339&window=15m&baseline=3h&metric=request_time|ttfb&limit=10.
-func (s *Server) perfSlowest(w http.ResponseWriter, r *http.Request) {
+// Places are shared infrastructure, so a customer token sees the ranking of
+// its own traffic only.
+func (s *Server) perfSlowest(r *http.Request, p Principal) (result, error) {
 	q := r.URL.Query()
 	var o SlowOptions
 	var err error
 	if v := q.Get("at"); v != "" {
 		if o.At, err = time.Parse(time.RFC3339, v); err != nil {
-			s.fail(w, userError{errors.New("at must be an RFC 3339 time")})
-			return
+			return result{}, userError{errors.New("at must be an RFC 3339 time")}
 		}
 	}
 	for name, dst := range map[string]*time.Duration{"window": &o.Window, "baseline": &o.Baseline} {
 		if v := q.Get(name); v != "" {
 			if *dst, err = time.ParseDuration(v); err != nil {
-				s.fail(w, userError{fmt.Errorf("%s must be a duration such as 15m", name)})
-				return
+				return result{}, userError{fmt.Errorf("%s must be a duration such as 15m", name)}
 			}
 		}
 	}
 	o.Metric = q.Get("metric")
-	if v := q.Get("limit"); v != "" {
-		if o.Limit, err = strconv.Atoi(v); err != nil {
-			s.fail(w, userError{errors.New("limit must be a number")})
-			return
-		}
+	if o.Limit, err = parseLimit(q, 10); err != nil {
+		return result{}, err
+	}
+	if o.Customer, err = p.scope(q.Get("customer")); err != nil {
+		return result{}, err
 	}
 	res, err := s.Store.Slowest(r.Context(), o)
 	if err != nil {
-		s.fail(w, err)
-		return
+		return result{}, err
 	}
-	w.Header().Set("X-Edgelog-Table", res.Table)
-	writeJSON(w, res)
+	return result{value: res, table: res.Table}, nil
+}
+
+func (s *Server) billingBill(r *http.Request, p Principal) (result, error) {
+	q := r.URL.Query()
+	month, err := ParseMonth(q.Get("month"))
+	if err != nil {
+		return result{}, userError{err}
+	}
+	customer, err := p.scope(q.Get("customer"))
+	if err != nil {
+		return result{}, err
+	}
+	if customer == "" {
+		return result{}, userError{errors.New("customer is required")}
+	}
+	bills, err := s.Store.Bills(r.Context(), s.Prices, month, customer)
+	if err == nil {
+		bills, err = s.Store.WithAdjustments(r.Context(), s.Prices, month, bills, customer)
+	}
+	if err != nil {
+		return result{}, err
+	}
+	if len(bills) == 0 {
+		bills = append(bills, emptyBill(s.Prices, month, customer))
+	}
+	return billResult(q.Get("format"), bills[:1], bills[0])
+}
+
+func (s *Server) billingBills(r *http.Request, p Principal) (result, error) {
+	q := r.URL.Query()
+	month, err := ParseMonth(q.Get("month"))
+	if err != nil {
+		return result{}, userError{err}
+	}
+	scope, err := p.scope("")
+	if err != nil {
+		return result{}, err
+	}
+	bills, err := s.Store.Bills(r.Context(), s.Prices, month, scope)
+	if err == nil {
+		bills, err = s.Store.WithAdjustments(r.Context(), s.Prices, month, bills, scope)
+	}
+	if err != nil {
+		return result{}, err
+	}
+	return billResult(q.Get("format"), bills, map[string]any{"month": month.Format("2006-01"), "bills": bills})
+}
+
+func billResult(format string, bills []Bill, value any) (result, error) {
+	switch format {
+	case "", "json":
+		return result{value: value, table: billingTable}, nil
+	case "csv":
+		b, err := BillsCSV(bills)
+		return result{csv: b, table: billingTable}, err
+	}
+	return result{}, userError{errors.New("format must be json or csv")}
 }
 
 func parseRange(q url.Values) (Range, error) {
@@ -124,14 +328,34 @@ func parseRange(q url.Values) (Range, error) {
 	return r, nil
 }
 
-func (s *Server) fail(w http.ResponseWriter, err error) {
+// maxLimit caps every list an endpoint returns.
+const maxLimit = 1000
+
+func parseLimit(q url.Values, def int) (int, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxLimit {
+		return 0, userError{fmt.Errorf("limit must be between 1 and %d", maxLimit)}
+	}
+	return n, nil
+}
+
+func (s *Server) fail(w http.ResponseWriter, err error) int {
 	var ue userError
-	if errors.As(err, &ue) {
+	switch {
+	case errors.As(err, &ue):
 		writeJSONStatus(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-		return
+		return http.StatusBadRequest
+	case errors.Is(err, errForbidden):
+		writeJSONStatus(w, http.StatusForbidden, map[string]string{"error": err.Error()})
+		return http.StatusForbidden
 	}
 	s.Log.Error("query failed", "err", err)
 	writeJSONStatus(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+	return http.StatusInternalServerError
 }
 
 func writeJSON(w http.ResponseWriter, v any) { writeJSONStatus(w, http.StatusOK, v) }

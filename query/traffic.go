@@ -27,10 +27,34 @@ type Series struct {
 	Points   []Point `json:"points"`
 }
 
-// Store runs queries against one database.
+// Store runs queries against one database. Every value reaches ClickHouse
+// as a bound parameter; identifiers (tables, columns) come from allow-lists.
 type Store struct {
 	Conn driver.Conn
 	DB   string // validated identifier
+	// QueryTime, when set, observes each query's time to first answer.
+	QueryTime func(time.Duration)
+}
+
+func (s *Store) query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
+	start := time.Now()
+	rows, err := s.Conn.Query(ctx, sql, args...)
+	if s.QueryTime != nil {
+		s.QueryTime(time.Since(start))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("query failed: %w", err)
+	}
+	return rows, nil
+}
+
+func (s *Store) queryRow(ctx context.Context, sql string, args ...any) driver.Row {
+	start := time.Now()
+	row := s.Conn.QueryRow(ctx, sql, args...)
+	if s.QueryTime != nil {
+		s.QueryTime(time.Since(start))
+	}
+	return row
 }
 
 // TrafficSeries returns requests, bytes and cache hit ratio per step for a
@@ -51,9 +75,9 @@ FROM %s.%s
 WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)
 GROUP BY bucket
 ORDER BY bucket`, s.DB, ru.Name)
-	rows, err := s.Conn.Query(ctx, sql, step, step, customer, uint32(r.From.Unix()), uint32(r.To.Unix()))
+	rows, err := s.query(ctx, sql, step, step, customer, uint32(r.From.Unix()), uint32(r.To.Unix()))
 	if err != nil {
-		return nil, fmt.Errorf("cannot query %s: %w", ru.Name, err)
+		return nil, err
 	}
 	defer rows.Close()
 	out := &Series{Customer: customer, Table: ru.Name, Step: r.Step.String(), Points: []Point{}}
@@ -89,24 +113,27 @@ type Summary struct {
 }
 
 // TrafficSummary returns totals per customer over [from, to), read from the
-// coarsest traffic rollup aligned with the range.
-func (s *Store) TrafficSummary(ctx context.Context, r Range) (*Summary, error) {
-	r.Step = r.To.Sub(r.From)
-	if !r.To.After(r.From) {
-		return nil, userError{fmt.Errorf("to must be after from")}
+// coarsest traffic rollup aligned with the range; scope, when set, limits it
+// to one customer.
+func (s *Store) TrafficSummary(ctx context.Context, scope string, r Range) (*Summary, error) {
+	r, err := wholeRange(r)
+	if err != nil {
+		return nil, err
 	}
 	ru, err := pickRollup(trafficFamily, r)
 	if err != nil {
 		return nil, userError{err}
 	}
+	args := []any{uint32(r.From.Unix()), uint32(r.To.Unix())}
+	filter, args := customerFilter(scope, args)
 	sql := fmt.Sprintf(`SELECT customer, sum(requests) AS req, sum(bytes_out), sum(cache_hit)
 FROM %s.%s
-WHERE t >= toDateTime(?) AND t < toDateTime(?)
+WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY customer
-ORDER BY req DESC, customer`, s.DB, ru.Name)
-	rows, err := s.Conn.Query(ctx, sql, uint32(r.From.Unix()), uint32(r.To.Unix()))
+ORDER BY req DESC, customer`, s.DB, ru.Name, filter)
+	rows, err := s.query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot query %s: %w", ru.Name, err)
+		return nil, err
 	}
 	defer rows.Close()
 	out := &Summary{Table: ru.Name, From: r.From, To: r.To, Customers: []CustomerTotal{}}

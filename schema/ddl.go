@@ -105,3 +105,22 @@ func distributed(db, name string, d Dialect) string {
 	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s AS %s.%s ENGINE = Distributed(%s, %s, %s, rand())",
 		db, name, onCluster(d), db, localName(name, d), d.Cluster, db, localName(name, d))
 }
+
+// BillSnapshotsTable keeps each closed month's bills, immutable and
+// versioned: data that arrives after a close becomes an adjustment on the
+// next bill, never a change to a closed one.
+const BillSnapshotsTable = "bill_snapshots"
+
+func createBillSnapshots(db string, d Dialect) string {
+	return fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.%s%s (
+    month String,
+    customer String,
+    version UInt32,
+    closed_at DateTime,
+    requests UInt64,
+    bytes_out UInt64,
+    total String,
+    bill String
+) ENGINE = %s
+ORDER BY (month, customer, version)`, db, BillSnapshotsTable, onCluster(d), engine(d, "MergeTree", BillSnapshotsTable))
+}

@@ -32,4 +32,7 @@ var Migrations = []Migration{
 		}
 		return s
 	}},
+	{4, "bill snapshots for month close", func(db string, d Dialect) []string {
+		return []string{createBillSnapshots(db, d)}
+	}},
 }

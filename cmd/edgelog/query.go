@@ -18,10 +18,16 @@ func init() {
 }
 
 func runQuery(ctx context.Context, args []string) error {
-	fs := newFlags("query", "[flags]", `Serves the JSON API under /api/v1 from the ClickHouse rollups.`)
+	fs := newFlags("query", "[flags]", `Serves the JSON API under /api/v1 from the ClickHouse rollups (OpenAPI document
+at /api/v1/openapi.yaml). Callers authenticate with bearer tokens from --tokens;
+without it the API is open to anyone who can reach --listen (local demo only).`)
 	var ch chconn.Config
 	ch.RegisterFlags(fs)
 	listen := fs.String("listen", "127.0.0.1:8080", "HTTP listen address")
+	tokensPath := fs.String("tokens", "", "API tokens secrets file (YAML: name, role, sha256 or token_file)")
+	pricesPath := fs.String("prices", "", "price book (YAML) for bills; without it bills show usage only")
+	opsAddr := fs.String("metrics-addr", "", "serve /metrics, /healthz and /debug/pprof here, e.g. 127.0.0.1:9103")
+	cacheTTL := fs.Duration("cache-ttl", 10*time.Second, "keep answers this long (0: no cache)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -34,12 +40,35 @@ func runQuery(ctx context.Context, args []string) error {
 		return err
 	}
 	defer conn.Close()
-	srv := &query.Server{Store: &query.Store{Conn: conn, DB: ch.Database}, Log: log}
+	reg := newRegistry()
+	m := query.NewMetrics(reg)
+	srv := &query.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery}, Log: log, Metrics: m}
+	if *tokensPath != "" {
+		if srv.Tokens, err = query.LoadTokens(*tokensPath); err != nil {
+			return err
+		}
+	} else {
+		log.Warn("no --tokens: the API is open, every caller is admin; use this only on 127.0.0.1")
+	}
+	if *pricesPath != "" {
+		if srv.Prices, err = query.LoadPriceBook(*pricesPath); err != nil {
+			return err
+		}
+	}
+	if *cacheTTL > 0 {
+		srv.Cache = query.NewCache(*cacheTTL, 10_000)
+	}
+	if err := serveOps(ctx, log, *opsAddr, reg, func() error { return conn.Ping(ctx) }); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	// Every ClickHouse query a request makes ends with the request; a
+	// slow query cannot pile up behind a client that gave up.
+	hs := &http.Server{Handler: http.TimeoutHandler(srv.Handler(), 30*time.Second, `{"error": "query timed out"}`),
+		ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 35 * time.Second}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

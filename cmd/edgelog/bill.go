@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/edgelog/edgelog/internal/chconn"
+	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/schema"
+)
+
+func init() {
+	register("bill", "monthly bills: print, close a month, verify against raw rows", runBill)
+}
+
+func runBill(ctx context.Context, args []string) error {
+	action := "print"
+	if len(args) > 0 && (args[0] == "close" || args[0] == "verify") {
+		action, args = args[0], args[1:]
+	}
+	fs := newFlags("bill", "[close|verify] --month YYYY-MM [flags]", `edgelog bill --month 2026-10 [--customer ID] [--format csv|json]
+    prints the month's bills from the 5-minute billing samples: GB out per billing
+    region at the price book's tiered prices, requests per 10k, the 95th-percentile
+    Mbps, invoice lines and total; plus adjustments for late data of the previous,
+    closed month.
+edgelog bill close --month 2026-10
+    stores the month's bills as immutable snapshots (version 1). A closed month
+    never changes: data arriving later appears as an adjustment on the next bill.
+edgelog bill verify --month 2026-10
+    recomputes every bill from the raw rows and prints each difference from the
+    rollup-based bill; exits non-zero if there is any.`)
+	var ch chconn.Config
+	ch.RegisterFlags(fs)
+	monthFlag := fs.String("month", "", "month, e.g. 2026-10 (UTC)")
+	customer := fs.String("customer", "", "one customer (default: all)")
+	format := fs.String("format", "csv", "csv or json")
+	prices := fs.String("prices", "", "price book (YAML); without it bills show usage only")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	month, err := query.ParseMonth(*monthFlag)
+	if err != nil {
+		return err
+	}
+	if !schema.ValidIdent(ch.Database) {
+		return fmt.Errorf("invalid database name %q", ch.Database)
+	}
+	var pb *query.PriceBook
+	if *prices != "" {
+		if pb, err = query.LoadPriceBook(*prices); err != nil {
+			return err
+		}
+	}
+	conn, err := chconn.Open(ctx, ch)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	store := &query.Store{Conn: conn, DB: ch.Database}
+
+	var bills []query.Bill
+	switch action {
+	case "close":
+		if bills, err = store.CloseMonth(ctx, pb, month); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "closed %s: %d bills stored as version 1\n", month.Format("2006-01"), len(bills))
+		return nil
+	case "verify":
+		bills, diffs, err := store.VerifyMonth(ctx, pb, month)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "customer\tfigure\tfrom rollup\tfrom raw rows")
+		for _, d := range diffs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Customer, d.What, d.Rollup, d.Raw)
+		}
+		tw.Flush()
+		fmt.Printf("verified %d bills of %s: %d differences\n", len(bills), month.Format("2006-01"), len(diffs))
+		if len(diffs) > 0 {
+			return fmt.Errorf("%d differences between rollups and raw rows", len(diffs))
+		}
+		return nil
+	}
+	if bills, err = store.Bills(ctx, pb, month, *customer); err != nil {
+		return err
+	}
+	if bills, err = store.WithAdjustments(ctx, pb, month, bills, *customer); err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(bills)
+	case "csv":
+		b, err := query.BillsCSV(bills)
+		if err != nil {
+			return err
+		}
+		_, err = os.Stdout.Write(b)
+		return err
+	}
+	return fmt.Errorf("--format must be csv or json")
+}

@@ -1,0 +1,193 @@
+package query
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Role is what a token may see.
+type Role string
+
+const (
+	RoleCustomer Role = "customer" // one customer's traffic, performance and bills
+	RoleFinance  Role = "finance"  // every customer's traffic and bills
+	RoleEngineer Role = "engineer" // every customer's traffic and performance
+	RoleAdmin    Role = "admin"    // everything
+)
+
+// Principal is the caller a request's token names.
+type Principal struct {
+	Name     string
+	Role     Role
+	Customer string // for RoleCustomer
+}
+
+// may reports whether p may use a capability.
+func (p Principal) may(c capability) bool {
+	switch p.Role {
+	case RoleAdmin:
+		return true
+	case RoleCustomer:
+		return true // scoped to its customer by scope()
+	case RoleFinance:
+		return c == capTraffic || c == capBilling
+	case RoleEngineer:
+		return c == capTraffic || c == capPerf
+	}
+	return false
+}
+
+type capability int
+
+const (
+	capTraffic capability = iota
+	capPerf
+	capBilling
+)
+
+// scope returns the customer a query must be restricted to: a customer
+// token always gets its own customer, whatever was asked; asking for
+// another customer is refused so a client learns its mistake. For the other
+// roles it returns the requested customer ("" means all).
+func (p Principal) scope(requested string) (string, error) {
+	if p.Role != RoleCustomer {
+		return requested, nil
+	}
+	if requested != "" && requested != p.Customer {
+		return "", errForbidden
+	}
+	return p.Customer, nil
+}
+
+var errForbidden = errors.New("this token may not read that")
+
+// Tokens maps token digests to principals. The secrets file lists tokens by
+// SHA-256 so that the file itself does not hold usable credentials:
+//
+//	tokens:
+//	  - name: acme-portal
+//	    role: customer:acme
+//	    sha256: 9f86d081884c7d65...   # sha256 of the token
+//	  - name: finance
+//	    role: finance
+//	    token_file: /run/secrets/finance-token   # or the token itself in a file
+type Tokens struct {
+	byDigest map[[32]byte]Principal
+}
+
+type tokenEntry struct {
+	Name      string `yaml:"name"`
+	Role      string `yaml:"role"`
+	SHA256    string `yaml:"sha256"`
+	TokenFile string `yaml:"token_file"`
+}
+
+// LoadTokens reads a tokens secrets file.
+func LoadTokens(path string) (*Tokens, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read tokens: %w", err)
+	}
+	var f struct {
+		Tokens []tokenEntry `yaml:"tokens"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("cannot parse tokens %s: %w", path, err)
+	}
+	t := &Tokens{byDigest: map[[32]byte]Principal{}}
+	for i, e := range f.Tokens {
+		p, err := parseRole(e.Role)
+		if err != nil {
+			return nil, fmt.Errorf("tokens %s entry %d: %w", path, i+1, err)
+		}
+		p.Name = e.Name
+		var digest [32]byte
+		switch {
+		case e.SHA256 != "" && e.TokenFile == "":
+			d, err := hex.DecodeString(e.SHA256)
+			if err != nil || len(d) != 32 {
+				return nil, fmt.Errorf("tokens %s entry %d: sha256 is not 64 hex digits", path, i+1)
+			}
+			copy(digest[:], d)
+		case e.TokenFile != "" && e.SHA256 == "":
+			tok, err := os.ReadFile(e.TokenFile)
+			if err != nil {
+				return nil, fmt.Errorf("tokens %s entry %d: %w", path, i+1, err)
+			}
+			digest = sha256.Sum256([]byte(strings.TrimSpace(string(tok))))
+		default:
+			return nil, fmt.Errorf("tokens %s entry %d: want exactly one of sha256 and token_file", path, i+1)
+		}
+		t.byDigest[digest] = p
+	}
+	return t, nil
+}
+
+// NewTokens builds Tokens from plain tokens, for tests and the demo.
+func NewTokens(m map[string]Principal) *Tokens {
+	t := &Tokens{byDigest: map[[32]byte]Principal{}}
+	for tok, p := range m {
+		t.byDigest[sha256.Sum256([]byte(tok))] = p
+	}
+	return t
+}
+
+func parseRole(s string) (Principal, error) {
+	if c, ok := strings.CutPrefix(s, "customer:"); ok {
+		if c == "" {
+			return Principal{}, errors.New("role customer: needs a customer id")
+		}
+		return Principal{Role: RoleCustomer, Customer: c}, nil
+	}
+	switch r := Role(s); r {
+	case RoleFinance, RoleEngineer, RoleAdmin:
+		return Principal{Role: r}, nil
+	}
+	return Principal{}, fmt.Errorf("unknown role %q (want customer:<id>, finance, engineer or admin)", s)
+}
+
+// lookup returns the principal of a bearer token. Tokens are compared by
+// their SHA-256 digests: how long a lookup takes says nothing about how much
+// of a guessed token was right.
+func (t *Tokens) lookup(token string) (Principal, bool) {
+	p, ok := t.byDigest[sha256.Sum256([]byte(token))]
+	return p, ok
+}
+
+type principalKey struct{}
+
+func principalOf(ctx context.Context) Principal {
+	p, _ := ctx.Value(principalKey{}).(Principal)
+	return p
+}
+
+// authenticate resolves the bearer token. Without a token set every caller
+// is admin: that is for a local demo on 127.0.0.1, and the query command
+// says so loudly.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := Principal{Name: "anonymous", Role: RoleAdmin}
+		if s.Tokens != nil {
+			tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok {
+				writeJSONStatus(w, http.StatusUnauthorized, map[string]string{"error": "missing bearer token"})
+				return
+			}
+			if p, ok = s.Tokens.lookup(strings.TrimSpace(tok)); !ok {
+				writeJSONStatus(w, http.StatusUnauthorized, map[string]string{"error": "unknown token"})
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}

@@ -1,0 +1,232 @@
+package query
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"math/big"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// billingTable holds the 5-minute samples every bill is computed from.
+const billingTable = "billing_5m"
+
+// Bill is one customer's usage and charges for one calendar month (UTC).
+type Bill struct {
+	Customer string `json:"customer"`
+	Month    string `json:"month"` // 2026-10
+	Plan     string `json:"plan,omitempty"`
+	Currency string `json:"currency,omitempty"`
+
+	Requests uint64            `json:"requests"`
+	BytesOut uint64            `json:"bytes_out"`
+	ByRegion map[string]uint64 `json:"bytes_out_by_region"`
+	// P95Mbps is the 95th-percentile bandwidth: the month's 5-minute
+	// samples (every slot, idle ones as 0) sorted, the top 5% dropped, the
+	// highest remaining one, in megabits per second.
+	P95Mbps float64 `json:"p95_mbps"`
+	Samples int     `json:"samples"`
+
+	Lines []BillLine `json:"lines"`
+	Total string     `json:"total,omitempty"` // sum of the lines, decimal
+}
+
+// BillLine is one invoice line: quantity x unit price = amount (rounded to
+// the cent).
+type BillLine struct {
+	Item      string `json:"item"` // "bandwidth", "requests", "p95_bandwidth"
+	Region    string `json:"region,omitempty"`
+	Tier      string `json:"tier,omitempty"`
+	Quantity  string `json:"quantity"` // decimal, in Unit
+	Unit      string `json:"unit"`
+	UnitPrice string `json:"unit_price"`
+	Amount    string `json:"amount"`
+}
+
+// ParseMonth parses "2026-10" into the month's first instant (UTC).
+func ParseMonth(s string) (time.Time, error) {
+	t, err := time.Parse("2006-01", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("month must look like 2026-10")
+	}
+	return t.UTC(), nil
+}
+
+// Usage is a customer-month's raw figures, from rollups or raw rows.
+type Usage struct {
+	Requests uint64
+	ByRegion map[string]uint64
+	// Samples are bytes out per 5-minute slot, by slot start (unix s).
+	Samples map[uint32]uint64
+}
+
+// Bills computes the month's bill of customer ("" for every customer with
+// traffic) from billing_5m, priced with pb (nil: usage only).
+func (s *Store) Bills(ctx context.Context, pb *PriceBook, month time.Time, customer string) ([]Bill, error) {
+	usage, err := s.MonthUsage(ctx, billingTable, month, customer)
+	if err != nil {
+		return nil, err
+	}
+	var out []Bill
+	for _, c := range sortedKeys(usage) {
+		out = append(out, MakeBill(pb, month, c, usage[c]))
+	}
+	return out, nil
+}
+
+// MonthUsage reads requests, bytes per region and 5-minute byte samples per
+// customer from table: billing_5m, or the raw table when verifying.
+func (s *Store) MonthUsage(ctx context.Context, table string, month time.Time, customer string) (map[string]*Usage, error) {
+	from, to := month, month.AddDate(0, 1, 0)
+	timeCol, reqExpr, bytesExpr := "t", "sum(requests)", "sum(bytes_out)"
+	if table != billingTable { // the raw table
+		timeCol, reqExpr, bytesExpr = "time", "count()", "sum(bytes_sent)"
+	}
+	filter, args := customerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
+	usage := map[string]*Usage{}
+	get := func(c string) *Usage {
+		u := usage[c]
+		if u == nil {
+			u = &Usage{ByRegion: map[string]uint64{}, Samples: map[uint32]uint64{}}
+			usage[c] = u
+		}
+		return u
+	}
+	rows, err := s.query(ctx, fmt.Sprintf(`SELECT customer, region, %s, %s FROM %s.%s
+WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s
+GROUP BY customer, region`, reqExpr, bytesExpr, s.DB, table, timeCol, timeCol, filter), args...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var c, region string
+		var req, b uint64
+		if err := rows.Scan(&c, &region, &req, &b); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		u := get(c)
+		u.Requests += req
+		u.ByRegion[region] += b
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.query(ctx, fmt.Sprintf(`SELECT customer, toUInt32(toStartOfFiveMinute(%s)) AS slot, %s FROM %s.%s
+WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s
+GROUP BY customer, slot`, timeCol, bytesExpr, s.DB, table, timeCol, timeCol, filter), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		var slot uint32
+		var b uint64
+		if err := rows.Scan(&c, &slot, &b); err != nil {
+			return nil, err
+		}
+		get(c).Samples[slot] += b
+	}
+	return usage, rows.Err()
+}
+
+// P95 returns the 95th-percentile 5-minute sample of a month in bytes and
+// the number of samples: every 5-minute slot of the month counts, idle ones
+// as zero; sorted descending, the top 5% (rounded down) are dropped and the
+// next one is billed.
+func P95(month time.Time, samples map[uint32]uint64) (uint64, int) {
+	n := int(month.AddDate(0, 1, 0).Sub(month) / (5 * time.Minute))
+	v := make([]uint64, 0, n)
+	for _, b := range samples {
+		v = append(v, b)
+	}
+	for len(v) < n {
+		v = append(v, 0)
+	}
+	sort.Slice(v, func(i, j int) bool { return v[i] > v[j] })
+	return v[n*5/100], n
+}
+
+// MakeBill prices a customer-month's usage.
+func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) Bill {
+	b := Bill{Customer: customer, Month: month.Format("2006-01"), Requests: u.Requests, ByRegion: u.ByRegion, Lines: []BillLine{}}
+	for _, v := range u.ByRegion {
+		b.BytesOut += v
+	}
+	p95, n := P95(month, u.Samples)
+	b.Samples = n
+	// bytes per 300 s -> megabits per second
+	mbps := new(big.Rat).SetFrac(new(big.Int).SetUint64(p95*8), big.NewInt(300*1_000_000))
+	b.P95Mbps, _ = mbps.Float64()
+	if pb == nil {
+		return b
+	}
+	var plan Plan
+	b.Plan, plan = pb.plan(customer)
+	b.Currency = pb.Currency
+	total := new(big.Rat)
+	line := func(item, region, tier string, qty *big.Rat, unit string, unitPrice string) {
+		p, _ := price(unitPrice)
+		amount := cents(new(big.Rat).Mul(qty, p))
+		total.Add(total, amount)
+		b.Lines = append(b.Lines, BillLine{Item: item, Region: region, Tier: tier, Quantity: qty.FloatString(6), Unit: unit, UnitPrice: unitPrice, Amount: amount.FloatString(2)})
+	}
+	gb := big.NewRat(1_000_000_000, 1)
+	for _, region := range sortedKeys(u.ByRegion) {
+		left := new(big.Rat).Quo(new(big.Rat).SetInt(new(big.Int).SetUint64(u.ByRegion[region])), gb)
+		var from uint64
+		for _, t := range plan.tiers(region) {
+			if left.Sign() == 0 {
+				break
+			}
+			qty := new(big.Rat).Set(left)
+			tier := fmt.Sprintf("%d+ GB", from)
+			if t.UpToGB != 0 {
+				if width := new(big.Rat).SetInt64(int64(t.UpToGB - from)); qty.Cmp(width) > 0 {
+					qty = width
+				}
+				tier = fmt.Sprintf("%d-%d GB", from, t.UpToGB)
+				from = t.UpToGB
+			}
+			left.Sub(left, qty)
+			line("bandwidth", region, tier, qty, "GB", t.Price)
+		}
+	}
+	if plan.Per10kRequests != "" {
+		line("requests", "", "", new(big.Rat).SetFrac(new(big.Int).SetUint64(u.Requests), big.NewInt(10_000)), "10k requests", plan.Per10kRequests)
+	}
+	if p, _ := price(plan.PerMbpsP95); p.Sign() > 0 {
+		line("p95_bandwidth", "", "", mbps, "Mbps", plan.PerMbpsP95)
+	}
+	b.Total = total.FloatString(2)
+	return b
+}
+
+func emptyBill(pb *PriceBook, month time.Time, customer string) Bill {
+	return MakeBill(pb, month, customer, &Usage{ByRegion: map[string]uint64{}, Samples: map[uint32]uint64{}})
+}
+
+// BillsCSV writes bills as CSV: one row per invoice line and a total row per
+// customer, for finance's spreadsheets.
+func BillsCSV(bills []Bill) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write([]string{"customer", "month", "item", "region", "tier", "quantity", "unit", "unit_price", "amount", "currency", "requests", "bytes_out", "p95_mbps"})
+	for _, b := range bills {
+		common := func(item, region, tier, qty, unit, unitPrice, amount string) []string {
+			return []string{b.Customer, b.Month, item, region, tier, qty, unit, unitPrice, amount, b.Currency,
+				strconv.FormatUint(b.Requests, 10), strconv.FormatUint(b.BytesOut, 10), strconv.FormatFloat(b.P95Mbps, 'f', 3, 64)}
+		}
+		for _, l := range b.Lines {
+			w.Write(common(l.Item, l.Region, l.Tier, l.Quantity, l.Unit, l.UnitPrice, l.Amount))
+		}
+		w.Write(common("total", "", "", "", "", "", b.Total))
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}

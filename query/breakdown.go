@@ -1,0 +1,235 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/edgelog/edgelog/schema"
+)
+
+// wholeRange validates a range read as one total: its step is its length,
+// so the coarsest rollup aligned with both ends is picked.
+func wholeRange(r Range) (Range, error) {
+	if !r.To.After(r.From) {
+		return r, userError{fmt.Errorf("to must be after from")}
+	}
+	if r.To.Sub(r.From) > 400*24*time.Hour {
+		return r, userError{fmt.Errorf("a range may span at most 400 days")}
+	}
+	r.Step = r.To.Sub(r.From)
+	return r, nil
+}
+
+// customerFilter is the WHERE clause part for an optional customer.
+func customerFilter(customer string, args []any) (string, []any) {
+	if customer == "" {
+		return "", args
+	}
+	return " AND customer = ?", append(args, customer)
+}
+
+// BreakdownRow is one group of a traffic breakdown.
+type BreakdownRow struct {
+	Key           string  `json:"key"`
+	Requests      uint64  `json:"requests"`
+	BytesOut      uint64  `json:"bytes_out"`
+	CacheHitRatio float64 `json:"cache_hit_ratio"`
+	Share         float64 `json:"share"` // of the range's requests
+}
+
+// Breakdown splits a range's traffic by one dimension.
+type Breakdown struct {
+	Table    string         `json:"table"`
+	Customer string         `json:"customer,omitempty"`
+	By       string         `json:"by"`
+	From     time.Time      `json:"from"`
+	To       time.Time      `json:"to"`
+	Rows     []BreakdownRow `json:"rows"`
+}
+
+// breakdownDims are the traffic rollup columns a breakdown may group by.
+var breakdownDims = map[string]bool{"host": true, "region": true, "pop": true, "country": true}
+
+// breakdownSQL returns the query for a breakdown by `by` (validated).
+// status_class and cache_status are not columns but sums the rollup keeps
+// per class; they are unpivoted with arrayJoin.
+func breakdownSQL(db, table, by string, filter string) string {
+	switch by {
+	case "status_class":
+		return fmt.Sprintf(`SELECT kv.1 AS key, kv.2 AS req, toUInt64(0), toUInt64(0)
+FROM (
+    SELECT sum(status_1xx) AS s1, sum(status_2xx) AS s2, sum(status_3xx) AS s3, sum(status_4xx) AS s4, sum(status_5xx) AS s5
+    FROM %s.%s
+    WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
+)
+ARRAY JOIN [('1xx', s1), ('2xx', s2), ('3xx', s3), ('4xx', s4), ('5xx', s5)] AS kv
+ORDER BY key`, db, table, filter)
+	case "cache_status":
+		return fmt.Sprintf(`SELECT kv.1 AS key, kv.2 AS req, toUInt64(0), toUInt64(0)
+FROM (
+    SELECT sum(cache_hit) AS hit, sum(cache_miss) AS miss, toUInt64(sum(requests) - hit - miss) AS other
+    FROM %s.%s
+    WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
+)
+ARRAY JOIN [('hit', hit), ('miss', miss), ('other', other)] AS kv
+ORDER BY key`, db, table, filter)
+	}
+	return fmt.Sprintf(`SELECT %s AS key, sum(requests) AS req, sum(bytes_out), sum(cache_hit)
+FROM %s.%s
+WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
+GROUP BY key
+ORDER BY req DESC, key
+LIMIT ?`, by, db, table, filter)
+}
+
+// TrafficBreakdown returns a range's traffic grouped by host, region, pop,
+// country, status_class or cache_status, for one customer or ("") all.
+func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Range, limit int) (*Breakdown, error) {
+	if by == "" {
+		by = "host"
+	}
+	if !breakdownDims[by] && by != "status_class" && by != "cache_status" {
+		return nil, userError{fmt.Errorf("by must be one of host, region, pop, country, status_class, cache_status")}
+	}
+	r, err := wholeRange(r)
+	if err != nil {
+		return nil, err
+	}
+	ru, err := pickRollup(trafficFamily, r)
+	if err != nil {
+		return nil, userError{err}
+	}
+	args := []any{uint32(r.From.Unix()), uint32(r.To.Unix())}
+	filter, args := customerFilter(customer, args)
+	sql := breakdownSQL(s.DB, ru.Name, by, filter)
+	if breakdownDims[by] {
+		args = append(args, limit)
+	}
+	rows, err := s.query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := &Breakdown{Table: ru.Name, Customer: customer, By: by, From: r.From, To: r.To, Rows: []BreakdownRow{}}
+	var total uint64
+	for rows.Next() {
+		var row BreakdownRow
+		var hits uint64
+		if err := rows.Scan(&row.Key, &row.Requests, &row.BytesOut, &hits); err != nil {
+			return nil, err
+		}
+		if row.Requests > 0 {
+			row.CacheHitRatio = float64(hits) / float64(row.Requests)
+		}
+		total += row.Requests
+		out.Rows = append(out.Rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if breakdownDims[by] { // the share is of the whole range, not of the top rows
+		args := []any{uint32(r.From.Unix()), uint32(r.To.Unix())}
+		filter, args := customerFilter(customer, args)
+		if err := s.queryRow(ctx, fmt.Sprintf("SELECT sum(requests) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s", s.DB, ru.Name, filter), args...).Scan(&total); err != nil {
+			return nil, err
+		}
+	}
+	for i := range out.Rows {
+		if total > 0 {
+			out.Rows[i].Share = float64(out.Rows[i].Requests) / float64(total)
+		}
+	}
+	return out, nil
+}
+
+// Top is a ranking of a customer's hosts or paths.
+type Top struct {
+	Table    string   `json:"table"`
+	Customer string   `json:"customer"`
+	Kind     string   `json:"kind"`
+	Items    []TopRow `json:"items"`
+}
+
+// TopRow is one ranked host or path. Paths come from bounded topK states,
+// which rank without counting (ClickHouse 18.16), so Requests is 0 for them.
+type TopRow struct {
+	Key      string `json:"key"`
+	Requests uint64 `json:"requests,omitempty"`
+	BytesOut uint64 `json:"bytes_out,omitempty"`
+}
+
+// Top returns a customer's most requested hosts or paths over a range.
+func (s *Store) Top(ctx context.Context, customer, kind string, r Range, limit int) (*Top, error) {
+	if customer == "" {
+		return nil, userError{fmt.Errorf("customer is required")}
+	}
+	r, err := wholeRange(r)
+	if err != nil {
+		return nil, err
+	}
+	out := &Top{Customer: customer, Kind: kind, Items: []TopRow{}}
+	switch kind {
+	case "", "hosts":
+		out.Kind = "hosts"
+		b, err := s.TrafficBreakdown(ctx, customer, "host", r, limit)
+		if err != nil {
+			return nil, err
+		}
+		out.Table = b.Table
+		for _, row := range b.Rows {
+			out.Items = append(out.Items, TopRow{Key: row.Key, Requests: row.Requests, BytesOut: row.BytesOut})
+		}
+		return out, nil
+	case "paths":
+	default:
+		return nil, userError{fmt.Errorf("kind must be hosts or paths")}
+	}
+	if r.From.Unix()%3600 != 0 || r.To.Unix()%3600 != 0 {
+		return nil, userError{fmt.Errorf("top paths need from and to on whole hours")}
+	}
+	out.Table = "top_paths_1h"
+	sql := fmt.Sprintf(`SELECT topKMerge(%d)(top_paths) FROM %s.top_paths_1h
+WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)`, schema.TopPathsKept, s.DB)
+	var paths []string
+	if err := s.queryRow(ctx, sql, customer, uint32(r.From.Unix()), uint32(r.To.Unix())).Scan(&paths); err != nil {
+		return nil, err
+	}
+	for i, p := range paths {
+		if i == limit {
+			break
+		}
+		out.Items = append(out.Items, TopRow{Key: p})
+	}
+	return out, nil
+}
+
+// Customers lists the customers with traffic in a range (only scope when
+// set), for dashboard variables and finance's overview.
+func (s *Store) Customers(ctx context.Context, scope string, r Range) ([]string, string, error) {
+	r, err := wholeRange(r)
+	if err != nil {
+		return nil, "", err
+	}
+	ru, err := pickRollup(trafficFamily, r)
+	if err != nil {
+		return nil, "", userError{err}
+	}
+	args := []any{uint32(r.From.Unix()), uint32(r.To.Unix())}
+	filter, args := customerFilter(scope, args)
+	rows, err := s.query(ctx, fmt.Sprintf("SELECT DISTINCT customer FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s ORDER BY customer LIMIT %d",
+		s.DB, ru.Name, filter, maxLimit), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	list := []string{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, "", err
+		}
+		list = append(list, c)
+	}
+	return list, ru.Name, rows.Err()
+}

@@ -1,0 +1,393 @@
+package query_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgelog/edgelog/collector/enrich"
+	"github.com/edgelog/edgelog/collector/format/nginx"
+	"github.com/edgelog/edgelog/ingest"
+	"github.com/edgelog/edgelog/internal/chtest"
+	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/schema"
+)
+
+func TestMain(m *testing.M) { chtest.Main(m) }
+
+var october = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+
+// expect is what the generated rows hold, computed here from the events,
+// independently of ClickHouse and of the query package.
+type expect struct {
+	requests map[string]uint64
+	bytes    map[string]uint64
+	byRegion map[string]map[string]uint64
+	samples  map[string]map[int64]uint64 // customer -> 5-minute slot -> bytes
+	regions  map[string]uint64           // region -> requests
+}
+
+// load generates a month of traffic, turns each event into a record the way
+// the collector does (format, parse, enrich), inserts the rows and returns
+// the expectations.
+func load(t *testing.T, db string, lines int, start time.Time, d time.Duration) expect {
+	t.Helper()
+	g, err := gen.New(gen.Options{Lines: lines, Seed: 5, Start: start, Duration: d, Customers: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr := enrich.New(g.EdgeConfig())
+	p := nginx.MustCompile(nginx.Edge)
+	f, _ := gen.NewFormatter("nginx")
+	ex := expect{requests: map[string]uint64{}, bytes: map[string]uint64{}, byRegion: map[string]map[string]uint64{},
+		samples: map[string]map[int64]uint64{}, regions: map[string]uint64{}}
+	var blk record.Block
+	var e gen.Event
+	var r record.Record
+	for g.Next(&e) {
+		if err := p.Parse(f.AppendLine(nil, &e), &r); err != nil {
+			t.Fatal(err)
+		}
+		enr.Enrich(&r)
+		blk.Append(&r)
+		c := e.Customer
+		ex.requests[c]++
+		ex.bytes[c] += e.BytesSent
+		if ex.byRegion[c] == nil {
+			ex.byRegion[c], ex.samples[c] = map[string]uint64{}, map[int64]uint64{}
+		}
+		ex.byRegion[c][e.Region] += e.BytesSent
+		ex.samples[c][e.TimeMs/300_000] += e.BytesSent
+		ex.regions[e.Region]++
+	}
+	conn := chtest.Conn(t)
+	if err := ingest.InsertBlock(context.Background(), conn, db, schema.Dialect{}, &blk); err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
+// p95 is the 95th-percentile rule, written out again from its definition:
+// every 5-minute slot of the month, sorted descending, the top 5% dropped.
+func p95Mbps(month time.Time, samples map[int64]uint64) float64 {
+	slots := int(month.AddDate(0, 1, 0).Sub(month) / (5 * time.Minute))
+	v := make([]uint64, slots)
+	i := 0
+	for _, b := range samples {
+		v[i] = b
+		i++
+	}
+	sort.Slice(v, func(i, j int) bool { return v[i] > v[j] })
+	return float64(v[slots/20]) * 8 / 300 / 1e6
+}
+
+const (
+	tokAcme    = "tok-acme"
+	tokFinance = "tok-finance"
+	tokEng     = "tok-eng"
+)
+
+func server(t *testing.T, db string, prices *query.PriceBook) *httptest.Server {
+	t.Helper()
+	srv := &query.Server{
+		Store: &query.Store{Conn: chtest.Conn(t), DB: db},
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Tokens: query.NewTokens(map[string]query.Principal{
+			tokAcme:    {Name: "acme", Role: query.RoleCustomer, Customer: "acme"},
+			tokFinance: {Name: "finance", Role: query.RoleFinance},
+			tokEng:     {Name: "eng", Role: query.RoleEngineer},
+		}),
+		Prices: prices,
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return hs
+}
+
+func get(t *testing.T, hs *httptest.Server, token, path string, into any) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, hs.URL+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusOK && into != nil {
+		if s, ok := into.(*string); ok {
+			*s = string(body)
+		} else if err := json.Unmarshal(body, into); err != nil {
+			t.Fatalf("%s: %v\n%s", path, err, body)
+		}
+	}
+	return resp.StatusCode
+}
+
+const monthRange = "from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z"
+
+func testPrices(t *testing.T) *query.PriceBook {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "prices.yaml")
+	os.WriteFile(path, []byte(`currency: USD
+default_plan: standard
+plans:
+  standard:
+    per_gb:
+      "*":
+        - {up_to_gb: 100, price: "0.085"}
+        - {price: "0.060"}
+      ap-south:
+        - {price: "0.110"}
+    per_10k_requests: "0.0075"
+`), 0o644)
+	pb, err := query.LoadPriceBook(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pb
+}
+
+func TestTenancyAndBills(t *testing.T) {
+	db := chtest.NewDB(t)
+	ex := load(t, db, 60_000, october, 30*24*time.Hour)
+	hs := server(t, db, testPrices(t))
+
+	// A customer token sees its own customer only, whatever it asks.
+	var sum query.Summary
+	if code := get(t, hs, tokAcme, "/api/v1/traffic/summary?"+monthRange, &sum); code != 200 {
+		t.Fatalf("summary: %d", code)
+	}
+	if len(sum.Customers) != 1 || sum.Customers[0].Customer != "acme" || sum.Customers[0].Requests != ex.requests["acme"] {
+		t.Fatalf("acme's summary: %+v, want acme with %d requests", sum.Customers, ex.requests["acme"])
+	}
+	for _, path := range []string{
+		"/api/v1/traffic/summary?customer=globex&" + monthRange,
+		"/api/v1/traffic/timeseries?customer=globex&step=24h&" + monthRange,
+		"/api/v1/billing/bill?month=2026-10&customer=globex",
+		"/api/v1/perf/breakdown?customer=globex&" + monthRange,
+	} {
+		if code := get(t, hs, tokAcme, path, nil); code != http.StatusForbidden {
+			t.Errorf("acme token on %s: %d, want 403", path, code)
+		}
+	}
+	if code := get(t, hs, tokEng, "/api/v1/billing/bills?month=2026-10", nil); code != http.StatusForbidden {
+		t.Errorf("engineer token on bills: %d, want 403", code)
+	}
+	if code := get(t, hs, tokFinance, "/api/v1/perf/breakdown?"+monthRange, nil); code != http.StatusForbidden {
+		t.Errorf("finance token on perf: %d, want 403", code)
+	}
+	if code := get(t, hs, "", "/api/v1/traffic/summary?"+monthRange, nil); code != http.StatusUnauthorized {
+		t.Errorf("no token: %d, want 401", code)
+	}
+	if code := get(t, hs, "nope", "/api/v1/traffic/summary?"+monthRange, nil); code != http.StatusUnauthorized {
+		t.Errorf("unknown token: %d, want 401", code)
+	}
+
+	// Finance: every bill, exact against the events.
+	var all struct{ Bills []query.Bill }
+	if code := get(t, hs, tokFinance, "/api/v1/billing/bills?month=2026-10", &all); code != 200 {
+		t.Fatalf("bills: %d", code)
+	}
+	if len(all.Bills) != len(ex.requests) {
+		t.Fatalf("%d bills, want %d", len(all.Bills), len(ex.requests))
+	}
+	for _, b := range all.Bills {
+		c := b.Customer
+		if b.Requests != ex.requests[c] || b.BytesOut != ex.bytes[c] {
+			t.Errorf("%s: bill %d requests %d bytes, generated %d %d", c, b.Requests, b.BytesOut, ex.requests[c], ex.bytes[c])
+		}
+		for r, v := range ex.byRegion[c] {
+			if b.ByRegion[r] != v {
+				t.Errorf("%s %s: bill %d bytes, generated %d", c, r, b.ByRegion[r], v)
+			}
+		}
+		if want := p95Mbps(october, ex.samples[c]); fmt.Sprintf("%.9f", b.P95Mbps) != fmt.Sprintf("%.9f", want) {
+			t.Errorf("%s: p95 %.9f Mbps, want %.9f", c, b.P95Mbps, want)
+		}
+		if b.Samples != 31*288 || b.Total == "" || len(b.Lines) == 0 {
+			t.Errorf("%s: %d samples, total %q, %d lines", c, b.Samples, b.Total, len(b.Lines))
+		}
+	}
+	var csv string
+	if code := get(t, hs, tokAcme, "/api/v1/billing/bill?month=2026-10&format=csv", &csv); code != 200 || !strings.Contains(csv, "acme,2026-10,total") || strings.Contains(csv, "globex") {
+		t.Errorf("acme's CSV bill (%d):\n%s", code, csv)
+	}
+
+	// Breakdowns add up to the whole.
+	var br query.Breakdown
+	if code := get(t, hs, tokEng, "/api/v1/traffic/breakdown?by=region&limit=100&"+monthRange, &br); code != 200 {
+		t.Fatalf("breakdown: %d", code)
+	}
+	if br.Table != "traffic_1d" {
+		t.Errorf("a month's breakdown read %s, want traffic_1d", br.Table)
+	}
+	for _, row := range br.Rows {
+		if row.Requests != ex.regions[row.Key] {
+			t.Errorf("region %s: %d requests, generated %d", row.Key, row.Requests, ex.regions[row.Key])
+		}
+	}
+
+	var total uint64
+	for _, n := range ex.requests {
+		total += n
+	}
+	for _, by := range []string{"host", "pop", "country", "status_class", "cache_status"} {
+		var b query.Breakdown
+		if code := get(t, hs, tokEng, "/api/v1/traffic/breakdown?limit=1000&by="+by+"&"+monthRange, &b); code != 200 {
+			t.Fatalf("breakdown by %s: %d", by, code)
+		}
+		var sum uint64
+		for _, row := range b.Rows {
+			sum += row.Requests
+		}
+		if sum != total {
+			t.Errorf("breakdown by %s adds up to %d requests, generated %d", by, sum, total)
+		}
+	}
+	var perf query.PerfBreakdown
+	if code := get(t, hs, tokEng, "/api/v1/perf/breakdown?by=country&metric=request_time&"+monthRange, &perf); code != 200 || len(perf.Rows) == 0 || perf.Rows[0].P90Ms <= 0 {
+		t.Errorf("perf breakdown by country (%d): %+v", code, perf)
+	}
+	var top query.Top
+	if code := get(t, hs, tokAcme, "/api/v1/traffic/top?kind=paths&limit=5&"+monthRange, &top); code != 200 || len(top.Items) != 5 {
+		t.Errorf("acme's top paths (%d): %+v", code, top)
+	}
+
+	// Verification from raw rows finds nothing.
+	store := &query.Store{Conn: chtest.Conn(t), DB: db}
+	_, diffs, err := store.VerifyMonth(context.Background(), testPrices(t), october)
+	if err != nil || len(diffs) != 0 {
+		t.Fatalf("verify: %v %+v", err, diffs)
+	}
+}
+
+// TestMonthClose closes October, adds late October rows, and expects them
+// on November's bill as an adjustment while October's snapshot stays.
+func TestMonthClose(t *testing.T) {
+	db := chtest.NewDB(t)
+	load(t, db, 20_000, october, 30*24*time.Hour)
+	store := &query.Store{Conn: chtest.Conn(t), DB: db}
+	ctx := context.Background()
+	pb := testPrices(t)
+	closed, err := store.CloseMonth(ctx, pb, october)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CloseMonth(ctx, pb, october); err == nil {
+		t.Fatal("October closed twice")
+	}
+	late := load(t, db, 3_000, october.Add(20*24*time.Hour), time.Hour)
+	november := october.AddDate(0, 1, 0)
+	bills, err := store.Bills(ctx, pb, november, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bills, err = store.WithAdjustments(ctx, pb, november, bills, ""); err != nil {
+		t.Fatal(err)
+	}
+	adjusted := 0
+	for _, b := range bills {
+		for _, l := range b.Lines {
+			if l.Item == "adjustment" {
+				adjusted++
+				if late.bytes[b.Customer] == 0 || l.Quantity != fmt.Sprint(late.bytes[b.Customer]) {
+					t.Errorf("%s: adjustment of %s bytes, late data %d bytes", b.Customer, l.Quantity, late.bytes[b.Customer])
+				}
+			}
+		}
+	}
+	if adjusted != len(late.bytes) {
+		t.Errorf("%d adjustments, want one per customer with late data (%d)", adjusted, len(late.bytes))
+	}
+	snaps, err := store.Snapshots(ctx, october)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range closed {
+		if s := snaps[b.Customer]; s.Bill.Total != b.Total || s.Version != 1 {
+			t.Errorf("%s: snapshot %+v changed from the closed bill total %s", b.Customer, s, b.Total)
+		}
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	db := chtest.NewDB(t)
+	hs := server(t, db, nil)
+	for _, path := range []string{
+		"/api/v1/traffic/timeseries?customer=acme&from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z&step=1m",
+		"/api/v1/traffic/timeseries?customer=acme&from=2026-10-02T00:00:00Z&to=2026-10-01T00:00:00Z",
+		"/api/v1/traffic/timeseries?customer=acme&from=yesterday&to=2026-10-01T00:00:00Z",
+		"/api/v1/traffic/breakdown?by=path%3BDROP&" + monthRange,
+		"/api/v1/traffic/breakdown?limit=0&" + monthRange,
+		"/api/v1/perf/breakdown?by=asn&from=2026-10-01T00:30:00Z&to=2026-10-01T02:00:00Z",
+		"/api/v1/perf/slowest?metric=cpu",
+		"/api/v1/billing/bills?month=October",
+	} {
+		if code := get(t, hs, tokEng, path, nil); code != http.StatusBadRequest && code != http.StatusForbidden {
+			t.Errorf("%s: %d, want 400", path, code)
+		}
+	}
+}
+
+// FuzzAPIParams sends arbitrary query strings with a customer token: the
+// answer is 200, 400 or 403, never a server error, and never holds another
+// customer's name. Every identifier reaches SQL through an allow-list and
+// every value as a bound parameter, so no text reaches ClickHouse
+// unvalidated.
+func FuzzAPIParams(f *testing.F) {
+	db := chtest.NewDB(f)
+	hs := httptest.NewServer((&query.Server{
+		Store:  &query.Store{Conn: chtest.Conn(f), DB: db},
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Tokens: query.NewTokens(map[string]query.Principal{tokAcme: {Role: query.RoleCustomer, Customer: "acme"}}),
+	}).Handler())
+	defer hs.Close()
+	for _, seed := range []string{
+		"traffic/summary?" + monthRange,
+		"traffic/timeseries?customer=globex&step=5m&" + monthRange,
+		"traffic/breakdown?by=host' OR 1=1 --&" + monthRange,
+		"traffic/top?kind=paths&customer=acme&" + monthRange,
+		"perf/breakdown?by=country&metric=ttfb&" + monthRange,
+		"perf/slowest?window=15m&baseline=3h&limit=5",
+		"billing/bill?month=2026-10&format=csv",
+		"customers?" + monthRange,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, pathAndQuery string) {
+		req, err := http.NewRequest(http.MethodGet, hs.URL+"/api/v1/"+pathAndQuery, nil)
+		if err != nil {
+			return
+		}
+		req.Header.Set("Authorization", "Bearer "+tokAcme)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		switch resp.StatusCode {
+		case 200, 400, 403, 404, 405:
+		default:
+			t.Fatalf("%s: %d %s", pathAndQuery, resp.StatusCode, body)
+		}
+		if strings.Contains(string(body), "globex") && !strings.Contains(pathAndQuery, "globex") {
+			t.Fatalf("%s: answer names another customer: %s", pathAndQuery, body)
+		}
+	})
+}

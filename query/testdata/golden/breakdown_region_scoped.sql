@@ -1,0 +1,6 @@
+SELECT region AS key, sum(requests) AS req, sum(bytes_out), sum(cache_hit)
+FROM edgelog.traffic_1d
+WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
+GROUP BY key
+ORDER BY req DESC, key
+LIMIT ?
