@@ -27,6 +27,14 @@ type Config struct {
 	// BatchWait flushes a non-empty batch this long after its first row.
 	// Default 1s.
 	BatchWait time.Duration
+	// MaxInsertRows caps an INSERT merged from several partitions' waiting
+	// batches (see combine.go). Default 1,000,000.
+	MaxInsertRows int
+	// InsertConcurrency is how many INSERTs run at once. ClickHouse
+	// 18.16 runs an INSERT and its views on one thread, so one stream
+	// leaves the other cores to merges. A partition has at most one batch
+	// in flight, so its rows still land in order. Default 2.
+	InsertConcurrency int
 	// InsertTimeout bounds one INSERT attempt. Default 20s (below the
 	// group's 30s rebalance timeout).
 	InsertTimeout time.Duration
@@ -49,6 +57,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.BatchBytes == 0 {
 		c.BatchBytes = 64 << 20
+	}
+	if c.InsertConcurrency == 0 {
+		c.InsertConcurrency = 2
+	}
+	if c.MaxInsertRows == 0 {
+		c.MaxInsertRows = 1_000_000
 	}
 	if c.BatchWait == 0 {
 		c.BatchWait = time.Second

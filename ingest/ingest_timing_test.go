@@ -65,7 +65,7 @@ func BenchmarkIngestVsClickHouseClient(b *testing.B) {
 	db := chtest.NewDB(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	start := time.Now()
-	_, done := startWorker(b, ctx, brk.Addr(), db, func(c *ingest.Config) { c.BatchRows = 500_000 })
+	_, done := startWorker(b, ctx, brk.Addr(), db, func(c *ingest.Config) { c.BatchRows, c.BatchWait = 500_000, time.Second })
 	waitRowsB(b, db, uint64(benchRows))
 	ingestSecs := time.Since(start).Seconds()
 	cancel()

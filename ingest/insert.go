@@ -21,6 +21,24 @@ type batch struct {
 	first     int64    // first and last message offsets in the batch (-1: none)
 	last      int64
 	messages  int
+	// spans, set on a batch merged from several partitions' batches, say
+	// which rows came from which partition, in order.
+	spans []span
+}
+
+// span is one partition's rows within a merged batch.
+type span struct {
+	partition int
+	first     int64 // first message offset of those rows
+	rows      int
+}
+
+// parts returns the batch's partitions with their first offsets.
+func (b *batch) parts() []span {
+	if b.spans != nil {
+		return b.spans
+	}
+	return []span{{partition: b.partition, first: b.first, rows: b.block.Len()}}
 }
 
 func (b *batch) reset() {
@@ -30,6 +48,7 @@ func (b *batch) reset() {
 	b.srcEnd = b.srcEnd[:0]
 	b.srcSeq = b.srcSeq[:0]
 	b.first, b.last, b.messages = -1, -1, 0
+	b.spans = nil
 }
 
 // inserter turns a batch into one clickhouse-go native INSERT, appending
@@ -112,8 +131,10 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 			v = blk.TTFBUs
 		case "src_partition":
 			ins.partCol = ins.partCol[:0]
-			for range n {
-				ins.partCol = append(ins.partCol, uint16(b.partition))
+			for _, s := range b.parts() {
+				for range s.rows {
+					ins.partCol = append(ins.partCol, uint16(s.partition))
+				}
 			}
 			v = ins.partCol
 		case "src_offset":

@@ -18,6 +18,7 @@ type metrics struct {
 	batchRows     prometheus.Histogram
 	lag           *prometheus.GaugeVec
 	lastInsertOK  prometheus.Gauge
+	combined      prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -37,7 +38,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(100, 4, 10)}),
 		lag:          prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "edgelog_ingest_lag_messages", Help: "Messages between the last one read and the partition end."}, []string{"partition"}),
 		lastInsertOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "edgelog_ingest_last_insert_success_timestamp_seconds", Help: "Unix time of the last acknowledged INSERT."}),
+		combined: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_ingest_combined_batches", Help: "Partition batches merged into one INSERT (when more than one).",
+			Buckets: prometheus.LinearBuckets(2, 2, 8)}),
 	}
-	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.resent, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastInsertOK)
+	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.resent, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastInsertOK, m.combined)
 	return m
 }

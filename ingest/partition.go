@@ -55,7 +55,6 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 
 	b := &batch{partition: partition}
 	b.reset()
-	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
 	var dec wire.Decoder
 	var started time.Time
 	for {
@@ -70,7 +69,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 				return // abandon the batch; the next owner re-reads it
 			}
 			if errors.Is(err, context.DeadlineExceeded) {
-				if !w.flush(procCtx, gctx, gen, ins, b) {
+				if !w.flush(procCtx, gctx, gen, b) {
 					return
 				}
 				continue
@@ -122,7 +121,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		}
 		b.messages++
 		if b.block.Len() >= w.cfg.BatchRows || b.block.SizeBytes() >= w.cfg.BatchBytes {
-			if !w.flush(procCtx, gctx, gen, ins, b) {
+			if !w.flush(procCtx, gctx, gen, b) {
 				return
 			}
 		}
@@ -200,12 +199,12 @@ func (w *Worker) deadLetter(gctx context.Context, msg kafka.Message, cause error
 // flush inserts the batch (retrying while ClickHouse is down) and commits
 // the offset after it. It returns false when the generation or process
 // ended first; the batch is then abandoned, never half-committed.
-func (w *Worker) flush(procCtx, gctx context.Context, gen *kafka.Generation, ins *inserter, b *batch) bool {
+func (w *Worker) flush(procCtx, gctx context.Context, gen *kafka.Generation, b *batch) bool {
 	if b.last < 0 {
 		return true
 	}
 	if b.block.Len() > 0 {
-		if err := w.insertWithRetry(procCtx, gctx, ins, b); err != nil {
+		if err := w.insertCombined(procCtx, gctx, b); err != nil {
 			return false
 		}
 	}
@@ -231,7 +230,7 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 		}
 		// A timed-out or broken insert may still have landed: the ledger
 		// says for sure, and retrying a landed insert would double-count.
-		if max, lerr := w.ledgerMax(procCtx, b.partition); lerr == nil && max >= b.first {
+		if w.landed(procCtx, b) {
 			w.insertDone(rows, time.Since(start))
 			return nil
 		}
@@ -239,9 +238,22 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 		w.m.retries.Inc()
 		w.log.Warn("insert failed, retrying", "partition", b.partition, "rows", rows, "retry_in", delay, "err", err)
 		if !sleepCtx(gctx, delay) || procCtx.Err() != nil {
-			return errors.New("generation ended while retrying")
+			return errGenerationEnded
 		}
 	}
+}
+
+// landed reports whether the ledger shows b's rows inserted: every
+// partition in it has its first offset recorded (one INSERT lands whole or
+// not at all, and nothing later of those partitions was inserted since).
+func (w *Worker) landed(ctx context.Context, b *batch) bool {
+	for _, s := range b.parts() {
+		max, err := w.ledgerMax(ctx, s.partition)
+		if err != nil || max < s.first {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *Worker) insertDone(rows int, took time.Duration) {

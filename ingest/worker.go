@@ -28,6 +28,7 @@ type Worker struct {
 	dialer  *kafka.Dialer
 
 	failingSince atomic.Int64 // unix nanos of the first failed insert in a row; 0 = healthy
+	inserts      chan insertReq
 }
 
 // New validates cfg and builds a worker. Metrics go to reg.
@@ -75,6 +76,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		return err
 	}
 	defer w.conn.Close()
+	w.inserts = make(chan insertReq)
+	for range w.cfg.InsertConcurrency {
+		go w.combine(ctx)
+	}
 	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                w.cfg.GroupID,
 		Brokers:           w.cfg.Kafka.Brokers,

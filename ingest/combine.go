@@ -1,0 +1,125 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+)
+
+// Partitions flush their batches through combiners (Config.InsertConcurrency
+// of them), each of which merges what is waiting into one INSERT. ClickHouse works per inserted block: every
+// block writes a part per table and runs every materialized view once, so
+// eight partitions' batches inserted as one block cost the raw table and
+// the rollups far less than eight blocks would (fewer parts to write and
+// merge, fewer and fuller aggregation passes). Under load the queue fills
+// while an insert runs and the next insert takes all of it; when idle a
+// batch goes alone, with no added wait.
+//
+// Exactly-once is unchanged: a merged block is one atomic INSERT whose rows
+// keep their own partition and offset, so the ledger view records each
+// partition's range from it, and the landed-or-not check after a failed
+// attempt asks the ledger about every partition in it.
+
+// insertReq is one partition's batch waiting to be inserted.
+type insertReq struct {
+	b    *batch
+	gctx context.Context
+	done chan error
+}
+
+var errGenerationEnded = errors.New("generation ended while retrying")
+
+// insertCombined hands b to the combiner and waits until its rows are in
+// ClickHouse or abandoned. Once accepted it always waits for the outcome:
+// a partition is never given up with its insert still in flight.
+func (w *Worker) insertCombined(procCtx, gctx context.Context, b *batch) error {
+	req := insertReq{b: b, gctx: gctx, done: make(chan error, 1)}
+	select {
+	case w.inserts <- req:
+	case <-gctx.Done():
+		return errGenerationEnded
+	case <-procCtx.Done():
+		return procCtx.Err()
+	}
+	return <-req.done
+}
+
+// combine runs until procCtx ends, inserting what partitions hand it.
+func (w *Worker) combine(procCtx context.Context) {
+	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
+	merged := &batch{}
+	for {
+		var group []insertReq
+		select {
+		case r := <-w.inserts:
+			group = append(group, r)
+		case <-procCtx.Done():
+			return
+		}
+		rows := group[0].b.block.Len()
+	more:
+		for rows < w.cfg.MaxInsertRows {
+			select {
+			case r := <-w.inserts:
+				group = append(group, r)
+				rows += r.b.block.Len()
+			default:
+				break more
+			}
+		}
+		// A batch of a generation that ended while it queued belongs to a
+		// partition that may have another owner now: never insert it.
+		live := group[:0]
+		for _, r := range group {
+			if r.gctx.Err() != nil {
+				r.done <- errGenerationEnded
+				continue
+			}
+			live = append(live, r)
+		}
+		if len(live) == 0 {
+			continue
+		}
+		b := live[0].b
+		if len(live) > 1 {
+			merged.reset()
+			for _, r := range live {
+				mergeInto(merged, r.b)
+			}
+			b = merged
+			w.m.combined.Observe(float64(len(live)))
+		}
+		gctx, cancel := anyDone(live)
+		err := w.insertWithRetry(procCtx, gctx, ins, b)
+		cancel()
+		for _, r := range live {
+			r.done <- err
+		}
+	}
+}
+
+// mergeInto appends src's rows and provenance to dst.
+func mergeInto(dst, src *batch) {
+	dst.spans = append(dst.spans, src.parts()...)
+	dst.block.AppendBlock(&src.block)
+	dst.srcOffset = append(dst.srcOffset, src.srcOffset...)
+	dst.srcFile = append(dst.srcFile, src.srcFile...)
+	dst.srcEnd = append(dst.srcEnd, src.srcEnd...)
+	dst.srcSeq = append(dst.srcSeq, src.srcSeq...)
+	dst.messages += src.messages
+}
+
+// anyDone returns a context done when any request's generation ends:
+// retrying stops then, and the whole merged batch is abandoned.
+func anyDone(reqs []insertReq) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stops []func() bool
+	for _, r := range reqs {
+		stops = append(stops, context.AfterFunc(r.gctx, cancel))
+	}
+	return ctx, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel()
+	}
+}
