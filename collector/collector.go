@@ -16,7 +16,6 @@ import (
 	"github.com/edgelog/edgelog/collector/checkpoint"
 	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/collector/format"
-	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/collector/tail"
 	"github.com/edgelog/edgelog/internal/deadletter"
 	"github.com/edgelog/edgelog/internal/record"
@@ -39,11 +38,7 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Collector, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	def := cfg.Format
-	if def == "" {
-		def = nginx.Edge
-	}
-	parser, err := nginx.Compile(def, nginx.EscapeDefault)
+	parser, err := NewParser(cfg.FormatKind, cfg.Format)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +199,9 @@ func (c *Collector) readLoop(ctx context.Context, t *tail.Tailer, ship chan<- sh
 		last = line
 		c.m.linesRead.Inc()
 		c.m.bytesRead.Add(float64(line.End - line.Offset))
-		if reason := c.parseLine(line, &r); reason != "" {
+		if reason := c.parseLine(line, &r); reason == noRecord {
+			c.m.linesSkipped.Inc()
+		} else if reason != "" {
 			c.m.linesRejected.WithLabelValues(reasonLabel(reason)).Inc()
 			letters = append(letters, deadletter.Letter{Stage: "collector", Reason: reason, Source: source,
 				Offset: line.Offset, Time: time.Now().UTC(), Data: append([]byte(nil), line.Data...)})
@@ -264,8 +261,12 @@ func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust
 	})
 }
 
-// parseLine parses and validates one line; it returns the rejection reason
-// or "".
+// noRecord is parseLine's answer for a valid line that holds no request
+// (a W3C directive): neither shipped nor dead-lettered.
+const noRecord = "\x00no record"
+
+// parseLine parses and validates one line; it returns the rejection reason,
+// noRecord, or "".
 func (c *Collector) parseLine(line tail.Line, r *record.Record) string {
 	switch {
 	case line.Oversize:
@@ -274,6 +275,9 @@ func (c *Collector) parseLine(line tail.Line, r *record.Record) string {
 		return "empty line"
 	}
 	if err := c.parser.Parse(line.Data, r); err != nil {
+		if errors.Is(err, format.ErrNoRecord) {
+			return noRecord
+		}
 		return "parse: " + err.Error()
 	}
 	if r.TimeMs < 86_400_000 || r.TimeMs > 4_102_444_800_000 {

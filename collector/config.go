@@ -17,7 +17,12 @@ type Config struct {
 	Topic string
 	// File is the log file to tail.
 	File string
-	// Format is an nginx log_format text. Default nginx.Edge.
+	// FormatKind is the log family: nginx (default), apache, w3c,
+	// cloudfront, jsonl or caddy; see NewParser.
+	FormatKind string
+	// Format is the family's format text (an nginx log_format, an Apache
+	// LogFormat, W3C field names, JSON key overrides). Default: the
+	// family's standard one (for nginx, nginx.Edge).
 	Format string
 	// EdgeConfig is the edge mapping file (customer per host, region per
 	// PoP); see package enrich.
