@@ -110,33 +110,50 @@ func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, p Principal, 
 	return http.StatusOK
 }
 
-func (s *Server) customers(r *http.Request, p Principal) (result, error) {
-	rng, err := parseRange(r.URL.Query())
+// params are what most endpoints take: the time range, the customer the
+// caller's token scopes the query to ("" for all), and a list limit.
+type params struct {
+	q        url.Values
+	rng      Range
+	customer string
+	limit    int
+}
+
+func parseParams(r *http.Request, p Principal, defLimit int) (params, error) {
+	q := r.URL.Query()
+	rng, err := parseRange(q)
 	if err != nil {
-		return result{}, userError{err}
+		return params{}, userError{err}
 	}
-	scope, err := p.scope("")
+	customer, err := p.scope(q.Get("customer"))
+	if err != nil {
+		return params{}, err
+	}
+	limit, err := parseLimit(q, defLimit)
+	if err != nil {
+		return params{}, err
+	}
+	return params{q: q, rng: rng, customer: customer, limit: limit}, nil
+}
+
+func (s *Server) customers(r *http.Request, p Principal) (result, error) {
+	a, err := parseParams(r, p, maxLimit)
 	if err != nil {
 		return result{}, err
 	}
-	list, table, err := s.Store.Customers(r.Context(), scope, rng)
+	list, table, err := s.Store.Customers(r.Context(), a.customer, a.rng)
 	return result{value: map[string]any{"customers": list}, table: table}, err
 }
 
 func (s *Server) trafficSeries(r *http.Request, p Principal) (result, error) {
-	q := r.URL.Query()
-	rng, err := parseRange(q)
-	if err != nil {
-		return result{}, userError{err}
-	}
-	customer, err := p.scope(q.Get("customer"))
+	a, err := parseParams(r, p, maxLimit)
 	if err != nil {
 		return result{}, err
 	}
-	if customer == "" {
+	if a.customer == "" {
 		return result{}, userError{errors.New("customer is required")}
 	}
-	series, err := s.Store.TrafficSeries(r.Context(), customer, rng)
+	series, err := s.Store.TrafficSeries(r.Context(), a.customer, a.rng)
 	if err != nil {
 		return result{}, err
 	}
@@ -144,15 +161,11 @@ func (s *Server) trafficSeries(r *http.Request, p Principal) (result, error) {
 }
 
 func (s *Server) trafficSummary(r *http.Request, p Principal) (result, error) {
-	rng, err := parseRange(r.URL.Query())
-	if err != nil {
-		return result{}, userError{err}
-	}
-	scope, err := p.scope(r.URL.Query().Get("customer"))
+	a, err := parseParams(r, p, maxLimit)
 	if err != nil {
 		return result{}, err
 	}
-	sum, err := s.Store.TrafficSummary(r.Context(), scope, rng)
+	sum, err := s.Store.TrafficSummary(r.Context(), a.customer, a.rng)
 	if err != nil {
 		return result{}, err
 	}
@@ -160,20 +173,11 @@ func (s *Server) trafficSummary(r *http.Request, p Principal) (result, error) {
 }
 
 func (s *Server) trafficBreakdown(r *http.Request, p Principal) (result, error) {
-	q := r.URL.Query()
-	rng, err := parseRange(q)
-	if err != nil {
-		return result{}, userError{err}
-	}
-	customer, err := p.scope(q.Get("customer"))
+	a, err := parseParams(r, p, 20)
 	if err != nil {
 		return result{}, err
 	}
-	limit, err := parseLimit(q, 20)
-	if err != nil {
-		return result{}, err
-	}
-	b, err := s.Store.TrafficBreakdown(r.Context(), customer, q.Get("by"), rng, limit)
+	b, err := s.Store.TrafficBreakdown(r.Context(), a.customer, a.q.Get("by"), a.rng, a.limit)
 	if err != nil {
 		return result{}, err
 	}
@@ -181,20 +185,11 @@ func (s *Server) trafficBreakdown(r *http.Request, p Principal) (result, error) 
 }
 
 func (s *Server) trafficTop(r *http.Request, p Principal) (result, error) {
-	q := r.URL.Query()
-	rng, err := parseRange(q)
-	if err != nil {
-		return result{}, userError{err}
-	}
-	customer, err := p.scope(q.Get("customer"))
+	a, err := parseParams(r, p, 20)
 	if err != nil {
 		return result{}, err
 	}
-	limit, err := parseLimit(q, 20)
-	if err != nil {
-		return result{}, err
-	}
-	t, err := s.Store.Top(r.Context(), customer, q.Get("kind"), rng, limit)
+	t, err := s.Store.Top(r.Context(), a.customer, a.q.Get("kind"), a.rng, a.limit)
 	if err != nil {
 		return result{}, err
 	}
@@ -202,16 +197,11 @@ func (s *Server) trafficTop(r *http.Request, p Principal) (result, error) {
 }
 
 func (s *Server) perfBreakdown(r *http.Request, p Principal) (result, error) {
-	q := r.URL.Query()
-	rng, err := parseRange(q)
-	if err != nil {
-		return result{}, userError{err}
-	}
-	customer, err := p.scope(q.Get("customer"))
+	a, err := parseParams(r, p, maxLimit)
 	if err != nil {
 		return result{}, err
 	}
-	b, err := s.Store.PerfBreakdown(r.Context(), customer, q.Get("by"), q.Get("metric"), rng)
+	b, err := s.Store.PerfBreakdown(r.Context(), a.customer, a.q.Get("by"), a.q.Get("metric"), a.rng)
 	if err != nil {
 		return result{}, err
 	}

@@ -2,36 +2,18 @@ package chaos
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/chserver"
-	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/internal/stacktest"
 )
 
 var bin string
 
-func TestMain(m *testing.M) {
-	if _, err := chserver.Binary(); err != nil {
-		fmt.Fprintf(os.Stderr, "FAIL: the chaos tests need a real ClickHouse server: %v\n", err)
-		os.Exit(1)
-	}
-	dir, err := os.MkdirTemp("", "edgelog-bin-")
-	if err != nil {
-		panic(err)
-	}
-	if bin, err = stack.Build(dir); err != nil {
-		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { stacktest.TestMain(m, &bin) }
 
 func envInt(k string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {

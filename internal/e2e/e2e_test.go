@@ -17,27 +17,12 @@ import (
 	"github.com/edgelog/edgelog/internal/chserver"
 	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/internal/stacktest"
 )
 
 var bin string
 
-func TestMain(m *testing.M) {
-	if _, err := chserver.Binary(); err != nil {
-		fmt.Fprintf(os.Stderr, "FAIL: the end-to-end tests need a real ClickHouse server: %v\n", err)
-		os.Exit(1)
-	}
-	dir, err := os.MkdirTemp("", "edgelog-bin-")
-	if err != nil {
-		panic(err)
-	}
-	if bin, err = stack.Build(dir); err != nil {
-		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { stacktest.TestMain(m, &bin) }
 
 // TestPipeline ships N generated lines with malformed ones mixed in through
 // every stage and checks: exactly N raw rows, per-customer requests and
@@ -234,5 +219,51 @@ func checkAPI(t *testing.T, addr string, truth *gen.Truth) {
 		if c.Requests != want.Requests || c.BytesOut != want.BytesSent {
 			t.Errorf("API customer %s: %d requests %d bytes, truth %d %d", c.Customer, c.Requests, c.BytesOut, want.Requests, want.BytesSent)
 		}
+	}
+}
+
+// TestFormatsEndToEnd ships the same kind of traffic written as Apache,
+// JSON lines and CloudFront-style W3C logs through collectors configured
+// for each family, and expects every request, exactly, in the rollups.
+func TestFormatsEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(dir, "stack"), Bin: bin, Partitions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Stop()
+	mustStart(t, st, "ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	var want, wantBytes uint64
+	for i, c := range []struct{ format, flags string }{
+		{"apache", gen.ApacheLogFormat},
+		{"jsonl", ""},
+		{"w3c", ""},
+	} {
+		access, edge := filepath.Join(dir, c.format+".log"), filepath.Join(dir, c.format+".yaml")
+		truth, err := gen.WriteFiles(gen.Options{Lines: 20_000, Seed: uint64(20 + i), Format: c.format}, access, edge, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want += truth.Requests
+		wantBytes += truth.BytesSent
+		args := []string{"--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge, "--format", c.format,
+			"--dead-letter-file", filepath.Join(dir, c.format+".dlq"), "--follow=false"}
+		if c.flags != "" {
+			args = append(args, "--log-format", c.flags)
+		}
+		if err := st.Run(ctx, "collector", args...); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, c.format+".dlq")); len(b) > 0 {
+			t.Fatalf("%s: dead letters:\n%.2000s", c.format, b)
+		}
+	}
+	got, err := st.WaitRows(ctx, want, 3*time.Minute, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RawRows != want || got.RollupRows != want || got.RollupBytes != wantBytes {
+		t.Fatalf("raw %d rows, rollup %d requests %d bytes; want %d requests %d bytes", got.RawRows, got.RollupRows, got.RollupBytes, want, wantBytes)
 	}
 }

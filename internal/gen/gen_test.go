@@ -3,15 +3,22 @@ package gen
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/edgelog/edgelog/collector/enrich"
+	"github.com/edgelog/edgelog/collector/format"
+	"github.com/edgelog/edgelog/collector/format/apache"
+	"github.com/edgelog/edgelog/collector/format/field"
+	"github.com/edgelog/edgelog/collector/format/jsonl"
 	"github.com/edgelog/edgelog/collector/format/nginx"
+	"github.com/edgelog/edgelog/collector/format/w3c"
 	"github.com/edgelog/edgelog/internal/record"
 )
 
@@ -280,3 +287,68 @@ func BenchmarkWrite(b *testing.B) {
 type countWriter struct{ n int64 }
 
 func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+// TestOtherFormatsParseBack writes the same events as Apache, JSON lines
+// and W3C, parses them with the collector's parsers, and compares every
+// field each format carries.
+func TestOtherFormatsParseBack(t *testing.T) {
+	ap, err := apache.Compile(ApacheLogFormat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jp, err := jsonl.New(jsonl.Defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wp, err := w3c.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r record.Record
+	if err := wp.Parse(bytes.Split(formats["w3c"]().(headerer).Header(), []byte("\n"))[1], &r); !errors.Is(err, field.ErrNoRecord) {
+		t.Fatalf("w3c #Fields header: %v", err)
+	}
+	str := func(s record.Str) string { return string(r.Str[s]) }
+	common := func(e *Event) string {
+		return fmt.Sprint(r.ClientIP, r.Status, r.BytesSent, r.BytesReceived, r.RequestTimeUs, str(record.Host), str(record.Method), str(record.Path),
+			str(record.Protocol), str(record.PoP), str(record.ContentType), str(record.UserAgent))
+	}
+	want := func(e *Event) string {
+		return fmt.Sprint(e.ClientIP, e.Status, e.BytesSent, e.BytesReceived, e.RequestTimeUs, e.Host, e.Method, e.Path,
+			e.Protocol, e.PoP, e.ContentType, e.UserAgent)
+	}
+	for _, c := range []struct {
+		name string
+		p    format.Parser
+		more func(e *Event) (got, want string)
+	}{
+		{"apache", ap, func(e *Event) (string, string) {
+			return fmt.Sprint(r.TimeMs, str(record.Scheme), str(record.CacheStatus), str(record.Country), str(record.Referer)),
+				fmt.Sprint(e.TimeMs, e.Scheme, e.CacheStatus, e.Country, strings.TrimPrefix(e.Referer, "-"))
+		}},
+		{"jsonl", jp, func(e *Event) (string, string) {
+			return fmt.Sprint(r.TimeMs, r.TTFBUs, r.ASN, str(record.Scheme), str(record.CacheStatus), str(record.Country), str(record.Server)),
+				fmt.Sprint(e.TimeMs, e.TTFBUs, e.ASN, e.Scheme, e.CacheStatus, e.Country, e.Server)
+		}},
+		{"w3c", wp, func(e *Event) (string, string) {
+			return fmt.Sprint(r.TimeMs/1000, r.TTFBUs), fmt.Sprint(e.TimeMs/1000, e.TTFBUs)
+		}},
+	} {
+		g, err := New(Options{Lines: 3_000, Seed: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := NewFormatter(c.name)
+		var e Event
+		for g.Next(&e) {
+			line := f.AppendLine(nil, &e)
+			if err := c.p.Parse(line, &r); err != nil {
+				t.Fatalf("%s: %v\n%s", c.name, err, line)
+			}
+			gm, wm := c.more(&e)
+			if got, w := common(&e)+" "+gm, want(&e)+" "+wm; got != w {
+				t.Fatalf("%s line parses to\n %s\nwant\n %s\n%s", c.name, got, w, line)
+			}
+		}
+	}
+}

@@ -33,6 +33,9 @@ func (g *Generator) Write(w io.Writer) (*Truth, error) {
 	truth.Malformed = g.o.Malformed
 	bad := g.malformedPositions()
 	bw := bufio.NewWriterSize(w, 1<<20)
+	if h, ok := lw.(headerer); ok {
+		bw.Write(h.Header())
+	}
 	var line []byte
 	var e Event
 	for pos := 0; ; pos++ {
@@ -186,6 +189,9 @@ func Stream(ctx context.Context, w io.Writer, o Options, rate float64) (*Truth, 
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	var buf []byte
+	if h, ok := lw.(headerer); ok {
+		buf = append(buf, h.Header()...)
+	}
 	var e Event
 	written := 0
 	for limit < 0 || written < limit {
