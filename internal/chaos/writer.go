@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/edgelog/edgelog/internal/gen"
@@ -141,7 +142,10 @@ func (w *writer) waitShipped(ctx context.Context, timeout time.Duration) error {
 		if err != nil {
 			return err
 		}
-		if off, ok := checkpointOffset(w.path); ok && off == st.Size() {
+		if st.Size() == 0 { // nothing written since the last rotation
+			return nil
+		}
+		if off, ok := checkpointOffset(w.path, inodeOf(st)); ok && off == st.Size() {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -153,8 +157,9 @@ func (w *writer) waitShipped(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-// checkpointOffset reads the collector's checkpoint (FILE.checkpoint).
-func checkpointOffset(path string) (int64, bool) {
+// checkpointOffset reads the collector's checkpoint (FILE.checkpoint) for
+// path's file with inode.
+func checkpointOffset(path string, inode uint64) (int64, bool) {
 	b, err := os.ReadFile(path + ".checkpoint")
 	if err != nil {
 		return 0, false
@@ -162,6 +167,7 @@ func checkpointOffset(path string) (int64, bool) {
 	var cp struct {
 		Files []struct {
 			Path   string
+			Inode  uint64
 			Offset int64
 		}
 	}
@@ -169,7 +175,7 @@ func checkpointOffset(path string) (int64, bool) {
 		return 0, false
 	}
 	for _, f := range cp.Files {
-		if f.Path == path {
+		if f.Path == path && f.Inode == inode {
 			return f.Offset, true
 		}
 	}
@@ -177,3 +183,10 @@ func checkpointOffset(path string) (int64, bool) {
 }
 
 func (w *writer) close() { w.f.Close() }
+
+func inodeOf(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Ino
+	}
+	return 0
+}
