@@ -17,8 +17,11 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/edgelog/edgelog/collector/enrich"
+	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/chtest"
+	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 	"github.com/edgelog/edgelog/schema"
@@ -43,18 +46,34 @@ func envInt(k string, def int) int {
 //	go test -run=NONE -bench=IngestVsClickHouseClient -benchtime=1x ./ingest/
 func BenchmarkIngestVsClickHouseClient(b *testing.B) {
 	const perMsg = 4_000
-	blocks := synthBlocks(benchRows, perMsg)
+	// The rows: the project's traffic model cut into per-customer
+	// messages keyed by customer, as collectors send them (default), or
+	// uniformly random rows in mixed messages (EDGELOG_BENCH_DATA=synthetic).
+	var blocks []*record.Block
+	var keys []string
+	if os.Getenv("EDGELOG_BENCH_DATA") == "synthetic" {
+		blocks = synthBlocks(benchRows, perMsg)
+		keys = make([]string, len(blocks))
+	} else {
+		blocks, keys = genBlocks(b, benchRows, perMsg)
+	}
 	brk := chtest.Broker(b, 8, topic, "dlq")
-	w := &kafka.Writer{Addr: kafka.TCP(brk.Addr()), Topic: topic, Balancer: &kafka.RoundRobin{}, RequiredAcks: kafka.RequireAll,
+	w := &kafka.Writer{Addr: kafka.TCP(brk.Addr()), Topic: topic, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
 		BatchTimeout: time.Millisecond, BatchBytes: 1_000_000}
 	var enc wire.Encoder
 	var wireBytes int
 	for i := 0; i < len(blocks); i += 16 {
 		var msgs []kafka.Message
-		for _, blk := range blocks[i:min(i+16, len(blocks))] {
+		for j, blk := range blocks[i:min(i+16, len(blocks))] {
 			v := enc.Encode(nil, blk)
 			wireBytes += len(v)
-			msgs = append(msgs, kafka.Message{Value: v})
+			var key []byte
+			if k := keys[i+j]; k != "" {
+				key = []byte(k)
+			} else {
+				key = []byte(strconv.Itoa(i + j)) // spread mixed messages over the partitions
+			}
+			msgs = append(msgs, kafka.Message{Key: key, Value: v})
 		}
 		if err := w.WriteMessages(context.Background(), msgs...); err != nil {
 			b.Fatal(err)
@@ -110,6 +129,46 @@ func waitRowsB(b *testing.B, db string, want uint64) {
 
 // synthBlocks makes realistic rows: a few dozen customers and hosts, Zipf
 // paths, real-looking user agents, a day of timestamps.
+// genBlocks generates n requests with internal/gen, turns them into
+// records as a collector does (format, parse, enrich) and cuts them into
+// per-customer blocks of at most per rows.
+func genBlocks(b *testing.B, n, per int) ([]*record.Block, []string) {
+	g, err := gen.New(gen.Options{Lines: n, Seed: 1, Customers: 50})
+	if err != nil {
+		b.Fatal(err)
+	}
+	enr := enrich.New(g.EdgeConfig())
+	p := nginx.MustCompile(nginx.Edge)
+	f, _ := gen.NewFormatter("nginx")
+	open := map[string]*record.Block{}
+	var blocks []*record.Block
+	var keys []string
+	var e gen.Event
+	var r record.Record
+	var line []byte
+	for g.Next(&e) {
+		line = f.AppendLine(line[:0], &e)
+		if err := p.Parse(line, &r); err != nil {
+			b.Fatal(err)
+		}
+		enr.Enrich(&r)
+		blk := open[e.Customer]
+		if blk == nil {
+			blk = &record.Block{}
+			open[e.Customer] = blk
+		}
+		blk.Append(&r)
+		if blk.Len() == per {
+			blocks, keys = append(blocks, blk), append(keys, e.Customer)
+			delete(open, e.Customer)
+		}
+	}
+	for c, blk := range open {
+		blocks, keys = append(blocks, blk), append(keys, c)
+	}
+	return blocks, keys
+}
+
 func synthBlocks(n, per int) []*record.Block {
 	rng := rand.New(rand.NewPCG(1, 2))
 	uas := []string{
