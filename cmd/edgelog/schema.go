@@ -3,22 +3,30 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/schema"
 )
 
 func init() {
-	register("schema", "create and inspect the ClickHouse schema (migrate, status, plan)", runSchema)
+	register("schema", "create and inspect the ClickHouse schema (migrate, status, plan, retention)", runSchema)
 }
 
 func runSchema(ctx context.Context, args []string) error {
 	fs := newFlags("schema", "migrate|status|plan [flags]", `migrate  applies pending migrations (idempotent; safe from two processes at once)
 status   lists applied migrations
-plan     prints the DDL migrate would run`)
+plan     prints the DDL migrate would run
+retention drops the day/month/year partitions older than each table's
+         retention (ClickHouse 18.16 has no TTL; run it daily); --dry-run lists them`)
 	var ch chconn.Config
 	ch.RegisterFlags(fs)
 	cluster := fs.String("cluster", "", "create replicated tables ON CLUSTER with Distributed tables in front")
+	dryRun := fs.Bool("dry-run", false, "retention: list what would be dropped")
+	keep := fs.String("keep", "", "retention: days per table overriding the defaults, e.g. requests=14,traffic_1m=60")
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fs.Usage()
 		if len(args) == 0 {
@@ -75,8 +83,36 @@ plan     prints the DDL migrate would run`)
 				fmt.Printf("%s;\n\n", sql)
 			}
 		}
+	case "retention":
+		days := maps.Clone(schema.DefaultRetention)
+		for _, kv := range strings.Split(*keep, ",") {
+			if kv == "" {
+				continue
+			}
+			t, n, ok := strings.Cut(kv, "=")
+			d, err := strconv.Atoi(n)
+			if _, known := days[t]; !ok || err != nil || d < 0 || !known {
+				return fmt.Errorf("--keep %q: want TABLE=DAYS for a time-partitioned table", kv)
+			}
+			days[t] = d
+		}
+		drops, err := schema.RetentionPlan(ctx, conn, ch.Database, days, time.Now())
+		if err != nil {
+			return err
+		}
+		for _, d := range drops {
+			fmt.Printf("drop %s partition %s (ended %s)\n", d.Table, d.Partition, d.End.Format("2006-01-02"))
+		}
+		if *dryRun {
+			fmt.Printf("%d partitions would be dropped\n", len(drops))
+			return nil
+		}
+		if err := schema.ApplyRetention(ctx, conn, ch.Database, drops); err != nil {
+			return err
+		}
+		fmt.Printf("dropped %d partitions\n", len(drops))
 	default:
-		return fmt.Errorf("unknown action %q (want migrate, status or plan)", action)
+		return fmt.Errorf("unknown action %q (want migrate, status, plan or retention)", action)
 	}
 	return nil
 }

@@ -1,0 +1,104 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// DefaultRetention is how many days each time-partitioned table keeps
+// (0: forever). Raw rows serve bill verification and debugging; dashboards
+// read rollups, so the coarser a rollup the longer it lives. Bills need
+// 5-minute samples for the month and the next month's adjustments.
+var DefaultRetention = map[string]int{
+	RawTable:       31,
+	"traffic_1m":   35,
+	"perf_1m":      35,
+	"traffic_1h":   400,
+	"perf_geo_1h":  400,
+	"billing_5m":   400,
+	"top_paths_1h": 90,
+	"traffic_1d":   0,
+}
+
+// Drop is one partition the retention policy removes.
+type Drop struct {
+	Table     string
+	Partition string // partition id: YYYYMMDD, YYYYMM or YYYY
+	End       time.Time
+}
+
+// RetentionPlan lists the partitions of db whose whole time span ended more
+// than their table's retention before now. It is how retention works on
+// ClickHouse 18.16, which has no TTL: whole day, month or year partitions
+// are dropped, never part of one, so a partition goes only once all of it
+// is older than the limit.
+func RetentionPlan(ctx context.Context, conn driver.Conn, db string, days map[string]int, now time.Time) ([]Drop, error) {
+	rows, err := conn.Query(ctx, "SELECT DISTINCT table, partition_id FROM system.parts WHERE active AND database = ?", db)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list partitions: %w", err)
+	}
+	defer rows.Close()
+	var out []Drop
+	for rows.Next() {
+		var table, id string
+		if err := rows.Scan(&table, &id); err != nil {
+			return nil, err
+		}
+		keep, ok := days[table]
+		if !ok || keep == 0 {
+			continue
+		}
+		end, ok := partitionEnd(id)
+		if !ok {
+			continue // not a time partition
+		}
+		if !end.After(now.AddDate(0, 0, -keep)) {
+			out = append(out, Drop{Table: table, Partition: id, End: end})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Table != out[j].Table {
+			return out[i].Table < out[j].Table
+		}
+		return out[i].Partition < out[j].Partition
+	})
+	return out, rows.Err()
+}
+
+// partitionEnd is the end of the time span of a partition id of
+// toYYYYMMDD, toYYYYMM or toYear.
+func partitionEnd(id string) (time.Time, bool) {
+	for _, f := range []struct {
+		layout string
+		next   func(time.Time) time.Time
+	}{
+		{"20060102", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
+		{"200601", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
+		{"2006", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},
+	} {
+		if len(id) == len(f.layout) {
+			if t, err := time.Parse(f.layout, id); err == nil {
+				return f.next(t), true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// ApplyRetention drops the planned partitions.
+func ApplyRetention(ctx context.Context, conn driver.Conn, db string, drops []Drop) error {
+	for _, d := range drops {
+		if !ValidIdent(d.Table) {
+			return fmt.Errorf("invalid table name %q", d.Table)
+		}
+		// The partition id is digits only (partitionEnd parsed it).
+		if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.%s DROP PARTITION ID '%s'", db, d.Table, d.Partition)); err != nil {
+			return fmt.Errorf("cannot drop %s partition %s: %w", d.Table, d.Partition, err)
+		}
+	}
+	return nil
+}
