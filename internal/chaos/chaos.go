@@ -170,9 +170,18 @@ func inject(ctx context.Context, f Fault, o Options, st *stack.Stack, collector,
 		pause(500 * time.Millisecond)
 		return collector.Restart()
 	case KillIngest:
+		joined := countInLog(st, "ingest", "assigned partitions")
 		ingest.Kill()
 		pause(500 * time.Millisecond)
-		return ingest.Restart()
+		if err := ingest.Restart(); err != nil {
+			return err
+		}
+		// The embedded broker (kfake) never expires a group member that
+		// dies while its JoinGroup is pending: the partitions it is then
+		// given stay unread forever (real Kafka expires it after the
+		// session timeout). So the next fault waits until the new process
+		// has joined; killing it mid-join would test kfake, not edgelog.
+		return waitLog(ctx, st, "ingest", "assigned partitions", joined, time.Minute)
 	case PauseBroker:
 		if err := st.Broker.Signal(syscall.SIGSTOP); err != nil {
 			return err
@@ -189,6 +198,26 @@ func inject(ctx context.Context, f Fault, o Options, st *stack.Stack, collector,
 		return w.rotate(ctx, true)
 	}
 	return fmt.Errorf("unknown fault %q", f)
+}
+
+// countInLog counts the lines of a process's log holding text.
+func countInLog(st *stack.Stack, proc, text string) int {
+	b, _ := os.ReadFile(filepath.Join(st.Dir, "logs", proc+".log"))
+	return strings.Count(string(b), text)
+}
+
+// waitLog waits until a process's log holds text more than n times.
+func waitLog(ctx context.Context, st *stack.Stack, proc, text string, n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for countInLog(st, proc, text) <= n {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not log %q within %s", proc, text, timeout)
+		}
+		if !sleepCtx(ctx, 100*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
