@@ -55,7 +55,8 @@ type SlowOptions struct {
 	// (default 2).
 	Factor float64
 	// MinRequests is the least traffic a place needs in the window to be
-	// ranked (default 20): a p90 of three requests says nothing.
+	// ranked (default 100): the p90 of a few dozen requests is one slow
+	// client, not a slow place.
 	MinRequests uint64
 	// Customer, when set, ranks places by that customer's requests only.
 	Customer string
@@ -87,7 +88,7 @@ func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*Slowest, error) {
 		o.Factor = 2
 	}
 	if o.MinRequests == 0 {
-		o.MinRequests = 20
+		o.MinRequests = 100
 	}
 	col, ok := latencyColumns[o.Metric]
 	switch {
