@@ -42,7 +42,7 @@ type expect struct {
 // load generates a month of traffic, turns each event into a record the way
 // the collector does (format, parse, enrich), inserts the rows and returns
 // the expectations.
-func load(t *testing.T, db string, lines int, start time.Time, d time.Duration) expect {
+func load(t testing.TB, db string, lines int, start time.Time, d time.Duration) expect {
 	t.Helper()
 	g, err := gen.New(gen.Options{Lines: lines, Seed: 5, Start: start, Duration: d, Customers: 6})
 	if err != nil {
@@ -99,7 +99,7 @@ const (
 	tokEng     = "tok-eng"
 )
 
-func server(t *testing.T, db string, prices *query.PriceBook) *httptest.Server {
+func server(t testing.TB, db string, prices *query.PriceBook) *httptest.Server {
 	t.Helper()
 	srv := &query.Server{
 		Store: &query.Store{Conn: chtest.Conn(t), DB: db},
