@@ -21,6 +21,22 @@ func wholeRange(r Range) (Range, error) {
 	return r, nil
 }
 
+// wholeTraffic picks the traffic rollup for a range read as one total and
+// returns the range, the rollup, and the WHERE arguments for its time
+// bounds with the clause part (and argument) for an optional customer.
+func wholeTraffic(r Range, customer string) (Range, schema.Rollup, string, []any, error) {
+	r, err := wholeRange(r)
+	if err != nil {
+		return r, schema.Rollup{}, "", nil, err
+	}
+	ru, err := pickRollup(trafficFamily, r)
+	if err != nil {
+		return r, schema.Rollup{}, "", nil, userError{err}
+	}
+	filter, args := customerFilter(customer, []any{uint32(r.From.Unix()), uint32(r.To.Unix())})
+	return r, ru, filter, args, nil
+}
+
 // customerFilter is the WHERE clause part for an optional customer.
 func customerFilter(customer string, args []any) (string, []any) {
 	if customer == "" {
@@ -92,21 +108,15 @@ func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Ran
 	if !breakdownDims[by] && by != "status_class" && by != "cache_status" {
 		return nil, userError{fmt.Errorf("by must be one of host, region, pop, country, status_class, cache_status")}
 	}
-	r, err := wholeRange(r)
+	r, ru, filter, where, err := wholeTraffic(r, customer)
 	if err != nil {
 		return nil, err
 	}
-	ru, err := pickRollup(trafficFamily, r)
-	if err != nil {
-		return nil, userError{err}
-	}
-	args := []any{uint32(r.From.Unix()), uint32(r.To.Unix())}
-	filter, args := customerFilter(customer, args)
-	sql := breakdownSQL(s.DB, ru.Name, by, filter)
+	args := where
 	if breakdownDims[by] {
-		args = append(args, limit)
+		args = append(args[:len(args):len(args)], limit)
 	}
-	rows, err := s.query(ctx, sql, args...)
+	rows, err := s.query(ctx, breakdownSQL(s.DB, ru.Name, by, filter), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -129,9 +139,7 @@ func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Ran
 		return nil, err
 	}
 	if breakdownDims[by] { // the share is of the whole range, not of the top rows
-		args := []any{uint32(r.From.Unix()), uint32(r.To.Unix())}
-		filter, args := customerFilter(customer, args)
-		if err := s.queryRow(ctx, fmt.Sprintf("SELECT sum(requests) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s", s.DB, ru.Name, filter), args...).Scan(&total); err != nil {
+		if err := s.queryRow(ctx, fmt.Sprintf("SELECT sum(requests) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s", s.DB, ru.Name, filter), where...).Scan(&total); err != nil {
 			return nil, err
 		}
 	}
@@ -207,16 +215,10 @@ WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)`, schema.TopPath
 // Customers lists the customers with traffic in a range (only scope when
 // set), for dashboard variables and finance's overview.
 func (s *Store) Customers(ctx context.Context, scope string, r Range) ([]string, string, error) {
-	r, err := wholeRange(r)
+	_, ru, filter, args, err := wholeTraffic(r, scope)
 	if err != nil {
 		return nil, "", err
 	}
-	ru, err := pickRollup(trafficFamily, r)
-	if err != nil {
-		return nil, "", userError{err}
-	}
-	args := []any{uint32(r.From.Unix()), uint32(r.To.Unix())}
-	filter, args := customerFilter(scope, args)
 	rows, err := s.query(ctx, fmt.Sprintf("SELECT DISTINCT customer FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s ORDER BY customer LIMIT %d",
 		s.DB, ru.Name, filter, maxLimit), args...)
 	if err != nil {

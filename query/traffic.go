@@ -116,16 +116,10 @@ type Summary struct {
 // coarsest traffic rollup aligned with the range; scope, when set, limits it
 // to one customer.
 func (s *Store) TrafficSummary(ctx context.Context, scope string, r Range) (*Summary, error) {
-	r, err := wholeRange(r)
+	r, ru, filter, args, err := wholeTraffic(r, scope)
 	if err != nil {
 		return nil, err
 	}
-	ru, err := pickRollup(trafficFamily, r)
-	if err != nil {
-		return nil, userError{err}
-	}
-	args := []any{uint32(r.From.Unix()), uint32(r.To.Unix())}
-	filter, args := customerFilter(scope, args)
 	sql := fmt.Sprintf(`SELECT customer, sum(requests) AS req, sum(bytes_out), sum(cache_hit)
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
