@@ -37,6 +37,8 @@ type expect struct {
 	byRegion map[string]map[string]uint64
 	samples  map[string]map[int64]uint64 // customer -> 5-minute slot -> bytes
 	regions  map[string]uint64           // region -> requests
+	minutes  map[string]map[int64]uint64 // customer -> minute -> requests
+	servers  map[int64]map[string]bool   // minute -> edge servers logging
 }
 
 // load generates a month of traffic, turns each event into a record the way
@@ -52,7 +54,8 @@ func load(t testing.TB, db string, lines int, start time.Time, d time.Duration) 
 	p := nginx.MustCompile(nginx.Edge)
 	f, _ := gen.NewFormatter("nginx")
 	ex := expect{requests: map[string]uint64{}, bytes: map[string]uint64{}, byRegion: map[string]map[string]uint64{},
-		samples: map[string]map[int64]uint64{}, regions: map[string]uint64{}}
+		samples: map[string]map[int64]uint64{}, regions: map[string]uint64{},
+		minutes: map[string]map[int64]uint64{}, servers: map[int64]map[string]bool{}}
 	var blk record.Block
 	var e gen.Event
 	var r record.Record
@@ -71,6 +74,15 @@ func load(t testing.TB, db string, lines int, start time.Time, d time.Duration) 
 		ex.byRegion[c][e.Region] += e.BytesSent
 		ex.samples[c][e.TimeMs/300_000] += e.BytesSent
 		ex.regions[e.Region]++
+		m := e.TimeMs / 60_000
+		if ex.minutes[c] == nil {
+			ex.minutes[c] = map[int64]uint64{}
+		}
+		ex.minutes[c][m]++
+		if ex.servers[m] == nil {
+			ex.servers[m] = map[string]bool{}
+		}
+		ex.servers[m][e.Server] = true
 	}
 	conn := chtest.Conn(t)
 	if err := ingest.InsertBlock(context.Background(), conn, db, schema.Dialect{}, &blk); err != nil {
@@ -390,4 +402,67 @@ func FuzzAPIParams(f *testing.F) {
 			t.Fatalf("%s: answer names another customer: %s", pathAndQuery, body)
 		}
 	})
+}
+
+// TestOverview checks the operations wall's figures against the generated
+// events: totals over the last 24 hours (whole hours from traffic_1h, the
+// ragged ends from traffic_1m), the busiest minute of the day, the last
+// minute, and the servers that logged in the last five minutes.
+func TestOverview(t *testing.T) {
+	db := chtest.NewDB(t)
+	day := time.Date(2026, 10, 2, 0, 0, 0, 0, time.UTC)
+	ex := load(t, db, 40_000, day.Add(-12*time.Hour), 36*time.Hour)
+	hs := server(t, db, nil)
+	at := day.Add(13*time.Hour + 37*time.Minute)
+	atMin := at.Unix() / 60
+
+	// want computes the figures for one customer, or all ("").
+	want := func(customer string) (req24 uint64, now uint64, peak uint64, servers int) {
+		perMinute := map[int64]uint64{}
+		for c, mins := range ex.minutes {
+			if customer != "" && c != customer {
+				continue
+			}
+			for m, n := range mins {
+				perMinute[m] += n
+			}
+		}
+		for m, n := range perMinute {
+			if m >= atMin-24*60 && m < atMin {
+				req24 += n
+			}
+			if m == atMin-1 {
+				now = n
+			}
+			if m >= day.Unix()/60 && m < atMin && n > peak {
+				peak = n
+			}
+		}
+		all := map[string]bool{}
+		for m := atMin - 5; m < atMin; m++ {
+			for s := range ex.servers[m] {
+				all[s] = true
+			}
+		}
+		return req24, now, peak, len(all)
+	}
+	for _, tc := range []struct{ token, customer string }{{tokEng, ""}, {tokAcme, "acme"}} {
+		var o query.Overview
+		if code := get(t, hs, tc.token, "/api/v1/ops/overview?at="+at.Format(time.RFC3339), &o); code != 200 {
+			t.Fatalf("overview: %d", code)
+		}
+		req24, now, peak, servers := want(tc.customer)
+		if o.Requests24h != req24 || o.RequestsPerSNow != float64(now)/60 || o.PeakRequestsPerS != float64(peak)/60 || int(o.ServersReporting) != servers {
+			t.Errorf("%q: overview %+v; want 24h %d, now %d/min, peak %d/min, %d servers", tc.customer, o, req24, now, peak, servers)
+		}
+		if req24 == 0 || peak == 0 || servers == 0 {
+			t.Fatalf("%q: the generated day is empty around %s", tc.customer, at)
+		}
+		if (tc.customer == "") != (o.StoredBytes > 0) {
+			t.Errorf("%q: stored bytes %d (fleet figure for staff only)", tc.customer, o.StoredBytes)
+		}
+		if !strings.Contains(o.Table, "traffic_1h") || strings.Contains(o.Table, "requests") {
+			t.Errorf("%q: read %s, want hours from traffic_1h and never the raw table", tc.customer, o.Table)
+		}
+	}
 }

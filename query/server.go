@@ -55,6 +55,7 @@ func (s *Server) Handler() http.Handler {
 	route("GET /api/v1/traffic/top", capTraffic, s.trafficTop)
 	route("GET /api/v1/perf/breakdown", capPerf, s.perfBreakdown)
 	route("GET /api/v1/perf/slowest", capPerf, s.perfSlowest)
+	route("GET /api/v1/ops/overview", capTraffic, s.opsOverview)
 	route("GET /api/v1/billing/bill", capBilling, s.billingBill)
 	route("GET /api/v1/billing/bills", capBilling, s.billingBills)
 	mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
@@ -240,6 +241,28 @@ func (s *Server) perfSlowest(r *http.Request, p Principal) (result, error) {
 		return result{}, err
 	}
 	return result{value: res, table: res.Table}, nil
+}
+
+// opsOverview serves the operations wall's figures: ?at=RFC3339 (default
+// now), scoped like every traffic query.
+func (s *Server) opsOverview(r *http.Request, p Principal) (result, error) {
+	q := r.URL.Query()
+	at := time.Now()
+	if v := q.Get("at"); v != "" {
+		var err error
+		if at, err = time.Parse(time.RFC3339, v); err != nil {
+			return result{}, userError{errors.New("at must be an RFC 3339 time")}
+		}
+	}
+	customer, err := p.scope(q.Get("customer"))
+	if err != nil {
+		return result{}, err
+	}
+	o, err := s.Store.Overview(r.Context(), customer, at)
+	if err != nil {
+		return result{}, err
+	}
+	return result{value: o, table: o.Table}, nil
 }
 
 func (s *Server) billingBill(r *http.Request, p Principal) (result, error) {

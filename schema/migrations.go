@@ -23,16 +23,15 @@ var Migrations = []Migration{
 	}},
 	{3, "traffic, billing and performance rollups", func(db string, d Dialect) []string {
 		var s []string
-		for _, r := range Rollups {
-			s = append(s, r.createTable(db, d))
-			if d.Cluster != "" {
-				s = append(s, distributed(db, r.Name, d))
-			}
-			s = append(s, r.createView(db, d))
+		for _, r := range rollupsV3 {
+			s = append(s, r.create(db, d)...)
 		}
 		return s
 	}},
 	{4, "bill snapshots for month close", func(db string, d Dialect) []string {
 		return []string{createBillSnapshots(db, d)}
+	}},
+	{5, "edge servers rollup for the operations wall", func(db string, d Dialect) []string {
+		return EdgeServers.create(db, d)
 	}},
 }

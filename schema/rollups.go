@@ -83,7 +83,29 @@ var perfMeasures = []Field{
 }
 
 // Rollups are every rollup, finest first within each family.
-var Rollups = []Rollup{
+var Rollups = append(append([]Rollup{}, rollupsV3...), EdgeServers)
+
+// EdgeServers counts, per minute, the traffic each edge server logged: the
+// "servers reporting" figure of the operations wall, read without touching
+// raw rows. Added by migration 5.
+var EdgeServers = Rollup{
+	Name: "edge_servers_1m", Comment: "requests and bytes per minute by region, PoP and edge server",
+	Dims: []Field{
+		{"t", "DateTime('UTC')", "toStartOfMinute(time)"},
+		{"region", "{lc}", "region"},
+		{"pop", "{lc}", "pop"},
+		{"server", "{lc}", "server"},
+	},
+	Measures: []Field{
+		{"requests", "UInt64", "count()"},
+		{"bytes_out", "UInt64", "sum(bytes_sent)"},
+	},
+	Partition: "toYYYYMMDD(t)", Step: 60,
+}
+
+// rollupsV3 are the rollups migration 3 created; a migration never changes
+// meaning, so later rollups come with their own migration.
+var rollupsV3 = []Rollup{
 	{
 		// Latency states live in perf_1m only: a t-digest per traffic row
 		// would cost more insert CPU than the rest of this view.
@@ -166,6 +188,16 @@ func RollupByName(name string) (Rollup, bool) {
 
 func typeIn(t string, d Dialect) string {
 	return strings.ReplaceAll(t, "{lc}", d.lowCard("String"))
+}
+
+// create returns the rollup's statements: its table, the Distributed table
+// in front of it on a cluster, and the view that feeds it.
+func (r Rollup) create(db string, d Dialect) []string {
+	s := []string{r.createTable(db, d)}
+	if d.Cluster != "" {
+		s = append(s, distributed(db, r.Name, d))
+	}
+	return append(s, r.createView(db, d))
 }
 
 // createTable renders the rollup's CREATE TABLE.

@@ -1,0 +1,138 @@
+package query
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/edgelog/edgelog/schema"
+)
+
+// Overview is the network operations wall: traffic now and today's peak, the
+// last 24 hours delivered, edge servers reporting and bytes stored.
+type Overview struct {
+	Table            string    `json:"table"`
+	At               time.Time `json:"at"`
+	Customer         string    `json:"customer,omitempty"`
+	Requests24h      uint64    `json:"requests_24h"`
+	BytesOut24h      uint64    `json:"bytes_out_24h"`
+	RequestsPerSNow  float64   `json:"requests_per_s_now"`
+	PeakRequestsPerS float64   `json:"peak_requests_per_s_today"`
+	PeakAt           time.Time `json:"peak_at"`
+	// ServersReporting counts edge servers that logged traffic in the five
+	// minutes before At.
+	ServersReporting uint64 `json:"servers_reporting"`
+	// StoredBytes is the on-disk size of every edgelog table; customer
+	// tokens get 0 (it is the whole fleet's figure).
+	StoredBytes uint64 `json:"stored_bytes"`
+}
+
+// serversWindow is how far back a server counts as reporting.
+const serversWindow = 5 * time.Minute
+
+// Overview computes the wall's figures at `at` (truncated to the minute: the
+// finest rollup's bucket). scope, when set, limits traffic to one customer;
+// the all-customer figures come from edge_servers_1m, which has far fewer
+// rows per minute than traffic_1m.
+func (s *Store) Overview(ctx context.Context, scope string, at time.Time) (*Overview, error) {
+	at = at.UTC().Truncate(time.Minute)
+	o := &Overview{At: at, Customer: scope}
+	var tables []string
+	var err error
+	if o.Requests24h, o.BytesOut24h, tables, err = s.trafficTotal(ctx, scope, at.Add(-24*time.Hour), at); err != nil {
+		return nil, err
+	}
+	minute := schema.EdgeServers.Name
+	filter, args := "", []any{}
+	if scope != "" {
+		minute, filter, args = "traffic_1m", " AND customer = ?", []any{scope}
+	}
+	tables = append(tables, minute)
+	dayStart := at.Truncate(24 * time.Hour)
+	// The peak is of whole minutes; "now" is the last whole minute.
+	peakSQL := fmt.Sprintf(`SELECT t, sum(requests) AS req
+FROM %s.%s
+WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
+GROUP BY t
+ORDER BY req DESC, t
+LIMIT 1`, s.DB, minute, filter)
+	var peakReq uint64
+	if at.After(dayStart) {
+		row := s.queryRow(ctx, peakSQL, append([]any{uint32(dayStart.Unix()), uint32(at.Unix())}, args...)...)
+		if err := row.Scan(&o.PeakAt, &peakReq); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("query failed: %w", err)
+		}
+	}
+	o.PeakRequestsPerS = float64(peakReq) / 60
+	var nowReq uint64
+	row := s.queryRow(ctx, fmt.Sprintf(`SELECT sum(requests) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s`, s.DB, minute, filter),
+		append([]any{uint32(at.Add(-time.Minute).Unix()), uint32(at.Unix())}, args...)...)
+	if err := row.Scan(&nowReq); err != nil {
+		return nil, fmt.Errorf("query failed: %w", err)
+	}
+	o.RequestsPerSNow = float64(nowReq) / 60
+	row = s.queryRow(ctx, fmt.Sprintf(`SELECT uniqExact(server) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)`, s.DB, schema.EdgeServers.Name),
+		uint32(at.Add(-serversWindow).Unix()), uint32(at.Unix()))
+	if err := row.Scan(&o.ServersReporting); err != nil {
+		return nil, fmt.Errorf("query failed: %w", err)
+	}
+	if scope == "" {
+		row = s.queryRow(ctx, `SELECT sum(bytes_on_disk) FROM system.parts WHERE database = ? AND active`, s.DB)
+		if err := row.Scan(&o.StoredBytes); err != nil {
+			return nil, fmt.Errorf("query failed: %w", err)
+		}
+	}
+	o.Table = strings.Join(dedupe(tables), ",")
+	return o, nil
+}
+
+// trafficTotal sums requests and bytes out over [from, to) (whole minutes):
+// whole hours from traffic_1h, the ragged ends from traffic_1m, so a 24-hour
+// window never scans a day of minute rows.
+func (s *Store) trafficTotal(ctx context.Context, scope string, from, to time.Time) (req, bytes uint64, tables []string, err error) {
+	type piece struct {
+		table    string
+		from, to time.Time
+	}
+	hFrom, hTo := from.Truncate(time.Hour), to.Truncate(time.Hour)
+	if hFrom.Before(from) {
+		hFrom = hFrom.Add(time.Hour)
+	}
+	pieces := []piece{{"traffic_1m", from, to}}
+	if hFrom.Before(hTo) {
+		pieces = []piece{{"traffic_1m", from, hFrom}, {"traffic_1h", hFrom, hTo}, {"traffic_1m", hTo, to}}
+	}
+	for _, p := range pieces {
+		if !p.from.Before(p.to) {
+			continue
+		}
+		q := fmt.Sprintf(`SELECT sum(requests), sum(bytes_out) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)`, s.DB, p.table)
+		args := []any{uint32(p.from.Unix()), uint32(p.to.Unix())}
+		if scope != "" {
+			q += " AND customer = ?"
+			args = append(args, scope)
+		}
+		var r, b uint64
+		if err := s.queryRow(ctx, q, args...).Scan(&r, &b); err != nil {
+			return 0, 0, nil, fmt.Errorf("query failed: %w", err)
+		}
+		req, bytes = req+r, bytes+b
+		tables = append(tables, p.table)
+	}
+	return req, bytes, tables, nil
+}
+
+func dedupe(s []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
