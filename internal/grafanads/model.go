@@ -1,0 +1,242 @@
+package grafanads
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// Query is what a panel target asks, as the query editor writes it into
+// the dashboard JSON. Grafana adds its own keys beside these (refId,
+// datasource, intervalMs, ...); see grafanaKeys.
+type Query struct {
+	QueryType string `json:"queryType"`
+	// Metric picks the value of a series (traffic_series) or the latency
+	// measure (perf_*); see Spec.Metrics.
+	Metric string `json:"metric,omitempty"`
+	// GroupBy picks the dimension of a breakdown or top list.
+	GroupBy string `json:"groupBy,omitempty"`
+	// Customer restricts the query to one customer; "" means every customer
+	// the token may see. A dashboard puts "$customer" here.
+	Customer string `json:"customer,omitempty"`
+	// Limit caps a list (default: the API's, at most 1000).
+	Limit int `json:"limit,omitempty"`
+	// Window is the recent window of perf_slowest (default 15m).
+	Window string `json:"window,omitempty"`
+}
+
+// Query types.
+const (
+	TrafficSeries    = "traffic_series"
+	TrafficBreakdown = "traffic_breakdown"
+	TrafficTop       = "traffic_top"
+	TrafficSummary   = "traffic_summary"
+	PerfBreakdown    = "perf_breakdown"
+	PerfSlowest      = "perf_slowest"
+	BillingRegions   = "billing_regions"
+	BillingP95       = "billing_p95"
+	BillingSummary   = "billing_summary"
+	BillingCustomers = "billing_customers"
+	OpsOverview      = "ops_overview"
+)
+
+// FieldType is the Go type of a frame field, as Grafana sees it.
+type FieldType = data.FieldType
+
+// Spec describes one query type: what it accepts and what it answers.
+type Spec struct {
+	Type        string
+	Description string
+	// Metrics and GroupBys list the accepted values, the default first;
+	// nil means the key is not accepted.
+	Metrics  []string
+	GroupBys []string
+	// CustomerRequired: the API needs one customer (a customer token's own
+	// customer is taken when the query names none).
+	CustomerRequired bool
+	Limit, Window    bool
+	// Fields are the frame fields the query type answers, by name. A
+	// breakdown's key field is named after its group-by.
+	Fields map[string]FieldType
+	// TimeSeries: the frame is a wide time series (a time field first).
+	TimeSeries bool
+}
+
+var (
+	tTime    = data.FieldTypeTime
+	tNTime   = data.FieldTypeNullableTime
+	tString  = data.FieldTypeString
+	tUint    = data.FieldTypeUint64
+	tFloat   = data.FieldTypeFloat64
+	tNFloat  = data.FieldTypeNullableFloat64
+	seriesOf = func(metrics ...string) map[string]FieldType {
+		m := map[string]FieldType{"time": tTime}
+		for _, v := range metrics {
+			m[v] = tFloat
+		}
+		return m
+	}
+)
+
+// seriesMetrics are the values of a traffic series, each a per-step figure.
+var seriesMetrics = []string{"requests_per_s", "bandwidth_bps", "bytes_out", "cache_hit_ratio", "error_rate_5xx"}
+
+// Specs is the query model: every query type the plugin answers.
+var Specs = map[string]Spec{
+	TrafficSeries: {
+		Description: "a customer's requests/s, bandwidth, bytes, cache hit ratio or 5xx rate per step",
+		Metrics:     seriesMetrics, CustomerRequired: true, TimeSeries: true,
+		Fields: seriesOf(seriesMetrics...),
+	},
+	TrafficBreakdown: {
+		Description: "traffic over the range by host, region, PoP, country, status class or cache status",
+		GroupBys:    []string{"host", "region", "pop", "country", "status_class", "cache_status"}, Limit: true,
+		Fields: map[string]FieldType{"host": tString, "region": tString, "pop": tString, "country": tString, "status_class": tString, "cache_status": tString,
+			"requests": tUint, "bytes_out": tUint, "cache_hit_ratio": tFloat, "share": tFloat},
+	},
+	TrafficTop: {
+		Description: "a customer's top hosts (with requests and bytes) or paths (ranked)",
+		GroupBys:    []string{"host", "path"}, CustomerRequired: true, Limit: true,
+		Fields: map[string]FieldType{"rank": tUint, "host": tString, "path": tString, "requests": tUint, "bytes_out": tUint},
+	},
+	TrafficSummary: {
+		Description: "totals per customer over the range",
+		Fields:      map[string]FieldType{"customer": tString, "requests": tUint, "bytes_out": tUint, "cache_hit_ratio": tFloat},
+	},
+	PerfBreakdown: {
+		Description: "p50/p90/p99 latency and error rates by region, PoP, country or ASN, beside the same window a week before",
+		Metrics:     []string{"ttfb", "request_time"}, GroupBys: []string{"region", "pop", "country", "asn"},
+		Fields: map[string]FieldType{"region": tString, "pop": tString, "country": tString, "asn": tString,
+			"requests": tUint, "p50_ms": tFloat, "p90_ms": tFloat, "p99_ms": tFloat,
+			"errors_4xx": tUint, "errors_5xx": tUint, "error_rate_5xx": tFloat,
+			"p90_ms_week_before": tNFloat, "p90_change": tNFloat, "error_rate_5xx_week_before": tNFloat},
+	},
+	PerfSlowest: {
+		Description: "the slowest places now: PoPs by p90 over the recent window against the hours before, with since when",
+		Metrics:     []string{"request_time", "ttfb"}, Limit: true, Window: true,
+		Fields: map[string]FieldType{"region": tString, "pop": tString, "requests": tUint, "p50_ms": tFloat, "p90_ms": tFloat, "p99_ms": tFloat,
+			"baseline_p90_ms": tFloat, "slowdown": tFloat, "slow_since": tNTime},
+	},
+	BillingRegions: {
+		Description: "a customer's delivered GB by billing region, month to date (the month of the range's end)",
+		CustomerRequired: true,
+		Fields:           map[string]FieldType{"region": tString, "gb": tFloat, "bytes_out": tUint},
+	},
+	BillingP95: {
+		Description: "a customer's 5-minute bandwidth samples in Mbps with the month's billed 95th percentile as a line",
+		CustomerRequired: true, TimeSeries: true,
+		Fields: seriesOf("mbps", "p95_mbps"),
+	},
+	BillingSummary: {
+		Description: "a customer's bill for the month so far and projected to the month's end",
+		CustomerRequired: true,
+		Fields: map[string]FieldType{"customer": tString, "month": tString, "plan": tString, "currency": tString,
+			"requests": tUint, "bytes_out": tUint, "p95_mbps": tFloat, "total": tFloat, "projected_total": tFloat, "month_elapsed": tFloat},
+	},
+	BillingCustomers: {
+		Description: "every customer's bill for the month so far and projected (finance)",
+		Fields: map[string]FieldType{"customer": tString, "plan": tString, "currency": tString, "requests": tUint, "bytes_out": tUint,
+			"p95_mbps": tFloat, "total": tFloat, "projected_total": tFloat},
+	},
+	OpsOverview: {
+		Description: "the network operations wall: hits/s now and today's peak, requests and bytes in 24 hours, edge servers reporting, stored bytes",
+		Fields: map[string]FieldType{"requests_per_s_now": tFloat, "peak_requests_per_s_today": tFloat, "peak_at": tNTime,
+			"requests_24h": tUint, "bytes_out_24h": tUint, "servers_reporting": tUint, "stored_bytes": tUint},
+	},
+}
+
+func init() {
+	for name, s := range Specs {
+		s.Type = name
+		Specs[name] = s
+	}
+}
+
+// QueryTypes returns the query type names, sorted.
+func QueryTypes() []string {
+	out := make([]string, 0, len(Specs))
+	for k := range Specs {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// grafanaKeys are the keys Grafana itself writes into a target or a
+// query's JSON beside the data source's own.
+var grafanaKeys = []string{"refId", "datasource", "datasourceId", "intervalMs", "maxDataPoints", "hide", "key", "queryType"}
+
+// ParseQuery decodes a query's JSON strictly: an unknown key, a query type
+// the plugin does not answer or a value outside a key's list is an error
+// (the user's mistake, not the plugin's).
+func ParseQuery(raw []byte) (Query, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return Query{}, fmt.Errorf("query is not a JSON object: %w", err)
+	}
+	var q Query
+	if v, ok := m["queryType"]; ok {
+		if err := json.Unmarshal(v, &q.QueryType); err != nil {
+			return Query{}, fmt.Errorf("queryType must be a string")
+		}
+	}
+	for _, k := range grafanaKeys {
+		delete(m, k)
+	}
+	rest, _ := json.Marshal(m)
+	dec := json.NewDecoder(bytes.NewReader(rest))
+	dec.DisallowUnknownFields()
+	qt := q.QueryType
+	if err := dec.Decode(&q); err != nil {
+		return Query{}, fmt.Errorf("query: %w", err)
+	}
+	q.QueryType = qt
+	return q, q.Validate()
+}
+
+// Validate checks q against its query type's spec and fills defaults.
+func (q *Query) Validate() error {
+	s, ok := Specs[q.QueryType]
+	if !ok {
+		return fmt.Errorf("queryType %q is not one of %v", q.QueryType, QueryTypes())
+	}
+	check := func(key, v string, allowed []string) (string, error) {
+		switch {
+		case allowed == nil && v != "":
+			return "", fmt.Errorf("%s does not take %s", q.QueryType, key)
+		case allowed == nil:
+			return "", nil
+		case v == "":
+			return allowed[0], nil
+		case !slices.Contains(allowed, v):
+			return "", fmt.Errorf("%s of %s must be one of %v, not %q", key, q.QueryType, allowed, v)
+		}
+		return v, nil
+	}
+	var err error
+	if q.Metric, err = check("metric", q.Metric, s.Metrics); err != nil {
+		return err
+	}
+	if q.GroupBy, err = check("groupBy", q.GroupBy, s.GroupBys); err != nil {
+		return err
+	}
+	switch {
+	case q.Limit != 0 && !s.Limit:
+		return fmt.Errorf("%s does not take limit", q.QueryType)
+	case q.Limit < 0 || q.Limit > 1000:
+		return fmt.Errorf("limit must be between 1 and 1000")
+	case q.Window != "" && !s.Window:
+		return fmt.Errorf("%s does not take window", q.QueryType)
+	}
+	if q.Window != "" {
+		if d, err := time.ParseDuration(q.Window); err != nil || d < time.Minute || d%time.Minute != 0 {
+			return fmt.Errorf("window must be whole minutes such as 15m, not %q", q.Window)
+		}
+	}
+	return nil
+}

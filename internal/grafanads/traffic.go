@@ -1,0 +1,199 @@
+package grafanads
+
+import (
+	"context"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// The API's answers, as query/openapi.yaml describes them. They are
+// declared here rather than imported from package query so that the plugin
+// binary does not carry the ClickHouse driver.
+type (
+	apiPoint struct {
+		T             time.Time `json:"t"`
+		Requests      uint64    `json:"requests"`
+		BytesOut      uint64    `json:"bytes_out"`
+		CacheHit      uint64    `json:"cache_hit"`
+		CacheHitRatio float64   `json:"cache_hit_ratio"`
+		Status5xx     uint64    `json:"status_5xx"`
+	}
+	apiSeries struct {
+		Customer string     `json:"customer"`
+		Table    string     `json:"table"`
+		Points   []apiPoint `json:"points"`
+	}
+	apiBreakdown struct {
+		Table string `json:"table"`
+		Rows  []struct {
+			Key           string  `json:"key"`
+			Requests      uint64  `json:"requests"`
+			BytesOut      uint64  `json:"bytes_out"`
+			CacheHitRatio float64 `json:"cache_hit_ratio"`
+			Share         float64 `json:"share"`
+		} `json:"rows"`
+	}
+	apiTop struct {
+		Kind  string `json:"kind"`
+		Items []struct {
+			Key      string `json:"key"`
+			Requests uint64 `json:"requests"`
+			BytesOut uint64 `json:"bytes_out"`
+		} `json:"items"`
+	}
+	apiSummary struct {
+		Customers []struct {
+			Customer      string  `json:"customer"`
+			Requests      uint64  `json:"requests"`
+			BytesOut      uint64  `json:"bytes_out"`
+			CacheHitRatio float64 `json:"cache_hit_ratio"`
+		} `json:"customers"`
+	}
+)
+
+// seriesUnits are the Grafana units of the traffic series metrics.
+var seriesUnits = map[string]string{
+	"requests_per_s":  "reqps",
+	"bandwidth_bps":   "bps",
+	"bytes_out":       "decbytes",
+	"cache_hit_ratio": "percentunit",
+	"error_rate_5xx":  "percentunit",
+}
+
+// trafficSeries asks GET /traffic/timeseries with a step picked from the
+// panel and answers one wide frame: time and the metric.
+func trafficSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
+	step := seriesStep(dq.TimeRange, dq.Interval, dq.MaxDataPoints)
+	from, to := alignOut(dq.TimeRange, step)
+	p := withFilters(rangeParams(from, to), q)
+	p.Set("step", step.String())
+	var s apiSeries
+	if err := d.API.Get(ctx, "traffic/timeseries", p, &s); err != nil {
+		return nil, err
+	}
+	secs := step.Seconds()
+	value := func(pt apiPoint) (float64, bool) {
+		switch q.Metric {
+		case "requests_per_s":
+			return float64(pt.Requests) / secs, true
+		case "bandwidth_bps":
+			return float64(pt.BytesOut) * 8 / secs, true
+		case "bytes_out":
+			return float64(pt.BytesOut), true
+		case "cache_hit_ratio":
+			return pt.CacheHitRatio, pt.Requests > 0
+		case "error_rate_5xx":
+			return float64(pt.Status5xx) / float64(max(pt.Requests, 1)), pt.Requests > 0
+		}
+		panic("BUG: unknown series metric " + q.Metric)
+	}
+	// A step without requests is absent from the API's answer; for counts
+	// it is a true zero and is drawn as one (up to now), while a ratio of
+	// nothing stays a gap.
+	ratio := q.Metric == "cache_hit_ratio" || q.Metric == "error_rate_5xx"
+	byT := make(map[int64]apiPoint, len(s.Points))
+	for _, pt := range s.Points {
+		byT[pt.T.Unix()] = pt
+	}
+	var times []time.Time
+	var values []float64
+	last := earlier(to, d.now().Add(step))
+	for t := from; t.Before(last); t = t.Add(step) {
+		pt, ok := byT[t.Unix()]
+		if !ok && ratio {
+			continue
+		}
+		if v, ok := value(pt); ok || !ratio {
+			times = append(times, t)
+			values = append(values, v)
+		}
+	}
+	f := data.NewFrame(s.Customer,
+		data.NewField("time", nil, times).SetConfig(&data.FieldConfig{Interval: float64(step.Milliseconds())}),
+		data.NewField(q.Metric, data.Labels{"customer": s.Customer}, values).SetConfig(&data.FieldConfig{
+			Unit: seriesUnits[q.Metric], DisplayNameFromDS: q.Metric + " " + s.Customer}),
+	)
+	f.Meta = &data.FrameMeta{ExecutedQueryString: "GET traffic/timeseries?" + p.Encode() + " (" + s.Table + ")"}
+	return data.Frames{f}, nil
+}
+
+// breakdownAlign is the unit a breakdown's range is widened to: the
+// rollups the API reads hold whole minutes.
+const breakdownAlign = time.Minute
+
+func trafficBreakdown(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
+	from, to := alignOut(dq.TimeRange, breakdownAlign)
+	p := withFilters(rangeParams(from, to), q)
+	p.Set("by", q.GroupBy)
+	var b apiBreakdown
+	if err := d.API.Get(ctx, "traffic/breakdown", p, &b); err != nil {
+		return nil, err
+	}
+	n := len(b.Rows)
+	keys, req, out, hit, share := make([]string, n), make([]uint64, n), make([]uint64, n), make([]float64, n), make([]float64, n)
+	for i, r := range b.Rows {
+		keys[i], req[i], out[i], hit[i], share[i] = r.Key, r.Requests, r.BytesOut, r.CacheHitRatio, r.Share
+	}
+	f := data.NewFrame("breakdown by "+q.GroupBy,
+		data.NewField(q.GroupBy, nil, keys),
+		data.NewField("requests", nil, req).SetConfig(&data.FieldConfig{Unit: "short"}),
+		data.NewField("bytes_out", nil, out).SetConfig(&data.FieldConfig{Unit: "decbytes"}),
+		data.NewField("cache_hit_ratio", nil, hit).SetConfig(&data.FieldConfig{Unit: "percentunit"}),
+		data.NewField("share", nil, share).SetConfig(&data.FieldConfig{Unit: "percentunit"}),
+	)
+	f.Meta = &data.FrameMeta{ExecutedQueryString: "GET traffic/breakdown?" + p.Encode() + " (" + b.Table + ")"}
+	return data.Frames{f}, nil
+}
+
+func trafficTop(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
+	// Top paths come from an hourly rollup; hosts from the minute one.
+	align, kind := breakdownAlign, "hosts"
+	if q.GroupBy == "path" {
+		align, kind = time.Hour, "paths"
+	}
+	from, to := alignOut(dq.TimeRange, align)
+	p := withFilters(rangeParams(from, to), q)
+	p.Set("kind", kind)
+	var t apiTop
+	if err := d.API.Get(ctx, "traffic/top", p, &t); err != nil {
+		return nil, err
+	}
+	n := len(t.Items)
+	rank, keys, req, out := make([]uint64, n), make([]string, n), make([]uint64, n), make([]uint64, n)
+	for i, it := range t.Items {
+		rank[i], keys[i], req[i], out[i] = uint64(i+1), it.Key, it.Requests, it.BytesOut
+	}
+	fields := []*data.Field{data.NewField("rank", nil, rank), data.NewField(q.GroupBy, nil, keys)}
+	if kind == "hosts" { // paths are ranked from topK states, without counts
+		fields = append(fields,
+			data.NewField("requests", nil, req).SetConfig(&data.FieldConfig{Unit: "short"}),
+			data.NewField("bytes_out", nil, out).SetConfig(&data.FieldConfig{Unit: "decbytes"}))
+	}
+	f := data.NewFrame("top "+kind, fields...)
+	f.Meta = &data.FrameMeta{ExecutedQueryString: "GET traffic/top?" + p.Encode()}
+	return data.Frames{f}, nil
+}
+
+func trafficSummary(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
+	from, to := alignOut(dq.TimeRange, breakdownAlign)
+	p := withFilters(rangeParams(from, to), q)
+	var s apiSummary
+	if err := d.API.Get(ctx, "traffic/summary", p, &s); err != nil {
+		return nil, err
+	}
+	n := len(s.Customers)
+	cust, req, out, hit := make([]string, n), make([]uint64, n), make([]uint64, n), make([]float64, n)
+	for i, c := range s.Customers {
+		cust[i], req[i], out[i], hit[i] = c.Customer, c.Requests, c.BytesOut, c.CacheHitRatio
+	}
+	f := data.NewFrame("customers",
+		data.NewField("customer", nil, cust),
+		data.NewField("requests", nil, req).SetConfig(&data.FieldConfig{Unit: "short"}),
+		data.NewField("bytes_out", nil, out).SetConfig(&data.FieldConfig{Unit: "decbytes"}),
+		data.NewField("cache_hit_ratio", nil, hit).SetConfig(&data.FieldConfig{Unit: "percentunit"}),
+	)
+	f.Meta = &data.FrameMeta{ExecutedQueryString: "GET traffic/summary?" + p.Encode()}
+	return data.Frames{f}, nil
+}
