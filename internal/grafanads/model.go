@@ -123,17 +123,17 @@ var Specs = map[string]Spec{
 			"baseline_p90_ms": tFloat, "slowdown": tFloat, "slow_since": tNTime},
 	},
 	BillingRegions: {
-		Description: "a customer's delivered GB by billing region, month to date (the month of the range's end)",
+		Description:      "a customer's delivered GB by billing region, month to date (the month of the range's end)",
 		CustomerRequired: true,
 		Fields:           map[string]FieldType{"region": tString, "gb": tFloat, "bytes_out": tUint},
 	},
 	BillingP95: {
-		Description: "a customer's 5-minute bandwidth samples in Mbps with the month's billed 95th percentile as a line",
+		Description:      "a customer's 5-minute bandwidth samples in Mbps with the month's billed 95th percentile as a line",
 		CustomerRequired: true, TimeSeries: true,
 		Fields: seriesOf("mbps", "p95_mbps"),
 	},
 	BillingSummary: {
-		Description: "a customer's bill for the month so far and projected to the month's end",
+		Description:      "a customer's bill for the month so far and projected to the month's end",
 		CustomerRequired: true,
 		Fields: map[string]FieldType{"customer": tString, "month": tString, "plan": tString, "currency": tString,
 			"requests": tUint, "bytes_out": tUint, "p95_mbps": tFloat, "total": tFloat, "projected_total": tFloat, "month_elapsed": tFloat},
