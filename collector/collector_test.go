@@ -144,7 +144,7 @@ func TestShipsAndCheckpoints(t *testing.T) {
 	keys := map[string]bool{}
 	for _, m := range msgs {
 		keys[m.key] = true
-		if !strings.HasPrefix(m.src, "test-source#") || m.end == "" {
+		if !strings.HasPrefix(m.src, "test-source:"+path+"#") || m.end == "" {
 			t.Fatalf("message without source headers: %+v", m)
 		}
 	}

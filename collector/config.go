@@ -2,55 +2,145 @@ package collector
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/edgelog/edgelog/internal/kafkaconf"
 )
 
-// Config configures a collector. Zero values take the defaults in the
-// field comments.
+// Config configures a collector. It is read from a YAML file (LoadConfig),
+// then environment variables (ApplyEnv) and flags override it. Zero values
+// take the defaults in the field comments; DefaultConfig has them filled.
 type Config struct {
-	Kafka kafkaconf.Config
+	Kafka KafkaConfig `yaml:"kafka"`
 	// Topic to produce to. Default kafkaconf.DefaultTopic.
-	Topic string
-	// File is the log file to tail.
-	File string
+	Topic string `yaml:"topic"`
+	// File is a shorthand for one file input (the --file flag).
+	File string `yaml:"file"`
+	// Inputs are what to collect: files (globs), stdin, syslog.
+	Inputs []Input `yaml:"inputs"`
 	// FormatKind is the log family: nginx (default), apache, w3c,
-	// cloudfront, jsonl or caddy; see NewParser.
-	FormatKind string
+	// cloudfront, jsonl or caddy; see NewParser. An input may override it.
+	FormatKind string `yaml:"format"`
 	// Format is the family's format text (an nginx log_format, an Apache
 	// LogFormat, W3C field names, JSON key overrides). Default: the
 	// family's standard one (for nginx, nginx.Edge).
-	Format string
+	Format string `yaml:"log_format"`
 	// EdgeConfig is the edge mapping file (customer per host, region per
-	// PoP); see package enrich.
-	EdgeConfig string
-	// Checkpoint file. Default File + ".checkpoint".
-	Checkpoint string
+	// PoP); see package enrich. Reloaded on SIGHUP.
+	EdgeConfig string `yaml:"edge_config"`
+	// DefaultCustomer, when set, overrides the mapping file's
+	// default_customer: the customer of lines whose host matches nothing.
+	DefaultCustomer string `yaml:"default_customer"`
+	// GeoIP names MaxMind-format databases for country and ASN of lines
+	// that do not carry them. Reloaded on SIGHUP.
+	GeoIP GeoIPConfig `yaml:"geoip"`
+	// Checkpoint file. Default File + ".checkpoint" for a single file;
+	// required with globs or several file inputs.
+	Checkpoint string `yaml:"checkpoint"`
 	// DeadLetterFile receives rejected lines as JSON lines; when empty they
 	// go to DeadLetterTopic.
-	DeadLetterFile string
+	DeadLetterFile string `yaml:"dead_letter_file"`
 	// DeadLetterTopic default kafkaconf.DefaultDeadLetterTopic.
-	DeadLetterTopic string
+	DeadLetterTopic string `yaml:"dead_letter_topic"`
 	// BatchRows flushes when this many rows are pending. Default 50,000.
-	BatchRows int
+	BatchRows int `yaml:"batch_rows"`
 	// BatchWait flushes pending rows this long after the first. Default 500ms.
-	BatchWait time.Duration
-	// Follow keeps tailing at EOF. When false the collector exits once the
-	// file is shipped (backfill).
-	Follow bool
+	BatchWait time.Duration `yaml:"batch_wait"`
+	// Follow keeps tailing at EOF. When false the collector exits once every
+	// file is shipped (backfill). DefaultConfig sets it.
+	Follow bool `yaml:"follow"`
+	// DiscoverInterval is how often file globs are matched again for new
+	// files. Default 10s.
+	DiscoverInterval time.Duration `yaml:"discover_interval"`
 	// MaxLineBytes caps a line; longer ones are dead-lettered. Default 1 MiB.
-	MaxLineBytes int
+	MaxLineBytes int `yaml:"max_line_bytes"`
 	// MaxMessageBytes caps one Kafka message (and one produce batch);
 	// larger customer batches are split. Kafka's default message.max.bytes
 	// is 1 MiB. Default 1,000,000.
-	MaxMessageBytes int
-	// SourceID names this collector's file in the source ledger. Default
-	// "<hostname>:<absolute path>". It must be unique per file across the
-	// fleet and stable across restarts.
-	SourceID string
+	MaxMessageBytes int `yaml:"max_message_bytes"`
+	// SourceID names this collector in the source ledger; a file's source
+	// is "<SourceID>:<absolute path>". Default the host name. It must be
+	// unique across the fleet and stable across restarts.
+	SourceID string `yaml:"source_id"`
+	// Spool is the on-disk buffer for batches Kafka does not take.
+	Spool SpoolConfig `yaml:"spool"`
+	// MetricsAddr serves /metrics and /healthz (used by the command).
+	MetricsAddr string `yaml:"metrics_addr"`
+}
+
+// Input is one thing to collect.
+type Input struct {
+	// Type is file, stdin, syslog or import (a whole file, plain, gzip or
+	// zstd, read once; see `edgelog import`).
+	Type string `yaml:"type"`
+	// Path (file, import) is a path or a glob (`/var/log/nginx/*.log`).
+	// Match live files only: the tailer itself follows a file through
+	// rotation, and a glob that also matched access.log.1 would read the
+	// rotated lines twice.
+	Path string `yaml:"path"`
+	// Network (syslog) is udp (default; what nginx sends) or tcp.
+	Network string `yaml:"network"`
+	// Listen (syslog) is the address to listen on, e.g. 127.0.0.1:5514.
+	Listen string `yaml:"listen"`
+	// Format and LogFormat override the collector's for this input.
+	Format    string `yaml:"format"`
+	LogFormat string `yaml:"log_format"`
+}
+
+// KafkaConfig is how to reach Kafka. The SASL password is never in the
+// config: it is read from PasswordFile or $EDGELOG_KAFKA_PASSWORD.
+type KafkaConfig struct {
+	Brokers      []string `yaml:"brokers"`
+	TLS          bool     `yaml:"tls"`
+	CAFile       string   `yaml:"ca_file"`
+	SASL         string   `yaml:"sasl"` // plain, scram-sha-256, scram-sha-512
+	User         string   `yaml:"user"`
+	PasswordFile string   `yaml:"password_file"`
+}
+
+func (k KafkaConfig) conf() kafkaconf.Config {
+	return kafkaconf.Config{Brokers: k.Brokers, TLS: k.TLS, CAFile: k.CAFile, SASL: k.SASL, User: k.User, PasswordFile: k.PasswordFile}
+}
+
+// GeoIPConfig names the .mmdb files (GeoLite2/GeoIP2 Country and ASN).
+type GeoIPConfig struct {
+	CountryDB string `yaml:"country_db"`
+	ASNDB     string `yaml:"asn_db"`
+}
+
+// SpoolConfig configures the disk spool. Without Dir there is no spool:
+// while Kafka is down the collector retries in place and the tailer waits.
+type SpoolConfig struct {
+	Dir string `yaml:"dir"`
+	// MaxBytes bounds the spool; when full the inputs pause. Default 1 GiB.
+	MaxBytes ByteSize `yaml:"max_bytes"`
+	// After is how long a batch is retried against Kafka before it goes to
+	// the spool. Default 5s.
+	After time.Duration `yaml:"after"`
+	// NoSync skips fsync of each spooled batch. File inputs do not need it
+	// (the file is re-read from the checkpoint); stdin and syslog do.
+	NoSync bool `yaml:"no_sync"`
+}
+
+// DefaultConfig is the configuration before any file, variable or flag.
+func DefaultConfig() Config {
+	return Config{Follow: true}
+}
+
+// Formats of an input, after the collector-wide ones are applied.
+func (c *Config) formatOf(in Input) (kind, text string) {
+	kind, text = c.FormatKind, c.Format
+	if in.Format != "" {
+		kind, text = in.Format, ""
+	}
+	if in.LogFormat != "" {
+		text = in.LogFormat
+	}
+	return kind, text
 }
 
 func (c *Config) setDefaults() {
@@ -60,8 +150,16 @@ func (c *Config) setDefaults() {
 	if c.DeadLetterTopic == "" {
 		c.DeadLetterTopic = kafkaconf.DefaultDeadLetterTopic
 	}
-	if c.Checkpoint == "" {
-		c.Checkpoint = c.File + ".checkpoint"
+	if c.File != "" && len(c.Inputs) == 0 {
+		c.Inputs = []Input{{Type: "file", Path: c.File}}
+	}
+	for i := range c.Inputs {
+		if c.Inputs[i].Type == "syslog" && c.Inputs[i].Network == "" {
+			c.Inputs[i].Network = "udp"
+		}
+	}
+	if c.Checkpoint == "" && len(c.Inputs) == 1 && c.Inputs[0].Type == "file" && !isGlob(c.Inputs[0].Path) {
+		c.Checkpoint = c.Inputs[0].Path + ".checkpoint"
 	}
 	if c.BatchRows == 0 {
 		c.BatchRows = 50_000
@@ -69,30 +167,102 @@ func (c *Config) setDefaults() {
 	if c.BatchWait == 0 {
 		c.BatchWait = 500 * time.Millisecond
 	}
+	if c.DiscoverInterval == 0 {
+		c.DiscoverInterval = 10 * time.Second
+	}
 	if c.MaxLineBytes == 0 {
 		c.MaxLineBytes = 1 << 20
 	}
 	if c.MaxMessageBytes == 0 {
 		c.MaxMessageBytes = 1_000_000
 	}
+	if c.Spool.MaxBytes == 0 {
+		c.Spool.MaxBytes = 1 << 30
+	}
+	if c.Spool.After == 0 {
+		c.Spool.After = 5 * time.Second
+	}
 	if c.SourceID == "" {
-		host, _ := os.Hostname()
-		path, err := filepath.Abs(c.File)
-		if err != nil {
-			path = c.File
-		}
-		c.SourceID = host + ":" + path
+		c.SourceID, _ = os.Hostname()
 	}
 }
 
-// Validate fills defaults and checks the configuration.
+func isGlob(path string) bool { return strings.ContainsAny(path, "*?[") }
+
+// Validate fills defaults and checks the configuration. Errors name the
+// setting at fault.
 func (c *Config) Validate() error {
 	c.setDefaults()
-	if c.File == "" {
-		return errors.New("no log file to collect")
+	if len(c.Inputs) == 0 {
+		return errors.New("no inputs: set file or inputs")
+	}
+	if c.File != "" && len(c.Inputs) > 0 && (c.Inputs[0].Type != "file" || c.Inputs[0].Path != c.File) {
+		return errors.New("file and inputs are both set: list the file under inputs")
+	}
+	files, stdin := 0, 0
+	for i, in := range c.Inputs {
+		where := fmt.Sprintf("inputs[%d]", i)
+		switch in.Type {
+		case "file", "import":
+			if in.Path == "" {
+				return fmt.Errorf("%s: %s input without path", where, in.Type)
+			}
+			if _, err := filepath.Match(in.Path, ""); err != nil {
+				return fmt.Errorf("%s: path %q: %w", where, in.Path, err)
+			}
+			if in.Type == "file" {
+				files++
+				if isGlob(in.Path) {
+					files++
+				}
+			}
+		case "stdin":
+			if stdin++; stdin > 1 {
+				return fmt.Errorf("%s: stdin can be read by one input only", where)
+			}
+		case "syslog":
+			if in.Listen == "" {
+				return fmt.Errorf("%s: syslog input without listen address", where)
+			}
+			if in.Network != "udp" && in.Network != "tcp" {
+				return fmt.Errorf("%s: syslog network %q: want udp or tcp", where, in.Network)
+			}
+		case "":
+			return fmt.Errorf("%s: input without type (file, stdin, syslog, import)", where)
+		default:
+			return fmt.Errorf("%s: unknown input type %q (want file, stdin, syslog, import)", where, in.Type)
+		}
+		if in.Type != "file" && in.Type != "import" && in.Path != "" {
+			return fmt.Errorf("%s: path is only for file and import inputs", where)
+		}
+		kind, text := c.formatOf(in)
+		if _, err := NewParser(kind, text); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	if files > 1 && c.Checkpoint == "" {
+		return errors.New("checkpoint: required with a glob or several file inputs")
 	}
 	if c.EdgeConfig == "" {
-		return errors.New("no edge mapping file (--edge-config)")
+		return errors.New("no edge mapping file (edge_config, --edge-config)")
 	}
-	return c.Kafka.Validate()
+	switch {
+	case c.BatchRows < 0:
+		return fmt.Errorf("batch_rows %d: must be positive", c.BatchRows)
+	case c.BatchWait < 0:
+		return fmt.Errorf("batch_wait %s: must be positive", c.BatchWait)
+	case c.MaxLineBytes < 0:
+		return fmt.Errorf("max_line_bytes %d: must be positive", c.MaxLineBytes)
+	case c.MaxMessageBytes < 4096:
+		return fmt.Errorf("max_message_bytes %d: must be at least 4096", c.MaxMessageBytes)
+	case c.Spool.MaxBytes < 0:
+		return fmt.Errorf("spool.max_bytes %d: must be positive", c.Spool.MaxBytes)
+	case c.Spool.Dir != "" && int64(c.Spool.MaxBytes) < int64(c.MaxMessageBytes):
+		return fmt.Errorf("spool.max_bytes %d: smaller than one message (max_message_bytes %d)", c.Spool.MaxBytes, c.MaxMessageBytes)
+	}
+	kc := c.Kafka.conf()
+	if err := kc.Validate(); err != nil {
+		return fmt.Errorf("kafka: %w", err)
+	}
+	return nil
 }

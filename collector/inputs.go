@@ -1,0 +1,220 @@
+package collector
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/edgelog/edgelog/collector/checkpoint"
+	"github.com/edgelog/edgelog/collector/format"
+	"github.com/edgelog/edgelog/collector/syslog"
+	"github.com/edgelog/edgelog/collector/tail"
+)
+
+// runInput reads one configured input until it ends or ctx is cancelled.
+func (c *Collector) runInput(ctx context.Context, in Input, ship chan<- shipment, recovered <-chan struct{}) error {
+	kind, text := c.cfg.formatOf(in)
+	parser, err := NewParser(kind, text)
+	if err != nil {
+		return err
+	}
+	switch in.Type {
+	case "file":
+		select {
+		case <-recovered:
+		case <-ctx.Done():
+			return nil
+		}
+		return c.runFiles(ctx, in, ship)
+	case "stdin":
+		// Stdin cannot be re-read: its source id names this run, so the
+		// spool can re-send a batch and ingest still tells it apart.
+		src := &source{lines: newStreamSource(os.Stdin, c.cfg.MaxLineBytes), parser: parser, name: "stdin",
+			id: c.cfg.SourceID + ":stdin:" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+		return ignoreEnd(c.readLoop(ctx, src, ship))
+	case "syslog":
+		return c.runSyslog(ctx, in, parser, ship)
+	case "import":
+		return c.runImport(ctx, in, parser, ship)
+	}
+	panic("BUG: input type not validated: " + in.Type)
+}
+
+func ignoreEnd(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, tail.ErrStopped) || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+// runFiles tails the input's path, or every file its glob matches, one
+// Tailer and checkpoint entry per file, and (when following) matches the
+// glob again every DiscoverInterval for new files.
+func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	started := map[string]bool{}
+	start := func(path string) {
+		started[path] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.runFile(ctx, path, in, ship); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", path, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	if !isGlob(in.Path) {
+		start(in.Path)
+	} else {
+		for {
+			matches, _ := filepath.Glob(in.Path) // the pattern was validated
+			for _, m := range matches {
+				if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() && !started[m] {
+					c.log.Info("found new file", "file", m, "glob", in.Path)
+					start(m)
+				}
+			}
+			if !c.cfg.Follow {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(c.cfg.DiscoverInterval):
+				continue
+			}
+			break
+		}
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (c *Collector) runFile(ctx context.Context, path string, in Input, ship chan<- shipment) error {
+	kind, text := c.cfg.formatOf(in)
+	parser, err := NewParser(kind, text) // a parser per file: W3C keeps #Fields state
+	if err != nil {
+		return err
+	}
+	cp := c.lookupCheckpoint(path)
+	t, err := tail.Open(path, cp.Offset, cp.Inode, cp.Fingerprint, tail.Config{Follow: c.cfg.Follow, MaxLineBytes: c.cfg.MaxLineBytes})
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	if t.Offset() != cp.Offset {
+		cp = checkpoint.File{} // another file now: its journal does not apply
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	c.log.Info("collecting file", "file", path, "from_offset", t.Offset(), "resend_cuts", len(cp.Pending))
+	src := &source{lines: tailSource{t}, parser: parser, name: path, id: c.cfg.SourceID + ":" + abs, checkpoint: path, cuts: cp.Pending}
+	return ignoreEnd(c.readLoop(ctx, src, ship))
+}
+
+// runSyslog receives syslog messages and parses each message's text as a
+// log line of the input's format.
+func (c *Collector) runSyslog(ctx context.Context, in Input, parser format.Parser, ship chan<- shipment) error {
+	msgs := make(chan syslog.Message, 1024)
+	srv, err := syslog.Listen(syslog.Config{Network: in.Network, Addr: in.Listen, MaxMessageBytes: c.cfg.MaxLineBytes}, msgs)
+	if err != nil {
+		return err
+	}
+	c.log.Info("receiving syslog", "network", in.Network, "addr", srv.Addr().String())
+	name := "syslog:" + in.Network + ":" + in.Listen
+	src := &source{lines: &syslogSource{msgs: msgs}, parser: parser, name: name,
+		id: c.cfg.SourceID + ":" + name + ":" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	errc := make(chan error, 1)
+	go func() { errc <- c.readLoop(ctx, src, ship) }()
+	<-ctx.Done()
+	srv.Close()
+	// The read loop flushes what it has when it sees ctx end; messages the
+	// listener handed over after that are dropped with the process, which
+	// is the at-most-in-flight loss of a syslog input.
+	return ignoreEnd(<-errc)
+}
+
+// syslogSource turns received messages into lines; their offsets count
+// the bytes of this run's stream, so batch ends are distinct per source.
+type syslogSource struct {
+	msgs <-chan syslog.Message
+	off  int64
+}
+
+func (s *syslogSource) Next(ctx context.Context) (tail.Line, string, error) {
+	select {
+	case <-ctx.Done():
+		return tail.Line{}, "", ctx.Err()
+	case m := <-s.msgs:
+		l := tail.Line{Data: m.Data, Offset: s.off, End: s.off + int64(len(m.Data)) + 1}
+		s.off = l.End
+		if m.Err != nil {
+			return l, m.Err.Error(), nil
+		}
+		return l, "", nil
+	}
+}
+
+// streamSource reads lines from a reader that cannot be re-read or
+// followed (stdin, a decompressed import). A last line without a newline
+// is a line: the stream has ended.
+type streamSource struct {
+	r    *bufio.Reader
+	max  int
+	off  int64
+	long []byte
+}
+
+func newStreamSource(r io.Reader, maxLine int) *streamSource {
+	return &streamSource{r: bufio.NewReaderSize(r, 1<<20), max: maxLine}
+}
+
+func (s *streamSource) Next(ctx context.Context) (tail.Line, string, error) {
+	if err := ctx.Err(); err != nil {
+		return tail.Line{}, "", err
+	}
+	s.long = s.long[:0]
+	n := 0
+	for {
+		chunk, err := s.r.ReadSlice('\n')
+		n += len(chunk)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if len(s.long) < s.max {
+				s.long = append(s.long, chunk[:min(len(chunk), s.max-len(s.long))]...)
+			}
+			continue
+		}
+		if err != nil && (err != io.EOF || n == 0) {
+			return tail.Line{}, "", err
+		}
+		l := tail.Line{Offset: s.off, End: s.off + int64(n)}
+		s.off = l.End
+		lineLen := n
+		if chunk := chunk; len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+			lineLen--
+		}
+		data := chunk[:len(chunk)-(n-lineLen)]
+		if len(s.long) > 0 {
+			s.long = append(s.long, data[:min(len(data), max(0, s.max-len(s.long)))]...)
+			data = s.long
+		}
+		if lineLen > s.max {
+			l.Oversize = true
+			data = data[:min(len(data), s.max)]
+		}
+		l.Data = data
+		return l, "", nil
+	}
+}

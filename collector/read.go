@@ -1,0 +1,252 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/edgelog/edgelog/collector/checkpoint"
+	"github.com/edgelog/edgelog/collector/format"
+	"github.com/edgelog/edgelog/collector/tail"
+	"github.com/edgelog/edgelog/internal/deadletter"
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/internal/wire"
+)
+
+// lineSource hands out lines. reject is set when the transport already
+// knows the line is bad (a frame that is not syslog); it is dead-lettered.
+type lineSource interface {
+	Next(ctx context.Context) (line tail.Line, reject string, err error)
+}
+
+// tailSource is a file's Tailer as a lineSource.
+type tailSource struct{ t *tail.Tailer }
+
+func (s tailSource) Next(ctx context.Context) (tail.Line, string, error) {
+	l, err := s.t.Next(ctx)
+	return l, "", err
+}
+
+// source is one stream of lines being read: a file, stdin, a syslog
+// listener or an imported file.
+type source struct {
+	lines  lineSource
+	parser format.Parser
+	// name is what dead letters and the "source" header say (a path,
+	// "stdin", "syslog:udp:127.0.0.1:5514").
+	name string
+	// id is the source ledger's name of the stream (see package ingest);
+	// a file's id is completed with the identity of the file read.
+	id string
+	// checkpoint is the path a file is checkpointed under; empty for
+	// inputs that cannot be re-read.
+	checkpoint string
+	// cuts are batch ends journaled by a previous run that may have reached
+	// Kafka: the first batches end exactly there, so they are re-sent
+	// byte-for-byte and ingest recognises them (see package ingest).
+	cuts []int64
+	// exactCuts cuts batches by BatchRows only, never by time, so that a
+	// re-run of an import yields the same messages (ingest then skips them).
+	exactCuts bool
+}
+
+// readLoop parses lines into per-customer blocks and hands them to the
+// ship loop every BatchRows rows or BatchWait.
+func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipment) error {
+	blocks := map[string]*record.Block{}
+	var order []string // customers with pending rows, in first-seen order
+	var letters []deadletter.Letter
+	var enc wire.Encoder
+	var r record.Record
+	pending := 0
+	var first time.Time
+	var last tail.Line
+	fileGen := -1
+	cuts := src.cuts
+
+	flush := func() {
+		if pending == 0 && len(letters) == 0 {
+			return
+		}
+		s := shipment{Letters: letters, Rows: pending, Source: src.name}
+		for _, cust := range order {
+			b := blocks[cust]
+			s.Msgs = c.appendMessages(s.Msgs, &enc, cust, src.name, b)
+			b.Reset()
+		}
+		id := src.id
+		if src.checkpoint != "" {
+			// The batch's own file, not the Tailer's current one: a batch
+			// is flushed when the first line of the next file arrives.
+			s.File = checkpoint.File{Path: src.checkpoint, Inode: last.Inode, Fingerprint: last.Fingerprint, Offset: last.End}
+			id += "#" + strconv.FormatUint(last.Inode, 16) + "-" + strconv.FormatUint(last.Fingerprint, 16)
+		}
+		srcID := []byte(id)
+		end := strconv.AppendInt(nil, last.End, 10)
+		// A cut's messages share src and src_end; src_seq tells them
+		// apart. A re-cut after a crash yields the same messages in the
+		// same order, so (src_end, src_seq) names one message for good.
+		for i := range s.Msgs {
+			s.Msgs[i].Headers = append(s.Msgs[i].Headers, kafka.Header{Key: "src", Value: srcID}, kafka.Header{Key: "src_end", Value: end},
+				kafka.Header{Key: "src_seq", Value: strconv.AppendInt(nil, int64(i), 10)})
+		}
+		ship <- s
+		order, letters, pending = order[:0], nil, 0
+	}
+
+	for {
+		lctx, cancel := ctx, context.CancelFunc(func() {})
+		if (pending > 0 || len(letters) > 0) && !src.exactCuts {
+			lctx, cancel = context.WithDeadline(ctx, first.Add(c.cfg.BatchWait))
+		}
+		line, reject, err := src.lines.Next(lctx)
+		cancel()
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+				if len(cuts) == 0 { // a journaled batch is never cut short
+					flush()
+				}
+				continue
+			}
+			flush() // graceful shutdown or EOF: ship what was read
+			return err
+		}
+		if line.File != fileGen && fileGen >= 0 {
+			flush() // a batch never spans two files: its end offset names one
+		}
+		fileGen = line.File
+		if pending == 0 && len(letters) == 0 {
+			first = time.Now()
+		}
+		last = line
+		c.m.linesRead.Inc()
+		c.m.bytesRead.Add(float64(line.End - line.Offset))
+		if reject == "" {
+			reject = c.parseLine(src.parser, line, &r)
+		}
+		if reject == noRecord {
+			c.m.linesSkipped.Inc()
+		} else if reject != "" {
+			c.m.linesRejected.WithLabelValues(reasonLabel(reject)).Inc()
+			letters = append(letters, deadletter.Letter{Stage: "collector", Reason: reject, Source: src.name,
+				Offset: line.Offset, Time: time.Now().UTC(), Data: append([]byte(nil), line.Data...)})
+		} else {
+			c.m.linesParsed.Inc()
+			if c.enrich(&r) {
+				c.m.unknownHosts.Inc()
+			}
+			cust := r.Str[record.Customer]
+			b := blocks[string(cust)]
+			if b == nil {
+				b = &record.Block{}
+				blocks[string(cust)] = b
+			}
+			if b.Len() == 0 {
+				order = append(order, string(cust))
+			}
+			b.Append(&r)
+			pending++
+		}
+		switch {
+		case len(cuts) > 0:
+			// Re-cutting a journaled batch: only its end decides.
+			if line.End >= cuts[0] {
+				flush()
+				for len(cuts) > 0 && cuts[0] <= line.End {
+					cuts = cuts[1:]
+				}
+			}
+		case pending >= c.cfg.BatchRows || len(letters) >= c.cfg.BatchRows:
+			flush()
+		case !src.exactCuts && pending&1023 == 0 && time.Since(first) > c.cfg.BatchWait:
+			flush()
+		}
+	}
+}
+
+// enrich completes r from the current mapping and GeoIP databases and
+// reports whether its host was unknown.
+func (c *Collector) enrich(r *record.Record) (unknownHost bool) {
+	e := c.enr.Load()
+	unknownHost = e.edge.Enrich(r)
+	if e.geo != nil && r.ClientIP != ([16]byte{}) && (len(r.Str[record.Country]) == 0 || r.ASN == 0) {
+		ip := record.ClientAddr(r.ClientIP)
+		if len(r.Str[record.Country]) == 0 {
+			r.Str[record.Country] = e.geo.Country(ip)
+		}
+		if r.ASN == 0 {
+			r.ASN = e.geo.ASN(ip)
+		}
+	}
+	return unknownHost
+}
+
+// appendMessages encodes b as one message keyed by customer, or as several
+// when one would exceed MaxMessageBytes.
+func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust, source string, b *record.Block) []kafka.Message {
+	val := enc.Encode(nil, b)
+	if len(val) > c.cfg.MaxMessageBytes-1024 && b.Len() > 1 {
+		half := b.Len() / 2
+		var lo, hi record.Block
+		lo.AppendRange(b, 0, half)
+		hi.AppendRange(b, half, b.Len())
+		msgs = c.appendMessages(msgs, enc, cust, source, &lo)
+		return c.appendMessages(msgs, enc, cust, source, &hi)
+	}
+	return append(msgs, kafka.Message{
+		Key:   []byte(cust),
+		Value: val,
+		Headers: []kafka.Header{
+			{Key: "source", Value: []byte(source)},
+			{Key: "rows", Value: strconv.AppendInt(nil, int64(b.Len()), 10)},
+		},
+	})
+}
+
+// noRecord is parseLine's answer for a valid line that holds no request
+// (a W3C directive): neither shipped nor dead-lettered.
+const noRecord = "\x00no record"
+
+// parseLine parses and validates one line; it returns the rejection reason,
+// noRecord, or "".
+func (c *Collector) parseLine(p format.Parser, line tail.Line, r *record.Record) string {
+	switch {
+	case line.Oversize:
+		return "oversize: line longer than " + strconv.Itoa(c.cfg.MaxLineBytes) + " bytes"
+	case len(line.Data) == 0:
+		return "empty line"
+	}
+	if err := p.Parse(line.Data, r); err != nil {
+		if errors.Is(err, format.ErrNoRecord) {
+			return noRecord
+		}
+		return "parse: " + err.Error()
+	}
+	if r.TimeMs < 86_400_000 || r.TimeMs > 4_102_444_800_000 {
+		return "parse: timestamp out of range"
+	}
+	// ClickHouse String columns take any bytes, but reports and CSV bills
+	// must not carry invalid UTF-8 in the fields they show.
+	for _, f := range []record.Str{record.Host, record.Customer, record.PoP, record.Region, record.Country} {
+		if !utf8.Valid(r.Str[f]) {
+			return "parse: invalid UTF-8 in " + f.String()
+		}
+	}
+	if len(r.Str[record.Country]) > 2 {
+		r.Str[record.Country] = nil
+	}
+	return ""
+}
+
+func reasonLabel(reason string) string {
+	for i := 0; i < len(reason); i++ {
+		if reason[i] == ':' {
+			return reason[:i]
+		}
+	}
+	return reason
+}

@@ -1,0 +1,264 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/edgelog/edgelog/collector/checkpoint"
+	"github.com/edgelog/edgelog/internal/deadletter"
+)
+
+// shipment is one flushed batch on its way to Kafka: per-customer messages,
+// the lines rejected since the previous batch, and for file inputs the file
+// position that becomes the checkpoint once all of it is acknowledged.
+// Fields are exported for gob, the spool's encoding.
+type shipment struct {
+	Msgs        []kafka.Message
+	Letters     []deadletter.Letter
+	LettersDone bool // dead letters written; only Msgs remain
+	Rows        int
+	Source      string
+	File        checkpoint.File // Path empty: not a file input
+}
+
+// deliverAll produces every shipment in order and acknowledges it
+// (checkpoint) once Kafka has all of it. With a spool, a shipment Kafka does
+// not take within Spool.After goes to the spool, and so does every later one
+// until the spool has drained: order is kept, and when the spool is full the
+// intake blocks, the channel fills and the inputs pause.
+//
+// recovered is closed once the batches a previous run left in the spool are
+// acknowledged (at once without a spool).
+func (c *Collector) deliverAll(ctx context.Context, ship <-chan shipment, recovered chan<- struct{}) error {
+	if c.spool == nil {
+		close(recovered)
+		for s := range ship {
+			if err := c.journal(s); err != nil {
+				return err
+			}
+			c.deliver(context.Background(), &s) // retries until acknowledged
+			if err := c.ack(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	dctx, stopDrain := context.WithCancel(context.Background())
+	defer stopDrain()
+	drained := make(chan error, 1)
+	go func() { drained <- c.drain(dctx) }()
+	go func() {
+		_ = c.spool.WaitEmpty(dctx)
+		close(recovered)
+	}()
+
+	var failed error
+	for s := range ship {
+		if failed != nil {
+			continue // keep draining the channel so inputs never block forever
+		}
+		if err := c.journal(s); err != nil {
+			failed = err
+			continue
+		}
+		if c.spool.Len() == 0 {
+			actx, cancel := context.WithTimeout(context.Background(), c.cfg.Spool.After)
+			err := c.deliver(actx, &s)
+			cancel()
+			if err == nil {
+				if err := c.ack(s); err != nil {
+					failed = err
+				}
+				continue
+			}
+			c.log.Warn("Kafka did not take a batch, spooling to disk", "source", s.Source, "rows", s.Rows, "err", err)
+		}
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
+			panic("BUG: cannot encode a shipment: " + err.Error())
+		}
+		// Blocks while the spool is full: this is the backpressure.
+		if err := c.spool.Push(context.Background(), buf.Bytes()); err != nil {
+			failed = fmt.Errorf("cannot spool batch: %w", err)
+			continue
+		}
+		c.m.spooled.Inc()
+		c.m.spoolBytes.Set(float64(c.spool.Bytes()))
+		c.m.spoolBatches.Set(float64(c.spool.Len()))
+	}
+	// Inputs are done. Without a shutdown (a backfill finished), deliver
+	// everything. On shutdown give Kafka a moment; what is left stays in
+	// the spool for the next run.
+	wait := context.Background()
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithTimeout(wait, c.cfg.Spool.After)
+		defer cancel()
+	}
+	if err := c.spool.WaitEmpty(wait); err != nil && c.spool.Len() > 0 {
+		c.log.Warn("stopping with batches in the spool; they are sent on the next start", "batches", c.spool.Len(), "bytes", c.spool.Bytes())
+	}
+	stopDrain()
+	if err := <-drained; err != nil && !errors.Is(err, context.Canceled) {
+		failed = errors.Join(failed, err)
+	}
+	return failed
+}
+
+// drain produces the spool's batches, oldest first, each until Kafka takes
+// it, and removes a batch only after its acknowledgement.
+func (c *Collector) drain(ctx context.Context) error {
+	for {
+		seq, data, err := c.spool.Peek(ctx)
+		if err != nil {
+			return err
+		}
+		var s shipment
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
+			// Written by us and renamed into place whole: only a disk fault
+			// gets here. Keep the bytes beside the spool for a human.
+			c.log.Error("corrupt spool entry, moved aside", "seq", seq, "err", err)
+			os.WriteFile(fmt.Sprintf("%s.corrupt-%d", c.cfg.Spool.Dir, seq), data, 0o644)
+		} else {
+			if err := c.deliver(ctx, &s); err != nil {
+				return err
+			}
+			if err := c.ack(s); err != nil {
+				return err
+			}
+		}
+		if err := c.spool.Pop(seq); err != nil {
+			return err
+		}
+		c.m.spoolBytes.Set(float64(c.spool.Bytes()))
+		c.m.spoolBatches.Set(float64(c.spool.Len()))
+	}
+}
+
+// deliver writes s's dead letters and messages, retrying with backoff until
+// Kafka acknowledged all of them or ctx ends. It leaves in s what is still
+// to send, so a caller that gives up can spool exactly that: re-sending an
+// acknowledged message would put a duplicate in Kafka.
+func (c *Collector) deliver(ctx context.Context, s *shipment) error {
+	start := time.Now()
+	delay := 100 * time.Millisecond
+	backoff := func() error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+		return nil
+	}
+	for !s.LettersDone && len(s.Letters) > 0 {
+		err := c.dlq.Write(ctx, s.Letters)
+		if err == nil {
+			s.LettersDone = true
+			break
+		}
+		c.log.Warn("cannot write dead letters, retrying", "err", err)
+		if err := backoff(); err != nil {
+			return err
+		}
+	}
+	for len(s.Msgs) > 0 {
+		err := c.writer.WriteMessages(ctx, s.Msgs...)
+		if err == nil {
+			c.m.countSent(s.Msgs, nil)
+			s.Msgs = nil
+			break
+		}
+		c.m.produceErrors.Inc()
+		var werrs kafka.WriteErrors
+		if errors.As(err, &werrs) && len(werrs) == len(s.Msgs) {
+			c.m.countSent(s.Msgs, werrs)
+			var failed []kafka.Message
+			for i, e := range werrs {
+				if e != nil {
+					failed = append(failed, s.Msgs[i])
+				}
+			}
+			s.Msgs = failed
+		}
+		c.log.Warn("produce failed, retrying", "messages", len(s.Msgs), "err", err)
+		if err := backoff(); err != nil {
+			return err
+		}
+	}
+	c.m.produceSecs.Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// journal records a file batch's end before it is produced: if we crash
+// after Kafka has it, the next run re-cuts exactly this batch.
+func (c *Collector) journal(s shipment) error {
+	if s.File.Path == "" {
+		return nil
+	}
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	jf := s.File
+	jf.Offset = shippedOffset(c.state, jf)
+	jf.Pending = append(pendingOf(c.state, jf), s.File.Offset)
+	c.state.Set(jf)
+	if err := checkpoint.Save(c.cfg.Checkpoint, c.state); err != nil {
+		return fmt.Errorf("cannot journal batch: %w", err)
+	}
+	return nil
+}
+
+// ack moves a file's checkpoint past s once Kafka has acknowledged it.
+func (c *Collector) ack(s shipment) error {
+	c.m.batches.Inc()
+	c.m.rowsShipped.Add(float64(s.Rows))
+	// Counted at acknowledgement: what was spooled and re-sent counts once.
+	c.m.deadLetters.Add(float64(len(s.Letters)))
+	if s.File.Path == "" {
+		return nil
+	}
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	old, _ := c.state.Lookup(s.File.Path)
+	done := s.File
+	done.Pending = nil
+	for _, p := range old.Pending {
+		if p > done.Offset {
+			done.Pending = append(done.Pending, p)
+		}
+	}
+	c.state.Set(done)
+	if err := checkpoint.Save(c.cfg.Checkpoint, c.state); err != nil {
+		return fmt.Errorf("cannot save checkpoint: %w", err)
+	}
+	c.m.shipped.WithLabelValues(s.File.Path).Set(float64(s.File.Offset))
+	if st, err := os.Stat(s.File.Path); err == nil {
+		c.m.behind.WithLabelValues(s.File.Path).Set(float64(max(0, st.Size()-s.File.Offset)))
+	}
+	return nil
+}
+
+// shippedOffset is the acknowledged offset in state for f's file, or 0 when
+// state holds another file's checkpoint for the path.
+func shippedOffset(state *checkpoint.State, f checkpoint.File) int64 {
+	old, ok := state.Lookup(f.Path)
+	if !ok || old.Inode != f.Inode || (old.Fingerprint != 0 && old.Fingerprint != f.Fingerprint) {
+		return 0
+	}
+	return old.Offset
+}
+
+func pendingOf(state *checkpoint.State, f checkpoint.File) []int64 {
+	old, ok := state.Lookup(f.Path)
+	if !ok || old.Inode != f.Inode {
+		return nil
+	}
+	return append([]int64(nil), old.Pending...)
+}
