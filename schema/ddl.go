@@ -29,12 +29,27 @@ func localName(name string, d Dialect) string {
 	return name + "_local"
 }
 
-// engine renders a MergeTree-family engine, replicated in cluster mode.
-func engine(d Dialect, family, table string) string {
+// engine renders a MergeTree-family engine for a table of db, replicated
+// in cluster mode. Each shard replicates its own part of the data under
+// its {shard} macro. The database name is written into the ZooKeeper path
+// rather than taken from a {database} macro: ClickHouse 18.16 expands only
+// the macros of its config.
+func engine(d Dialect, family, db, table string) string {
 	if d.Cluster == "" {
 		return family
 	}
-	return fmt.Sprintf("Replicated%s('/clickhouse/tables/{shard}/{database}/%s', '{replica}')", family, localName(table, d))
+	return fmt.Sprintf("Replicated%s('/clickhouse/tables/{shard}/%s/%s', '{replica}')", family, db, localName(table, d))
+}
+
+// engineEverywhere renders the engine of a small table every server holds
+// in full (applied migrations, closed bills): one replica per server
+// whatever its shard, so any server answers for all of it. The {replica}
+// macro must be unique across the cluster.
+func engineEverywhere(d Dialect, db, table string) string {
+	if d.Cluster == "" {
+		return "MergeTree"
+	}
+	return fmt.Sprintf("ReplicatedMergeTree('/clickhouse/tables/all/%s/%s', '{replica}')", db, table)
 }
 
 func createDatabase(db string, d Dialect) string {
@@ -55,7 +70,7 @@ func createRaw(db string, d Dialect) string {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, ") ENGINE = %s\nPARTITION BY toYYYYMMDD(time)\nORDER BY (customer, time)", engine(d, "MergeTree", RawTable))
+	fmt.Fprintf(&b, ") ENGINE = %s\nPARTITION BY toYYYYMMDD(time)\nORDER BY (customer, time)", engine(d, "MergeTree", db, RawTable))
 	if d.Modern && d.RetentionDays > 0 {
 		fmt.Fprintf(&b, "\nTTL toDateTime(time) + INTERVAL %d DAY", d.RetentionDays)
 	}
@@ -71,7 +86,7 @@ func createLedger(db string, d Dialect) []string {
     rows UInt64,
     inserted_at DateTime DEFAULT now()
 ) ENGINE = %s
-ORDER BY (src_partition, max_offset)`, db, localName(LedgerTable, d), onCluster(d), engine(d, "MergeTree", LedgerTable)),
+ORDER BY (src_partition, max_offset)`, db, localName(LedgerTable, d), onCluster(d), engine(d, "MergeTree", db, LedgerTable)),
 		// Written by the same INSERT as the raw rows, so the ledger can never
 		// disagree with the data: see package ingest for how it is used.
 		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
@@ -91,7 +106,7 @@ func createSourceLedger(db string, d Dialect) []string {
     rows UInt64,
     inserted_at DateTime DEFAULT now()
 ) ENGINE = %s
-ORDER BY (src_partition, src_file, batch_end, seq)`, db, localName(SourceLedgerTable, d), onCluster(d), engine(d, "MergeTree", SourceLedgerTable)),
+ORDER BY (src_partition, src_file, batch_end, seq)`, db, localName(SourceLedgerTable, d), onCluster(d), engine(d, "MergeTree", db, SourceLedgerTable)),
 		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
 SELECT src_file, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
 FROM %s.%s
@@ -100,11 +115,26 @@ GROUP BY src_file, src_partition, src_file_end, src_seq`, db, SourceLedgerTable,
 	}
 }
 
-// distributed renders the Distributed table in front of a local table.
+// distributed renders the Distributed table in front of a local table,
+// for reading every shard. Only the raw table is written through its
+// Distributed table; the others are filled by materialized views on each
+// shard, so they get no sharding key and an INSERT into them fails.
 func distributed(db, name string, d Dialect) string {
-	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s AS %s.%s ENGINE = Distributed(%s, %s, %s, rand())",
-		db, name, onCluster(d), db, localName(name, d), d.Cluster, db, localName(name, d))
+	key := ""
+	if name == RawTable {
+		key = ", " + RawShardingKey
+	}
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s AS %s.%s ENGINE = Distributed(%s, %s, %s%s)",
+		db, name, onCluster(d), db, localName(name, d), d.Cluster, db, localName(name, d), key)
 }
+
+// RawShardingKey spreads raw rows over shards. It is a function of the row
+// (not rand()), so a block sent again after a failed acknowledgement is cut
+// into the same per-shard blocks, which each shard's ReplicatedMergeTree
+// then recognises and drops: insert deduplication survives the
+// Distributed table. Customer and host together spread a large customer's
+// sites over shards.
+const RawShardingKey = "cityHash64(customer, host)"
 
 // BillSnapshotsTable keeps each closed month's bills, immutable and
 // versioned: data that arrives after a close becomes an adjustment on the
@@ -122,5 +152,5 @@ func createBillSnapshots(db string, d Dialect) string {
     total String,
     bill String
 ) ENGINE = %s
-ORDER BY (month, customer, version)`, db, BillSnapshotsTable, onCluster(d), engine(d, "MergeTree", BillSnapshotsTable))
+ORDER BY (month, customer, version)`, db, BillSnapshotsTable, onCluster(d), engineEverywhere(d, db, BillSnapshotsTable))
 }

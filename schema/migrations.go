@@ -19,7 +19,13 @@ var Migrations = []Migration{
 		return s
 	}},
 	{2, "ingest offsets ledger and collector source ledger", func(db string, d Dialect) []string {
-		return append(createLedger(db, d), createSourceLedger(db, d)...)
+		s := append(createLedger(db, d), createSourceLedger(db, d)...)
+		if d.Cluster != "" {
+			// Ingest reads the ledgers by their plain names: on a cluster a
+			// partition's rows, and so its ledger rows, are on every shard.
+			s = append(s, distributed(db, LedgerTable, d), distributed(db, SourceLedgerTable, d))
+		}
+		return s
 	}},
 	{3, "traffic, billing and performance rollups", func(db string, d Dialect) []string {
 		var s []string

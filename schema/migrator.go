@@ -61,7 +61,7 @@ func (m *Migrator) bootstrap() []string {
 	return []string{
 		createDatabase(m.DB, m.Dialect),
 		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = %s ORDER BY version",
-			m.DB, MigrationsTable, onCluster(m.Dialect), engine(m.Dialect, "MergeTree", MigrationsTable)),
+			m.DB, MigrationsTable, onCluster(m.Dialect), engineEverywhere(m.Dialect, m.DB, MigrationsTable)),
 	}
 }
 

@@ -219,7 +219,7 @@ func (r Rollup) createTable(db string, d Dialect) string {
 	// Customer first where it is a dimension: every customer-facing query
 	// filters on it, so its data is contiguous.
 	order = customerFirst(order)
-	fmt.Fprintf(&b, ") ENGINE = %s\nPARTITION BY %s\nORDER BY (%s)", engine(d, "SummingMergeTree", r.Name), r.Partition, strings.Join(order, ", "))
+	fmt.Fprintf(&b, ") ENGINE = %s\nPARTITION BY %s\nORDER BY (%s)", engine(d, "SummingMergeTree", db, r.Name), r.Partition, strings.Join(order, ", "))
 	return b.String()
 }
 

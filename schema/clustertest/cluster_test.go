@@ -1,0 +1,301 @@
+package clustertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/edgelog/edgelog/ingest"
+	"github.com/edgelog/edgelog/internal/chconn"
+	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/schema"
+	"github.com/edgelog/edgelog/schema/internal/traffic"
+)
+
+const clusterName = "edgelog"
+
+var cluster *Cluster
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "edgelog-cluster-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	cluster, err = Start(ctx, dir, clusterName, 2)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: cannot start the test cluster: %v (dir %s)\n", err, dir)
+		return 1
+	}
+	code := m.Run()
+	cluster.Stop()
+	if code == 0 {
+		os.RemoveAll(dir)
+	} else {
+		fmt.Fprintf(os.Stderr, "cluster dir kept for inspection: %s\n", dir)
+	}
+	return code
+}
+
+func connect(t *testing.T, shard int) driver.Conn {
+	t.Helper()
+	conn, err := chconn.Open(context.Background(), chconn.Config{Addr: cluster.Servers[shard].Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// migrated creates database db on the cluster through shard 0's server.
+func migrated(t *testing.T, db string) *schema.Migrator {
+	t.Helper()
+	ctx := context.Background()
+	m, err := schema.NewMigrator(ctx, connect(t, 0), db, clusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func tables(t *testing.T, conn driver.Conn, db string) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), "SELECT name FROM system.tables WHERE database = ? ORDER BY name", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func TestMigrateOnCluster(t *testing.T) {
+	const db = "mig"
+	migrated(t, db)
+	ctx := context.Background()
+	first := tables(t, connect(t, 0), db)
+	second := tables(t, connect(t, 1), db)
+	if fmt.Sprint(first) != fmt.Sprint(second) {
+		t.Fatalf("shards hold different tables:\n%v\n%v", first, second)
+	}
+	// Every data table is a replicated "_local" table with a Distributed
+	// table of the plain name in front and, for rollups, its view.
+	want := map[string]bool{schema.MigrationsTable: true, schema.BillSnapshotsTable: true}
+	for _, n := range []string{schema.RawTable, schema.LedgerTable, schema.SourceLedgerTable} {
+		want[n], want[n+"_local"] = true, true
+	}
+	want[schema.LedgerTable+"_mv"], want[schema.SourceLedgerTable+"_mv"] = true, true
+	for _, r := range schema.Rollups {
+		want[r.Name], want[r.Name+"_local"], want[r.Name+"_mv"] = true, true, true
+	}
+	var wantList []string
+	for n := range want {
+		wantList = append(wantList, n)
+	}
+	sort.Strings(wantList)
+	if fmt.Sprint(first) != fmt.Sprint(wantList) {
+		t.Fatalf("tables:\n got %v\nwant %v", first, wantList)
+	}
+	var replicated uint64
+	if err := connect(t, 1).QueryRow(ctx, "SELECT count() FROM system.replicas WHERE database = ?", db).Scan(&replicated); err != nil {
+		t.Fatal(err)
+	}
+	// raw, two ledgers, each rollup, migrations, bill snapshots
+	if want := uint64(3 + len(schema.Rollups) + 2); replicated != want {
+		t.Fatalf("%d replicated tables on shard 2, want %d", replicated, want)
+	}
+	// The applied versions are on every server: migrating again through
+	// the other server applies nothing.
+	m2, err := schema.NewMigrator(ctx, connect(t, 1), db, clusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := m2.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 0 {
+		t.Fatalf("migrate through shard 2 applied %d steps, want 0", len(steps))
+	}
+}
+
+// sums are the figures every table must reproduce, per customer.
+type sums struct{ requests, bytesOut uint64 }
+
+func truth(blk *record.Block) map[string]sums {
+	out := map[string]sums{}
+	for i := range blk.Len() {
+		c := string(blk.Str[record.Customer].Bytes(i))
+		s := out[c]
+		s.requests++
+		s.bytesOut += blk.BytesSent[i]
+		out[c] = s
+	}
+	return out
+}
+
+// syncInsert makes a Distributed insert return only once every shard has
+// its rows, so counts can be read at once.
+func syncInsert() context.Context {
+	return clickhouse.Context(context.Background(), clickhouse.WithSettings(clickhouse.Settings{"insert_distributed_sync": 1}))
+}
+
+func perCustomer(t *testing.T, conn driver.Conn, query string) map[string]sums {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), query)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, query)
+	}
+	defer rows.Close()
+	out := map[string]sums{}
+	for rows.Next() {
+		var c string
+		var s sums
+		if err := rows.Scan(&c, &s.requests, &s.bytesOut); err != nil {
+			t.Fatal(err)
+		}
+		out[c] = s
+	}
+	return out
+}
+
+func hasField(fs []schema.Field, name string) bool {
+	for _, f := range fs {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTables reads every table through its Distributed table and
+// compares requests and bytes out, per customer where the table has one,
+// with the rows inserted.
+func checkTables(t *testing.T, conn driver.Conn, db string, want map[string]sums) {
+	t.Helper()
+	var all sums
+	for _, s := range want {
+		all.requests += s.requests
+		all.bytesOut += s.bytesOut
+	}
+	check := func(table, customer, requests, bytes string) {
+		q := fmt.Sprintf("SELECT %s AS c, toUInt64(sum(%s)), toUInt64(sum(%s)) FROM %s.%s GROUP BY c", customer, requests, bytes, db, table)
+		got := perCustomer(t, conn, q)
+		exp := want
+		if customer == "''" {
+			exp = map[string]sums{"": all}
+		}
+		if bytes == "0" {
+			exp = stripBytes(exp)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(exp) {
+			t.Errorf("%s: per customer (requests, bytes out)\n got %v\nwant %v", table, got, exp)
+		}
+	}
+	check(schema.RawTable, "customer", "1", "bytes_sent")
+	check(schema.LedgerTable, "''", "rows", "0")
+	for _, r := range schema.Rollups {
+		customer, bytes := "''", "0"
+		if hasField(r.Dims, "customer") {
+			customer = "customer"
+		}
+		if hasField(r.Measures, "bytes_out") {
+			bytes = "bytes_out"
+		}
+		check(r.Name, customer, "requests", bytes)
+	}
+}
+
+func stripBytes(m map[string]sums) map[string]sums {
+	out := map[string]sums{}
+	for c, s := range m {
+		out[c] = sums{requests: s.requests}
+	}
+	return out
+}
+
+func generated(t *testing.T, lines int, seed uint64) *record.Block {
+	t.Helper()
+	blk, err := traffic.All(gen.Options{Lines: lines, Seed: seed, Duration: 48 * time.Hour, Customers: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blk
+}
+
+func shardRows(t *testing.T, db string) []uint64 {
+	t.Helper()
+	var out []uint64
+	for i := range cluster.Servers {
+		var n uint64
+		if err := connect(t, i).QueryRow(context.Background(), "SELECT count() FROM "+db+".requests_local").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func TestInsertThroughDistributed(t *testing.T) {
+	const db = "dist"
+	m := migrated(t, db)
+	blk := generated(t, 40_000, 11)
+	if err := ingest.InsertBlock(syncInsert(), connect(t, 0), db, m.Dialect, blk); err != nil {
+		t.Fatal(err)
+	}
+	per := shardRows(t, db)
+	if per[0] == 0 || per[1] == 0 || per[0]+per[1] != uint64(blk.Len()) {
+		t.Fatalf("rows per shard %v, want both non-empty and %d in all", per, blk.Len())
+	}
+	want := truth(blk)
+	// Read back through either server: each sees the whole cluster.
+	checkTables(t, connect(t, 0), db, want)
+	checkTables(t, connect(t, 1), db, want)
+}
+
+func TestResentBlockIsDeduplicated(t *testing.T) {
+	const db = "dedup"
+	m := migrated(t, db)
+	blk := generated(t, 20_000, 12)
+	// The first send through shard 1's server, the re-send (as after a lost
+	// acknowledgement) through shard 2's: the same per-shard blocks reach
+	// the same replicated tables and are dropped there.
+	for i := range cluster.Servers {
+		if err := ingest.InsertBlock(syncInsert(), connect(t, i), db, m.Dialect, blk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if per := shardRows(t, db); per[0]+per[1] != uint64(blk.Len()) {
+		t.Fatalf("%v rows per shard after a re-send, want %d in all", per, blk.Len())
+	}
+	checkTables(t, connect(t, 0), db, truth(blk))
+	// A different block is not mistaken for a re-send.
+	other := generated(t, 5_000, 13)
+	if err := ingest.InsertBlock(syncInsert(), connect(t, 0), db, m.Dialect, other); err != nil {
+		t.Fatal(err)
+	}
+	if per := shardRows(t, db); per[0]+per[1] != uint64(blk.Len()+other.Len()) {
+		t.Fatalf("%v rows per shard after a new block, want %d in all", per, blk.Len()+other.Len())
+	}
+}
