@@ -15,6 +15,7 @@ type Metrics struct {
 	queryTime prometheus.Histogram
 	cacheHits prometheus.Counter
 	cacheMiss prometheus.Counter
+	busy      prometheus.Counter
 }
 
 // NewMetrics registers the metrics with reg (nil: not registered).
@@ -27,9 +28,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 		cacheHits: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_query_cache_hits_total", Help: "Answers served from the short-TTL cache."}),
 		cacheMiss: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_query_cache_misses_total", Help: "Answers computed."}),
+		busy:      prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_query_rejected_busy_total", Help: "Requests answered 503 because no admission slot freed up in time."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.queryTime, m.cacheHits, m.cacheMiss)
+		reg.MustRegister(m.requests, m.latency, m.queryTime, m.cacheHits, m.cacheMiss, m.busy)
 	}
 	return m
 }

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,8 @@ type Server struct {
 	Prices  *PriceBook
 	Metrics *Metrics
 	Cache   *Cache
+	// Admission bounds concurrent computations; nil admits everything.
+	Admission *Admission
 }
 
 // OpenAPI is the API's description, served at /api/v1/openapi.yaml.
@@ -94,7 +97,8 @@ func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, p Principal, 
 	s.Metrics.cache(ok)
 	if !ok {
 		var err error
-		if res, err = e(r, p); err != nil {
+		res, err = s.Admission.do(r.Context(), key, func() (result, error) { return e(r, p) })
+		if err != nil {
 			return s.fail(w, err)
 		}
 		s.Cache.put(key, res)
@@ -365,6 +369,14 @@ func (s *Server) fail(w http.ResponseWriter, err error) int {
 	case errors.Is(err, errForbidden):
 		writeJSONStatus(w, http.StatusForbidden, map[string]string{"error": err.Error()})
 		return http.StatusForbidden
+	case errors.Is(err, errBusy):
+		s.Metrics.busy.Inc()
+		w.Header().Set("Retry-After", "1")
+		writeJSONStatus(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+		return http.StatusServiceUnavailable
+	case errors.Is(err, context.DeadlineExceeded):
+		writeJSONStatus(w, http.StatusGatewayTimeout, map[string]string{"error": "query timed out"})
+		return http.StatusGatewayTimeout
 	}
 	s.Log.Error("query failed", "err", err)
 	writeJSONStatus(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})

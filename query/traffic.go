@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
@@ -34,11 +35,24 @@ type Store struct {
 	DB   string // validated identifier
 	// QueryTime, when set, observes each query's time to first answer.
 	QueryTime func(time.Duration)
+	// MaxExecution, when set, is ClickHouse's max_execution_time for every
+	// query: the server itself stops a runaway query, even one whose
+	// client connection is stuck.
+	MaxExecution time.Duration
+}
+
+// withLimits adds the per-query server settings to ctx.
+func (s *Store) withLimits(ctx context.Context) context.Context {
+	if s.MaxExecution <= 0 {
+		return ctx
+	}
+	secs := int((s.MaxExecution + time.Second - 1) / time.Second)
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_execution_time": secs}))
 }
 
 func (s *Store) query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
 	start := time.Now()
-	rows, err := s.Conn.Query(ctx, sql, args...)
+	rows, err := s.Conn.Query(s.withLimits(ctx), sql, args...)
 	if s.QueryTime != nil {
 		s.QueryTime(time.Since(start))
 	}
@@ -50,7 +64,7 @@ func (s *Store) query(ctx context.Context, sql string, args ...any) (driver.Rows
 
 func (s *Store) queryRow(ctx context.Context, sql string, args ...any) driver.Row {
 	start := time.Now()
-	row := s.Conn.QueryRow(ctx, sql, args...)
+	row := s.Conn.QueryRow(s.withLimits(ctx), sql, args...)
 	if s.QueryTime != nil {
 		s.QueryTime(time.Since(start))
 	}

@@ -28,6 +28,9 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	pricesPath := fs.String("prices", "", "price book (YAML) for bills; without it bills show usage only")
 	opsAddr := fs.String("metrics-addr", "", "serve /metrics, /healthz and /debug/pprof here, e.g. 127.0.0.1:9103")
 	cacheTTL := fs.Duration("cache-ttl", 10*time.Second, "keep answers this long (0: no cache)")
+	concurrent := fs.Int("max-concurrent", query.DefaultConcurrent, "requests computing answers at once; more wait in line")
+	maxWait := fs.Duration("max-wait", query.DefaultMaxWait, "longest a request waits in line before a 503 with Retry-After")
+	maxExec := fs.Duration("max-execution", 25*time.Second, "ClickHouse max_execution_time of each query")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,7 +45,8 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	defer conn.Close()
 	reg := newRegistry()
 	m := query.NewMetrics(reg)
-	srv := &query.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery}, Log: log, Metrics: m}
+	srv := &query.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery, MaxExecution: *maxExec},
+		Log: log, Metrics: m, Admission: query.NewAdmission(*concurrent, *maxWait)}
 	if *tokensPath != "" {
 		if srv.Tokens, err = query.LoadTokens(*tokensPath); err != nil {
 			return err

@@ -1,0 +1,80 @@
+package rollupfill_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/edgelog/edgelog/internal/chtest"
+	"github.com/edgelog/edgelog/internal/rollupfill"
+)
+
+func TestMain(m *testing.M) { chtest.Main(m) }
+
+// TestFillIsConsistent fills two small days and checks what the
+// materialized views would guarantee: every rollup holds the same requests
+// and bytes, the day's total is the scale's, and each region peaks in its
+// evening.
+func TestFillIsConsistent(t *testing.T) {
+	db := chtest.NewDB(t)
+	conn := chtest.Conn(t)
+	ctx := context.Background()
+	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	s := rollupfill.Scale{Start: start, Days: 2, RequestsPerDay: 2e8, Customers: 4, PoPsPerRegion: 2, ServersPerPoP: 3,
+		LatencySamples: 8, PathSamples: 50, PathsPerHost: 200,
+		SlowPoP: "bom1", SlowFrom: start.Add(10 * time.Hour), SlowTo: start.Add(12 * time.Hour), SlowFactor: 4}
+	st, err := rollupfill.Fill(ctx, conn, db, s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perDay := float64(st.Requests) / float64(s.Days)
+	if math.Abs(perDay/s.RequestsPerDay-1) > 0.02 {
+		t.Errorf("%.0f requests a day, want %.0f ±2%%", perDay, s.RequestsPerDay)
+	}
+	sum := func(table, col string) uint64 {
+		var n uint64
+		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT sum(%s) FROM %s.%s", col, db, table)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, table := range []string{"traffic_1m", "traffic_1h", "billing_5m", "edge_servers_1m", "perf_1m", "top_paths_1h"} {
+		if n := sum(table, "requests"); n != st.Requests {
+			t.Errorf("%s holds %d requests, traffic_1d %d", table, n, st.Requests)
+		}
+	}
+	for _, table := range []string{"traffic_1m", "traffic_1h", "billing_5m", "edge_servers_1m"} {
+		if a, b := sum(table, "bytes_out"), sum("traffic_1d", "bytes_out"); a != b {
+			t.Errorf("%s holds %d bytes out, traffic_1d %d", table, a, b)
+		}
+	}
+	// The ASN split truncates each share: at most one request per ASN row.
+	if n, rows := sum("perf_geo_1h", "requests"), st.Rows["perf_geo_1h"]; n > st.Requests || n+rows < st.Requests {
+		t.Errorf("perf_geo_1h holds %d requests in %d rows, want %d less at most one per row", n, rows, st.Requests)
+	}
+	// eu-west (UTC+0) peaks in its evening, ap-east (UTC+8) around noon UTC.
+	for region, want := range map[string]int{"eu-west": 20, "ap-east": 12} {
+		var hour uint8
+		if err := conn.QueryRow(ctx, fmt.Sprintf(`SELECT toHour(t) AS h FROM %s.traffic_1h WHERE region = ? GROUP BY h ORDER BY sum(requests) DESC LIMIT 1`, db), region).Scan(&hour); err != nil {
+			t.Fatal(err)
+		}
+		if d := math.Abs(float64(int(hour) - want)); d > 2 && d < 22 {
+			t.Errorf("%s peaks at %02d:00 UTC, want about %02d:00", region, hour, want)
+		}
+	}
+	// The slow PoP's median request time is the factor above its own.
+	var slow, usual uint32
+	q := fmt.Sprintf(`SELECT quantilesTDigestMerge(0.5, 0.9, 0.99)(request_time_us_q)[1] FROM %s.perf_1m WHERE pop = 'bom1' AND t >= toDateTime(?) AND t < toDateTime(?)`, db)
+	if err := conn.QueryRow(ctx, q, uint32(s.SlowFrom.Unix()), uint32(s.SlowTo.Unix())).Scan(&slow); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, q, uint32(s.SlowTo.Unix()), uint32(s.SlowTo.Add(2*time.Hour).Unix())).Scan(&usual); err != nil {
+		t.Fatal(err)
+	}
+	if r := float64(slow) / float64(usual); r < 3 || r > 5 {
+		t.Errorf("slow PoP median %d µs vs %d µs usually: ratio %.1f, want about %.0f", slow, usual, r, s.SlowFactor)
+	}
+	t.Logf("filled in %s: %v", st.Took, st.Rows)
+}

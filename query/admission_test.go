@@ -1,0 +1,84 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestAdmissionQueuesThenRejects(t *testing.T) {
+	a := NewAdmission(1, 50*time.Millisecond)
+	hold := make(chan struct{})
+	started := make(chan struct{})
+	go a.do(context.Background(), "slow", func() (result, error) {
+		close(started)
+		<-hold
+		return result{}, nil
+	})
+	<-started
+	start := time.Now()
+	_, err := a.do(context.Background(), "other", func() (result, error) { return result{}, nil })
+	if !errors.Is(err, errBusy) {
+		t.Fatalf("second request while the only slot is held: %v, want errBusy", err)
+	}
+	if waited := time.Since(start); waited < 50*time.Millisecond {
+		t.Errorf("rejected after %s, want a wait of MaxWait first", waited)
+	}
+	// A request that arrives while the slot is held gets it once freed.
+	done := make(chan error)
+	go func() {
+		_, err := a.do(context.Background(), "third", func() (result, error) { return result{value: 3}, nil })
+		done <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	close(hold)
+	if err := <-done; err != nil {
+		t.Fatalf("queued request: %v", err)
+	}
+}
+
+
+func TestAdmissionCoalescesIdenticalRequests(t *testing.T) {
+	a := NewAdmission(4, time.Second)
+	var computed atomic.Int32
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := a.do(context.Background(), "same panel", func() (result, error) {
+				computed.Add(1)
+				<-release
+				return result{value: 42}, nil
+			})
+			if err != nil || res.value != 42 {
+				t.Errorf("coalesced answer %v, %v", res.value, err)
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if n := computed.Load(); n != 1 {
+		t.Errorf("10 identical requests computed %d times, want 1", n)
+	}
+}
+
+func TestBusyIs503WithRetryAfter(t *testing.T) {
+	s := &Server{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics(nil)}
+	w := httptest.NewRecorder()
+	if code := s.fail(w, errBusy); code != 503 || w.Code != 503 || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("busy: code %d, header %q", w.Code, w.Header().Get("Retry-After"))
+	}
+	w = httptest.NewRecorder()
+	if s.fail(w, context.DeadlineExceeded); w.Code != 504 {
+		t.Fatalf("deadline: code %d, want 504", w.Code)
+	}
+}
