@@ -81,6 +81,9 @@ func (c *Client) Get(ctx context.Context, path string, params url.Values, into a
 
 // statusOf maps an error to the status Grafana shows for a query.
 func statusOf(err error) backend.Status {
+	if errors.As(err, new(queryError)) {
+		return backend.StatusBadRequest
+	}
 	var e *APIError
 	if errors.As(err, &e) {
 		switch e.Status {

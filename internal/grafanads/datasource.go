@@ -84,13 +84,13 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) (data.Frames, error) {
 	q, err := ParseQuery(dq.JSON)
 	if err != nil {
-		return nil, backend.DownstreamError(err)
+		return nil, badQuery(err)
 	}
 	if dq.QueryType != "" && dq.QueryType != q.QueryType {
-		return nil, backend.DownstreamErrorf("query type %q disagrees with queryType %q in the query", dq.QueryType, q.QueryType)
+		return nil, badQuery(fmt.Errorf("query type %q disagrees with queryType %q in the query", dq.QueryType, q.QueryType))
 	}
 	if !dq.TimeRange.To.After(dq.TimeRange.From) {
-		return nil, backend.DownstreamErrorf("the time range is empty")
+		return nil, badQuery(errors.New("the time range is empty"))
 	}
 	run, ok := handlers[q.QueryType]
 	if !ok {
@@ -110,6 +110,14 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) (data.Fram
 	}
 	return frames, nil
 }
+
+// queryError is a mistake in a query, found before asking the API.
+type queryError struct{ err error }
+
+func (e queryError) Error() string { return e.err.Error() }
+func (e queryError) Unwrap() error { return e.err }
+
+func badQuery(err error) error { return backend.DownstreamError(queryError{err}) }
 
 func frameType(queryType string) data.FrameType {
 	if Specs[queryType].TimeSeries {
