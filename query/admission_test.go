@@ -43,7 +43,6 @@ func TestAdmissionQueuesThenRejects(t *testing.T) {
 	}
 }
 
-
 func TestAdmissionCoalescesIdenticalRequests(t *testing.T) {
 	a := NewAdmission(4, time.Second)
 	var computed atomic.Int32

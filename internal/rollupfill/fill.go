@@ -16,6 +16,8 @@ type Stats struct {
 	Took     time.Duration
 	Requests uint64            // in traffic_1d
 	Rows     map[string]uint64 // rows per rollup after the fill
+	// Spent is the time spent writing each rollup.
+	Spent map[string]time.Duration
 }
 
 // Fill writes s's traffic into the rollups of db (migrated, empty). It
@@ -28,14 +30,22 @@ func Fill(ctx context.Context, conn driver.Conn, db string, s Scale, progress fu
 	}
 	defer conn.Exec(context.Background(), fmt.Sprintf("DROP TABLE IF EXISTS %s.fill_combos", db))
 	defer conn.Exec(context.Background(), fmt.Sprintf("DROP TABLE IF EXISTS %s.fill_geo", db))
+	spent := map[string]time.Duration{}
+	steps := []struct {
+		table string
+		fill  func(context.Context, time.Time) error
+	}{
+		{"traffic_1m", f.minutes}, {"edge_servers_1m", f.edgeServers}, {"billing_5m", f.billing}, {"perf_1m", f.perfMinutes},
+		{"traffic_1h", f.hours}, {"perf_geo_1h", f.perfGeo}, {"top_paths_1h", f.topPaths},
+	}
 	for d := range s.Days {
 		day := s.Start.AddDate(0, 0, d)
-		for _, step := range []func(context.Context, time.Time) error{
-			f.minutes, f.edgeServers, f.billing, f.perfMinutes, f.hours, f.perfGeo, f.topPaths,
-		} {
-			if err := step(ctx, day); err != nil {
-				return nil, fmt.Errorf("day %s: %w", day.Format(time.DateOnly), err)
+		for _, step := range steps {
+			t := time.Now()
+			if err := step.fill(ctx, day); err != nil {
+				return nil, fmt.Errorf("day %s: %s: %w", day.Format(time.DateOnly), step.table, err)
 			}
+			spent[step.table] += time.Since(t)
 		}
 		if progress != nil {
 			progress(d + 1)
@@ -44,7 +54,7 @@ func Fill(ctx context.Context, conn driver.Conn, db string, s Scale, progress fu
 	if err := f.days(ctx); err != nil {
 		return nil, err
 	}
-	st := &Stats{Rows: map[string]uint64{}}
+	st := &Stats{Rows: map[string]uint64{}, Spent: spent}
 	for _, ru := range schema.Rollups {
 		var n uint64
 		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.%s", db, ru.Name)).Scan(&n); err != nil {
