@@ -79,7 +79,7 @@ type Env struct {
 	// cache (the schema's hit statuses: HIT, STALE, UPDATING, REVALIDATED)
 	// by customer and hour (RFC 3339); gen.Truth.CacheHits counts HIT only.
 	ServedFromCache map[string]map[string]uint64
-	QueryURL               string
+	QueryURL        string
 	// Sources are the edgelog data sources of the provisioning file, by
 	// uid, pointed at QueryURL.
 	Sources map[string]Source
