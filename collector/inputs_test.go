@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,7 +68,12 @@ func rows(t *testing.T, addr string) *record.Block {
 // Run's error.
 func start(t *testing.T, cfg collector.Config, reg *prometheus.Registry) (c *collector.Collector, stop func() error) {
 	t.Helper()
-	c, err := collector.New(cfg, reg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return startLogging(t, cfg, reg, io.Discard)
+}
+
+func startLogging(t *testing.T, cfg collector.Config, reg *prometheus.Registry, logTo io.Writer) (c *collector.Collector, stop func() error) {
+	t.Helper()
+	c, err := collector.New(cfg, reg, slog.New(slog.NewTextHandler(logTo, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,17 +179,12 @@ func TestSyslogInput(t *testing.T) {
 	cfg := baseConfig(dir, b.Addr())
 	cfg.Inputs = []collector.Input{{Type: "syslog", Listen: udpAddr}, {Type: "syslog", Network: "tcp", Listen: tcpAddr}}
 	reg := prometheus.NewRegistry()
-	_, stop := start(t, cfg, reg)
+	logs := &syncBuffer{}
+	_, stop := startLogging(t, cfg, reg, logs)
 
-	// Dialling UDP succeeds with nobody listening: wait until the address
-	// is taken instead.
-	waitFor(t, "the UDP listener", 5*time.Second, func() bool {
-		pc, err := net.ListenPacket("udp", udpAddr)
-		if err == nil {
-			pc.Close()
-		}
-		return err != nil
-	})
+	// Dialling UDP succeeds with nobody listening: wait for the collector
+	// to say it listens.
+	waitFor(t, "the syslog listeners", 5*time.Second, func() bool { return strings.Count(logs.String(), "receiving syslog") == 2 })
 	conn, err := net.Dial("udp", udpAddr)
 	if err != nil {
 		t.Fatal(err)
@@ -197,12 +198,10 @@ func TestSyslogInput(t *testing.T) {
 		}
 	}
 	conn.Write([]byte("not syslog at all"))
-	var tc net.Conn
-	waitFor(t, "the TCP listener", 5*time.Second, func() bool {
-		var err error
-		tc, err = net.Dial("tcp", tcpAddr)
-		return err == nil
-	})
+	tc, err := net.Dial("tcp", tcpAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 100; i++ {
 		msg := "<190>1 2026-10-01T00:00:01Z edge1 nginx - - - " + line(i, "img.b.example")
 		fmt.Fprintf(tc, "%d %s", len(msg), msg)
@@ -402,4 +401,22 @@ func TestImportCompressed(t *testing.T) {
 			t.Fatalf("re-import sent a message the first did not (src %s end %s seq %s)", m.src, m.end, m.seq)
 		}
 	}
+}
+
+// syncBuffer collects log output written from the collector's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
