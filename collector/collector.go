@@ -35,6 +35,7 @@ type Collector struct {
 	// Bytes read so far by import inputs (compressed bytes for compressed
 	// files), for progress reports.
 	importBytes atomic.Int64
+	importLines atomic.Int64
 }
 
 // enrichment is what Reload replaces: the host mapping and the databases.

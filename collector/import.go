@@ -44,13 +44,16 @@ func (c *Collector) runImport(ctx context.Context, in Input, parser format.Parse
 		abs = in.Path
 	}
 	src := &source{lines: newStreamSource(r, c.cfg.MaxLineBytes), parser: parser, name: in.Path,
-		id: c.cfg.SourceID + ":import:" + abs + "#" + strconv.FormatUint(fp, 16), exactCuts: true}
+		id: c.cfg.SourceID + ":import:" + abs + "#" + strconv.FormatUint(fp, 16), exactCuts: true, lineCount: &c.importLines}
 	return ignoreEnd(c.readLoop(ctx, src, ship))
 }
 
 // ImportedBytes is how many bytes of the import inputs' files have been
 // read (compressed bytes for compressed files), for progress reports.
 func (c *Collector) ImportedBytes() int64 { return c.importBytes.Load() }
+
+// ImportedLines is how many lines the import inputs have read.
+func (c *Collector) ImportedLines() int64 { return c.importLines.Load() }
 
 // Decompress returns r decompressed when it starts with a gzip or zstd
 // magic number, else r as it is.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -52,6 +53,8 @@ type source struct {
 	// exactCuts cuts batches by BatchRows only, never by time, so that a
 	// re-run of an import yields the same messages (ingest then skips them).
 	exactCuts bool
+	// lineCount, when set, counts the lines read (import progress).
+	lineCount *atomic.Int64
 }
 
 // readLoop parses lines into per-customer blocks and hands them to the
@@ -124,6 +127,9 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		}
 		last = line
 		c.m.linesRead.Inc()
+		if src.lineCount != nil {
+			src.lineCount.Add(1)
+		}
 		c.m.bytesRead.Add(float64(line.End - line.Offset))
 		if reject == "" {
 			reject = c.parseLine(src.parser, line, &r)
