@@ -1,0 +1,13 @@
+-- args: 1790812800, 1793491200, "acme"
+SELECT customer, region, sum(requests), sum(bytes_out) FROM edgelog.billing_5m
+WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
+GROUP BY customer, region;
+
+-- args: 1790812800, 1793491200, "acme"
+SELECT customer, toUInt32(toStartOfFiveMinute(t)) AS slot, sum(bytes_out) FROM edgelog.billing_5m
+WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
+GROUP BY customer, slot;
+
+-- args: "2026-09"
+SELECT customer, version, closed_at, bill FROM edgelog.bill_snapshots WHERE month = ? ORDER BY customer, version;
+

@@ -1,0 +1,11 @@
+-- args: 1790812800, 1793491200, 20
+SELECT country AS key, sum(requests) AS req, sum(bytes_out), sum(cache_hit)
+FROM edgelog.traffic_1d
+WHERE t >= toDateTime(?) AND t < toDateTime(?)
+GROUP BY key
+ORDER BY req DESC, key
+LIMIT ?;
+
+-- args: 1790812800, 1793491200
+SELECT sum(requests) FROM edgelog.traffic_1d WHERE t >= toDateTime(?) AND t < toDateTime(?);
+

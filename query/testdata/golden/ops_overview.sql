@@ -1,0 +1,20 @@
+-- args: 1791558000, 1791644400
+SELECT sum(requests), sum(bytes_out) FROM edgelog.traffic_1h WHERE t >= toDateTime(?) AND t < toDateTime(?);
+
+-- args: 1791590400, 1791644400
+SELECT t, sum(requests) AS req
+FROM edgelog.edge_servers_1m
+WHERE t >= toDateTime(?) AND t < toDateTime(?)
+GROUP BY t
+ORDER BY req DESC, t
+LIMIT 1;
+
+-- args: 1791644340, 1791644400
+SELECT sum(requests) FROM edgelog.edge_servers_1m WHERE t >= toDateTime(?) AND t < toDateTime(?);
+
+-- args: 1791644100, 1791644400
+SELECT uniqExact(server) FROM edgelog.edge_servers_1m WHERE t >= toDateTime(?) AND t < toDateTime(?);
+
+-- args: "t1_TestSQLGolden"
+SELECT sum(bytes_on_disk) FROM system.parts WHERE database = ? AND active;
+
