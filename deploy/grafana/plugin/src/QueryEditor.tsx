@@ -1,0 +1,95 @@
+import React, { ChangeEvent } from 'react';
+import { QueryEditorProps, SelectableValue } from '@grafana/data';
+import { InlineField, InlineFieldRow, Input, Select } from '@grafana/ui';
+
+import { DataSource } from './datasource';
+import { EdgelogOptions, EdgelogQuery, QUERY_TYPES, specOf } from './types';
+
+type Props = QueryEditorProps<DataSource, EdgelogQuery, EdgelogOptions>;
+
+const options = (values: string[]): Array<SelectableValue<string>> => values.map((v) => ({ label: v, value: v }));
+
+/**
+ * Query type, metric, group-by and filters (customer, limit, window): the
+ * choices come from model.json, the backend's own query model, so the
+ * editor offers exactly what the backend accepts.
+ */
+export function QueryEditor({ query, onChange, onRunQuery }: Props) {
+  const spec = specOf(query.queryType);
+  const set = (patch: Partial<EdgelogQuery>) => {
+    onChange({ ...query, ...patch });
+    onRunQuery();
+  };
+  const onType = (v: SelectableValue<string>) => {
+    const next = specOf(v.value!);
+    // Keep only what the new type accepts; take its defaults.
+    set({
+      queryType: v.value!,
+      metric: next?.metrics[0],
+      groupBy: next?.groupBys[0],
+      limit: next?.limit ? query.limit : undefined,
+      window: next?.window ? query.window : undefined,
+    });
+  };
+  return (
+    <>
+      <InlineFieldRow>
+        <InlineField label="Query type" labelWidth={14} tooltip={spec?.description}>
+          <Select
+            width={28}
+            options={QUERY_TYPES.map((s) => ({ label: s.type, value: s.type, description: s.description }))}
+            value={query.queryType}
+            onChange={onType}
+          />
+        </InlineField>
+        {spec && spec.metrics.length > 0 && (
+          <InlineField label="Metric" labelWidth={10}>
+            <Select width={22} options={options(spec.metrics)} value={query.metric || spec.metrics[0]} onChange={(v) => set({ metric: v.value })} />
+          </InlineField>
+        )}
+        {spec && spec.groupBys.length > 0 && (
+          <InlineField label="Group by" labelWidth={10}>
+            <Select width={20} options={options(spec.groupBys)} value={query.groupBy || spec.groupBys[0]} onChange={(v) => set({ groupBy: v.value })} />
+          </InlineField>
+        )}
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <InlineField
+          label="Customer"
+          labelWidth={14}
+          tooltip={spec?.customerRequired ? 'required (a customer token uses its own)' : 'empty: every customer the token may see'}
+        >
+          <Input
+            width={28}
+            value={query.customer || ''}
+            placeholder="$customer"
+            onChange={(e: ChangeEvent<HTMLInputElement>) => onChange({ ...query, customer: e.target.value || undefined })}
+            onBlur={onRunQuery}
+          />
+        </InlineField>
+        {spec?.limit && (
+          <InlineField label="Limit" labelWidth={10}>
+            <Input
+              width={10}
+              type="number"
+              value={query.limit ?? ''}
+              onChange={(e: ChangeEvent<HTMLInputElement>) => onChange({ ...query, limit: e.target.value ? Number(e.target.value) : undefined })}
+              onBlur={onRunQuery}
+            />
+          </InlineField>
+        )}
+        {spec?.window && (
+          <InlineField label="Window" labelWidth={10} tooltip="recent window, whole minutes (default 15m)">
+            <Input
+              width={10}
+              value={query.window || ''}
+              placeholder="15m"
+              onChange={(e: ChangeEvent<HTMLInputElement>) => onChange({ ...query, window: e.target.value || undefined })}
+              onBlur={onRunQuery}
+            />
+          </InlineField>
+        )}
+      </InlineFieldRow>
+    </>
+  );
+}

@@ -1,0 +1,44 @@
+package grafanads
+
+import (
+	"encoding/json"
+	"sort"
+)
+
+// modelEntry is one query type as the frontend's query editor reads it.
+type modelEntry struct {
+	Type             string            `json:"type"`
+	Description      string            `json:"description"`
+	Metrics          []string          `json:"metrics"`
+	GroupBys         []string          `json:"groupBys"`
+	CustomerRequired bool              `json:"customerRequired"`
+	Limit            bool              `json:"limit"`
+	Window           bool              `json:"window"`
+	TimeSeries       bool              `json:"timeSeries"`
+	Fields           map[string]string `json:"fields"`
+}
+
+// ModelJSON renders Specs for the frontend (deploy/grafana/plugin/src/
+// model.json, kept equal to this by a test): the editor offers exactly
+// what the backend accepts.
+func ModelJSON() ([]byte, error) {
+	var out []modelEntry
+	for _, name := range QueryTypes() {
+		s := Specs[name]
+		e := modelEntry{Type: name, Description: s.Description, Metrics: s.Metrics, GroupBys: s.GroupBys,
+			CustomerRequired: s.CustomerRequired, Limit: s.Limit, Window: s.Window, TimeSeries: s.TimeSeries, Fields: map[string]string{}}
+		if e.Metrics == nil {
+			e.Metrics = []string{}
+		}
+		if e.GroupBys == nil {
+			e.GroupBys = []string{}
+		}
+		for f, t := range s.Fields {
+			e.Fields[f] = t.ItemTypeString()
+		}
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
+	b, err := json.MarshalIndent(out, "", "  ")
+	return append(b, '\n'), err
+}
