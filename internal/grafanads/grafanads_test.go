@@ -178,14 +178,16 @@ func TestMistakesAreDownstream(t *testing.T) {
 		dq("unknown-type", tr, map[string]any{"queryType": "sql", "rawSql": "SELECT 1"}),
 		dq("unknown-key", tr, map[string]any{"queryType": "traffic_breakdown", "groupBy": "region", "sql": "x"}),
 		dq("bad-groupby", tr, map[string]any{"queryType": "traffic_breakdown", "groupBy": "password"}),
+		dq("list-with-customer", tr, map[string]any{"queryType": "billing_customers", "customer": "acme"}),
 		dq("perf", tr, map[string]any{"queryType": "perf_breakdown", "groupBy": "pop"}),
 		dq("ok", tr, map[string]any{"queryType": "traffic_breakdown", "groupBy": "region"}),
 	)
 	for ref, status := range map[string]backend.Status{
-		"other-customer": backend.StatusForbidden,
-		"unknown-type":   backend.StatusBadRequest,
-		"unknown-key":    backend.StatusBadRequest,
-		"bad-groupby":    backend.StatusBadRequest,
+		"other-customer":     backend.StatusForbidden,
+		"unknown-type":       backend.StatusBadRequest,
+		"unknown-key":        backend.StatusBadRequest,
+		"bad-groupby":        backend.StatusBadRequest,
+		"list-with-customer": backend.StatusBadRequest,
 	} {
 		r := resp.Responses[ref]
 		if r.Error == nil || r.ErrorSource != backend.ErrorSourceDownstream || r.Status != status {

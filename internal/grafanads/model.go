@@ -59,7 +59,10 @@ type Spec struct {
 	// CustomerRequired: the API needs one customer (a customer token's own
 	// customer is taken when the query names none).
 	CustomerRequired bool
-	Limit, Window    bool
+	// NoCustomer: the query lists every customer the token may see and
+	// takes no customer filter.
+	NoCustomer    bool
+	Limit, Window bool
 	// Fields are the frame fields the query type answers, by name. A
 	// breakdown's key field is named after its group-by.
 	Fields map[string]FieldType
@@ -140,6 +143,7 @@ var Specs = map[string]Spec{
 	},
 	BillingCustomers: {
 		Description: "every customer's bill for the month so far and projected (finance)",
+		NoCustomer:  true,
 		Fields: map[string]FieldType{"customer": tString, "plan": tString, "currency": tString, "requests": tUint, "bytes_out": tUint,
 			"p95_mbps": tFloat, "total": tFloat, "projected_total": tFloat},
 	},
@@ -226,6 +230,8 @@ func (q *Query) Validate() error {
 		return err
 	}
 	switch {
+	case q.Customer != "" && s.NoCustomer:
+		return fmt.Errorf("%s lists every customer the token may see and takes no customer", q.QueryType)
 	case q.Limit != 0 && !s.Limit:
 		return fmt.Errorf("%s does not take limit", q.QueryType)
 	case q.Limit < 0 || q.Limit > 1000:

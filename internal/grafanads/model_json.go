@@ -12,6 +12,7 @@ type modelEntry struct {
 	Metrics          []string          `json:"metrics"`
 	GroupBys         []string          `json:"groupBys"`
 	CustomerRequired bool              `json:"customerRequired"`
+	NoCustomer       bool              `json:"noCustomer"`
 	Limit            bool              `json:"limit"`
 	Window           bool              `json:"window"`
 	TimeSeries       bool              `json:"timeSeries"`
@@ -26,7 +27,7 @@ func ModelJSON() ([]byte, error) {
 	for _, name := range QueryTypes() {
 		s := Specs[name]
 		e := modelEntry{Type: name, Description: s.Description, Metrics: s.Metrics, GroupBys: s.GroupBys,
-			CustomerRequired: s.CustomerRequired, Limit: s.Limit, Window: s.Window, TimeSeries: s.TimeSeries, Fields: map[string]string{}}
+			CustomerRequired: s.CustomerRequired, NoCustomer: s.NoCustomer, Limit: s.Limit, Window: s.Window, TimeSeries: s.TimeSeries, Fields: map[string]string{}}
 		if e.Metrics == nil {
 			e.Metrics = []string{}
 		}

@@ -25,6 +25,7 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
     // Keep only what the new type accepts; take its defaults.
     set({
       queryType: v.value!,
+      customer: next?.noCustomer ? undefined : query.customer,
       metric: next?.metrics[0],
       groupBy: next?.groupBys[0],
       limit: next?.limit ? query.limit : undefined,
@@ -54,19 +55,21 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
         )}
       </InlineFieldRow>
       <InlineFieldRow>
-        <InlineField
-          label="Customer"
-          labelWidth={14}
-          tooltip={spec?.customerRequired ? 'required (a customer token uses its own)' : 'empty: every customer the token may see'}
-        >
-          <Input
-            width={28}
-            value={query.customer || ''}
-            placeholder="$customer"
-            onChange={(e: ChangeEvent<HTMLInputElement>) => onChange({ ...query, customer: e.target.value || undefined })}
-            onBlur={onRunQuery}
-          />
-        </InlineField>
+        {!spec?.noCustomer && (
+          <InlineField
+            label="Customer"
+            labelWidth={14}
+            tooltip={spec?.customerRequired ? 'required (a customer token uses its own)' : 'empty: every customer the token may see'}
+          >
+            <Input
+              width={28}
+              value={query.customer || ''}
+              placeholder="$customer"
+              onChange={(e: ChangeEvent<HTMLInputElement>) => onChange({ ...query, customer: e.target.value || undefined })}
+              onBlur={onRunQuery}
+            />
+          </InlineField>
+        )}
         {spec?.limit && (
           <InlineField label="Limit" labelWidth={10}>
             <Input

@@ -22,6 +22,7 @@ export interface QueryTypeSpec {
   metrics: string[];
   groupBys: string[];
   customerRequired: boolean;
+  noCustomer: boolean;
   limit: boolean;
   window: boolean;
   timeSeries: boolean;
