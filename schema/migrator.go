@@ -57,12 +57,25 @@ func ServerDialect(ctx context.Context, conn driver.Conn) (Dialect, error) {
 	return DialectFor(version)
 }
 
-func (m *Migrator) bootstrap() []string {
+func (m *Migrator) bootstrap() []string { return bootstrap(m.DB, m.Dialect) }
+
+func bootstrap(db string, d Dialect) []string {
 	return []string{
-		createDatabase(m.DB, m.Dialect),
+		createDatabase(db, d),
 		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = %s ORDER BY version",
-			m.DB, MigrationsTable, onCluster(m.Dialect), engineEverywhere(m.Dialect, m.DB, MigrationsTable)),
+			db, MigrationsTable, onCluster(d), engineEverywhere(d, db, MigrationsTable)),
 	}
+}
+
+// AllStatements is every statement a migration of an empty database db
+// runs in d, in order, without a server: for engines the Migrator cannot
+// connect to (chDB in the conformance tests, the storage benchmark).
+func AllStatements(db string, d Dialect) []string {
+	s := bootstrap(db, d)
+	for _, mig := range Migrations {
+		s = append(s, mig.SQL(db, d)...)
+	}
+	return s
 }
 
 // Status returns the applied migrations. Two migrators racing may both

@@ -8,25 +8,32 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/schema"
 )
 
 func init() {
-	register("schema", "create and inspect the ClickHouse schema (migrate, status, plan, retention)", runSchema)
+	register("schema", "create and inspect the ClickHouse schema (migrate, status, plan, retention, verify)", runSchema)
 }
 
 func runSchema(ctx context.Context, args []string) error {
-	fs := newFlags("schema", "migrate|status|plan [flags]", `migrate  applies pending migrations (idempotent; safe from two processes at once)
+	fs := newFlags("schema", "migrate|status|plan|retention|verify [flags]", `migrate  applies pending migrations (idempotent; safe from two processes at once)
 status   lists applied migrations
 plan     prints the DDL migrate would run
 retention drops the day/month/year partitions older than each table's
-         retention (ClickHouse 18.16 has no TTL; run it daily); --dry-run lists them`)
+         retention (ClickHouse 18.16 has no TTL; run it daily); --dry-run lists them
+verify   for each customer-day in [--from, --to), checks every rollup's sums
+         against the same sums over raw rows; prints differences and exits
+         non-zero when there is one`)
 	var ch chconn.Config
 	ch.RegisterFlags(fs)
 	cluster := fs.String("cluster", "", "create replicated tables ON CLUSTER with Distributed tables in front")
 	dryRun := fs.Bool("dry-run", false, "retention: list what would be dropped")
 	keep := fs.String("keep", "", "retention: days per table overriding the defaults, e.g. requests=14,traffic_1m=60")
+	from := fs.String("from", "", "verify: first day, YYYY-MM-DD (default: the oldest row)")
+	to := fs.String("to", "", "verify: day after the last, YYYY-MM-DD (default: no end)")
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fs.Usage()
 		if len(args) == 0 {
@@ -111,8 +118,42 @@ retention drops the day/month/year partitions older than each table's
 			return err
 		}
 		fmt.Printf("dropped %d partitions\n", len(drops))
+	case "verify":
+		return verifySchema(ctx, conn, ch.Database, *from, *to)
 	default:
-		return fmt.Errorf("unknown action %q (want migrate, status, plan or retention)", action)
+		return fmt.Errorf("unknown action %q (want migrate, status, plan, retention or verify)", action)
 	}
+	return nil
+}
+
+func verifySchema(ctx context.Context, conn driver.Conn, db, fromArg, toArg string) error {
+	var from, to time.Time
+	for _, a := range []struct {
+		name, v string
+		dst     *time.Time
+	}{{"--from", fromArg, &from}, {"--to", toArg, &to}} {
+		if a.v == "" {
+			continue
+		}
+		t, err := time.Parse("2006-01-02", a.v)
+		if err != nil {
+			return fmt.Errorf("%s %q: want YYYY-MM-DD", a.name, a.v)
+		}
+		*a.dst = t
+	}
+	diffs, checked, err := schema.Verify(ctx, conn, db, from, to)
+	if err != nil {
+		return err
+	}
+	for _, c := range checked {
+		fmt.Printf("checked %-16s %6d customer-days x %2d measures\n", c.Table, c.Days, c.Measures)
+	}
+	for _, d := range diffs {
+		fmt.Printf("DIFF %s\n", d)
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("%d differences between rollups and raw rows", len(diffs))
+	}
+	fmt.Println("every rollup agrees with the raw rows")
 	return nil
 }
