@@ -1,14 +1,49 @@
-// Package collector ships one edge server's access logs to Kafka: it tails
-// a log file, parses and enriches each line, batches rows per customer into
-// the columnar wire format (zstd), produces them with acknowledgement from
-// all in-sync replicas, and only then advances its file checkpoint.
+// Package collector ships one edge server's access logs to Kafka. Its
+// inputs are files (paths or globs, each followed through rotation with its
+// own checkpoint; new files matching a glob are found by polling), stdin,
+// syslog over UDP and TCP (see package syslog) and whole historical files
+// (import: plain, gzip, zstd). Each line is parsed, enriched (customer from
+// the host, region from the PoP, country and ASN from .mmdb files), batched
+// per customer into the columnar wire format (zstd), and produced with
+// acknowledgement from all in-sync replicas.
 //
-// Delivery: at-least-once into Kafka. A crash after Kafka acknowledged a
-// batch but before the checkpoint was written re-sends that batch on
-// restart. Ingest's offsets ledger makes ingest itself exactly-once, but a
-// batch the collector re-sent is a new Kafka message; see package ingest for
-// what removes such duplicates.
+// Configuration is a YAML file (LoadConfig: strict, defaults first, then
+// Validate), overridden by EDGELOG_* variables (ApplyEnv) and flags. Reload
+// (SIGHUP in the command) swaps the host mapping and GeoIP databases.
+//
+// # Delivery guarantees, per input
+//
+// Files: at-least-once into Kafka, exactly-once into ClickHouse. A file's
+// checkpoint moves only after Kafka acknowledged every line before it. A
+// crash after Kafka acknowledged a batch but before the checkpoint was
+// written re-sends that batch on restart, cut at the same journaled offsets
+// into the same messages, and ingest's source ledger skips them (see package
+// ingest).
+//
+// Import: no checkpoint; an interrupted import is run again. Its batches
+// are cut by row count only, so a re-run sends the same messages and ingest
+// skips those it has.
+//
+// Stdin and syslog: nothing can be re-read, so what the collector holds in
+// memory when it crashes (the batch being filled, at most BatchRows lines
+// or BatchWait of traffic, plus the two batches in flight) is lost; with a
+// spool (fsync on, the default) a batch is safe once spooled. UDP syslog
+// also loses what the kernel drops when its socket buffer is full (the
+// collector stops reading when its inputs are paused). Batches carry a
+// source id unique to the run, so a spooled batch re-sent after a crash is
+// still recognised by ingest.
+//
+// # Backpressure and the spool
+//
+// At most two batches are in flight. Without a spool, while Kafka is down
+// the collector retries and the inputs wait. With a spool (Spool.Dir), a
+// batch Kafka does not take within Spool.After goes to disk, later batches
+// queue behind it in order, and a drain loop produces them oldest first when
+// Kafka is back. When the spool reaches Spool.MaxBytes the inputs pause.
+// Checkpoints still move only at Kafka's acknowledgement; on start, batches
+// a previous run spooled are delivered before files are read again.
 //
 // Bad lines never stop the collector: each is counted and written to the
-// dead-letter sink with its reason, file and offset.
+// dead-letter sink with its reason, source and offset; so is a line whose
+// row would not fit in one Kafka message.
 package collector

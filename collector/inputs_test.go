@@ -420,3 +420,41 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestStdinInput reads lines from standard input until it closes.
+func TestStdinInput(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdin
+	os.Stdin = r
+	defer func() { os.Stdin = old }()
+	go func() {
+		for i := 0; i < 3000; i++ {
+			fmt.Fprintln(w, line(i, "www.a.example"))
+		}
+		fmt.Fprintln(w, "garbage")
+		w.Close()
+	}()
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Inputs = []collector.Input{{Type: "stdin"}}
+	c, err := collector.New(cfg, prometheus.NewRegistry(), discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := rows(t, b.Addr()).Len(); n != 3000 {
+		t.Fatalf("%d rows, want 3000", n)
+	}
+	dl, _ := os.ReadFile(cfg.DeadLetterFile)
+	if !strings.Contains(string(dl), `"source":"stdin"`) {
+		t.Fatalf("dead letters: %s", dl)
+	}
+}

@@ -76,9 +76,13 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 			return
 		}
 		s := shipment{Letters: letters, Rows: pending, Source: src.name}
+		// The estimate starts afresh in every batch: how a batch is cut into
+		// messages must depend on its rows alone, so that a re-cut after a
+		// crash yields the very same messages (see cuts).
+		bytesPerRow := 0.0
 		for _, cust := range order {
 			b := blocks[cust]
-			s.Msgs = c.appendMessages(s.Msgs, &enc, cust, src.name, b)
+			s.Msgs = c.appendMessages(s.Msgs, &enc, cust, src.name, b, &bytesPerRow)
 			b.Reset()
 		}
 		id := src.id
@@ -101,13 +105,16 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		order, letters, pending = order[:0], nil, 0
 	}
 
+	// One deadline context per batch, not per line: at a million lines a
+	// second, a context per line was a fifth of the read loop's time.
+	deadline := batchDeadline{parent: ctx}
+	defer deadline.reset()
 	for {
-		lctx, cancel := ctx, context.CancelFunc(func() {})
+		lctx := ctx
 		if (pending > 0 || len(letters) > 0) && !src.exactCuts {
-			lctx, cancel = context.WithDeadline(ctx, first.Add(c.cfg.BatchWait))
+			lctx = deadline.until(first.Add(c.cfg.BatchWait))
 		}
 		line, reject, err := src.lines.Next(lctx)
-		cancel()
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 				if len(cuts) == 0 { // a journaled batch is never cut short
@@ -134,6 +141,9 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		if reject == "" {
 			reject = c.parseLine(src.parser, line, &r)
 		}
+		if reject == "" && !c.enrichFits(&r, line, &enc) {
+			reject = "oversize: the row is larger than one Kafka message may be (max_message_bytes " + strconv.Itoa(c.cfg.MaxMessageBytes) + ")"
+		}
 		if reject == noRecord {
 			c.m.linesSkipped.Inc()
 		} else if reject != "" {
@@ -142,9 +152,6 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 				Offset: line.Offset, Time: time.Now().UTC(), Data: append([]byte(nil), line.Data...)})
 		} else {
 			c.m.linesParsed.Inc()
-			if c.enrich(&r) {
-				c.m.unknownHosts.Inc()
-			}
 			cust := r.Str[record.Customer]
 			b := blocks[string(cust)]
 			if b == nil {
@@ -174,6 +181,23 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	}
 }
 
+// enrichFits enriches r (counting unknown hosts) and reports whether its
+// row fits in one Kafka message. Only a line near the message limit is
+// measured, by encoding it alone: zstd and the columnar layout add a few
+// bytes at most, so a shorter line always fits. A larger row could never be
+// produced and would stall the stream, so it is dead-lettered.
+func (c *Collector) enrichFits(r *record.Record, line tail.Line, enc *wire.Encoder) bool {
+	if c.enrich(r) {
+		c.m.unknownHosts.Inc()
+	}
+	if len(line.Data) < c.cfg.MaxMessageBytes-8192 {
+		return true
+	}
+	var b record.Block
+	b.Append(r)
+	return len(enc.Encode(nil, &b)) <= c.cfg.MaxMessageBytes-1024
+}
+
 // enrich completes r from the current mapping and GeoIP databases and
 // reports whether its host was unknown.
 func (c *Collector) enrich(r *record.Record) (unknownHost bool) {
@@ -192,16 +216,34 @@ func (c *Collector) enrich(r *record.Record) (unknownHost bool) {
 }
 
 // appendMessages encodes b as one message keyed by customer, or as several
-// when one would exceed MaxMessageBytes.
-func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust, source string, b *record.Block) []kafka.Message {
+// when one would exceed MaxMessageBytes. bytesPerRow is the wire size per
+// row seen so far in this batch (0 before its first message): a block it
+// predicts too large is cut into message-sized parts before encoding, since
+// halving after the fact encoded every row twice or more.
+func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust, source string, b *record.Block, bytesPerRow *float64) []kafka.Message {
+	if *bytesPerRow > 0 && b.Len() > 1 {
+		maxRows := max(1, int(float64(c.cfg.MaxMessageBytes)*0.8 / *bytesPerRow))
+		if b.Len() > maxRows {
+			parts := (b.Len() + maxRows - 1) / maxRows
+			per := (b.Len() + parts - 1) / parts
+			var part record.Block
+			for from := 0; from < b.Len(); from += per {
+				part.Reset()
+				part.AppendRange(b, from, min(from+per, b.Len()))
+				msgs = c.appendMessages(msgs, enc, cust, source, &part, bytesPerRow)
+			}
+			return msgs
+		}
+	}
 	val := enc.Encode(nil, b)
+	*bytesPerRow = float64(len(val)) / float64(b.Len())
 	if len(val) > c.cfg.MaxMessageBytes-1024 && b.Len() > 1 {
 		half := b.Len() / 2
 		var lo, hi record.Block
 		lo.AppendRange(b, 0, half)
 		hi.AppendRange(b, half, b.Len())
-		msgs = c.appendMessages(msgs, enc, cust, source, &lo)
-		return c.appendMessages(msgs, enc, cust, source, &hi)
+		msgs = c.appendMessages(msgs, enc, cust, source, &lo, bytesPerRow)
+		return c.appendMessages(msgs, enc, cust, source, &hi, bytesPerRow)
 	}
 	return append(msgs, kafka.Message{
 		Key:   []byte(cust),
@@ -226,7 +268,11 @@ func (c *Collector) parseLine(p format.Parser, line tail.Line, r *record.Record)
 	case len(line.Data) == 0:
 		return "empty line"
 	}
-	if err := p.Parse(line.Data, r); err != nil {
+	data := line.Data
+	if data[len(data)-1] == '\r' {
+		data = data[:len(data)-1] // a CRLF line end (a log that passed through Windows)
+	}
+	if err := p.Parse(data, r); err != nil {
 		if errors.Is(err, format.ErrNoRecord) {
 			return noRecord
 		}
@@ -255,4 +301,29 @@ func reasonLabel(reason string) string {
 		}
 	}
 	return reason
+}
+
+// batchDeadline is a context that ends at a batch's flush time, made once
+// per batch.
+type batchDeadline struct {
+	parent context.Context
+	at     time.Time
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (d *batchDeadline) until(t time.Time) context.Context {
+	if d.ctx == nil || !d.at.Equal(t) {
+		d.reset()
+		d.at = t
+		d.ctx, d.cancel = context.WithDeadline(d.parent, t)
+	}
+	return d.ctx
+}
+
+func (d *batchDeadline) reset() {
+	if d.cancel != nil {
+		d.cancel()
+		d.ctx, d.cancel = nil, nil
+	}
 }

@@ -1,0 +1,251 @@
+package collector
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edgelog/edgelog/collector/format/nginx"
+	"github.com/edgelog/edgelog/collector/geo/geotest"
+	"github.com/edgelog/edgelog/collector/tail"
+	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/internal/record"
+)
+
+// The collector's hot path, measured as it runs in production: readLoop
+// parses each line, enriches it (host mapping, PoP region, and for lines
+// without them country and ASN from .mmdb files), batches rows per customer
+// and encodes the batches (columnar, zstd). Only the produce to Kafka is
+// left out (the ship channel is drained and dropped).
+//
+//	go test -run=NONE -bench=Pipeline -benchtime=2000000x ./collector/
+//	EDGELOG_BENCH_LINES=500000 go test -run=NONE -bench=VsGoAccess -benchtime=1x ./collector/
+
+// benchLines generates n lines of generated traffic in format "combined"
+// (nginx's predefined log_format) or "edge" (nginx.Edge).
+func benchLines(tb testing.TB, n int, format string) ([][]byte, *gen.Generator) {
+	tb.Helper()
+	g, err := gen.New(gen.Options{Lines: n})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var lines [][]byte
+	if format == "edge" {
+		var buf bytes.Buffer
+		if _, err := g.Write(&buf); err != nil {
+			tb.Fatal(err)
+		}
+		lines = bytes.Split(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), []byte("\n"))
+		return lines, g
+	}
+	var e gen.Event
+	for g.Next(&e) {
+		ts := time.UnixMilli(e.TimeMs).UTC().Format("02/Jan/2006:15:04:05 -0700")
+		lines = append(lines, fmt.Appendf(nil, `%s - - [%s] "%s %s%s %s" %d %d "%s" "%s"`,
+			record.ClientAddr(e.ClientIP), ts, e.Method, e.Path, e.Query, e.Protocol, e.Status, e.BytesSent, e.Referer, e.UserAgent))
+	}
+	return lines, g
+}
+
+// benchGeoIP writes country and ASN databases covering the IPv4 space in
+// /8 (country) and /12 (ASN) networks, the lookups a combined line needs.
+func benchGeoIP(tb testing.TB, dir string) (country, asn string) {
+	tb.Helper()
+	codes := []string{"DE", "US", "JP", "BR", "IN", "FR", "GB", "SG", "AU", "ZA"}
+	cn := map[string]string{}
+	for i := 1; i < 224; i++ {
+		cn[strconv.Itoa(i)+".0.0.0/8"] = codes[i%len(codes)]
+	}
+	an := map[string]uint32{}
+	for i := 16; i < 224*16; i++ {
+		an[net.IPv4(byte(i/16), byte(i%16*16), 0, 0).String()+"/12"] = uint32(64512 + i)
+	}
+	return geotest.WriteCountry(tb, filepath.Join(dir, "country.mmdb"), cn), geotest.WriteASN(tb, filepath.Join(dir, "asn.mmdb"), an)
+}
+
+func benchCollector(tb testing.TB, format string, g *gen.Generator) *Collector {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := g.WriteEdgeConfig(filepath.Join(dir, "edge.yaml")); err != nil {
+		tb.Fatal(err)
+	}
+	cfg := Config{File: filepath.Join(dir, "access.log"), EdgeConfig: filepath.Join(dir, "edge.yaml"), DeadLetterFile: filepath.Join(dir, "dlq.jsonl")}
+	cfg.Kafka.Brokers = []string{"127.0.0.1:1"} // never dialled: nothing is produced
+	if format == "combined" {
+		cfg.Format = nginx.Combined
+		cfg.GeoIP.CountryDB, cfg.GeoIP.ASNDB = benchGeoIP(tb, dir)
+	}
+	c, err := New(cfg, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// memSource hands out lines from memory, n in all, cycling.
+type memSource struct {
+	lines [][]byte
+	n, i  int
+	off   int64
+}
+
+func (s *memSource) Next(context.Context) (tail.Line, string, error) {
+	if s.i == s.n {
+		return tail.Line{}, "", tail.ErrStopped
+	}
+	d := s.lines[s.i%len(s.lines)]
+	s.i++
+	l := tail.Line{Data: d, Offset: s.off, End: s.off + int64(len(d)) + 1}
+	s.off = l.End
+	return l, "", nil
+}
+
+// runPipeline runs readLoop over src and returns the rows and wire bytes
+// it produced.
+func runPipeline(tb testing.TB, c *Collector, src lineSource) (rows, wireBytes int) {
+	tb.Helper()
+	ship := make(chan shipment, 2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for s := range ship {
+			rows += s.Rows
+			for _, m := range s.Msgs {
+				wireBytes += len(m.Value)
+			}
+		}
+	}()
+	kind, text := c.cfg.formatOf(c.cfg.Inputs[0])
+	p, err := NewParser(kind, text)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	err = c.readLoop(context.Background(), &source{lines: src, parser: p, name: "bench", id: "bench"}, ship)
+	close(ship)
+	<-done
+	if err != tail.ErrStopped {
+		tb.Fatal(err)
+	}
+	return rows, wireBytes
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func BenchmarkPipeline(b *testing.B) {
+	for _, format := range []string{"combined", "edge"} {
+		b.Run(format, func(b *testing.B) {
+			lines, g := benchLines(b, 200_000, format)
+			c := benchCollector(b, format, g)
+			var size int
+			for _, l := range lines {
+				size += len(l) + 1
+			}
+			b.SetBytes(int64(size / len(lines)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0, t0 := cpuSeconds(), time.Now()
+			rows, wireBytes := runPipeline(b, c, &memSource{lines: lines, n: b.N})
+			cpu, wall := cpuSeconds()-cpu0, time.Since(t0).Seconds()
+			b.StopTimer()
+			if rows != b.N {
+				b.Fatalf("%d rows from %d lines", rows, b.N)
+			}
+			b.ReportMetric(float64(b.N)/cpu, "lines/cpu-s")
+			b.ReportMetric(float64(wireBytes)/float64(rows), "wire-B/line")
+			if b.N >= 100_000 {
+				fmt.Printf("BENCH collector_pipeline_%s_lines_per_cpu_sec %.0f lines/s\n", format, float64(b.N)/cpu)
+				fmt.Printf("BENCH collector_pipeline_%s_lines_per_sec %.0f lines/s\n", format, float64(b.N)/wall)
+				fmt.Printf("BENCH collector_pipeline_%s_cores_used %.2f cores\n", format, cpu/wall)
+			}
+		})
+	}
+}
+
+// BenchmarkVsGoAccess writes one file of nginx combined lines and, in the
+// same run, measures on it: just reading its lines, the collector's
+// pipeline (reading the file through its Tailer), and GoAccess parsing it
+// (--log-format=COMBINED), then prints the ratios.
+func BenchmarkVsGoAccess(b *testing.B) {
+	if _, err := exec.LookPath("goaccess"); err != nil {
+		b.Fatal("goaccess is not installed: run deploy/setup.sh")
+	}
+	n := 500_000
+	if s := os.Getenv("EDGELOG_BENCH_LINES"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	lines, g := benchLines(b, n, "combined")
+	dir := b.TempDir()
+	path := filepath.Join(dir, "combined.log")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for _, l := range lines {
+		w.Write(l)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	lines = nil
+	c := benchCollector(b, "combined", g)
+	for i := 0; i < b.N; i++ {
+		// Baseline floor: reading the lines of the file and nothing else.
+		cpu0 := cpuSeconds()
+		rf, _ := os.Open(path)
+		sc := bufio.NewScanner(rf)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		read := 0
+		for sc.Scan() {
+			read++
+		}
+		rf.Close()
+		readCPU := cpuSeconds() - cpu0
+
+		t, err := tail.Open(path, 0, 0, 0, tail.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu0 = cpuSeconds()
+		rows, _ := runPipeline(b, c, tailSource{t})
+		collectorCPU := cpuSeconds() - cpu0
+		t.Close()
+		if rows != n || read != n {
+			b.Fatalf("collector shipped %d rows, the reader saw %d lines, of %d", rows, read, n)
+		}
+
+		start := time.Now()
+		out, err := exec.Command("goaccess", path, "--log-format=COMBINED", "--no-progress", "--no-global-config",
+			"-o", filepath.Join(dir, "goaccess.json")).CombinedOutput()
+		if err != nil {
+			b.Fatalf("goaccess: %v\n%s", err, out)
+		}
+		goaccessSecs := time.Since(start).Seconds() // single-threaded parse: wall = CPU
+
+		fmt.Printf("BENCH vs_goaccess_lines %d lines\n", n)
+		fmt.Printf("BENCH read_lines_per_cpu_sec %.0f lines/s\n", float64(n)/readCPU)
+		fmt.Printf("BENCH collector_file_lines_per_cpu_sec %.0f lines/s\n", float64(n)/collectorCPU)
+		fmt.Printf("BENCH goaccess_lines_per_sec %.0f lines/s\n", float64(n)/goaccessSecs)
+		fmt.Printf("BENCH collector_vs_goaccess %.1f ratio\n", goaccessSecs/collectorCPU)
+		fmt.Printf("BENCH collector_vs_read %.2f ratio\n", readCPU/collectorCPU)
+	}
+}
