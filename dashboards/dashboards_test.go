@@ -104,7 +104,7 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 					if tg.Datasource.UID != "${ds}" {
 						t.Errorf("%s: edgelog target's data source is %q, want the ${ds} variable", where, tg.Datasource.UID)
 					}
-					if _, err := grafanads.ParseQuery(raw); err != nil {
+					if _, err := grafanads.CheckQuery(raw); err != nil {
 						t.Errorf("%s: %v\n%s", where, err, raw)
 					}
 				case "prometheus":

@@ -176,7 +176,7 @@ func TestMistakesAreDownstream(t *testing.T) {
 	resp := env.Query(t, env.Settings(dsAcme),
 		dq("other-customer", tr, map[string]any{"queryType": "traffic_series", "customer": "globex"}),
 		dq("unknown-type", tr, map[string]any{"queryType": "sql", "rawSql": "SELECT 1"}),
-		dq("unknown-key", tr, map[string]any{"queryType": "traffic_breakdown", "groupBy": "region", "sql": "x"}),
+		dq("grafana-key", tr, map[string]any{"queryType": "traffic_breakdown", "groupBy": "region", "utcOffsetSec": 0}),
 		dq("bad-groupby", tr, map[string]any{"queryType": "traffic_breakdown", "groupBy": "password"}),
 		dq("list-with-customer", tr, map[string]any{"queryType": "billing_customers", "customer": "acme"}),
 		dq("perf", tr, map[string]any{"queryType": "perf_breakdown", "groupBy": "pop"}),
@@ -185,7 +185,6 @@ func TestMistakesAreDownstream(t *testing.T) {
 	for ref, status := range map[string]backend.Status{
 		"other-customer":     backend.StatusForbidden,
 		"unknown-type":       backend.StatusBadRequest,
-		"unknown-key":        backend.StatusBadRequest,
 		"bad-groupby":        backend.StatusBadRequest,
 		"list-with-customer": backend.StatusBadRequest,
 	} {
@@ -197,6 +196,10 @@ func TestMistakesAreDownstream(t *testing.T) {
 	// Customers may read their own performance (scoped to their traffic).
 	if r := resp.Responses["perf"]; r.Error != nil {
 		t.Errorf("perf for a customer token: %v", r.Error)
+	}
+	// A key Grafana adds that the plugin does not know is no error.
+	if r := resp.Responses["grafana-key"]; r.Error != nil {
+		t.Errorf("query with a key of Grafana's: %v", r.Error)
 	}
 	ok := resp.Responses["ok"]
 	if ok.Error != nil || len(ok.Frames) != 1 || ok.Frames[0].Rows() == 0 {

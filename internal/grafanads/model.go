@@ -1,11 +1,12 @@
 package grafanads
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -171,36 +172,47 @@ func QueryTypes() []string {
 	return out
 }
 
-// grafanaKeys are the keys Grafana itself writes into a target or a
-// query's JSON beside the data source's own.
+// grafanaKeys are the keys Grafana itself writes into a dashboard's target
+// beside the data source's own.
 var grafanaKeys = []string{"refId", "datasource", "datasourceId", "intervalMs", "maxDataPoints", "hide", "key", "queryType"}
 
-// ParseQuery decodes a query's JSON strictly: an unknown key, a query type
-// the plugin does not answer or a value outside a key's list is an error
-// (the user's mistake, not the plugin's).
+// ParseQuery decodes a query as QueryData receives it: keys the plugin
+// does not know are ignored (Grafana adds keys of its own, and which ones
+// changes between versions), while a query type the plugin does not answer
+// or a value outside a key's list is an error (the user's mistake, not the
+// plugin's).
 func ParseQuery(raw []byte) (Query, error) {
+	var q Query
+	if err := json.Unmarshal(raw, &q); err != nil {
+		return Query{}, fmt.Errorf("query is not a JSON object of the query model: %w", err)
+	}
+	return q, q.Validate()
+}
+
+// CheckQuery is ParseQuery for queries written into dashboards: there any
+// key beside the query model's and Grafana's own is a mistake, such as a
+// misspelled groupBy that QueryData would ignore.
+func CheckQuery(raw []byte) (Query, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return Query{}, fmt.Errorf("query is not a JSON object: %w", err)
 	}
-	var q Query
-	if v, ok := m["queryType"]; ok {
-		if err := json.Unmarshal(v, &q.QueryType); err != nil {
-			return Query{}, fmt.Errorf("queryType must be a string")
+	// Keys are compared exactly: encoding/json would match "groupby" to
+	// groupBy, which Grafana's frontend would not.
+	allowed := map[string]bool{}
+	for _, k := range grafanaKeys {
+		allowed[k] = true
+	}
+	rt := reflect.TypeOf(Query{})
+	for i := range rt.NumField() {
+		allowed[strings.Split(rt.Field(i).Tag.Get("json"), ",")[0]] = true
+	}
+	for k := range m {
+		if !allowed[k] {
+			return Query{}, fmt.Errorf("query: unknown field %q", k)
 		}
 	}
-	for _, k := range grafanaKeys {
-		delete(m, k)
-	}
-	rest, _ := json.Marshal(m)
-	dec := json.NewDecoder(bytes.NewReader(rest))
-	dec.DisallowUnknownFields()
-	qt := q.QueryType
-	if err := dec.Decode(&q); err != nil {
-		return Query{}, fmt.Errorf("query: %w", err)
-	}
-	q.QueryType = qt
-	return q, q.Validate()
+	return ParseQuery(raw)
 }
 
 // Validate checks q against its query type's spec and fills defaults.

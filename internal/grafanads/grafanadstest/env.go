@@ -30,6 +30,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental/datasourcetest"
 	"github.com/prometheus/client_golang/prometheus"
 	"gopkg.in/yaml.v3"
@@ -277,8 +278,12 @@ func startPlugin() (datasourcetest.TestPlugin, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	// The SDK registers its metrics with the default registry.
+	// The SDK registers its metrics with the default registry, and logs
+	// every request at debug level: keep test output to warnings.
 	prometheus.DefaultRegisterer = prometheus.NewRegistry()
+	log.DefaultLogger = log.NewWithLevel(log.Warn)
+	backend.Logger = log.DefaultLogger
+	backend.NewLoggerWith = func(args ...any) log.Logger { return log.NewWithLevel(log.Warn).With(args...) }
 	return datasourcetest.Manage(grafanads.NewDatasource, datasourcetest.ManageOpts{Address: addr})
 }
 

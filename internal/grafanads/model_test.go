@@ -1,0 +1,41 @@
+package grafanads
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseAndCheckQuery(t *testing.T) {
+	f := func(raw string, parseErr, checkErr string) {
+		t.Helper()
+		for _, c := range []struct {
+			name  string
+			parse func([]byte) (Query, error)
+			want  string
+		}{{"ParseQuery", ParseQuery, parseErr}, {"CheckQuery", CheckQuery, checkErr}} {
+			_, err := c.parse([]byte(raw))
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("%s(%s): %v", c.name, raw, err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("%s(%s): %v, want an error with %q", c.name, raw, err, c.want)
+			}
+		}
+	}
+	f(`{"refId":"A","datasource":{"type":"edgelog-datasource","uid":"${ds}"},"queryType":"traffic_breakdown","groupBy":"pop","limit":5}`, "", "")
+	f(`{"queryType":"traffic_breakdown","groupby":"pop"}`, "", `unknown field "groupby"`) // a typo: only dashboards are strict
+	f(`{"queryType":"traffic_breakdown","groupBy":"path"}`, "groupBy of traffic_breakdown", "groupBy of traffic_breakdown")
+	f(`{"queryType":"sql","rawSql":"SELECT 1"}`, `queryType "sql"`, `unknown field "rawSql"`)
+	f(`{"queryType":"traffic_series","metric":"requests_per_s","limit":3}`, "does not take limit", "does not take limit")
+	f(`{"queryType":"perf_slowest","window":"90s"}`, "window must be whole minutes", "window must be whole minutes")
+	f(`{"queryType":"billing_customers","customer":"acme"}`, "takes no customer", "takes no customer")
+	f(`{"queryType":"traffic_top","groupBy":"host","limit":1001}`, "limit must be", "limit must be")
+	f(`[1]`, "not a JSON object", "not a JSON object")
+}
+
+func TestValidateFillsDefaults(t *testing.T) {
+	q := Query{QueryType: PerfBreakdown}
+	if err := q.Validate(); err != nil || q.Metric != "ttfb" || q.GroupBy != "region" {
+		t.Errorf("%+v %v", q, err)
+	}
+}
