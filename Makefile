@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/edgelog
 
-.PHONY: all build setup demo test bench bench-e2e bench-ingest chaos fuzz lint clean
+.PHONY: all build setup demo test bench bench-e2e bench-ingest bench-query chaos fuzz plugin lint clean
 
 all: build
 
@@ -28,11 +28,17 @@ test: setup
 # with its baselines.
 bench: setup build
 	$(GO) test -run=NONE -bench=. -benchtime=2s ./internal/wire/ ./internal/gen/ ./collector/...
-	$(MAKE) bench-ingest bench-e2e
+	$(MAKE) bench-ingest bench-e2e bench-query
 
 BENCH_ROWS ?= 5000000
 bench-ingest: setup
 	EDGELOG_BENCH_ROWS=$(BENCH_ROWS) $(GO) test -run=NONE -bench=IngestVsClickHouseClient -benchtime=1x -timeout 60m ./ingest/
+
+# Dashboard-query latencies and the 200-client load run on a month of
+# rollups at 43.71 billion requests a day (the fill takes tens of minutes;
+# EDGELOG_BENCH_CH_ADDR=host:port keeps it on a server of your own for reuse).
+bench-query: setup
+	$(GO) test -run=NONE -bench='DashboardQueries|Load200Clients' -benchtime=1x -timeout 120m ./query/
 
 BENCH_LINES ?= 20000000
 bench-e2e: setup build
@@ -51,6 +57,12 @@ fuzz:
 	    echo "fuzz $$pkg $$f"; $(GO) test -run=NONE -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# Builds the Grafana plugin folder deploy/grafana/plugins/edgelog-datasource
+# (Go backend for linux amd64 and arm64, TypeScript frontend, dashboards;
+# needs Node 20 and npm).
+plugin:
+	deploy/grafana/build.sh
 
 clean:
 	rm -rf bin .data
