@@ -1,0 +1,16 @@
+// Package conformance runs edgelog's modern DDL and every query of the
+// query layer against ClickHouse 26.x semantics through chDB (libchdb.so
+// from the npm package @chdb/lib-linux-x64-gnu, loaded with chdb-go over
+// purego), and checks the answers equal those of the ClickHouse 18.16
+// server on the same generated rows. The tests carry the build tag chdb:
+//
+//	go test -tags chdb -exec "$PWD/deploy/chdb-run.sh" ./schema/conformance/
+//
+// deploy/chdb-run.sh installs the library when missing and sets
+// CHDB_LIB_PATH before the test binary starts: chdb-go opens the library in
+// a package init, before any test code could.
+//
+// The package also holds the storage benchmark (bytes per request on disk
+// on 18.16 and on chDB with the modern DDL), which needs the same single
+// chDB engine a process may have.
+package conformance

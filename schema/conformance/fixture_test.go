@@ -1,0 +1,121 @@
+//go:build chdb
+
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/edgelog/edgelog/ingest"
+	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/schema"
+	"github.com/edgelog/edgelog/schema/internal/traffic"
+)
+
+// Modern is the dialect the conformance tests render for chDB. The
+// retention is long enough to keep the generated October 2026 rows.
+var Modern = schema.Dialect{Modern: true, RetentionDays: 3650}
+
+// Traffic is the generated data both engines get: two weeks, so the
+// performance API's week-before comparison and a month's bills have data.
+var Traffic = gen.Options{Lines: 100_000, Seed: 7, Start: gen.DefaultStart, Duration: 14 * 24 * time.Hour, Customers: 6}
+
+const db = "conf"
+
+var fixture struct {
+	once sync.Once
+	err  error
+	blk  *record.Block
+}
+
+// loaded loads Traffic into database db of both engines, once.
+func loaded(t *testing.T) *record.Block {
+	t.Helper()
+	fixture.once.Do(func() { fixture.blk, fixture.err = load(db, Traffic) })
+	if fixture.err != nil {
+		t.Fatal(fixture.err)
+	}
+	return fixture.blk
+}
+
+func load(db string, o gen.Options) (*record.Block, error) {
+	start := time.Now()
+	blk, err := traffic.All(o)
+	if err != nil {
+		return nil, err
+	}
+	generated := time.Now()
+	if err := loadServer(db, blk); err != nil {
+		return nil, err
+	}
+	server := time.Now()
+	if err := loadChDB(db, blk); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "conformance: %d rows generated in %s, loaded into 18.16 in %s, into chDB in %s\n", blk.Len(),
+		generated.Sub(start).Round(time.Millisecond), server.Sub(generated).Round(time.Millisecond), time.Since(server).Round(time.Millisecond))
+	return blk, nil
+}
+
+// serverConn connects to the 18.16 server with the query log on.
+func serverConn() (driver.Conn, error) {
+	return clickhouse.Open(&clickhouse.Options{
+		Addr:     []string{server.Addr()},
+		Settings: clickhouse.Settings{"log_queries": 1},
+	})
+}
+
+func loadServer(db string, blk *record.Block) error {
+	ctx := context.Background()
+	conn, err := serverConn()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	m, err := schema.NewMigrator(ctx, conn, db, "")
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		return err
+	}
+	return ingest.InsertBlock(ctx, conn, db, m.Dialect, blk)
+}
+
+// loadChDB runs every modern DDL statement and loads blk as TSV.
+func loadChDB(db string, blk *record.Block) error {
+	for _, s := range schema.AllStatements(db, Modern) {
+		if err := chExec(s); err != nil {
+			return fmt.Errorf("modern DDL fails on chDB: %w", err)
+		}
+	}
+	dir, err := os.MkdirTemp("", "edgelog-tsv-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "rows.tsv")
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := traffic.WriteTSV(f, blk, Modern); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) FROM INFILE '%s' FORMAT TSV",
+		db, schema.RawTable, strings.Join(schema.RawColumnNames(Modern), ", "), path))
+}
