@@ -235,7 +235,13 @@ func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust
 			return msgs
 		}
 	}
-	val := enc.Encode(nil, b)
+	// The value is kept by the message, so it gets its own buffer; sized
+	// from the estimate, it is not grown (and copied) as zstd fills it.
+	size := 4096
+	if *bytesPerRow > 0 {
+		size = int(*bytesPerRow*float64(b.Len())*1.25) + 1024
+	}
+	val := enc.Encode(make([]byte, 0, size), b)
 	*bytesPerRow = float64(len(val)) / float64(b.Len())
 	if len(val) > c.cfg.MaxMessageBytes-1024 && b.Len() > 1 {
 		half := b.Len() / 2
