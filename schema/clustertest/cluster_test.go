@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +19,7 @@ import (
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/internal/stack"
 	"github.com/edgelog/edgelog/schema"
 	"github.com/edgelog/edgelog/schema/internal/traffic"
 )
@@ -40,6 +45,9 @@ func run(m *testing.M) int {
 	}
 	code := m.Run()
 	cluster.Stop()
+	if cliBin.path != "" {
+		os.RemoveAll(filepath.Dir(cliBin.path))
+	}
 	if code == 0 {
 		os.RemoveAll(dir)
 	} else {
@@ -56,6 +64,32 @@ func connect(t *testing.T, shard int) driver.Conn {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+var cliBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// cli runs the edgelog binary against shard i's server and returns its
+// output and error.
+func cli(t *testing.T, shard int, db string, args ...string) (string, error) {
+	t.Helper()
+	cliBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "edgelog-bin-")
+		if err != nil {
+			cliBin.err = err
+			return
+		}
+		cliBin.path, cliBin.err = stack.Build(dir)
+	})
+	if cliBin.err != nil {
+		t.Fatal(cliBin.err)
+	}
+	args = append(args, "--ch-addr", cluster.Servers[shard].Addr(), "--ch-db", db)
+	out, err := exec.Command(cliBin.path, args...).CombinedOutput()
+	return string(out), err
 }
 
 // migrated creates database db on the cluster through shard 0's server.
@@ -92,7 +126,10 @@ func tables(t *testing.T, conn driver.Conn, db string) []string {
 
 func TestMigrateOnCluster(t *testing.T) {
 	const db = "mig"
-	migrated(t, db)
+	// The operator's command, as on a production cluster.
+	if out, err := cli(t, 0, db, "schema", "migrate", "--cluster", clusterName); err != nil {
+		t.Fatalf("edgelog schema migrate --cluster: %v\n%s", err, out)
+	}
 	ctx := context.Background()
 	first := tables(t, connect(t, 0), db)
 	second := tables(t, connect(t, 1), db)
@@ -272,6 +309,10 @@ func TestInsertThroughDistributed(t *testing.T) {
 	// Read back through either server: each sees the whole cluster.
 	checkTables(t, connect(t, 0), db, want)
 	checkTables(t, connect(t, 1), db, want)
+	// The reconciliation reads the Distributed tables as well.
+	if out, err := cli(t, 1, db, "schema", "verify"); err != nil || !strings.Contains(out, "every rollup agrees") {
+		t.Fatalf("edgelog schema verify on the cluster: %v\n%s", err, out)
+	}
 }
 
 func TestResentBlockIsDeduplicated(t *testing.T) {
