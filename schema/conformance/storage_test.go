@@ -113,6 +113,30 @@ func BenchmarkStorage(b *testing.B) {
 		}
 		report("clickhouse18", old, total)
 		report("chdb_modern", modern, total)
+		// Per column of the raw table: where its bytes go.
+		colSQL := fmt.Sprintf("SELECT name, data_compressed_bytes FROM system.columns WHERE database = '%s' AND table = '%s' ORDER BY name", sdb, schema.RawTable)
+		crows, err := conn.Query(ctx, colSQL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for crows.Next() {
+			var name string
+			var n uint64
+			if err := crows.Scan(&name, &n); err != nil {
+				b.Fatal(err)
+			}
+			fmt.Printf("BENCH storage_clickhouse18_requests_column_%s_bytes_per_request %.2f B/req\n", name, float64(n)/float64(total))
+		}
+		crows.Close()
+		cols, err := chQuery(colSQL, "TSVRaw")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(cols)), "\n") {
+			name, n, _ := strings.Cut(line, "\t")
+			v, _ := strconv.ParseFloat(n, 64)
+			fmt.Printf("BENCH storage_chdb_modern_requests_column_%s_bytes_per_request %.2f B/req\n", name, v/float64(total))
+		}
 		if err := conn.Exec(ctx, "DROP DATABASE "+sdb); err != nil {
 			b.Fatal(err)
 		}
