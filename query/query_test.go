@@ -466,3 +466,70 @@ func TestOverview(t *testing.T) {
 		}
 	}
 }
+
+// TestSeries checks the all-customer traffic series and the latency series
+// against the generated events.
+func TestSeries(t *testing.T) {
+	db := chtest.NewDB(t)
+	ex := load(t, db, 30_000, october, 31*24*time.Hour)
+	hs := server(t, db, nil)
+	var total uint64
+	for _, n := range ex.requests {
+		total += n
+	}
+	sumPoints := func(s query.Series) (n uint64) {
+		for _, p := range s.Points {
+			n += p.Requests
+		}
+		return n
+	}
+	var all, own query.Series
+	if code := get(t, hs, tokEng, "/api/v1/traffic/timeseries?step=24h&"+monthRange, &all); code != 200 {
+		t.Fatalf("all-customer series: %d", code)
+	}
+	if n := sumPoints(all); n != total || all.Table != "traffic_1d" {
+		t.Errorf("all-customer series: %d requests from %s, want %d from traffic_1d", n, all.Table, total)
+	}
+	if code := get(t, hs, tokAcme, "/api/v1/traffic/timeseries?step=24h&"+monthRange, &own); code != 200 {
+		t.Fatalf("acme's series: %d", code)
+	}
+	if n := sumPoints(own); n != ex.requests["acme"] {
+		t.Errorf("acme's token without ?customer: %d requests, want its own %d", n, ex.requests["acme"])
+	}
+
+	for region, want := range ex.regions {
+		var ps query.PerfSeries
+		if code := get(t, hs, tokEng, "/api/v1/perf/timeseries?metric=request_time&step=24h&region="+region+"&"+monthRange, &ps); code != 200 {
+			t.Fatalf("perf series: %d", code)
+		}
+		var n uint64
+		for _, p := range ps.Points {
+			n += p.Requests
+			if p.Requests > 0 && !(p.P50Ms > 0 && p.P50Ms <= p.P90Ms && p.P90Ms <= p.P99Ms) {
+				t.Errorf("%s %s: quantiles out of order: %+v", region, p.Time, p)
+			}
+		}
+		if n != want || ps.Table != "perf_geo_1h" {
+			t.Errorf("%s: perf series holds %d requests from %s, want %d from perf_geo_1h", region, n, ps.Table, want)
+		}
+	}
+	// A PoP lives in perf_1m only; the week before is drawn on this range.
+	var pop query.PerfSeries
+	if code := get(t, hs, tokEng, "/api/v1/perf/timeseries?step=1h&pop=bom1&from=2026-10-20T00:00:00Z&to=2026-10-21T00:00:00Z", &pop); code != 200 {
+		t.Fatalf("PoP series: %d", code)
+	}
+	if pop.Table != "perf_1m" || len(pop.Points) == 0 || len(pop.WeekBefore) == 0 {
+		t.Fatalf("PoP series from %s: %d points, %d the week before", pop.Table, len(pop.Points), len(pop.WeekBefore))
+	}
+	for _, p := range pop.WeekBefore {
+		if p.Time.Before(time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("week-before point at %s, want it shifted onto the range", p.Time)
+		}
+	}
+	if code := get(t, hs, tokFinance, "/api/v1/perf/timeseries?"+monthRange, nil); code != http.StatusForbidden {
+		t.Errorf("finance on latency: %d, want 403", code)
+	}
+	if code := get(t, hs, tokEng, "/api/v1/perf/timeseries?metric=cpu&"+monthRange, nil); code != http.StatusBadRequest {
+		t.Errorf("unknown metric: %d, want 400", code)
+	}
+}

@@ -58,6 +58,7 @@ func (s *Server) Handler() http.Handler {
 	route("GET /api/v1/traffic/top", capTraffic, s.trafficTop)
 	route("GET /api/v1/perf/breakdown", capPerf, s.perfBreakdown)
 	route("GET /api/v1/perf/slowest", capPerf, s.perfSlowest)
+	route("GET /api/v1/perf/timeseries", capPerf, s.perfSeries)
 	route("GET /api/v1/ops/overview", capTraffic, s.opsOverview)
 	route("GET /api/v1/billing/bill", capBilling, s.billingBill)
 	route("GET /api/v1/billing/bills", capBilling, s.billingBills)
@@ -155,9 +156,8 @@ func (s *Server) trafficSeries(r *http.Request, p Principal) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	if a.customer == "" {
-		return result{}, userError{errors.New("customer is required")}
-	}
+	// A customer token is always scoped; staff without ?customer= get
+	// every customer's traffic summed.
 	series, err := s.Store.TrafficSeries(r.Context(), a.customer, a.rng)
 	if err != nil {
 		return result{}, err
@@ -211,6 +211,21 @@ func (s *Server) perfBreakdown(r *http.Request, p Principal) (result, error) {
 		return result{}, err
 	}
 	return result{value: b, table: b.Table}, nil
+}
+
+// perfSeries serves latency quantiles per step:
+// ?from&to&step&metric=request_time|ttfb&region=&pop=&customer=.
+func (s *Server) perfSeries(r *http.Request, p Principal) (result, error) {
+	a, err := parseParams(r, p, maxLimit)
+	if err != nil {
+		return result{}, err
+	}
+	place := PerfPlace{Customer: a.customer, Region: a.q.Get("region"), PoP: a.q.Get("pop")}
+	res, err := s.Store.PerfSeries(r.Context(), place, a.q.Get("metric"), a.rng)
+	if err != nil {
+		return result{}, err
+	}
+	return result{value: res, table: res.Table}, nil
 }
 
 // perfSlowest serves the "slowest places now" ranking:

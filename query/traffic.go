@@ -72,7 +72,7 @@ func (s *Store) queryRow(ctx context.Context, sql string, args ...any) driver.Ro
 }
 
 // TrafficSeries returns requests, bytes and cache hit ratio per step for a
-// customer.
+// customer, or for all customers when customer is "".
 func (s *Store) TrafficSeries(ctx context.Context, customer string, r Range) (*Series, error) {
 	if err := r.Validate(); err != nil {
 		return nil, userError{err}
@@ -82,14 +82,15 @@ func (s *Store) TrafficSeries(ctx context.Context, customer string, r Range) (*S
 		return nil, userError{err}
 	}
 	step := uint32(r.Step / time.Second)
+	filter, args := customerFilter(customer, []any{step, step, uint32(r.From.Unix()), uint32(r.To.Unix())})
 	sql := fmt.Sprintf(`SELECT
     intDiv(toUInt32(t), ?) * ? AS bucket,
     sum(requests), sum(bytes_out), sum(bytes_in), sum(cache_hit), sum(status_5xx)
 FROM %s.%s
-WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)
+WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY bucket
-ORDER BY bucket`, s.DB, ru.Name)
-	rows, err := s.query(ctx, sql, step, step, customer, uint32(r.From.Unix()), uint32(r.To.Unix()))
+ORDER BY bucket`, s.DB, ru.Name, filter)
+	rows, err := s.query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}

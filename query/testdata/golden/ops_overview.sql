@@ -15,6 +15,6 @@ SELECT sum(requests) FROM edgelog.edge_servers_1m WHERE t >= toDateTime(?) AND t
 -- args: 1791644100, 1791644400
 SELECT uniqExact(server) FROM edgelog.edge_servers_1m WHERE t >= toDateTime(?) AND t < toDateTime(?);
 
--- args: "t1_TestSQLGolden"
+-- args: "edgelog"
 SELECT sum(bytes_on_disk) FROM system.parts WHERE database = ? AND active;
 

@@ -1,9 +1,9 @@
--- args: 60, 60, "acme", 1791590400, 1791676800
+-- args: 60, 60, 1791590400, 1791676800, "acme"
 SELECT
     intDiv(toUInt32(t), ?) * ? AS bucket,
     sum(requests), sum(bytes_out), sum(bytes_in), sum(cache_hit), sum(status_5xx)
 FROM edgelog.traffic_1m
-WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)
+WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
 GROUP BY bucket
 ORDER BY bucket;
 

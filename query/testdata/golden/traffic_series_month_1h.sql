@@ -1,9 +1,9 @@
--- args: 3600, 3600, "acme", 1790812800, 1793491200
+-- args: 3600, 3600, 1790812800, 1793491200, "acme"
 SELECT
     intDiv(toUInt32(t), ?) * ? AS bucket,
     sum(requests), sum(bytes_out), sum(bytes_in), sum(cache_hit), sum(status_5xx)
 FROM edgelog.traffic_1h
-WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)
+WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
 GROUP BY bucket
 ORDER BY bucket;
 

@@ -1,0 +1,114 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/edgelog/edgelog/schema"
+)
+
+// PerfPoint is one step of a latency time series.
+type PerfPoint struct {
+	Time      time.Time `json:"t"`
+	Requests  uint64    `json:"requests"`
+	Errors5xx uint64    `json:"errors_5xx"`
+	ErrorRate float64   `json:"error_rate"`
+	P50Ms     float64   `json:"p50_ms"`
+	P90Ms     float64   `json:"p90_ms"`
+	P99Ms     float64   `json:"p99_ms"`
+}
+
+// PerfSeries is latency quantiles and error rate per step for a place (a
+// region, a PoP or everywhere), with the same range a week earlier.
+type PerfSeries struct {
+	Table    string      `json:"table"`
+	Customer string      `json:"customer,omitempty"`
+	Region   string      `json:"region,omitempty"`
+	PoP      string      `json:"pop,omitempty"`
+	Metric   string      `json:"metric"`
+	Step     string      `json:"step"`
+	Points   []PerfPoint `json:"points"`
+	// WeekBefore holds the points of the range shifted back seven days,
+	// with their times shifted forward onto this range so a chart can draw
+	// both lines over the same axis.
+	WeekBefore []PerfPoint `json:"week_before"`
+}
+
+// PerfPlace narrows a latency series; empty fields mean everywhere.
+type PerfPlace struct {
+	Customer, Region, PoP string
+}
+
+// PerfSeries returns p50/p90/p99 of metric per step. A PoP is only in
+// perf_1m; otherwise hour-aligned requests read perf_geo_1h.
+func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, r Range) (*PerfSeries, error) {
+	if metric == "" {
+		metric = "ttfb"
+	}
+	col, ok := latencyColumns[metric]
+	if !ok {
+		return nil, userError{fmt.Errorf("metric must be request_time or ttfb")}
+	}
+	if err := r.Validate(); err != nil {
+		return nil, userError{err}
+	}
+	family := []string{"perf_1m", "perf_geo_1h"}
+	if place.PoP != "" {
+		family = family[:1]
+	}
+	ru, err := pickRollup(family, r)
+	if err != nil {
+		return nil, userError{err}
+	}
+	out := &PerfSeries{Table: ru.Name, Customer: place.Customer, Region: place.Region, PoP: place.PoP, Metric: metric, Step: r.Step.String()}
+	week := 7 * 24 * time.Hour
+	if out.Points, err = s.perfPoints(ctx, ru.Name, col, place, r, 0); err != nil {
+		return nil, err
+	}
+	r.From, r.To = r.From.Add(-week), r.To.Add(-week)
+	if out.WeekBefore, err = s.perfPoints(ctx, ru.Name, col, place, r, week); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) perfPoints(ctx context.Context, table, col string, place PerfPlace, r Range, shift time.Duration) ([]PerfPoint, error) {
+	step := uint32(r.Step / time.Second)
+	args := []any{step, step, uint32(r.From.Unix()), uint32(r.To.Unix())}
+	filter := ""
+	for _, f := range []struct{ col, v string }{{"customer", place.Customer}, {"region", place.Region}, {"pop", place.PoP}} {
+		if f.v != "" {
+			filter += " AND " + f.col + " = ?"
+			args = append(args, f.v)
+		}
+	}
+	sql := fmt.Sprintf(`SELECT intDiv(toUInt32(t), ?) * ? AS bucket, sum(requests), sum(errors_5xx), quantilesTDigestMerge(%s)(%s)
+FROM %s.%s
+WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
+GROUP BY bucket
+ORDER BY bucket`, schema.Quantiles, col, s.DB, table, filter)
+	rows, err := s.query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []PerfPoint{}
+	for rows.Next() {
+		var bucket uint64
+		var p PerfPoint
+		var q []float32
+		if err := rows.Scan(&bucket, &p.Requests, &p.Errors5xx, &q); err != nil {
+			return nil, err
+		}
+		p.Time = time.Unix(int64(bucket), 0).UTC().Add(shift)
+		if len(q) == 3 {
+			p.P50Ms, p.P90Ms, p.P99Ms = float64(q[0])/1000, float64(q[1])/1000, float64(q[2])/1000
+		}
+		if p.Requests > 0 {
+			p.ErrorRate = float64(p.Errors5xx) / float64(p.Requests)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,14 @@
+-- args: 300, 300, 1791590400, 1791676800, "acme", "bom1"
+SELECT intDiv(toUInt32(t), ?) * ? AS bucket, sum(requests), sum(errors_5xx), quantilesTDigestMerge(0.5, 0.9, 0.99)(request_time_us_q)
+FROM edgelog.perf_1m
+WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ? AND pop = ?
+GROUP BY bucket
+ORDER BY bucket;
+
+-- args: 300, 300, 1790985600, 1791072000, "acme", "bom1"
+SELECT intDiv(toUInt32(t), ?) * ? AS bucket, sum(requests), sum(errors_5xx), quantilesTDigestMerge(0.5, 0.9, 0.99)(request_time_us_q)
+FROM edgelog.perf_1m
+WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ? AND pop = ?
+GROUP BY bucket
+ORDER BY bucket;
+
