@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/edgelog
 
-.PHONY: all build setup demo test bench bench-e2e bench-ingest bench-query chaos fuzz plugin lint clean
+.PHONY: all build setup demo test bench bench-e2e bench-ingest bench-query bench-collector chaos fuzz plugin lint clean
 
 all: build
 
@@ -28,7 +28,13 @@ test: setup
 # with its baselines.
 bench: setup build
 	$(GO) test -run=NONE -bench=. -benchtime=2s ./internal/wire/ ./internal/gen/ ./collector/...
-	$(MAKE) bench-ingest bench-e2e bench-query
+	$(MAKE) bench-collector bench-ingest bench-e2e bench-query
+
+# The collector's read loop (parse, enrich, batch, encode; no Kafka) per CPU
+# second, and against GoAccess on the same file in the same run.
+bench-collector: setup
+	$(GO) test -run=NONE -bench=Pipeline -benchtime=2000000x ./collector/
+	EDGELOG_BENCH_LINES=500000 $(GO) test -run=NONE -bench=VsGoAccess -benchtime=1x ./collector/
 
 BENCH_ROWS ?= 5000000
 bench-ingest: setup
