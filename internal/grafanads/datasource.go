@@ -135,6 +135,7 @@ var handlers = map[string]handler{
 	TrafficSummary:   trafficSummary,
 	PerfBreakdown:    perfBreakdown,
 	PerfSlowest:      perfSlowest,
+	PerfSeries:       perfSeries,
 	BillingRegions:   billingRegions,
 	BillingP95:       billingP95,
 	BillingSummary:   billingSummary,

@@ -29,6 +29,13 @@ type Query struct {
 	Limit int `json:"limit,omitempty"`
 	// Window is the recent window of perf_slowest (default 15m).
 	Window string `json:"window,omitempty"`
+	// Region and PoP narrow a latency series to one place; "" means
+	// everywhere. A dashboard may put "$region" here.
+	Region string `json:"region,omitempty"`
+	PoP    string `json:"pop,omitempty"`
+	// WeekBefore adds the same range a week earlier, drawn over this one,
+	// as fields named <field>_week_before.
+	WeekBefore bool `json:"weekBefore,omitempty"`
 }
 
 // Query types.
@@ -39,6 +46,7 @@ const (
 	TrafficSummary   = "traffic_summary"
 	PerfBreakdown    = "perf_breakdown"
 	PerfSlowest      = "perf_slowest"
+	PerfSeries       = "perf_series"
 	BillingRegions   = "billing_regions"
 	BillingP95       = "billing_p95"
 	BillingSummary   = "billing_summary"
@@ -64,6 +72,10 @@ type Spec struct {
 	// takes no customer filter.
 	NoCustomer    bool
 	Limit, Window bool
+	// Place: the query takes region and pop filters.
+	Place bool
+	// WeekBefore: the query can add the week before's figures.
+	WeekBefore bool
 	// Fields are the frame fields the query type answers, by name. A
 	// breakdown's key field is named after its group-by.
 	Fields map[string]FieldType
@@ -87,14 +99,27 @@ var (
 	}
 )
 
+// perfSeriesFields are the figures of a latency series, each also as
+// <name>_week_before. They are nullable: a step without requests has no
+// latency, and the two weeks need not have requests at the same steps.
+var perfSeriesFields = []string{"p50_ms", "p90_ms", "p99_ms", "error_rate_5xx"}
+
+func perfSeriesModel() map[string]FieldType {
+	m := map[string]FieldType{"time": tTime}
+	for _, f := range perfSeriesFields {
+		m[f], m[f+weekBeforeSuffix] = tNFloat, tNFloat
+	}
+	return m
+}
+
 // seriesMetrics are the values of a traffic series, each a per-step figure.
 var seriesMetrics = []string{"requests_per_s", "bandwidth_bps", "bytes_out", "cache_hit_ratio", "error_rate_5xx"}
 
 // Specs is the query model: every query type the plugin answers.
 var Specs = map[string]Spec{
 	TrafficSeries: {
-		Description: "a customer's requests/s, bandwidth, bytes, cache hit ratio or 5xx rate per step",
-		Metrics:     seriesMetrics, CustomerRequired: true, TimeSeries: true,
+		Description: "requests/s, bandwidth, bytes, cache hit ratio or 5xx rate per step: a customer's, or every customer's summed (staff without a customer)",
+		Metrics:     seriesMetrics, TimeSeries: true,
 		Fields: seriesOf(seriesMetrics...),
 	},
 	TrafficBreakdown: {
@@ -125,6 +150,11 @@ var Specs = map[string]Spec{
 		Metrics:     []string{"request_time", "ttfb"}, Limit: true, Window: true,
 		Fields: map[string]FieldType{"region": tString, "pop": tString, "requests": tUint, "p50_ms": tFloat, "p90_ms": tFloat, "p99_ms": tFloat,
 			"baseline_p90_ms": tFloat, "slowdown": tFloat, "slow_since": tNTime},
+	},
+	PerfSeries: {
+		Description: "p50/p90/p99 latency and 5xx error rate per step, everywhere or in a region or PoP, optionally with the same range a week before drawn over it",
+		Metrics:     []string{"ttfb", "request_time"}, Place: true, WeekBefore: true, TimeSeries: true,
+		Fields: perfSeriesModel(),
 	},
 	BillingRegions: {
 		Description:      "a customer's delivered GB by billing region, month to date (the month of the range's end)",
@@ -250,6 +280,10 @@ func (q *Query) Validate() error {
 		return fmt.Errorf("limit must be between 1 and 1000")
 	case q.Window != "" && !s.Window:
 		return fmt.Errorf("%s does not take window", q.QueryType)
+	case (q.Region != "" || q.PoP != "") && !s.Place:
+		return fmt.Errorf("%s does not take region or pop", q.QueryType)
+	case q.WeekBefore && !s.WeekBefore:
+		return fmt.Errorf("%s does not take weekBefore", q.QueryType)
 	}
 	if q.Window != "" {
 		if d, err := time.ParseDuration(q.Window); err != nil || d < time.Minute || d%time.Minute != 0 {

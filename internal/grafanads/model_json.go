@@ -15,6 +15,8 @@ type modelEntry struct {
 	NoCustomer       bool              `json:"noCustomer"`
 	Limit            bool              `json:"limit"`
 	Window           bool              `json:"window"`
+	Place            bool              `json:"place"`
+	WeekBefore       bool              `json:"weekBefore"`
 	TimeSeries       bool              `json:"timeSeries"`
 	Fields           map[string]string `json:"fields"`
 }
@@ -27,7 +29,7 @@ func ModelJSON() ([]byte, error) {
 	for _, name := range QueryTypes() {
 		s := Specs[name]
 		e := modelEntry{Type: name, Description: s.Description, Metrics: s.Metrics, GroupBys: s.GroupBys,
-			CustomerRequired: s.CustomerRequired, NoCustomer: s.NoCustomer, Limit: s.Limit, Window: s.Window, TimeSeries: s.TimeSeries, Fields: map[string]string{}}
+			CustomerRequired: s.CustomerRequired, NoCustomer: s.NoCustomer, Limit: s.Limit, Window: s.Window, Place: s.Place, WeekBefore: s.WeekBefore, TimeSeries: s.TimeSeries, Fields: map[string]string{}}
 		if e.Metrics == nil {
 			e.Metrics = []string{}
 		}

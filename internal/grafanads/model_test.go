@@ -30,12 +30,22 @@ func TestParseAndCheckQuery(t *testing.T) {
 	f(`{"queryType":"perf_slowest","window":"90s"}`, "window must be whole minutes", "window must be whole minutes")
 	f(`{"queryType":"billing_customers","customer":"acme"}`, "takes no customer", "takes no customer")
 	f(`{"queryType":"traffic_top","groupBy":"host","limit":1001}`, "limit must be", "limit must be")
+	f(`{"queryType":"perf_series","metric":"request_time","region":"eu-west","pop":"fra1","weekBefore":true}`, "", "")
+	f(`{"queryType":"perf_breakdown","weekBefore":true}`, "does not take weekBefore", "does not take weekBefore")
+	f(`{"queryType":"traffic_series","pop":"fra1"}`, "does not take region or pop", "does not take region or pop")
+	f(`{"queryType":"perf_series","metric":"requests_per_s"}`, "metric of perf_series", "metric of perf_series")
+	f(`{"queryType":"perf_series","week_before":true}`, "", `unknown field "week_before"`)
 	f(`[1]`, "not a JSON object", "not a JSON object")
 }
 
 func TestValidateFillsDefaults(t *testing.T) {
 	q := Query{QueryType: PerfBreakdown}
 	if err := q.Validate(); err != nil || q.Metric != "ttfb" || q.GroupBy != "region" {
+		t.Errorf("%+v %v", q, err)
+	}
+	// The API's default latency measure.
+	q = Query{QueryType: PerfSeries}
+	if err := q.Validate(); err != nil || q.Metric != "ttfb" {
 		t.Errorf("%+v %v", q, err)
 	}
 }

@@ -62,6 +62,9 @@ var seriesUnits = map[string]string{
 	"error_rate_5xx":  "percentunit",
 }
 
+// allCustomers names a series summed over every customer.
+const allCustomers = "all customers"
+
 // trafficSeries asks GET /traffic/timeseries with a step picked from the
 // panel and answers one wide frame: time and the metric.
 func trafficSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
@@ -110,10 +113,16 @@ func trafficSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQ
 			values = append(values, v)
 		}
 	}
-	f := data.NewFrame(s.Customer,
+	// Staff asking for no customer get every customer's traffic summed:
+	// the API answers no customer, and the series has no customer label.
+	name, labels := allCustomers, data.Labels(nil)
+	if s.Customer != "" {
+		name, labels = s.Customer, data.Labels{"customer": s.Customer}
+	}
+	f := data.NewFrame(name,
 		data.NewField("time", nil, times).SetConfig(&data.FieldConfig{Interval: float64(step.Milliseconds())}),
-		data.NewField(q.Metric, data.Labels{"customer": s.Customer}, values).SetConfig(&data.FieldConfig{
-			Unit: seriesUnits[q.Metric], DisplayNameFromDS: q.Metric + " " + s.Customer}),
+		data.NewField(q.Metric, labels, values).SetConfig(&data.FieldConfig{
+			Unit: seriesUnits[q.Metric], DisplayNameFromDS: q.Metric + " " + name}),
 	)
 	f.Meta = &data.FrameMeta{ExecutedQueryString: "GET traffic/timeseries?" + p.Encode() + " (" + s.Table + ")"}
 	return data.Frames{f}, nil

@@ -1,6 +1,6 @@
-import React, { ChangeEvent } from 'react';
+import React, { ChangeEvent, FormEvent } from 'react';
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
-import { InlineField, InlineFieldRow, Input, Select } from '@grafana/ui';
+import { InlineField, InlineFieldRow, InlineSwitch, Input, Select } from '@grafana/ui';
 
 import { DataSource } from './datasource';
 import { EdgelogOptions, EdgelogQuery, QUERY_TYPES, specOf } from './types';
@@ -10,7 +10,8 @@ type Props = QueryEditorProps<DataSource, EdgelogQuery, EdgelogOptions>;
 const options = (values: string[]): Array<SelectableValue<string>> => values.map((v) => ({ label: v, value: v }));
 
 /**
- * Query type, metric, group-by and filters (customer, limit, window): the
+ * Query type, metric, group-by and filters (customer, limit, window, region,
+ * PoP, the week before): the
  * choices come from model.json, the backend's own query model, so the
  * editor offers exactly what the backend accepts.
  */
@@ -30,6 +31,9 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
       groupBy: next?.groupBys[0],
       limit: next?.limit ? query.limit : undefined,
       window: next?.window ? query.window : undefined,
+      region: next?.place ? query.region : undefined,
+      pop: next?.place ? query.pop : undefined,
+      weekBefore: next?.weekBefore ? query.weekBefore : undefined,
     });
   };
   return (
@@ -93,6 +97,40 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
           </InlineField>
         )}
       </InlineFieldRow>
+      {(spec?.place || spec?.weekBefore) && (
+        <InlineFieldRow>
+          {spec?.place && (
+            <InlineField label="Region" labelWidth={14} tooltip="empty: every region">
+              <Input
+                width={16}
+                value={query.region || ''}
+                placeholder="$region"
+                onChange={(e: ChangeEvent<HTMLInputElement>) => onChange({ ...query, region: e.target.value || undefined })}
+                onBlur={onRunQuery}
+              />
+            </InlineField>
+          )}
+          {spec?.place && (
+            <InlineField label="PoP" labelWidth={10} tooltip="empty: every PoP (a PoP is kept per minute for 35 days)">
+              <Input
+                width={12}
+                value={query.pop || ''}
+                placeholder="$pop"
+                onChange={(e: ChangeEvent<HTMLInputElement>) => onChange({ ...query, pop: e.target.value || undefined })}
+                onBlur={onRunQuery}
+              />
+            </InlineField>
+          )}
+          {spec?.weekBefore && (
+            <InlineField label="Week before" labelWidth={14} tooltip="add the same range a week earlier, drawn over this one">
+              <InlineSwitch
+                value={!!query.weekBefore}
+                onChange={(e: FormEvent<HTMLInputElement>) => set({ weekBefore: e.currentTarget.checked || undefined })}
+              />
+            </InlineField>
+          )}
+        </InlineFieldRow>
+      )}
     </>
   );
 }
