@@ -246,10 +246,10 @@ type PerfBreakdown struct {
 // perfDims maps a breakdown dimension to the rollups that hold it, finest
 // first.
 var perfDims = map[string][]string{
-	"region":  {"perf_1m", "perf_geo_1h"},
-	"pop":     {"perf_1m"},
-	"country": {"perf_geo_1h"},
-	"asn":     {"perf_geo_1h"},
+	"region":  {"perf_1m", "perf_1h"},
+	"pop":     {"perf_1m", "perf_1h"},
+	"country": {"perf_geo_1h", "perf_geo_1d"},
+	"asn":     {"perf_geo_1h", "perf_geo_1d"},
 }
 
 // PerfBreakdown returns p50/p90/p99 of a latency metric and error counts per

@@ -40,8 +40,8 @@ type PerfPlace struct {
 	Customer, Region, PoP string
 }
 
-// PerfSeries returns p50/p90/p99 of metric per step. A PoP is only in
-// perf_1m; otherwise hour-aligned requests read perf_geo_1h.
+// PerfSeries returns p50/p90/p99 of metric per step, from perf_1h when the
+// range and step are whole hours, else perf_1m.
 func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, r Range) (*PerfSeries, error) {
 	if metric == "" {
 		metric = "ttfb"
@@ -53,10 +53,7 @@ func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, 
 	if err := r.Validate(); err != nil {
 		return nil, userError{err}
 	}
-	family := []string{"perf_1m", "perf_geo_1h"}
-	if place.PoP != "" {
-		family = family[:1]
-	}
+	family := []string{"perf_1m", "perf_1h"}
 	ru, err := pickRollup(family, r)
 	if err != nil {
 		return nil, userError{err}

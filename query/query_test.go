@@ -509,13 +509,13 @@ func TestSeries(t *testing.T) {
 				t.Errorf("%s %s: quantiles out of order: %+v", region, p.Time, p)
 			}
 		}
-		if n != want || ps.Table != "perf_geo_1h" {
-			t.Errorf("%s: perf series holds %d requests from %s, want %d from perf_geo_1h", region, n, ps.Table, want)
+		if n != want || ps.Table != "perf_1h" {
+			t.Errorf("%s: perf series holds %d requests from %s, want %d from perf_1h", region, n, ps.Table, want)
 		}
 	}
-	// A PoP lives in perf_1m only; the week before is drawn on this range.
+	// Five-minute steps read perf_1m; the week before is drawn on this range.
 	var pop query.PerfSeries
-	if code := get(t, hs, tokEng, "/api/v1/perf/timeseries?step=1h&pop=bom1&from=2026-10-20T00:00:00Z&to=2026-10-21T00:00:00Z", &pop); code != 200 {
+	if code := get(t, hs, tokEng, "/api/v1/perf/timeseries?step=5m&pop=bom1&from=2026-10-20T00:00:00Z&to=2026-10-21T00:00:00Z", &pop); code != 200 {
 		t.Fatalf("PoP series: %d", code)
 	}
 	if pop.Table != "perf_1m" || len(pop.Points) == 0 || len(pop.WeekBefore) == 0 {
@@ -524,6 +524,24 @@ func TestSeries(t *testing.T) {
 	for _, p := range pop.WeekBefore {
 		if p.Time.Before(time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC)) {
 			t.Errorf("week-before point at %s, want it shifted onto the range", p.Time)
+		}
+	}
+	// A month's latency by region reads the hour rollup, by country the day
+	// rollup; both hold every request.
+	for by, table := range map[string]string{"region": "perf_1h", "country": "perf_geo_1d"} {
+		var br query.PerfBreakdown
+		if code := get(t, hs, tokEng, "/api/v1/perf/breakdown?by="+by+"&"+monthRange, &br); code != 200 {
+			t.Fatalf("perf breakdown by %s: %d", by, code)
+		}
+		var n uint64
+		for _, row := range br.Rows {
+			n += row.Requests
+			if by == "region" && row.Requests != ex.regions[row.Key] {
+				t.Errorf("%s: %d requests in %s, generated %d", row.Key, row.Requests, br.Table, ex.regions[row.Key])
+			}
+		}
+		if br.Table != table || n != total {
+			t.Errorf("latency by %s: %d requests from %s, want %d from %s", by, n, br.Table, total, table)
 		}
 	}
 	if code := get(t, hs, tokFinance, "/api/v1/perf/timeseries?"+monthRange, nil); code != http.StatusForbidden {

@@ -40,4 +40,15 @@ var Migrations = []Migration{
 	{5, "edge servers rollup for the operations wall", func(db string, d Dialect) []string {
 		return EdgeServers.create(db, d)
 	}},
+	{6, "hour and day latency rollups", func(db string, d Dialect) []string {
+		var s []string
+		// History before this migration stays in perf_1m and
+		// perf_geo_1h only: a backfill merging a month of states in one
+		// statement needs more memory than a query may use at production
+		// scale, and no install predates this migration.
+		for _, r := range CoarsePerf {
+			s = append(s, r.create(db, d)...)
+		}
+		return s
+	}},
 }

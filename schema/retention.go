@@ -14,14 +14,17 @@ import (
 // read rollups, so the coarser a rollup the longer it lives. Bills need
 // 5-minute samples for the month and the next month's adjustments.
 var DefaultRetention = map[string]int{
-	RawTable:       31,
-	"traffic_1m":   35,
-	"perf_1m":      35,
-	"traffic_1h":   400,
-	"perf_geo_1h":  400,
-	"billing_5m":   400,
-	"top_paths_1h": 90,
-	"traffic_1d":   0,
+	RawTable:          31,
+	"traffic_1m":      35,
+	"perf_1m":         35,
+	"traffic_1h":      400,
+	"perf_geo_1h":     400,
+	"billing_5m":      400,
+	"top_paths_1h":    90,
+	"traffic_1d":      0,
+	"edge_servers_1m": 35,
+	"perf_1h":         400,
+	"perf_geo_1d":     0,
 }
 
 // Drop is one partition the retention policy removes.

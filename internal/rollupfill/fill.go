@@ -37,6 +37,7 @@ func Fill(ctx context.Context, conn driver.Conn, db string, s Scale, progress fu
 	}{
 		{"traffic_1m", f.minutes}, {"edge_servers_1m", f.edgeServers}, {"billing_5m", f.billing}, {"perf_1m", f.perfMinutes},
 		{"traffic_1h", f.hours}, {"perf_geo_1h", f.perfGeo}, {"top_paths_1h", f.topPaths},
+		{"perf_1h", f.perfHours}, {"perf_geo_1d", f.perfGeoDays},
 	}
 	for d := range s.Days {
 		day := s.Start.AddDate(0, 0, d)
@@ -235,6 +236,25 @@ FROM (
 )
 ARRAY JOIN range(?) AS k
 GROUP BY t, customer, host`, schema.TopPathsKept), f.s.PathsPerHost, from, to, f.s.PathSamples)
+}
+
+// perfHours and perfGeoDays merge the finer latency states of a day into
+// the coarse latency rollups, as their views would have built them.
+func (f *filler) perfHours(ctx context.Context, day time.Time) error {
+	return f.mergePerf(ctx, day, "perf_1h", "perf_1m", "toStartOfHour", "region, pop, customer")
+}
+
+func (f *filler) perfGeoDays(ctx context.Context, day time.Time) error {
+	return f.mergePerf(ctx, day, "perf_geo_1d", "perf_geo_1h", "toStartOfDay", "region, country, asn, customer")
+}
+
+func (f *filler) mergePerf(ctx context.Context, day time.Time, to, from, bucket, dims string) error {
+	lo, hi := dayArgs(day)
+	return f.exec(ctx, fmt.Sprintf(`INSERT INTO {db}.%s (t, %s, requests, errors_4xx, errors_5xx, ttfb_us_q, request_time_us_q)
+SELECT %s(t) AS b, %s, sum(requests), sum(errors_4xx), sum(errors_5xx),
+    quantilesTDigestMergeState(%s)(ttfb_us_q), quantilesTDigestMergeState(%s)(request_time_us_q)
+FROM {db}.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)
+GROUP BY b, %s`, to, dims, bucket, dims, schema.Quantiles, schema.Quantiles, from, dims), lo, hi)
 }
 
 // days aggregates traffic_1d from traffic_1h once every hour is written.
