@@ -2,8 +2,10 @@
 # Installs what edgelog's demo, tests and benchmarks need on a Debian machine
 # with Go: clickhouse-server and clickhouse-client (the real ClickHouse the
 # tests run against), kcat (an independent Kafka client for interop checks
-# and the produce baseline), goaccess (the parse baseline) and zookeeper
-# (cluster-mode tests). Idempotent: installs only what is missing.
+# and the produce baseline), goaccess (the parse baseline), zookeeper with
+# its Java runtime and SLF4J (cluster-mode tests) and npm (chDB for the
+# modern-ClickHouse conformance tests, the Grafana plugin's frontend).
+# Idempotent: installs only what is missing.
 set -euo pipefail
 
 missing=()
@@ -12,6 +14,9 @@ command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
 command -v kcat >/dev/null || missing+=(kcat)
 command -v goaccess >/dev/null || missing+=(goaccess)
 [[ -e /usr/share/zookeeper/bin/zkServer.sh ]] || missing+=(zookeeper)
+command -v java >/dev/null || missing+=(default-jre-headless)
+[[ -e /usr/share/java/slf4j-simple.jar ]] || missing+=(libslf4j-java)
+command -v npm >/dev/null || missing+=(npm)
 
 if ((${#missing[@]})); then
 	sudo=""
@@ -20,4 +25,4 @@ if ((${#missing[@]})); then
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "setup: clickhouse-server, clickhouse-client, kcat, goaccess, zookeeper present"
+echo "setup: clickhouse-server, clickhouse-client, kcat, goaccess, zookeeper, java, npm present"
