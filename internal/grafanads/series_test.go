@@ -216,7 +216,7 @@ func TestPerfSeriesAgainstAPI(t *testing.T) {
 }
 
 // TestPerfSeriesErrorRate checks the 5xx rate of whole-day steps (read
-// from the hourly geo rollup) against the generated truth: everywhere and
+// from the hourly latency rollup) against the generated truth: everywhere and
 // the week before, each region, a customer's own token and a staff token
 // naming a customer.
 func TestPerfSeriesErrorRate(t *testing.T) {
@@ -229,8 +229,8 @@ func TestPerfSeriesErrorRate(t *testing.T) {
 		if f.Rows() != 1 || !f.Fields[0].At(0).(time.Time).Equal(grafanadstest.Day) {
 			t.Fatalf("%v: %d points, want the day's one", q, f.Rows())
 		}
-		if !strings.Contains(f.Meta.ExecutedQueryString, "(perf_geo_1h)") {
-			t.Errorf("%v: executed %q, want perf_geo_1h", q, f.Meta.ExecutedQueryString)
+		if !strings.Contains(f.Meta.ExecutedQueryString, "(perf_1h)") {
+			t.Errorf("%v: executed %q, want perf_1h", q, f.Meta.ExecutedQueryString)
 		}
 		return f
 	}
