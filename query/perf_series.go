@@ -40,8 +40,9 @@ type PerfPlace struct {
 	Customer, Region, PoP string
 }
 
-// PerfSeries returns p50/p90/p99 of metric per step, from perf_1h when the
-// range and step are whole hours, else perf_1m.
+// PerfSeries returns p50/p90/p99 of metric per step, from an hourly rollup
+// (perf_all_1h for every customer, perf_1h for one) when the range and step
+// are whole hours, else perf_1m.
 func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, r Range) (*PerfSeries, error) {
 	if metric == "" {
 		metric = "ttfb"
@@ -54,6 +55,9 @@ func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, 
 		return nil, userError{err}
 	}
 	family := []string{"perf_1m", "perf_1h"}
+	if place.Customer == "" {
+		family = []string{"perf_1m", "perf_all_1h"}
+	}
 	ru, err := pickRollup(family, r)
 	if err != nil {
 		return nil, userError{err}

@@ -509,8 +509,8 @@ func TestSeries(t *testing.T) {
 				t.Errorf("%s %s: quantiles out of order: %+v", region, p.Time, p)
 			}
 		}
-		if n != want || ps.Table != "perf_1h" {
-			t.Errorf("%s: perf series holds %d requests from %s, want %d from perf_1h", region, n, ps.Table, want)
+		if n != want || ps.Table != "perf_all_1h" {
+			t.Errorf("%s: perf series holds %d requests from %s, want %d from perf_all_1h", region, n, ps.Table, want)
 		}
 	}
 	// Five-minute steps read perf_1m; the week before is drawn on this range.
@@ -528,20 +528,28 @@ func TestSeries(t *testing.T) {
 	}
 	// A month's latency by region reads the hour rollup, by country the day
 	// rollup; both hold every request.
-	for by, table := range map[string]string{"region": "perf_1h", "country": "perf_geo_1d"} {
+	// (without a customer, from the rollups without the customer dimension).
+	for _, tc := range []struct{ by, customer, table string }{
+		{"region", "", "perf_all_1h"}, {"country", "", "perf_geo_all_1d"},
+		{"region", "acme", "perf_1h"}, {"country", "acme", "perf_geo_1d"},
+	} {
 		var br query.PerfBreakdown
-		if code := get(t, hs, tokEng, "/api/v1/perf/breakdown?by="+by+"&"+monthRange, &br); code != 200 {
-			t.Fatalf("perf breakdown by %s: %d", by, code)
+		if code := get(t, hs, tokEng, "/api/v1/perf/breakdown?by="+tc.by+"&customer="+tc.customer+"&"+monthRange, &br); code != 200 {
+			t.Fatalf("perf breakdown by %s: %d", tc.by, code)
 		}
 		var n uint64
 		for _, row := range br.Rows {
 			n += row.Requests
-			if by == "region" && row.Requests != ex.regions[row.Key] {
+			if tc.by == "region" && tc.customer == "" && row.Requests != ex.regions[row.Key] {
 				t.Errorf("%s: %d requests in %s, generated %d", row.Key, row.Requests, br.Table, ex.regions[row.Key])
 			}
 		}
-		if br.Table != table || n != total {
-			t.Errorf("latency by %s: %d requests from %s, want %d from %s", by, n, br.Table, total, table)
+		want := total
+		if tc.customer != "" {
+			want = ex.requests[tc.customer]
+		}
+		if br.Table != tc.table || n != want {
+			t.Errorf("latency by %s for %q: %d requests from %s, want %d from %s", tc.by, tc.customer, n, br.Table, want, tc.table)
 		}
 	}
 	if code := get(t, hs, tokFinance, "/api/v1/perf/timeseries?"+monthRange, nil); code != http.StatusForbidden {

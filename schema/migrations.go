@@ -51,4 +51,11 @@ var Migrations = []Migration{
 		}
 		return s
 	}},
+	{7, "latency rollups across all customers", func(db string, d Dialect) []string {
+		var s []string
+		for _, r := range AllCustomersPerf {
+			s = append(s, r.create(db, d)...)
+		}
+		return s
+	}},
 }

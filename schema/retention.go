@@ -25,6 +25,8 @@ var DefaultRetention = map[string]int{
 	"edge_servers_1m": 35,
 	"perf_1h":         400,
 	"perf_geo_1d":     0,
+	"perf_all_1h":     400,
+	"perf_geo_all_1d": 0,
 }
 
 // Drop is one partition the retention policy removes.

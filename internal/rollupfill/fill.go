@@ -38,6 +38,7 @@ func Fill(ctx context.Context, conn driver.Conn, db string, s Scale, progress fu
 		{"traffic_1m", f.minutes}, {"edge_servers_1m", f.edgeServers}, {"billing_5m", f.billing}, {"perf_1m", f.perfMinutes},
 		{"traffic_1h", f.hours}, {"perf_geo_1h", f.perfGeo}, {"top_paths_1h", f.topPaths},
 		{"perf_1h", f.perfHours}, {"perf_geo_1d", f.perfGeoDays},
+		{"perf_all_1h", f.perfAllHours}, {"perf_geo_all_1d", f.perfGeoAllDays},
 	}
 	for d := range s.Days {
 		day := s.Start.AddDate(0, 0, d)
@@ -246,6 +247,14 @@ func (f *filler) perfHours(ctx context.Context, day time.Time) error {
 
 func (f *filler) perfGeoDays(ctx context.Context, day time.Time) error {
 	return f.mergePerf(ctx, day, "perf_geo_1d", "perf_geo_1h", "toStartOfDay", "region, country, asn, customer")
+}
+
+func (f *filler) perfAllHours(ctx context.Context, day time.Time) error {
+	return f.mergePerf(ctx, day, "perf_all_1h", "perf_1h", "toStartOfHour", "region, pop")
+}
+
+func (f *filler) perfGeoAllDays(ctx context.Context, day time.Time) error {
+	return f.mergePerf(ctx, day, "perf_geo_all_1d", "perf_geo_1d", "toStartOfDay", "region, country, asn")
 }
 
 func (f *filler) mergePerf(ctx context.Context, day time.Time, to, from, bucket, dims string) error {

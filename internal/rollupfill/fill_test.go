@@ -40,7 +40,7 @@ func TestFillIsConsistent(t *testing.T) {
 		}
 		return n
 	}
-	for _, table := range []string{"traffic_1m", "traffic_1h", "billing_5m", "edge_servers_1m", "perf_1m", "perf_1h", "top_paths_1h"} {
+	for _, table := range []string{"traffic_1m", "traffic_1h", "billing_5m", "edge_servers_1m", "perf_1m", "perf_1h", "perf_all_1h", "top_paths_1h"} {
 		if n := sum(table, "requests"); n != st.Requests {
 			t.Errorf("%s holds %d requests, traffic_1d %d", table, n, st.Requests)
 		}
@@ -50,8 +50,10 @@ func TestFillIsConsistent(t *testing.T) {
 			t.Errorf("%s holds %d bytes out, traffic_1d %d", table, a, b)
 		}
 	}
-	if a, b := sum("perf_geo_1d", "requests"), sum("perf_geo_1h", "requests"); a != b {
-		t.Errorf("perf_geo_1d holds %d requests, perf_geo_1h %d", a, b)
+	for _, table := range []string{"perf_geo_1d", "perf_geo_all_1d"} {
+		if a, b := sum(table, "requests"), sum("perf_geo_1h", "requests"); a != b {
+			t.Errorf("%s holds %d requests, perf_geo_1h %d", table, a, b)
+		}
 	}
 	// The ASN split truncates each share: at most one request per ASN row.
 	if n, rows := sum("perf_geo_1h", "requests"), st.Rows["perf_geo_1h"]; n > st.Requests || n+rows < st.Requests {

@@ -1,6 +1,6 @@
 -- args: 1790812800, 1793491200
 SELECT toString(country) AS key, sum(requests) AS req, sum(errors_4xx), sum(errors_5xx), quantilesTDigestMerge(0.5, 0.9, 0.99)(ttfb_us_q)
-FROM edgelog.perf_geo_1d
+FROM edgelog.perf_geo_all_1d
 WHERE t >= toDateTime(?) AND t < toDateTime(?)
 GROUP BY key
 ORDER BY req DESC, key
@@ -8,7 +8,7 @@ LIMIT 1000;
 
 -- args: 1790208000, 1792886400
 SELECT toString(country) AS key, sum(requests) AS req, sum(errors_4xx), sum(errors_5xx), quantilesTDigestMerge(0.5, 0.9, 0.99)(ttfb_us_q)
-FROM edgelog.perf_geo_1d
+FROM edgelog.perf_geo_all_1d
 WHERE t >= toDateTime(?) AND t < toDateTime(?)
 GROUP BY key
 ORDER BY req DESC, key
