@@ -48,13 +48,19 @@ func (a *Admission) do(ctx context.Context, key string, compute func() (result, 
 	if a == nil {
 		return compute()
 	}
-	v, err, _ := a.flights.Do(key, func() (any, error) {
+	run := func() (any, error) {
 		if err := a.acquire(ctx); err != nil {
 			return result{}, err
 		}
 		defer func() { <-a.slots }()
 		return compute()
-	})
+	}
+	v, err, shared := a.flights.Do(key, run)
+	if shared && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The caller whose computation we shared gave up (its client went
+		// away); that is no answer for this caller, who computes its own.
+		v, err = run()
+	}
 	return v.(result), err
 }
 

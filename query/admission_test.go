@@ -81,3 +81,30 @@ func TestBusyIs503WithRetryAfter(t *testing.T) {
 		t.Fatalf("deadline: code %d, want 504", w.Code)
 	}
 }
+
+// A caller sharing a computation whose own caller went away gets its own
+// answer, not the other's cancellation.
+func TestAdmissionFollowerOutlivesLeader(t *testing.T) {
+	a := NewAdmission(2, time.Second)
+	leaderCtx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	go a.do(leaderCtx, "panel", func() (result, error) {
+		close(started)
+		<-leaderCtx.Done()
+		return result{}, leaderCtx.Err()
+	})
+	<-started
+	done := make(chan result)
+	go func() {
+		res, err := a.do(context.Background(), "panel", func() (result, error) { return result{value: "own"}, nil })
+		if err != nil {
+			t.Errorf("follower: %v", err)
+		}
+		done <- res
+	}()
+	time.Sleep(20 * time.Millisecond) // the follower joins the leader's flight
+	cancel()
+	if res := <-done; res.value != "own" {
+		t.Fatalf("follower got %v, want its own answer", res.value)
+	}
+}
