@@ -89,6 +89,23 @@ var perfMeasures = []Field{
 	{"request_time_us_q", quantileState, "quantilesTDigestState(" + Quantiles + ")(request_time_us)"},
 }
 
+// Places a latency rollup groups by: PoPs within regions, or countries and
+// networks within regions.
+var (
+	popPlace = []Field{{"region", "{lc}", "region"}, {"pop", "{lc}", "pop"}}
+	geoPlace = []Field{{"region", "{lc}", "region"}, {"country", "{lc}", "country"}, {"asn", "UInt32", "asn"}}
+)
+
+// latencyRollup is a rollup of perfMeasures by time bucket (a function of
+// the request time) and place, per customer unless allCustomers.
+func latencyRollup(name, comment, bucket, partition string, step int, place []Field, allCustomers bool) Rollup {
+	dims := append([]Field{{"t", "DateTime('UTC')", bucket + "(time)"}}, place...)
+	if !allCustomers {
+		dims = append(dims, Field{"customer", "{lc}", "customer"})
+	}
+	return Rollup{Name: name, Comment: comment, Dims: dims, Measures: perfMeasures, Partition: partition, Step: step}
+}
+
 // Rollups are every rollup, finest first within each family.
 var Rollups = append(append(append(append([]Rollup{}, rollupsV3...), EdgeServers), CoarsePerf...), AllCustomersPerf...)
 
@@ -97,55 +114,23 @@ var Rollups = append(append(append(append([]Rollup{}, rollupsV3...), EdgeServers
 // merging one state per customer made a day by PoP 15.5k states of
 // perf_1h at 43.71 billion requests a day; without customers it is 960.
 var AllCustomersPerf = []Rollup{
-	{
-		Name: "perf_all_1h", Comment: "latency quantile states and errors per hour by region and PoP, all customers",
-		Dims: []Field{
-			{"t", "DateTime('UTC')", "toStartOfHour(time)"},
-			{"region", "{lc}", "region"},
-			{"pop", "{lc}", "pop"},
-		},
-		Measures: perfMeasures, Partition: "toYYYYMM(t)", Step: 3600,
-	},
-	{
-		Name: "perf_geo_all_1d", Comment: "latency quantile states and errors per day by region, country and ASN, all customers",
-		Dims: []Field{
-			{"t", "DateTime('UTC')", "toStartOfDay(time)"},
-			{"region", "{lc}", "region"},
-			{"country", "{lc}", "country"},
-			{"asn", "UInt32", "asn"},
-		},
-		Measures: perfMeasures, Partition: "toYear(t)", Step: 86400,
-	},
+	latencyRollup("perf_all_1h", "latency quantile states and errors per hour by region and PoP, all customers",
+		"toStartOfHour", "toYYYYMM(t)", 3600, popPlace, true),
+	latencyRollup("perf_geo_all_1d", "latency quantile states and errors per day by region, country and ASN, all customers",
+		"toStartOfDay", "toYear(t)", 86400, geoPlace, true),
 }
 
 // CoarsePerf are hour and day latency rollups (migration 6). A dashboard's
 // day of latency by PoP merged 933k perf_1m states at 43.71 billion
-// requests a day (1.5 s); perf_1h holds 60 times fewer. ClickHouse 18.16
+// requests a day; perf_1h holds 60 times fewer. ClickHouse 18.16
 // does not feed a view from another view's target table, so these are fed
 // from raw rows like the others: building a t-digest costs per value, the
 // same for any bucket width, and the coarser states are few.
 var CoarsePerf = []Rollup{
-	{
-		Name: "perf_1h", Comment: "latency quantile states and errors per hour by region, PoP and customer",
-		Dims: []Field{
-			{"t", "DateTime('UTC')", "toStartOfHour(time)"},
-			{"region", "{lc}", "region"},
-			{"pop", "{lc}", "pop"},
-			{"customer", "{lc}", "customer"},
-		},
-		Measures: perfMeasures, Partition: "toYYYYMM(t)", Step: 3600,
-	},
-	{
-		Name: "perf_geo_1d", Comment: "latency quantile states and errors per day by region, country, ASN and customer",
-		Dims: []Field{
-			{"t", "DateTime('UTC')", "toStartOfDay(time)"},
-			{"region", "{lc}", "region"},
-			{"country", "{lc}", "country"},
-			{"asn", "UInt32", "asn"},
-			{"customer", "{lc}", "customer"},
-		},
-		Measures: perfMeasures, Partition: "toYear(t)", Step: 86400,
-	},
+	latencyRollup("perf_1h", "latency quantile states and errors per hour by region, PoP and customer",
+		"toStartOfHour", "toYYYYMM(t)", 3600, popPlace, false),
+	latencyRollup("perf_geo_1d", "latency quantile states and errors per day by region, country, ASN and customer",
+		"toStartOfDay", "toYear(t)", 86400, geoPlace, false),
 }
 
 // EdgeServers counts, per minute, the traffic each edge server logged: the
@@ -197,27 +182,10 @@ var rollupsV3 = []Rollup{
 		},
 		Partition: "toYYYYMM(t)", Step: 300,
 	},
-	{
-		Name: "perf_1m", Comment: "latency quantile states and errors per minute by region, PoP and customer",
-		Dims: []Field{
-			{"t", "DateTime('UTC')", "toStartOfMinute(time)"},
-			{"region", "{lc}", "region"},
-			{"pop", "{lc}", "pop"},
-			{"customer", "{lc}", "customer"},
-		},
-		Measures: perfMeasures, Partition: "toYYYYMMDD(t)", Step: 60,
-	},
-	{
-		Name: "perf_geo_1h", Comment: "latency quantile states and errors per hour by region, country, ASN and customer",
-		Dims: []Field{
-			{"t", "DateTime('UTC')", "toStartOfHour(time)"},
-			{"region", "{lc}", "region"},
-			{"country", "{lc}", "country"},
-			{"asn", "UInt32", "asn"},
-			{"customer", "{lc}", "customer"},
-		},
-		Measures: perfMeasures, Partition: "toYYYYMM(t)", Step: 3600,
-	},
+	latencyRollup("perf_1m", "latency quantile states and errors per minute by region, PoP and customer",
+		"toStartOfMinute", "toYYYYMMDD(t)", 60, popPlace, false),
+	latencyRollup("perf_geo_1h", "latency quantile states and errors per hour by region, country, ASN and customer",
+		"toStartOfHour", "toYYYYMM(t)", 3600, geoPlace, false),
 	{
 		// Bounded: one topK state of at most TopPathsKept paths per customer,
 		// host and hour, however many distinct paths there are. 18.16's topK
