@@ -12,6 +12,7 @@ import (
 
 	"github.com/edgelog/edgelog/collector/checkpoint"
 	"github.com/edgelog/edgelog/collector/format"
+	"github.com/edgelog/edgelog/collector/geo"
 	"github.com/edgelog/edgelog/collector/tail"
 	"github.com/edgelog/edgelog/internal/deadletter"
 	"github.com/edgelog/edgelog/internal/record"
@@ -64,6 +65,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	var order []string // customers with pending rows, in first-seen order
 	var letters []deadletter.Letter
 	var enc wire.Encoder
+	var geoCache geo.Cache // per loop: no locks on the hot path
 	var r record.Record
 	pending := 0
 	var first time.Time
@@ -82,7 +84,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		bytesPerRow := 0.0
 		for _, cust := range order {
 			b := blocks[cust]
-			s.Msgs = c.appendMessages(s.Msgs, &enc, cust, src.name, b, &bytesPerRow)
+			s.Msgs = c.appendMessages(s.Msgs, &enc, cust, src.name, b, 0, b.Len(), &bytesPerRow)
 			b.Reset()
 		}
 		id := src.id
@@ -141,7 +143,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		if reject == "" {
 			reject = c.parseLine(src.parser, line, &r)
 		}
-		if reject == "" && !c.enrichFits(&r, line, &enc) {
+		if reject == "" && !c.enrichFits(&r, line, &enc, &geoCache) {
 			reject = "oversize: the row is larger than one Kafka message may be (max_message_bytes " + strconv.Itoa(c.cfg.MaxMessageBytes) + ")"
 		}
 		if reject == noRecord {
@@ -186,8 +188,8 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 // measured, by encoding it alone: zstd and the columnar layout add a few
 // bytes at most, so a shorter line always fits. A larger row could never be
 // produced and would stall the stream, so it is dead-lettered.
-func (c *Collector) enrichFits(r *record.Record, line tail.Line, enc *wire.Encoder) bool {
-	if c.enrich(r) {
+func (c *Collector) enrichFits(r *record.Record, line tail.Line, enc *wire.Encoder, gc *geo.Cache) bool {
+	if c.enrich(r, gc) {
 		c.m.unknownHosts.Inc()
 	}
 	if len(line.Data) < c.cfg.MaxMessageBytes-8192 {
@@ -198,65 +200,57 @@ func (c *Collector) enrichFits(r *record.Record, line tail.Line, enc *wire.Encod
 	return len(enc.Encode(nil, &b)) <= c.cfg.MaxMessageBytes-1024
 }
 
-// enrich completes r from the current mapping and GeoIP databases and
-// reports whether its host was unknown.
-func (c *Collector) enrich(r *record.Record) (unknownHost bool) {
+// enrich completes r from the current mapping and GeoIP databases (through
+// the read loop's cache gc) and reports whether its host was unknown.
+func (c *Collector) enrich(r *record.Record, gc *geo.Cache) (unknownHost bool) {
 	e := c.enr.Load()
 	unknownHost = e.edge.Enrich(r)
 	if e.geo != nil && r.ClientIP != ([16]byte{}) && (len(r.Str[record.Country]) == 0 || r.ASN == 0) {
-		ip := record.ClientAddr(r.ClientIP)
+		country, asn := gc.Lookup(e.geo, record.ClientAddr(r.ClientIP))
 		if len(r.Str[record.Country]) == 0 {
-			r.Str[record.Country] = e.geo.Country(ip)
+			r.Str[record.Country] = country
 		}
 		if r.ASN == 0 {
-			r.ASN = e.geo.ASN(ip)
+			r.ASN = asn
 		}
 	}
 	return unknownHost
 }
 
-// appendMessages encodes b as one message keyed by customer, or as several
-// when one would exceed MaxMessageBytes. bytesPerRow is the wire size per
-// row seen so far in this batch (0 before its first message): a block it
-// predicts too large is cut into message-sized parts before encoding, since
-// halving after the fact encoded every row twice or more.
-func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust, source string, b *record.Block, bytesPerRow *float64) []kafka.Message {
-	if *bytesPerRow > 0 && b.Len() > 1 {
+// appendMessages encodes rows [from, to) of b as one message keyed by
+// customer, or as several when one would exceed MaxMessageBytes. bytesPerRow
+// is the wire size per row seen so far in this batch (0 before its first
+// message): a range it predicts too large is cut into message-sized parts
+// before encoding, since halving after the fact encoded every row twice or
+// more. Parts are encoded from b in place, never copied into a new block.
+func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust, source string, b *record.Block, from, to int, bytesPerRow *float64) []kafka.Message {
+	rows := to - from
+	if *bytesPerRow > 0 && rows > 1 {
 		maxRows := max(1, int(float64(c.cfg.MaxMessageBytes)*0.8 / *bytesPerRow))
-		if b.Len() > maxRows {
-			parts := (b.Len() + maxRows - 1) / maxRows
-			per := (b.Len() + parts - 1) / parts
-			var part record.Block
-			for from := 0; from < b.Len(); from += per {
-				part.Reset()
-				part.AppendRange(b, from, min(from+per, b.Len()))
-				msgs = c.appendMessages(msgs, enc, cust, source, &part, bytesPerRow)
+		if rows > maxRows {
+			parts := (rows + maxRows - 1) / maxRows
+			per := (rows + parts - 1) / parts
+			for lo := from; lo < to; lo += per {
+				msgs = c.appendMessages(msgs, enc, cust, source, b, lo, min(lo+per, to), bytesPerRow)
 			}
 			return msgs
 		}
 	}
-	// The value is kept by the message, so it gets its own buffer; sized
-	// from the estimate, it is not grown (and copied) as zstd fills it.
-	size := 4096
-	if *bytesPerRow > 0 {
-		size = int(*bytesPerRow*float64(b.Len())*1.25) + 1024
-	}
-	val := enc.Encode(make([]byte, 0, size), b)
-	*bytesPerRow = float64(len(val)) / float64(b.Len())
-	if len(val) > c.cfg.MaxMessageBytes-1024 && b.Len() > 1 {
-		half := b.Len() / 2
-		var lo, hi record.Block
-		lo.AppendRange(b, 0, half)
-		hi.AppendRange(b, half, b.Len())
-		msgs = c.appendMessages(msgs, enc, cust, source, &lo, bytesPerRow)
-		return c.appendMessages(msgs, enc, cust, source, &hi, bytesPerRow)
+	// The value is kept by the message, so it gets its own buffer, made
+	// at its final size by EncodeRange.
+	val := enc.EncodeRange(nil, b, from, to)
+	*bytesPerRow = float64(len(val)) / float64(rows)
+	if len(val) > c.cfg.MaxMessageBytes-1024 && rows > 1 {
+		half := from + rows/2
+		msgs = c.appendMessages(msgs, enc, cust, source, b, from, half, bytesPerRow)
+		return c.appendMessages(msgs, enc, cust, source, b, half, to, bytesPerRow)
 	}
 	return append(msgs, kafka.Message{
 		Key:   []byte(cust),
 		Value: val,
 		Headers: []kafka.Header{
 			{Key: "source", Value: []byte(source)},
-			{Key: "rows", Value: strconv.AppendInt(nil, int64(b.Len()), 10)},
+			{Key: "rows", Value: strconv.AppendInt(nil, int64(rows), 10)},
 		},
 	})
 }

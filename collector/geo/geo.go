@@ -66,10 +66,22 @@ func (d *DB) Country(ip netip.Addr) []byte {
 	if d == nil || d.country == nil {
 		return nil
 	}
+	code, _ := d.countryBits(ip)
+	return code
+}
+
+// countryBits is Country that also returns the prefix length of the
+// network the answer holds for.
+func (d *DB) countryBits(ip netip.Addr) ([]byte, int) {
 	res := d.country.Lookup(ip)
 	if !res.Found() {
-		return nil
+		return nil, res.Prefix().Bits()
 	}
+	code := d.countryOf(res)
+	return code, res.Prefix().Bits()
+}
+
+func (d *DB) countryOf(res maxminddb.Result) []byte {
 	off := res.Offset()
 	d.mu.RLock()
 	code, ok := d.countries[off]
@@ -109,10 +121,21 @@ func (d *DB) ASN(ip netip.Addr) uint32 {
 	if d == nil || d.asn == nil {
 		return 0
 	}
+	asn, _ := d.asnBits(ip)
+	return asn
+}
+
+// asnBits is ASN that also returns the prefix length of the network the
+// answer holds for.
+func (d *DB) asnBits(ip netip.Addr) (uint32, int) {
 	res := d.asn.Lookup(ip)
 	if !res.Found() {
-		return 0
+		return 0, res.Prefix().Bits()
 	}
+	return d.asnOf(res), res.Prefix().Bits()
+}
+
+func (d *DB) asnOf(res maxminddb.Result) uint32 {
 	off := res.Offset()
 	d.mu.RLock()
 	asn, ok := d.asns[off]

@@ -1,29 +1,45 @@
 // Package wire is the versioned batch format the collector produces to Kafka
 // and ingest consumes: one Kafka message carries one record.Block.
 //
-// Layout of version 1 (all integers little-endian unless "uvarint"):
+// Every version starts with the same header:
 //
 //	magic     4 bytes  "ELGB"
-//	version   1 byte   1
+//	version   1 byte   2 (Encode writes 2; Decode reads 1 and 2)
 //	codec     1 byte   0 = none, 1 = zstd
 //	rows      uvarint  number of rows (<= MaxRows)
 //	rawLen    uvarint  length of the uncompressed payload (<= MaxPayload)
 //	payload   rest     the columns, compressed with codec
 //
-// The uncompressed payload holds the columns in record order:
+// The uncompressed payload of version 2 holds the columns in record order:
 //
 //	time_ms         zigzag varint of the first value, then zigzag deltas
-//	client_ip       rows x 16 bytes
+//	client_ip       per row a kind byte: 0 = unknown (nothing follows),
+//	                4 = IPv4 (4 bytes follow), 16 = IPv6 (16 bytes follow)
 //	asn, status, bytes_sent, bytes_received, request_time_us, ttfb_us
 //	                uvarint per row, one column after the other
-//	string columns  record.NumStr of them, in record.Str order; each is
-//	                rows uvarint lengths followed by the concatenated bytes
+//	string columns  record.NumStr of them, in record.Str order; each is a
+//	                mode byte and then
+//	                  0 (plain): rows uvarint lengths, the concatenated bytes
+//	                  1 (dictionary): uvarint n (<= rows), n uvarint lengths,
+//	                    the n values' bytes, then rows uvarint indices < n
+//
+// Version 1 differs in two places: client_ip is 16 bytes per row, and every
+// string column is plain without a mode byte.
 //
 // Column-major order puts similar values next to each other, so zstd sees
-// long repeats (user agents, hosts, paths) and small deltas (timestamps).
+// long repeats and small deltas. The dictionaries (values in order of first
+// appearance, so the same rows always encode to the same bytes) shrink what
+// zstd must compress several times over: most columns of CDN traffic hold a
+// handful of values and even paths repeat. The encoder writes a column plain
+// when it holds more than one distinct value per two rows. zstd runs at its
+// fastest level: on dictionary-coded nginx combined lines it gave 12.64
+// wire bytes per line against the default level's 12.43, and the collector
+// 9% more lines per CPU-second (collector's BenchmarkPipeline).
+//
 // A newer version may append string columns; a decoder rejects versions it
 // does not know with ErrVersion so ingest can dead-letter the message.
 //
 // Decode never panics on hostile input: every length is checked against the
-// bytes that remain and against MaxRows/MaxPayload before it is used.
+// bytes that remain and against MaxRows/MaxPayload before it is used, and
+// dictionary columns may not expand past MaxPayload in all.
 package wire

@@ -12,8 +12,9 @@ import (
 )
 
 const (
-	// Version is the format version Encode writes.
-	Version = 1
+	// Version is the format version Encode writes. Decode reads it and
+	// version 1.
+	Version = 2
 	// MaxRows bounds the rows of one batch a decoder accepts.
 	MaxRows = 1 << 22
 	// MaxPayload bounds the uncompressed payload a decoder accepts (256 MiB).
@@ -47,7 +48,7 @@ var (
 func encoder() *zstd.Encoder {
 	encOnce.Do(func() {
 		var err error
-		enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+		enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
 		if err != nil {
 			panic("BUG: cannot create zstd encoder: " + err.Error())
 		}
@@ -66,65 +67,43 @@ func decoder() *zstd.Decoder {
 	return dec
 }
 
-// Encoder encodes blocks, reusing its scratch buffer between calls. It is not
-// safe for concurrent use; give each goroutine its own.
+// Encoder encodes blocks, reusing its scratch buffers between calls. It is
+// not safe for concurrent use; give each goroutine its own.
 type Encoder struct {
-	raw []byte
+	raw  []byte
+	out  []byte // compressed payload, copied to dst once its size is known
+	dict strDict
 }
 
 // Encode appends the encoded form of b to dst and returns it.
 func (e *Encoder) Encode(dst []byte, b *record.Block) []byte {
-	e.raw = appendPayload(e.raw[:0], b)
-	dst = append(dst, magic[:]...)
-	dst = append(dst, Version, codecZstd)
-	dst = binary.AppendUvarint(dst, uint64(b.Len()))
-	dst = binary.AppendUvarint(dst, uint64(len(e.raw)))
-	return encoder().EncodeAll(e.raw, dst)
+	return e.EncodeRange(dst, b, 0, b.Len())
 }
 
-func appendPayload(p []byte, b *record.Block) []byte {
-	prev := int64(0)
-	for _, t := range b.TimeMs {
-		p = binary.AppendVarint(p, t-prev)
-		prev = t
+// EncodeRange appends the encoded form of rows [from, to) of b to dst and
+// returns it: a block too large for one message is cut into several without
+// copying its rows into a new block first.
+func (e *Encoder) EncodeRange(dst []byte, b *record.Block, from, to int) []byte {
+	if from < 0 || to > b.Len() || from > to {
+		panic(fmt.Sprintf("BUG: EncodeRange [%d, %d) of a %d-row block", from, to, b.Len()))
 	}
-	for i := range b.ClientIP {
-		p = append(p, b.ClientIP[i][:]...)
-	}
-	for _, v := range b.ASN {
-		p = binary.AppendUvarint(p, uint64(v))
-	}
-	for _, v := range b.Status {
-		p = binary.AppendUvarint(p, uint64(v))
-	}
-	for _, v := range b.BytesSent {
-		p = binary.AppendUvarint(p, v)
-	}
-	for _, v := range b.BytesReceived {
-		p = binary.AppendUvarint(p, v)
-	}
-	for _, v := range b.RequestTimeUs {
-		p = binary.AppendUvarint(p, uint64(v))
-	}
-	for _, v := range b.TTFBUs {
-		p = binary.AppendUvarint(p, uint64(v))
-	}
-	for s := range b.Str {
-		col := &b.Str[s]
-		start := uint32(0)
-		for _, end := range col.End {
-			p = binary.AppendUvarint(p, uint64(end-start))
-			start = end
-		}
-		p = append(p, col.Buf...)
-	}
-	return p
+	e.raw = e.appendPayload(e.raw[:0], b, from, to)
+	dst = append(dst, magic[:]...)
+	dst = append(dst, Version, codecZstd)
+	dst = binary.AppendUvarint(dst, uint64(to-from))
+	dst = binary.AppendUvarint(dst, uint64(len(e.raw)))
+	// zstd appends block by block; into a caller's fresh buffer that grew
+	// it (allocate, copy) a dozen times per message.
+	e.out = encoder().EncodeAll(e.raw, e.out[:0])
+	return append(dst, e.out...)
 }
 
 // Decoder decodes batches, reusing its scratch buffer. It is not safe for
 // concurrent use.
 type Decoder struct {
-	raw []byte
+	raw   []byte
+	spans []uint32 // a dictionary's value ends (version 2)
+	idx   []uint32 // a dictionary column's row indices (version 2)
 }
 
 // Decode appends the rows of msg to b. On error b may hold a partial batch;
@@ -136,8 +115,9 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 	if [4]byte(msg[:4]) != magic {
 		return ErrMagic
 	}
-	if msg[4] != Version {
-		return fmt.Errorf("%w: %d", ErrVersion, msg[4])
+	version := msg[4]
+	if version != 1 && version != 2 {
+		return fmt.Errorf("%w: %d", ErrVersion, version)
 	}
 	codec := msg[5]
 	rest := msg[6:]
@@ -168,67 +148,10 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 	if uint64(len(raw)) != rawLen {
 		return fmt.Errorf("%w: payload is %d bytes, header says %d", ErrCorrupt, len(raw), rawLen)
 	}
-	return decodePayload(b, raw, int(rows))
-}
-
-func decodePayload(b *record.Block, p []byte, rows int) error {
-	// Every row needs at least 16 bytes (client IP) plus one byte per varint
-	// column, so a row count the payload cannot hold is rejected before any
-	// slice is sized by it.
-	if rows*(16+7+int(record.NumStr)) > len(p) {
-		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, len(p))
+	if version == 1 {
+		return decodePayloadV1(b, raw, int(rows))
 	}
-	r := reader{p: p}
-	prev := int64(0)
-	for i := 0; i < rows; i++ {
-		prev += r.varint()
-		b.TimeMs = append(b.TimeMs, prev)
-	}
-	for i := 0; i < rows; i++ {
-		b.ClientIP = append(b.ClientIP, [16]byte(r.bytes(16)))
-	}
-	for i := 0; i < rows; i++ {
-		b.ASN = append(b.ASN, uint32(r.uvarintMax(1<<32-1)))
-	}
-	for i := 0; i < rows; i++ {
-		b.Status = append(b.Status, uint16(r.uvarintMax(1<<16-1)))
-	}
-	for i := 0; i < rows; i++ {
-		b.BytesSent = append(b.BytesSent, r.uvarintMax(1<<64-1))
-	}
-	for i := 0; i < rows; i++ {
-		b.BytesReceived = append(b.BytesReceived, r.uvarintMax(1<<64-1))
-	}
-	for i := 0; i < rows; i++ {
-		b.RequestTimeUs = append(b.RequestTimeUs, uint32(r.uvarintMax(1<<32-1)))
-	}
-	for i := 0; i < rows; i++ {
-		b.TTFBUs = append(b.TTFBUs, uint32(r.uvarintMax(1<<32-1)))
-	}
-	for s := range b.Str {
-		col := &b.Str[s]
-		base := uint32(len(col.Buf))
-		total := uint64(0)
-		for i := 0; i < rows; i++ {
-			total += r.uvarintMax(MaxPayload)
-			if total > MaxPayload {
-				r.err = true
-				break
-			}
-			col.End = append(col.End, base+uint32(total))
-		}
-		col.Buf = append(col.Buf, r.bytes(int(total))...)
-		if r.err {
-			return fmt.Errorf("%w: truncated in column %s", ErrCorrupt, record.Str(s))
-		}
-	}
-	if r.err {
-		return fmt.Errorf("%w: truncated", ErrCorrupt)
-	}
-	if len(r.p) != 0 {
-		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(r.p))
-	}
-	return nil
+	return d.decodePayloadV2(b, raw, int(rows))
 }
 
 // reader consumes a payload; after the first error it returns zero values

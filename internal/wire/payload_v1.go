@@ -1,0 +1,70 @@
+package wire
+
+import (
+	"fmt"
+
+	"github.com/edgelog/edgelog/internal/record"
+)
+
+// decodePayloadV1 decodes a version 1 payload (see the package doc). The
+// encoder writes version 2 now; version 1 stays readable for batches still
+// in Kafka or a spool when a collector is upgraded.
+func decodePayloadV1(b *record.Block, p []byte, rows int) error {
+	// Every row needs at least 16 bytes (client IP) plus one byte per varint
+	// column, so a row count the payload cannot hold is rejected before any
+	// slice is sized by it.
+	if rows*(16+7+int(record.NumStr)) > len(p) {
+		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, len(p))
+	}
+	r := reader{p: p}
+	prev := int64(0)
+	for i := 0; i < rows; i++ {
+		prev += r.varint()
+		b.TimeMs = append(b.TimeMs, prev)
+	}
+	for i := 0; i < rows; i++ {
+		b.ClientIP = append(b.ClientIP, [16]byte(r.bytes(16)))
+	}
+	for i := 0; i < rows; i++ {
+		b.ASN = append(b.ASN, uint32(r.uvarintMax(1<<32-1)))
+	}
+	for i := 0; i < rows; i++ {
+		b.Status = append(b.Status, uint16(r.uvarintMax(1<<16-1)))
+	}
+	for i := 0; i < rows; i++ {
+		b.BytesSent = append(b.BytesSent, r.uvarintMax(1<<64-1))
+	}
+	for i := 0; i < rows; i++ {
+		b.BytesReceived = append(b.BytesReceived, r.uvarintMax(1<<64-1))
+	}
+	for i := 0; i < rows; i++ {
+		b.RequestTimeUs = append(b.RequestTimeUs, uint32(r.uvarintMax(1<<32-1)))
+	}
+	for i := 0; i < rows; i++ {
+		b.TTFBUs = append(b.TTFBUs, uint32(r.uvarintMax(1<<32-1)))
+	}
+	for s := range b.Str {
+		col := &b.Str[s]
+		base := uint32(len(col.Buf))
+		total := uint64(0)
+		for i := 0; i < rows; i++ {
+			total += r.uvarintMax(MaxPayload)
+			if total > MaxPayload {
+				r.err = true
+				break
+			}
+			col.End = append(col.End, base+uint32(total))
+		}
+		col.Buf = append(col.Buf, r.bytes(int(total))...)
+		if r.err {
+			return fmt.Errorf("%w: truncated in column %s", ErrCorrupt, record.Str(s))
+		}
+	}
+	if r.err {
+		return fmt.Errorf("%w: truncated", ErrCorrupt)
+	}
+	if len(r.p) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(r.p))
+	}
+	return nil
+}

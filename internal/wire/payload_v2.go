@@ -1,0 +1,237 @@
+package wire
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/edgelog/edgelog/internal/record"
+)
+
+// String column modes of version 2.
+const (
+	strPlainMode = 0 // rows uvarint lengths, then the concatenated bytes (as version 1)
+	strDictMode  = 1 // dictionary: see the package doc
+)
+
+// appendPayload appends the version 2 payload of rows [from, to) of b.
+func (e *Encoder) appendPayload(p []byte, b *record.Block, from, to int) []byte {
+	prev := int64(0)
+	for _, t := range b.TimeMs[from:to] {
+		p = binary.AppendVarint(p, t-prev)
+		prev = t
+	}
+	for i := from; i < to; i++ {
+		p = appendIP(p, &b.ClientIP[i])
+	}
+	for _, v := range b.ASN[from:to] {
+		p = binary.AppendUvarint(p, uint64(v))
+	}
+	for _, v := range b.Status[from:to] {
+		p = binary.AppendUvarint(p, uint64(v))
+	}
+	for _, v := range b.BytesSent[from:to] {
+		p = binary.AppendUvarint(p, v)
+	}
+	for _, v := range b.BytesReceived[from:to] {
+		p = binary.AppendUvarint(p, v)
+	}
+	for _, v := range b.RequestTimeUs[from:to] {
+		p = binary.AppendUvarint(p, uint64(v))
+	}
+	for _, v := range b.TTFBUs[from:to] {
+		p = binary.AppendUvarint(p, uint64(v))
+	}
+	rows := to - from
+	for s := range b.Str {
+		col := &b.Str[s]
+		start := uint32(0)
+		if from > 0 {
+			start = col.End[from-1]
+		}
+		// A dictionary pays while it is well under one value per row;
+		// past that (unique paths in a small batch) the plain form is
+		// smaller and cheaper.
+		if rows > 1 && e.dict.build(col.Buf, col.End, from, to, rows/2) {
+			p = append(p, strDictMode)
+			p = binary.AppendUvarint(p, uint64(len(e.dict.ents)))
+			for _, ent := range e.dict.ents {
+				p = binary.AppendUvarint(p, uint64(ent.end-ent.start))
+			}
+			for _, ent := range e.dict.ents {
+				p = append(p, col.Buf[ent.start:ent.end]...)
+			}
+			for _, ix := range e.dict.idx {
+				p = binary.AppendUvarint(p, uint64(ix))
+			}
+			continue
+		}
+		p = append(p, strPlainMode)
+		s0 := start
+		for _, end := range col.End[from:to] {
+			p = binary.AppendUvarint(p, uint64(end-start))
+			start = end
+		}
+		p = append(p, col.Buf[s0:start]...)
+	}
+	return p
+}
+
+// Client IP kinds of version 2: most clients are IPv4, whose 16-byte form
+// carries 12 constant bytes.
+const (
+	ipZero = 0  // unknown: no bytes follow
+	ipV4   = 4  // ::ffff:a.b.c.d: 4 bytes follow
+	ipV6   = 16 // 16 bytes follow
+)
+
+var v4Prefix = [12]byte{10: 0xff, 11: 0xff}
+
+func appendIP(p []byte, ip *[16]byte) []byte {
+	switch {
+	case [12]byte(ip[:12]) == v4Prefix:
+		return append(p, ipV4, ip[12], ip[13], ip[14], ip[15])
+	case *ip == [16]byte{}:
+		return append(p, ipZero)
+	default:
+		p = append(p, ipV6)
+		return append(p, ip[:]...)
+	}
+}
+
+// decodePayloadV2 appends the rows of a version 2 payload to b.
+func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int) error {
+	// Every row takes at least one byte per column, so a row count the
+	// payload cannot hold is rejected before any slice is sized by it.
+	if rows*(8+int(record.NumStr))+int(record.NumStr) > len(p) {
+		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, len(p))
+	}
+	r := reader{p: p}
+	prev := int64(0)
+	for i := 0; i < rows; i++ {
+		prev += r.varint()
+		b.TimeMs = append(b.TimeMs, prev)
+	}
+	for i := 0; i < rows; i++ {
+		var ip [16]byte
+		switch kind := r.bytes(1)[0]; kind {
+		case ipZero:
+		case ipV4:
+			ip[10], ip[11] = 0xff, 0xff
+			copy(ip[12:], r.bytes(4))
+		case ipV6:
+			ip = [16]byte(r.bytes(16))
+		default:
+			if !r.err {
+				return fmt.Errorf("%w: client IP kind %d", ErrCorrupt, kind)
+			}
+		}
+		b.ClientIP = append(b.ClientIP, ip)
+	}
+	for i := 0; i < rows; i++ {
+		b.ASN = append(b.ASN, uint32(r.uvarintMax(1<<32-1)))
+	}
+	for i := 0; i < rows; i++ {
+		b.Status = append(b.Status, uint16(r.uvarintMax(1<<16-1)))
+	}
+	for i := 0; i < rows; i++ {
+		b.BytesSent = append(b.BytesSent, r.uvarintMax(1<<64-1))
+	}
+	for i := 0; i < rows; i++ {
+		b.BytesReceived = append(b.BytesReceived, r.uvarintMax(1<<64-1))
+	}
+	for i := 0; i < rows; i++ {
+		b.RequestTimeUs = append(b.RequestTimeUs, uint32(r.uvarintMax(1<<32-1)))
+	}
+	for i := 0; i < rows; i++ {
+		b.TTFBUs = append(b.TTFBUs, uint32(r.uvarintMax(1<<32-1)))
+	}
+	if r.err {
+		return fmt.Errorf("%w: truncated", ErrCorrupt)
+	}
+	budget := uint64(MaxPayload)
+	for s := range b.Str {
+		var err error
+		switch mode := r.bytes(1)[0]; mode {
+		case strPlainMode:
+			err = decodePlain(&r, &b.Str[s], rows)
+		case strDictMode:
+			err = d.decodeDict(&r, &b.Str[s], rows, &budget)
+		default:
+			err = fmt.Errorf("%w: string column mode %d", ErrCorrupt, mode)
+		}
+		if r.err {
+			return fmt.Errorf("%w: truncated in column %s", ErrCorrupt, record.Str(s))
+		}
+		if err != nil {
+			return fmt.Errorf("column %s: %w", record.Str(s), err)
+		}
+	}
+	if len(r.p) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(r.p))
+	}
+	return nil
+}
+
+func decodePlain(r *reader, col *record.StrCol, rows int) error {
+	base := uint32(len(col.Buf))
+	total := uint64(0)
+	for i := 0; i < rows; i++ {
+		total += r.uvarintMax(MaxPayload)
+		if total > MaxPayload {
+			return fmt.Errorf("%w: column larger than %d bytes", ErrCorrupt, MaxPayload)
+		}
+		col.End = append(col.End, base+uint32(total))
+	}
+	col.Buf = append(col.Buf, r.bytes(int(total))...)
+	return nil
+}
+
+// decodeDict expands a dictionary column. budget is what the batch's string
+// columns may still take once expanded: a small dictionary repeated over
+// many rows must not become a memory bomb, so indices are read and sized
+// before anything is copied.
+func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *uint64) error {
+	n := r.uvarintMax(uint64(rows))
+	d.spans = d.spans[:0]
+	total := uint64(0)
+	for i := uint64(0); i < n && !r.err; i++ {
+		total += r.uvarintMax(MaxPayload)
+		if total > MaxPayload {
+			return fmt.Errorf("%w: dictionary larger than %d bytes", ErrCorrupt, MaxPayload)
+		}
+		d.spans = append(d.spans, uint32(total))
+	}
+	vals := r.bytes(int(total))
+	if r.err {
+		return nil
+	}
+	if n == 0 && rows > 0 {
+		return fmt.Errorf("%w: empty dictionary", ErrCorrupt)
+	}
+	d.idx = d.idx[:0]
+	size := uint64(0)
+	for i := 0; i < rows && !r.err; i++ {
+		ix := r.uvarintMax(n - 1)
+		start := uint32(0)
+		if ix > 0 {
+			start = d.spans[ix-1]
+		}
+		size += uint64(d.spans[ix] - start)
+		d.idx = append(d.idx, uint32(ix))
+	}
+	if size > *budget {
+		return fmt.Errorf("%w: string columns larger than %d bytes", ErrCorrupt, MaxPayload)
+	}
+	*budget -= size
+	col.Buf = slices.Grow(col.Buf, int(size))
+	for _, ix := range d.idx {
+		start := uint32(0)
+		if ix > 0 {
+			start = d.spans[ix-1]
+		}
+		col.Buf = append(col.Buf, vals[start:d.spans[ix]]...)
+		col.End = append(col.End, uint32(len(col.Buf)))
+	}
+	return nil
+}
