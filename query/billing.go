@@ -6,13 +6,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math/big"
-	"sort"
 	"strconv"
 	"time"
 )
 
-// billingTable holds the 5-minute samples every bill is computed from.
-const billingTable = "billing_5m"
+// billingTable holds the day rows every bill is computed from: requests
+// and bytes per billing region, and the day's 5-minute byte samples.
+const billingTable = "billing_1d"
 
 // Bill is one customer's usage and charges for one calendar month (UTC).
 type Bill struct {
@@ -59,12 +59,13 @@ func ParseMonth(s string) (time.Time, error) {
 type Usage struct {
 	Requests uint64
 	ByRegion map[string]uint64
-	// Samples are bytes out per 5-minute slot, by slot start (unix s).
-	Samples map[uint32]uint64
+	// P95Bytes is the month's 95th-percentile 5-minute sample: sorted
+	// descending, the top 5% (rounded down) dropped, the next billed.
+	P95Bytes uint64
 }
 
 // Bills computes the month's bill of customer ("" for every customer with
-// traffic) from billing_5m, priced with pb (nil: usage only).
+// traffic) from billing_1d, priced with pb (nil: usage only).
 func (s *Store) Bills(ctx context.Context, pb *PriceBook, month time.Time, customer string) ([]Bill, error) {
 	usage, err := s.MonthUsage(ctx, billingTable, month, customer)
 	if err != nil {
@@ -77,27 +78,29 @@ func (s *Store) Bills(ctx context.Context, pb *PriceBook, month time.Time, custo
 	return out, nil
 }
 
-// MonthUsage reads requests, bytes per region and 5-minute byte samples per
-// customer from table: billing_5m, or the raw table when verifying.
+// MonthUsage reads, per customer, the month's requests, bytes out per
+// billing region and 95th-percentile 5-minute sample: from billing_1d, or
+// from the raw table when verifying.
 func (s *Store) MonthUsage(ctx context.Context, table string, month time.Time, customer string) (map[string]*Usage, error) {
 	from, to := month, month.AddDate(0, 1, 0)
+	raw := table != billingTable
 	timeCol, reqExpr, bytesExpr := "t", "sum(requests)", "sum(bytes_out)"
-	if table != billingTable { // the raw table
+	if raw {
 		timeCol, reqExpr, bytesExpr = "time", "count()", "sum(bytes_sent)"
 	}
 	filter, args := customerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
+	where := fmt.Sprintf("WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s", timeCol, timeCol, filter)
 	usage := map[string]*Usage{}
 	get := func(c string) *Usage {
 		u := usage[c]
 		if u == nil {
-			u = &Usage{ByRegion: map[string]uint64{}, Samples: map[uint32]uint64{}}
+			u = &Usage{ByRegion: map[string]uint64{}}
 			usage[c] = u
 		}
 		return u
 	}
-	rows, err := s.query(ctx, fmt.Sprintf(`SELECT customer, region, %s, %s FROM %s.%s
-WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s
-GROUP BY customer, region`, reqExpr, bytesExpr, s.DB, table, timeCol, timeCol, filter), args...)
+	rows, err := s.query(ctx, fmt.Sprintf("SELECT customer, region, %s, %s FROM %s.%s\n%s\nGROUP BY customer, region",
+		reqExpr, bytesExpr, s.DB, table, where), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -116,40 +119,44 @@ GROUP BY customer, region`, reqExpr, bytesExpr, s.DB, table, timeCol, timeCol, f
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.query(ctx, fmt.Sprintf(`SELECT customer, toUInt32(toStartOfFiveMinute(%s)) AS slot, %s FROM %s.%s
-WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s
-GROUP BY customer, slot`, timeCol, bytesExpr, s.DB, table, timeCol, timeCol, filter), args...)
+
+	// The 95th percentile, in ClickHouse: each customer's 5-minute totals
+	// of the month (v), sorted descending; the month's idle slots are
+	// zeros at the end, so the billed sample is v[skip] when v is longer
+	// than skip and zero otherwise. Sending every sample to Go instead
+	// moved 446k rows for a month of 50 customers.
+	samples := fmt.Sprintf("SELECT customer, tupleElement(sumMapMerge(samples), 2) AS v FROM %s.%s\n%s\nGROUP BY customer", s.DB, table, where)
+	if raw {
+		samples = fmt.Sprintf(`SELECT customer, groupArray(b) AS v FROM (
+    SELECT customer, toStartOfFiveMinute(time) AS slot, sum(bytes_sent) AS b FROM %s.%s
+    %s
+    GROUP BY customer, slot)
+GROUP BY customer`, s.DB, table, where)
+	}
+	skip, _ := p95Rank(month)
+	rows, err = s.query(ctx, fmt.Sprintf("SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0) FROM (\n%s)", samples),
+		append([]any{uint32(skip), uint32(skip + 1)}, args...)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var c string
-		var slot uint32
-		var b uint64
-		if err := rows.Scan(&c, &slot, &b); err != nil {
+		var p95 uint64
+		if err := rows.Scan(&c, &p95); err != nil {
 			return nil, err
 		}
-		get(c).Samples[slot] += b
+		get(c).P95Bytes = p95
 	}
 	return usage, rows.Err()
 }
 
-// P95 returns the 95th-percentile 5-minute sample of a month in bytes and
-// the number of samples: every 5-minute slot of the month counts, idle ones
-// as zero; sorted descending, the top 5% (rounded down) are dropped and the
-// next one is billed.
-func P95(month time.Time, samples map[uint32]uint64) (uint64, int) {
-	n := int(month.AddDate(0, 1, 0).Sub(month) / (5 * time.Minute))
-	v := make([]uint64, 0, n)
-	for _, b := range samples {
-		v = append(v, b)
-	}
-	for len(v) < n {
-		v = append(v, 0)
-	}
-	sort.Slice(v, func(i, j int) bool { return v[i] > v[j] })
-	return v[n*5/100], n
+// p95Rank returns how many of the month's 5-minute samples the 95th
+// percentile drops (the top 5%, rounded down) and how many there are:
+// every slot of the month counts, idle ones as zero.
+func p95Rank(month time.Time) (skip, slots int) {
+	slots = int(month.AddDate(0, 1, 0).Sub(month) / (5 * time.Minute))
+	return slots * 5 / 100, slots
 }
 
 // MakeBill prices a customer-month's usage.
@@ -158,10 +165,9 @@ func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) Bill {
 	for _, v := range u.ByRegion {
 		b.BytesOut += v
 	}
-	p95, n := P95(month, u.Samples)
-	b.Samples = n
+	_, b.Samples = p95Rank(month)
 	// bytes per 300 s -> megabits per second
-	mbps := new(big.Rat).SetFrac(new(big.Int).SetUint64(p95*8), big.NewInt(300*1_000_000))
+	mbps := new(big.Rat).SetFrac(new(big.Int).SetUint64(u.P95Bytes*8), big.NewInt(300*1_000_000))
 	b.P95Mbps, _ = mbps.Float64()
 	if pb == nil {
 		return b
@@ -208,7 +214,7 @@ func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) Bill {
 }
 
 func emptyBill(pb *PriceBook, month time.Time, customer string) Bill {
-	return MakeBill(pb, month, customer, &Usage{ByRegion: map[string]uint64{}, Samples: map[uint32]uint64{}})
+	return MakeBill(pb, month, customer, &Usage{ByRegion: map[string]uint64{}})
 }
 
 // BillsCSV writes bills as CSV: one row per invoice line and a total row per

@@ -196,20 +196,24 @@ func (s *Store) Top(ctx context.Context, customer, kind string, r Range, limit i
 	if r.From.Unix()%3600 != 0 || r.To.Unix()%3600 != 0 {
 		return nil, userError{fmt.Errorf("top paths need from and to on whole hours")}
 	}
-	out.Table = "top_paths_1h"
-	sql := fmt.Sprintf(`SELECT topKMerge(%d)(top_paths) FROM %s.top_paths_1h
-WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)`, schema.TopPathsKept, s.DB)
-	var paths []string
-	if err := s.queryRow(ctx, sql, customer, uint32(r.From.Unix()), uint32(r.To.Unix())).Scan(&paths); err != nil {
+	out.Table = "path_hits_1h"
+	rows, err := s.query(ctx, fmt.Sprintf(`SELECT path, sum(requests) AS n, sum(bytes_out) FROM %s.path_hits_1h
+WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)
+GROUP BY path
+ORDER BY n DESC, path
+LIMIT ?`, s.DB), customer, uint32(r.From.Unix()), uint32(r.To.Unix()), limit)
+	if err != nil {
 		return nil, err
 	}
-	for i, p := range paths {
-		if i == limit {
-			break
+	defer rows.Close()
+	for rows.Next() {
+		var row TopRow
+		if err := rows.Scan(&row.Key, &row.Requests, &row.BytesOut); err != nil {
+			return nil, err
 		}
-		out.Items = append(out.Items, TopRow{Key: p})
+		out.Items = append(out.Items, row)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // Customers lists the customers with traffic in a range (only scope when

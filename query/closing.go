@@ -145,7 +145,7 @@ type Difference struct {
 }
 
 // VerifyMonth recomputes every bill of the month from the raw table and
-// compares it with the bill from billing_5m: requests, bytes per region,
+// compares it with the bill from billing_1d: requests, bytes per region,
 // the 95th-percentile sample and the total.
 func (s *Store) VerifyMonth(ctx context.Context, pb *PriceBook, month time.Time) ([]Bill, []Difference, error) {
 	fromRollup, err := s.MonthUsage(ctx, billingTable, month, "")
@@ -166,7 +166,7 @@ func (s *Store) VerifyMonth(ctx context.Context, pb *PriceBook, month time.Time)
 		seen[c] = true
 	}
 	for _, c := range sortedKeys(seen) {
-		empty := &Usage{ByRegion: map[string]uint64{}, Samples: map[uint32]uint64{}}
+		empty := &Usage{ByRegion: map[string]uint64{}}
 		ru, rw := fromRollup[c], fromRaw[c]
 		if ru == nil {
 			ru = empty

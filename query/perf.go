@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/edgelog/edgelog/schema"
@@ -62,7 +63,15 @@ type SlowOptions struct {
 	Customer string
 }
 
-const perfTable = "perf_1m"
+// slowTable is what Slowest reads: minute latency states per place, of
+// one customer (perf_1m) or of every customer merged (perf_all_1m: 40
+// times fewer states to merge at 50 customers).
+func slowTable(customer string) string {
+	if customer == "" {
+		return "perf_all_1m"
+	}
+	return "perf_1m"
+}
 
 // Slowest ranks PoPs by p90 latency over the window against their own p90
 // over the baseline period before it, and says since when each slow one has
@@ -110,7 +119,7 @@ func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*Slowest, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Slowest{Table: perfTable, Metric: o.Metric, At: o.At, Window: o.Window.String(), Baseline: o.Baseline.String(), Places: []SlowPlace{}}
+	out := &Slowest{Table: slowTable(o.Customer), Metric: o.Metric, At: o.At, Window: o.Window.String(), Baseline: o.Baseline.String(), Places: []SlowPlace{}}
 	for key, c := range cur {
 		b, ok := base[key]
 		if !ok || c.requests < o.MinRequests || b.q[1] <= 0 {
@@ -157,7 +166,7 @@ func (s *Store) placeQuantiles(ctx context.Context, col, customer string, from, 
 	sql := fmt.Sprintf(`SELECT region, pop, sum(requests), quantilesTDigestMerge(%s)(%s)
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
-GROUP BY region, pop`, schema.Quantiles, col, s.DB, perfTable, filter)
+GROUP BY region, pop`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
 	rows, err := s.query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -190,7 +199,7 @@ func (s *Store) slowSince(ctx context.Context, col, customer, pop string, thresh
 FROM %s.%s
 WHERE pop = ? AND t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY t
-ORDER BY t DESC`, schema.Quantiles, col, s.DB, perfTable, filter)
+ORDER BY t DESC`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
 	rows, err := s.query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -255,8 +264,8 @@ var perfDims = map[string][]string{
 // perfDimsAll are the same for every customer together: the hour and day
 // rollups without the customer dimension hold 50 times fewer states.
 var perfDimsAll = map[string][]string{
-	"region":  {"perf_1m", "perf_all_1h"},
-	"pop":     {"perf_1m", "perf_all_1h"},
+	"region":  {"perf_all_1m", "perf_all_1h"},
+	"pop":     {"perf_all_1m", "perf_all_1h"},
 	"country": {"perf_geo_1h", "perf_geo_all_1d"},
 	"asn":     {"perf_geo_1h", "perf_geo_all_1d"},
 }
@@ -287,7 +296,7 @@ func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, 
 	}
 	ru, err := pickRollup(family, r)
 	if err != nil {
-		return nil, userError{fmt.Errorf("%s breakdowns need from and to on whole %s", by, map[bool]string{true: "minutes", false: "hours"}[family[0] == "perf_1m"])}
+		return nil, userError{fmt.Errorf("%s breakdowns need from and to on whole %s", by, map[bool]string{true: "minutes", false: "hours"}[strings.HasSuffix(family[0], "_1m")])}
 	}
 	out := &PerfBreakdown{Table: ru.Name, Customer: customer, By: by, Metric: metric, From: r.From, To: r.To, Rows: []PerfRow{}}
 	cur, err := s.perfGroups(ctx, ru.Name, by, col, customer, r.From, r.To)

@@ -42,7 +42,7 @@ type PerfPlace struct {
 
 // PerfSeries returns p50/p90/p99 of metric per step, from an hourly rollup
 // (perf_all_1h for every customer, perf_1h for one) when the range and step
-// are whole hours, else perf_1m.
+// are whole hours, else from the minute rollup (perf_all_1m, perf_1m).
 func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, r Range) (*PerfSeries, error) {
 	if metric == "" {
 		metric = "ttfb"
@@ -56,7 +56,7 @@ func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, 
 	}
 	family := []string{"perf_1m", "perf_1h"}
 	if place.Customer == "" {
-		family = []string{"perf_1m", "perf_all_1h"}
+		family = []string{"perf_all_1m", "perf_all_1h"}
 	}
 	ru, err := pickRollup(family, r)
 	if err != nil {

@@ -39,6 +39,7 @@ type expect struct {
 	regions  map[string]uint64           // region -> requests
 	minutes  map[string]map[int64]uint64 // customer -> minute -> requests
 	servers  map[int64]map[string]bool   // minute -> edge servers logging
+	paths    map[string]map[string]uint64 // customer -> path -> requests
 }
 
 // load generates a month of traffic, turns each event into a record the way
@@ -55,7 +56,7 @@ func load(t testing.TB, db string, lines int, start time.Time, d time.Duration) 
 	f, _ := gen.NewFormatter("nginx")
 	ex := expect{requests: map[string]uint64{}, bytes: map[string]uint64{}, byRegion: map[string]map[string]uint64{},
 		samples: map[string]map[int64]uint64{}, regions: map[string]uint64{},
-		minutes: map[string]map[int64]uint64{}, servers: map[int64]map[string]bool{}}
+		minutes: map[string]map[int64]uint64{}, servers: map[int64]map[string]bool{}, paths: map[string]map[string]uint64{}}
 	var blk record.Block
 	var e gen.Event
 	var r record.Record
@@ -83,6 +84,10 @@ func load(t testing.TB, db string, lines int, start time.Time, d time.Duration) 
 			ex.servers[m] = map[string]bool{}
 		}
 		ex.servers[m][e.Server] = true
+		if ex.paths[c] == nil {
+			ex.paths[c] = map[string]uint64{}
+		}
+		ex.paths[c][string(r.Str[record.Path])]++
 	}
 	conn := chtest.Conn(t)
 	if err := ingest.InsertBlock(context.Background(), conn, db, schema.Dialect{}, &blk); err != nil {
@@ -275,9 +280,24 @@ func TestTenancyAndBills(t *testing.T) {
 	if code := get(t, hs, tokEng, "/api/v1/perf/breakdown?by=country&metric=request_time&"+monthRange, &perf); code != 200 || len(perf.Rows) == 0 || perf.Rows[0].P90Ms <= 0 {
 		t.Errorf("perf breakdown by country (%d): %+v", code, perf)
 	}
+	// One insert block holds fewer distinct paths per host-hour than
+	// path_hits_1h keeps, so the counts are exact.
 	var top query.Top
 	if code := get(t, hs, tokAcme, "/api/v1/traffic/top?kind=paths&limit=5&"+monthRange, &top); code != 200 || len(top.Items) != 5 {
-		t.Errorf("acme's top paths (%d): %+v", code, top)
+		t.Fatalf("acme's top paths (%d): %+v", code, top)
+	}
+	ranked := make([]string, 0, len(ex.paths["acme"]))
+	for p := range ex.paths["acme"] {
+		ranked = append(ranked, p)
+	}
+	sort.Slice(ranked, func(i, j int) bool {
+		a, b := ex.paths["acme"][ranked[i]], ex.paths["acme"][ranked[j]]
+		return a > b || a == b && ranked[i] < ranked[j]
+	})
+	for i, item := range top.Items {
+		if item.Key != ranked[i] || item.Requests != ex.paths["acme"][ranked[i]] {
+			t.Errorf("top path %d: %s %d requests, want %s %d", i+1, item.Key, item.Requests, ranked[i], ex.paths["acme"][ranked[i]])
+		}
 	}
 
 	// Verification from raw rows finds nothing.
@@ -513,12 +533,13 @@ func TestSeries(t *testing.T) {
 			t.Errorf("%s: perf series holds %d requests from %s, want %d from perf_all_1h", region, n, ps.Table, want)
 		}
 	}
-	// Five-minute steps read perf_1m; the week before is drawn on this range.
+	// Five-minute steps of every customer read perf_all_1m; the week before
+	// is drawn on this range.
 	var pop query.PerfSeries
 	if code := get(t, hs, tokEng, "/api/v1/perf/timeseries?step=5m&pop=bom1&from=2026-10-20T00:00:00Z&to=2026-10-21T00:00:00Z", &pop); code != 200 {
 		t.Fatalf("PoP series: %d", code)
 	}
-	if pop.Table != "perf_1m" || len(pop.Points) == 0 || len(pop.WeekBefore) == 0 {
+	if pop.Table != "perf_all_1m" || len(pop.Points) == 0 || len(pop.WeekBefore) == 0 {
 		t.Fatalf("PoP series from %s: %d points, %d the week before", pop.Table, len(pop.Points), len(pop.WeekBefore))
 	}
 	for _, p := range pop.WeekBefore {

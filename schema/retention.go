@@ -20,13 +20,15 @@ var DefaultRetention = map[string]int{
 	"traffic_1h":      400,
 	"perf_geo_1h":     400,
 	"billing_5m":      400,
-	"top_paths_1h":    90,
 	"traffic_1d":      0,
 	"edge_servers_1m": 35,
 	"perf_1h":         400,
 	"perf_geo_1d":     0,
 	"perf_all_1h":     400,
 	"perf_geo_all_1d": 0,
+	"billing_1d":      400,
+	"path_hits_1h":    90,
+	"perf_all_1m":     35,
 }
 
 // Drop is one partition the retention policy removes.

@@ -3,6 +3,7 @@ package rollupfill
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -20,8 +21,9 @@ type Stats struct {
 	Spent map[string]time.Duration
 }
 
-// Fill writes s's traffic into the rollups of db (migrated, empty). It
-// works a day at a time so no statement holds a month in memory.
+// Fill writes s's traffic into the rollups of db (migrated). It works a
+// day at a time so no statement holds a month in memory, and skips each
+// table-day that already holds rows, so a fill interrupted resumes.
 func Fill(ctx context.Context, conn driver.Conn, db string, s Scale, progress func(day int)) (*Stats, error) {
 	start := time.Now()
 	f := filler{conn: conn, db: db, s: s}
@@ -36,14 +38,21 @@ func Fill(ctx context.Context, conn driver.Conn, db string, s Scale, progress fu
 		fill  func(context.Context, time.Time) error
 	}{
 		{"traffic_1m", f.minutes}, {"edge_servers_1m", f.edgeServers}, {"billing_5m", f.billing}, {"perf_1m", f.perfMinutes},
-		{"traffic_1h", f.hours}, {"perf_geo_1h", f.perfGeo}, {"top_paths_1h", f.topPaths},
+		{"traffic_1h", f.hours}, {"perf_geo_1h", f.perfGeo}, {"path_hits_1h", f.pathHits},
 		{"perf_1h", f.perfHours}, {"perf_geo_1d", f.perfGeoDays},
 		{"perf_all_1h", f.perfAllHours}, {"perf_geo_all_1d", f.perfGeoAllDays},
+		{"billing_1d", f.billingDays}, {"perf_all_1m", f.perfAllMinutes},
 	}
 	for d := range s.Days {
 		day := s.Start.AddDate(0, 0, d)
 		for _, step := range steps {
 			t := time.Now()
+			if done, err := f.written(ctx, step.table, day); err != nil || done {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err := step.fill(ctx, day); err != nil {
 				return nil, fmt.Errorf("day %s: %s: %w", day.Format(time.DateOnly), step.table, err)
 			}
@@ -53,8 +62,12 @@ func Fill(ctx context.Context, conn driver.Conn, db string, s Scale, progress fu
 			progress(d + 1)
 		}
 	}
-	if err := f.days(ctx); err != nil {
+	if done, err := f.written(ctx, "traffic_1d", time.Time{}); err != nil {
 		return nil, err
+	} else if !done {
+		if err := f.days(ctx); err != nil {
+			return nil, err
+		}
 	}
 	st := &Stats{Rows: map[string]uint64{}, Spent: spent}
 	for _, ru := range schema.Rollups {
@@ -77,6 +90,19 @@ type filler struct {
 	s    Scale
 }
 
+// written reports whether table already holds rows of day (of any day
+// when day is zero): Fill resumes an interrupted fill, and fills only the
+// rollups a later migration added to a database filled before it.
+func (f *filler) written(ctx context.Context, table string, day time.Time) (bool, error) {
+	from, to := dayArgs(day)
+	if day.IsZero() {
+		from, to = 0, math.MaxUint32
+	}
+	var n uint64
+	err := f.conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)", f.db, table), from, to).Scan(&n)
+	return n > 0, err
+}
+
 func (f *filler) exec(ctx context.Context, sql string, args ...any) error {
 	sql = strings.ReplaceAll(sql, "{db}", f.db)
 	if err := f.conn.Exec(ctx, sql, args...); err != nil {
@@ -89,6 +115,7 @@ func (f *filler) exec(ctx context.Context, sql string, args ...any) error {
 func (f *filler) loadWorld(ctx context.Context) error {
 	combos, geos := f.s.world()
 	for _, ddl := range []string{
+		"DROP TABLE IF EXISTS {db}.fill_combos", "DROP TABLE IF EXISTS {db}.fill_geo",
 		`CREATE TABLE {db}.fill_combos (id UInt32, customer String, host String, region String, pop String, country String,
     share Float64, phase Float64, bytes_per_req Float64, hit Float64, err5 Float64, latency_ms Float64) ENGINE = Memory`,
 		`CREATE TABLE {db}.fill_geo (customer String, region String, country String, asn UInt32, share Float64) ENGINE = Memory`,
@@ -223,20 +250,39 @@ ARRAY JOIN range(?) AS k
 GROUP BY t, region, country, asn, customer`, schema.Quantiles, sample, schema.Quantiles, sample), from, to, f.s.LatencySamples)
 }
 
-// topPaths draws each host-hour's paths from a Zipf-like curve over
-// PathsPerHost paths.
-func (f *filler) topPaths(ctx context.Context, day time.Time) error {
+// pathHits spreads each host-hour's requests and bytes over the host's
+// paths along a Zipf curve and keeps the most requested, as path_hits_1h's
+// view keeps each insert block's heavy hitters. A customer's hosts share
+// some paths, so ranking a customer merges hosts.
+func (f *filler) pathHits(ctx context.Context, day time.Time) error {
 	from, to := dayArgs(day)
-	return f.exec(ctx, fmt.Sprintf(`INSERT INTO {db}.top_paths_1h (t, customer, host, requests, top_paths)
-SELECT t, customer, host, any(r),
-    topKState(%d)(concat('/assets/', toString(toUInt32(pow(((cityHash64(t, host, k) %% 100000) + 0.5) / 100000, 3) * ?)), '.js'))
+	harmonic := 0.0 // the Zipf curve's normalising sum
+	for k := 1; k <= f.s.PathsPerHost; k++ {
+		harmonic += 1 / float64(k)
+	}
+	return f.exec(ctx, `INSERT INTO {db}.path_hits_1h (t, customer, host, path, requests, bytes_out)
+SELECT t, customer, host, concat('/assets/', toString(k + (cityHash64(host) % 3) * 50), '.js'),
+    toUInt64(r / (k + 1) / ?), toUInt64(b / (k + 1) / ?)
 FROM (
-    SELECT t, customer, host, sum(requests) AS r
+    SELECT t, customer, host, sum(requests) AS r, sum(bytes_out) AS b
     FROM {db}.traffic_1h WHERE t >= toDateTime(?) AND t < toDateTime(?)
     GROUP BY t, customer, host
 )
-ARRAY JOIN range(?) AS k
-GROUP BY t, customer, host`, schema.TopPathsKept), f.s.PathsPerHost, from, to, f.s.PathSamples)
+ARRAY JOIN range(?) AS k`, harmonic, harmonic, from, to, min(schema.PathsKeptPerBlock, f.s.PathsPerHost))
+}
+
+// billingDays folds a day of billing_5m into billing_1d: totals per
+// billing region and the day's 5-minute samples, as its view would.
+func (f *filler) billingDays(ctx context.Context, day time.Time) error {
+	from, to := dayArgs(day)
+	return f.exec(ctx, `INSERT INTO {db}.billing_1d (t, customer, region, requests, bytes_out, bytes_in, samples)
+SELECT toStartOfDay(t) AS d, customer, region, sum(requests), sum(bytes_out), sum(bytes_in), sumMapState([toUInt32(t)], [bytes_out])
+FROM {db}.billing_5m WHERE t >= toDateTime(?) AND t < toDateTime(?)
+GROUP BY d, customer, region`, from, to)
+}
+
+func (f *filler) perfAllMinutes(ctx context.Context, day time.Time) error {
+	return f.mergePerf(ctx, day, "perf_all_1m", "perf_1m", "toStartOfMinute", "region, pop")
 }
 
 // perfHours and perfGeoDays merge the finer latency states of a day into

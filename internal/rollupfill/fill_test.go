@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edgelog/edgelog/internal/chtest"
+	"github.com/edgelog/edgelog/schema"
 	"github.com/edgelog/edgelog/internal/rollupfill"
 )
 
@@ -23,7 +24,7 @@ func TestFillIsConsistent(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	s := rollupfill.Scale{Start: start, Days: 2, RequestsPerDay: 2e8, Customers: 4, PoPsPerRegion: 2, ServersPerPoP: 3,
-		LatencySamples: 8, PathSamples: 50, PathsPerHost: 200,
+		LatencySamples: 8, PathsPerHost: 300,
 		SlowPoP: "bom1", SlowFrom: start.Add(10 * time.Hour), SlowTo: start.Add(12 * time.Hour), SlowFactor: 4}
 	st, err := rollupfill.Fill(ctx, conn, db, s, nil)
 	if err != nil {
@@ -40,12 +41,25 @@ func TestFillIsConsistent(t *testing.T) {
 		}
 		return n
 	}
-	for _, table := range []string{"traffic_1m", "traffic_1h", "billing_5m", "edge_servers_1m", "perf_1m", "perf_1h", "perf_all_1h", "top_paths_1h"} {
+	for _, table := range []string{"traffic_1m", "traffic_1h", "billing_5m", "edge_servers_1m", "perf_1m", "perf_1h", "perf_all_1h", "perf_all_1m", "billing_1d"} {
 		if n := sum(table, "requests"); n != st.Requests {
 			t.Errorf("%s holds %d requests, traffic_1d %d", table, n, st.Requests)
 		}
 	}
-	for _, table := range []string{"traffic_1m", "traffic_1h", "billing_5m", "edge_servers_1m"} {
+	// path_hits_1h keeps the most requested paths of each host-hour: the
+	// Zipf curve's share of the kept ones, less under one request per row
+	// (each row's count is truncated).
+	share, all := 0.0, 0.0
+	for k := 1; k <= s.PathsPerHost; k++ {
+		all += 1 / float64(k)
+		if k <= schema.PathsKeptPerBlock {
+			share += 1 / float64(k)
+		}
+	}
+	if n, want := float64(sum("path_hits_1h", "requests")), float64(st.Requests)*share/all; n > want*(1+1e-9)+1 || n < want-float64(st.Rows["path_hits_1h"]) {
+		t.Errorf("path_hits_1h holds %.0f requests, want %.0f (%.3f of all)", n, want, share/all)
+	}
+	for _, table := range []string{"traffic_1m", "traffic_1h", "billing_5m", "billing_1d", "edge_servers_1m"} {
 		if a, b := sum(table, "bytes_out"), sum("traffic_1d", "bytes_out"); a != b {
 			t.Errorf("%s holds %d bytes out, traffic_1d %d", table, a, b)
 		}

@@ -29,8 +29,8 @@ type Scale struct {
 	// LatencySamples per latency-state row: the t-digest of each perf row
 	// is built from this many draws.
 	LatencySamples int
-	// PathSamples per top-paths row, drawn from PathsPerHost paths.
-	PathSamples  int
+	// PathsPerHost is how many paths a host serves; requests fall on them
+	// along a Zipf curve (the k-th most requested gets 1/k of the first).
 	PathsPerHost int
 	// SlowPoP, when set, is served at SlowFactor times its usual latency
 	// from SlowFrom to SlowTo (the "slowest places" ranking finds it).
@@ -43,7 +43,7 @@ type Scale struct {
 // day.
 func Production(start time.Time) Scale {
 	return Scale{Start: start, Days: 31, RequestsPerDay: 43.71e9, Customers: 50, PoPsPerRegion: 5, ServersPerPoP: 10,
-		LatencySamples: 32, PathSamples: 1000, PathsPerHost: 3000,
+		LatencySamples: 32, PathsPerHost: 3000,
 		SlowPoP: "bom1", SlowFrom: start.Add(9*24*time.Hour + 12*time.Hour), SlowTo: start.Add(9*24*time.Hour + 16*time.Hour), SlowFactor: 4}
 }
 

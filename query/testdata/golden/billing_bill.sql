@@ -1,12 +1,13 @@
 -- args: 1790812800, 1793491200, "acme"
-SELECT customer, region, sum(requests), sum(bytes_out) FROM edgelog.billing_5m
+SELECT customer, region, sum(requests), sum(bytes_out) FROM edgelog.billing_1d
 WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
 GROUP BY customer, region;
 
--- args: 1790812800, 1793491200, "acme"
-SELECT customer, toUInt32(toStartOfFiveMinute(t)) AS slot, sum(bytes_out) FROM edgelog.billing_5m
+-- args: 446, 447, 1790812800, 1793491200, "acme"
+SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0) FROM (
+SELECT customer, tupleElement(sumMapMerge(samples), 2) AS v FROM edgelog.billing_1d
 WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
-GROUP BY customer, slot;
+GROUP BY customer);
 
 -- args: "2026-09"
 SELECT customer, version, closed_at, bill FROM edgelog.bill_snapshots WHERE month = ? ORDER BY customer, version;

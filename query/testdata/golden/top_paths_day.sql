@@ -1,4 +1,7 @@
--- args: "acme", 1791590400, 1791676800
-SELECT topKMerge(1000)(top_paths) FROM edgelog.top_paths_1h
-WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?);
+-- args: "acme", 1791590400, 1791676800, 20
+SELECT path, sum(requests) AS n, sum(bytes_out) FROM edgelog.path_hits_1h
+WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)
+GROUP BY path
+ORDER BY n DESC, path
+LIMIT ?;
 
