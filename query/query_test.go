@@ -35,10 +35,10 @@ type expect struct {
 	requests map[string]uint64
 	bytes    map[string]uint64
 	byRegion map[string]map[string]uint64
-	samples  map[string]map[int64]uint64 // customer -> 5-minute slot -> bytes
-	regions  map[string]uint64           // region -> requests
-	minutes  map[string]map[int64]uint64 // customer -> minute -> requests
-	servers  map[int64]map[string]bool   // minute -> edge servers logging
+	samples  map[string]map[int64]uint64  // customer -> 5-minute slot -> bytes
+	regions  map[string]uint64            // region -> requests
+	minutes  map[string]map[int64]uint64  // customer -> minute -> requests
+	servers  map[int64]map[string]bool    // minute -> edge servers logging
 	paths    map[string]map[string]uint64 // customer -> path -> requests
 }
 

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/edgelog/edgelog/internal/chtest"
-	"github.com/edgelog/edgelog/schema"
 	"github.com/edgelog/edgelog/internal/rollupfill"
+	"github.com/edgelog/edgelog/schema"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }
