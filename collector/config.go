@@ -91,19 +91,24 @@ type Input struct {
 	LogFormat string `yaml:"log_format"`
 }
 
-// KafkaConfig is how to reach Kafka. The SASL password is never in the
-// config: it is read from PasswordFile or $EDGELOG_KAFKA_PASSWORD.
+// KafkaConfig is how to reach Kafka. Secrets are never in the config: the
+// SASL password is read from PasswordFile or $EDGELOG_KAFKA_PASSWORD, the
+// mutual-TLS client key from KeyFile.
 type KafkaConfig struct {
-	Brokers      []string `yaml:"brokers"`
-	TLS          bool     `yaml:"tls"`
-	CAFile       string   `yaml:"ca_file"`
-	SASL         string   `yaml:"sasl"` // plain, scram-sha-256, scram-sha-512
-	User         string   `yaml:"user"`
-	PasswordFile string   `yaml:"password_file"`
+	Brokers []string `yaml:"brokers"`
+	TLS     bool     `yaml:"tls"`
+	CAFile  string   `yaml:"ca_file"`
+	// CertFile and KeyFile: PEM client certificate and key for mutual TLS.
+	CertFile     string `yaml:"cert_file"`
+	KeyFile      string `yaml:"key_file"`
+	SASL         string `yaml:"sasl"` // plain, scram-sha-256, scram-sha-512
+	User         string `yaml:"user"`
+	PasswordFile string `yaml:"password_file"`
 }
 
 func (k KafkaConfig) conf() kafkaconf.Config {
-	return kafkaconf.Config{Brokers: k.Brokers, TLS: k.TLS, CAFile: k.CAFile, SASL: k.SASL, User: k.User, PasswordFile: k.PasswordFile}
+	return kafkaconf.Config{Brokers: k.Brokers, TLS: k.TLS, CAFile: k.CAFile, CertFile: k.CertFile, KeyFile: k.KeyFile,
+		SASL: k.SASL, User: k.User, PasswordFile: k.PasswordFile}
 }
 
 // GeoIPConfig names the .mmdb files (GeoLite2/GeoIP2 Country and ASN).

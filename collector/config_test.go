@@ -86,12 +86,17 @@ func TestConfigEnvOverrides(t *testing.T) {
 		"EDGELOG_SPOOL_MAX_BYTES": "2GiB",
 		"EDGELOG_SOURCE_ID":       "edge-ams1-01",
 		"EDGELOG_KAFKA_PASSWORD":  "hunter2", // read at connect time only
+		"EDGELOG_KAFKA_CERT_FILE": "/etc/edgelog/edge-ams1-01.pem",
+		"EDGELOG_KAFKA_KEY_FILE":  "/run/secrets/edge-ams1-01.key",
 	}
 	if err := collector.ApplyEnv(&cfg, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(cfg.Kafka.Brokers, ",") != "a:1,b:2" || cfg.Spool.MaxBytes != 2<<30 || cfg.SourceID != "edge-ams1-01" {
 		t.Fatalf("env not applied: brokers %v spool %d source %q", cfg.Kafka.Brokers, cfg.Spool.MaxBytes, cfg.SourceID)
+	}
+	if cfg.Kafka.CertFile != "/etc/edgelog/edge-ams1-01.pem" || cfg.Kafka.KeyFile != "/run/secrets/edge-ams1-01.key" {
+		t.Fatalf("client certificate from the environment not applied: %q %q", cfg.Kafka.CertFile, cfg.Kafka.KeyFile)
 	}
 	if cfg.Topic != "edgelog-requests" {
 		t.Fatalf("a setting without a variable changed: topic %q", cfg.Topic)
@@ -111,10 +116,11 @@ func TestConfigLogNoSecrets(t *testing.T) {
 	t.Setenv("EDGELOG_KAFKA_PASSWORD", "env-s3cret")
 	cfg, _ := collector.LoadConfig("testdata/config/full.good.yml")
 	cfg.Kafka.PasswordFile = pw
+	cfg.Kafka.KeyFile = filepath.Join(dir, "client-key.pem")
 	var out bytes.Buffer
 	slog.New(slog.NewTextHandler(&out, nil)).Info("collecting", "config", cfg)
 	slog.New(slog.NewJSONHandler(&out, nil)).Info("collecting", "config", cfg)
-	if strings.Contains(out.String(), "s3cret") || strings.Contains(out.String(), pw) {
+	if strings.Contains(out.String(), "s3cret") || strings.Contains(out.String(), pw) || strings.Contains(out.String(), "client-key") {
 		t.Fatalf("config log shows a secret or its file:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "kafka1:9093") {

@@ -39,6 +39,7 @@ func LoadConfig(path string) (Config, error) {
 // itself) is read only when connecting, never stored in a Config.
 var EnvVars = []string{
 	"EDGELOG_BROKERS", "EDGELOG_TOPIC", "EDGELOG_KAFKA_USER", "EDGELOG_KAFKA_PASSWORD_FILE",
+	"EDGELOG_KAFKA_CERT_FILE", "EDGELOG_KAFKA_KEY_FILE",
 	"EDGELOG_EDGE_CONFIG", "EDGELOG_CHECKPOINT", "EDGELOG_SPOOL_DIR", "EDGELOG_SPOOL_MAX_BYTES",
 	"EDGELOG_SOURCE_ID", "EDGELOG_GEOIP_COUNTRY_DB", "EDGELOG_GEOIP_ASN_DB",
 }
@@ -60,6 +61,10 @@ func ApplyEnv(cfg *Config, lookup func(string) (string, bool)) error {
 			cfg.Kafka.User = v
 		case "EDGELOG_KAFKA_PASSWORD_FILE":
 			cfg.Kafka.PasswordFile = v
+		case "EDGELOG_KAFKA_CERT_FILE":
+			cfg.Kafka.CertFile = v
+		case "EDGELOG_KAFKA_KEY_FILE":
+			cfg.Kafka.KeyFile = v
 		case "EDGELOG_EDGE_CONFIG":
 			cfg.EdgeConfig = v
 		case "EDGELOG_CHECKPOINT":
@@ -92,6 +97,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("inputs", strings.Join(inputs, ",")),
 		slog.String("brokers", strings.Join(c.Kafka.Brokers, ",")),
 		slog.String("topic", c.Topic),
+		slog.Bool("tls", c.Kafka.TLS),
+		slog.Bool("tls_client_cert", c.Kafka.CertFile != ""),
 		slog.Bool("sasl", c.Kafka.SASL != ""),
 		slog.String("spool", c.Spool.Dir),
 	)

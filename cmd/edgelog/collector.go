@@ -83,6 +83,10 @@ func (f *collectorFlags) resolve() (collector.Config, error) {
 			cfg.Kafka.TLS = f.kafka.TLS
 		case "kafka-ca-file":
 			cfg.Kafka.CAFile = f.kafka.CAFile
+		case "kafka-cert-file":
+			cfg.Kafka.CertFile = f.kafka.CertFile
+		case "kafka-key-file":
+			cfg.Kafka.KeyFile = f.kafka.KeyFile
 		case "kafka-sasl":
 			cfg.Kafka.SASL = f.kafka.SASL
 		case "kafka-user":

@@ -27,16 +27,23 @@ const (
 
 // Config is how to reach Kafka.
 type Config struct {
-	Brokers      []string
-	TLS          bool
-	CAFile       string
+	Brokers []string
+	TLS     bool
+	CAFile  string
+	// CertFile and KeyFile are a PEM client certificate and its private
+	// key for mutual TLS (ssl.client.auth=required on the brokers). Both
+	// or neither; they need TLS. The key is read from the file only when
+	// connecting and never logged.
+	CertFile     string
+	KeyFile      string
 	SASL         string // "", "plain", "scram-sha-256" or "scram-sha-512"
 	User         string
 	PasswordFile string // or $EDGELOG_KAFKA_PASSWORD
 }
 
-// RegisterFlags adds --brokers, --kafka-tls, --kafka-ca-file, --kafka-sasl,
-// --kafka-user and --kafka-password-file to fs.
+// RegisterFlags adds --brokers, --kafka-tls, --kafka-ca-file,
+// --kafka-cert-file, --kafka-key-file, --kafka-sasl, --kafka-user and
+// --kafka-password-file to fs.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	brokers := os.Getenv("EDGELOG_BROKERS")
 	if brokers == "" {
@@ -49,6 +56,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	})
 	fs.BoolVar(&c.TLS, "kafka-tls", false, "connect to Kafka with TLS")
 	fs.StringVar(&c.CAFile, "kafka-ca-file", "", "CA bundle for Kafka TLS")
+	fs.StringVar(&c.CertFile, "kafka-cert-file", os.Getenv("EDGELOG_KAFKA_CERT_FILE"), "PEM client certificate for Kafka mutual TLS (env EDGELOG_KAFKA_CERT_FILE)")
+	fs.StringVar(&c.KeyFile, "kafka-key-file", os.Getenv("EDGELOG_KAFKA_KEY_FILE"), "PEM private key of --kafka-cert-file (env EDGELOG_KAFKA_KEY_FILE)")
 	fs.StringVar(&c.SASL, "kafka-sasl", "", "SASL mechanism: plain, scram-sha-256 or scram-sha-512")
 	fs.StringVar(&c.User, "kafka-user", os.Getenv("EDGELOG_KAFKA_USER"), "SASL user (env EDGELOG_KAFKA_USER)")
 	fs.StringVar(&c.PasswordFile, "kafka-password-file", os.Getenv("EDGELOG_KAFKA_PASSWORD_FILE"), "file holding the SASL password (or env EDGELOG_KAFKA_PASSWORD)")
@@ -63,6 +72,12 @@ func (c *Config) Validate() error {
 	case "", "plain", "scram-sha-256", "scram-sha-512":
 	default:
 		return fmt.Errorf("unknown SASL mechanism %q (want plain, scram-sha-256 or scram-sha-512)", c.SASL)
+	}
+	switch {
+	case (c.CertFile == "") != (c.KeyFile == ""):
+		return fmt.Errorf("a Kafka client certificate needs both a cert file and a key file")
+	case c.CertFile != "" && !c.TLS:
+		return fmt.Errorf("a Kafka client certificate needs TLS (kafka tls / --kafka-tls)")
 	}
 	return nil
 }
@@ -81,6 +96,14 @@ func (c *Config) tlsConfig() (*tls.Config, error) {
 		if !tc.RootCAs.AppendCertsFromPEM(pem) {
 			return nil, fmt.Errorf("no certificates in %s", c.CAFile)
 		}
+	}
+	if c.CertFile != "" || c.KeyFile != "" {
+		// The error names the files, never their contents.
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("cannot load Kafka client certificate %s and key %s: %w", c.CertFile, c.KeyFile, err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
 	}
 	return tc, nil
 }
