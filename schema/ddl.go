@@ -62,15 +62,15 @@ func createRaw(db string, d Dialect) string {
 	cols := RawColumns(d)
 	for i, c := range cols {
 		fmt.Fprintf(&b, "    %s %s", c.Name, c.TypeFor(d))
-		if d.Modern && c.Codec != "" {
-			fmt.Fprintf(&b, " CODEC(%s)", c.Codec)
+		if codec := c.CodecFor(d); codec != "" {
+			fmt.Fprintf(&b, " CODEC(%s)", codec)
 		}
 		if i < len(cols)-1 {
 			b.WriteString(",")
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, ") ENGINE = %s\nPARTITION BY toYYYYMMDD(time)\nORDER BY (customer, time)", engine(d, "MergeTree", db, RawTable))
+	fmt.Fprintf(&b, ") ENGINE = %s\nPARTITION BY toYYYYMMDD(time)\nORDER BY (%s)", engine(d, "MergeTree", db, RawTable), RawOrderBy(d))
 	if d.Modern && d.RetentionDays > 0 {
 		fmt.Fprintf(&b, "\nTTL toDateTime(time) + INTERVAL %d DAY", d.RetentionDays)
 	}
@@ -126,6 +126,28 @@ func distributed(db, name string, d Dialect) string {
 	}
 	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s AS %s.%s ENGINE = Distributed(%s, %s, %s%s)",
 		db, name, onCluster(d), db, localName(name, d), d.Cluster, db, localName(name, d), key)
+}
+
+// RawOrderBy is the raw table's sorting key in d.
+//
+// Modern servers sort by (customer, host, time): rows of one host sit
+// together, so its paths, object sizes and content types repeat within
+// a few rows and compress (raw layouts benchmark, 2M requests: 28.25 ->
+// 26.29 bytes per request on the earlier column layout; 19.59 -> 18.91
+// with every codec choice of columns.go in place, mostly in bytes_sent,
+// host and content_type, while time grows 1.84 -> 2.01). Per-customer time
+// scans stay index-bound: the key still starts with customer, and where a
+// run of granules belongs to one host the time bounds prune it, so a
+// customer's time range reads about one granule per host more than with
+// (customer, time); a customer has a handful of hosts. Daily partitions
+// prune first in any case.
+//
+// 18.16 keeps (customer, time), the order tables there were created with.
+func RawOrderBy(d Dialect) string {
+	if d.Modern {
+		return "customer, host, time"
+	}
+	return "customer, time"
 }
 
 // RawShardingKey spreads raw rows over shards. It is a function of the row

@@ -11,6 +11,11 @@ type Dialect struct {
 	// Modern servers (20.3 and later) get codecs, LowCardinality,
 	// DateTime64(3) and TTL. 18.16 has none of them.
 	Modern bool
+	// GCD servers (24.4 and later) have the GCD codec, which divides a
+	// block of integers by their greatest common divisor: request times
+	// logged in milliseconds but stored in microseconds shrink by half. It
+	// came in 23.8; a decompression crash in it was fixed in 24.4.
+	GCD bool
 	// Cluster, when set, creates replicated tables ON CLUSTER with
 	// Distributed tables in front of them.
 	Cluster string
@@ -31,7 +36,8 @@ func DialectFor(version string) (Dialect, error) {
 	if err1 != nil || err2 != nil {
 		return Dialect{}, fmt.Errorf("cannot parse server version %q", version)
 	}
-	return Dialect{Modern: major > 20 || (major == 20 && minor >= 3)}, nil
+	atLeast := func(maj, min int) bool { return major > maj || (major == maj && minor >= min) }
+	return Dialect{Modern: atLeast(20, 3), GCD: atLeast(24, 4)}, nil
 }
 
 // TimeType is the type of the raw table's time column.
