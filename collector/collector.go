@@ -16,6 +16,7 @@ import (
 	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/collector/geo"
 	"github.com/edgelog/edgelog/collector/spool"
+	"github.com/edgelog/edgelog/collector/tail"
 	"github.com/edgelog/edgelog/internal/deadletter"
 )
 
@@ -31,6 +32,11 @@ type Collector struct {
 
 	stateMu sync.Mutex
 	state   *checkpoint.State
+
+	// files gives each file to one Tailer at a time, whatever path (glob
+	// match) reaches it; reserved once from the checkpoints (reserveOnce).
+	files       *tail.Registry
+	reserveOnce sync.Once
 
 	// Bytes read so far by import inputs (compressed bytes for compressed
 	// files), for progress reports.
@@ -67,10 +73,11 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Collector, e
 		dlq = deadletter.NewKafkaSink(cfg.Kafka.Brokers, cfg.DeadLetterTopic, transport)
 	}
 	c := &Collector{
-		cfg: cfg,
-		log: log,
-		m:   newMetrics(reg),
-		dlq: dlq,
+		cfg:   cfg,
+		log:   log,
+		files: tail.NewRegistry(),
+		m:     newMetrics(reg),
+		dlq:   dlq,
 		writer: &kafka.Writer{
 			Addr:                   kafka.TCP(cfg.Kafka.Brokers...),
 			Topic:                  cfg.Topic,
@@ -180,6 +187,16 @@ func (c *Collector) Run(ctx context.Context) error {
 		all = append(all, shipErr)
 	}
 	return errors.Join(all...)
+}
+
+// reserveCheckpointed reserves each checkpoint's file for its path in the
+// registry (see tail.Registry.Reserve).
+func (c *Collector) reserveCheckpointed() {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	for _, f := range c.state.Files {
+		c.files.Reserve(f.Path, f.Inode, f.Fingerprint, f.Offset)
+	}
 }
 
 func (c *Collector) lookupCheckpoint(path string) checkpoint.File {

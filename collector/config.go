@@ -56,6 +56,11 @@ type Config struct {
 	// DiscoverInterval is how often file globs are matched again for new
 	// files. Default 10s.
 	DiscoverInterval time.Duration `yaml:"discover_interval"`
+	// ForgetDeleted is how long the checkpoint of a file deleted after it
+	// was read to its end is kept (its last batches are acknowledged by
+	// then) before it is dropped, so the checkpoint does not grow with
+	// every rotated name a glob ever matched. Default 5m.
+	ForgetDeleted time.Duration `yaml:"forget_deleted_after"`
 	// MaxLineBytes caps a line; longer ones are dead-lettered. Default 1 MiB.
 	MaxLineBytes int `yaml:"max_line_bytes"`
 	// MaxMessageBytes caps one Kafka message (and one produce batch);
@@ -78,9 +83,10 @@ type Input struct {
 	// zstd, read once; see `edgelog import`).
 	Type string `yaml:"type"`
 	// Path (file, import) is a path or a glob (`/var/log/nginx/*.log`).
-	// Match live files only: the tailer itself follows a file through
-	// rotation, and a glob that also matched access.log.1 would read the
-	// rotated lines twice.
+	// The tailer of a path follows its file through rotation; a glob that
+	// also matches the rotated names (access.log*) does not read a file
+	// twice: a file is read by one tailer at a time, from where the last
+	// one stopped (tail.Registry).
 	Path string `yaml:"path"`
 	// Network (syslog) is udp (default; what nginx sends) or tcp.
 	Network string `yaml:"network"`
@@ -175,6 +181,9 @@ func (c *Config) setDefaults() {
 	if c.DiscoverInterval == 0 {
 		c.DiscoverInterval = 10 * time.Second
 	}
+	if c.ForgetDeleted == 0 {
+		c.ForgetDeleted = 5 * time.Minute
+	}
 	if c.MaxLineBytes == 0 {
 		c.MaxLineBytes = 1 << 20
 	}
@@ -256,6 +265,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("batch_rows %d: must be positive", c.BatchRows)
 	case c.BatchWait < 0:
 		return fmt.Errorf("batch_wait %s: must be positive", c.BatchWait)
+	case c.ForgetDeleted < 0:
+		return fmt.Errorf("forget_deleted_after %s: must be positive", c.ForgetDeleted)
 	case c.MaxLineBytes < 0:
 		return fmt.Errorf("max_line_bytes %d: must be positive", c.MaxLineBytes)
 	case c.MaxMessageBytes < 4096:

@@ -43,6 +43,19 @@
 // Checkpoints still move only at Kafka's acknowledgement; on start, batches
 // a previous run spooled are delivered before files are read again.
 //
+// # Files, globs and rotation
+//
+// A file is read by one Tailer at a time whatever name reaches it: a glob
+// such as access.log* matches the file again as access.log.1 after rename
+// rotation, and the Tailer started for that name waits until the Tailer of
+// access.log has drained the file, then reads on from where it stopped
+// (tail.Registry; identity = inode and first-line fingerprint). After a
+// restart, a checkpoint's file is finished by the path that checkpointed it.
+// A Tailer whose file is deleted stops once it has read it to the end; its
+// path is matched again for a new file, and its checkpoint entry is dropped
+// ForgetDeleted later. Copytruncate rotation into a name the glob matches
+// still reads the copy (a new inode); match only live names with it.
+//
 // Bad lines never stop the collector: each is counted and written to the
 // dead-letter sink with its reason, source and offset; so is a line whose
 // row would not fit in one Kafka message.

@@ -48,7 +48,7 @@ func (c *Collector) runInput(ctx context.Context, in Input, ship chan<- shipment
 }
 
 func ignoreEnd(err error) error {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, tail.ErrStopped) || errors.Is(err, io.EOF) {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, tail.ErrStopped) || errors.Is(err, tail.ErrDeleted) || errors.Is(err, io.EOF) {
 		return nil
 	}
 	return err
@@ -56,62 +56,92 @@ func ignoreEnd(err error) error {
 
 // runFiles tails the input's path, or every file its glob matches, one
 // Tailer and checkpoint entry per file, and (when following) matches the
-// glob again every DiscoverInterval for new files.
+// glob again every DiscoverInterval for new files. A path whose file was
+// deleted is matched again too, for the file that may appear there later.
+//
+// A rotated file the glob matches again under its new name is not read
+// twice: the Tailers share the collector's tail.Registry, which gives a
+// file to one Tailer at a time with the position its last reader reached.
 func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment) error {
+	c.reserveOnce.Do(c.reserveCheckpointed)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
-	started := map[string]bool{}
+	running := map[string]bool{}
 	start := func(path string) {
-		started[path] = true
+		running[path] = true
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.runFile(ctx, path, in, ship); err != nil {
-				mu.Lock()
+			deleted, err := c.runFile(ctx, path, in, ship)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", path, err))
-				mu.Unlock()
+			}
+			if deleted == 0 {
+				return
+			}
+			delete(running, path)
+			if c.cfg.Follow {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c.forgetDeleted(ctx, path, deleted)
+				}()
 			}
 		}()
 	}
+	mu.Lock()
 	if !isGlob(in.Path) {
-		start(in.Path)
-	} else {
-		for {
-			matches, _ := filepath.Glob(in.Path) // the pattern was validated
-			for _, m := range matches {
-				if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() && !started[m] {
-					c.log.Info("found new file", "file", m, "glob", in.Path)
-					start(m)
-				}
+		start(in.Path) // a missing file is an error at start, as it always was
+	}
+	mu.Unlock()
+	for {
+		var matches []string
+		if isGlob(in.Path) {
+			matches, _ = filepath.Glob(in.Path) // the pattern was validated
+		} else {
+			matches = []string{in.Path}
+		}
+		mu.Lock()
+		for _, m := range matches {
+			if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() && !running[m] {
+				c.log.Info("found new file", "file", m, "input", in.Path)
+				start(m)
 			}
-			if !c.cfg.Follow {
-				break
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(c.cfg.DiscoverInterval):
-				continue
-			}
+		}
+		mu.Unlock()
+		if !c.cfg.Follow {
 			break
 		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(c.cfg.DiscoverInterval):
+			continue
+		}
+		break
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (c *Collector) runFile(ctx context.Context, path string, in Input, ship chan<- shipment) error {
+// runFile tails path until ctx ends, the file is shipped (without Follow)
+// or it is deleted after being read to its end: then it returns the
+// deleted file's inode.
+func (c *Collector) runFile(ctx context.Context, path string, in Input, ship chan<- shipment) (deleted uint64, err error) {
 	kind, text := c.cfg.formatOf(in)
 	parser, err := NewParser(kind, text) // a parser per file: W3C keeps #Fields state
 	if err != nil {
-		return err
+		return 0, err
 	}
 	cp := c.lookupCheckpoint(path)
-	t, err := tail.Open(path, cp.Offset, cp.Inode, cp.Fingerprint, tail.Config{Follow: c.cfg.Follow, MaxLineBytes: c.cfg.MaxLineBytes})
+	t, err := tail.Open(path, cp.Offset, cp.Inode, cp.Fingerprint, tail.Config{Follow: c.cfg.Follow, MaxLineBytes: c.cfg.MaxLineBytes, Registry: c.files})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer t.Close()
+	c.files.Unreserve(path, t.Inode())
 	if t.Offset() != cp.Offset {
 		cp = checkpoint.File{} // another file now: its journal does not apply
 	}
@@ -120,8 +150,67 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 		abs = path
 	}
 	c.log.Info("collecting file", "file", path, "from_offset", t.Offset(), "resend_cuts", len(cp.Pending))
-	src := &source{lines: tailSource{t}, parser: parser, name: path, id: c.cfg.SourceID + ":" + abs, checkpoint: path, cuts: cp.Pending}
-	return ignoreEnd(c.readLoop(ctx, src, ship))
+	src := &source{lines: tailSource{t}, parser: parser, name: path, id: c.cfg.SourceID + ":" + abs, checkpoint: path, cuts: cp.Pending,
+		flushed: func() { c.updateBehind(path, t) }}
+	err = c.readLoop(ctx, src, ship)
+	if errors.Is(err, tail.ErrDeleted) {
+		c.log.Info("file deleted and read to its end", "file", path, "checkpoint_dropped_after", c.cfg.ForgetDeleted)
+		return t.Inode(), nil
+	}
+	return 0, ignoreEnd(err)
+}
+
+// updateBehind sets path's bytes-behind gauge from what t reads: the size
+// of its file past the acknowledged offset in that file. On reads, not only
+// on acknowledgements: while Kafka is down nothing is acknowledged, and that
+// is when the gauge matters.
+func (c *Collector) updateBehind(path string, t *tail.Tailer) {
+	size, err := t.Size()
+	if err != nil {
+		return
+	}
+	acked := int64(0)
+	c.stateMu.Lock()
+	if cp, ok := c.state.Lookup(path); ok && cp.Inode == t.Inode() {
+		acked = cp.Offset
+	}
+	c.stateMu.Unlock()
+	c.m.behind.WithLabelValues(path).Set(float64(max(0, size-acked)))
+}
+
+// forgetDeleted drops path's checkpoint ForgetDeleted after its file (inode)
+// was deleted, unless a new file at the path has a checkpoint by then. A
+// batch of the file still on its way to Kafka (journaled, not acknowledged)
+// postpones it: its acknowledgement would write the entry again.
+func (c *Collector) forgetDeleted(ctx context.Context, path string, inode uint64) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(c.cfg.ForgetDeleted):
+		}
+		c.stateMu.Lock()
+		cp, ok := c.state.Lookup(path)
+		if !ok || cp.Inode != inode {
+			c.stateMu.Unlock()
+			return
+		}
+		if len(cp.Pending) > 0 {
+			c.stateMu.Unlock()
+			continue
+		}
+		c.state.Remove(path)
+		err := checkpoint.Save(c.cfg.Checkpoint, c.state)
+		c.stateMu.Unlock()
+		if err != nil {
+			c.log.Warn("cannot drop a deleted file's checkpoint", "file", path, "err", err)
+			return
+		}
+		c.m.behind.DeleteLabelValues(path)
+		c.m.shipped.DeleteLabelValues(path)
+		c.log.Info("dropped the checkpoint of a deleted file", "file", path)
+		return
+	}
 }
 
 // runSyslog receives syslog messages and parses each message's text as a

@@ -170,7 +170,11 @@ func BenchmarkPipeline(b *testing.B) {
 			b.ReportMetric(float64(b.N)/cpu, "lines/cpu-s")
 			b.ReportMetric(float64(wireBytes)/float64(rows), "wire-B/line")
 			if b.N >= 100_000 {
+				lineBytes := float64(size) / float64(len(lines))
 				fmt.Printf("BENCH collector_pipeline_%s_lines_per_cpu_sec %.0f lines/s\n", format, float64(b.N)/cpu)
+				fmt.Printf("BENCH collector_pipeline_%s_line_bytes %.1f bytes\n", format, lineBytes)
+				fmt.Printf("BENCH collector_pipeline_%s_wire_bytes_per_line %.2f bytes\n", format, float64(wireBytes)/float64(rows))
+				fmt.Printf("BENCH collector_pipeline_%s_wire_to_line_ratio %.3f ratio\n", format, float64(wireBytes)/float64(rows)/lineBytes)
 				fmt.Printf("BENCH collector_pipeline_%s_lines_per_sec %.0f lines/s\n", format, float64(b.N)/wall)
 				fmt.Printf("BENCH collector_pipeline_%s_cores_used %.2f cores\n", format, cpu/wall)
 			}
@@ -226,7 +230,7 @@ func BenchmarkVsGoAccess(b *testing.B) {
 			b.Fatal(err)
 		}
 		cpu0 = cpuSeconds()
-		rows, _ := runPipeline(b, c, tailSource{t})
+		rows, wireBytes := runPipeline(b, c, tailSource{t})
 		collectorCPU := cpuSeconds() - cpu0
 		t.Close()
 		if rows != n || read != n {
@@ -247,5 +251,8 @@ func BenchmarkVsGoAccess(b *testing.B) {
 		fmt.Printf("BENCH goaccess_lines_per_sec %.0f lines/s\n", float64(n)/goaccessSecs)
 		fmt.Printf("BENCH collector_vs_goaccess %.1f ratio\n", goaccessSecs/collectorCPU)
 		fmt.Printf("BENCH collector_vs_read %.2f ratio\n", readCPU/collectorCPU)
+		st, _ := os.Stat(path)
+		fmt.Printf("BENCH collector_file_wire_bytes_per_line %.2f bytes\n", float64(wireBytes)/float64(rows))
+		fmt.Printf("BENCH collector_file_wire_to_line_ratio %.3f ratio\n", float64(wireBytes)/float64(st.Size()))
 	}
 }

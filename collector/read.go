@@ -56,6 +56,9 @@ type source struct {
 	exactCuts bool
 	// lineCount, when set, counts the lines read (import progress).
 	lineCount *atomic.Int64
+	// flushed, when set, is called with every batch cut (a file's
+	// bytes-behind gauge moves with reading, not only with acks).
+	flushed func()
 }
 
 // readLoop parses lines into per-customer blocks and hands them to the
@@ -102,6 +105,9 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		for i := range s.Msgs {
 			s.Msgs[i].Headers = append(s.Msgs[i].Headers, kafka.Header{Key: "src", Value: srcID}, kafka.Header{Key: "src_end", Value: end},
 				kafka.Header{Key: "src_seq", Value: strconv.AppendInt(nil, int64(i), 10)})
+		}
+		if src.flushed != nil {
+			src.flushed()
 		}
 		ship <- s
 		order, letters, pending = order[:0], nil, 0

@@ -57,6 +57,16 @@ func (s *State) Set(f File) {
 	s.Files = append(s.Files, f)
 }
 
+// Remove drops the checkpoint of path, if any.
+func (s *State) Remove(path string) {
+	for i := range s.Files {
+		if s.Files[i].Path == path {
+			s.Files = append(s.Files[:i], s.Files[i+1:]...)
+			return
+		}
+	}
+}
+
 // Load reads a checkpoint file; a missing file is an empty state.
 func Load(path string) (*State, error) {
 	b, err := os.ReadFile(path)

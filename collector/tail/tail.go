@@ -29,6 +29,9 @@ type Config struct {
 	Poll time.Duration
 	// Follow keeps reading as the file grows; false stops at EOF.
 	Follow bool
+	// Registry, when set, is shared by every Tailer that may reach the
+	// same file by another path (a glob's matches): see Registry.
+	Registry *Registry
 }
 
 // Line is one line of the file without its newline. Data aliases the
@@ -51,6 +54,12 @@ type Line struct {
 // ErrStopped is returned by Next at EOF when Follow is false.
 var ErrStopped = errors.New("end of file")
 
+// ErrDeleted is returned by Next once the file was read to its end and
+// deleted, and nothing was created at its path: a Tailer does not keep a
+// deleted file open (its disk space is freed only when the last reader
+// closes it) nor wait for it for ever.
+var ErrDeleted = errors.New("file deleted")
+
 // Tailer reads one path.
 type Tailer struct {
 	cfg   Config
@@ -63,6 +72,9 @@ type Tailer struct {
 	line  []byte
 	file  int    // incremented on every switch to new content
 	fp    uint64 // fingerprint of the current content; 0 until known
+	// held: the Registry gave this Tailer the current file. Until it does
+	// (another path's Tailer reads it) nothing is read.
+	held bool
 }
 
 // Open starts reading path at offset (a checkpoint), or at 0 when the file
@@ -98,7 +110,7 @@ func Open(path string, offset int64, inode, fingerprint uint64, cfg Config) (*Ta
 			if _, err := t.f.Seek(offset, io.SeekStart); err != nil {
 				return nil, err
 			}
-			return t, nil
+			return t, t.claim()
 		}
 	}
 	if same && offset <= st.Size() {
@@ -107,7 +119,52 @@ func Open(path string, offset int64, inode, fingerprint uint64, cfg Config) (*Ta
 			return nil, err
 		}
 	}
-	return t, nil
+	return t, t.claim()
+}
+
+// claim asks the Registry for the current file. When its previous holder
+// stopped elsewhere than this Tailer stands, reading goes on from there.
+// When another path holds it, held stays false and Next waits.
+func (t *Tailer) claim() error {
+	if t.cfg.Registry == nil {
+		t.held = true
+		return nil
+	}
+	off, known, ok := t.cfg.Registry.acquire(t.path, t.inode, t.fingerprint())
+	if !ok {
+		t.held = false
+		return nil
+	}
+	t.held = true
+	if !known || off == t.Offset() {
+		return nil
+	}
+	if st, err := t.f.Stat(); err != nil || off > st.Size() {
+		return nil // truncated since: the position does not apply
+	}
+	if _, err := t.f.Seek(off, io.SeekStart); err != nil {
+		return fmt.Errorf("cannot seek %s: %w", t.path, err)
+	}
+	t.off, t.start, t.buf = off, 0, t.buf[:0]
+	return nil
+}
+
+// release gives the current file back to the Registry at the offset read.
+func (t *Tailer) release(deleted bool) {
+	if t.held && t.cfg.Registry != nil {
+		t.cfg.Registry.release(t.path, t.inode, t.fingerprint(), t.Offset(), deleted)
+	}
+	t.held = false
+}
+
+// deleted reports whether the open file has no name left.
+func (t *Tailer) deleted() bool {
+	st, err := t.f.Stat()
+	if err != nil {
+		return false
+	}
+	s, ok := st.Sys().(*syscall.Stat_t)
+	return ok && s.Nlink == 0
 }
 
 // findRotated looks beside path for the file with inode and fingerprint
@@ -207,6 +264,24 @@ func (t *Tailer) fingerprint() uint64 {
 // is available or ctx is done.
 func (t *Tailer) Next(ctx context.Context) (Line, error) {
 	for {
+		if !t.held {
+			// Another path's Tailer holds the file: wait until it leaves
+			// it, or until a new file appears at this path.
+			if err := t.waitTurn(); err != nil {
+				return Line{}, err
+			}
+			if !t.held {
+				if !t.cfg.Follow {
+					return Line{}, ErrStopped // its holder reads it
+				}
+				select {
+				case <-ctx.Done():
+					return Line{}, ctx.Err()
+				case <-time.After(t.cfg.Poll):
+				}
+				continue
+			}
+		}
 		if l, ok := t.scan(); ok {
 			return l, nil
 		}
@@ -300,10 +375,39 @@ func (t *Tailer) fill() (int, error) {
 	return n, err
 }
 
+// waitTurn, for a Tailer not holding its file, claims it again, or the
+// file now at the path.
+func (t *Tailer) waitTurn() error {
+	st, err := os.Stat(t.path)
+	switch {
+	case err != nil && t.deleted():
+		return ErrDeleted
+	case err != nil:
+		return nil
+	case !sameFile(st, t.f):
+		t.f.Close()
+		if err := t.open(); err != nil {
+			return err
+		}
+		t.file++
+	}
+	return t.claim()
+}
+
+func sameFile(st os.FileInfo, f *os.File) bool {
+	cur, err := f.Stat()
+	return err == nil && os.SameFile(st, cur)
+}
+
 // checkRotation handles what happened to the path while we were at EOF.
 func (t *Tailer) checkRotation() (bool, error) {
 	st, err := os.Stat(t.path)
 	if err != nil {
+		if t.deleted() {
+			// Read to the end and gone for good: stop.
+			t.release(true)
+			return false, ErrDeleted
+		}
 		return false, nil // moved away and not recreated yet: keep waiting
 	}
 	cur, err := t.f.Stat()
@@ -325,16 +429,33 @@ func (t *Tailer) checkRotation() (bool, error) {
 		return false, nil
 	}
 	// Rename rotation: we drained the old file to EOF; switch to the new.
+	// Whoever reaches the old file by another name goes on from here.
+	t.release(t.deleted())
 	t.f.Close()
 	if err := t.open(); err != nil {
 		return false, err
 	}
 	t.file++
-	return true, nil
+	return true, t.claim()
 }
 
-// Close closes the file.
-func (t *Tailer) Close() error { return t.f.Close() }
+// Close gives the file back to the Registry and closes it.
+func (t *Tailer) Close() error {
+	t.release(false)
+	return t.f.Close()
+}
+
+// Inode is the inode of the file being read.
+func (t *Tailer) Inode() uint64 { return t.inode }
+
+// Size is the current size of the file being read.
+func (t *Tailer) Size() (int64, error) {
+	st, err := t.f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
 
 // Offset returns the offset of the next unread line.
 func (t *Tailer) Offset() int64 { return t.off + int64(t.start) }

@@ -1,0 +1,154 @@
+package collector_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edgelog/edgelog/collector"
+	"github.com/edgelog/edgelog/collector/checkpoint"
+)
+
+// assertEachLineOnce checks that Kafka holds lines [0, n) of line() exactly
+// once each (bytes sent is 1000+i, unique per line).
+func assertEachLineOnce(t *testing.T, brokerAddr string, n int) {
+	t.Helper()
+	b := rows(t, brokerAddr)
+	seen := map[uint64]int{}
+	for _, v := range b.BytesSent {
+		seen[v]++
+	}
+	for i := 0; i < n; i++ {
+		if seen[uint64(1000+i)] != 1 {
+			t.Fatalf("line %d is in Kafka %d times (%d rows in all, want %d)", i, seen[uint64(1000+i)], b.Len(), n)
+		}
+	}
+	if b.Len() != n {
+		t.Fatalf("%d rows in Kafka, want %d", b.Len(), n)
+	}
+}
+
+// TestGlobMatchesRotatedFileOnce: with the glob access.log*, rename
+// rotation makes the file the collector is reading match again as
+// access.log.1. Its lines are shipped once, and lines the server writes to
+// it before reopening its log are shipped too (once).
+func TestGlobMatchesRotatedFileOnce(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	path := filepath.Join(dir, "access.log")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	appendLines(t, path, 0, 1500, "www.a.example")
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 1500, 700, "www.a.example")
+	waitFor(t, "the new log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	time.Sleep(10 * cfg.DiscoverInterval) // access.log.1 is found and tailed
+	appendLines(t, path+".1", 2200, 10, "www.a.example")
+	waitFor(t, "the late lines shipped", 20*time.Second, shipped(cfg.Checkpoint, path+".1"))
+	time.Sleep(10 * cfg.DiscoverInterval)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertEachLineOnce(t, b.Addr(), 2210)
+}
+
+// TestRestartWithRotatedFileMatched: the collector stops in the middle of
+// the log, the log is rotated while it is down, and on restart the glob
+// matches both names: the rest of the old file is shipped once, then the
+// new file.
+func TestRestartWithRotatedFileMatched(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	path := filepath.Join(dir, "access.log")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	appendLines(t, path, 0, 1000, "www.a.example")
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 1000, 500, "www.a.example")
+	os.Rename(path, path+".1")
+	appendLines(t, path, 1500, 300, "www.a.example")
+
+	_, stop = start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "both shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	time.Sleep(10 * cfg.DiscoverInterval)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertEachLineOnce(t, b.Addr(), 1800)
+}
+
+// TestDeletedFileCheckpointDropped: logrotate deletes the oldest rotated
+// file; its Tailer stops (it does not keep the deleted file open) and its
+// checkpoint entry goes after forget_deleted_after, so the checkpoint does
+// not grow with every name the glob ever matched.
+func TestDeletedFileCheckpointDropped(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	cfg.ForgetDeleted = 200 * time.Millisecond
+	live, old := filepath.Join(dir, "access.log"), filepath.Join(dir, "access.log.7")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: live + "*"}}
+	appendLines(t, old, 0, 300, "www.a.example")
+	appendLines(t, live, 300, 200, "www.a.example")
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "both shipped", 20*time.Second, shipped(cfg.Checkpoint, live, old))
+	if err := os.Remove(old); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the deleted file's checkpoint dropped", 10*time.Second, func() bool {
+		st, err := checkpoint.Load(cfg.Checkpoint)
+		_, ok := st.Lookup(old)
+		return err == nil && !ok
+	})
+	// A new file at the same name is found and shipped from its start.
+	appendLines(t, old, 500, 100, "www.a.example")
+	waitFor(t, "the new file at the old name shipped", 20*time.Second, shipped(cfg.Checkpoint, live, old))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertEachLineOnce(t, b.Addr(), 600)
+}
+
+// TestBytesBehindMovesWithReads: while Kafka is unreachable nothing is
+// acknowledged, and the bytes-behind gauge must still show how much of the
+// file is not shipped (it was set on acknowledgements only, so it showed
+// nothing at all exactly when it mattered).
+func TestBytesBehindMovesWithReads(t *testing.T) {
+	dir := t.TempDir()
+	cfg := baseConfig(dir, freeAddr(t, "tcp")) // nothing listens there
+	cfg.Follow = true
+	cfg.Spool.Dir = filepath.Join(dir, "spool")
+	cfg.Spool.After = 100 * time.Millisecond
+	cfg.Spool.NoSync = true
+	path := filepath.Join(dir, "access.log")
+	cfg.File = path
+	appendLines(t, path, 0, 3000, "www.a.example")
+	reg := prometheus.NewRegistry()
+	_, stop := start(t, cfg, reg)
+	size := func() float64 {
+		st, _ := os.Stat(path)
+		return float64(st.Size())
+	}
+	waitFor(t, "bytes behind = the whole file", 20*time.Second, func() bool { return counter(t, reg, "edgelog_collector_bytes_behind") == size() })
+	appendLines(t, path, 3000, 1500, "www.a.example")
+	waitFor(t, "bytes behind to grow with the file", 20*time.Second, func() bool { return counter(t, reg, "edgelog_collector_bytes_behind") == size() })
+	stop()
+}
