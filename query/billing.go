@@ -10,9 +10,13 @@ import (
 	"time"
 )
 
-// billingTable holds the day rows every bill is computed from: requests
-// and bytes per billing region, and the day's 5-minute byte samples.
-const billingTable = "billing_1d"
+// Bills are computed from billingTable (requests and bytes per day and
+// billing region) and samplesTable (bytes per 5 minutes and billing
+// region, for the 95th percentile).
+const (
+	billingTable = "billing_1d"
+	samplesTable = "billing_5m"
+)
 
 // Bill is one customer's usage and charges for one calendar month (UTC).
 type Bill struct {
@@ -79,8 +83,8 @@ func (s *Store) Bills(ctx context.Context, pb *PriceBook, month time.Time, custo
 }
 
 // MonthUsage reads, per customer, the month's requests, bytes out per
-// billing region and 95th-percentile 5-minute sample: from billing_1d, or
-// from the raw table when verifying.
+// billing region and 95th-percentile 5-minute sample: from billing_1d and
+// billing_5m, or from the raw table when verifying.
 func (s *Store) MonthUsage(ctx context.Context, table string, month time.Time, customer string) (map[string]*Usage, error) {
 	from, to := month, month.AddDate(0, 1, 0)
 	raw := table != billingTable
@@ -125,14 +129,15 @@ func (s *Store) MonthUsage(ctx context.Context, table string, month time.Time, c
 	// zeros at the end, so the billed sample is v[skip] when v is longer
 	// than skip and zero otherwise. Sending every sample to Go instead
 	// moved 446k rows for a month of 50 customers.
-	samples := fmt.Sprintf("SELECT customer, tupleElement(sumMapMerge(samples), 2) AS v FROM %s.%s\n%s\nGROUP BY customer", s.DB, table, where)
+	from5m, time5m, bytes5m := samplesTable, "t", "sum(bytes_out)"
 	if raw {
-		samples = fmt.Sprintf(`SELECT customer, groupArray(b) AS v FROM (
-    SELECT customer, toStartOfFiveMinute(time) AS slot, sum(bytes_sent) AS b FROM %s.%s
-    %s
-    GROUP BY customer, slot)
-GROUP BY customer`, s.DB, table, where)
+		from5m, time5m, bytes5m = table, "time", "sum(bytes_sent)"
 	}
+	samples := fmt.Sprintf(`SELECT customer, groupArray(b) AS v FROM (
+    SELECT customer, toStartOfFiveMinute(%[4]s) AS slot, %[5]s AS b FROM %[1]s.%[2]s
+    WHERE %[4]s >= toDateTime(?) AND %[4]s < toDateTime(?)%[3]s
+    GROUP BY customer, slot)
+GROUP BY customer`, s.DB, from5m, filter, time5m, bytes5m)
 	skip, _ := p95Rank(month)
 	rows, err = s.query(ctx, fmt.Sprintf("SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0) FROM (\n%s)", samples),
 		append([]any{uint32(skip), uint32(skip + 1)}, args...)...)

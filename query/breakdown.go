@@ -159,8 +159,9 @@ type Top struct {
 	Items    []TopRow `json:"items"`
 }
 
-// TopRow is one ranked host or path. Paths come from bounded topK states,
-// which rank without counting (ClickHouse 18.16), so Requests is 0 for them.
+// TopRow is one ranked host or path. Path counts come from path_hits_1h,
+// the heavy hitters of each insert block: exact for a path that ranks in
+// every block, a lower bound for one that sometimes does not.
 type TopRow struct {
 	Key      string `json:"key"`
 	Requests uint64 `json:"requests,omitempty"`

@@ -89,9 +89,8 @@ var Migrations = []Migration{
 // one INSERT from the migrating server, so there is no backfill there: no
 // cluster install predates this migration.
 func backfillBillingDaily(db string) string {
-	return fmt.Sprintf(`INSERT INTO %[1]s.billing_1d (t, customer, region, requests, bytes_out, bytes_in, samples)
-SELECT toStartOfDay(t) AS day, customer, region, sum(requests), sum(bytes_out), sum(bytes_in),
-    sumMapState([toUInt32(t)], [bytes_out])
+	return fmt.Sprintf(`INSERT INTO %[1]s.billing_1d (t, customer, region, requests, bytes_out, bytes_in)
+SELECT toStartOfDay(t) AS day, customer, region, sum(requests), sum(bytes_out), sum(bytes_in)
 FROM %[1]s.billing_5m
 WHERE (SELECT count() FROM %[1]s.billing_1d) = 0
 GROUP BY day, customer, region`, db)

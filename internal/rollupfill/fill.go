@@ -271,12 +271,12 @@ FROM (
 ARRAY JOIN range(?) AS k`, harmonic, harmonic, from, to, min(schema.PathsKeptPerBlock, f.s.PathsPerHost))
 }
 
-// billingDays folds a day of billing_5m into billing_1d: totals per
-// billing region and the day's 5-minute samples, as its view would.
+// billingDays folds a day of billing_5m into billing_1d, as its view
+// would have.
 func (f *filler) billingDays(ctx context.Context, day time.Time) error {
 	from, to := dayArgs(day)
-	return f.exec(ctx, `INSERT INTO {db}.billing_1d (t, customer, region, requests, bytes_out, bytes_in, samples)
-SELECT toStartOfDay(t) AS d, customer, region, sum(requests), sum(bytes_out), sum(bytes_in), sumMapState([toUInt32(t)], [bytes_out])
+	return f.exec(ctx, `INSERT INTO {db}.billing_1d (t, customer, region, requests, bytes_out, bytes_in)
+SELECT toStartOfDay(t) AS d, customer, region, sum(requests), sum(bytes_out), sum(bytes_in)
 FROM {db}.billing_5m WHERE t >= toDateTime(?) AND t < toDateTime(?)
 GROUP BY d, customer, region`, from, to)
 }

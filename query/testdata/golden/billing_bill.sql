@@ -5,8 +5,10 @@ GROUP BY customer, region;
 
 -- args: 446, 447, 1790812800, 1793491200, "acme"
 SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0) FROM (
-SELECT customer, tupleElement(sumMapMerge(samples), 2) AS v FROM edgelog.billing_1d
-WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
+SELECT customer, groupArray(b) AS v FROM (
+    SELECT customer, toStartOfFiveMinute(t) AS slot, sum(bytes_out) AS b FROM edgelog.billing_5m
+    WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
+    GROUP BY customer, slot)
 GROUP BY customer);
 
 -- args: "2026-09"
