@@ -65,6 +65,9 @@ func createRaw(db string, d Dialect) string {
 		if codec := c.CodecFor(d); codec != "" {
 			fmt.Fprintf(&b, " CODEC(%s)", codec)
 		}
+		if d.Modern && c.Expires {
+			fmt.Fprintf(&b, " TTL toDateTime(time) + INTERVAL %d DAY", SourceKeepDays)
+		}
 		if i < len(cols)-1 {
 			b.WriteString(",")
 		}

@@ -29,13 +29,16 @@ type step struct {
 	cols    map[string]colVariant // by column name
 	drop    []string              // columns left out
 	extra   []string              // columns added: "definition|expression"
+	from    string                // the rows' source, "" = the loaded rows (table base)
 }
 
 // BenchmarkRawLayouts measures the choices behind the modern raw table:
 // it loads generated requests once into chDB, copies them into the modern
 // layout and into each alternative of steps, merges each (OPTIMIZE FINAL)
 // and prints bytes on disk per request, with each column's share. A choice
-// pays when "current" is smaller than the step that undoes it.
+// pays when "current" is smaller than the step that undoes it. Column TTLs
+// are left out: the generated rows are older than SourceKeepDays, and the
+// with_sources steps measure what the source columns cost before it.
 //
 //	EDGELOG_STORAGE_ROWS=2000000 go test -tags chdb -exec "$PWD/deploy/chdb-run.sh" \
 //	    -run=NONE -bench=RawLayouts -benchtime=1x ./schema/conformance/
@@ -122,7 +125,11 @@ func BenchmarkRawLayouts(b *testing.B) {
 		}
 		start := time.Now()
 		must(chExec(fmt.Sprintf("CREATE TABLE %s.%s (%s) ENGINE = MergeTree PARTITION BY toYYYYMMDD(time) ORDER BY (%s)", sdb, t, strings.Join(defs, ", "), order)))
-		must(chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) SELECT %s FROM %s.base", sdb, t, strings.Join(names, ", "), strings.Join(exprs, ", "), sdb)))
+		from := sdb + ".base"
+		if s.from != "" {
+			from = strings.ReplaceAll(s.from, "BASE", from)
+		}
+		must(chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) SELECT %s FROM %s", sdb, t, strings.Join(names, ", "), strings.Join(exprs, ", "), from)))
 		must(chExec(fmt.Sprintf("OPTIMIZE TABLE %s.%s FINAL", sdb, t)))
 		all, err := chScalar(fmt.Sprintf("SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '%s' AND table = '%s' AND active", sdb, t))
 		must(err)
@@ -166,8 +173,49 @@ var steps = []step{
 	{name: "bytes_received_zstd3", cols: map[string]colVariant{"bytes_received": {codec: "ZSTD(3)"}}},
 	{name: "asn_status_t64", cols: map[string]colVariant{"asn": {codec: "T64, ZSTD(1)"}, "status": {codec: "T64, ZSTD(1)"}}},
 	{name: "client_ip_zstd9", cols: map[string]colVariant{"client_ip": {codec: "ZSTD(9)"}}},
+	{name: "with_sources", from: withSources, cols: sourceCols(nil)},
+	{name: "with_sources_doubledelta", from: withSources, cols: sourceCols(map[string]colVariant{
+		"src_offset": {codec: "DoubleDelta, ZSTD(1)"}, "src_file_end": {codec: "DoubleDelta, ZSTD(1)"},
+	})},
+	{name: "with_sources_t64", from: withSources, cols: sourceCols(map[string]colVariant{
+		"src_offset": {codec: "T64, ZSTD(1)"}, "src_file_end": {codec: "T64, ZSTD(1)"},
+	})},
+	{name: "with_sources_zstd", from: withSources, cols: sourceCols(map[string]colVariant{
+		"src_offset": {codec: "ZSTD(1)"}, "src_file_end": {codec: "ZSTD(1)"},
+	})},
 	{name: "client_ip_split", drop: []string{"client_ip"}, extra: []string{
 		"client_ip4 UInt32 CODEC(ZSTD(1))|if(" + ipIs4 + ", reinterpretAsUInt32(reverse(substring(reinterpretAsString(client_ip), 13, 4))), 0)",
 		"client_ip6 IPv6 CODEC(ZSTD(1))|if(" + ipIs4 + ", toIPv6('::'), client_ip)",
 	}},
+}
+
+// withSources gives the loaded rows the Kafka and collector sources that
+// ingest would have stored (the loaded rows have none): each edge server's
+// collector cuts a batch every 500 of its lines into one message per
+// customer (src_seq), produced to the customer's partition of 12, where
+// messages take offsets in the order their batches started.
+const withSources = `(SELECT *, dense_rank() OVER (PARTITION BY p ORDER BY bstart, server, batch, customer) - 1 AS off FROM
+  (SELECT *, min(time) OVER (PARTITION BY server, batch) AS bstart,
+      dense_rank() OVER (PARTITION BY server, batch ORDER BY customer) - 1 AS seq FROM
+    (SELECT *, cityHash64(customer) % 12 AS p,
+        concat(server, ':/var/log/nginx/access.log#', hex(cityHash64(server))) AS f,
+        intDiv(row_number() OVER (PARTITION BY server ORDER BY time) - 1, 500) AS batch
+     FROM BASE)))`
+
+// sourceCols fills the source columns from withSources, with codecs
+// overridden by more.
+func sourceCols(more map[string]colVariant) map[string]colVariant {
+	cols := map[string]colVariant{
+		"src_partition": {expr: "toUInt16(p)"},
+		"src_offset":    {expr: "toUInt64(off)"},
+		"src_file":      {expr: "f"},
+		"src_file_end":  {expr: "toUInt64((batch + 1) * 500 * 300)"},
+		"src_seq":       {expr: "toUInt32(seq)"},
+	}
+	for k, v := range more {
+		c := cols[k]
+		c.codec = v.codec
+		cols[k] = c
+	}
+	return cols
 }
