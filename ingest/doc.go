@@ -46,6 +46,26 @@
 //     longer than the group's rebalance timeout could overlap the next
 //     owner's; inserts are bounded by InsertTimeout, kept below it.
 //
+// # Cluster mode
+//
+// With `schema migrate --cluster`, the raw table is a Distributed table in
+// front of replicated tables on every shard. Ingest inserts through it
+// synchronously (insert_distributed_sync), so an acknowledged INSERT, and
+// so a committed offset, means one replica of every shard has written its
+// rows and every view on it its rollup rows (the other replicas copy them
+// from there). A failed INSERT is never taken as landed from the
+// ledger there (each shard writes its part on its own, so the ledger of
+// one shard may show a block another shard lacks): the identical block is
+// sent again and a shard that already has its part drops it as a
+// duplicate. schema/clustertest runs this on real servers.
+//
+// One gap remains in cluster mode: a worker killed after some shards
+// wrote their part of an INSERT, and before the others did, leaves the
+// ledger showing those offsets; its successor skips them, and the missing
+// shards' rows of that block are lost. Closing it needs the ledger read
+// per shard (insert into each shard's local tables directly) or, on modern
+// servers, insert_deduplication_token with batches cut at fixed offsets.
+//
 // # Backpressure
 //
 // Each partition worker holds at most one batch (BatchRows / BatchBytes).

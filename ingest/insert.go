@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/edgelog/edgelog/internal/record"
@@ -59,6 +60,9 @@ type inserter struct {
 	sql     string
 	dialect schema.Dialect
 	cols    []schema.Column
+	// settings, when set, replace the settings of the caller's context
+	// for every INSERT (the worker's: workerInsertSettings).
+	settings clickhouse.Settings
 
 	strs    [record.NumStr][]string
 	secs    []int64
@@ -79,9 +83,30 @@ var strByName = func() map[string]record.Str {
 	return m
 }()
 
+// workerInsertSettings are the settings of the worker's INSERTs.
+//
+// insert_distributed_sync: in cluster mode the raw table is a Distributed
+// table, which by default acknowledges an INSERT once the rows are queued
+// on the receiving server's disk and sends them to the other shards later.
+// An offset committed then would count rows no query can see yet, and the
+// queue is lost with that server's disk. Synchronous, the INSERT returns
+// only when one replica of every shard has written its part, views
+// included; the shard's other replicas copy it from there. It changes
+// nothing on a table that is not Distributed.
+//
+// Not insert_quorum (every replica before the acknowledgement): ClickHouse
+// 18.16 runs one quorum INSERT per table at a time and fails the others,
+// and a quorum that times out after the raw rows were written leaves their
+// views unwritten, which a re-send cannot repair (the raw block is then a
+// duplicate). Tried in schema/clustertest: rollups lost rows.
+var workerInsertSettings = clickhouse.Settings{"insert_distributed_sync": 1}
+
 func (ins *inserter) insert(ctx context.Context, b *batch) error {
 	blk := &b.block
 	n := blk.Len()
+	if ins.settings != nil {
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(ins.settings))
+	}
 	chb, err := ins.conn.PrepareBatch(ctx, ins.sql)
 	if err != nil {
 		return fmt.Errorf("cannot prepare insert: %w", err)
@@ -174,7 +199,8 @@ func floorDiv(a, b int64) int64 {
 // InsertBlock inserts rows that did not come through Kafka (their
 // src_partition and src_offset are 0 and they carry no collector source):
 // for tests and tools that load generated or historical rows directly. It
-// gives none of Worker's exactly-once guarantees.
+// gives none of Worker's exactly-once guarantees, and the INSERT runs with
+// the settings of ctx (clickhouse.Context), none of the worker's.
 func InsertBlock(ctx context.Context, conn driver.Conn, db string, d schema.Dialect, blk *record.Block) error {
 	b := &batch{}
 	b.reset()

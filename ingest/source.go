@@ -58,11 +58,18 @@ func (l sourceLedger) add(src string, end uint64, seq uint32) {
 // sourceLedger reads, for each collector source that wrote to partition
 // within SourceLedgerWindow, its latest batch and the messages of it that
 // were inserted.
+//
+// GLOBAL IN: on a cluster the table is Distributed, and ClickHouse refuses
+// a subquery over a Distributed table run again on every shard
+// (distributed_product_mode = 'deny'); GLOBAL runs it once, over every
+// shard, and ships its result to them, which is also the right answer: a
+// source's latest batch is the latest on any shard. On one server it is a
+// plain IN.
 func (w *Worker) sourceLedger(ctx context.Context, partition int) (sourceLedger, error) {
 	table := w.cfg.CH.Database + "." + schema.SourceLedgerTable
 	q := fmt.Sprintf(`SELECT src_file, batch_end, groupUniqArray(seq) FROM %s
 WHERE src_partition = ? AND inserted_at > now() - ?
-  AND (src_file, batch_end) IN (
+  AND (src_file, batch_end) GLOBAL IN (
     SELECT src_file, max(batch_end) FROM %s
     WHERE src_partition = ? AND inserted_at > now() - ?
     GROUP BY src_file)

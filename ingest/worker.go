@@ -149,6 +149,17 @@ func (w *Worker) connect(ctx context.Context) error {
 	}
 }
 
+// rawIsDistributed reports whether db's raw table is a Distributed table
+// (cluster mode).
+func rawIsDistributed(ctx context.Context, conn driver.Conn, db string) (bool, error) {
+	var n uint64
+	err := conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ? AND engine = 'Distributed'", db, schema.RawTable).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("cannot read the raw table's engine: %w", err)
+	}
+	return n > 0, nil
+}
+
 // ledgerMax returns the highest Kafka offset of partition already in
 // ClickHouse, or -1.
 func (w *Worker) ledgerMax(ctx context.Context, partition int) (int64, error) {

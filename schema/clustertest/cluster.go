@@ -1,16 +1,16 @@
 // Package clustertest runs edgelog's cluster mode for real: ZooKeeper and
-// two clickhouse-server processes (Debian's packages, started here on free
+// clickhouse-server processes (Debian's packages, started here on free
 // ports in a temp dir) that form one remote_servers cluster, so that
 // `schema migrate --cluster NAME` runs its ON CLUSTER DDL, rows go in
 // through the Distributed tables and Replicated* tables deduplicate.
 //
-// Topology: 2 shards x 1 replica. With two servers one must choose between
-// sharding and replication; sharding exercises more of edgelog's DDL (the
-// Distributed sharding key, materialized views running on each shard over
-// that shard's rows, rollups read back across shards), while every table
-// is still ReplicatedMergeTree with its state in ZooKeeper, which is what
-// insert deduplication and ON CLUSTER need. A second replica per shard
-// would be the same DDL with other macros.
+// Two layouts are tested. 2 shards x 1 replica exercises the sharding
+// (the Distributed sharding key, materialized views running on each shard
+// over that shard's rows, rollups read back across shards) and ingest
+// through it. 1 shard x 2 replicas exercises replication: rows inserted
+// through one replica are read, exact, from the other, and a block re-sent
+// through the other replica is recognised as a duplicate. Both use the
+// same DDL; only the macros and remote_servers differ.
 package clustertest
 
 import (
@@ -18,24 +18,43 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/edgelog/edgelog/internal/chserver"
 )
 
-// Cluster is ZooKeeper plus one clickhouse-server per shard.
+// Layout is the shape of a test cluster.
+type Layout struct {
+	Name     string
+	Shards   int
+	Replicas int // per shard
+	// AsyncSendDelay, when set, is how long a Distributed table may hold
+	// rows of an asynchronous INSERT before sending them to the other
+	// shards (distributed_directory_monitor_sleep_time_ms; ClickHouse's
+	// default is 100ms). A long delay makes the difference between
+	// asynchronous and synchronous inserts visible every time, not only
+	// when a test happens to read within the default window.
+	AsyncSendDelay time.Duration
+}
+
+// Cluster is ZooKeeper plus Shards x Replicas clickhouse-servers.
 type Cluster struct {
-	Name    string
-	ZK      *ZooKeeper
+	Layout
+	ZK *ZooKeeper
+	// Servers are shard 1's replicas first, then shard 2's, and so on.
 	Servers []*chserver.Server
 }
 
-// Start starts ZooKeeper and shards servers under dir, all in the cluster
-// name. On error everything started is stopped.
-func Start(ctx context.Context, dir, name string, shards int) (c *Cluster, err error) {
+// Server returns the server of replica r of shard s (both from 0).
+func (c *Cluster) Server(s, r int) *chserver.Server { return c.Servers[s*c.Replicas+r] }
+
+// Start starts ZooKeeper and the servers of l under dir. On error
+// everything started is stopped.
+func Start(ctx context.Context, dir string, l Layout) (c *Cluster, err error) {
 	if _, err := chserver.Binary(); err != nil {
 		return nil, err
 	}
-	c = &Cluster{Name: name}
+	c = &Cluster{Layout: l}
 	defer func() {
 		if err != nil {
 			c.Stop()
@@ -46,38 +65,47 @@ func Start(ctx context.Context, dir, name string, shards int) (c *Cluster, err e
 	}
 	// Every server's remote_servers names every server's native port, so
 	// the ports are chosen before any server starts.
-	ports := make([]int, shards)
+	ports := make([]int, l.Shards*l.Replicas)
 	for i := range ports {
 		if ports[i], err = chserver.FreePort(); err != nil {
 			return nil, err
 		}
 	}
-	for i := range shards {
+	for i := range ports {
 		sdir := filepath.Join(dir, fmt.Sprintf("ch%d", i+1))
-		if err := os.MkdirAll(sdir, 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(sdir, "config.d"), 0o755); err != nil {
 			return nil, err
+		}
+		if l.AsyncSendDelay > 0 {
+			// Profiles live in config.xml, which chserver writes; files in
+			// config.d are merged into it by the server.
+			xml := fmt.Sprintf("<yandex><profiles><default><distributed_directory_monitor_sleep_time_ms>%d</distributed_directory_monitor_sleep_time_ms></default></profiles></yandex>\n", l.AsyncSendDelay.Milliseconds())
+			if err := os.WriteFile(filepath.Join(sdir, "config.d", "async-sends.xml"), []byte(xml), 0o644); err != nil {
+				return nil, err
+			}
 		}
 		s, err := chserver.Start(ctx, chserver.Config{Dir: sdir, TCPPort: ports[i], Extra: c.configXML(ports, i)})
 		if err != nil {
-			return nil, fmt.Errorf("cannot start shard %d: %w", i+1, err)
+			return nil, fmt.Errorf("cannot start server %d of cluster %s: %w", i+1, l.Name, err)
 		}
 		c.Servers = append(c.Servers, s)
 	}
 	return c, nil
 }
 
-// configXML is server i's cluster config: ZooKeeper, the cluster's shards,
-// its own macros and the distributed DDL queue ON CLUSTER needs (18.16 has
-// no default for it).
+// configXML is server i's cluster config: ZooKeeper, the cluster's shards
+// and replicas, its own macros and the distributed DDL queue ON CLUSTER
+// needs (18.16 has no default for it).
 func (c *Cluster) configXML(ports []int, i int) string {
 	var shards string
-	for _, p := range ports {
+	for s := range c.Shards {
 		// internal_replication: a Distributed insert writes to one replica
 		// per shard and ReplicatedMergeTree copies it to the others.
-		shards += fmt.Sprintf(`
-      <shard><internal_replication>true</internal_replication>
-        <replica><host>127.0.0.1</host><port>%d</port></replica>
-      </shard>`, p)
+		shards += "\n      <shard><internal_replication>true</internal_replication>"
+		for r := range c.Replicas {
+			shards += fmt.Sprintf("\n        <replica><host>127.0.0.1</host><port>%d</port></replica>", ports[s*c.Replicas+r])
+		}
+		shards += "\n      </shard>"
 	}
 	return fmt.Sprintf(`  <zookeeper>
     <node><host>127.0.0.1</host><port>%d</port></node>
@@ -94,7 +122,7 @@ func (c *Cluster) configXML(ports []int, i int) string {
   <distributed_ddl>
     <path>/clickhouse/task_queue/ddl</path>
   </distributed_ddl>
-`, c.ZK.Port, c.Name, shards, c.Name, i+1, i+1)
+`, c.ZK.Port, c.Name, shards, c.Name, i/c.Replicas+1, i+1)
 }
 
 // Stop stops the servers, then ZooKeeper.

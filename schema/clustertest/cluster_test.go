@@ -17,6 +17,7 @@ import (
 
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/chconn"
+	"github.com/edgelog/edgelog/internal/chserver"
 	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/stack"
@@ -26,7 +27,13 @@ import (
 
 const clusterName = "edgelog"
 
+// cluster is 2 shards x 1 replica. Its Distributed tables hold the rows of
+// an asynchronous INSERT for up to 20 seconds before sending them on, so
+// reading too early after one shows every time (TestAsyncInsertIsLate).
 var cluster *Cluster
+
+// clusterDir holds every server and ZooKeeper of the package's clusters.
+var clusterDir string
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
@@ -36,8 +43,9 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	clusterDir = dir
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	cluster, err = Start(ctx, dir, clusterName, 2)
+	cluster, err = Start(ctx, filepath.Join(dir, "sharded"), Layout{Name: clusterName, Shards: 2, Replicas: 1, AsyncSendDelay: 20 * time.Second})
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: cannot start the test cluster: %v (dir %s)\n", err, dir)
@@ -45,6 +53,9 @@ func run(m *testing.M) int {
 	}
 	code := m.Run()
 	cluster.Stop()
+	if replicaSet.c != nil {
+		replicaSet.c.Stop()
+	}
 	if cliBin.path != "" {
 		os.RemoveAll(filepath.Dir(cliBin.path))
 	}
@@ -56,9 +67,15 @@ func run(m *testing.M) int {
 	return code
 }
 
+// connect connects to the server of shard i of the sharded cluster.
 func connect(t *testing.T, shard int) driver.Conn {
 	t.Helper()
-	conn, err := chconn.Open(context.Background(), chconn.Config{Addr: cluster.Servers[shard].Addr()})
+	return connectTo(t, cluster.Servers[shard])
+}
+
+func connectTo(t *testing.T, s *chserver.Server) driver.Conn {
+	t.Helper()
+	conn, err := chconn.Open(context.Background(), chconn.Config{Addr: s.Addr()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,13 +248,25 @@ func hasField(fs []schema.Field, name string) bool {
 // with the rows inserted.
 func checkTables(t *testing.T, conn driver.Conn, db string, want map[string]sums) {
 	t.Helper()
+	checkTablesNamed(t, conn, db, "", want)
+}
+
+// checkLocalTables is checkTables on the server's own replicated tables
+// rather than the Distributed ones: what this replica holds.
+func checkLocalTables(t *testing.T, conn driver.Conn, db string, want map[string]sums) {
+	t.Helper()
+	checkTablesNamed(t, conn, db, "_local", want)
+}
+
+func checkTablesNamed(t *testing.T, conn driver.Conn, db, suffix string, want map[string]sums) {
+	t.Helper()
 	var all sums
 	for _, s := range want {
 		all.requests += s.requests
 		all.bytesOut += s.bytesOut
 	}
 	check := func(table, customer, requests, bytes string) {
-		q := fmt.Sprintf("SELECT %s AS c, toUInt64(sum(%s)), toUInt64(sum(%s)) FROM %s.%s GROUP BY c", customer, requests, bytes, db, table)
+		q := fmt.Sprintf("SELECT %s AS c, toUInt64(sum(%s)), toUInt64(sum(%s)) FROM %s.%s%s GROUP BY c", customer, requests, bytes, db, table, suffix)
 		got := perCustomer(t, conn, q)
 		exp := want
 		if customer == "''" {

@@ -1,0 +1,137 @@
+package clustertest
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/edgelog/edgelog/ingest"
+	"github.com/edgelog/edgelog/internal/chtest"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// replicaSet is 1 shard x 2 replicas, started by the first test that
+// needs it and stopped by TestMain.
+var replicaSet struct {
+	once sync.Once
+	c    *Cluster
+	err  error
+}
+
+const replicaClusterName = "edgelog_replicas"
+
+func replicas(t *testing.T) *Cluster {
+	t.Helper()
+	replicaSet.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		replicaSet.c, replicaSet.err = Start(ctx, filepath.Join(clusterDir, "replicated"), Layout{Name: replicaClusterName, Shards: 1, Replicas: 2})
+	})
+	if replicaSet.err != nil {
+		t.Fatalf("cannot start the replicated cluster: %v", replicaSet.err)
+	}
+	return replicaSet.c
+}
+
+// quorumInsert makes an INSERT through the Distributed table return only
+// once both replicas have written it, raw rows and every view's rows.
+func quorumInsert() context.Context {
+	return clickhouse.Context(context.Background(), clickhouse.WithSettings(clickhouse.Settings{
+		"insert_distributed_sync": 1,
+		"insert_quorum":           2,
+	}))
+}
+
+func TestReplicaServesWhatTheOtherTook(t *testing.T) {
+	c := replicas(t)
+	const db = "repl"
+	ctx := context.Background()
+	first, second := connectTo(t, c.Server(0, 0)), connectTo(t, c.Server(0, 1))
+	m, err := schema.NewMigrator(ctx, first, db, c.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	blk := generated(t, 30_000, 21)
+	want := truth(blk)
+	if err := ingest.InsertBlock(quorumInsert(), first, db, m.Dialect, blk); err != nil {
+		t.Fatal(err)
+	}
+	// Right after the acknowledgement, with no wait: the other replica's
+	// own tables hold every row and every rollup row.
+	checkLocalTables(t, second, db, want)
+	checkLocalTables(t, first, db, want)
+	checkTables(t, second, db, want)
+
+	// The same block again through the other replica, as an ingest worker
+	// that lost its acknowledgement and reconnected elsewhere would send
+	// it: both replicas recognise it and keep one copy.
+	if err := ingest.InsertBlock(quorumInsert(), second, db, m.Dialect, blk); err != nil {
+		t.Fatal(err)
+	}
+	checkLocalTables(t, second, db, want)
+	syncReplicas(t, first, db)
+	checkLocalTables(t, first, db, want)
+
+	// A different block is not mistaken for a re-send, and reaches both.
+	other := generated(t, 5_000, 22)
+	if err := ingest.InsertBlock(quorumInsert(), second, db, m.Dialect, other); err != nil {
+		t.Fatal(err)
+	}
+	both := truth(blk)
+	for cust, s := range truth(other) {
+		b := both[cust]
+		b.requests += s.requests
+		b.bytesOut += s.bytesOut
+		both[cust] = b
+	}
+	checkLocalTables(t, first, db, both)
+	checkLocalTables(t, second, db, both)
+}
+
+// syncReplicas waits until the server has fetched everything its replicas
+// logged for db's replicated data tables, so that what it holds can be
+// counted.
+func syncReplicas(t *testing.T, conn driver.Conn, db string) {
+	t.Helper()
+	for _, n := range tables(t, conn, db) {
+		if !strings.HasSuffix(n, "_local") {
+			continue
+		}
+		if err := conn.Exec(context.Background(), "SYSTEM SYNC REPLICA "+db+"."+n); err != nil {
+			t.Fatalf("cannot sync replica %s.%s: %v", db, n, err)
+		}
+	}
+}
+
+// TestIngestOnReplicas runs the ingest worker against one replica; once
+// the last offset is committed and the other replica has fetched what the
+// replication log holds, that replica's own tables hold every row.
+func TestIngestOnReplicas(t *testing.T) {
+	c := replicas(t)
+	const db = "replingest"
+	ctx := context.Background()
+	m, err := schema.NewMigrator(ctx, connectTo(t, c.Server(0, 0)), db, c.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := chtest.Broker(t, ingestPartitions, ingestTopic, "dlq")
+	blk := generated(t, 20_000, 23)
+	end := produceBlock(t, b.Addr(), blk, 1_000)
+	runWorker(t, b.Addr(), c.Server(0, 0), db)
+	waitCommitted(t, b.Addr(), end, 2*time.Minute)
+	other := connectTo(t, c.Server(0, 1))
+	syncReplicas(t, other, db)
+	checkLocalTables(t, other, db, truth(blk))
+}
