@@ -3,6 +3,7 @@
 package conformance
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,5 +53,39 @@ func TestModernDDL(t *testing.T) {
 		if got != strconv.Itoa(blk.Len()) {
 			t.Errorf("%s: %s requests on chDB, want %d", r.Name, got, blk.Len())
 		}
+	}
+}
+
+// TestSourceColumnsExpire checks the modern raw table's column TTL: a
+// row's Kafka and collector source is blanked once it is older than
+// schema.SourceKeepDays, and the rest of the row stays.
+func TestSourceColumnsExpire(t *testing.T) {
+	const edb = "expire"
+	for _, s := range append([]string{"CREATE DATABASE IF NOT EXISTS " + edb}, schema.Migrations[0].SQL(edb, Modern)...) {
+		if err := chExec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer chExec("DROP DATABASE " + edb)
+	// The same source on two requests: one a day past the window, one an
+	// hour old.
+	row := func(customer, age string) string {
+		return fmt.Sprintf("SELECT now64(3) - %s, '%s', 'www.acme.example', 1000, 3, 77, 'edge-1:/var/log/access.log#1', 4096, 2", age, customer)
+	}
+	ins := fmt.Sprintf("INSERT INTO %s.requests (time, customer, host, bytes_sent, src_partition, src_offset, src_file, src_file_end, src_seq) %s UNION ALL %s",
+		edb, row("old", fmt.Sprintf("toIntervalDay(%d)", schema.SourceKeepDays+1)), row("recent", "toIntervalHour(1)"))
+	if err := chExec(ins); err != nil {
+		t.Fatal(err)
+	}
+	if err := chExec("OPTIMIZE TABLE " + edb + ".requests FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chQuery("SELECT customer, bytes_sent, src_partition, src_offset, src_file, src_file_end, src_seq FROM "+edb+".requests ORDER BY customer", "TSV")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "old\t1000\t0\t0\t\t0\t0\nrecent\t1000\t3\t77\tedge-1:/var/log/access.log#1\t4096\t2\n"
+	if string(got) != want {
+		t.Fatalf("rows after merging:\n%s\nwant\n%s", got, want)
 	}
 }
