@@ -42,9 +42,9 @@ var perfSeriesDisplay = map[string]string{"p50_ms": "p50", "p90_ms": "p90", "p99
 // the week before on the same times.
 func perfSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
 	step := seriesStep(dq.TimeRange, dq.Interval, dq.MaxDataPoints)
-	// Every nice step is whole minutes, so the aligned range suits perf_1m;
-	// steps of an hour or more align to whole hours and let the API read
-	// the hourly rollup perf_1h.
+	// Every nice step is whole minutes, so the aligned range suits a minute
+	// rollup; steps of an hour or more align to whole hours and let the API
+	// read an hourly one.
 	from, to := alignOut(dq.TimeRange, step)
 	p := withFilters(rangeParams(from, to), q)
 	p.Set("step", step.String())

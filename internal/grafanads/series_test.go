@@ -137,8 +137,8 @@ func TestPerfSeriesAgainstAPI(t *testing.T) {
 			t.Errorf("field %d: %s %+v %v, want %s in %s shown as %q, labelled pop=%s", i+1, fd.Name, fd.Config, fd.Labels, want.name, want.unit, want.display, slow.PoP)
 		}
 	}
-	if !strings.Contains(f.Meta.ExecutedQueryString, "step=5m") || !strings.Contains(f.Meta.ExecutedQueryString, "(perf_1m)") {
-		t.Errorf("executed %q, want a 5-minute step over perf_1m", f.Meta.ExecutedQueryString)
+	if !strings.Contains(f.Meta.ExecutedQueryString, "step=5m") || !strings.Contains(f.Meta.ExecutedQueryString, "(perf_all_1m)") {
+		t.Errorf("executed %q, want a 5-minute step over perf_all_1m (every customer)", f.Meta.ExecutedQueryString)
 	}
 
 	var api apiPerfSeries

@@ -174,13 +174,10 @@ func trafficTop(ctx context.Context, d *Datasource, q Query, dq backend.DataQuer
 	for i, it := range t.Items {
 		rank[i], keys[i], req[i], out[i] = uint64(i+1), it.Key, it.Requests, it.BytesOut
 	}
-	fields := []*data.Field{data.NewField("rank", nil, rank), data.NewField(q.GroupBy, nil, keys)}
-	if kind == "hosts" { // paths are ranked from topK states, without counts
-		fields = append(fields,
-			data.NewField("requests", nil, req).SetConfig(&data.FieldConfig{Unit: "short"}),
-			data.NewField("bytes_out", nil, out).SetConfig(&data.FieldConfig{Unit: "decbytes"}))
-	}
-	f := data.NewFrame("top "+kind, fields...)
+	f := data.NewFrame("top "+kind,
+		data.NewField("rank", nil, rank), data.NewField(q.GroupBy, nil, keys),
+		data.NewField("requests", nil, req).SetConfig(&data.FieldConfig{Unit: "short"}),
+		data.NewField("bytes_out", nil, out).SetConfig(&data.FieldConfig{Unit: "decbytes"}))
 	f.Meta = &data.FrameMeta{ExecutedQueryString: "GET traffic/top?" + p.Encode()}
 	return data.Frames{f}, nil
 }
