@@ -53,11 +53,13 @@
 // synchronously (insert_distributed_sync), so an acknowledged INSERT, and
 // so a committed offset, means one replica of every shard has written its
 // rows and every view on it its rollup rows (the other replicas copy them
-// from there). A failed INSERT is never taken as landed from the
-// ledger there (each shard writes its part on its own, so the ledger of
-// one shard may show a block another shard lacks): the identical block is
-// sent again and a shard that already has its part drops it as a
-// duplicate. schema/clustertest runs this on real servers.
+// from there). A failed INSERT is not taken as landed from the ledger
+// there (each shard writes its part on its own, so the ledger of one shard
+// may show a block another shard lacks): the batch's raw rows are counted
+// by partition and offsets, and if any are missing the identical block is
+// sent again, which a shard that already has its part drops as a
+// duplicate. schema/clustertest runs ingest on a sharded and on a
+// replicated cluster of real servers.
 //
 // One gap remains in cluster mode: a worker killed after some shards
 // wrote their part of an INSERT, and before the others did, leaves the

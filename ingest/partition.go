@@ -243,22 +243,30 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 	}
 }
 
-// landed reports whether the ledger shows b's rows inserted: every
-// partition in it has its first offset recorded (one INSERT lands whole or
-// not at all, and nothing later of those partitions was inserted since).
+// landed reports whether b's rows are in ClickHouse after a failed INSERT
+// (it may have landed all the same: a timeout, a lost answer).
+//
+// On one server the ledger says: every partition in b has its first
+// offset recorded (one INSERT lands whole or not at all, and nothing later
+// of those partitions was inserted since).
 //
 // Through a Distributed table an INSERT is not atomic: each shard writes
-// its part on its own, so a failed INSERT may have landed on some shards
-// only, and their ledger rows would say it landed. There the answer is
-// always no: the identical block is sent again, each shard's part of it is
-// the same as before (the sharding key is a function of the row), and a
-// shard that already has its part drops it as a duplicate
-// (ReplicatedMergeTree insert deduplication). The engine is asked here,
-// on the failure path only, so a worker started before the migration
-// still knows.
+// its part on its own, so one shard's ledger rows may show a block another
+// shard lacks. There the raw rows are counted instead (rowsLanded). If
+// some are missing, the identical block is sent again: each shard's part
+// of it is the same as before (the sharding key is a function of the row),
+// and a shard that already has its part drops it as a duplicate
+// (ReplicatedMergeTree insert deduplication). The engine is asked here, on
+// the failure path only, so a worker started before the migration still
+// knows.
 func (w *Worker) landed(ctx context.Context, b *batch) bool {
-	if dist, err := rawIsDistributed(ctx, w.conn, w.cfg.CH.Database); err != nil || dist {
+	dist, err := rawIsDistributed(ctx, w.conn, w.cfg.CH.Database)
+	if err != nil {
 		return false
+	}
+	if dist {
+		ok, err := rowsLanded(ctx, w.conn, w.cfg.CH.Database, b)
+		return err == nil && ok
 	}
 	for _, s := range b.parts() {
 		max, err := w.ledgerMax(ctx, s.partition)

@@ -1,0 +1,125 @@
+package ingest
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/edgelog/edgelog/internal/chtest"
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// testBatch is messages first..first+msgs-1 of partition, rowsPer rows
+// each, the rows of customer c<k> for message k%3.
+func testBatch(partition int, first int64, msgs, rowsPer int) *batch {
+	b := &batch{partition: partition}
+	b.reset()
+	base := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	for m := range msgs {
+		off := first + int64(m)
+		for i := range rowsPer {
+			r := record.Record{TimeMs: base + off*60_000 + int64(i), Status: 200, BytesSent: 100}
+			r.SetClientIP(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}))
+			r.Str[record.Customer] = []byte{'c', byte('0' + m%3)}
+			r.Str[record.Host] = []byte("www.example")
+			b.block.Append(&r)
+			b.srcOffset = append(b.srcOffset, uint64(off))
+			b.srcFile = append(b.srcFile, "")
+			b.srcEnd = append(b.srcEnd, 0)
+			b.srcSeq = append(b.srcSeq, 0)
+		}
+		if b.first < 0 {
+			b.first = off
+		}
+		b.last = off
+		b.messages++
+	}
+	return b
+}
+
+// subset is b's rows whose customer is one of customers: what one shard
+// takes of b.
+func subset(b *batch, customers ...string) *batch {
+	out := &batch{partition: b.partition}
+	out.reset()
+	var r record.Record
+	for i := range b.block.Len() {
+		c := string(b.block.Str[record.Customer].Bytes(i))
+		for _, want := range customers {
+			if c == want {
+				b.block.Row(i, &r)
+				out.block.Append(&r)
+				out.srcOffset = append(out.srcOffset, b.srcOffset[i])
+				out.srcFile = append(out.srcFile, "")
+				out.srcEnd = append(out.srcEnd, 0)
+				out.srcSeq = append(out.srcSeq, 0)
+			}
+		}
+	}
+	out.first, out.last = b.first, b.last
+	return out
+}
+
+// TestRowsLanded checks the count that tells, after a failed INSERT
+// through a Distributed table, whether every shard took its part.
+func TestRowsLanded(t *testing.T) {
+	ctx := context.Background()
+	db := chtest.NewDB(t)
+	conn := chtest.Conn(t)
+	m, err := schema.NewMigrator(ctx, conn, db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ins := newInserter(conn, db, m.Dialect)
+	f := func(b *batch, want bool) {
+		t.Helper()
+		got, err := rowsLanded(ctx, conn, db, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("rowsLanded(offsets %d..%d of partition %d) = %v, want %v", b.first, b.last, b.partition, got, want)
+		}
+	}
+	b := testBatch(2, 10, 3, 100)
+	f(b, false)
+	// One shard's part only: not landed.
+	if err := ins.insert(ctx, subset(b, "c0")); err != nil {
+		t.Fatal(err)
+	}
+	f(b, false)
+	// The other shards' parts: landed.
+	if err := ins.insert(ctx, subset(b, "c1", "c2")); err != nil {
+		t.Fatal(err)
+	}
+	f(b, true)
+	// Neighbours in offsets and other partitions do not count for b.
+	next := testBatch(2, 13, 2, 100)
+	f(next, false)
+	other := testBatch(5, 10, 3, 100)
+	if err := ins.insert(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	f(next, false)
+	f(other, true)
+	if err := ins.insert(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	f(next, true)
+	// A merged batch lands when each partition's rows do.
+	merged := &batch{}
+	merged.reset()
+	late := testBatch(2, 15, 1, 50)
+	mergeInto(merged, other)
+	mergeInto(merged, late)
+	f(merged, false)
+	if err := ins.insert(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	f(merged, true)
+}
