@@ -61,12 +61,14 @@
 // duplicate. schema/clustertest runs ingest on a sharded and on a
 // replicated cluster of real servers.
 //
-// One gap remains in cluster mode: a worker killed after some shards
-// wrote their part of an INSERT, and before the others did, leaves the
-// ledger showing those offsets; its successor skips them, and the missing
-// shards' rows of that block are lost. Closing it needs the ledger read
-// per shard (insert into each shard's local tables directly) or, on modern
-// servers, insert_deduplication_token with batches cut at fixed offsets.
+// A worker killed while its INSERT went to the shards may leave some
+// shards with their part and others without: the ledger then shows
+// offsets whose rows are not all stored. So on a cluster the next owner
+// does not skip the messages the ledger shows: it reads them again and
+// inserts the rows whose (message, customer, host) group no shard holds.
+// The raw table is sharded by (customer, host), so each such group went to
+// one shard whole or not at all, and the re-inserted rows go to the shard
+// that lacks them (dropLanded).
 //
 // # Backpressure
 //

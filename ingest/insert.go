@@ -25,6 +25,10 @@ type batch struct {
 	// spans, set on a batch merged from several partitions' batches, say
 	// which rows came from which partition, in order.
 	spans []span
+	// recheckUpTo, when not -1, is the ledger's highest offset on a
+	// cluster: rows of messages up to it may be partly in ClickHouse
+	// already (see dropLanded).
+	recheckUpTo int64
 }
 
 // span is one partition's rows within a merged batch.
@@ -50,6 +54,7 @@ func (b *batch) reset() {
 	b.srcSeq = b.srcSeq[:0]
 	b.first, b.last, b.messages = -1, -1, 0
 	b.spans = nil
+	b.recheckUpTo = -1
 }
 
 // inserter turns a batch into one clickhouse-go native INSERT, appending

@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -12,11 +11,11 @@ import (
 	"github.com/edgelog/edgelog/schema"
 )
 
-// rowsLanded reports whether the raw table holds every row of b: for each
-// partition of b, the rows carrying its partition and one of its message
-// offsets are counted and compared with the batch's. The count is bounded
-// by the rows' customers and time range, which lead the raw table's sorting
-// key, so it reads the batch's granules, not the whole table.
+// rowsLanded reports whether the raw table holds every row of b. Its rows
+// are counted per partition, message and sharding key (groupCounts) and
+// compared with the batch's: counting whole offset ranges would also count
+// rows of those messages that an earlier INSERT landed and b no longer
+// carries (dropLanded).
 //
 // Kafka offsets are unique per partition, so no other batch's rows are
 // counted; a re-sent block that deduplicated adds nothing either.
@@ -24,50 +23,142 @@ func rowsLanded(ctx context.Context, conn driver.Conn, db string, b *batch) (boo
 	from := 0
 	for _, s := range b.parts() {
 		to := from + s.rows
-		n, err := countRows(ctx, conn, db, b, s.partition, from, to)
+		want, have, err := groupCounts(ctx, conn, db, b, s.partition, from, to, -1)
 		if err != nil {
 			return false, err
 		}
-		if n < uint64(s.rows) {
-			return false, nil
+		for k, n := range want {
+			if have[k] < n {
+				return false, nil
+			}
 		}
 		from = to
 	}
 	return true, nil
 }
 
-// countRows counts the raw rows of partition that carry the offsets of
-// b's rows from..to.
-func countRows(ctx context.Context, conn driver.Conn, db string, b *batch, partition, from, to int) (uint64, error) {
-	if from == to {
-		return 0, nil
+// groupKey is a row's sharding key and message: the rows of one message
+// with the same customer and host are on one shard, so they landed
+// together or not at all.
+type groupKey struct {
+	offset         uint64
+	customer, host string
+}
+
+// dropLanded removes from b the rows, of messages up to b.recheckUpTo,
+// that ClickHouse already holds, and returns how many it removed.
+//
+// It serves a worker that took a partition over on a cluster: the
+// ledger's highest offset says some INSERT carried those messages, but a
+// worker killed while its INSERT went to the shards may have left some
+// shards without their part. The raw table's sharding key is (customer,
+// host) (schema.RawShardingKey), so per message each such group is either
+// on its shard or missing; the missing groups are inserted again and go
+// to the shard that lacks them, and nothing is counted twice. A group
+// found with fewer rows than the message has is left alone (a shard's part
+// is atomic unless the server itself crashed while writing it, ClickHouse's
+// own limit).
+func dropLanded(ctx context.Context, conn driver.Conn, db string, b *batch) (int, error) {
+	if b.spans != nil {
+		return 0, fmt.Errorf("BUG: dropLanded on a merged batch")
 	}
 	blk := &b.block
-	minOff, maxOff := slices.Min(b.srcOffset[from:to]), slices.Max(b.srcOffset[from:to])
-	minMs, maxMs := slices.Min(blk.TimeMs[from:to]), slices.Max(blk.TimeMs[from:to])
+	_, have, err := groupCounts(ctx, conn, db, b, b.partition, 0, blk.Len(), b.recheckUpTo)
+	if err != nil {
+		return 0, err
+	}
+	var keep batch
+	keep.reset()
+	var r record.Record
+	for i := range blk.Len() {
+		off := b.srcOffset[i]
+		if int64(off) <= b.recheckUpTo && have[keyOf(b, i)] > 0 {
+			continue
+		}
+		blk.Row(i, &r)
+		keep.block.Append(&r)
+		keep.srcOffset = append(keep.srcOffset, off)
+		keep.srcFile = append(keep.srcFile, b.srcFile[i])
+		keep.srcEnd = append(keep.srcEnd, b.srcEnd[i])
+		keep.srcSeq = append(keep.srcSeq, b.srcSeq[i])
+	}
+	dropped := blk.Len() - keep.block.Len()
+	blk.Reset()
+	blk.AppendBlock(&keep.block)
+	b.srcOffset = append(b.srcOffset[:0], keep.srcOffset...)
+	b.srcFile = append(b.srcFile[:0], keep.srcFile...)
+	b.srcEnd = append(b.srcEnd[:0], keep.srcEnd...)
+	b.srcSeq = append(b.srcSeq[:0], keep.srcSeq...)
+	// Checked once: a retry of this batch's INSERT must send it unchanged.
+	b.recheckUpTo = -1
+	return dropped, nil
+}
+
+func keyOf(b *batch, i int) groupKey {
+	return groupKey{b.srcOffset[i], string(b.block.Str[record.Customer].Bytes(i)), string(b.block.Str[record.Host].Bytes(i))}
+}
+
+// groupCounts counts b's rows from..to of partition per message and
+// sharding key (want) and the raw table's rows of the same groups (have).
+// upTo, when not -1, leaves out rows of messages after it. The count is
+// bounded by the rows' customers and time range, which lead the raw
+// table's sorting key, so it reads the batch's granules, not the table.
+func groupCounts(ctx context.Context, conn driver.Conn, db string, b *batch, partition, from, to int, upTo int64) (want, have map[groupKey]uint64, err error) {
+	blk := &b.block
+	want = map[groupKey]uint64{}
+	have = map[groupKey]uint64{}
+	var minOff, maxOff uint64 = ^uint64(0), 0
+	var minMs, maxMs int64 = 1<<63 - 1, -1 << 63
 	var customers []string
 	seen := map[string]bool{}
 	for i := from; i < to; i++ {
-		c := string(blk.Str[record.Customer].Bytes(i))
-		if !seen[c] {
-			seen[c] = true
-			customers = append(customers, c)
+		k := keyOf(b, i)
+		if upTo >= 0 && int64(k.offset) > upTo {
+			continue
+		}
+		want[k]++
+		minOff, maxOff = min(minOff, k.offset), max(maxOff, k.offset)
+		minMs, maxMs = min(minMs, blk.TimeMs[i]), max(maxMs, blk.TimeMs[i])
+		if !seen[k.customer] {
+			seen[k.customer] = true
+			customers = append(customers, k.customer)
 		}
 	}
+	if len(want) == 0 {
+		return want, have, nil
+	}
 	// Every value is a bound parameter; one placeholder per customer.
-	q := fmt.Sprintf(`SELECT count() FROM %s.%s
+	q := fmt.Sprintf(`SELECT src_offset, customer, host, count() FROM %s.%s
 WHERE customer IN (%s)
   AND time >= toDateTime(?) AND time < toDateTime(?)
-  AND src_partition = ? AND src_offset >= ? AND src_offset <= ?`,
+  AND src_partition = ? AND src_offset >= ? AND src_offset <= ?
+GROUP BY src_offset, customer, host`,
 		db, schema.RawTable, strings.TrimSuffix(strings.Repeat("?, ", len(customers)), ", "))
 	args := make([]any, 0, len(customers)+5)
 	for _, c := range customers {
 		args = append(args, c)
 	}
 	args = append(args, uint32(floorDiv(minMs, 1000)), uint32(floorDiv(maxMs, 1000)+1), uint16(partition), minOff, maxOff)
-	var n uint64
-	if err := conn.QueryRow(ctx, q, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("cannot count the batch's rows: %w", err)
+	rows, err := conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot count the batch's rows in ClickHouse: %w", err)
 	}
-	return n, nil
+	defer rows.Close()
+	for rows.Next() {
+		var k groupKey
+		var n uint64
+		if err := rows.Scan(&k.offset, &k.customer, &k.host, &n); err != nil {
+			return nil, nil, err
+		}
+		have[k] = n
+	}
+	return want, have, rows.Err()
+}
+
+func init() {
+	// dropLanded and rowsLanded group rows by (customer, host) because it
+	// is the raw table's sharding key: catch a change of it at start.
+	if schema.RawShardingKey != "cityHash64(customer, host)" {
+		panic("BUG: ingest groups rows by (customer, host), but the raw sharding key is now " + schema.RawShardingKey)
+	}
 }

@@ -123,3 +123,58 @@ func TestRowsLanded(t *testing.T) {
 	}
 	f(merged, true)
 }
+
+// TestDropLanded checks what a worker taking a partition over on a cluster
+// re-inserts of messages the ledger shows: only the (customer, host)
+// groups no shard holds.
+func TestDropLanded(t *testing.T) {
+	ctx := context.Background()
+	db := chtest.NewDB(t)
+	conn := chtest.Conn(t)
+	m, err := schema.NewMigrator(ctx, conn, db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ins := newInserter(conn, db, m.Dialect)
+	full := testBatch(1, 20, 3, 100)
+	// The crashed worker's INSERT reached the shard of c0 only.
+	if err := ins.insert(ctx, subset(full, "c0")); err != nil {
+		t.Fatal(err)
+	}
+	// The successor re-reads those messages and one more.
+	b := testBatch(1, 20, 4, 100)
+	b.recheckUpTo = full.last
+	dropped, err := dropLanded(ctx, conn, db, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dropped != 100 || b.block.Len() != 300 || len(b.srcOffset) != 300 {
+		t.Fatalf("dropped %d rows, kept %d (%d offsets); want 100 dropped, 300 kept", dropped, b.block.Len(), len(b.srcOffset))
+	}
+	for i := range b.block.Len() {
+		if c := string(b.block.Str[record.Customer].Bytes(i)); c == "c0" && b.srcOffset[i] <= uint64(full.last) {
+			t.Fatalf("row %d of c0 at offset %d kept: it is in ClickHouse", i, b.srcOffset[i])
+		}
+	}
+	if ok, err := rowsLanded(ctx, conn, db, b); err != nil || ok {
+		t.Fatalf("rowsLanded before the insert = %v, %v; want false", ok, err)
+	}
+	if err := ins.insert(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []*batch{b, full, testBatch(1, 20, 4, 100)} {
+		if ok, err := rowsLanded(ctx, conn, db, x); err != nil || !ok {
+			t.Fatalf("rowsLanded after the insert = %v, %v; want true", ok, err)
+		}
+	}
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".requests").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 400 {
+		t.Fatalf("%d rows in ClickHouse, want 400: every row of the four messages once", n)
+	}
+}

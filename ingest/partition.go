@@ -33,6 +33,10 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	if err != nil {
 		return
 	}
+	dist, err := w.retryDistributed(gctx)
+	if err != nil {
+		return
+	}
 	if offset < 0 {
 		offset = kafka.FirstOffset
 	}
@@ -87,8 +91,14 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		w.m.lag.WithLabelValues(strconv.Itoa(partition)).Set(float64(msg.HighWaterMark - msg.Offset - 1))
 		b.last = msg.Offset
 		if msg.Offset <= ledger {
-			w.m.skipped.Inc()
-			continue
+			if !dist {
+				w.m.skipped.Inc()
+				continue
+			}
+			// On a cluster the last INSERT before a crash may have
+			// reached some shards only: such messages are read again and
+			// their rows that no shard holds are inserted (dropLanded).
+			b.recheckUpTo = ledger
 		}
 		if b.first < 0 {
 			b.first = msg.Offset
@@ -103,6 +113,9 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		before := b.block.Len()
 		if err := decodeValid(&dec, &b.block, msg.Value); err != nil {
 			b.block.Truncate(before)
+			if msg.Offset <= ledger {
+				continue // dead-lettered the first time it was read
+			}
 			if !w.deadLetter(gctx, msg, err) {
 				return
 			}
@@ -203,6 +216,11 @@ func (w *Worker) flush(procCtx, gctx context.Context, gen *kafka.Generation, b *
 	if b.last < 0 {
 		return true
 	}
+	if b.recheckUpTo >= 0 && b.block.Len() > 0 {
+		if err := w.retryDropLanded(gctx, b); err != nil {
+			return false
+		}
+	}
 	if b.block.Len() > 0 {
 		if err := w.insertCombined(procCtx, gctx, b); err != nil {
 			return false
@@ -295,6 +313,36 @@ func (w *Worker) retrySourceLedger(gctx context.Context, partition int) (sourceL
 		w.log.Warn("cannot read source ledger, retrying", "partition", partition, "err", err)
 		if !sleepCtx(gctx, delay) {
 			return nil, err
+		}
+	}
+}
+
+func (w *Worker) retryDistributed(gctx context.Context) (bool, error) {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+		dist, err := rawIsDistributed(gctx, w.conn, w.cfg.CH.Database)
+		if err == nil {
+			return dist, nil
+		}
+		w.log.Warn("cannot read the raw table's engine, retrying", "err", err)
+		if !sleepCtx(gctx, delay) {
+			return false, err
+		}
+	}
+}
+
+func (w *Worker) retryDropLanded(gctx context.Context, b *batch) error {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+		upTo := b.recheckUpTo
+		dropped, err := dropLanded(gctx, w.conn, w.cfg.CH.Database, b)
+		if err == nil {
+			if dropped > 0 {
+				w.log.Info("re-read rows already on their shards", "partition", b.partition, "rows", dropped, "up_to_offset", upTo)
+			}
+			return nil
+		}
+		w.log.Warn("cannot check re-read rows, retrying", "partition", b.partition, "err", err)
+		if !sleepCtx(gctx, delay) {
+			return err
 		}
 	}
 }

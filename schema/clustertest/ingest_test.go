@@ -25,40 +25,60 @@ const (
 	ingestGroup      = "ingest"
 )
 
-// produceBlock sends blk as collectors would: messages of up to rowsPer
-// rows of one customer each, keyed by customer. It returns each
-// partition's end offset.
-func produceBlock(t *testing.T, addr string, blk *record.Block, rowsPer int) map[int]int64 {
-	t.Helper()
-	byCustomer := map[string]*record.Block{}
+// messagesOf cuts blk as collectors would: messages of up to rowsPer rows
+// of one customer each. It returns each message's row indexes, in the
+// order they are sent.
+func messagesOf(blk *record.Block, rowsPer int) [][]int {
+	byCustomer := map[string][]int{}
 	var order []string
-	var r record.Record
 	for i := range blk.Len() {
 		c := string(blk.Str[record.Customer].Bytes(i))
 		if byCustomer[c] == nil {
-			byCustomer[c] = &record.Block{}
 			order = append(order, c)
 		}
-		blk.Row(i, &r)
-		byCustomer[c].Append(&r)
+		byCustomer[c] = append(byCustomer[c], i)
 	}
-	var enc wire.Encoder
-	var msgs []kafka.Message
+	var msgs [][]int
 	for _, c := range order {
-		b := byCustomer[c]
-		for from := 0; from < b.Len(); from += rowsPer {
-			to := min(from+rowsPer, b.Len())
-			msgs = append(msgs, kafka.Message{Key: []byte(c), Value: enc.EncodeRange(nil, b, from, to)})
+		rows := byCustomer[c]
+		for from := 0; from < len(rows); from += rowsPer {
+			msgs = append(msgs, rows[from:min(from+rowsPer, len(rows))])
 		}
+	}
+	return msgs
+}
+
+// produceBlock sends blk in messages of up to rowsPer rows of one
+// customer, keyed by customer, to a topic of ingestPartitions partitions,
+// and returns each partition's end offset.
+func produceBlock(t *testing.T, addr string, blk *record.Block, rowsPer int) map[int]int64 {
+	t.Helper()
+	return produceMessages(t, addr, blk, messagesOf(blk, rowsPer), ingestPartitions)
+}
+
+// produceMessages sends the messages of blk's rows msgs, in order, to a
+// topic of partitions partitions and returns each one's end offset.
+func produceMessages(t *testing.T, addr string, blk *record.Block, msgs [][]int, partitions int) map[int]int64 {
+	t.Helper()
+	var enc wire.Encoder
+	var r record.Record
+	var out []kafka.Message
+	for _, rows := range msgs {
+		var mb record.Block
+		for _, i := range rows {
+			blk.Row(i, &r)
+			mb.Append(&r)
+		}
+		out = append(out, kafka.Message{Key: mb.Str[record.Customer].Bytes(0), Value: enc.Encode(nil, &mb)})
 	}
 	w := &kafka.Writer{Addr: kafka.TCP(addr), Topic: ingestTopic, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond}
 	defer w.Close()
-	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+	if err := w.WriteMessages(context.Background(), out...); err != nil {
 		t.Fatal(err)
 	}
 	client := &kafka.Client{Addr: kafka.TCP(addr)}
 	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for p := range ingestPartitions {
+	for p := range partitions {
 		req.Topics[ingestTopic] = append(req.Topics[ingestTopic], kafka.LastOffsetOf(p))
 	}
 	resp, err := client.ListOffsets(context.Background(), req)
