@@ -71,7 +71,7 @@ type Usage struct {
 // Bills computes the month's bill of customer ("" for every customer with
 // traffic) from billing_1d, priced with pb (nil: usage only).
 func (s *Store) Bills(ctx context.Context, pb *PriceBook, month time.Time, customer string) ([]Bill, error) {
-	usage, err := s.MonthUsage(ctx, billingTable, month, customer)
+	usage, err := s.cachedMonthUsage(ctx, month, customer)
 	if err != nil {
 		return nil, err
 	}

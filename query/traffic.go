@@ -39,6 +39,11 @@ type Store struct {
 	// query: the server itself stops a runaway query, even one whose
 	// client connection is stuck.
 	MaxExecution time.Duration
+	// NoBillCache reads every month's usage afresh (see billingCache):
+	// for measuring what a month still receiving rows costs.
+	NoBillCache bool
+
+	bills billingCache
 }
 
 // withLimits adds the per-query server settings to ctx.

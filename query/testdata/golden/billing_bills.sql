@@ -1,3 +1,10 @@
+-- args: "edgelog", "billing_1d", "billing_5m", "202610"
+SELECT table, max(max_block_number), toUInt32(max(modification_time)), count()
+FROM system.parts
+WHERE active AND database = ? AND table IN (?, ?) AND partition_id = ?
+GROUP BY table
+ORDER BY table;
+
 -- args: 1790812800, 1793491200
 SELECT customer, region, sum(requests), sum(bytes_out) FROM edgelog.billing_1d
 WHERE t >= toDateTime(?) AND t < toDateTime(?)

@@ -1,0 +1,112 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+	"time"
+)
+
+// A month's usage of every customer costs about a second to read (each
+// customer's 95th percentile sorts 8,928 five-minute sums grouped from
+// 3.6M billing_5m rows), and finance reads the same closed months again
+// and again. billingCache keeps each month's usage with a mark of the
+// data it was read from, and reuses it only while the mark is unchanged.
+//
+// The mark is, per billing table, the highest block number among the
+// active parts of the month's partition, the newest part's modification
+// time and the number of parts (system.parts, a few milliseconds).
+// ClickHouse numbers every insert's block above all earlier ones and a
+// merge keeps the highest number of what it merged, so rows added to the
+// month, a partition dropped by retention or a part rewritten by a
+// mutation all change the mark, while nothing else changes the data. The
+// mark is read before the usage: a usage read after more rows landed is
+// stored under the older mark, which the next request no longer matches.
+//
+// On a cluster the tables of those names are Distributed, which have no
+// parts (their shards' parts are on other servers): the mark is empty and
+// nothing is cached.
+type billingCache struct {
+	mu     sync.Mutex
+	months map[usageKey]cachedUsage
+}
+
+type usageKey struct {
+	month    time.Time
+	customer string
+}
+
+type cachedUsage struct {
+	mark  string
+	usage map[string]*Usage
+}
+
+// cachedMonthUsage is MonthUsage over the billing rollups through the
+// cache.
+func (s *Store) cachedMonthUsage(ctx context.Context, month time.Time, customer string) (map[string]*Usage, error) {
+	c := &s.bills
+	if s.NoBillCache {
+		return s.MonthUsage(ctx, billingTable, month, customer)
+	}
+	mark, err := s.billingMark(ctx, month)
+	if err != nil || mark == "" { // no parts here: nothing to mark
+		if err != nil {
+			return nil, err
+		}
+		return s.MonthUsage(ctx, billingTable, month, customer)
+	}
+	key := usageKey{month, customer}
+	c.mu.Lock()
+	hit, ok := c.months[key]
+	c.mu.Unlock()
+	if ok && hit.mark == mark {
+		return cloneUsage(hit.usage), nil
+	}
+	usage, err := s.MonthUsage(ctx, billingTable, month, customer)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.months == nil {
+		c.months = map[usageKey]cachedUsage{}
+	}
+	c.months[key] = cachedUsage{mark: mark, usage: cloneUsage(usage)}
+	c.mu.Unlock()
+	return usage, nil
+}
+
+// billingMark describes the parts holding month in the billing tables.
+func (s *Store) billingMark(ctx context.Context, month time.Time) (string, error) {
+	rows, err := s.query(ctx, `SELECT table, max(max_block_number), toUInt32(max(modification_time)), count()
+FROM system.parts
+WHERE active AND database = ? AND table IN (?, ?) AND partition_id = ?
+GROUP BY table
+ORDER BY table`, s.DB, billingTable, samplesTable, month.Format("200601"))
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	mark := ""
+	for rows.Next() {
+		var table string
+		var block int64
+		var modified uint32
+		var parts uint64
+		if err := rows.Scan(&table, &block, &modified, &parts); err != nil {
+			return "", err
+		}
+		mark += fmt.Sprintf("%s:%d:%d:%d;", table, block, modified, parts)
+	}
+	return mark, rows.Err()
+}
+
+func cloneUsage(in map[string]*Usage) map[string]*Usage {
+	out := make(map[string]*Usage, len(in))
+	for c, u := range in {
+		v := *u
+		v.ByRegion = maps.Clone(u.ByRegion)
+		out[c] = &v
+	}
+	return out
+}
