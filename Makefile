@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/edgelog
 
-.PHONY: all build setup demo test bench bench-e2e bench-ingest bench-query bench-collector bench-storage chaos fuzz plugin lint clean
+.PHONY: all build setup demo test bench bench-e2e bench-ingest bench-query bench-collector bench-storage bench-layouts chaos fuzz plugin lint clean
 
 all: build
 
@@ -32,17 +32,22 @@ test: setup
 # with its baselines.
 bench: setup build
 	$(GO) test -run=NONE -bench=. -benchtime=2s ./internal/wire/ ./internal/gen/ ./collector/...
-	$(MAKE) bench-collector bench-ingest bench-e2e bench-query bench-storage
+	$(MAKE) bench-collector bench-ingest bench-e2e bench-query bench-storage bench-layouts
 
 # Bytes per request of every table on ClickHouse 18.16 and, with the modern
 # DDL, on chDB (10M generated requests, about 8 minutes).
 bench-storage: setup
 	EDGELOG_STORAGE_ROWS=10000000 $(GO) test -tags chdb -exec "$(CURDIR)/deploy/chdb-run.sh" -run=NONE -bench=Storage -benchtime=1x -timeout 60m ./schema/conformance/
 
+# The modern raw table's layout choices, each undone in turn against the
+# final layout on chDB (2M requests, about 90 s).
+bench-layouts: setup
+	EDGELOG_STORAGE_ROWS=2000000 $(GO) test -tags chdb -exec "$(CURDIR)/deploy/chdb-run.sh" -run=NONE -bench=RawLayouts -benchtime=1x -timeout 30m ./schema/conformance/
+
 # The collector's read loop (parse, enrich, batch, encode; no Kafka) per CPU
 # second, and against GoAccess on the same file in the same run.
 bench-collector: setup
-	$(GO) test -run=NONE -bench=Pipeline -benchtime=2000000x ./collector/
+	$(GO) test -run=NONE -bench=Pipeline -benchtime=2000000x -count=3 ./collector/
 	EDGELOG_BENCH_LINES=500000 $(GO) test -run=NONE -bench=VsGoAccess -benchtime=1x ./collector/
 
 BENCH_ROWS ?= 5000000
