@@ -279,3 +279,24 @@ func TestClickHouseOutage(t *testing.T) {
 	<-done
 	checkExact(t, c, produced{rows: p1.rows + p2.rows, bytes: p1.bytes + p2.bytes})
 }
+
+// TestTimedOutInsertsLandOnce gives every INSERT less time than the server
+// needs: the client gives up while ClickHouse goes on and lands the rows.
+// The worker must wait for each abandoned INSERT to end and read the
+// ledger before sending the batch again, or the batch lands twice.
+func TestTimedOutInsertsLandOnce(t *testing.T) {
+	b := chtest.Broker(t, 2, topic, "dlq")
+	db := chtest.NewDB(t)
+	p := produce(t, b.Addr(), 30, 10_000, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, done := startWorker(t, ctx, b.Addr(), db, func(c *ingest.Config) {
+		c.BatchRows = 100_000
+		c.InsertTimeout = 300 * time.Millisecond
+	})
+	c := waitRows(t, db, p.rows, 2*time.Minute)
+	time.Sleep(2 * time.Second) // a second landing of the last batch would show by now
+	c = readCounts(t, db)
+	cancel()
+	<-done
+	checkExact(t, c, p)
+}

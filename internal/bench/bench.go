@@ -47,6 +47,12 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(o.Out, "[%6.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, a...))
 	}
 	bench := func(name string, v float64, unit string) { fmt.Fprintf(o.Out, "BENCH %s %.6g %s\n", name, v, unit) }
+	// The processes run in the stack's directory: every path handed to
+	// them must be absolute.
+	var err error
+	if o.Dir, err = filepath.Abs(o.Dir); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return err
 	}
