@@ -25,24 +25,7 @@ func decodePayloadV1(b *record.Block, p []byte, rows int) error {
 	for i := 0; i < rows; i++ {
 		b.ClientIP = append(b.ClientIP, [16]byte(r.bytes(16)))
 	}
-	for i := 0; i < rows; i++ {
-		b.ASN = append(b.ASN, uint32(r.uvarintMax(1<<32-1)))
-	}
-	for i := 0; i < rows; i++ {
-		b.Status = append(b.Status, uint16(r.uvarintMax(1<<16-1)))
-	}
-	for i := 0; i < rows; i++ {
-		b.BytesSent = append(b.BytesSent, r.uvarintMax(1<<64-1))
-	}
-	for i := 0; i < rows; i++ {
-		b.BytesReceived = append(b.BytesReceived, r.uvarintMax(1<<64-1))
-	}
-	for i := 0; i < rows; i++ {
-		b.RequestTimeUs = append(b.RequestTimeUs, uint32(r.uvarintMax(1<<32-1)))
-	}
-	for i := 0; i < rows; i++ {
-		b.TTFBUs = append(b.TTFBUs, uint32(r.uvarintMax(1<<32-1)))
-	}
+	readCounters(&r, b, rows)
 	for s := range b.Str {
 		col := &b.Str[s]
 		base := uint32(len(col.Buf))

@@ -128,24 +128,7 @@ func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int) error {
 		}
 		b.ClientIP = append(b.ClientIP, ip)
 	}
-	for i := 0; i < rows; i++ {
-		b.ASN = append(b.ASN, uint32(r.uvarintMax(1<<32-1)))
-	}
-	for i := 0; i < rows; i++ {
-		b.Status = append(b.Status, uint16(r.uvarintMax(1<<16-1)))
-	}
-	for i := 0; i < rows; i++ {
-		b.BytesSent = append(b.BytesSent, r.uvarintMax(1<<64-1))
-	}
-	for i := 0; i < rows; i++ {
-		b.BytesReceived = append(b.BytesReceived, r.uvarintMax(1<<64-1))
-	}
-	for i := 0; i < rows; i++ {
-		b.RequestTimeUs = append(b.RequestTimeUs, uint32(r.uvarintMax(1<<32-1)))
-	}
-	for i := 0; i < rows; i++ {
-		b.TTFBUs = append(b.TTFBUs, uint32(r.uvarintMax(1<<32-1)))
-	}
+	readCounters(&r, b, rows)
 	if r.err {
 		return fmt.Errorf("%w: truncated", ErrCorrupt)
 	}

@@ -156,6 +156,30 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 
 // reader consumes a payload; after the first error it returns zero values
 // and keeps err set, so decodePayload checks once per column.
+// readCounters reads the numeric columns after the client IP, the same in
+// every format version: ASN, status, bytes sent and received, request
+// time and time to first byte, each a column of unsigned varints.
+func readCounters(r *reader, b *record.Block, rows int) {
+	for i := 0; i < rows; i++ {
+		b.ASN = append(b.ASN, uint32(r.uvarintMax(1<<32-1)))
+	}
+	for i := 0; i < rows; i++ {
+		b.Status = append(b.Status, uint16(r.uvarintMax(1<<16-1)))
+	}
+	for i := 0; i < rows; i++ {
+		b.BytesSent = append(b.BytesSent, r.uvarintMax(1<<64-1))
+	}
+	for i := 0; i < rows; i++ {
+		b.BytesReceived = append(b.BytesReceived, r.uvarintMax(1<<64-1))
+	}
+	for i := 0; i < rows; i++ {
+		b.RequestTimeUs = append(b.RequestTimeUs, uint32(r.uvarintMax(1<<32-1)))
+	}
+	for i := 0; i < rows; i++ {
+		b.TTFBUs = append(b.TTFBUs, uint32(r.uvarintMax(1<<32-1)))
+	}
+}
+
 type reader struct {
 	p   []byte
 	err bool
