@@ -89,11 +89,17 @@ var Migrations = []Migration{
 // one INSERT from the migrating server, so there is no backfill there: no
 // cluster install predates this migration.
 func backfillBillingDaily(db string) string {
+	return FoldBillingDays(db, fmt.Sprintf("(SELECT count() FROM %s.billing_1d) = 0", db))
+}
+
+// FoldBillingDays returns the INSERT that adds the billing_5m rows
+// matching where into billing_1d, as billing_1d's view would have.
+func FoldBillingDays(db, where string) string {
 	return fmt.Sprintf(`INSERT INTO %[1]s.billing_1d (t, customer, region, requests, bytes_out, bytes_in)
 SELECT toStartOfDay(t) AS day, customer, region, sum(requests), sum(bytes_out), sum(bytes_in)
 FROM %[1]s.billing_5m
-WHERE (SELECT count() FROM %[1]s.billing_1d) = 0
-GROUP BY day, customer, region`, db)
+WHERE %[2]s
+GROUP BY day, customer, region`, db, where)
 }
 
 // dropRollup removes a rollup's view, then its tables.

@@ -102,6 +102,24 @@ var (
 	geoPlace = []Field{{"region", "{lc}", "region"}, {"country", "{lc}", "country"}, {"asn", "UInt32", "asn"}}
 )
 
+// billingRollup sums requests and bytes per time bucket (a function of
+// the request time), customer and billing region.
+func billingRollup(name, comment, bucket string, step int) Rollup {
+	return Rollup{Name: name, Comment: comment,
+		Dims: []Field{
+			{"t", "DateTime('UTC')", bucket + "(time)"},
+			{"customer", "{lc}", "customer"},
+			{"region", "{lc}", "region"},
+		},
+		Measures: []Field{
+			{"requests", "UInt64", "count()"},
+			{"bytes_out", "UInt64", "sum(bytes_sent)"},
+			{"bytes_in", "UInt64", "sum(bytes_received)"},
+		},
+		Partition: "toYYYYMM(t)", Step: step,
+	}
+}
+
 // latencyRollup is a rollup of perfMeasures by time bucket (a function of
 // the request time) and place, per customer unless allCustomers.
 func latencyRollup(name, comment, bucket, partition string, step int, place []Field, allCustomers bool) Rollup {
@@ -155,20 +173,7 @@ func current(lists ...[]Rollup) []Rollup {
 //   - perf_all_1m: "slowest places now" merged every customer's perf_1m
 //     state minute by minute for three hours (360k states).
 var RollupsV8 = []Rollup{
-	{
-		Name: "billing_1d", Comment: "requests and bytes per day by customer and billing region",
-		Dims: []Field{
-			{"t", "DateTime('UTC')", "toStartOfDay(time)"},
-			{"customer", "{lc}", "customer"},
-			{"region", "{lc}", "region"},
-		},
-		Measures: []Field{
-			{"requests", "UInt64", "count()"},
-			{"bytes_out", "UInt64", "sum(bytes_sent)"},
-			{"bytes_in", "UInt64", "sum(bytes_received)"},
-		},
-		Partition: "toYYYYMM(t)", Step: 86400,
-	},
+	billingRollup("billing_1d", "requests and bytes per day by customer and billing region", "toStartOfDay", 86400),
 	{
 		Name: "path_hits_1h", Comment: "most requested paths per customer, host and hour, with requests and bytes (heavy hitters of each insert block)",
 		Dims: []Field{
@@ -250,20 +255,7 @@ var rollupsV3 = []Rollup{
 		Name: "traffic_1d", Comment: "traffic per day by customer, host, region, PoP, country",
 		Dims: trafficDims("toStartOfDay"), Measures: trafficMeasures, Partition: "toYear(t)", Step: 86400,
 	},
-	{
-		Name: "billing_5m", Comment: "5-minute billing samples: bytes out and requests per customer and billing region",
-		Dims: []Field{
-			{"t", "DateTime('UTC')", "toStartOfFiveMinute(time)"},
-			{"customer", "{lc}", "customer"},
-			{"region", "{lc}", "region"},
-		},
-		Measures: []Field{
-			{"requests", "UInt64", "count()"},
-			{"bytes_out", "UInt64", "sum(bytes_sent)"},
-			{"bytes_in", "UInt64", "sum(bytes_received)"},
-		},
-		Partition: "toYYYYMM(t)", Step: 300,
-	},
+	billingRollup("billing_5m", "5-minute billing samples: bytes out and requests per customer and billing region", "toStartOfFiveMinute", 300),
 	latencyRollup("perf_1m", "latency quantile states and errors per minute by region, PoP and customer",
 		"toStartOfMinute", "toYYYYMMDD(t)", 60, popPlace, false),
 	latencyRollup("perf_geo_1h", "latency quantile states and errors per hour by region, country, ASN and customer",

@@ -271,14 +271,10 @@ FROM (
 ARRAY JOIN range(?) AS k`, harmonic, harmonic, from, to, min(schema.PathsKeptPerBlock, f.s.PathsPerHost))
 }
 
-// billingDays folds a day of billing_5m into billing_1d, as its view
-// would have.
+// billingDays folds a day of billing_5m into billing_1d.
 func (f *filler) billingDays(ctx context.Context, day time.Time) error {
 	from, to := dayArgs(day)
-	return f.exec(ctx, `INSERT INTO {db}.billing_1d (t, customer, region, requests, bytes_out, bytes_in)
-SELECT toStartOfDay(t) AS d, customer, region, sum(requests), sum(bytes_out), sum(bytes_in)
-FROM {db}.billing_5m WHERE t >= toDateTime(?) AND t < toDateTime(?)
-GROUP BY d, customer, region`, from, to)
+	return f.exec(ctx, schema.FoldBillingDays("{db}", "t >= toDateTime(?) AND t < toDateTime(?)"), from, to)
 }
 
 func (f *filler) perfAllMinutes(ctx context.Context, day time.Time) error {
