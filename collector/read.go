@@ -64,8 +64,8 @@ type source struct {
 // readLoop parses lines into per-customer blocks and hands them to the
 // ship loop every BatchRows rows or BatchWait.
 func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipment) error {
-	blocks := map[string]*record.Block{}
-	var order []string // customers with pending rows, in first-seen order
+	blocks := map[string]*custBlock{}
+	var order []*custBlock // customers with pending rows, in first-seen order
 	var letters []deadletter.Letter
 	var enc wire.Encoder
 	var geoCache geo.Cache // per loop: no locks on the hot path
@@ -75,8 +75,11 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	var last tail.Line
 	fileGen := -1
 	cuts := src.cuts
+	var counts lineCounts
+	var cur *custBlock // the customer of the last row
 
 	flush := func() {
+		c.publish(&counts, src)
 		if pending == 0 && len(letters) == 0 {
 			return
 		}
@@ -85,10 +88,9 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		// messages must depend on its rows alone, so that a re-cut after a
 		// crash yields the very same messages (see cuts).
 		bytesPerRow := 0.0
-		for _, cust := range order {
-			b := blocks[cust]
-			s.Msgs = c.appendMessages(s.Msgs, &enc, cust, src.name, b, 0, b.Len(), &bytesPerRow)
-			b.Reset()
+		for _, cb := range order {
+			s.Msgs = c.appendMessages(s.Msgs, &enc, cb.customer, src.name, &cb.rows, 0, cb.rows.Len(), &bytesPerRow)
+			cb.rows.Reset()
 		}
 		id := src.id
 		if src.checkpoint != "" {
@@ -141,15 +143,12 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 			first = time.Now()
 		}
 		last = line
-		c.m.linesRead.Inc()
-		if src.lineCount != nil {
-			src.lineCount.Add(1)
-		}
-		c.m.bytesRead.Add(float64(line.End - line.Offset))
+		counts.read++
+		counts.bytes += line.End - line.Offset
 		if reject == "" {
 			reject = c.parseLine(src.parser, line, &r)
 		}
-		if reject == "" && !c.enrichFits(&r, line, &enc, &geoCache) {
+		if reject == "" && !c.enrichFits(&r, line, &enc, &geoCache, &counts) {
 			reject = "oversize: the row is larger than one Kafka message may be (max_message_bytes " + strconv.Itoa(c.cfg.MaxMessageBytes) + ")"
 		}
 		if reject == noRecord {
@@ -159,18 +158,24 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 			letters = append(letters, deadletter.Letter{Stage: "collector", Reason: reject, Source: src.name,
 				Offset: line.Offset, Time: time.Now().UTC(), Data: append([]byte(nil), line.Data...)})
 		} else {
-			c.m.linesParsed.Inc()
-			cust := r.Str[record.Customer]
-			b := blocks[string(cust)]
-			if b == nil {
-				b = &record.Block{}
-				blocks[string(cust)] = b
+			counts.parsed++
+			// Runs of one customer are the rule (an edge server serves a
+			// few big ones): compare with the last row's before the map.
+			if cust := r.Str[record.Customer]; cur == nil || string(cust) != cur.customer {
+				cur = blocks[string(cust)]
+				if cur == nil {
+					cur = &custBlock{customer: string(cust)}
+					blocks[cur.customer] = cur
+				}
 			}
-			if b.Len() == 0 {
-				order = append(order, string(cust))
+			if cur.rows.Len() == 0 {
+				order = append(order, cur)
 			}
-			b.Append(&r)
+			cur.rows.Append(&r)
 			pending++
+		}
+		if pending == 0 && len(letters) == 0 {
+			c.publish(&counts, src) // a line that left nothing to flush
 		}
 		switch {
 		case len(cuts) > 0:
@@ -194,9 +199,9 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 // measured, by encoding it alone: zstd and the columnar layout add a few
 // bytes at most, so a shorter line always fits. A larger row could never be
 // produced and would stall the stream, so it is dead-lettered.
-func (c *Collector) enrichFits(r *record.Record, line tail.Line, enc *wire.Encoder, gc *geo.Cache) bool {
+func (c *Collector) enrichFits(r *record.Record, line tail.Line, enc *wire.Encoder, gc *geo.Cache, counts *lineCounts) bool {
 	if c.enrich(r, gc) {
-		c.m.unknownHosts.Inc()
+		counts.unknownHosts++
 	}
 	if len(line.Data) < c.cfg.MaxMessageBytes-8192 {
 		return true
@@ -204,6 +209,37 @@ func (c *Collector) enrichFits(r *record.Record, line tail.Line, enc *wire.Encod
 	var b record.Block
 	b.Append(r)
 	return len(enc.Encode(nil, &b)) <= c.cfg.MaxMessageBytes-1024
+}
+
+// custBlock is one customer's pending rows.
+type custBlock struct {
+	customer string
+	rows     record.Block
+}
+
+// lineCounts are a read loop's line counters not yet added to the
+// metrics. Four shared counters touched per line were a twentieth of the
+// read loop's time, so they are added per batch (and for a line that
+// leaves no batch pending), never later than a batch is cut.
+type lineCounts struct {
+	read, parsed, unknownHosts int
+	bytes                      int64
+}
+
+// publish adds counts to the metrics (and src's import progress) and
+// zeroes them.
+func (c *Collector) publish(counts *lineCounts, src *source) {
+	if counts.read == 0 {
+		return
+	}
+	c.m.linesRead.Add(float64(counts.read))
+	c.m.bytesRead.Add(float64(counts.bytes))
+	c.m.linesParsed.Add(float64(counts.parsed))
+	c.m.unknownHosts.Add(float64(counts.unknownHosts))
+	if src.lineCount != nil {
+		src.lineCount.Add(int64(counts.read))
+	}
+	*counts = lineCounts{}
 }
 
 // enrich completes r from the current mapping and GeoIP databases (through
