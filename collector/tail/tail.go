@@ -72,6 +72,11 @@ type Tailer struct {
 	line  []byte
 	file  int    // incremented on every switch to new content
 	fp    uint64 // fingerprint of the current content; 0 until known
+	// head is the current content's first bytes (at most HeadBytes), kept
+	// as they are read: once the file is truncated they are gone, and they
+	// are what tells its copy (see Registry).
+	head    []byte
+	headBuf []byte // scratch for reading the head
 	// held: the Registry gave this Tailer the current file. Until it does
 	// (another path's Tailer reads it) nothing is read.
 	held bool
@@ -126,11 +131,17 @@ func Open(path string, offset int64, inode, fingerprint uint64, cfg Config) (*Ta
 // stopped elsewhere than this Tailer stands, reading goes on from there.
 // When another path holds it, held stays false and Next waits.
 func (t *Tailer) claim() error {
+	t.loadHead()
 	if t.cfg.Registry == nil {
 		t.held = true
 		return nil
 	}
-	off, known, ok := t.cfg.Registry.acquire(t.path, t.inode, t.fingerprint())
+	st, err := t.f.Stat()
+	if err != nil {
+		return fmt.Errorf("cannot stat %s: %w", t.path, err)
+	}
+	off, known, ok := t.cfg.Registry.acquire(t.path, t.inode, candidate{fp: t.fingerprint(), head: t.head,
+		size: st.Size(), mtime: st.ModTime(), pos: t.Offset()})
 	if !ok {
 		t.held = false
 		return nil
@@ -139,7 +150,7 @@ func (t *Tailer) claim() error {
 	if !known || off == t.Offset() {
 		return nil
 	}
-	if st, err := t.f.Stat(); err != nil || off > st.Size() {
+	if off > st.Size() {
 		return nil // truncated since: the position does not apply
 	}
 	if _, err := t.f.Seek(off, io.SeekStart); err != nil {
@@ -206,6 +217,7 @@ func (t *Tailer) open() error {
 	t.f = f
 	t.inode = inodeOf(f)
 	t.fp = 0
+	t.head = nil
 	t.off, t.start = 0, 0
 	t.buf = t.buf[:0]
 	return nil
@@ -370,9 +382,56 @@ func (t *Tailer) fill() (int, error) {
 		copy(nb, t.buf)
 		t.buf = nb
 	}
+	at := t.off + int64(len(t.buf))
 	n, err := t.f.Read(t.buf[len(t.buf):cap(t.buf)])
 	t.buf = t.buf[:len(t.buf)+n]
+	if len(t.head) < HeadBytes && n > 0 {
+		t.noteHead(at, t.buf[len(t.buf)-n:])
+	}
 	return n, err
+}
+
+// loadHead reads the current content's head from the file, as far as it
+// is written (a file opened at a checkpoint has not read it).
+func (t *Tailer) loadHead() {
+	if len(t.head) >= HeadBytes {
+		return
+	}
+	b, err := readHead(t.f, t.headBuf)
+	t.headBuf = b
+	if err != nil || len(b) <= len(t.head) || !bytes.Equal(b[:len(t.head)], t.head) {
+		return // nothing more, or not the content read so far: checkRotation sees to it
+	}
+	t.head = append(t.head[:0:0], b...)
+}
+
+// noteHead adds to the head what a read at offset at got, and tells the
+// Registry.
+func (t *Tailer) noteHead(at int64, data []byte) {
+	have := int64(len(t.head))
+	if at > have || at+int64(len(data)) <= have {
+		return
+	}
+	data = data[have-at:]
+	data = data[:min(len(data), HeadBytes-len(t.head))]
+	// A new slice: the Registry keeps the one it was given.
+	t.head = append(append(make([]byte, 0, len(t.head)+len(data)), t.head...), data...)
+	if t.held && t.cfg.Registry != nil {
+		t.cfg.Registry.setHead(t.path, t.inode, t.head)
+	}
+}
+
+// rewritten reports whether the file no longer starts with the head read:
+// it was truncated and written again past where this Tailer stands before
+// it looked (a busy server writes fast; the size alone does not show it).
+func (t *Tailer) rewritten() bool {
+	var b [64]byte
+	n := min(len(t.head), len(b))
+	if n == 0 {
+		return false
+	}
+	m, _ := t.f.ReadAt(b[:n], 0)
+	return m < n || !bytes.Equal(b[:n], t.head[:n])
 }
 
 // waitTurn, for a Tailer not holding its file, claims it again, or the
@@ -416,13 +475,18 @@ func (t *Tailer) checkRotation() (bool, error) {
 	}
 	if os.SameFile(st, cur) {
 		pos := t.off + int64(len(t.buf))
-		if cur.Size() < pos {
+		if cur.Size() < pos || t.rewritten() {
 			// copytruncate: the file was emptied (and maybe written again).
+			// What was read of it is gone but for its copy, which whoever
+			// finds it reads on from here (see Registry).
+			if t.held && t.cfg.Registry != nil {
+				t.cfg.Registry.truncated(t.path, t.inode, t.head, t.Offset())
+			}
 			if _, err := t.f.Seek(0, io.SeekStart); err != nil {
 				return false, err
 			}
 			t.off, t.start, t.buf = 0, 0, t.buf[:0]
-			t.fp = 0
+			t.fp, t.head = 0, nil
 			t.file++
 			return true, nil
 		}

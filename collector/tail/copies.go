@@ -1,0 +1,107 @@
+package tail
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+)
+
+// HeadBytes is how much of a file's start tells a copy of it (copytruncate
+// rotation) from another file. A first-line fingerprint is not enough: every
+// W3C and CloudFront file starts with the same #Version and #Fields lines.
+// 4 KiB holds those and several request lines, whose times, addresses and
+// paths differ between any two real logs.
+const HeadBytes = 4096
+
+// copyOf tells what the file c, not seen before, is a copy of. It returns
+// copied true and where to start reading it for a copy of a gone content
+// (where that content's reader stopped), wait true while it is a copy of a
+// content still in place (its lines are read there; the copy waits until
+// that content is truncated or deleted) or may yet turn out to be one, and
+// neither for a new file (read it all).
+//
+// c is a copy of a content when their heads agree up to a line end and the
+// lines they agree on include a request line (one not starting with '#'):
+// a W3C file's directives are the same in every file of its layout, but a
+// request line carries a time, an address and a path. Past the bytes they
+// agree on a copy may differ from its original (each got different lines
+// after the copy was taken), so the copy is read from where its original's
+// reader stopped or from where they part, whichever comes first.
+//
+// A plain copy (cp access.log other.log, never truncated) is therefore not
+// read while access.log is in place; once access.log is truncated or
+// deleted, other.log is read from where access.log's reader stopped, and
+// only lines appended to it after that are new.
+func (r *Registry) copyOf(inode uint64, c candidate) (offset int64, copied, wait bool) {
+	if len(c.head) == 0 {
+		// Nothing to read yet. A copy being written (cp creates the file,
+		// then writes it) is told once it has bytes.
+		return 0, false, true
+	}
+	for in, e := range r.files {
+		if in == inode || len(e.head) == 0 {
+			continue
+		}
+		same, _, parted := sameHead(c.head, e.head)
+		if same || (!parted && len(c.head) < len(e.head)) {
+			// A copy of a file in place, or the start of it so far (being
+			// copied, or another file that will part from it): wait.
+			return 0, false, true
+		}
+	}
+	for i := len(r.gone) - 1; i >= 0; i-- { // the newest first
+		g := r.gone[i]
+		same, agree, parted := sameHead(c.head, g.head)
+		if !same {
+			continue
+		}
+		if parted {
+			return min(g.offset, int64(agree)), true, false
+		}
+		return min(g.offset, c.size), true, false
+	}
+	return 0, false, false
+}
+
+// sameHead reports whether heads a and b are of one content: agree is how
+// many bytes of whole lines they have in common from the start, same is
+// whether those hold a request line, and parted whether they differ before
+// the shorter one ends.
+func sameHead(a, b []byte) (same bool, agree int, parted bool) {
+	n := min(len(a), len(b))
+	for agree < n && a[agree] == b[agree] {
+		agree++
+	}
+	parted = agree < n
+	agree = bytes.LastIndexByte(a[:agree], '\n') + 1
+	return hasRequestLine(a[:agree]), agree, parted
+}
+
+// hasRequestLine reports whether b holds a complete line that does not
+// start with '#' (a W3C directive).
+func hasRequestLine(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return false
+		}
+		if i > 0 && b[0] != '#' {
+			return true
+		}
+		b = b[i+1:]
+	}
+}
+
+// readHead reads the first HeadBytes (or fewer) bytes of f into buf.
+func readHead(f *os.File, buf []byte) ([]byte, error) {
+	if cap(buf) < HeadBytes {
+		buf = make([]byte, HeadBytes)
+	}
+	buf = buf[:HeadBytes]
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return buf[:n], nil
+}
