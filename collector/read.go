@@ -206,15 +206,15 @@ func (c *Collector) enrichFits(r *record.Record, line tail.Line, enc *wire.Encod
 	if len(line.Data) < c.cfg.MaxMessageBytes-8192 {
 		return true
 	}
-	var b record.Block
+	var b wire.Batch
 	b.Append(r)
-	return len(enc.Encode(nil, &b)) <= c.cfg.MaxMessageBytes-1024
+	return len(enc.EncodeBatch(nil, &b, 0, 1)) <= c.cfg.MaxMessageBytes-1024
 }
 
 // custBlock is one customer's pending rows.
 type custBlock struct {
 	customer string
-	rows     record.Block
+	rows     wire.Batch
 }
 
 // lineCounts are a read loop's line counters not yet added to the
@@ -265,7 +265,7 @@ func (c *Collector) enrich(r *record.Record, gc *geo.Cache) (unknownHost bool) {
 // message): a range it predicts too large is cut into message-sized parts
 // before encoding, since halving after the fact encoded every row twice or
 // more. Parts are encoded from b in place, never copied into a new block.
-func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust, source string, b *record.Block, from, to int, bytesPerRow *float64) []kafka.Message {
+func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust, source string, b *wire.Batch, from, to int, bytesPerRow *float64) []kafka.Message {
 	rows := to - from
 	if *bytesPerRow > 0 && rows > 1 {
 		maxRows := max(1, int(float64(c.cfg.MaxMessageBytes)*0.8 / *bytesPerRow))
@@ -279,8 +279,8 @@ func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust
 		}
 	}
 	// The value is kept by the message, so it gets its own buffer, made
-	// at its final size by EncodeRange.
-	val := enc.EncodeRange(nil, b, from, to)
+	// at its final size by EncodeBatch.
+	val := enc.EncodeBatch(nil, b, from, to)
 	*bytesPerRow = float64(len(val)) / float64(rows)
 	if len(val) > c.cfg.MaxMessageBytes-1024 && rows > 1 {
 		half := from + rows/2

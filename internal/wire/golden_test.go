@@ -20,11 +20,11 @@ var update = flag.Bool("update", false, "rewrite the golden payloads in testdata
 // range that does not start at row 0. Compressed bytes are not compared: a
 // zstd upgrade may change them and still decode the same.
 func TestPayloadGolden(t *testing.T) {
-	in := testBlock(300)
+	in := batchOf(testBlock(300))
 	for _, r := range [][2]int{{0, 300}, {17, 230}, {5, 9}, {299, 300}} {
 		name := filepath.Join("testdata", fmt.Sprintf("v2-payload-testblock-300-%d-%d.bin", r[0], r[1]))
 		var e Encoder
-		msg := e.EncodeRange(nil, in, r[0], r[1])
+		msg := e.EncodeBatch(nil, in, r[0], r[1])
 		raw := payload(t, msg)
 		if *update {
 			if err := os.WriteFile(name, raw, 0o644); err != nil {

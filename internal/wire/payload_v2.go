@@ -15,66 +15,97 @@ const (
 )
 
 // appendPayload appends the version 2 payload of rows [from, to) of b.
-func (e *Encoder) appendPayload(p []byte, b *record.Block, from, to int) []byte {
+func (e *Encoder) appendPayload(p []byte, b *Batch, from, to int) []byte {
+	n := &b.num
 	prev := int64(0)
-	for _, t := range b.TimeMs[from:to] {
+	for _, t := range n.TimeMs[from:to] {
 		p = binary.AppendVarint(p, t-prev)
 		prev = t
 	}
 	for i := from; i < to; i++ {
-		p = appendIP(p, &b.ClientIP[i])
+		p = appendIP(p, &n.ClientIP[i])
 	}
-	for _, v := range b.ASN[from:to] {
+	for _, v := range n.ASN[from:to] {
 		p = binary.AppendUvarint(p, uint64(v))
 	}
-	for _, v := range b.Status[from:to] {
+	for _, v := range n.Status[from:to] {
 		p = binary.AppendUvarint(p, uint64(v))
 	}
-	for _, v := range b.BytesSent[from:to] {
+	for _, v := range n.BytesSent[from:to] {
 		p = binary.AppendUvarint(p, v)
 	}
-	for _, v := range b.BytesReceived[from:to] {
+	for _, v := range n.BytesReceived[from:to] {
 		p = binary.AppendUvarint(p, v)
 	}
-	for _, v := range b.RequestTimeUs[from:to] {
+	for _, v := range n.RequestTimeUs[from:to] {
 		p = binary.AppendUvarint(p, uint64(v))
 	}
-	for _, v := range b.TTFBUs[from:to] {
+	for _, v := range n.TTFBUs[from:to] {
 		p = binary.AppendUvarint(p, uint64(v))
 	}
-	rows := to - from
-	for s := range b.Str {
-		col := &b.Str[s]
-		start := uint32(0)
-		if from > 0 {
-			start = col.End[from-1]
+	for s := range b.str {
+		col, idx := &b.str[s], b.str[s].idx[from:to]
+		if from > 0 || to < b.Len() {
+			col = e.subDict(col, idx)
+			idx = col.idx
 		}
-		// A dictionary pays while it is well under one value per row;
-		// past that (unique paths in a small batch) the plain form is
-		// smaller and cheaper.
-		if rows > 1 && e.dict.build(col.Buf, col.End, from, to, rows/2) {
-			p = append(p, strDictMode)
-			p = binary.AppendUvarint(p, uint64(len(e.dict.ents)))
-			for _, ent := range e.dict.ents {
-				p = binary.AppendUvarint(p, uint64(ent.end-ent.start))
-			}
-			for _, ent := range e.dict.ents {
-				p = append(p, col.Buf[ent.start:ent.end]...)
-			}
-			for _, ix := range e.dict.idx {
-				p = binary.AppendUvarint(p, uint64(ix))
-			}
-			continue
-		}
-		p = append(p, strPlainMode)
-		s0 := start
-		for _, end := range col.End[from:to] {
-			p = binary.AppendUvarint(p, uint64(end-start))
-			start = end
-		}
-		p = append(p, col.Buf[s0:start]...)
+		p = appendStrCol(p, col, idx)
 	}
 	return p
+}
+
+// appendStrCol appends one string column: the rows idx of col's
+// dictionary. A dictionary pays while it is well under one value per row;
+// past that (unique paths in a small batch) the plain form is smaller and
+// cheaper.
+func appendStrCol(p []byte, col *dictCol, idx []uint32) []byte {
+	if rows := len(idx); rows < 2 || len(col.ents) > rows/2 {
+		p = append(p, strPlainMode)
+		for _, ix := range idx {
+			e := &col.ents[ix]
+			p = binary.AppendUvarint(p, uint64(e.end-e.start))
+		}
+		for _, ix := range idx {
+			p = append(p, col.value(ix)...)
+		}
+		return p
+	}
+	p = append(p, strDictMode)
+	p = binary.AppendUvarint(p, uint64(len(col.ents)))
+	for _, e := range col.ents {
+		p = binary.AppendUvarint(p, uint64(e.end-e.start))
+	}
+	for i := range col.ents {
+		p = append(p, col.value(uint32(i))...)
+	}
+	for _, ix := range idx {
+		p = binary.AppendUvarint(p, uint64(ix))
+	}
+	return p
+}
+
+// subDict returns the dictionary of the rows idx of col, numbered in order
+// of first appearance among those rows as version 2 requires (a batch's
+// own numbering is that only for the whole batch). Its values stay in
+// col's arena; it is valid until the next call.
+func (e *Encoder) subDict(col *dictCol, idx []uint32) *dictCol {
+	if cap(e.remap) < len(col.ents) {
+		e.remap = make([]uint32, len(col.ents))
+	}
+	remap := e.remap[:len(col.ents)] // col entry -> sub entry + 1; 0 = not yet seen
+	clear(remap)
+	sub := &e.sub
+	sub.vals, sub.ents, sub.idx = col.vals, sub.ents[:0], sub.idx[:0]
+	for _, ix := range idx {
+		m := remap[ix]
+		if m == 0 {
+			sub.ents = append(sub.ents, col.ents[ix])
+			m = uint32(len(sub.ents))
+			remap[ix] = m
+		}
+		sub.idx = append(sub.idx, m-1)
+	}
+	return sub
 }
 
 // Client IP kinds of version 2: most clients are IPv4, whose 16-byte form

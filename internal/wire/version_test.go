@@ -44,15 +44,16 @@ func assertSameRows(t *testing.T, in *record.Block, from, to int, out *record.Bl
 	}
 }
 
-// EncodeRange encodes exactly the rows asked for, from any offset.
-func TestEncodeRange(t *testing.T) {
+// EncodeBatch encodes exactly the rows asked for, from any offset.
+func TestEncodeBatchRange(t *testing.T) {
 	in := testBlock(300)
+	batch := batchOf(in)
 	f := func(from, to int) {
 		t.Helper()
 		var e Encoder
 		var d Decoder
 		var out record.Block
-		if err := d.Decode(&out, e.EncodeRange(nil, in, from, to)); err != nil {
+		if err := d.Decode(&out, e.EncodeBatch(nil, batch, from, to)); err != nil {
 			t.Fatalf("[%d, %d): %v", from, to, err)
 		}
 		assertSameRows(t, in, from, to, &out)
@@ -152,7 +153,7 @@ func TestEncodeDeterministic(t *testing.T) {
 	want := fresh.Encode(nil, blk)
 	var used Encoder
 	used.Encode(nil, testBlock(7000)) // a larger dictionary table first
-	used.EncodeRange(nil, blk, 100, 2000)
+	used.EncodeBatch(nil, batchOf(blk), 100, 2000)
 	if got := used.Encode(nil, blk); !bytes.Equal(got, want) {
 		t.Fatal("a used encoder wrote other bytes for the same rows")
 	}

@@ -67,25 +67,29 @@ func decoder() *zstd.Decoder {
 	return dec
 }
 
-// Encoder encodes blocks, reusing its scratch buffers between calls. It is
+// Encoder encodes batches, reusing its scratch buffers between calls. It is
 // not safe for concurrent use; give each goroutine its own.
 type Encoder struct {
-	raw  []byte
-	out  []byte // compressed payload, copied to dst once its size is known
-	dict strDict
+	raw   []byte
+	out   []byte // compressed payload, copied to dst once its size is known
+	batch Batch  // Encode's rows
+	remap []uint32
+	sub   dictCol // a column's dictionary of a range of rows
 }
 
 // Encode appends the encoded form of b to dst and returns it.
 func (e *Encoder) Encode(dst []byte, b *record.Block) []byte {
-	return e.EncodeRange(dst, b, 0, b.Len())
+	e.batch.Reset()
+	e.batch.AppendBlock(b)
+	return e.EncodeBatch(dst, &e.batch, 0, b.Len())
 }
 
-// EncodeRange appends the encoded form of rows [from, to) of b to dst and
-// returns it: a block too large for one message is cut into several without
-// copying its rows into a new block first.
-func (e *Encoder) EncodeRange(dst []byte, b *record.Block, from, to int) []byte {
+// EncodeBatch appends the encoded form of rows [from, to) of b to dst and
+// returns it: a batch too large for one message is cut into several
+// without copying its rows first.
+func (e *Encoder) EncodeBatch(dst []byte, b *Batch, from, to int) []byte {
 	if from < 0 || to > b.Len() || from > to {
-		panic(fmt.Sprintf("BUG: EncodeRange [%d, %d) of a %d-row block", from, to, b.Len()))
+		panic(fmt.Sprintf("BUG: EncodeBatch [%d, %d) of a %d-row batch", from, to, b.Len()))
 	}
 	e.raw = e.appendPayload(e.raw[:0], b, from, to)
 	dst = append(dst, magic[:]...)

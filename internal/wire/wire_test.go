@@ -35,6 +35,12 @@ func testBlock(n int) *record.Block {
 	return &b
 }
 
+func batchOf(b *record.Block) *Batch {
+	var batch Batch
+	batch.AppendBlock(b)
+	return &batch
+}
+
 func TestRoundTrip(t *testing.T) {
 	f := func(n int) {
 		t.Helper()
