@@ -152,3 +152,119 @@ func TestBytesBehindMovesWithReads(t *testing.T) {
 	waitFor(t, "bytes behind to grow with the file", 20*time.Second, func() bool { return counter(t, reg, "edgelog_collector_bytes_behind") == size() })
 	stop()
 }
+
+// copyFile copies src to dst as logrotate's copytruncate does: a new file
+// (a new inode) with the same bytes.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitRows waits until Kafka holds at least n rows, then a few discovery
+// rounds more, so that a line shipped twice has time to arrive too.
+func waitRows(t *testing.T, brokerAddr string, n int, settle time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for rows(t, brokerAddr).Len() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %d rows in Kafka (%d)", n, rows(t, brokerAddr).Len())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(settle)
+}
+
+// TestCopyTruncateGlobMatchesCopyOnce: with the glob access.log* and
+// logrotate's copytruncate (access.log copied to access.log.1, a new inode,
+// then emptied), every line reaches Kafka once: the copy is read from where
+// the Tailer of access.log stopped, so the lines nginx wrote just before the
+// copy, which access.log no longer has, come from the copy, and the rest of
+// the copy is not read again. Whichever is first: the glob finding the
+// copy, or the Tailer of access.log noticing the truncation.
+func TestCopyTruncateGlobMatchesCopyOnce(t *testing.T) {
+	f := func(t *testing.T, copyFoundFirst bool) {
+		dir := t.TempDir()
+		b := startBroker(t)
+		cfg := baseConfig(dir, b.Addr())
+		cfg.Follow = true
+		cfg.DiscoverInterval = 30 * time.Millisecond
+		path := filepath.Join(dir, "access.log")
+		cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+		appendLines(t, path, 0, 1500, "www.a.example")
+		_, stop := start(t, cfg, prometheus.NewRegistry())
+		waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+
+		// nginx writes on; logrotate copies at once, before the Tailer (it
+		// polls every 100ms) has read those lines, then empties the file.
+		appendLines(t, path, 1500, 300, "www.a.example")
+		if copyFoundFirst {
+			copyFile(t, path, path+".1")
+			time.Sleep(10 * cfg.DiscoverInterval) // access.log.1 is found and waits
+			if err := os.Truncate(path, 0); err != nil {
+				t.Fatal(err)
+			}
+			appendLines(t, path, 1800, 200, "www.a.example")
+		} else {
+			// The copy gets its name only after the truncation was seen (the
+			// glob matches it then, not before).
+			staging := filepath.Join(dir, "staging")
+			copyFile(t, path, staging)
+			if err := os.Truncate(path, 0); err != nil {
+				t.Fatal(err)
+			}
+			appendLines(t, path, 1800, 200, "www.a.example")
+			waitFor(t, "the new content shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+			if err := os.Rename(staging, path+".1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitRows(t, b.Addr(), 2000, 20*cfg.DiscoverInterval)
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		assertEachLineOnce(t, b.Addr(), 2000)
+	}
+	t.Run("copy found first", func(t *testing.T) { f(t, true) })
+	t.Run("truncation seen first", func(t *testing.T) { f(t, false) })
+}
+
+// TestRestartBetweenCopyAndTruncation: the collector stops, logrotate
+// copies access.log (with lines not shipped yet), the collector starts
+// again and finds both names, then the truncation comes. The Tailer of
+// access.log goes on from its checkpoint; the copy is not read again.
+func TestRestartBetweenCopyAndTruncation(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	path := filepath.Join(dir, "access.log")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	appendLines(t, path, 0, 1000, "www.a.example")
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 1000, 300, "www.a.example")
+	copyFile(t, path, path+".1")
+
+	_, stop = start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "the rest shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	time.Sleep(10 * cfg.DiscoverInterval) // access.log.1 is found
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 1300, 200, "www.a.example")
+	waitRows(t, b.Addr(), 1500, 20*cfg.DiscoverInterval)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertEachLineOnce(t, b.Addr(), 1500)
+}

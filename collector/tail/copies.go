@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"time"
 )
 
 // HeadBytes is how much of a file's start tells a copy of it (copytruncate
@@ -13,6 +14,9 @@ import (
 // 4 KiB holds those and several request lines, whose times, addresses and
 // paths differ between any two real logs.
 const HeadBytes = 4096
+
+// DefaultCopyWait is Registry.CopyWait's default.
+const DefaultCopyWait = 5 * time.Second
 
 // copyOf tells what the file c, not seen before, is a copy of. It returns
 // copied true and where to start reading it for a copy of a gone content
@@ -29,10 +33,13 @@ const HeadBytes = 4096
 // after the copy was taken), so the copy is read from where its original's
 // reader stopped or from where they part, whichever comes first.
 //
-// A plain copy (cp access.log other.log, never truncated) is therefore not
-// read while access.log is in place; once access.log is truncated or
-// deleted, other.log is read from where access.log's reader stopped, and
-// only lines appended to it after that are new.
+// A copy of a content in place waits for CopyWait after it was last
+// written, for the truncation that follows a copytruncate copy at once (or
+// for as long as that content's file is seen emptied but its reader has not
+// noticed yet). A copy whose original is still in place after that is no
+// copytruncate copy (cp access.log other.log, a replayed log): it is read as
+// a file of its own, from its start, so its lines are shipped twice; a file
+// that only starts like another is never skipped.
 func (r *Registry) copyOf(inode uint64, c candidate) (offset int64, copied, wait bool) {
 	if len(c.head) == 0 {
 		// Nothing to read yet. A copy being written (cp creates the file,
@@ -44,12 +51,23 @@ func (r *Registry) copyOf(inode uint64, c candidate) (offset int64, copied, wait
 			continue
 		}
 		same, _, parted := sameHead(c.head, e.head)
-		if same || (!parted && len(c.head) < len(e.head)) {
-			// A copy of a file in place, or the start of it so far (being
-			// copied, or another file that will part from it): wait.
+		if !same && (parted || len(c.head) >= len(e.head)) {
+			continue
+		}
+		// A copy of a file in place, or the start of it so far (being
+		// copied, or another file that will part from it).
+		now := time.Now()
+		since := r.waiting[inode]
+		if since.IsZero() {
+			since = now
+		}
+		since = later(since, c.mtime)
+		r.waiting[inode] = since
+		if now.Sub(since) < r.CopyWait || (e.holder != "" && emptied(e.holder, in, e.head)) {
 			return 0, false, true
 		}
 	}
+	delete(r.waiting, inode)
 	for i := len(r.gone) - 1; i >= 0; i-- { // the newest first
 		g := r.gone[i]
 		same, agree, parted := sameHead(c.head, g.head)
@@ -62,6 +80,28 @@ func (r *Registry) copyOf(inode uint64, c candidate) (offset int64, copied, wait
 		return min(g.offset, c.size), true, false
 	}
 	return 0, false, false
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// emptied reports whether the file inode at path no longer starts with
+// head: it was truncated, and its reader has not seen it yet.
+func emptied(path string, inode uint64, head []byte) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if inodeOf(f) != inode {
+		return false
+	}
+	b, err := readHead(f, nil)
+	return err == nil && (len(b) < len(head) || !bytes.Equal(b[:len(head)], head))
 }
 
 // sameHead reports whether heads a and b are of one content: agree is how

@@ -130,11 +130,11 @@ func TestSameDirectivesAreNotACopy(t *testing.T) {
 	f(true)
 }
 
-// A plain copy of a file being read (cp access.log other.log, no
-// truncation) is not read while the file is in place: its lines are read
-// there. Once the file is deleted, the copy is read from where the file's
-// reader stopped: only what was appended to the copy is new.
-func TestPlainCopyWaitsForItsOriginal(t *testing.T) {
+// A copy of a file being read waits (CopyWait) for that file to be
+// truncated or deleted. Deleted within it (the copy of a file moved by copy
+// and delete), the copy is read from where the file's reader stopped: only
+// what was appended to the copy is new.
+func TestCopyWaitsForItsOriginal(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	appendLines(t, path, "10.0.0.1 GET /a 200", "10.0.0.2 GET /b 200")
@@ -210,4 +210,49 @@ func TestCopyOfALargeFile(t *testing.T) {
 	defer rotated.Close()
 	expect(t, rotated, "late1", "late2")
 	expectNothing(t, rotated, "past the copy's end")
+}
+
+// A copy whose original is still in place after CopyWait (cp access.log
+// other.log, no truncation) is no copytruncate copy: it is read as a file
+// of its own, from its start. A file that merely starts like another (a
+// replayed log) is never skipped.
+func TestPlainCopyIsReadAfterCopyWait(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	appendLines(t, path, "10.0.0.1 GET /a 200", "10.0.0.2 GET /b 200")
+	reg := NewRegistry()
+	reg.CopyWait = 500 * time.Millisecond
+	cfg := Config{Follow: true, Poll: 10 * time.Millisecond, Registry: reg}
+	live, _ := Open(path, 0, 0, 0, cfg)
+	defer live.Close()
+	expect(t, live, "10.0.0.1 GET /a 200", "10.0.0.2 GET /b 200")
+	other := filepath.Join(dir, "other.log")
+	copyFile(t, path, other)
+	cp, _ := Open(other, 0, 0, 0, cfg)
+	defer cp.Close()
+	expectNothing(t, cp, "a copy of a file in place, within CopyWait")
+	expect(t, cp, "10.0.0.1 GET /a 200", "10.0.0.2 GET /b 200")
+}
+
+// While the original is seen emptied but its reader has not noticed yet
+// (it is paused: Kafka is slow), its copy waits past CopyWait for it.
+func TestCopyWaitsForTheTruncationToBeNoticed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	appendLines(t, path, "10.0.0.1 GET /a 200", "10.0.0.2 GET /b 200")
+	reg := NewRegistry()
+	reg.CopyWait = 50 * time.Millisecond
+	cfg := Config{Follow: true, Poll: 10 * time.Millisecond, Registry: reg}
+	live, _ := Open(path, 0, 0, 0, cfg)
+	defer live.Close()
+	expect(t, live, "10.0.0.1 GET /a 200")
+	copyFile(t, path, path+".1")
+	os.Truncate(path, 0)
+	rotated, _ := Open(path+".1", 0, 0, 0, cfg)
+	defer rotated.Close()
+	expectNothing(t, rotated, "the copy of a file emptied, its reader not told yet")
+	expectNothing(t, rotated, "the copy of a file emptied, its reader not told yet")
+	expect(t, live, "10.0.0.2 GET /b 200") // from its buffer
+	expectNothing(t, live, "the emptied file")
+	expectNothing(t, rotated, "the copy, all read from the original")
 }

@@ -29,12 +29,20 @@ import (
 // A Registry is safe for concurrent use. The zero value is not usable; see
 // NewRegistry.
 type Registry struct {
+	// CopyWait is how long a copy of a file still in place waits for
+	// that file's truncation before it is read as a file of its own (see
+	// copyOf). Default DefaultCopyWait; set it before the Registry is used.
+	CopyWait time.Duration
+
 	mu    sync.Mutex
 	files map[uint64]*regEntry // by inode
 	// gone are contents that left their inode lately (truncated by
 	// copytruncate, or deleted), oldest first: their copies go on from
 	// where they were left. At most maxGone, and dropped by Prune.
 	gone []goneContent
+	// waiting are the files not seen before that are copies of a file in
+	// place (or may be): since when they wait, by inode.
+	waiting map[uint64]time.Time
 }
 
 type regEntry struct {
@@ -61,7 +69,9 @@ type goneContent struct {
 const maxGone = 64
 
 // NewRegistry returns an empty Registry.
-func NewRegistry() *Registry { return &Registry{files: map[uint64]*regEntry{}} }
+func NewRegistry() *Registry {
+	return &Registry{CopyWait: DefaultCopyWait, files: map[uint64]*regEntry{}, waiting: map[uint64]time.Time{}}
+}
 
 // Reserve records that path's checkpoint names the file (inode,
 // fingerprint) at offset, before any Tailer starts: only path's Tailer may
@@ -255,6 +265,11 @@ func (r *Registry) Prune(before time.Time) {
 	for inode, e := range r.files {
 		if e.holder == "" && e.seen.Before(before) {
 			delete(r.files, inode)
+		}
+	}
+	for inode, since := range r.waiting {
+		if since.Before(before) && r.files[inode] == nil {
+			delete(r.waiting, inode) // its Tailer stopped waiting (the file went)
 		}
 	}
 	keep := r.gone[:0]
