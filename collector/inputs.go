@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/edgelog/edgelog/collector/checkpoint"
@@ -105,8 +106,16 @@ func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment
 			matches = []string{in.Path}
 		}
 		mu.Lock()
+		inodes := make([]uint64, 0, len(matches))
 		for _, m := range matches {
-			if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() && !running[m] {
+			st, err := os.Stat(m)
+			if err != nil || !st.Mode().IsRegular() {
+				continue
+			}
+			if s, ok := st.Sys().(*syscall.Stat_t); ok {
+				inodes = append(inodes, s.Ino)
+			}
+			if !running[m] {
 				c.log.Info("found new file", "file", m, "input", in.Path)
 				start(m)
 			}
@@ -115,6 +124,11 @@ func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment
 		if !c.cfg.Follow {
 			break
 		}
+		// Files no input's scan finds any more, and no Tailer holds, are
+		// forgotten after a few rounds (see tail.Registry.Prune): a file
+		// rotated away and deleted while nobody read it left its entry.
+		c.files.Seen(inodes)
+		c.files.Prune(time.Now().Add(-forgetAfterRounds * c.cfg.DiscoverInterval))
 		select {
 		case <-ctx.Done():
 		case <-time.After(c.cfg.DiscoverInterval):
@@ -125,6 +139,18 @@ func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// forgetAfterRounds is how many discovery rounds a file no Tailer holds is
+// kept for after no scan found it: long enough for the Tailer of a rotated
+// file's new name to be started and take it, or a copy to be found.
+const forgetAfterRounds = 3
+
+// TrackedFiles is how many files the collector keeps a read position for
+// (read, reserved for a checkpoint, or rotated and waiting for the Tailer
+// of their new name) and how many truncated or deleted contents it keeps
+// for a copy of them to be found. Both stay bounded however many files were
+// rotated and deleted.
+func (c *Collector) TrackedFiles() (files, gone int) { return c.files.Len() }
 
 // runFile tails path until ctx ends, the file is shipped (without Follow)
 // or it is deleted after being read to its end: then it returns the

@@ -3,6 +3,7 @@ package collector_test
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -267,4 +268,59 @@ func TestRestartBetweenCopyAndTruncation(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEachLineOnce(t, b.Addr(), 1500)
+}
+
+// TestRegistryForgetsRotatedAndDeletedFiles: an input without a glob reads
+// access.log through many rename rotations; each rotated file is deleted
+// later (renamed over) while no Tailer holds it. The collector's registry
+// of read positions stays bounded, and every line is shipped once.
+func TestRegistryForgetsRotatedAndDeletedFiles(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	path := filepath.Join(dir, "access.log")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path}}
+	const rotations, perFile = 40, 20
+	appendLines(t, path, 0, perFile, "www.a.example")
+	c, stop := start(t, cfg, prometheus.NewRegistry())
+	// The checkpoint names the file now at path, read to its end (each
+	// file has the size of the one before).
+	current := func() bool {
+		st, err := checkpoint.Load(cfg.Checkpoint)
+		fi, err2 := os.Stat(path)
+		if err != nil || err2 != nil {
+			return false
+		}
+		cp, ok := st.Lookup(path)
+		return ok && cp.Inode == fi.Sys().(*syscall.Stat_t).Ino && cp.Offset == fi.Size()
+	}
+	for i := 1; i <= rotations; i++ {
+		waitFor(t, "the log shipped", 20*time.Second, current)
+		// Keep the file renamed over open: its inode number is not given
+		// to the next file, as it would not be on most file systems.
+		if f, err := os.Open(path + ".1"); err == nil {
+			defer f.Close()
+		}
+		if err := os.Rename(path, path+".1"); err != nil {
+			t.Fatal(err)
+		}
+		appendLines(t, path, i*perFile, perFile, "www.a.example")
+	}
+	waitFor(t, "the last log shipped", 20*time.Second, current)
+	// What it may keep: access.log, and access.log.1 until forgotten.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		files, gone := c.TrackedFiles()
+		if files <= 2 && gone == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %d rotations the registry keeps %d files and %d gone contents", rotations, files, gone)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertEachLineOnce(t, b.Addr(), (rotations+1)*perFile)
 }

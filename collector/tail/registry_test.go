@@ -126,3 +126,40 @@ func TestRenamedAwayIsNotDeleted(t *testing.T) {
 	}()
 	expect(t, tl, "new1")
 }
+
+// Prune forgets what nobody holds and no scan found since before, and the
+// contents gone before; what a Tailer holds or a checkpoint reserved stays.
+func TestRegistryPrune(t *testing.T) {
+	dir := t.TempDir()
+	reg := NewRegistry()
+	open := func(name string) *Tailer {
+		path := filepath.Join(dir, name)
+		appendLines(t, path, "10.0.0.1 GET /"+name+" 200")
+		tl, err := Open(path, 0, 0, 0, Config{Registry: reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, tl, "10.0.0.1 GET /"+name+" 200")
+		return tl
+	}
+	held := open("held.log")
+	defer held.Close()
+	open("free.log").Close()
+	seen := open("seen.log")
+	seenInode := seen.Inode()
+	seen.Close()
+	deleted := open("deleted.log")
+	os.Remove(filepath.Join(dir, "deleted.log"))
+	deleted.release(true) // as Next does at the deleted file's end
+	reg.Reserve(filepath.Join(dir, "reserved.log"), 12345, 0, 0)
+	if files, gone := reg.Len(); files != 4 || gone != 1 {
+		t.Fatalf("before Prune: %d files, %d gone; want 4 and 1", files, gone)
+	}
+	cut := time.Now().Add(time.Millisecond)
+	time.Sleep(2 * time.Millisecond)
+	reg.Seen([]uint64{seenInode})
+	reg.Prune(cut)
+	if files, gone := reg.Len(); files != 3 || gone != 0 {
+		t.Fatalf("after Prune: %d files, %d gone; want 3 (held, seen, reserved) and 0", files, gone)
+	}
+}
