@@ -61,7 +61,15 @@ func (b *Batch) Append(r *record.Record) {
 	n.RequestTimeUs = append(n.RequestTimeUs, r.RequestTimeUs)
 	n.TTFBUs = append(n.TTFBUs, r.TTFBUs)
 	for s := range b.str {
-		b.str[s].add(r.Str[s])
+		c := &b.str[s]
+		// A run of one value (a block's customer, a server's PoP, most
+		// rows' method and protocol) is the rule: compare with the
+		// previous row before hashing, here where it inlines.
+		if len(c.idx) > 0 && string(c.last) == string(r.Str[s]) {
+			c.idx = append(c.idx, c.idx[len(c.idx)-1])
+			continue
+		}
+		c.add(r.Str[s])
 	}
 }
 
@@ -90,15 +98,9 @@ func (c *dictCol) value(i uint32) []byte {
 	return c.vals[e.start:e.end:e.end]
 }
 
-// add appends v as the column's next row.
+// add appends v, a value other than the last row's, as the column's next
+// row.
 func (c *dictCol) add(v []byte) {
-	// A run of one value (a block's customer, a server's PoP, most rows'
-	// method and protocol) is the rule: compare with the previous row
-	// before hashing.
-	if len(c.idx) > 0 && bytes.Equal(c.last, v) {
-		c.idx = append(c.idx, c.idx[len(c.idx)-1])
-		return
-	}
 	if c.table == nil {
 		c.table = make([]uint32, 64)
 	}
