@@ -1,6 +1,9 @@
 package field
 
-import "testing"
+import (
+	"net/netip"
+	"testing"
+)
 
 // TestDecimalOverflow checks that a seconds value too large for uint64
 // microseconds is refused rather than wrapped around to a plausible time.
@@ -16,4 +19,29 @@ func TestDecimalOverflow(t *testing.T) {
 	if us, err := SecondsToMicros([]byte("0.010, 0.020")); err != nil || us != 30000 {
 		t.Errorf("SecondsToMicros = %d, %v", us, err)
 	}
+}
+
+// ParseIP agrees with net/netip on every input: its IPv4 fast path must
+// accept exactly what netip accepts.
+func FuzzParseIP(f *testing.F) {
+	for _, s := range []string{"", "-", "1.2.3.4", "255.255.255.255", "256.1.1.1", "01.2.3.4", "0.0.0.0", "1.2.3",
+		"1.2.3.4.5", "1.2.3.4567", "1..2.3", "1.2.3.", ".1.2.3", "1.2.3.04", "2001:db8::1", "::ffff:1.2.3.4", "fe80::1%eth0", "1.2.3.4 "} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := ParseIP(b)
+		if len(b) == 0 || string(b) == "-" {
+			if err != nil || got != ([16]byte{}) {
+				t.Fatalf("ParseIP(%q) = %v, %v; want unknown", b, got, err)
+			}
+			return
+		}
+		want, werr := netip.ParseAddr(string(b))
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("ParseIP(%q) error %v, netip %v", b, err, werr)
+		}
+		if err == nil && got != want.As16() {
+			t.Fatalf("ParseIP(%q) = %v, netip %v", b, got, want.As16())
+		}
+	})
 }
