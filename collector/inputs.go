@@ -162,7 +162,8 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 		return 0, err
 	}
 	cp := c.lookupCheckpoint(path)
-	t, err := tail.Open(path, cp.Offset, cp.Inode, cp.Fingerprint, tail.Config{Follow: c.cfg.Follow, MaxLineBytes: c.cfg.MaxLineBytes, Registry: c.files})
+	t, err := tail.Open(path, cp.Offset, cp.Inode, cp.Fingerprint, tail.Config{Follow: c.cfg.Follow, MaxLineBytes: c.cfg.MaxLineBytes, Registry: c.files,
+		HandedOver: func(h tail.HandOver) { c.handedOver(path, h) }})
 	if err != nil {
 		return 0, err
 	}
@@ -184,6 +185,24 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 		return t.Inode(), nil
 	}
 	return 0, ignoreEnd(err)
+}
+
+// handedOver sets path's checkpoint where its Tailer took over a file
+// rotated by rename or a copytruncate copy, once the other reader's lines
+// before that point are acknowledged (see checkpoint.State.HandOver): when
+// nothing is left to read there, path's Tailer never checkpoints the file
+// itself, and a restart read all of it again.
+func (c *Collector) handedOver(path string, h tail.HandOver) {
+	c.log.Info("took over a rotated file", "file", path, "from_offset", h.Offset)
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	to := checkpoint.File{Inode: h.Inode, Fingerprint: h.Fingerprint, Offset: h.Offset}
+	if !c.state.HandOver(path, to, checkpoint.File{Inode: h.FromInode, Fingerprint: h.FromFingerprint}) {
+		return
+	}
+	if err := checkpoint.Save(c.cfg.Checkpoint, c.state); err != nil {
+		c.log.Warn("cannot checkpoint a file taken over", "file", path, "err", err)
+	}
 }
 
 // updateBehind sets path's bytes-behind gauge from what t reads: the size

@@ -324,3 +324,51 @@ func TestRegistryForgetsRotatedAndDeletedFiles(t *testing.T) {
 	}
 	assertEachLineOnce(t, b.Addr(), (rotations+1)*perFile)
 }
+
+// TestRestartAfterRotationHandOver: the Tailer of a rotated file's new
+// name (access.log.1) took it over where the Tailer of access.log stopped,
+// and had nothing left to read, so it shipped nothing and checkpointed
+// nothing of its own. A restart must not read that file again from its
+// start: by rename rotation or by copytruncate.
+func TestRestartAfterRotationHandOver(t *testing.T) {
+	f := func(t *testing.T, rotate func(path string)) {
+		dir := t.TempDir()
+		b := startBroker(t)
+		cfg := baseConfig(dir, b.Addr())
+		cfg.Follow = true
+		cfg.DiscoverInterval = 30 * time.Millisecond
+		path := filepath.Join(dir, "access.log")
+		cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+		appendLines(t, path, 0, 1000, "www.a.example")
+		_, stop := start(t, cfg, prometheus.NewRegistry())
+		waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+		rotate(path)
+		appendLines(t, path, 1000, 200, "www.a.example")
+		waitRows(t, b.Addr(), 1200, 20*cfg.DiscoverInterval)
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		_, stop = start(t, cfg, prometheus.NewRegistry())
+		appendLines(t, path, 1200, 100, "www.a.example")
+		waitRows(t, b.Addr(), 1300, 20*cfg.DiscoverInterval)
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		assertEachLineOnce(t, b.Addr(), 1300)
+	}
+	t.Run("rename", func(t *testing.T) {
+		f(t, func(path string) {
+			if err := os.Rename(path, path+".1"); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("copytruncate", func(t *testing.T) {
+		f(t, func(path string) {
+			copyFile(t, path, path+".1")
+			if err := os.Truncate(path, 0); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+}

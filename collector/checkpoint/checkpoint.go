@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // File is the shipped position in one log file.
@@ -34,7 +35,17 @@ type File struct {
 // State is every file's checkpoint.
 type State struct {
 	Files []File `json:"files"`
+
+	// In memory only (see HandOver): the files a path's checkpoint moved
+	// on from, with their last position, and the positions waiting for
+	// their acknowledgement.
+	left   []File
+	handed []handOver
 }
+
+// memory bounds left and handed: a rotation adds one of each per path,
+// and they are settled within a batch or two.
+const memory = 16
 
 // Lookup returns the checkpoint for path.
 func (s *State) Lookup(path string) (File, bool) {
@@ -46,15 +57,37 @@ func (s *State) Lookup(path string) (File, bool) {
 	return File{}, false
 }
 
-// Set replaces or adds the checkpoint of f.Path.
+// Set replaces or adds the checkpoint of f.Path, and sets the positions
+// handed over that this acknowledgement settles (see HandOver).
 func (s *State) Set(f File) {
+	s.put(f)
+	s.settle()
+}
+
+func (s *State) put(f File) {
+	s.left = slices.DeleteFunc(s.left, func(l File) bool { return sameFile(l, f) })
 	for i := range s.Files {
 		if s.Files[i].Path == f.Path {
+			if old := s.Files[i]; !sameFile(old, f) {
+				s.left = appendBounded(s.left, old)
+			}
 			s.Files[i] = f
 			return
 		}
 	}
 	s.Files = append(s.Files, f)
+}
+
+// sameFile reports whether a and b name one file's content.
+func sameFile(a, b File) bool {
+	return a.Inode == b.Inode && (a.Fingerprint == 0 || b.Fingerprint == 0 || a.Fingerprint == b.Fingerprint)
+}
+
+func appendBounded[T any](s []T, v T) []T {
+	if len(s) == memory {
+		s = append(s[:0], s[1:]...)
+	}
+	return append(s, v)
 }
 
 // Remove drops the checkpoint of path, if any.
@@ -65,6 +98,64 @@ func (s *State) Remove(path string) {
 			return
 		}
 	}
+}
+
+// handOver is a position HandOver could not set yet.
+type handOver struct {
+	path string
+	to   File
+	from File // Inode and Fingerprint only
+}
+
+// HandOver records that path's reader took the file to (Inode,
+// Fingerprint) at to.Offset, where the reader of content from (Inode,
+// Fingerprint: the same file under another path, or the original of a
+// copytruncate copy) stopped. path's checkpoint is set there once every line
+// of from before to.Offset is acknowledged, now or by a later Set: a reader
+// with nothing left to read in a rotated file checkpoints nothing itself,
+// and a restart would read the file again from its start. Never sooner: a
+// crash before those lines are acknowledged must find them unread.
+//
+// A checkpoint with batches in flight is not replaced (their re-cut
+// offsets would be lost); the position waits for them. It reports whether
+// s changed.
+func (s *State) HandOver(path string, to File, from File) bool {
+	to.Path, to.Pending = path, nil
+	s.handed = appendBounded(s.handed, handOver{path: path, to: to, from: from})
+	return s.settle()
+}
+
+// settle sets the handed-over positions whose lines are acknowledged.
+func (s *State) settle() (changed bool) {
+	s.handed = slices.DeleteFunc(s.handed, func(h handOver) bool {
+		acked, ok := s.position(h.from)
+		if !ok || acked < h.to.Offset {
+			return false
+		}
+		cur, ok := s.Lookup(h.path)
+		switch {
+		case ok && sameFile(cur, h.to) && cur.Offset >= h.to.Offset:
+			return true // its reader got there itself
+		case ok && len(cur.Pending) > 0:
+			return false
+		}
+		s.put(h.to)
+		changed = true
+		return true
+	})
+	return changed
+}
+
+// position is the acknowledged offset of content f under any path.
+func (s *State) position(f File) (int64, bool) {
+	for _, list := range [][]File{s.Files, s.left} {
+		for _, c := range list {
+			if sameFile(c, f) {
+				return c.Offset, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // Load reads a checkpoint file; a missing file is an empty state.

@@ -19,8 +19,8 @@ const HeadBytes = 4096
 const DefaultCopyWait = 5 * time.Second
 
 // copyOf tells what the file c, not seen before, is a copy of. It returns
-// copied true and where to start reading it for a copy of a gone content
-// (where that content's reader stopped), wait true while it is a copy of a
+// copied true, the content g, and where to start reading it for a copy of a
+// gone content (where that content's reader stopped), wait true while it is a copy of a
 // content still in place (its lines are read there; the copy waits until
 // that content is truncated or deleted) or may yet turn out to be one, and
 // neither for a new file (read it all).
@@ -40,11 +40,11 @@ const DefaultCopyWait = 5 * time.Second
 // copytruncate copy (cp access.log other.log, a replayed log): it is read as
 // a file of its own, from its start, so its lines are shipped twice; a file
 // that only starts like another is never skipped.
-func (r *Registry) copyOf(inode uint64, c candidate) (offset int64, copied, wait bool) {
+func (r *Registry) copyOf(inode uint64, c candidate) (g goneContent, offset int64, copied, wait bool) {
 	if len(c.head) == 0 {
 		// Nothing to read yet. A copy being written (cp creates the file,
 		// then writes it) is told once it has bytes.
-		return 0, false, true
+		return g, 0, false, true
 	}
 	for in, e := range r.files {
 		if in == inode || len(e.head) == 0 {
@@ -57,14 +57,14 @@ func (r *Registry) copyOf(inode uint64, c candidate) (offset int64, copied, wait
 		// A copy of a file in place, or the start of it so far (being
 		// copied, or another file that will part from it).
 		now := time.Now()
-		since := r.waiting[inode]
-		if since.IsZero() {
-			since = now
+		w := r.waiting[inode]
+		if w.since.IsZero() {
+			w.since = now
 		}
-		since = later(since, c.mtime)
-		r.waiting[inode] = since
-		if now.Sub(since) < r.CopyWait || (e.holder != "" && emptied(e.holder, in, e.head)) {
-			return 0, false, true
+		w.since, w.asked = later(w.since, c.mtime), now
+		r.waiting[inode] = w
+		if now.Sub(w.since) < r.CopyWait || (e.holder != "" && emptied(e.holder, in, e.head)) {
+			return g, 0, false, true
 		}
 	}
 	delete(r.waiting, inode)
@@ -75,11 +75,17 @@ func (r *Registry) copyOf(inode uint64, c candidate) (offset int64, copied, wait
 			continue
 		}
 		if parted {
-			return min(g.offset, int64(agree)), true, false
+			return g, min(g.offset, int64(agree)), true, false
 		}
-		return min(g.offset, c.size), true, false
+		return g, min(g.offset, c.size), true, false
 	}
-	return 0, false, false
+	return goneContent{}, 0, false, false
+}
+
+// copyWait is a copy of a file in place waiting for that file to go.
+type copyWait struct {
+	since time.Time // found, or last written if later
+	asked time.Time // last asked for by its Tailer
 }
 
 func later(a, b time.Time) time.Time {

@@ -41,8 +41,8 @@ type Registry struct {
 	// where they were left. At most maxGone, and dropped by Prune.
 	gone []goneContent
 	// waiting are the files not seen before that are copies of a file in
-	// place (or may be): since when they wait, by inode.
-	waiting map[uint64]time.Time
+	// place (or may be), by inode.
+	waiting map[uint64]copyWait
 }
 
 type regEntry struct {
@@ -59,10 +59,15 @@ type regEntry struct {
 
 // goneContent is a content that is no longer anywhere but in its copies.
 type goneContent struct {
-	head   []byte
-	offset int64     // where its last reader stopped
-	at     time.Time // when that reader saw it go
+	inode, fp uint64 // where it was, and its fingerprint
+	head      []byte
+	offset    int64     // where its last reader stopped
+	at        time.Time // when that reader saw it go
 }
+
+// keepGone is how long a gone content is kept at least: its copy may get a
+// name the inputs match a while after (copied, then renamed into place).
+const keepGone = time.Minute
 
 // maxGone bounds the gone contents kept between Prunes: a copy is found
 // by the next glob scan, long before dozens more files are truncated.
@@ -70,7 +75,7 @@ const maxGone = 64
 
 // NewRegistry returns an empty Registry.
 func NewRegistry() *Registry {
-	return &Registry{CopyWait: DefaultCopyWait, files: map[uint64]*regEntry{}, waiting: map[uint64]time.Time{}}
+	return &Registry{CopyWait: DefaultCopyWait, files: map[uint64]*regEntry{}, waiting: map[uint64]copyWait{}}
 }
 
 // Reserve records that path's checkpoint names the file (inode,
@@ -126,40 +131,50 @@ type candidate struct {
 	pos   int64 // where the Tailer stands in it (its own checkpoint)
 }
 
+// taken is what acquire gives a Tailer: where the file's previous reader
+// stopped, and the content it was reading (the file itself, or the
+// original of a copy). known is false for a file never seen.
+type taken struct {
+	offset    int64
+	known     bool
+	fromInode uint64
+	fromFP    uint64
+}
+
 // acquire makes path the holder of the file. It returns where the file's
-// previous holder stopped reading (known is false for a file never seen),
-// or ok false while another path holds or has reserved it, or while it is
-// (or may yet be) a copy of a content still in place.
-func (r *Registry) acquire(path string, inode uint64, c candidate) (offset int64, known, ok bool) {
+// previous holder stopped reading, or ok false while another path holds or
+// has reserved it, or while it is (or may yet be) a copy of a content still
+// in place.
+func (r *Registry) acquire(path string, inode uint64, c candidate) (tk taken, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
 	e := r.files[inode]
 	if e != nil && sameContent(e.fp, c.fp) {
 		if e.holder != "" && e.holder != path {
-			return 0, false, false
+			return taken{}, false
 		}
 		e.holder, e.seen = path, now
 		if c.fp != 0 {
 			e.fp = c.fp
 		}
 		e.noteHead(c.head)
-		return e.offset, true, true
+		return taken{offset: e.offset, known: true, fromInode: inode, fromFP: e.fp}, true
 	}
 	// A file not seen before, or a new one on a reused inode.
-	from, copied, wait := r.copyOf(inode, c)
+	g, from, copied, wait := r.copyOf(inode, c)
 	if wait {
-		return 0, false, false
+		return taken{}, false
 	}
 	e = &regEntry{fp: c.fp, holder: path, head: append([]byte(nil), c.head...), seen: now}
 	r.files[inode] = e
 	if !copied {
-		return 0, false, true
+		return taken{}, true
 	}
 	// A copy of a content that went: on from where its reader stopped,
 	// or from the Tailer's own checkpoint if that is further.
 	e.offset = max(c.pos, from)
-	return e.offset, true, true
+	return taken{offset: e.offset, known: true, fromInode: g.inode, fromFP: g.fp}, true
 }
 
 // noteHead keeps the longer of the recorded head and head, when one
@@ -190,7 +205,7 @@ func (r *Registry) release(path string, inode, fp uint64, offset int64, deleted 
 		return
 	}
 	if deleted {
-		r.addGone(e.head, offset)
+		r.addGone(inode, e.fp, e.head, offset)
 		delete(r.files, inode)
 		return
 	}
@@ -211,18 +226,18 @@ func (r *Registry) truncated(path string, inode uint64, head []byte, offset int6
 		return
 	}
 	e.noteHead(head)
-	r.addGone(e.head, offset)
+	r.addGone(inode, e.fp, e.head, offset)
 	e.fp, e.head, e.offset, e.seen = 0, nil, 0, time.Now()
 }
 
-func (r *Registry) addGone(head []byte, offset int64) {
+func (r *Registry) addGone(inode, fp uint64, head []byte, offset int64) {
 	if len(head) == 0 {
 		return // nothing identifies a copy of it
 	}
 	if len(r.gone) == maxGone {
 		r.gone = append(r.gone[:0], r.gone[1:]...)
 	}
-	r.gone = append(r.gone, goneContent{head: head, offset: offset, at: time.Now()})
+	r.gone = append(r.gone, goneContent{inode: inode, fp: fp, head: head, offset: offset, at: time.Now()})
 }
 
 // Unreserve frees what Reserve kept for path but path's Tailer did not
@@ -253,7 +268,7 @@ func (r *Registry) Seen(inodes []uint64) {
 
 // Prune forgets the files no Tailer holds (or has reserved) that were not
 // held or found by a scan (Seen) since before, and the contents gone before
-// before. A file renamed by rotation and later deleted while no Tailer held
+// before and at least a minute ago. A file renamed by rotation and later deleted while no Tailer held
 // it (an input without a glob never reads access.log.1 again) is not
 // reported deleted by any Tailer: without Prune its entry stayed for ever,
 // one per rotation. before must leave time for a few scans: a free file
@@ -267,14 +282,15 @@ func (r *Registry) Prune(before time.Time) {
 			delete(r.files, inode)
 		}
 	}
-	for inode, since := range r.waiting {
-		if since.Before(before) && r.files[inode] == nil {
-			delete(r.waiting, inode) // its Tailer stopped waiting (the file went)
+	goneBefore := min(before.UnixNano(), time.Now().Add(-keepGone).UnixNano())
+	for inode, w := range r.waiting {
+		if w.asked.UnixNano() < goneBefore {
+			delete(r.waiting, inode) // no Tailer waits for it any more (the file went)
 		}
 	}
 	keep := r.gone[:0]
 	for _, g := range r.gone {
-		if !g.at.Before(before) {
+		if g.at.UnixNano() >= goneBefore {
 			keep = append(keep, g)
 		}
 	}

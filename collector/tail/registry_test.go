@@ -159,7 +159,12 @@ func TestRegistryPrune(t *testing.T) {
 	time.Sleep(2 * time.Millisecond)
 	reg.Seen([]uint64{seenInode})
 	reg.Prune(cut)
+	if files, gone := reg.Len(); files != 3 || gone != 1 {
+		t.Fatalf("after Prune: %d files, %d gone; want 3 (held, seen, reserved) and 1 (gone within keepGone)", files, gone)
+	}
+	reg.gone[0].at = reg.gone[0].at.Add(-keepGone) // as if a minute ago
+	reg.Prune(cut)
 	if files, gone := reg.Len(); files != 3 || gone != 0 {
-		t.Fatalf("after Prune: %d files, %d gone; want 3 (held, seen, reserved) and 0", files, gone)
+		t.Fatalf("after Prune a minute later: %d files, %d gone; want 3 and 0", files, gone)
 	}
 }

@@ -32,6 +32,23 @@ type Config struct {
 	// Registry, when set, is shared by every Tailer that may reach the
 	// same file by another path (a glob's matches): see Registry.
 	Registry *Registry
+	// HandedOver, when set, is called (from Open or Next, before any line
+	// of the file is returned) when the Registry gives the Tailer a file at
+	// the position another reader reached: a file rotated by rename, or a
+	// copytruncate copy. A reader that then has nothing left to read would
+	// checkpoint nothing, and after a restart read the file from its start.
+	HandedOver func(HandOver)
+}
+
+// HandOver is a file a Tailer took at the position another reader reached.
+type HandOver struct {
+	Inode, Fingerprint uint64 // the file taken
+	Offset             int64  // where reading goes on in it
+	// FromInode and FromFingerprint name the content that other reader
+	// read: the file itself (rename rotation), or the original of a copy
+	// (copytruncate; its inode holds new content now). The position holds
+	// once that reader's lines before Offset are acknowledged.
+	FromInode, FromFingerprint uint64
 }
 
 // Line is one line of the file without its newline. Data aliases the
@@ -140,14 +157,15 @@ func (t *Tailer) claim() error {
 	if err != nil {
 		return fmt.Errorf("cannot stat %s: %w", t.path, err)
 	}
-	off, known, ok := t.cfg.Registry.acquire(t.path, t.inode, candidate{fp: t.fingerprint(), head: t.head,
+	tk, ok := t.cfg.Registry.acquire(t.path, t.inode, candidate{fp: t.fingerprint(), head: t.head,
 		size: st.Size(), mtime: st.ModTime(), pos: t.Offset()})
 	if !ok {
 		t.held = false
 		return nil
 	}
 	t.held = true
-	if !known || off == t.Offset() {
+	off := tk.offset
+	if !tk.known || off == t.Offset() {
 		return nil
 	}
 	if off > st.Size() {
@@ -157,6 +175,9 @@ func (t *Tailer) claim() error {
 		return fmt.Errorf("cannot seek %s: %w", t.path, err)
 	}
 	t.off, t.start, t.buf = off, 0, t.buf[:0]
+	if t.cfg.HandedOver != nil && off > 0 {
+		t.cfg.HandedOver(HandOver{Inode: t.inode, Fingerprint: t.fingerprint(), Offset: off, FromInode: tk.fromInode, FromFingerprint: tk.fromFP})
+	}
 	return nil
 }
 

@@ -1,0 +1,65 @@
+package checkpoint
+
+import "testing"
+
+// A position handed over to a rotated file's new path is set only once the
+// lines before it are acknowledged, under whichever path read them, and
+// never over a checkpoint with batches in flight.
+func TestHandOver(t *testing.T) {
+	const live, rotated = "access.log", "access.log.1"
+	old := File{Inode: 7, Fingerprint: 0xa1}
+	at := func(f File, path string, off int64, pending ...int64) File {
+		f.Path, f.Offset, f.Pending = path, off, pending
+		return f
+	}
+	check := func(s *State, want File, ok bool) {
+		t.Helper()
+		got, found := s.Lookup(rotated)
+		if found != ok || (ok && (got.Inode != want.Inode || got.Fingerprint != want.Fingerprint || got.Offset != want.Offset)) {
+			t.Fatalf("%s: got %+v (found %v), want %+v (found %v)", rotated, got, found, want, ok)
+		}
+	}
+
+	// Rename rotation, the lines before the hand-over acknowledged before.
+	var s State
+	s.Set(at(old, live, 500))
+	if !s.HandOver(rotated, at(old, "", 500), old) {
+		t.Fatal("an acknowledged position was not set")
+	}
+	check(&s, at(old, rotated, 500), true)
+
+	// Not yet acknowledged: set by the acknowledgement, even when the live
+	// path's checkpoint moved on to its new file in between.
+	s = State{}
+	s.Set(at(old, live, 300, 500))
+	if s.HandOver(rotated, at(old, "", 500), old) {
+		t.Fatal("a position set before its lines were acknowledged")
+	}
+	check(&s, File{}, false)
+	newFile := File{Inode: 8, Fingerprint: 0xb2}
+	s.Set(at(newFile, live, 0, 100)) // the new file's first batch, journaled
+	check(&s, File{}, false)
+	s.Set(at(old, live, 500)) // the old file's last batch, acknowledged
+	check(&s, at(old, rotated, 500), true)
+
+	// A copytruncate copy (another inode) taken over where the reader of
+	// the original (whose inode now holds new content) stopped.
+	s = State{}
+	s.Set(at(old, live, 300, 500))
+	copied := File{Inode: 9, Fingerprint: 0xa1}
+	s.HandOver(rotated, at(copied, "", 500), old)
+	s.Set(at(File{Inode: 7, Fingerprint: 0xc3}, live, 0, 100)) // new content, same inode
+	check(&s, File{}, false)
+	s.Set(at(old, live, 500))
+	check(&s, at(copied, rotated, 500), true)
+
+	// The rotated path has a batch of its previous file in flight: wait.
+	s = State{}
+	s.Set(at(old, live, 500))
+	previous := File{Inode: 6, Fingerprint: 0xd4}
+	s.Set(at(previous, rotated, 100, 200))
+	s.HandOver(rotated, at(old, "", 500), old)
+	check(&s, at(previous, rotated, 100), true)
+	s.Set(at(previous, rotated, 200))
+	check(&s, at(old, rotated, 500), true)
+}
