@@ -79,6 +79,7 @@ type Enricher struct {
 	pops     map[string][]byte
 	def      []byte
 	pop      []byte
+	region   []byte // pop's region, looked up once
 	server   []byte
 }
 
@@ -108,6 +109,7 @@ func New(c *Config) *Enricher {
 	for pop, region := range c.Pops {
 		e.pops[pop] = []byte(region)
 	}
+	e.region = e.pops[c.PoP]
 	return e
 }
 
@@ -115,14 +117,18 @@ func New(c *Config) *Enricher {
 // the host was unknown and fell back to the default customer, so the caller
 // can count it. A customer already set by the log line is kept.
 func (e *Enricher) Enrich(r *record.Record) (unknownHost bool) {
-	if len(r.Str[record.PoP]) == 0 {
-		r.Str[record.PoP] = e.pop
-	}
 	if len(r.Str[record.Server]) == 0 {
 		r.Str[record.Server] = e.server
 	}
-	if len(r.Str[record.Region]) == 0 {
+	switch {
+	case len(r.Str[record.Region]) != 0:
+	case len(r.Str[record.PoP]) == 0: // most formats: the server's own PoP
+		r.Str[record.PoP], r.Str[record.Region] = e.pop, e.region
+	default:
 		r.Str[record.Region] = e.pops[string(r.Str[record.PoP])] // no allocation: map index by string(bytes)
+	}
+	if len(r.Str[record.PoP]) == 0 {
+		r.Str[record.PoP] = e.pop
 	}
 	if len(r.Str[record.Customer]) != 0 {
 		return false
