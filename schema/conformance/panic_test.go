@@ -18,14 +18,12 @@ import (
 // back, "chdb" with libchdb's own handlers left in place.
 const childEnv = "EDGELOG_CHDB_PANIC_CHILD"
 
+// childDirEnv names the child's chDB directory. The parent makes it and
+// removes it: the child dies of its panic and runs no defers.
+const childDirEnv = "EDGELOG_CHDB_PANIC_CHILD_DIR"
+
 func runChild(mode string) {
-	dir, err := engineDir()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(3)
-	}
-	defer removeEngineDir(dir)
-	if _, err := openEngine(dir, mode == "chdb"); err != nil {
+	if _, err := openEngine(os.Getenv(childDirEnv), mode == "chdb"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
@@ -40,7 +38,7 @@ func runPanicChild(t *testing.T, mode string, wait time.Duration) (out string, e
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+mode)
+	cmd.Env = append(os.Environ(), childEnv+"="+mode, childDirEnv+"="+t.TempDir())
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err = cmd.Run()
