@@ -64,7 +64,10 @@ func ignoreEnd(err error) error {
 // twice: the Tailers share the collector's tail.Registry, which gives a
 // file to one Tailer at a time with the position its last reader reached.
 func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment) error {
-	c.reserveOnce.Do(c.reserveCheckpointed)
+	c.reserveOnce.Do(func() {
+		c.reserveCheckpointed()
+		c.noteCheckpointHeads()
+	})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
@@ -163,7 +166,12 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 	}
 	cp := c.lookupCheckpoint(path)
 	t, err := tail.Open(path, cp.Offset, cp.Inode, cp.Fingerprint, tail.Config{Follow: c.cfg.Follow, MaxLineBytes: c.cfg.MaxLineBytes, Registry: c.files,
-		HandedOver: func(h tail.HandOver) { c.handedOver(path, h) }})
+		HandedOver: func(h tail.HandOver) { c.handedOver(path, h) },
+		HeadRead: func(inode, fp uint64, h tail.HeadSum) {
+			c.stateMu.Lock()
+			c.state.SetHead(checkpoint.Head{Inode: inode, Fingerprint: fp, Len: h.Len, Hash: h.Hash}) // saved with the next batch
+			c.stateMu.Unlock()
+		}})
 	if err != nil {
 		return 0, err
 	}
@@ -185,6 +193,27 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 		return t.Inode(), nil
 	}
 	return 0, ignoreEnd(err)
+}
+
+// noteCheckpointHeads gives the registry the head of each checkpoint's
+// file: one truncated while the collector was down (copytruncate) has a
+// copy, which is then read from the checkpoint, not from its start.
+func (c *Collector) noteCheckpointHeads() {
+	type noted struct {
+		f checkpoint.File
+		h checkpoint.Head
+	}
+	var all []noted
+	c.stateMu.Lock()
+	for _, f := range c.state.Files {
+		if h, ok := c.state.HeadOf(f); ok {
+			all = append(all, noted{f, h})
+		}
+	}
+	c.stateMu.Unlock()
+	for _, n := range all {
+		c.files.NoteCheckpoint(n.f.Path, n.f.Inode, n.f.Fingerprint, n.f.Offset, tail.HeadSum{Len: n.h.Len, Hash: n.h.Hash})
+	}
 }
 
 // handedOver sets path's checkpoint where its Tailer took over a file

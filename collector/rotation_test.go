@@ -372,3 +372,37 @@ func TestRestartAfterRotationHandOver(t *testing.T) {
 		})
 	})
 }
+
+// TestCopyTruncateWhileDown: the collector stops, logrotate copies
+// access.log (with lines not shipped yet) and empties it, nginx writes on,
+// and the collector starts again. The copy is read from the checkpoint
+// (its head, kept with the checkpoint, tells it from other files), not from
+// its start, and the new content from its start.
+func TestCopyTruncateWhileDown(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	path := filepath.Join(dir, "access.log")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	appendLines(t, path, 0, 1000, "www.a.example")
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 1000, 300, "www.a.example")
+	copyFile(t, path, path+".1")
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 1300, 200, "www.a.example")
+
+	_, stop = start(t, cfg, prometheus.NewRegistry())
+	waitRows(t, b.Addr(), 1500, 20*cfg.DiscoverInterval)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertEachLineOnce(t, b.Addr(), 1500)
+}

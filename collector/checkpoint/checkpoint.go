@@ -35,6 +35,10 @@ type File struct {
 // State is every file's checkpoint.
 type State struct {
 	Files []File `json:"files"`
+	// Heads identify the first bytes of the files checkpointed (and of a
+	// few just started): after a restart, the copy of a file truncated
+	// while the collector was down (copytruncate) is told by its head.
+	Heads []Head `json:"heads,omitempty"`
 
 	// In memory only (see HandOver): the files a path's checkpoint moved
 	// on from, with their last position, and the positions waiting for
@@ -98,6 +102,42 @@ func (s *State) Remove(path string) {
 			return
 		}
 	}
+}
+
+// Head is the sum of the first bytes (at most 4 KiB) of a file's content.
+type Head struct {
+	Inode       uint64 `json:"inode"`
+	Fingerprint uint64 `json:"fingerprint"`
+	Len         int    `json:"len"`
+	Hash        uint64 `json:"hash"`
+}
+
+// SetHead records h for its file (a head only grows). Heads of files no
+// checkpoint names are kept for the latest few only: a file's head is read
+// before its first batch is journaled.
+func (s *State) SetHead(h Head) {
+	s.Heads = slices.DeleteFunc(s.Heads, func(o Head) bool { return o.Inode == h.Inode && o.Fingerprint == h.Fingerprint })
+	s.Heads = append(s.Heads, h)
+	unnamed := 0
+	for i := len(s.Heads) - 1; i >= 0; i-- {
+		o := File{Inode: s.Heads[i].Inode, Fingerprint: s.Heads[i].Fingerprint}
+		if _, named := s.position(o); named {
+			continue
+		}
+		if unnamed++; unnamed > memory {
+			s.Heads = slices.Delete(s.Heads, i, i+1)
+		}
+	}
+}
+
+// HeadOf returns the head recorded for f's file.
+func (s *State) HeadOf(f File) (Head, bool) {
+	for _, h := range s.Heads {
+		if h.Inode == f.Inode && h.Fingerprint == f.Fingerprint {
+			return h, true
+		}
+	}
+	return Head{}, false
 }
 
 // handOver is a position HandOver could not set yet.

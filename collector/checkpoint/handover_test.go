@@ -63,3 +63,23 @@ func TestHandOver(t *testing.T) {
 	s.Set(at(previous, rotated, 200))
 	check(&s, at(old, rotated, 500), true)
 }
+
+// Heads of files a checkpoint names are kept; of the others, the latest
+// few only (a file's head is read before its first batch is journaled).
+func TestHeadsBounded(t *testing.T) {
+	var s State
+	s.Set(File{Path: "access.log", Inode: 1, Fingerprint: 1, Offset: 10})
+	s.SetHead(Head{Inode: 1, Fingerprint: 1, Len: 100, Hash: 7})
+	for i := uint64(2); i < 100; i++ {
+		s.SetHead(Head{Inode: i, Fingerprint: i, Len: 100, Hash: i})
+	}
+	if len(s.Heads) != memory+1 {
+		t.Fatalf("%d heads kept, want %d", len(s.Heads), memory+1)
+	}
+	if h, ok := s.HeadOf(File{Inode: 1, Fingerprint: 1}); !ok || h.Hash != 7 {
+		t.Fatalf("the checkpointed file's head: %+v, %v", h, ok)
+	}
+	if _, ok := s.HeadOf(File{Inode: 99, Fingerprint: 99}); !ok {
+		t.Fatal("the latest head was dropped")
+	}
+}

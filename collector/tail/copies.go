@@ -3,6 +3,7 @@ package tail
 import (
 	"bytes"
 	"errors"
+	"hash/fnv"
 	"io"
 	"os"
 	"time"
@@ -70,6 +71,15 @@ func (r *Registry) copyOf(inode uint64, c candidate) (g goneContent, offset int6
 	delete(r.waiting, inode)
 	for i := len(r.gone) - 1; i >= 0; i-- { // the newest first
 		g := r.gone[i]
+		if g.head == nil {
+			// Known by its sum only (a checkpoint's file, truncated while
+			// the collector was down): all of it must be in the copy.
+			if g.sum.Len > 0 && g.sum.Len <= len(c.head) && SumHead(c.head[:g.sum.Len]) == g.sum &&
+				hasRequestLine(c.head[:g.sum.Len]) {
+				return g, min(g.offset, c.size), true, false
+			}
+			continue
+		}
 		same, agree, parted := sameHead(c.head, g.head)
 		if !same {
 			continue
@@ -122,6 +132,19 @@ func sameHead(a, b []byte) (same bool, agree int, parted bool) {
 	parted = agree < n
 	agree = bytes.LastIndexByte(a[:agree], '\n') + 1
 	return hasRequestLine(a[:agree]), agree, parted
+}
+
+// HeadSum identifies a file's head without keeping its bytes.
+type HeadSum struct {
+	Len  int    // bytes hashed
+	Hash uint64 // FNV-1a of them
+}
+
+// SumHead sums head.
+func SumHead(head []byte) HeadSum {
+	h := fnv.New64a()
+	h.Write(head)
+	return HeadSum{Len: len(head), Hash: h.Sum64()}
 }
 
 // hasRequestLine reports whether b holds a complete line that does not

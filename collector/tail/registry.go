@@ -61,6 +61,7 @@ type regEntry struct {
 type goneContent struct {
 	inode, fp uint64 // where it was, and its fingerprint
 	head      []byte
+	sum       HeadSum // instead of head, for a checkpoint's file (see NoteCheckpoint)
 	offset    int64     // where its last reader stopped
 	at        time.Time // when that reader saw it go
 }
@@ -94,6 +95,24 @@ func (r *Registry) Reserve(path string, inode, fingerprint uint64, offset int64)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.files[inode] = &regEntry{fp: fingerprint, offset: offset, holder: path, head: head, seen: time.Now()}
+}
+
+// NoteCheckpoint tells the Registry the sum of the head of the file
+// (inode, fingerprint) a checkpoint of path names at offset. When that file
+// is no longer in place (copytruncate while the collector was down: the
+// copy has another inode, the inode holds new content), a copy of it found
+// later is read from offset, not from its start. Call it before any Tailer
+// starts, with Reserve.
+func (r *Registry) NoteCheckpoint(path string, inode, fingerprint uint64, offset int64, head HeadSum) {
+	if inode == 0 || head.Len == 0 || headOf(path, inode, fingerprint) != nil {
+		return // in place (or rotated beside path): its reader finishes it
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.gone) == maxGone {
+		r.gone = append(r.gone[:0], r.gone[1:]...)
+	}
+	r.gone = append(r.gone, goneContent{inode: inode, fp: fingerprint, sum: head, offset: offset, at: time.Now()})
 }
 
 // headOf reads the head of the file (inode, fingerprint) at path or under

@@ -38,6 +38,12 @@ type Config struct {
 	// copytruncate copy. A reader that then has nothing left to read would
 	// checkpoint nothing, and after a restart read the file from its start.
 	HandedOver func(HandOver)
+	// HeadRead, when set, is called with the sum of the head of the file
+	// being read whenever more of it is read (a few times per file at
+	// most). Kept with the checkpoint and given back as CheckpointHead, it
+	// lets a restart tell the copy of a file truncated while the collector
+	// was down (see Registry.NoteCheckpoint).
+	HeadRead func(inode, fingerprint uint64, head HeadSum)
 }
 
 // HandOver is a file a Tailer took at the position another reader reached.
@@ -424,6 +430,7 @@ func (t *Tailer) loadHead() {
 		return // nothing more, or not the content read so far: checkRotation sees to it
 	}
 	t.head = append(t.head[:0:0], b...)
+	t.headGrew()
 }
 
 // noteHead adds to the head what a read at offset at got, and tells the
@@ -439,6 +446,17 @@ func (t *Tailer) noteHead(at int64, data []byte) {
 	t.head = append(append(make([]byte, 0, len(t.head)+len(data)), t.head...), data...)
 	if t.held && t.cfg.Registry != nil {
 		t.cfg.Registry.setHead(t.path, t.inode, t.head)
+	}
+	t.headGrew()
+}
+
+// headGrew tells HeadRead of a head that can tell a copy.
+func (t *Tailer) headGrew() {
+	if t.cfg.HeadRead == nil || !hasRequestLine(t.head) {
+		return
+	}
+	if fp := t.fingerprint(); fp != 0 {
+		t.cfg.HeadRead(t.inode, fp, SumHead(t.head))
 	}
 }
 
