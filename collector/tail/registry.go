@@ -61,7 +61,7 @@ type regEntry struct {
 type goneContent struct {
 	inode, fp uint64 // where it was, and its fingerprint
 	head      []byte
-	sum       HeadSum // instead of head, for a checkpoint's file (see NoteCheckpoint)
+	sum       HeadSum   // instead of head, for a checkpoint's file (see NoteCheckpoint)
 	offset    int64     // where its last reader stopped
 	at        time.Time // when that reader saw it go
 }
