@@ -12,7 +12,7 @@ type Counts struct {
 	Requests      uint64 `json:"requests"`
 	BytesSent     uint64 `json:"bytes_sent"`
 	BytesReceived uint64 `json:"bytes_received"`
-	CacheHits     uint64 `json:"cache_hits"`
+	CacheHits     uint64 `json:"cache_hits"` // served from cache: HIT, STALE, UPDATING, REVALIDATED
 	Status5xx     uint64 `json:"status_5xx"`
 }
 
@@ -20,7 +20,8 @@ func (c *Counts) add(e *Event) {
 	c.Requests++
 	c.BytesSent += e.BytesSent
 	c.BytesReceived += e.BytesReceived
-	if e.CacheStatus == "HIT" {
+	switch e.CacheStatus {
+	case "HIT", "STALE", "UPDATING", "REVALIDATED": // served from cache, as the schema's rollups count
 		c.CacheHits++
 	}
 	if e.Status >= 500 {

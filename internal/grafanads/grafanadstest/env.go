@@ -76,11 +76,7 @@ type Source struct {
 // Env is a running query service with generated traffic and the plugin.
 type Env struct {
 	Truth, WeekBeforeTruth *gen.Truth
-	// ServedFromCache counts the loaded day's requests answered from the
-	// cache (the schema's hit statuses: HIT, STALE, UPDATING, REVALIDATED)
-	// by customer and hour (RFC 3339); gen.Truth.CacheHits counts HIT only.
-	ServedFromCache map[string]map[string]uint64
-	QueryURL        string
+	QueryURL               string
 	// Sources are the edgelog data sources of the provisioning file, by
 	// uid, pointed at QueryURL.
 	Sources map[string]Source
@@ -145,10 +141,10 @@ func start(chAddr string) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{Sources: map[string]Source{}, Roles: map[string]string{}}
-	if e.Truth, e.ServedFromCache, err = load(ctx, conn, db, gen.Options{Lines: dayLines, Start: Day, Incidents: gen.DefaultIncidents(Day)}); err != nil {
+	if e.Truth, err = load(ctx, conn, db, gen.Options{Lines: dayLines, Start: Day, Incidents: gen.DefaultIncidents(Day)}); err != nil {
 		return nil, err
 	}
-	if e.WeekBeforeTruth, _, err = load(ctx, conn, db, gen.Options{Lines: weekBeforeLines, Start: WeekBefore}); err != nil {
+	if e.WeekBeforeTruth, err = load(ctx, conn, db, gen.Options{Lines: weekBeforeLines, Start: WeekBefore}); err != nil {
 		return nil, err
 	}
 
@@ -183,46 +179,37 @@ func start(chAddr string) (*Env, error) {
 // load generates traffic, parses every line the way the collector does
 // (nginx Edge format, enrichment from the generator's edge.yaml) and
 // inserts the rows; the truth is counted while the lines are written.
-func load(ctx context.Context, conn driver.Conn, db string, o gen.Options) (*gen.Truth, map[string]map[string]uint64, error) {
+func load(ctx context.Context, conn driver.Conn, db string, o gen.Options) (*gen.Truth, error) {
 	o.Seed, o.Customers, o.Duration, o.UnknownHostShare = seed, customers, 24*time.Hour, -1
 	g, err := gen.New(o)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var buf bytes.Buffer
 	truth, err := g.Write(&buf)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	enr := enrich.New(g.EdgeConfig())
 	p := nginx.MustCompile(nginx.Edge)
-	cached := map[string]map[string]uint64{}
 	var blk record.Block
 	var r record.Record
 	sc := bufio.NewScanner(&buf)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		if err := p.Parse(sc.Bytes(), &r); err != nil {
-			return nil, nil, fmt.Errorf("generated line does not parse: %w", err)
+			return nil, fmt.Errorf("generated line does not parse: %w", err)
 		}
 		enr.Enrich(&r)
-		switch string(r.Str[record.CacheStatus]) {
-		case "HIT", "STALE", "UPDATING", "REVALIDATED":
-			c := string(r.Str[record.Customer])
-			if cached[c] == nil {
-				cached[c] = map[string]uint64{}
-			}
-			cached[c][time.UnixMilli(r.TimeMs).UTC().Truncate(time.Hour).Format(time.RFC3339)]++
-		}
 		blk.Append(&r)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := ingest.InsertBlock(ctx, conn, db, schema.Dialect{}, &blk); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return truth, cached, nil
+	return truth, nil
 }
 
 // readSources reads the provisioned edgelog data sources and finds each
