@@ -53,8 +53,38 @@
 // restart, a checkpoint's file is finished by the path that checkpointed it.
 // A Tailer whose file is deleted stops once it has read it to the end; its
 // path is matched again for a new file, and its checkpoint entry is dropped
-// ForgetDeleted later. Copytruncate rotation into a name the glob matches
-// still reads the copy (a new inode); match only live names with it.
+// ForgetDeleted later.
+//
+// Copytruncate rotation into a name the glob matches (access.log copied to
+// access.log.1, a new inode, then emptied) reads each line once: a file not
+// seen before whose first 4 KiB agree with those of a file the collector
+// reads, over whole lines that include a request line (W3C directives, the
+// same in every file of a layout, do not count), is its copy. A copy of a
+// file truncated or deleted lately is read from where that file's reader
+// stopped, so lines written just before the copy come from the copy, and
+// the rest of it is not read again; a copy found before the truncation, or
+// before its reader noticed it, waits for it. The checkpoint keeps the sum
+// of each file's head, so a copy made and truncated while the collector was
+// down is also read from the checkpoint. A copy whose original is still in
+// place 5 s after the copy was last written (cp access.log other.log) is no
+// rotation: it is read as a file of its own, from its start, and its lines
+// are shipped twice; a file that merely starts like another is never
+// skipped.
+//
+// The Tailer of a rotated file's new name that took it over (by rename or
+// as a copy) checkpoints that position once the lines before it are
+// acknowledged, even when nothing is left to read there, so a restart does
+// not read the file again. Files that no discovery scan finds any more and
+// no Tailer holds are forgotten after three rounds, so the registry stays
+// bounded however many files are rotated and deleted.
+//
+// Limits: lines logrotate's copytruncate writes between its copy and its
+// truncation are lost (they are in neither file); that is copytruncate's
+// own race, which rename rotation (create) does not have. After kill -9
+// around a copytruncate rotation, the batches that were in flight for the
+// old content (two at most) are sent again from the copy, under the copy's
+// source id, which ingest cannot match to the first send: their rows can be
+// counted twice.
 //
 // Bad lines never stop the collector: each is counted and written to the
 // dead-letter sink with its reason, source and offset; so is a line whose

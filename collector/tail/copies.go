@@ -19,9 +19,9 @@ const HeadBytes = 4096
 // DefaultCopyWait is Registry.CopyWait's default.
 const DefaultCopyWait = 5 * time.Second
 
-// copyOf tells what the file c, not seen before, is a copy of. It returns
-// copied true, the content g, and where to start reading it for a copy of a
-// gone content (where that content's reader stopped), wait true while it is a copy of a
+// copyOf tells what the file c, not seen before, is a copy of. For a copy
+// of a gone content g it returns copied true and where to start reading
+// (where g's reader stopped). It returns wait true while c is a copy of a
 // content still in place (its lines are read there; the copy waits until
 // that content is truncated or deleted) or may yet turn out to be one, and
 // neither for a new file (read it all).
