@@ -71,7 +71,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	var geoCache geo.Cache // per loop: no locks on the hot path
 	var r record.Record
 	pending := 0
-	var first time.Time
+	var first, due time.Time // the batch's first line, and when it must be cut
 	var last tail.Line
 	fileGen := -1
 	cuts := src.cuts
@@ -122,7 +122,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	for {
 		lctx := ctx
 		if (pending > 0 || len(letters) > 0) && !src.exactCuts {
-			lctx = deadline.until(first.Add(c.cfg.BatchWait))
+			lctx = deadline.until(due)
 		}
 		line, reject, err := src.lines.Next(lctx)
 		if err != nil {
@@ -141,6 +141,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		fileGen = line.File
 		if pending == 0 && len(letters) == 0 {
 			first = time.Now()
+			due = first.Add(c.cfg.BatchWait)
 		}
 		last = line
 		counts.read++

@@ -134,6 +134,10 @@ func (e *Enricher) Enrich(r *record.Record) (unknownHost bool) {
 		return false
 	}
 	host := stripPort(r.Str[record.Host])
+	if len(host) == 0 { // formats without a host (nginx's combined); no mapping has an empty host
+		r.Str[record.Customer] = e.def
+		return true
+	}
 	if c, ok := e.exact[string(host)]; ok {
 		r.Str[record.Customer] = c
 		return false
