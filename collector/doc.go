@@ -64,11 +64,14 @@
 // stopped, so lines written just before the copy come from the copy, and
 // the rest of it is not read again; a copy found before the truncation, or
 // before its reader noticed it, waits for it. The checkpoint keeps the sum
-// of each file's head, so a copy made and truncated while the collector was
-// down is also read from the checkpoint. A copy whose original is still in
-// place 5 s after the copy was last written (cp access.log other.log) is no
-// rotation: it is read as a file of its own, from its start, and its lines
-// are shipped twice; a file that merely starts like another is never
+// of each file's head: when a checkpoint's file was copied and truncated
+// while the collector was down, its path's Tailer finishes the copy from
+// the checkpoint, cutting and naming batches as before the stop (after a
+// crash, batches sent again are identical and ingest skips them), unless
+// the copy has a checkpoint of its own. A copy whose original is still in
+// place 5 s after the copy was last written (cp access.log other.log) is
+// no rotation: it is read as a file of its own, from its start, and its
+// lines are shipped twice; a file that merely starts like another is never
 // skipped.
 //
 // The Tailer of a rotated file's new name that took it over (by rename or
@@ -81,10 +84,12 @@
 // Limits: lines logrotate's copytruncate writes between its copy and its
 // truncation are lost (they are in neither file); that is copytruncate's
 // own race, which rename rotation (create) does not have. After kill -9
-// around a copytruncate rotation, the batches that were in flight for the
-// old content (two at most) are sent again from the copy, under the copy's
-// source id, which ingest cannot match to the first send: their rows can be
-// counted twice.
+// in the moments after a rotation (the new name's Tailer has journaled a
+// batch of the file it took over, and the old name's last batches are not
+// acknowledged yet), the new name's Tailer reads that file again from its
+// start: nothing is lost, but lines are sent twice under a source id
+// ingest cannot match to the first send (journal records a batch of a file
+// its path had no checkpoint for at offset 0).
 //
 // Bad lines never stop the collector: each is counted and written to the
 // dead-letter sink with its reason, source and offset; so is a line whose

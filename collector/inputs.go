@@ -165,13 +165,17 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 		return 0, err
 	}
 	cp := c.lookupCheckpoint(path)
+	c.stateMu.Lock()
+	head, _ := c.state.HeadOf(cp)
+	c.stateMu.Unlock()
 	t, err := tail.Open(path, cp.Offset, cp.Inode, cp.Fingerprint, tail.Config{Follow: c.cfg.Follow, MaxLineBytes: c.cfg.MaxLineBytes, Registry: c.files,
 		HandedOver: func(h tail.HandOver) { c.handedOver(path, h) },
 		HeadRead: func(inode, fp uint64, h tail.HeadSum) {
 			c.stateMu.Lock()
 			c.state.SetHead(checkpoint.Head{Inode: inode, Fingerprint: fp, Len: h.Len, Hash: h.Hash}) // saved with the next batch
 			c.stateMu.Unlock()
-		}})
+		},
+		CheckpointHead: tail.HeadSum{Len: head.Len, Hash: head.Hash}})
 	if err != nil {
 		return 0, err
 	}

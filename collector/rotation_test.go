@@ -1,6 +1,7 @@
 package collector_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/edgelog/edgelog/collector"
 	"github.com/edgelog/edgelog/collector/checkpoint"
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/internal/wire"
 )
 
 // assertEachLineOnce checks that Kafka holds lines [0, n) of line() exactly
@@ -405,4 +408,87 @@ func TestCopyTruncateWhileDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEachLineOnce(t, b.Addr(), 1500)
+}
+
+// TestCopyTruncateWhileDownAfterCrash: the collector died after Kafka
+// acknowledged its last batches but before it checkpointed them (the
+// journal holds their ends), and logrotate copied and emptied access.log
+// before it started again. The Tailer of access.log finishes the copy from
+// its checkpoint, cut at the journaled ends and named as the first time, so
+// the batches sent twice are identical and ingest skips them: each line is
+// in Kafka once once identical messages are taken once.
+func TestCopyTruncateWhileDownAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	cfg.BatchRows = 250
+	path := filepath.Join(dir, "access.log")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	appendLines(t, path, 0, 1000, "www.a.example")
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	first := readAll(t, b.Addr(), 2)
+
+	// As if the collector died before checkpointing all but the first batch.
+	st, err := checkpoint.Load(cfg.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, _ := st.Lookup(path)
+	var ends []int64
+	for _, m := range first {
+		var e int64
+		fmt.Sscan(m.end, &e)
+		ends = append(ends, e)
+	}
+	sortInt64(ends)
+	if len(ends) < 3 {
+		t.Fatalf("%d batches, want several", len(ends))
+	}
+	cp.Offset, cp.Pending = ends[0], ends[1:]
+	st.Set(cp)
+	if err := checkpoint.Save(cfg.Checkpoint, st); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 1000, 300, "www.a.example")
+	copyFile(t, path, path+".1")
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 1300, 200, "www.a.example")
+
+	_, stop = start(t, cfg, prometheus.NewRegistry())
+	resent := 1000 - 250
+	waitRows(t, b.Addr(), 1500+resent, 20*cfg.DiscoverInterval)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	// What ingest keeps: one of each identical message.
+	seen := map[uint64]int{}
+	var blk record.Block
+	var d wire.Decoder
+	uniq := map[sent]bool{}
+	for _, m := range readAll(t, b.Addr(), 2) {
+		if uniq[m] {
+			continue
+		}
+		uniq[m] = true
+		blk.Reset()
+		if err := d.Decode(&blk, []byte(m.value)); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range blk.BytesSent {
+			seen[v]++
+		}
+	}
+	for i := range 1500 {
+		if seen[uint64(1000+i)] != 1 {
+			t.Fatalf("line %d is in %d distinct messages, want 1", i, seen[uint64(1000+i)])
+		}
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -132,6 +134,39 @@ func sameHead(a, b []byte) (same bool, agree int, parted bool) {
 	parted = agree < n
 	agree = bytes.LastIndexByte(a[:agree], '\n') + 1
 	return hasRequestLine(a[:agree]), agree, parted
+}
+
+// findCopy looks beside path (names starting with path's) for a file
+// whose head has the sum head and holds a request line, and opens it.
+func findCopy(path string, head HeadSum) (*os.File, int64) {
+	if head.Len == 0 {
+		return nil, 0
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, 0
+	}
+	var buf []byte
+	for _, e := range entries {
+		if e.Name() == base || !strings.HasPrefix(e.Name(), base) || !e.Type().IsRegular() {
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		if buf, err = readHead(f, buf); err == nil && head.Len <= len(buf) && SumHead(buf[:head.Len]) == head && hasRequestLine(buf[:head.Len]) {
+			if st, err := f.Stat(); err == nil {
+				return f, st.Size()
+			}
+		}
+		f.Close()
+	}
+	return nil, 0
 }
 
 // HeadSum identifies a file's head without keeping its bytes.

@@ -55,6 +55,10 @@ type regEntry struct {
 	// seen is when the file was last held or found by a scan (Seen):
 	// Prune forgets a free file not seen since.
 	seen time.Time
+	// as is the inode and fingerprint its reading is checkpointed under
+	// when that is not its own: a copy finished for the checkpoint of the
+	// file it copies (see NoteCheckpoint).
+	as [2]uint64
 }
 
 // goneContent is a content that is no longer anywhere but in its copies.
@@ -100,12 +104,26 @@ func (r *Registry) Reserve(path string, inode, fingerprint uint64, offset int64)
 // NoteCheckpoint tells the Registry the sum of the head of the file
 // (inode, fingerprint) a checkpoint of path names at offset. When that file
 // is no longer in place (copytruncate while the collector was down: the
-// copy has another inode, the inode holds new content), a copy of it found
-// later is read from offset, not from its start. Call it before any Tailer
-// starts, with Reserve.
+// copy has another inode, the inode holds new content), its copy beside
+// path is reserved for path, whose Tailer finishes it from offset (see
+// Config.CheckpointHead); a copy found later is read from offset by the
+// Tailer of its name. Call it before any Tailer starts, after Reserve.
 func (r *Registry) NoteCheckpoint(path string, inode, fingerprint uint64, offset int64, head HeadSum) {
 	if inode == 0 || head.Len == 0 || headOf(path, inode, fingerprint) != nil {
 		return // in place (or rotated beside path): its reader finishes it
+	}
+	if f, size := findCopy(path, head); f != nil {
+		defer f.Close()
+		fp, _ := Fingerprint(f)
+		b, _ := readHead(f, nil)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.files[inodeOf(f)] != nil {
+			return // the copy has a checkpoint of its own: its reader goes on from there
+		}
+		r.files[inodeOf(f)] = &regEntry{fp: fp, offset: min(offset, size), holder: path, head: b, seen: time.Now(),
+			as: [2]uint64{inode, fingerprint}}
+		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -178,7 +196,11 @@ func (r *Registry) acquire(path string, inode uint64, c candidate) (tk taken, ok
 			e.fp = c.fp
 		}
 		e.noteHead(c.head)
-		return taken{offset: e.offset, known: true, fromInode: inode, fromFP: e.fp}, true
+		tk := taken{offset: e.offset, known: true, fromInode: inode, fromFP: e.fp}
+		if e.as[0] != 0 {
+			tk.fromInode, tk.fromFP = e.as[0], e.as[1]
+		}
+		return tk, true
 	}
 	// A file not seen before, or a new one on a reused inode.
 	g, from, copied, wait := r.copyOf(inode, c)

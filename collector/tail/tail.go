@@ -44,6 +44,13 @@ type Config struct {
 	// lets a restart tell the copy of a file truncated while the collector
 	// was down (see Registry.NoteCheckpoint).
 	HeadRead func(inode, fingerprint uint64, head HeadSum)
+	// CheckpointHead is the sum of the head of the file the checkpoint
+	// given to Open names. When that file is no longer in place but a copy
+	// of it is beside the path (copytruncate while the collector was down),
+	// Open reads the copy from the checkpoint first, its lines labelled with
+	// the checkpoint's inode and fingerprint: batches in flight when the
+	// collector stopped are cut and named as they were first sent.
+	CheckpointHead HeadSum
 }
 
 // HandOver is a file a Tailer took at the position another reader reached.
@@ -103,6 +110,9 @@ type Tailer struct {
 	// held: the Registry gave this Tailer the current file. Until it does
 	// (another path's Tailer reads it) nothing is read.
 	held bool
+	// as, when set, is the inode and fingerprint lines are labelled with:
+	// the checkpoint's file, of which the current file is a copy.
+	as [2]uint64
 }
 
 // Open starts reading path at offset (a checkpoint), or at 0 when the file
@@ -135,6 +145,15 @@ func Open(path string, offset int64, inode, fingerprint uint64, cfg Config) (*Ta
 		if f, size := findRotated(path, inode, fingerprint); f != nil && offset <= size {
 			t.f.Close()
 			t.f, t.inode, t.off = f, inode, offset
+			if _, err := t.f.Seek(offset, io.SeekStart); err != nil {
+				return nil, err
+			}
+			return t, t.claim()
+		}
+		if f, size := findCopy(path, cfg.CheckpointHead); f != nil && offset <= size {
+			t.f.Close()
+			t.f, t.inode, t.off = f, inodeOf(f), offset
+			t.as = [2]uint64{inode, fingerprint}
 			if _, err := t.f.Seek(offset, io.SeekStart); err != nil {
 				return nil, err
 			}
@@ -245,6 +264,7 @@ func (t *Tailer) open() error {
 	t.inode = inodeOf(f)
 	t.fp = 0
 	t.head = nil
+	t.as = [2]uint64{}
 	t.off, t.start = 0, 0
 	t.buf = t.buf[:0]
 	return nil
@@ -283,6 +303,14 @@ func Fingerprint(f *os.File) (uint64, error) {
 	h := fnv.New64a()
 	h.Write(b)
 	return h.Sum64() | 1, nil // never 0 once there is a line
+}
+
+// label is the identity lines of the current file are labelled with.
+func (t *Tailer) label() (inode, fingerprint uint64) {
+	if t.as[0] != 0 {
+		return t.as[0], t.as[1]
+	}
+	return t.inode, t.fingerprint()
 }
 
 // Position is the identity of the current file and the offset consumed.
@@ -359,11 +387,13 @@ func (t *Tailer) scan() (Line, bool) {
 			return Line{}, false
 		}
 		// An oversize line: hand out its head, skip to its newline.
-		line := Line{Data: data[:t.cfg.MaxLineBytes], Offset: t.off + int64(t.start), Oversize: true, File: t.file, Inode: t.inode, Fingerprint: t.fingerprint()}
+		inode, fp := t.label()
+		line := Line{Data: data[:t.cfg.MaxLineBytes], Offset: t.off + int64(t.start), Oversize: true, File: t.file, Inode: inode, Fingerprint: fp}
 		t.skipOversize(&line)
 		return line, true
 	}
-	l := Line{Data: data[:i], Offset: t.off + int64(t.start), End: t.off + int64(t.start+i+1), File: t.file, Inode: t.inode, Fingerprint: t.fingerprint()}
+	inode, fp := t.label()
+	l := Line{Data: data[:i], Offset: t.off + int64(t.start), End: t.off + int64(t.start+i+1), File: t.file, Inode: inode, Fingerprint: fp}
 	if len(l.Data) > t.cfg.MaxLineBytes {
 		l.Data, l.Oversize = l.Data[:t.cfg.MaxLineBytes], true
 	}
