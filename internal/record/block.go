@@ -20,6 +20,15 @@ func (b *Block) Len() int { return len(b.TimeMs) }
 
 // Append copies r into the block as its last row.
 func (b *Block) Append(r *Record) {
+	b.AppendNumbers(r)
+	for i := range b.Str {
+		b.Str[i].Append(r.Str[i])
+	}
+}
+
+// AppendNumbers appends r's fields other than strings, leaving the string
+// columns to the caller (wire.Batch keeps them dictionary-coded instead).
+func (b *Block) AppendNumbers(r *Record) {
 	b.TimeMs = append(b.TimeMs, r.TimeMs)
 	b.ClientIP = append(b.ClientIP, r.ClientIP)
 	b.ASN = append(b.ASN, r.ASN)
@@ -28,9 +37,6 @@ func (b *Block) Append(r *Record) {
 	b.BytesReceived = append(b.BytesReceived, r.BytesReceived)
 	b.RequestTimeUs = append(b.RequestTimeUs, r.RequestTimeUs)
 	b.TTFBUs = append(b.TTFBUs, r.TTFBUs)
-	for i := range b.Str {
-		b.Str[i].Append(r.Str[i])
-	}
 }
 
 // Row fills r with row i. String fields alias the block's arenas.

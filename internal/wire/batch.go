@@ -51,15 +51,7 @@ func (b *Batch) Len() int { return b.num.Len() }
 // Append adds r as the last row. r's strings are copied when new to their
 // column; the caller keeps r.
 func (b *Batch) Append(r *record.Record) {
-	n := &b.num
-	n.TimeMs = append(n.TimeMs, r.TimeMs)
-	n.ClientIP = append(n.ClientIP, r.ClientIP)
-	n.ASN = append(n.ASN, r.ASN)
-	n.Status = append(n.Status, r.Status)
-	n.BytesSent = append(n.BytesSent, r.BytesSent)
-	n.BytesReceived = append(n.BytesReceived, r.BytesReceived)
-	n.RequestTimeUs = append(n.RequestTimeUs, r.RequestTimeUs)
-	n.TTFBUs = append(n.TTFBUs, r.TTFBUs)
+	b.num.AppendNumbers(r)
 	for s := range b.str {
 		c := &b.str[s]
 		// A run of one value (a block's customer, a server's PoP, most
