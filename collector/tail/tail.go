@@ -123,7 +123,8 @@ type Tailer struct {
 // it, Open finds it beside path (access.log.1, access.log-20261001, ...: a
 // name starting with path's, same inode and fingerprint), finishes it from
 // offset, and then moves on to path: the lines written before the rotation
-// are not lost.
+// are not lost. Likewise, when it was copied and emptied (copytruncate),
+// Open finishes its copy beside path (see Config.CheckpointHead).
 func Open(path string, offset int64, inode, fingerprint uint64, cfg Config) (*Tailer, error) {
 	if cfg.MaxLineBytes == 0 {
 		cfg.MaxLineBytes = 1 << 20
