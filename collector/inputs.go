@@ -2,6 +2,7 @@ package collector
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/edgelog/edgelog/collector/format"
 	"github.com/edgelog/edgelog/collector/syslog"
 	"github.com/edgelog/edgelog/collector/tail"
+	"github.com/edgelog/edgelog/internal/record"
 )
 
 // runInput reads one configured input until it ends or ctx is cancelled.
@@ -189,7 +191,7 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 		abs = path
 	}
 	c.log.Info("collecting file", "file", path, "from_offset", t.Offset(), "resend_cuts", len(cp.Pending))
-	src := &source{lines: tailSource{t}, parser: parser, name: path, id: c.cfg.SourceID + ":" + abs, checkpoint: path, cuts: cp.Pending,
+	src := &source{lines: &fileLines{t: t, parser: parser, file: -1}, parser: parser, name: path, id: c.cfg.SourceID + ":" + abs, checkpoint: path, cuts: cp.Pending,
 		flushed: func() { c.updateBehind(path, t) }}
 	err = c.readLoop(ctx, src, ship)
 	if errors.Is(err, tail.ErrDeleted) {
@@ -235,6 +237,46 @@ func (c *Collector) handedOver(path string, h tail.HandOver) {
 	}
 	if err := checkpoint.Save(c.cfg.Checkpoint, c.state); err != nil {
 		c.log.Warn("cannot checkpoint a file taken over", "file", path, "err", err)
+	}
+}
+
+// fileLines is a file's Tailer as a lineSource. A Tailer may start in the
+// middle of a file (at a checkpoint, or in a file taken over after
+// rotation); the parser then first gets the file's directive lines (those
+// starting with '#') from the file's head before that point: a W3C file's
+// columns are named by its #Fields line at the top, and a parser that never
+// saw it rejected every line. Directives repeated deeper in a file (IIS
+// writes a new block when it restarts) are not looked for.
+type fileLines struct {
+	t       *tail.Tailer
+	parser  format.Parser
+	file    int // the Line.File last seen; -1 before the first line
+	scratch record.Record
+}
+
+func (s *fileLines) Next(ctx context.Context) (tail.Line, string, error) {
+	l, err := s.t.Next(ctx)
+	if err == nil && l.File != s.file {
+		s.file = l.File
+		if l.Offset > 0 {
+			s.directives(s.t.Head(), l.Offset)
+		}
+	}
+	return l, "", err
+}
+
+// directives parses the complete '#' lines of head that end before upTo.
+func (s *fileLines) directives(head []byte, upTo int64) {
+	head = head[:min(int64(len(head)), upTo)]
+	for {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			return
+		}
+		if line := bytes.TrimSuffix(head[:i], []byte{'\r'}); len(line) > 0 && line[0] == '#' {
+			_ = s.parser.Parse(line, &s.scratch) // a directive holds no record; a bad one is reported when read in place
+		}
+		head = head[i+1:]
 	}
 }
 

@@ -492,3 +492,60 @@ func TestCopyTruncateWhileDownAfterCrash(t *testing.T) {
 		}
 	}
 }
+
+// w3cLines appends W3C extended lines [from, from+n) to path, after the
+// directives when header is set. sc-bytes is 1000+i, as in line().
+func w3cLines(t *testing.T, path string, header bool, from, n int) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if header {
+		fmt.Fprint(f, "#Version: 1.0\n#Fields: date time c-ip cs-method cs(Host) cs-uri-stem sc-status sc-bytes\n")
+	}
+	for i := from; i < from+n; i++ {
+		fmt.Fprintf(f, "2026-10-01\t00:%02d:%02d\t198.51.100.%d\tGET\twww.a.example\t/p/%d\t200\t%d\n", i/60%60, i%60, i%250, i, 1000+i)
+	}
+}
+
+// TestW3CReadFromTheMiddle: a W3C file's columns are named by its #Fields
+// directive, at its top. A Tailer that starts in the middle of the file
+// (after a restart, or on a copytruncate copy taken over where the
+// original's reader stopped) gives the parser the file's directives first:
+// without them every line was dead-lettered.
+func TestW3CReadFromTheMiddle(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	path := filepath.Join(dir, "access.log")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*", Format: "w3c"}}
+	w3cLines(t, path, true, 0, 300)
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	w3cLines(t, path, false, 300, 200)
+	_, stop = start(t, cfg, prometheus.NewRegistry())
+	waitRows(t, b.Addr(), 500, 0)
+
+	// copytruncate, with lines the reader has not read yet in the copy.
+	w3cLines(t, path, false, 500, 100)
+	copyFile(t, path, path+".1")
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	w3cLines(t, path, true, 600, 100)
+	waitRows(t, b.Addr(), 700, 20*cfg.DiscoverInterval)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if dl, _ := os.ReadFile(cfg.DeadLetterFile); len(dl) > 0 {
+		t.Fatalf("dead letters:\n%.600s", dl)
+	}
+	assertEachLineOnce(t, b.Addr(), 700)
+}

@@ -591,5 +591,9 @@ func (t *Tailer) Size() (int64, error) {
 	return st.Size(), nil
 }
 
+// Head is the start (at most HeadBytes) of the file being read, as far as
+// it is known. The caller must not keep or change it.
+func (t *Tailer) Head() []byte { return t.head }
+
 // Offset returns the offset of the next unread line.
 func (t *Tailer) Offset() int64 { return t.off + int64(t.start) }
