@@ -53,7 +53,9 @@
 // restart, a checkpoint's file is finished by the path that checkpointed it.
 // A Tailer whose file is deleted stops once it has read it to the end; its
 // path is matched again for a new file, and its checkpoint entry is dropped
-// ForgetDeleted later.
+// ForgetDeleted later. A file read from its middle (from a checkpoint, or
+// taken over after rotation) first gives its parser the directive lines of
+// its first 4 KiB: a W3C file's columns are named by its #Fields line.
 //
 // Copytruncate rotation into a name the glob matches (access.log copied to
 // access.log.1, a new inode, then emptied) reads each line once: a file not
