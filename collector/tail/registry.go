@@ -20,11 +20,15 @@ import (
 // The same holds for copytruncate rotation (access.log copied to
 // access.log.1, a new inode, then emptied): a file never seen before whose
 // head (its first HeadBytes bytes) is the head of a content the Registry
-// knows is a copy of it. A copy of a content still in place waits, since
-// its lines are read where they are; a copy of a content truncated or
-// deleted lately (see Prune) is read from where that content's last reader
-// stopped, so lines written just before the copy are read from the copy,
-// and none twice. See copyOf for what counts as the same head.
+// knows is a copy of it. A copy of a content still in place waits (up to
+// CopyWait), since its lines are read where they are; a copy of a content
+// truncated or deleted lately (see Prune) is read from where that content's
+// last reader stopped, so lines written just before the copy are read from
+// the copy, and none twice. See copyOf for what counts as the same head.
+//
+// Every file a Registry has seen keeps an entry (about 50 bytes, plus its
+// head while a Tailer reads it) until it is deleted under its Tailer or,
+// for a file nobody holds, until Prune finds no scan saw it lately.
 //
 // A Registry is safe for concurrent use. The zero value is not usable; see
 // NewRegistry.
