@@ -26,9 +26,9 @@ import (
 // last reader stopped, so lines written just before the copy are read from
 // the copy, and none twice. See copyOf for what counts as the same head.
 //
-// Every file a Registry has seen keeps an entry (about 50 bytes, plus its
-// head while a Tailer reads it) until it is deleted under its Tailer or,
-// for a file nobody holds, until Prune finds no scan saw it lately.
+// Every file a Registry has seen keeps an entry (about 100 bytes and up to
+// HeadBytes of its head) until it is deleted under its Tailer or, for a
+// file nobody holds, until Prune finds that no scan saw it lately.
 //
 // A Registry is safe for concurrent use. The zero value is not usable; see
 // NewRegistry.
