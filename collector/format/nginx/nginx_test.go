@@ -109,3 +109,8 @@ func BenchmarkParse(b *testing.B) {
 	line := `203.0.113.50 - - [04/Mar/2026:08:00:00 +0000] "GET /assets/app.3f9a1c.js HTTP/2.0" 200 183224 "https://www.acme.example/" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36" "cdn.acme.example" https 412 0.004 - HIT "application/javascript" fra1 edge-fra1-07 DE 3320 1772611200.004`
 	formattest.Bench(b, "nginx", MustCompile(Edge), []byte(line))
 }
+
+func BenchmarkParseCombined(b *testing.B) {
+	line := `203.0.113.50 - - [04/Mar/2026:08:00:00 +0000] "GET /assets/app.3f9a1c.js HTTP/2.0" 200 183224 "https://www.acme.example/" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36"`
+	formattest.Bench(b, "nginx_combined", MustCompile(Combined), []byte(line))
+}
