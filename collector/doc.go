@@ -79,19 +79,29 @@
 // The Tailer of a rotated file's new name that took it over (by rename or
 // as a copy) checkpoints that position once the lines before it are
 // acknowledged, even when nothing is left to read there, so a restart does
-// not read the file again. Files that no discovery scan finds any more and
-// no Tailer holds are forgotten after three rounds, so the registry stays
-// bounded however many files are rotated and deleted.
+// not read the file again. Its batches of the file are journaled from that
+// position on, after the old name's batches of the lines before it: the
+// first line it takes over waits (at most BatchWait and a second) until
+// those are journaled. So after kill -9 in the moments after a rotation
+// (the old name's last batches in the spool or in flight, the new name's
+// first ones journaled), the spool delivers the old name's batches and the
+// new name re-cuts its own from the hand-over position: each line is kept
+// once by ingest. When several checkpoints name one file on start, the path
+// whose journal reaches furthest into it goes on with it. Files that no
+// discovery scan finds any more and no Tailer holds are forgotten after
+// three rounds, so the registry stays bounded however many files are
+// rotated and deleted.
 //
 // Limits: lines logrotate's copytruncate writes between its copy and its
 // truncation are lost (they are in neither file); that is copytruncate's
-// own race, which rename rotation (create) does not have. After kill -9
-// in the moments after a rotation (the new name's Tailer has journaled a
-// batch of the file it took over, and the old name's last batches are not
-// acknowledged yet), the new name's Tailer reads that file again from its
-// start: nothing is lost, but lines are sent twice under a source id
-// ingest cannot match to the first send (journal records a batch of a file
-// its path had no checkpoint for at offset 0).
+// own race, which rename rotation (create) does not have. When the old
+// name's last lines of a rotated file leave no batch (W3C directives), the
+// new name journals the file from its start after that wait, and a kill -9
+// before its first batch is acknowledged sends the file's lines twice under
+// a source id ingest cannot match. If the old name's reader stalled longer
+// than the wait with its last batch of the file not cut (never seen: a
+// blocked send keeps its place in the ship channel), a kill -9 after the new
+// name's first batch was acknowledged would lose that last batch.
 //
 // Bad lines never stop the collector: each is counted and written to the
 // dead-letter sink with its reason, source and offset; so is a line whose

@@ -68,6 +68,7 @@ func ignoreEnd(err error) error {
 func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment) error {
 	c.reserveOnce.Do(func() {
 		c.reserveCheckpointed()
+		c.reserveFurthest()
 		c.noteCheckpointHeads()
 	})
 	var wg sync.WaitGroup
@@ -170,8 +171,12 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 	c.stateMu.Lock()
 	head, _ := c.state.HeadOf(cp)
 	c.stateMu.Unlock()
+	lines := &fileLines{parser: parser, file: -1, journaled: c.handOverJournaled, grace: c.cfg.BatchWait + handOverGrace}
 	t, err := tail.Open(path, cp.Offset, cp.Inode, cp.Fingerprint, tail.Config{Follow: c.cfg.Follow, MaxLineBytes: c.cfg.MaxLineBytes, Registry: c.files,
-		HandedOver: func(h tail.HandOver) { c.handedOver(path, h) },
+		HandedOver: func(h tail.HandOver) {
+			c.handedOver(path, h)
+			lines.handedOver(h)
+		},
 		HeadRead: func(inode, fp uint64, h tail.HeadSum) {
 			c.stateMu.Lock()
 			c.state.SetHead(checkpoint.Head{Inode: inode, Fingerprint: fp, Len: h.Len, Hash: h.Hash}) // saved with the next batch
@@ -182,6 +187,7 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 		return 0, err
 	}
 	defer t.Close()
+	lines.t = t
 	c.files.Unreserve(path, t.Inode())
 	if t.Offset() != cp.Offset {
 		cp = checkpoint.File{} // another file now: its journal does not apply
@@ -191,7 +197,7 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 		abs = path
 	}
 	c.log.Info("collecting file", "file", path, "from_offset", t.Offset(), "resend_cuts", len(cp.Pending))
-	src := &source{lines: &fileLines{t: t, parser: parser, file: -1}, parser: parser, name: path, id: c.cfg.SourceID + ":" + abs, checkpoint: path, cuts: cp.Pending,
+	src := &source{lines: lines, parser: parser, name: path, id: c.cfg.SourceID + ":" + abs, checkpoint: path, cuts: cp.Pending,
 		flushed: func() { c.updateBehind(path, t) }}
 	err = c.readLoop(ctx, src, ship)
 	if errors.Is(err, tail.ErrDeleted) {
@@ -199,6 +205,40 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 		return t.Inode(), nil
 	}
 	return 0, ignoreEnd(err)
+}
+
+// reserveFurthest gives a file that several checkpoints name (the old and
+// the new name of a file rotated shortly before the collector stopped) to
+// the path whose journal reaches furthest into it: that path's reader sent
+// its latest batches, and only its journal re-cuts them as they were sent.
+// The other path's lines of it are all journaled before them (see
+// fileLines), so acknowledged or spooled, and the spool is delivered before
+// files are read. (reserveCheckpointed lets whichever comes last in the
+// checkpoint win: the old name could read the new name's lines again.)
+func (c *Collector) reserveFurthest() {
+	c.stateMu.Lock()
+	var furthest []checkpoint.File
+	for i, f := range c.state.Files {
+		best, shared := true, false
+		for j, o := range c.state.Files {
+			// Both fingerprints known and equal: an entry of the old layout
+			// without one may name an earlier file on a reused inode.
+			if i == j || f.Inode == 0 || f.Fingerprint == 0 || o.Inode != f.Inode || o.Fingerprint != f.Fingerprint {
+				continue
+			}
+			shared = true
+			if o.Reach() > f.Reach() || (o.Reach() == f.Reach() && j > i) {
+				best = false
+			}
+		}
+		if shared && best {
+			furthest = append(furthest, f)
+		}
+	}
+	c.stateMu.Unlock()
+	for _, f := range furthest {
+		c.files.Reserve(f.Path, f.Inode, f.Fingerprint, f.Offset)
+	}
 }
 
 // noteCheckpointHeads gives the registry the head of each checkpoint's
@@ -240,6 +280,19 @@ func (c *Collector) handedOver(path string, h tail.HandOver) {
 	}
 }
 
+// handOverGrace is how long, beyond BatchWait, the reader of a file taken
+// over after rotation waits at most for the previous reader's last batch
+// of it to be journaled (see fileLines.handedOver).
+const handOverGrace = time.Second
+
+// handOverJournaled reports whether the lines the previous reader of a file
+// read before h's position are journaled.
+func (c *Collector) handOverJournaled(h tail.HandOver) bool {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	return c.state.Journaled(checkpoint.File{Inode: h.FromInode, Fingerprint: h.FromFingerprint}) >= h.Offset
+}
+
 // fileLines is a file's Tailer as a lineSource. A Tailer may start in the
 // middle of a file (at a checkpoint, or in a file taken over after
 // rotation); the parser then first gets the file's directive lines (those
@@ -247,22 +300,62 @@ func (c *Collector) handedOver(path string, h tail.HandOver) {
 // columns are named by its #Fields line at the top, and a parser that never
 // saw it rejected every line. Directives repeated deeper in a file (IIS
 // writes a new block when it restarts) are not looked for.
+//
+// The first line of a file taken over after rotation is held until the
+// previous reader's batches of the lines before it are journaled (or, if
+// nothing shows them journaled, for BatchWait and a grace: by then that
+// reader has cut its batch, which is then ahead in the ship channel). The
+// previous reader cuts its last batch of the file when its next file gives
+// it a line, or BatchWait after the batch's first line, while the new
+// reader can cut a batch at once (BatchRows lines written before nginx
+// reopened its log): journaled first and acknowledged, it moved the new
+// name's checkpoint past lines still unsent, and a kill -9 lost them.
 type fileLines struct {
 	t       *tail.Tailer
 	parser  format.Parser
 	file    int // the Line.File last seen; -1 before the first line
 	scratch record.Record
+
+	journaled func(tail.HandOver) bool
+	grace     time.Duration
+	handOver  *tail.HandOver // taken over, its first line not handed out yet
+	since     time.Time      // when it was taken over
+	held      *tail.Line     // that first line, while it waits
+}
+
+// handedOver is told (from the Tailer, in the reading goroutine) of a file
+// taken over at the position another reader reached.
+func (s *fileLines) handedOver(h tail.HandOver) {
+	s.handOver, s.since = &h, time.Now()
 }
 
 func (s *fileLines) Next(ctx context.Context) (tail.Line, string, error) {
-	l, err := s.t.Next(ctx)
-	if err == nil && l.File != s.file {
-		s.file = l.File
-		if l.Offset > 0 {
-			s.directives(s.t.Head(), l.Offset)
+	if s.held == nil {
+		l, err := s.t.Next(ctx)
+		if err != nil {
+			return l, "", err
+		}
+		if l.File != s.file {
+			s.file = l.File
+			if l.Offset > 0 {
+				s.directives(s.t.Head(), l.Offset)
+			}
+		}
+		if s.handOver == nil {
+			return l, "", nil
+		}
+		s.held = &l // its Data stays valid: the Tailer is not asked again until it is handed out
+	}
+	for !s.journaled(*s.handOver) && time.Since(s.since) < s.grace {
+		select {
+		case <-ctx.Done():
+			return tail.Line{}, "", ctx.Err()
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return l, "", err
+	l := *s.held
+	s.held, s.handOver = nil, nil
+	return l, "", nil
 }
 
 // directives parses the complete '#' lines of head that end before upTo.

@@ -1,8 +1,11 @@
 package collector_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -548,4 +551,301 @@ func TestW3CReadFromTheMiddle(t *testing.T) {
 		t.Fatalf("dead letters:\n%.600s", dl)
 	}
 	assertEachLineOnce(t, b.Addr(), 700)
+}
+
+// childConfigEnv names the variable through which a test hands a collector
+// configuration (JSON) to a copy of the test binary it starts, so that it can
+// kill that collector with SIGKILL: no graceful flush, no deferred save.
+const childConfigEnv = "EDGELOG_TEST_COLLECTOR_CONFIG"
+
+// TestCollectorChildProcess is the collector run by startKillable in a
+// child process. In a normal test run (no configuration given) it has
+// nothing to do.
+func TestCollectorChildProcess(t *testing.T) {
+	raw := os.Getenv(childConfigEnv)
+	if raw == "" {
+		return
+	}
+	var cfg collector.Config
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	c, err := collector.New(cfg, prometheus.NewRegistry(), discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Fatal(c.Run(context.Background())) // runs until killed
+}
+
+// startKillable runs a collector with cfg in a child process; kill ends it
+// with SIGKILL and waits for it.
+func startKillable(t *testing.T, cfg collector.Config) (kill func()) {
+	t.Helper()
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCollectorChildProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), childConfigEnv+"="+string(raw))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var killed bool
+	kill = func() {
+		if !killed {
+			killed = true
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}
+	t.Cleanup(kill)
+	return kill
+}
+
+// ingestKeeps counts, per line (bytes sent 1000+i), the rows ingest keeps
+// from the topic: one message per (src, src_end, src_seq), the first
+// (see package ingest's source ledger).
+func ingestKeeps(t *testing.T, brokerAddr string) map[uint64]int {
+	t.Helper()
+	type key struct{ src, end, seq string }
+	kept := map[key]bool{}
+	seen := map[uint64]int{}
+	var blk record.Block
+	var d wire.Decoder
+	for _, m := range readAll(t, brokerAddr, 2) {
+		k := key{m.src, m.end, m.seq}
+		if kept[k] {
+			continue
+		}
+		kept[k] = true
+		blk.Reset()
+		if err := d.Decode(&blk, []byte(m.value)); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range blk.BytesSent {
+			seen[v]++
+		}
+	}
+	return seen
+}
+
+// TestKilledAfterHandOverWithKafkaDown: Kafka is unreachable, so the
+// batches of access.log wait in the spool. The log is rotated (by rename,
+// or by copytruncate), the Tailer of its new name access.log.1 takes it
+// over where the Tailer of access.log stopped, reads the lines written to
+// it after that and journals them; the spool is full, so that batch waits.
+// The collector is killed (SIGKILL) and started again with Kafka back.
+// Every line must be kept once by ingest: access.log.1 was journaled at
+// offset 0 (its path had no checkpoint for the file), so the restart read
+// the whole file again under a source id ingest could not match to the
+// first send (3000 of 3500 lines twice).
+func TestKilledAfterHandOverWithKafkaDown(t *testing.T) {
+	f := func(t *testing.T, rotate func(path string, late func())) {
+		dir := t.TempDir()
+		b := startBroker(t)
+		const first, late = 3000, 500
+		cfg := baseConfig(dir, freeAddr(t, "tcp")) // nothing listens there
+		cfg.Follow = true
+		cfg.DiscoverInterval = 30 * time.Millisecond
+		cfg.BatchRows = first           // the first lines are one batch,
+		cfg.BatchWait = 2 * time.Second // not cut by time however slowly they are read
+		// The first batch alone fills the spool, so the next one waits to
+		// be spooled: journaled, neither spooled nor sent.
+		cfg.MaxMessageBytes = 4096
+		cfg.Spool = collector.SpoolConfig{Dir: filepath.Join(dir, "spool"), MaxBytes: 4096, After: 100 * time.Millisecond}
+		path := filepath.Join(dir, "access.log")
+		cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+		appendLines(t, path, 0, first, "www.a.example")
+		kill := startKillable(t, cfg)
+		journaled := func(p string) func() bool {
+			return func() bool {
+				st, err := checkpoint.Load(cfg.Checkpoint)
+				cp, ok := st.Lookup(p)
+				return err == nil && ok && len(cp.Pending) > 0
+			}
+		}
+		waitFor(t, "the first batch journaled", 20*time.Second, journaled(path))
+		time.Sleep(300 * time.Millisecond) // and spooled (Spool.After)
+		rotate(path, func() { appendLines(t, path+".1", first, late, "www.a.example") })
+		waitFor(t, "the late lines journaled under the new name", 20*time.Second, journaled(path+".1"))
+		time.Sleep(200 * time.Millisecond)
+		kill()
+		if spooled, _ := filepath.Glob(filepath.Join(cfg.Spool.Dir, "0*")); len(spooled) != 1 {
+			t.Fatalf("%d batches in the spool at the kill, want the first one only", len(spooled))
+		}
+
+		cfg.Kafka.Brokers = []string{b.Addr()}
+		_, stop := start(t, cfg, prometheus.NewRegistry())
+		waitRows(t, b.Addr(), first+late, 30*cfg.DiscoverInterval)
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		kept := ingestKeeps(t, b.Addr())
+		twice, missing := 0, 0
+		for i := range first + late {
+			switch n := kept[uint64(1000+i)]; {
+			case n == 0:
+				missing++
+			case n > 1:
+				twice++
+			}
+		}
+		if twice > 0 || missing > 0 {
+			t.Fatalf("of %d lines ingest keeps %d more than once and misses %d", first+late, twice, missing)
+		}
+	}
+	t.Run("rename", func(t *testing.T) {
+		f(t, func(path string, late func()) {
+			if err := os.Rename(path, path+".1"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(500 * time.Millisecond) // the Tailer of access.log moves to the new file
+			late()                             // nginx writes on before it reopens its log
+		})
+	})
+	t.Run("copytruncate", func(t *testing.T) {
+		f(t, func(path string, late func()) {
+			// nginx wrote lines the Tailer has not read yet when logrotate
+			// copied the log (they are in the copy only), then emptied it.
+			copyFile(t, path, path+".1")
+			late()
+			if err := os.Truncate(path, 0); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+}
+
+// TestKilledBeforeOldNameFlushed: after rename rotation the Tailer of
+// access.log.1 takes the file over while the last lines the Tailer of
+// access.log read from it still wait in its batch (cut by time: BatchWait
+// is long here). The new name's batch must not be journaled before them:
+// it was, and acknowledged, so access.log.1's checkpoint said the file was
+// shipped past them, and a kill -9 before they were flushed lost them (500
+// of 3500 lines).
+func TestKilledBeforeOldNameFlushed(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	const perBatch, batches, rest, late = 1000, 2, 500, 1000
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	cfg.BatchRows = perBatch
+	cfg.BatchWait = 4 * time.Second // the old name's last lines wait this long
+	path := filepath.Join(dir, "access.log")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	appendLines(t, path, 0, batches*perBatch+rest, "www.a.example")
+	kill := startKillable(t, cfg)
+	full := func(p string, size int64) func() bool {
+		return func() bool {
+			st, err := checkpoint.Load(cfg.Checkpoint)
+			cp, ok := st.Lookup(p)
+			return err == nil && ok && cp.Offset >= size
+		}
+	}
+	var sizeOfFull int64
+	for i := range batches * perBatch {
+		sizeOfFull += int64(len(line(i, "www.a.example")) + 1)
+	}
+	waitFor(t, "the full batches acknowledged", 20*time.Second, full(path, sizeOfFull))
+	if full(path, sizeOfFull+1)() {
+		t.Log("the last lines were cut before the rotation (a slow machine): nothing waits in a batch")
+	}
+	rotated := time.Now()
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the Tailer of access.log moves to the new file
+	appendLines(t, path+".1", batches*perBatch+rest, late, "www.a.example")
+	st, _ := os.Stat(path + ".1")
+	// The new name's batch is cut at once (BatchRows); wait for it, or for
+	// the old name's last batch to be cut (BatchWait) and the new name's
+	// after it.
+	waitFor(t, "the late lines acknowledged", 20*time.Second, full(path+".1", st.Size()))
+	if time.Since(rotated) >= cfg.BatchWait {
+		t.Logf("the new name's batch was acknowledged after the old name's last one was cut")
+	}
+	kill()
+
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	n := batches*perBatch + rest + late
+	for deadline := time.Now().Add(2 * cfg.BatchWait); time.Now().Before(deadline) && rows(t, b.Addr()).Len() < n; {
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(30 * cfg.DiscoverInterval) // a line shipped twice has time to arrive too
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	kept := ingestKeeps(t, b.Addr())
+	twice, missing := 0, 0
+	for i := range n {
+		switch k := kept[uint64(1000+i)]; {
+		case k == 0:
+			missing++
+		case k > 1:
+			twice++
+		}
+	}
+	if twice > 0 || missing > 0 {
+		t.Fatalf("of %d lines ingest keeps %d more than once and misses %d", n, twice, missing)
+	}
+}
+
+// TestRestartWithBothNamesCheckpointed: after rename rotation both names'
+// checkpoints name the rotated file, the old name's at the hand-over
+// position and the new name's further on. Whatever their order in the
+// checkpoint, the restarted collector goes on from the further one (the
+// last one won: the old name read the new name's lines again, 200 of 1300
+// twice).
+func TestRestartWithBothNamesCheckpointed(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	cfg := baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	path := filepath.Join(dir, "access.log")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	appendLines(t, path, 0, 1000, "www.a.example")
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the Tailer of access.log moves to the new file
+	appendLines(t, path+".1", 1000, 200, "www.a.example")
+	waitFor(t, "the late lines shipped", 20*time.Second, shipped(cfg.Checkpoint, path+".1"))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := checkpoint.Load(cfg.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := st.Lookup(path)
+	rotated, _ := st.Lookup(path + ".1")
+	if old.Inode != rotated.Inode || old.Offset >= rotated.Offset {
+		t.Fatalf("checkpoints %+v and %+v, want both on the rotated file, the old name's behind", old, rotated)
+	}
+	st.Files = []checkpoint.File{rotated, old}
+	if err := checkpoint.Save(cfg.Checkpoint, st); err != nil {
+		t.Fatal(err)
+	}
+
+	_, stop = start(t, cfg, prometheus.NewRegistry())
+	appendLines(t, path, 1200, 100, "www.a.example")
+	waitRows(t, b.Addr(), 1300, 20*cfg.DiscoverInterval)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertEachLineOnce(t, b.Addr(), 1300)
 }

@@ -226,12 +226,16 @@ func (c *Collector) ack(s shipment) error {
 	}
 	c.stateMu.Lock()
 	defer c.stateMu.Unlock()
-	old, _ := c.state.Lookup(s.File.Path)
 	done := s.File
 	done.Pending = nil
-	for _, p := range old.Pending {
-		if p > done.Offset {
-			done.Pending = append(done.Pending, p)
+	// Batches of the same content journaled after s are still in flight;
+	// those of another content (the inode's new content after
+	// copytruncate) are not cuts of this one.
+	if old, _ := c.state.Lookup(s.File.Path); old.SameContent(done) {
+		for _, p := range old.Pending {
+			if p > done.Offset {
+				done.Pending = append(done.Pending, p)
+			}
 		}
 	}
 	c.state.Set(done)
@@ -245,19 +249,34 @@ func (c *Collector) ack(s shipment) error {
 	return nil
 }
 
-// shippedOffset is the acknowledged offset in state for f's file, or 0 when
-// state holds another file's checkpoint for the path.
+// shippedOffset is where the journal of f's path starts in f's content:
+// the acknowledged offset when the path's checkpoint is f's, or, for a file
+// the path took over after rotation, the hand-over position once the lines
+// before it are journaled by their reader (see checkpoint.State.HandOverStart).
+// Else 0: the path reads the content from its start after a crash.
+//
+// The hand-over position matters after a crash in the moments after a
+// rotation: the old name's last batches not acknowledged yet (Kafka down,
+// they wait in the spool), the new name's first batch journaled. With 0 the
+// restart read the whole file again under the new name's source id, which
+// ingest cannot match to the lines sent under the old name: all of them
+// counted twice.
 func shippedOffset(state *checkpoint.State, f checkpoint.File) int64 {
-	old, ok := state.Lookup(f.Path)
-	if !ok || old.Inode != f.Inode || (old.Fingerprint != 0 && old.Fingerprint != f.Fingerprint) {
-		return 0
+	if old, ok := state.Lookup(f.Path); ok && old.SameContent(f) {
+		return old.Offset
 	}
-	return old.Offset
+	if at, ok := state.HandOverStart(f.Path, f); ok {
+		return at
+	}
+	return 0
 }
 
+// pendingOf is the journaled batch ends of f's content under f's path: not
+// those of another content on the same inode (copytruncate empties a file
+// and its inode gets new content), whose offsets mean nothing in f.
 func pendingOf(state *checkpoint.State, f checkpoint.File) []int64 {
 	old, ok := state.Lookup(f.Path)
-	if !ok || old.Inode != f.Inode {
+	if !ok || !old.SameContent(f) {
 		return nil
 	}
 	return append([]int64(nil), old.Pending...)

@@ -5,7 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edgelog/edgelog/collector/checkpoint"
 )
 
 // FuzzStreamSource checks the stdin/import line splitter: offsets are
@@ -51,4 +57,37 @@ func FuzzStreamSource(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestJournalKeepsContentsApart: after copytruncate a path's inode holds
+// new content while a batch of the old content is still in flight (Kafka
+// down: it waits in the spool). The new content's journal holds its own
+// batch ends only (it carried the old content's, and a restart re-cut the
+// new content at an offset of the old one), and the old batch's
+// acknowledgement carries none of the new content's ends into the old
+// content's checkpoint.
+func TestJournalKeepsContentsApart(t *testing.T) {
+	c := &Collector{cfg: Config{Checkpoint: filepath.Join(t.TempDir(), "checkpoint.json")}, state: &checkpoint.State{},
+		m: newMetrics(prometheus.NewRegistry())}
+	const path = "access.log"
+	old := checkpoint.File{Path: path, Inode: 7, Fingerprint: 0xa1}
+	emptied := checkpoint.File{Path: path, Inode: 7, Fingerprint: 0xc3} // same inode, new first line
+	batch := func(f checkpoint.File, end int64) shipment {
+		f.Offset = end
+		return shipment{File: f}
+	}
+	for _, s := range []shipment{batch(old, 500), batch(emptied, 100)} {
+		if err := c.journal(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cp, _ := c.state.Lookup(path); cp.Fingerprint != emptied.Fingerprint || cp.Offset != 0 || !slices.Equal(cp.Pending, []int64{100}) {
+		t.Fatalf("journal of the new content: %+v, want offset 0 and the end 100 only", cp)
+	}
+	if err := c.ack(batch(old, 500)); err != nil {
+		t.Fatal(err)
+	}
+	if cp, _ := c.state.Lookup(path); cp.Fingerprint != old.Fingerprint || cp.Offset != 500 || len(cp.Pending) != 0 {
+		t.Fatalf("checkpoint after the old content's batch: %+v, want offset 500 and no pending ends", cp)
+	}
 }

@@ -186,6 +186,55 @@ func (s *State) settle() (changed bool) {
 	return changed
 }
 
+// HandOverStart returns where path's reader took over f's content (see
+// HandOver), once the other reader's lines before that point are all
+// journaled; ok is false before that, or when f was not handed over to path.
+//
+// It is the offset path journals f's first batches at (package collector):
+// from there on they are path's to re-send after a crash, and the lines
+// before it are the other reader's, which it journaled first (so they are
+// acknowledged, spooled, or the one batch in flight, and a restart delivers
+// them). Before that point is journaled the position is not safe to write:
+// a crash could leave the other reader's last lines unsent and unclaimed.
+func (s *State) HandOverStart(path string, f File) (at int64, ok bool) {
+	for i := len(s.handed) - 1; i >= 0; i-- {
+		h := s.handed[i]
+		if h.path == path && sameFile(h.to, f) {
+			return h.to.Offset, s.Journaled(h.from) >= h.to.Offset
+		}
+	}
+	return 0, false
+}
+
+// Journaled is how far content f was handed to Kafka under any path: the
+// furthest journaled batch end or acknowledged offset (0 when unknown).
+func (s *State) Journaled(f File) int64 {
+	end := int64(0)
+	for _, list := range [][]File{s.Files, s.left} {
+		for _, c := range list {
+			if sameFile(c, f) {
+				end = max(end, c.Reach())
+			}
+		}
+	}
+	return end
+}
+
+// Reach is the furthest offset f's path journaled or acknowledged: where
+// the batches it may have sent end.
+func (f File) Reach() int64 {
+	end := f.Offset
+	for _, p := range f.Pending {
+		end = max(end, p)
+	}
+	return end
+}
+
+// SameContent reports whether f and o name one file's content: the same
+// inode and, when both are known, the same fingerprint (copytruncate keeps
+// the inode and changes the content).
+func (f File) SameContent(o File) bool { return sameFile(f, o) }
+
 // position is the acknowledged offset of content f under any path.
 func (s *State) position(f File) (int64, bool) {
 	for _, list := range [][]File{s.Files, s.left} {

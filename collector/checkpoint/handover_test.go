@@ -83,3 +83,37 @@ func TestHeadsBounded(t *testing.T) {
 		t.Fatal("the latest head was dropped")
 	}
 }
+
+// The hand-over position is where a rotated file's new path journals its
+// first batches from, once the other reader's lines before it are
+// journaled (not yet acknowledged: a restart delivers the spool first).
+func TestHandOverStart(t *testing.T) {
+	const live, rotated = "access.log", "access.log.1"
+	old := File{Inode: 7, Fingerprint: 0xa1}
+	at := func(f File, path string, off int64, pending ...int64) File {
+		f.Path, f.Offset, f.Pending = path, off, pending
+		return f
+	}
+	var s State
+	s.Set(at(old, live, 300))
+	s.HandOver(rotated, at(old, "", 500), old)
+	if _, ok := s.HandOverStart(rotated, old); ok {
+		t.Fatal("a start before the lines before it were journaled")
+	}
+	if _, ok := s.HandOverStart(live, old); ok {
+		t.Fatal("a start for a path the file was not handed to")
+	}
+	s.Set(at(old, live, 300, 500)) // the old name's last batch, journaled
+	if got, ok := s.HandOverStart(rotated, old); !ok || got != 500 {
+		t.Fatalf("start %d (%v), want 500", got, ok)
+	}
+	// The live path moves on to its new file: the old file's journal is
+	// still known.
+	s.Set(at(File{Inode: 8, Fingerprint: 0xb2}, live, 0, 100))
+	if got, ok := s.HandOverStart(rotated, old); !ok || got != 500 || s.Journaled(old) != 500 {
+		t.Fatalf("start %d (%v), journaled %d, want 500", got, ok, s.Journaled(old))
+	}
+	if other := (File{Inode: 7, Fingerprint: 0xc3}); s.Journaled(other) != 0 || old.SameContent(other) {
+		t.Fatal("new content on the old inode taken for the old content")
+	}
+}
