@@ -190,13 +190,44 @@ func (c *Collector) Run(ctx context.Context) error {
 }
 
 // reserveCheckpointed reserves each checkpoint's file for its path in the
-// registry (see tail.Registry.Reserve).
+// registry (see tail.Registry.Reserve). A file that several checkpoints
+// name (the old and the new name of a file rotated shortly before the
+// collector stopped) goes to the path whose journal reaches furthest into
+// it: that path's reader sent its latest batches, and only its journal
+// re-cuts them as they were sent. The other path's lines of it are all
+// journaled before them (see fileLines), so acknowledged or spooled, and
+// the spool is delivered before files are read. (Letting whichever entry
+// comes last win, the old name could read the new name's lines again.)
 func (c *Collector) reserveCheckpointed() {
 	c.stateMu.Lock()
-	defer c.stateMu.Unlock()
-	for _, f := range c.state.Files {
+	var keep []checkpoint.File
+	for i, f := range c.state.Files {
+		if reachesFurthest(c.state.Files, i) {
+			keep = append(keep, f)
+		}
+	}
+	c.stateMu.Unlock()
+	for _, f := range keep {
 		c.files.Reserve(f.Path, f.Inode, f.Fingerprint, f.Offset)
 	}
+}
+
+// reachesFurthest reports whether no other entry names files[i]'s file
+// and reaches further into it (the later entry wins a tie). Only entries
+// with both inode and fingerprint known name one file: an entry of the old
+// layout without a fingerprint may name an earlier file on a reused inode.
+func reachesFurthest(files []checkpoint.File, i int) bool {
+	f := files[i]
+	if f.Inode == 0 || f.Fingerprint == 0 {
+		return true
+	}
+	for j, o := range files {
+		if j != i && o.Inode == f.Inode && o.Fingerprint == f.Fingerprint &&
+			(o.Reach() > f.Reach() || o.Reach() == f.Reach() && j > i) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Collector) lookupCheckpoint(path string) checkpoint.File {

@@ -68,7 +68,6 @@ func ignoreEnd(err error) error {
 func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment) error {
 	c.reserveOnce.Do(func() {
 		c.reserveCheckpointed()
-		c.reserveFurthest()
 		c.noteCheckpointHeads()
 	})
 	var wg sync.WaitGroup
@@ -205,40 +204,6 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 		return t.Inode(), nil
 	}
 	return 0, ignoreEnd(err)
-}
-
-// reserveFurthest gives a file that several checkpoints name (the old and
-// the new name of a file rotated shortly before the collector stopped) to
-// the path whose journal reaches furthest into it: that path's reader sent
-// its latest batches, and only its journal re-cuts them as they were sent.
-// The other path's lines of it are all journaled before them (see
-// fileLines), so acknowledged or spooled, and the spool is delivered before
-// files are read. (reserveCheckpointed lets whichever comes last in the
-// checkpoint win: the old name could read the new name's lines again.)
-func (c *Collector) reserveFurthest() {
-	c.stateMu.Lock()
-	var furthest []checkpoint.File
-	for i, f := range c.state.Files {
-		best, shared := true, false
-		for j, o := range c.state.Files {
-			// Both fingerprints known and equal: an entry of the old layout
-			// without one may name an earlier file on a reused inode.
-			if i == j || f.Inode == 0 || f.Fingerprint == 0 || o.Inode != f.Inode || o.Fingerprint != f.Fingerprint {
-				continue
-			}
-			shared = true
-			if o.Reach() > f.Reach() || (o.Reach() == f.Reach() && j > i) {
-				best = false
-			}
-		}
-		if shared && best {
-			furthest = append(furthest, f)
-		}
-	}
-	c.stateMu.Unlock()
-	for _, f := range furthest {
-		c.files.Reserve(f.Path, f.Inode, f.Fingerprint, f.Offset)
-	}
 }
 
 // noteCheckpointHeads gives the registry the head of each checkpoint's

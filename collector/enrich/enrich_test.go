@@ -18,9 +18,9 @@ func TestEnrich(t *testing.T) {
 	}
 	e := New(c)
 	for _, tc := range []struct {
-		host, pop, region, customer string // pop, region, customer as the line gives them
-		wantCust, wantPoP, wantRegion   string
-		unknown                         bool
+		host, pop, region, customer   string // pop, region, customer as the line gives them
+		wantCust, wantPoP, wantRegion string
+		unknown                       bool
 	}{
 		{host: "www.acme.com", wantCust: "acme", wantPoP: "fra1", wantRegion: "eu-central"},
 		{host: "WWW.Acme.com", wantCust: "acme", wantPoP: "fra1", wantRegion: "eu-central"},
