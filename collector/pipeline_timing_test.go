@@ -108,6 +108,15 @@ func benchCollector(tb testing.TB, format string, g *gen.Generator) *Collector {
 	return c
 }
 
+// tailSource is a file's Tailer as a lineSource, without fileLines'
+// rotation hand-over (one file, never rotated).
+type tailSource struct{ t *tail.Tailer }
+
+func (s tailSource) Next(ctx context.Context) (tail.Line, string, error) {
+	l, err := s.t.Next(ctx)
+	return l, "", err
+}
+
 // memSource hands out lines from memory, n in all, cycling. onMark, when
 // set, is called before line mark is handed out.
 type memSource struct {

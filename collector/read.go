@@ -25,14 +25,6 @@ type lineSource interface {
 	Next(ctx context.Context) (line tail.Line, reject string, err error)
 }
 
-// tailSource is a file's Tailer as a lineSource.
-type tailSource struct{ t *tail.Tailer }
-
-func (s tailSource) Next(ctx context.Context) (tail.Line, string, error) {
-	l, err := s.t.Next(ctx)
-	return l, "", err
-}
-
 // source is one stream of lines being read: a file, stdin, a syslog
 // listener or an imported file.
 type source struct {
