@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/edgelog
 
-.PHONY: all build setup demo test bench bench-e2e bench-ingest bench-query bench-collector bench-storage bench-layouts chaos fuzz plugin lint clean
+.PHONY: all build setup demo test bench bench-e2e bench-ingest bench-query bench-collector bench-storage bench-layouts chaos fuzz plugin lint clean pgo
 
 all: build
 
@@ -45,10 +45,20 @@ bench-layouts: setup
 	EDGELOG_STORAGE_ROWS=2000000 $(GO) test -tags chdb -exec "$(CURDIR)/deploy/chdb-run.sh" -run=NONE -bench=RawLayouts -benchtime=1x -timeout 30m ./schema/conformance/
 
 # The collector's read loop (parse, enrich, batch, encode; no Kafka) per CPU
-# second, and against GoAccess on the same file in the same run.
+# second, and against GoAccess on the same file in the same run. Compiled
+# with the profile the edgelog binary is built with (go build picks up
+# cmd/edgelog/default.pgo by itself; go test of a library package does not).
+PGO := $(CURDIR)/cmd/edgelog/default.pgo
 bench-collector: setup
-	$(GO) test -run=NONE -bench=Pipeline -benchtime=2000000x -count=3 ./collector/
-	EDGELOG_BENCH_LINES=500000 $(GO) test -run=NONE -bench=VsGoAccess -benchtime=1x ./collector/
+	$(GO) test -pgo=$(PGO) -run=NONE -bench=Pipeline -benchtime=2000000x -count=3 ./collector/
+	EDGELOG_BENCH_LINES=500000 $(GO) test -pgo=$(PGO) -run=NONE -bench=VsGoAccess -benchtime=1x ./collector/
+
+# Refreshes the profile-guided optimization profile of the edgelog binary: a
+# CPU profile of the collector's read loop, the code that runs on every edge
+# server (built without the old profile, so it does not feed on itself).
+pgo:
+	$(GO) test -pgo=off -run=NONE -bench=Pipeline -benchtime=3000000x -cpuprofile $(PGO) -o /tmp/edgelog-pgo.test ./collector/
+	rm -f /tmp/edgelog-pgo.test
 
 BENCH_ROWS ?= 5000000
 bench-ingest: setup
