@@ -558,23 +558,21 @@ func TestW3CReadFromTheMiddle(t *testing.T) {
 // kill that collector with SIGKILL: no graceful flush, no deferred save.
 const childConfigEnv = "EDGELOG_TEST_COLLECTOR_CONFIG"
 
-// TestCollectorChildProcess is the collector run by startKillable in a
-// child process. In a normal test run (no configuration given) it has
-// nothing to do.
-func TestCollectorChildProcess(t *testing.T) {
-	raw := os.Getenv(childConfigEnv)
-	if raw == "" {
-		return
-	}
+// runChildCollector is the collector startKillable runs in a child
+// process (see TestMain): it runs until killed.
+func runChildCollector(raw string) int {
 	var cfg collector.Config
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
-		t.Fatal(err)
+		fmt.Fprintln(os.Stderr, err)
+		return 2
 	}
 	c, err := collector.New(cfg, prometheus.NewRegistry(), discard())
 	if err != nil {
-		t.Fatal(err)
+		fmt.Fprintln(os.Stderr, err)
+		return 2
 	}
-	t.Fatal(c.Run(context.Background())) // runs until killed
+	fmt.Fprintln(os.Stderr, c.Run(context.Background()))
+	return 1
 }
 
 // startKillable runs a collector with cfg in a child process; kill ends it
@@ -585,7 +583,7 @@ func startKillable(t *testing.T, cfg collector.Config) (kill func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCollectorChildProcess$", "-test.count=1")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), childConfigEnv+"="+string(raw))
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
