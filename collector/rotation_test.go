@@ -15,9 +15,24 @@ import (
 
 	"github.com/edgelog/edgelog/collector"
 	"github.com/edgelog/edgelog/collector/checkpoint"
+	"github.com/edgelog/edgelog/internal/broker"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 )
+
+// globbedLog is the setting of most tests here: a broker, and a collector
+// config that follows access.log* in dir (path is access.log).
+func globbedLog(t *testing.T) (dir string, b *broker.Broker, cfg collector.Config, path string) {
+	t.Helper()
+	dir = t.TempDir()
+	b = startBroker(t)
+	cfg = baseConfig(dir, b.Addr())
+	cfg.Follow = true
+	cfg.DiscoverInterval = 30 * time.Millisecond
+	path = filepath.Join(dir, "access.log")
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	return dir, b, cfg, path
+}
 
 // assertEachLineOnce checks that Kafka holds lines [0, n) of line() exactly
 // once each (bytes sent is 1000+i, unique per line).
@@ -43,13 +58,7 @@ func assertEachLineOnce(t *testing.T, brokerAddr string, n int) {
 // access.log.1. Its lines are shipped once, and lines the server writes to
 // it before reopening its log are shipped too (once).
 func TestGlobMatchesRotatedFileOnce(t *testing.T) {
-	dir := t.TempDir()
-	b := startBroker(t)
-	cfg := baseConfig(dir, b.Addr())
-	cfg.Follow = true
-	cfg.DiscoverInterval = 30 * time.Millisecond
-	path := filepath.Join(dir, "access.log")
-	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	_, b, cfg, path := globbedLog(t)
 	appendLines(t, path, 0, 1500, "www.a.example")
 	_, stop := start(t, cfg, prometheus.NewRegistry())
 	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
@@ -74,13 +83,7 @@ func TestGlobMatchesRotatedFileOnce(t *testing.T) {
 // matches both names: the rest of the old file is shipped once, then the
 // new file.
 func TestRestartWithRotatedFileMatched(t *testing.T) {
-	dir := t.TempDir()
-	b := startBroker(t)
-	cfg := baseConfig(dir, b.Addr())
-	cfg.Follow = true
-	cfg.DiscoverInterval = 30 * time.Millisecond
-	path := filepath.Join(dir, "access.log")
-	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	_, b, cfg, path := globbedLog(t)
 	appendLines(t, path, 0, 1000, "www.a.example")
 	_, stop := start(t, cfg, prometheus.NewRegistry())
 	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
@@ -196,13 +199,7 @@ func waitRows(t *testing.T, brokerAddr string, n int, settle time.Duration) {
 // copy, or the Tailer of access.log noticing the truncation.
 func TestCopyTruncateGlobMatchesCopyOnce(t *testing.T) {
 	f := func(t *testing.T, copyFoundFirst bool) {
-		dir := t.TempDir()
-		b := startBroker(t)
-		cfg := baseConfig(dir, b.Addr())
-		cfg.Follow = true
-		cfg.DiscoverInterval = 30 * time.Millisecond
-		path := filepath.Join(dir, "access.log")
-		cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+		dir, b, cfg, path := globbedLog(t)
 		appendLines(t, path, 0, 1500, "www.a.example")
 		_, stop := start(t, cfg, prometheus.NewRegistry())
 		waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
@@ -246,13 +243,7 @@ func TestCopyTruncateGlobMatchesCopyOnce(t *testing.T) {
 // again and finds both names, then the truncation comes. The Tailer of
 // access.log goes on from its checkpoint; the copy is not read again.
 func TestRestartBetweenCopyAndTruncation(t *testing.T) {
-	dir := t.TempDir()
-	b := startBroker(t)
-	cfg := baseConfig(dir, b.Addr())
-	cfg.Follow = true
-	cfg.DiscoverInterval = 30 * time.Millisecond
-	path := filepath.Join(dir, "access.log")
-	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	_, b, cfg, path := globbedLog(t)
 	appendLines(t, path, 0, 1000, "www.a.example")
 	_, stop := start(t, cfg, prometheus.NewRegistry())
 	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
@@ -338,13 +329,7 @@ func TestRegistryForgetsRotatedAndDeletedFiles(t *testing.T) {
 // start: by rename rotation or by copytruncate.
 func TestRestartAfterRotationHandOver(t *testing.T) {
 	f := func(t *testing.T, rotate func(path string)) {
-		dir := t.TempDir()
-		b := startBroker(t)
-		cfg := baseConfig(dir, b.Addr())
-		cfg.Follow = true
-		cfg.DiscoverInterval = 30 * time.Millisecond
-		path := filepath.Join(dir, "access.log")
-		cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+		_, b, cfg, path := globbedLog(t)
 		appendLines(t, path, 0, 1000, "www.a.example")
 		_, stop := start(t, cfg, prometheus.NewRegistry())
 		waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
@@ -385,13 +370,7 @@ func TestRestartAfterRotationHandOver(t *testing.T) {
 // (its head, kept with the checkpoint, tells it from other files), not from
 // its start, and the new content from its start.
 func TestCopyTruncateWhileDown(t *testing.T) {
-	dir := t.TempDir()
-	b := startBroker(t)
-	cfg := baseConfig(dir, b.Addr())
-	cfg.Follow = true
-	cfg.DiscoverInterval = 30 * time.Millisecond
-	path := filepath.Join(dir, "access.log")
-	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	_, b, cfg, path := globbedLog(t)
 	appendLines(t, path, 0, 1000, "www.a.example")
 	_, stop := start(t, cfg, prometheus.NewRegistry())
 	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
@@ -421,14 +400,8 @@ func TestCopyTruncateWhileDown(t *testing.T) {
 // the batches sent twice are identical and ingest skips them: each line is
 // in Kafka once once identical messages are taken once.
 func TestCopyTruncateWhileDownAfterCrash(t *testing.T) {
-	dir := t.TempDir()
-	b := startBroker(t)
-	cfg := baseConfig(dir, b.Addr())
-	cfg.Follow = true
-	cfg.DiscoverInterval = 30 * time.Millisecond
+	_, b, cfg, path := globbedLog(t)
 	cfg.BatchRows = 250
-	path := filepath.Join(dir, "access.log")
-	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
 	appendLines(t, path, 0, 1000, "www.a.example")
 	_, stop := start(t, cfg, prometheus.NewRegistry())
 	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
@@ -519,13 +492,8 @@ func w3cLines(t *testing.T, path string, header bool, from, n int) {
 // original's reader stopped) gives the parser the file's directives first:
 // without them every line was dead-lettered.
 func TestW3CReadFromTheMiddle(t *testing.T) {
-	dir := t.TempDir()
-	b := startBroker(t)
-	cfg := baseConfig(dir, b.Addr())
-	cfg.Follow = true
-	cfg.DiscoverInterval = 30 * time.Millisecond
-	path := filepath.Join(dir, "access.log")
-	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*", Format: "w3c"}}
+	_, b, cfg, path := globbedLog(t)
+	cfg.Inputs[0].Format = "w3c"
 	w3cLines(t, path, true, 0, 300)
 	_, stop := start(t, cfg, prometheus.NewRegistry())
 	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
@@ -803,13 +771,7 @@ func TestKilledBeforeOldNameFlushed(t *testing.T) {
 // last one won: the old name read the new name's lines again, 200 of 1300
 // twice).
 func TestRestartWithBothNamesCheckpointed(t *testing.T) {
-	dir := t.TempDir()
-	b := startBroker(t)
-	cfg := baseConfig(dir, b.Addr())
-	cfg.Follow = true
-	cfg.DiscoverInterval = 30 * time.Millisecond
-	path := filepath.Join(dir, "access.log")
-	cfg.Inputs = []collector.Input{{Type: "file", Path: path + "*"}}
+	_, b, cfg, path := globbedLog(t)
 	appendLines(t, path, 0, 1000, "www.a.example")
 	_, stop := start(t, cfg, prometheus.NewRegistry())
 	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
