@@ -6,8 +6,6 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -142,31 +140,12 @@ func findCopy(path string, head HeadSum) (*os.File, int64) {
 	if head.Len == 0 {
 		return nil, 0
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, 0
-	}
 	var buf []byte
-	for _, e := range entries {
-		if e.Name() == base || !strings.HasPrefix(e.Name(), base) || !e.Type().IsRegular() {
-			continue
-		}
-		f, err := os.Open(filepath.Join(dir, e.Name()))
-		if err != nil {
-			continue
-		}
-		if buf, err = readHead(f, buf); err == nil && head.Len <= len(buf) && SumHead(buf[:head.Len]) == head && hasRequestLine(buf[:head.Len]) {
-			if st, err := f.Stat(); err == nil {
-				return f, st.Size()
-			}
-		}
-		f.Close()
-	}
-	return nil, 0
+	return findBeside(path, func(f *os.File) bool {
+		var err error
+		buf, err = readHead(f, buf)
+		return err == nil && head.Len <= len(buf) && SumHead(buf[:head.Len]) == head && hasRequestLine(buf[:head.Len])
+	})
 }
 
 // HeadSum identifies a file's head without keeping its bytes.

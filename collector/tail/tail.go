@@ -228,6 +228,20 @@ func (t *Tailer) deleted() bool {
 // findRotated looks beside path for the file with inode and fingerprint
 // under a rotated name, and opens it.
 func findRotated(path string, inode, fingerprint uint64) (*os.File, int64) {
+	return findBeside(path, func(f *os.File) bool {
+		if inodeOf(f) != inode {
+			return false
+		}
+		fp, _ := Fingerprint(f)
+		return fp == fingerprint
+	})
+}
+
+// findBeside opens the first regular file beside path whose name starts
+// with path's (a rotated name: access.log.1, access.log-20261126) and that
+// match accepts, and returns it with its size. The files match refuses are
+// closed.
+func findBeside(path string, match func(*os.File) bool) (*os.File, int64) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -244,11 +258,9 @@ func findRotated(path string, inode, fingerprint uint64) (*os.File, int64) {
 		if err != nil {
 			continue
 		}
-		if inodeOf(f) == inode {
-			if fp, _ := Fingerprint(f); fp == fingerprint {
-				if st, err := f.Stat(); err == nil {
-					return f, st.Size()
-				}
+		if match(f) {
+			if st, err := f.Stat(); err == nil {
+				return f, st.Size()
 			}
 		}
 		f.Close()
