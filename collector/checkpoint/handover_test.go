@@ -2,16 +2,18 @@ package checkpoint
 
 import "testing"
 
+// at is f's checkpoint under path at off, with batch ends pending.
+func at(f File, path string, off int64, pending ...int64) File {
+	f.Path, f.Offset, f.Pending = path, off, pending
+	return f
+}
+
 // A position handed over to a rotated file's new path is set only once the
 // lines before it are acknowledged, under whichever path read them, and
 // never over a checkpoint with batches in flight.
 func TestHandOver(t *testing.T) {
 	const live, rotated = "access.log", "access.log.1"
 	old := File{Inode: 7, Fingerprint: 0xa1}
-	at := func(f File, path string, off int64, pending ...int64) File {
-		f.Path, f.Offset, f.Pending = path, off, pending
-		return f
-	}
 	check := func(s *State, want File, ok bool) {
 		t.Helper()
 		got, found := s.Lookup(rotated)
@@ -90,10 +92,6 @@ func TestHeadsBounded(t *testing.T) {
 func TestHandOverStart(t *testing.T) {
 	const live, rotated = "access.log", "access.log.1"
 	old := File{Inode: 7, Fingerprint: 0xa1}
-	at := func(f File, path string, off int64, pending ...int64) File {
-		f.Path, f.Offset, f.Pending = path, off, pending
-		return f
-	}
 	var s State
 	s.Set(at(old, live, 300))
 	s.HandOver(rotated, at(old, "", 500), old)
