@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/edgelog/edgelog/internal/chtest"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/schema"
@@ -62,20 +64,24 @@ func subset(b *batch, customers ...string) *batch {
 	return out
 }
 
+// migratedInserter returns a connection, a fresh migrated database and an
+// inserter into it for the server's dialect.
+func migratedInserter(t *testing.T) (driver.Conn, string, *inserter) {
+	t.Helper()
+	conn := chtest.Conn(t)
+	db := chtest.NewDB(t) // migrated already
+	d, err := schema.ServerDialect(context.Background(), conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn, db, newInserter(conn, db, d)
+}
+
 // TestRowsLanded checks the count that tells, after a failed INSERT
 // through a Distributed table, whether every shard took its part.
 func TestRowsLanded(t *testing.T) {
 	ctx := context.Background()
-	db := chtest.NewDB(t)
-	conn := chtest.Conn(t)
-	m, err := schema.NewMigrator(ctx, conn, db, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ins := newInserter(conn, db, m.Dialect)
+	conn, db, ins := migratedInserter(t)
 	f := func(b *batch, want bool) {
 		t.Helper()
 		got, err := rowsLanded(ctx, conn, db, b)
@@ -129,16 +135,7 @@ func TestRowsLanded(t *testing.T) {
 // groups no shard holds.
 func TestDropLanded(t *testing.T) {
 	ctx := context.Background()
-	db := chtest.NewDB(t)
-	conn := chtest.Conn(t)
-	m, err := schema.NewMigrator(ctx, conn, db, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ins := newInserter(conn, db, m.Dialect)
+	conn, db, ins := migratedInserter(t)
 	full := testBatch(1, 20, 3, 100)
 	// The crashed worker's INSERT reached the shard of c0 only.
 	if err := ins.insert(ctx, subset(full, "c0")); err != nil {
