@@ -63,7 +63,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	var geoCache geo.Cache // per loop: no locks on the hot path
 	var r record.Record
 	pending := 0
-	var first, due time.Time // the batch's first line, and when it must be cut
+	var due time.Time // when the pending batch must be cut
 	var last tail.Line
 	fileGen := -1
 	cuts := src.cuts
@@ -132,8 +132,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		}
 		fileGen = line.File
 		if pending == 0 && len(letters) == 0 {
-			first = time.Now()
-			due = first.Add(c.cfg.BatchWait)
+			due = time.Now().Add(c.cfg.BatchWait)
 		}
 		last = line
 		counts.read++
@@ -181,7 +180,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 			}
 		case pending >= c.cfg.BatchRows || len(letters) >= c.cfg.BatchRows:
 			flush()
-		case !src.exactCuts && pending&1023 == 0 && time.Since(first) > c.cfg.BatchWait:
+		case !src.exactCuts && pending&1023 == 0 && time.Now().After(due):
 			flush()
 		}
 	}
