@@ -120,15 +120,13 @@ func (e *Enricher) Enrich(r *record.Record) (unknownHost bool) {
 	if len(r.Str[record.Server]) == 0 {
 		r.Str[record.Server] = e.server
 	}
-	switch {
-	case len(r.Str[record.Region]) != 0:
-	case len(r.Str[record.PoP]) == 0: // most formats: the server's own PoP
-		r.Str[record.PoP], r.Str[record.Region] = e.pop, e.region
-	default:
-		r.Str[record.Region] = e.pops[string(r.Str[record.PoP])] // no allocation: map index by string(bytes)
-	}
-	if len(r.Str[record.PoP]) == 0 {
+	if len(r.Str[record.PoP]) == 0 { // most formats: the server's own PoP, its region looked up once
 		r.Str[record.PoP] = e.pop
+		if len(r.Str[record.Region]) == 0 {
+			r.Str[record.Region] = e.region
+		}
+	} else if len(r.Str[record.Region]) == 0 {
+		r.Str[record.Region] = e.pops[string(r.Str[record.PoP])] // no allocation: map index by string(bytes)
 	}
 	if len(r.Str[record.Customer]) != 0 {
 		return false
