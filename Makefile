@@ -31,7 +31,7 @@ test: setup
 # micro-benchmarks, ingest against clickhouse-client, and the end-to-end run
 # with its baselines.
 bench: setup build
-	$(GO) test -run=NONE -bench=. -benchtime=2s ./internal/wire/ ./internal/gen/ ./collector/...
+	$(GO) test -run=NONE -bench=. -benchtime=2s ./internal/wire/ ./lab/gen/ ./collector/...
 	$(MAKE) bench-collector bench-ingest bench-e2e bench-query bench-storage bench-layouts
 
 # Bytes per request of every table on ClickHouse 18.16 and, with the modern

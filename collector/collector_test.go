@@ -16,8 +16,8 @@ import (
 
 	"github.com/edgelog/edgelog/collector"
 	"github.com/edgelog/edgelog/collector/checkpoint"
-	"github.com/edgelog/edgelog/internal/broker"
 	"github.com/edgelog/edgelog/internal/deadletter"
+	"github.com/edgelog/edgelog/lab/engines/broker"
 )
 
 const edgeYAML = `hosts:

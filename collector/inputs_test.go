@@ -22,9 +22,9 @@ import (
 	"github.com/edgelog/edgelog/collector/checkpoint"
 	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/collector/geo/geotest"
-	"github.com/edgelog/edgelog/internal/broker"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
+	"github.com/edgelog/edgelog/lab/engines/broker"
 )
 
 // combinedLine is an nginx "combined" line: no country, ASN or customer,

@@ -21,8 +21,8 @@ import (
 	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/collector/geo/geotest"
 	"github.com/edgelog/edgelog/collector/tail"
-	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/lab/gen"
 )
 
 // The collector's hot path, measured as it runs in production: readLoop

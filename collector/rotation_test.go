@@ -15,9 +15,9 @@ import (
 
 	"github.com/edgelog/edgelog/collector"
 	"github.com/edgelog/edgelog/collector/checkpoint"
-	"github.com/edgelog/edgelog/internal/broker"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
+	"github.com/edgelog/edgelog/lab/engines/broker"
 )
 
 // globbedLog is the setting of most tests here: a broker, and a collector

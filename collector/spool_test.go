@@ -11,9 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edgelog/edgelog/collector/checkpoint"
-	"github.com/edgelog/edgelog/internal/broker"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
+	"github.com/edgelog/edgelog/lab/engines/broker"
 )
 
 // TestKafkaDownSpoolsAndDrains stops the broker while lines keep coming:

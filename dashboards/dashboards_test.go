@@ -18,9 +18,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/edgelog/edgelog/dashboards"
-	"github.com/edgelog/edgelog/internal/chtest"
 	"github.com/edgelog/edgelog/internal/grafanads"
 	"github.com/edgelog/edgelog/internal/grafanads/grafanadstest"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }

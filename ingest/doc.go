@@ -58,7 +58,7 @@
 // may show a block another shard lacks): the batch's raw rows are counted
 // by partition and offsets, and if any are missing the identical block is
 // sent again, which a shard that already has its part drops as a
-// duplicate. schema/clustertest runs ingest on a sharded and on a
+// duplicate. lab/clustertest runs ingest on a sharded and on a
 // replicated cluster of real servers.
 //
 // A worker killed while its INSERT went to the shards may leave some

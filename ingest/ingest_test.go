@@ -16,9 +16,9 @@ import (
 
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/chconn"
-	"github.com/edgelog/edgelog/internal/chtest"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }

@@ -20,10 +20,10 @@ import (
 	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/ingest"
-	"github.com/edgelog/edgelog/internal/chtest"
-	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -129,7 +129,7 @@ func waitRowsB(b *testing.B, db string, want uint64) {
 
 // synthBlocks makes realistic rows: a few dozen customers and hosts, Zipf
 // paths, real-looking user agents, a day of timestamps.
-// genBlocks generates n requests with internal/gen, turns them into
+// genBlocks generates n requests with lab/gen, turns them into
 // records as a collector does (format, parse, enrich) and cuts them into
 // per-customer blocks of at most per rows.
 func genBlocks(b *testing.B, n, per int) ([]*record.Block, []string) {

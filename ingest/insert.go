@@ -103,7 +103,7 @@ var strByName = func() map[string]record.Str {
 // 18.16 runs one quorum INSERT per table at a time and fails the others,
 // and a quorum that times out after the raw rows were written leaves their
 // views unwritten, which a re-send cannot repair (the raw block is then a
-// duplicate). Tried in schema/clustertest: rollups lost rows.
+// duplicate). Tried in lab/clustertest: rollups lost rows.
 var workerInsertSettings = clickhouse.Settings{"insert_distributed_sync": 1}
 
 func (ins *inserter) insert(ctx context.Context, b *batch) error {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/rollupfill"
+	"github.com/edgelog/edgelog/lab/rollupfill"
 )
 
 // BenchmarkLoad200Clients runs 200 concurrent clients on loopback against

@@ -18,9 +18,9 @@ import (
 	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/ingest"
-	"github.com/edgelog/edgelog/internal/chtest"
-	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/query"
 	"github.com/edgelog/edgelog/schema"
 )

@@ -16,7 +16,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/edgelog/edgelog/internal/chtest"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/query"
 )
 

@@ -10,7 +10,7 @@
 // In cluster mode (Dialect.Cluster) every data table is a Replicated*
 // "_local" table created ON CLUSTER, with a Distributed table of the plain
 // name in front; raw rows are sharded by RawShardingKey, a function of the
-// row, so a re-sent block deduplicates on its shard. schema/clustertest runs
+// row, so a re-sent block deduplicates on its shard. lab/clustertest runs
 // this on two real 18.16 servers and ZooKeeper; schema/conformance runs the
 // modern DDL and the query layer's SQL on chDB (ClickHouse 26.x).
 //

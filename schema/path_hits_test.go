@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/edgelog/edgelog/ingest"
-	"github.com/edgelog/edgelog/internal/chtest"
 	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/schema"
 )
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/chtest"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/schema"
 )
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/edgelog/edgelog/internal/chtest"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/schema"
 )
 

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/edgelog/edgelog/ingest"
-	"github.com/edgelog/edgelog/internal/chtest"
-	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/lab/traffic"
 	"github.com/edgelog/edgelog/schema"
-	"github.com/edgelog/edgelog/schema/internal/traffic"
 )
 
 func loadTraffic(t *testing.T, db string) {

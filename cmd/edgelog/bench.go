@@ -5,8 +5,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/edgelog/edgelog/internal/bench"
-	"github.com/edgelog/edgelog/internal/chserver"
+	"github.com/edgelog/edgelog/lab/bench"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
 )
 
 func init() {

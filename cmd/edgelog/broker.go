@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/edgelog/edgelog/internal/broker"
 	"github.com/edgelog/edgelog/internal/kafkaconf"
+	"github.com/edgelog/edgelog/lab/engines/broker"
 )
 
 func init() {

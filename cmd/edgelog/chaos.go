@@ -6,8 +6,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/chaos"
-	"github.com/edgelog/edgelog/internal/chserver"
+	"github.com/edgelog/edgelog/lab/chaos"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
 )
 
 func init() {

@@ -13,9 +13,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/chserver"
-	"github.com/edgelog/edgelog/internal/gen"
-	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
+	"github.com/edgelog/edgelog/lab/engines/stack"
+	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/query"
 )
 

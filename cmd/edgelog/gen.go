@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/lab/gen"
 )
 
 func init() {

@@ -15,10 +15,10 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
-	"github.com/edgelog/edgelog/internal/chtest"
-	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/grafanads"
 	"github.com/edgelog/edgelog/internal/grafanads/grafanadstest"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/gen"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/lab/traffic"
 	"github.com/edgelog/edgelog/schema"
-	"github.com/edgelog/edgelog/schema/internal/traffic"
 )
 
 // colVariant overrides a raw column's type, codec or the expression that

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/chserver"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
 )
 
 // server is the package's ClickHouse 18.16 server. It keeps a query log:

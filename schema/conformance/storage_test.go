@@ -16,10 +16,10 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/edgelog/edgelog/ingest"
-	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/lab/traffic"
 	"github.com/edgelog/edgelog/schema"
-	"github.com/edgelog/edgelog/schema/internal/traffic"
 )
 
 // BenchmarkStorage loads the same generated requests into the 18.16

@@ -2,7 +2,7 @@
 // the plugin's gRPC server started by the SDK's datasourcetest harness, and
 // a gRPC client calling QueryData, CheckHealth and CallResource with the
 // data sources of deploy/grafana/provisioning, against a real query service
-// (query.Server over HTTP) over a real ClickHouse (internal/chtest) holding
+// (query.Server over HTTP) over a real ClickHouse (lab/engines/chtest) holding
 // generated traffic whose ground truth (gen.Truth) the tests compare with.
 //
 // One Env is shared by a test package (Shared): loading the traffic costs
@@ -39,10 +39,10 @@ import (
 	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/chconn"
-	"github.com/edgelog/edgelog/internal/chtest"
-	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/grafanads"
 	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/query"
 	"github.com/edgelog/edgelog/schema"
 )

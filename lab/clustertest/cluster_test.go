@@ -17,12 +17,12 @@ import (
 
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/chconn"
-	"github.com/edgelog/edgelog/internal/chserver"
-	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/record"
-	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
+	"github.com/edgelog/edgelog/lab/engines/stack"
+	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/lab/traffic"
 	"github.com/edgelog/edgelog/schema"
-	"github.com/edgelog/edgelog/schema/internal/traffic"
 )
 
 const clusterName = "edgelog"

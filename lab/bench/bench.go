@@ -17,9 +17,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/kafkaconf"
-	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/lab/engines/stack"
+	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/schema"
 )
 

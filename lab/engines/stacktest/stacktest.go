@@ -7,8 +7,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/edgelog/edgelog/internal/chserver"
-	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
+	"github.com/edgelog/edgelog/lab/engines/stack"
 )
 
 // TestMain runs the tests of a package that drives the real binary: it

@@ -9,8 +9,8 @@ import (
 
 	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/collector/format/nginx"
-	"github.com/edgelog/edgelog/internal/gen"
 	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/lab/gen"
 )
 
 // Source yields generated rows in blocks.

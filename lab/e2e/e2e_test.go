@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/chserver"
-	"github.com/edgelog/edgelog/internal/gen"
-	"github.com/edgelog/edgelog/internal/stack"
-	"github.com/edgelog/edgelog/internal/stacktest"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
+	"github.com/edgelog/edgelog/lab/engines/stack"
+	"github.com/edgelog/edgelog/lab/engines/stacktest"
+	"github.com/edgelog/edgelog/lab/gen"
 )
 
 var bin string

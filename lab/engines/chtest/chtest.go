@@ -16,9 +16,9 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/edgelog/edgelog/internal/broker"
 	"github.com/edgelog/edgelog/internal/chconn"
-	"github.com/edgelog/edgelog/internal/chserver"
+	"github.com/edgelog/edgelog/lab/engines/broker"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
 	"github.com/edgelog/edgelog/schema"
 )
 

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/chserver"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
 )
 
 // ZooKeeperHint is what to run when ZooKeeper is missing.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/chtest"
-	"github.com/edgelog/edgelog/internal/rollupfill"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/rollupfill"
 	"github.com/edgelog/edgelog/schema"
 )
 

@@ -11,7 +11,7 @@ import (
 // tests that run the real processes.
 func Build(dir string) (string, error) {
 	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
+	root := filepath.Join(filepath.Dir(file), "..", "..", "..")
 	bin := filepath.Join(dir, "edgelog")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/edgelog")
 	cmd.Dir = root

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/gen"
+	"github.com/edgelog/edgelog/lab/gen"
 )
 
 // writer plays nginx: it appends generated lines to the access log at a

@@ -13,10 +13,10 @@ import (
 
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/chconn"
-	"github.com/edgelog/edgelog/internal/chserver"
-	"github.com/edgelog/edgelog/internal/chtest"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
 )
 
 const (

@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/gen"
-	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/lab/engines/stack"
+	"github.com/edgelog/edgelog/lab/gen"
 )
 
 // Fault is a kind of fault.

@@ -20,7 +20,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/edgelog/edgelog/internal/chconn"
-	"github.com/edgelog/edgelog/internal/chserver"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
 )
 
 // Options configure a stack.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/stacktest"
+	"github.com/edgelog/edgelog/lab/engines/stacktest"
 )
 
 var bin string

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/stack"
+	"github.com/edgelog/edgelog/lab/engines/stack"
 	"github.com/edgelog/edgelog/schema"
 )
 
