@@ -88,11 +88,11 @@ fuzz:
 	  done; \
 	done
 
-# Builds the Grafana plugin folder deploy/grafana/plugins/edgelog-datasource
+# Builds the Grafana plugin folder dashboards/plugin/dist/edgelog-datasource
 # (Go backend for linux amd64 and arm64, TypeScript frontend, dashboards;
 # needs Node 20 and npm).
 plugin:
-	deploy/grafana/build.sh
+	dashboards/plugin/build.sh
 
 clean:
 	rm -rf bin .data

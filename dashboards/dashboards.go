@@ -1,5 +1,5 @@
 // Package dashboards holds edgelog's Grafana dashboards (the *.json files
-// beside this one), provisioned by docker-compose.yml and shipped in the
+// of provisioning/dashboards), provisioned by docker-compose.yml and shipped in the
 // plugin folder. The package's test checks every dashboard against the
 // plugin's query model and runs every panel's query through the plugin.
 package dashboards
@@ -9,10 +9,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
 )
 
-//go:embed *.json
+//go:embed provisioning/dashboards/*.json
 var files embed.FS
 
 // Dashboard is the part of a dashboard's JSON model the checks read.
@@ -63,7 +64,7 @@ type File struct {
 
 // All returns every dashboard, by file name.
 func All() ([]File, error) {
-	names, err := fs.Glob(files, "*.json")
+	names, err := fs.Glob(files, "provisioning/dashboards/*.json")
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +75,7 @@ func All() ([]File, error) {
 		if err != nil {
 			return nil, err
 		}
-		f := File{Name: n, JSON: b}
+		f := File{Name: path.Base(n), JSON: b}
 		if err := json.Unmarshal(b, &f.Dashboard); err != nil {
 			return nil, fmt.Errorf("dashboard %s: %w", n, err)
 		}

@@ -18,9 +18,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/edgelog/edgelog/dashboards"
-	"github.com/edgelog/edgelog/internal/grafanads"
-	"github.com/edgelog/edgelog/internal/grafanads/grafanadstest"
+	"github.com/edgelog/edgelog/dashboards/plugin/pkg/plugin"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/grafanaenv"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }
@@ -143,7 +143,7 @@ var varRefs = regexp.MustCompile(`\$\{(\w+)\}|\$(\w+)`)
 
 func pluginIncludes(t *testing.T, root string) map[string]bool {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "deploy", "grafana", "plugin", "src", "plugin.json"))
+	b, err := os.ReadFile(filepath.Join(root, "dashboards", "plugin", "src", "plugin.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

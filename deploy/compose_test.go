@@ -92,7 +92,7 @@ func mount(s types.ServiceConfig, target string) (types.ServiceVolumeConfig, boo
 
 func pluginID(t *testing.T, root string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "deploy", "grafana", "plugin", "src", "plugin.json"))
+	b, err := os.ReadFile(filepath.Join(root, "dashboards", "plugin", "src", "plugin.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,15 +15,15 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
-	"github.com/edgelog/edgelog/internal/grafanads"
-	"github.com/edgelog/edgelog/internal/grafanads/grafanadstest"
+	"github.com/edgelog/edgelog/dashboards/plugin/pkg/plugin"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/lab/grafanaenv"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }
 
-// The provisioned data sources (deploy/grafana/provisioning) and the roles
+// The provisioned data sources (dashboards/provisioning) and the roles
 // their tokens have.
 const (
 	dsAcme     = "edgelog-acme"

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edgelog/edgelog/internal/grafanads"
-	"github.com/edgelog/edgelog/internal/grafanads/grafanadstest"
+	"github.com/edgelog/edgelog/dashboards/plugin/pkg/plugin"
+	"github.com/edgelog/edgelog/lab/grafanaenv"
 )
 
-var update = flag.Bool("update", false, "rewrite deploy/grafana/plugin/src/model.json from the query model")
+var update = flag.Bool("update", false, "rewrite dashboards/plugin/src/model.json from the query model")
 
 func pluginDir(t *testing.T) string {
 	t.Helper()
@@ -23,7 +23,7 @@ func pluginDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(root, "deploy", "grafana", "plugin")
+	return filepath.Join(root, "dashboards", "plugin")
 }
 
 // TestFrontendModel keeps the frontend's copy of the query model equal to
@@ -137,15 +137,15 @@ func TestPluginJSON(t *testing.T) {
 			t.Errorf("logo: %v", err)
 		}
 	}
-	root := filepath.Dir(filepath.Dir(filepath.Dir(pluginDir(t))))
+	provisioned := filepath.Join(filepath.Dir(pluginDir(t)), "provisioning")
 	n := 0
 	for _, in := range pj.Includes {
 		if in.Type != "dashboard" {
 			continue
 		}
 		n++
-		// The build copies dashboards/*.json into the plugin's dashboards/.
-		if _, err := os.Stat(filepath.Join(root, in.Path)); err != nil {
+		// The build copies the provisioned dashboards into the plugin's dashboards/.
+		if _, err := os.Stat(filepath.Join(provisioned, in.Path)); err != nil {
 			t.Errorf("included dashboard: %v", err)
 		}
 	}

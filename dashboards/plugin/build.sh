@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the edgelog data source plugin folder that Grafana loads:
-#   deploy/grafana/plugins/edgelog-datasource/   (or the folder given as $1)
+#   dashboards/plugin/dist/edgelog-datasource/   (or the folder given as $1)
 #     plugin.json, module.js (frontend), img/, dashboards/*.json,
 #     gpx_edgelog_linux_amd64, gpx_edgelog_linux_arm64 (backend)
-# docker-compose.yml mounts that folder into Grafana. The frontend needs
+# Grafana loads that folder as a plugin (docker-compose.yml builds the same
+# folder with this directory's Dockerfile). The frontend needs
 # npm (Node 20): `npm ci` runs once, then the node_modules folder is reused.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-out=${1:-$here/plugins/edgelog-datasource}
-src=$here/plugin
+out=${1:-$here/dist/edgelog-datasource}
+src=$here
 
 cd "$src"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -28,11 +29,11 @@ info=$(printf '{"time":%s000,"pluginID":"edgelog-datasource","version":"%s"}' "$
 for arch in amd64 arm64; do
   (cd "$root" && CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath \
     -ldflags "-s -w -X 'github.com/grafana/grafana-plugin-sdk-go/build/buildinfo.buildInfoJSON=$info'" \
-    -o "$out/gpx_edgelog_linux_$arch" ./cmd/gpx_edgelog)
+    -o "$out/gpx_edgelog_linux_$arch" ./dashboards/plugin/pkg)
 done
 
 sed -e "s/%VERSION%/$version/" -e "s/%TODAY%/$(date -u +%Y-%m-%d)/" "$src/src/plugin.json" > "$out/plugin.json"
 cp "$src/src/img/"* "$out/img/"
-cp "$root/dashboards/"*.json "$out/dashboards/"
+cp "$root/dashboards/provisioning/dashboards/"*.json "$out/dashboards/"
 echo "built $out"
 ls -l "$out"

@@ -1,7 +1,7 @@
 // Package grafanadstest drives the edgelog Grafana plugin as Grafana does:
 // the plugin's gRPC server started by the SDK's datasourcetest harness, and
 // a gRPC client calling QueryData, CheckHealth and CallResource with the
-// data sources of deploy/grafana/provisioning, against a real query service
+// data sources of dashboards/provisioning, against a real query service
 // (query.Server over HTTP) over a real ClickHouse (lab/engines/chtest) holding
 // generated traffic whose ground truth (gen.Truth) the tests compare with.
 //
@@ -37,9 +37,9 @@ import (
 
 	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/collector/format/nginx"
+	"github.com/edgelog/edgelog/dashboards/plugin/pkg/plugin"
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/chconn"
-	"github.com/edgelog/edgelog/internal/grafanads"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/lab/gen"
@@ -148,7 +148,7 @@ func start(chAddr string) (*Env, error) {
 		return nil, err
 	}
 
-	compose := filepath.Join(root, "deploy", "grafana", "compose")
+	compose := filepath.Join(root, "deploy", "compose")
 	tokensPath := filepath.Join(compose, "tokens.yaml")
 	tokens, err := query.LoadTokens(tokensPath)
 	if err != nil {
@@ -167,7 +167,7 @@ func start(chAddr string) (*Env, error) {
 	hs := httptest.NewServer(srv.Handler())
 	e.QueryURL = hs.URL
 
-	if err := e.readSources(filepath.Join(root, "deploy", "grafana", "provisioning", "datasources", "edgelog.yaml"), tokensPath); err != nil {
+	if err := e.readSources(filepath.Join(root, "dashboards", "provisioning", "datasources", "edgelog.yaml"), tokensPath); err != nil {
 		return nil, err
 	}
 	if e.Plugin, err = startPlugin(); err != nil {

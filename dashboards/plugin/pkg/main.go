@@ -9,7 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
-	"github.com/edgelog/edgelog/internal/grafanads"
+	"github.com/edgelog/edgelog/dashboards/plugin/pkg/plugin"
 )
 
 func main() {

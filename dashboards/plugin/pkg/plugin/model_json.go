@@ -21,7 +21,7 @@ type modelEntry struct {
 	Fields           map[string]string `json:"fields"`
 }
 
-// ModelJSON renders Specs for the frontend (deploy/grafana/plugin/src/
+// ModelJSON renders Specs for the frontend (dashboards/plugin/src/
 // model.json, kept equal to this by a test): the editor offers exactly
 // what the backend accepts.
 func ModelJSON() ([]byte, error) {

@@ -10,8 +10,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
-	"github.com/edgelog/edgelog/internal/grafanads/grafanadstest"
 	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/lab/grafanaenv"
 )
 
 // TestTrafficSeriesAllCustomers checks the wall's series: staff asking for

@@ -14,8 +14,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	plugin "github.com/hashicorp/go-plugin"
 
-	"github.com/edgelog/edgelog/internal/grafanads/grafanadstest"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/grafanaenv"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }
