@@ -27,7 +27,7 @@ func TestMain(m *testing.M) { chtest.Main(m) }
 
 // now is the dashboards' "now" in the tests: late on the generated day, so
 // "now-24h", "now-3h" and "now/M" all hold traffic.
-var now = grafanadstest.Day.Add(23 * time.Hour)
+var now = grafanaenv.Day.Add(23 * time.Hour)
 
 func all(t *testing.T) []dashboards.File {
 	t.Helper()
@@ -49,7 +49,7 @@ func all(t *testing.T) []dashboards.File {
 func TestDashboardsAreWellFormed(t *testing.T) {
 	files := all(t)
 	uids := map[string]string{}
-	root, err := grafanadstest.RepoDir()
+	root, err := grafanaenv.RepoDir()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +100,11 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 					}
 				}
 				switch tg.Datasource.Type {
-				case grafanads.PluginID:
+				case plugin.PluginID:
 					if tg.Datasource.UID != "${ds}" {
 						t.Errorf("%s: edgelog target's data source is %q, want the ${ds} variable", where, tg.Datasource.UID)
 					}
-					if _, err := grafanads.CheckQuery(raw); err != nil {
+					if _, err := plugin.CheckQuery(raw); err != nil {
 						t.Errorf("%s: %v\n%s", where, err, raw)
 					}
 				case "prometheus":
@@ -120,7 +120,7 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 			switch v.Type {
 			case "datasource":
 				var q string
-				if json.Unmarshal(v.Query, &q); q != grafanads.PluginID {
+				if json.Unmarshal(v.Query, &q); q != plugin.PluginID {
 					t.Errorf("%s: data source variable %s lists %q", f.Name, v.Name, q)
 				}
 			case "query":
@@ -129,7 +129,7 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 				}
 				if err := json.Unmarshal(v.Query, &q); err != nil {
 					t.Errorf("%s: variable %s: %v", f.Name, v.Name, err)
-				} else if _, ok := grafanads.Resources[q.Resource]; !ok {
+				} else if _, ok := plugin.Resources[q.Resource]; !ok {
 					t.Errorf("%s: variable %s asks for resource %q, which the plugin does not serve", f.Name, v.Name, q.Resource)
 				}
 			default:
@@ -260,7 +260,7 @@ func checkPromQL(root, expr string) error {
 // relative to `now`. Each must answer non-empty frames whose fields are
 // the ones the query model declares, with the declared types.
 func TestEveryPanelQueryRuns(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	ran := map[string]int{}
 	for _, f := range all(t) {
 		d := f.Dashboard
@@ -288,7 +288,7 @@ func TestEveryPanelQueryRuns(t *testing.T) {
 					Datasource *dashboards.Ref `json:"datasource"`
 				}
 				json.Unmarshal(raw, &tg)
-				if tg.Datasource == nil || tg.Datasource.Type != grafanads.PluginID {
+				if tg.Datasource == nil || tg.Datasource.Type != plugin.PluginID {
 					continue
 				}
 				where := fmt.Sprintf("%s panel %q (%s, %s)", f.Name, p.Title, tg.QueryType, env.Roles[uid])
@@ -304,7 +304,7 @@ func TestEveryPanelQueryRuns(t *testing.T) {
 			}
 		}
 	}
-	for _, qt := range grafanads.QueryTypes() {
+	for _, qt := range plugin.QueryTypes() {
 		if ran[qt] == 0 {
 			t.Errorf("no dashboard panel uses query type %s", qt)
 		}
@@ -314,7 +314,7 @@ func TestEveryPanelQueryRuns(t *testing.T) {
 
 // resolveVariables asks the plugin for each query variable's values and
 // takes the first, as Grafana does for a variable with no saved value.
-func resolveVariables(t *testing.T, env *grafanadstest.Env, s *backend.DataSourceInstanceSettings, d dashboards.Dashboard, tr backend.TimeRange) map[string]string {
+func resolveVariables(t *testing.T, env *grafanaenv.Env, s *backend.DataSourceInstanceSettings, d dashboards.Dashboard, tr backend.TimeRange) map[string]string {
 	t.Helper()
 	vals := map[string]string{"ds": s.UID}
 	for _, v := range d.Templating.List {
@@ -361,7 +361,7 @@ func intervalFor(tr backend.TimeRange, points int) time.Duration {
 
 func checkFrames(t *testing.T, where, queryType string, frames data.Frames) {
 	t.Helper()
-	spec := grafanads.Specs[queryType]
+	spec := plugin.Specs[queryType]
 	if len(frames) == 0 {
 		t.Errorf("%s: no frames", where)
 		return

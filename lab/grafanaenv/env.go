@@ -1,4 +1,4 @@
-// Package grafanadstest drives the edgelog Grafana plugin as Grafana does:
+// Package grafanaenv drives the edgelog Grafana plugin as Grafana does:
 // the plugin's gRPC server started by the SDK's datasourcetest harness, and
 // a gRPC client calling QueryData, CheckHealth and CallResource with the
 // data sources of dashboards/provisioning, against a real query service
@@ -8,7 +8,7 @@
 // One Env is shared by a test package (Shared): loading the traffic costs
 // a few seconds, and the plugin's gRPC server is one per process, as in
 // Grafana. The package's TestMain must call chtest.Main.
-package grafanadstest
+package grafanaenv
 
 import (
 	"bufio"
@@ -235,7 +235,7 @@ func (e *Env) readSources(path, tokensPath string) error {
 		return fmt.Errorf("cannot parse %s: %w", tokensPath, err)
 	}
 	for _, s := range f.Datasources {
-		if s.Type != grafanads.PluginID {
+		if s.Type != plugin.PluginID {
 			continue
 		}
 		sum := sha256.Sum256([]byte(s.SecureJSONData["token"]))
@@ -251,7 +251,7 @@ func (e *Env) readSources(path, tokensPath string) error {
 		e.Sources[s.UID] = s
 	}
 	if len(e.Sources) == 0 {
-		return fmt.Errorf("%s provisions no %s data source", path, grafanads.PluginID)
+		return fmt.Errorf("%s provisions no %s data source", path, plugin.PluginID)
 	}
 	return nil
 }
@@ -271,14 +271,14 @@ func startPlugin() (datasourcetest.TestPlugin, error) {
 	log.DefaultLogger = log.NewWithLevel(log.Warn)
 	backend.Logger = log.DefaultLogger
 	backend.NewLoggerWith = func(args ...any) log.Logger { return log.NewWithLevel(log.Warn).With(args...) }
-	return datasourcetest.Manage(grafanads.NewDatasource, datasourcetest.ManageOpts{Address: addr})
+	return datasourcetest.Manage(plugin.NewDatasource, datasourcetest.ManageOpts{Address: addr})
 }
 
 // Settings is what Grafana sends as a data source's settings.
 func (e *Env) Settings(uid string) *backend.DataSourceInstanceSettings {
 	s, ok := e.Sources[uid]
 	if !ok {
-		panic("grafanadstest: no provisioned data source " + uid)
+		panic("grafanaenv: no provisioned data source " + uid)
 	}
 	return &backend.DataSourceInstanceSettings{UID: s.UID, Name: s.Name, URL: s.URL, Type: s.Type,
 		DecryptedSecureJSONData: s.SecureJSONData, Updated: time.Unix(1, 0)}
@@ -294,7 +294,7 @@ func (e *Env) WithToken(uid, token string) *backend.DataSourceInstanceSettings {
 }
 
 func pluginContext(s *backend.DataSourceInstanceSettings) backend.PluginContext {
-	return backend.PluginContext{PluginID: grafanads.PluginID, DataSourceInstanceSettings: s}
+	return backend.PluginContext{PluginID: plugin.PluginID, DataSourceInstanceSettings: s}
 }
 
 // Query runs queries through the plugin's QueryData over gRPC.

@@ -1,6 +1,6 @@
 // Command gpx_edgelog is the backend of edgelog's Grafana data source
 // plugin. Grafana starts it from the plugin folder and talks to it over the
-// gRPC plugin protocol; see internal/grafanads.
+// gRPC plugin protocol; see internal/plugin.
 package main
 
 import (
@@ -13,7 +13,7 @@ import (
 )
 
 func main() {
-	if err := datasource.Manage(grafanads.PluginID, grafanads.NewDatasource, datasource.ManageOpts{}); err != nil {
+	if err := datasource.Manage(plugin.PluginID, plugin.NewDatasource, datasource.ManageOpts{}); err != nil {
 		log.DefaultLogger.Error("plugin stopped", "err", err.Error())
 		os.Exit(1)
 	}

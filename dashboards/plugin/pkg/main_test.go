@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { chtest.Main(m) }
 // services; then asks it for health and a breakdown over the query
 // service holding generated traffic.
 func TestBinaryOverGoPlugin(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	bin := filepath.Join(t.TempDir(), "gpx_edgelog_linux_amd64")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Stderr = os.Stderr
@@ -80,7 +80,7 @@ func TestBinaryOverGoPlugin(t *testing.T) {
 	q, _ := json.Marshal(map[string]any{"queryType": "traffic_breakdown", "groupBy": "region"})
 	req := backend.ToProto().QueryDataRequest(&backend.QueryDataRequest{
 		PluginContext: backend.PluginContext{PluginID: "edgelog-datasource", DataSourceInstanceSettings: env.Settings("edgelog-engineer")},
-		Queries:       []backend.DataQuery{{RefID: "A", TimeRange: grafanadstest.DayRange(), Interval: time.Minute, MaxDataPoints: 1000, JSON: q}},
+		Queries:       []backend.DataQuery{{RefID: "A", TimeRange: grafanaenv.DayRange(), Interval: time.Minute, MaxDataPoints: 1000, JSON: q}},
 	})
 	pres, err := raw.(pluginv2.DataClient).QueryData(ctx, req)
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package grafanads is the backend of edgelog's Grafana data source plugin
+// Package plugin is the backend of edgelog's Grafana data source plugin
 // (plugin id edgelog-datasource, executable gpx_edgelog).
 //
 // It offers typed questions instead of SQL: a panel names a query type
@@ -23,4 +23,4 @@
 // The query model (model.go) is the contract shared with the frontend's
 // query editor and the dashboards: Specs lists every query type with the
 // metrics, group-bys and filters it takes and the fields its frames hold.
-package grafanads
+package plugin

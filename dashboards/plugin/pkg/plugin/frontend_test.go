@@ -1,4 +1,4 @@
-package grafanads_test
+package plugin_test
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite dashboards/plugin/src/model.jso
 
 func pluginDir(t *testing.T) string {
 	t.Helper()
-	root, err := grafanadstest.RepoDir()
+	root, err := grafanaenv.RepoDir()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func pluginDir(t *testing.T) string {
 // TestFrontendModel keeps the frontend's copy of the query model equal to
 // the backend's (go test -update rewrites it).
 func TestFrontendModel(t *testing.T) {
-	want, err := grafanads.ModelJSON()
+	want, err := plugin.ModelJSON()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestFrontendModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the backend's query model; run go test ./internal/grafanads/ -run TestFrontendModel -update", path)
+		t.Errorf("%s differs from the backend's query model; run go test ./dashboards/plugin/pkg/plugin/ -run TestFrontendModel -update", path)
 	}
 }
 
@@ -71,7 +71,7 @@ func TestFrontendSource(t *testing.T) {
 		tsKeys = append(tsKeys, km[1])
 	}
 	var goKeys []string
-	rt := reflect.TypeOf(grafanads.Query{})
+	rt := reflect.TypeOf(plugin.Query{})
 	for i := range rt.NumField() {
 		goKeys = append(goKeys, strings.Split(rt.Field(i).Tag.Get("json"), ",")[0])
 	}
@@ -100,7 +100,7 @@ func TestFrontendSource(t *testing.T) {
 		}
 	}
 	ds := read("datasource.ts")
-	for r := range grafanads.Resources {
+	for r := range plugin.Resources {
 		if !strings.Contains(ds+types, `'`+r+`'`) {
 			t.Errorf("the frontend does not offer resource %s for variables", r)
 		}
@@ -126,7 +126,7 @@ func TestPluginJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &pj); err != nil {
 		t.Fatal(err)
 	}
-	if pj.Type != "datasource" || pj.ID != grafanads.PluginID || !pj.Backend || pj.Executable != "gpx_edgelog" {
+	if pj.Type != "datasource" || pj.ID != plugin.PluginID || !pj.Backend || pj.Executable != "gpx_edgelog" {
 		t.Errorf("plugin.json: %+v", pj)
 	}
 	if !strings.HasSuffix(pj.ID, "-datasource") {

@@ -1,4 +1,4 @@
-package grafanads_test
+package plugin_test
 
 import (
 	"encoding/json"
@@ -17,8 +17,8 @@ import (
 // TestTrafficSeriesAllCustomers checks the wall's series: staff asking for
 // no customer get every customer's requests summed, hour by hour.
 func TestTrafficSeriesAllCustomers(t *testing.T) {
-	env := grafanadstest.Shared(t)
-	q := dq("A", grafanadstest.DayRange(), map[string]any{"queryType": "traffic_series", "metric": "requests_per_s"})
+	env := grafanaenv.Shared(t)
+	q := dq("A", grafanaenv.DayRange(), map[string]any{"queryType": "traffic_series", "metric": "requests_per_s"})
 	q.Interval = time.Hour
 	for _, ds := range []string{dsAdmin, dsEngineer, dsFinance} {
 		f := one(t, env, ds, q)
@@ -74,7 +74,7 @@ type apiPerfPoint struct {
 
 // askAPI repeats the request a frame says it was built from (its executed
 // query string) straight to the query service with ds's token.
-func askAPI(t *testing.T, env *grafanadstest.Env, ds string, f *data.Frame, into any) {
+func askAPI(t *testing.T, env *grafanaenv.Env, ds string, f *data.Frame, into any) {
 	t.Helper()
 	if f.Meta == nil {
 		t.Fatal("frame without meta")
@@ -116,7 +116,7 @@ func nullable(fd *data.Field, i int) (float64, bool) {
 // points, and that the incident stands out against the hours before and
 // against the week before.
 func TestPerfSeriesAgainstAPI(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	var slow gen.Incident
 	for _, in := range env.Truth.Incidents {
 		if in.Kind == "latency" {
@@ -220,13 +220,13 @@ func TestPerfSeriesAgainstAPI(t *testing.T) {
 // the week before, each region, a customer's own token and a staff token
 // naming a customer.
 func TestPerfSeriesErrorRate(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	day := func(ds string, q map[string]any) *data.Frame {
 		t.Helper()
-		whole := dq("A", grafanadstest.DayRange(), q)
+		whole := dq("A", grafanaenv.DayRange(), q)
 		whole.Interval, whole.MaxDataPoints = 24*time.Hour, 1
 		f := one(t, env, ds, whole)
-		if f.Rows() != 1 || !f.Fields[0].At(0).(time.Time).Equal(grafanadstest.Day) {
+		if f.Rows() != 1 || !f.Fields[0].At(0).(time.Time).Equal(grafanaenv.Day) {
 			t.Fatalf("%v: %d points, want the day's one", q, f.Rows())
 		}
 		want := "(perf_all_1h)" // every customer: the rollup without customers
@@ -261,7 +261,7 @@ func TestPerfSeriesErrorRate(t *testing.T) {
 	check(failing, day(dsAdmin, map[string]any{"queryType": "perf_series", "customer": failing}), "error_rate_5xx", env.Truth.Customers[failing].Counts)
 
 	// Finance may not read performance.
-	r := env.Query(t, env.Settings(dsFinance), dq("A", grafanadstest.DayRange(), map[string]any{"queryType": "perf_series"})).Responses["A"]
+	r := env.Query(t, env.Settings(dsFinance), dq("A", grafanaenv.DayRange(), map[string]any{"queryType": "perf_series"})).Responses["A"]
 	if r.Status != backend.StatusForbidden || r.ErrorSource != backend.ErrorSourceDownstream {
 		t.Errorf("finance reading a latency series: status %d source %q", r.Status, r.ErrorSource)
 	}

@@ -1,4 +1,4 @@
-package grafanads
+package plugin
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package grafanads_test
+package plugin_test
 
 import (
 	"encoding/json"
@@ -38,7 +38,7 @@ func dq(refID string, tr backend.TimeRange, q map[string]any) backend.DataQuery 
 }
 
 // one runs a single query and returns its frame, failing on an error.
-func one(t *testing.T, env *grafanadstest.Env, ds string, q backend.DataQuery) *data.Frame {
+func one(t *testing.T, env *grafanaenv.Env, ds string, q backend.DataQuery) *data.Frame {
 	t.Helper()
 	r := env.Query(t, env.Settings(ds), q).Responses[q.RefID]
 	if r.Error != nil {
@@ -60,7 +60,7 @@ func field(t *testing.T, f *data.Frame, name string) *data.Field {
 }
 
 func TestProvisionedRoles(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	want := map[string]string{dsAcme: "customer:acme", dsFinance: "finance", dsEngineer: "engineer", dsAdmin: "admin"}
 	for uid, role := range want {
 		if env.Roles[uid] != role {
@@ -72,7 +72,7 @@ func TestProvisionedRoles(t *testing.T) {
 // TestTrafficSeries checks each series metric, hour by hour, against the
 // generated truth.
 func TestTrafficSeries(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	truth := env.Truth.Customers["acme"]
 	if truth.Requests == 0 {
 		t.Fatal("the generator sent acme nothing")
@@ -83,7 +83,7 @@ func TestTrafficSeries(t *testing.T) {
 		}
 		return gen.Counts{}
 	}
-	q := dq("A", grafanadstest.DayRange(), nil)
+	q := dq("A", grafanaenv.DayRange(), nil)
 	q.Interval = time.Hour
 	for metric, want := range map[string]func(c gen.Counts) (float64, bool){
 		"requests_per_s":  func(c gen.Counts) (float64, bool) { return float64(c.Requests) / 3600, true },
@@ -102,7 +102,7 @@ func TestTrafficSeries(t *testing.T) {
 			t.Errorf("%s: field config %+v labels %v", metric, vals.Config, vals.Labels)
 		}
 		n := 0
-		for h := grafanadstest.Day; h.Before(grafanadstest.Day.Add(24 * time.Hour)); h = h.Add(time.Hour) {
+		for h := grafanaenv.Day; h.Before(grafanaenv.Day.Add(24 * time.Hour)); h = h.Add(time.Hour) {
 			w, ok := want(hourly(h))
 			if !ok {
 				continue
@@ -129,7 +129,7 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs
 // TestSeriesStep checks that max data points and the interval pick the
 // step, and that the points add up to the truth whatever the step.
 func TestSeriesStep(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	for _, tc := range []struct {
 		interval time.Duration
 		maxPts   int64
@@ -140,7 +140,7 @@ func TestSeriesStep(t *testing.T) {
 		{5 * time.Minute, 2000, 5 * time.Minute},
 		{time.Second, 0, time.Minute},
 	} {
-		q := dq("A", grafanadstest.DayRange(), map[string]any{"queryType": "traffic_series", "metric": "bytes_out", "customer": "globex"})
+		q := dq("A", grafanaenv.DayRange(), map[string]any{"queryType": "traffic_series", "metric": "bytes_out", "customer": "globex"})
 		q.Interval, q.MaxDataPoints = tc.interval, tc.maxPts
 		f := one(t, env, dsEngineer, q)
 		if f.Rows() != int(24*time.Hour/tc.step) {
@@ -165,8 +165,8 @@ func TestSeriesStep(t *testing.T) {
 // token may not see, come back as downstream errors with a status, while
 // the other queries of the request are answered.
 func TestMistakesAreDownstream(t *testing.T) {
-	env := grafanadstest.Shared(t)
-	tr := grafanadstest.DayRange()
+	env := grafanaenv.Shared(t)
+	tr := grafanaenv.DayRange()
 	resp := env.Query(t, env.Settings(dsAcme),
 		dq("other-customer", tr, map[string]any{"queryType": "traffic_series", "customer": "globex"}),
 		dq("unknown-type", tr, map[string]any{"queryType": "sql", "rawSql": "SELECT 1"}),
@@ -216,8 +216,8 @@ func TestMistakesAreDownstream(t *testing.T) {
 }
 
 func TestBreakdownByRegion(t *testing.T) {
-	env := grafanadstest.Shared(t)
-	f := one(t, env, dsEngineer, dq("A", grafanadstest.DayRange(), map[string]any{"queryType": "traffic_breakdown", "groupBy": "region"}))
+	env := grafanaenv.Shared(t)
+	f := one(t, env, dsEngineer, dq("A", grafanaenv.DayRange(), map[string]any{"queryType": "traffic_breakdown", "groupBy": "region"}))
 	keys, req, out, share := field(t, f, "region"), field(t, f, "requests"), field(t, f, "bytes_out"), field(t, f, "share")
 	if f.Rows() != len(env.Truth.Regions) {
 		t.Fatalf("%d regions, want %d", f.Rows(), len(env.Truth.Regions))
@@ -242,7 +242,7 @@ func TestBreakdownByRegion(t *testing.T) {
 // incident (bom1 five times slower from 14:05 to 14:40) and the
 // week-before comparison.
 func TestPerformance(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	var slow gen.Incident
 	for _, in := range env.Truth.Incidents {
 		if in.Kind == "latency" {
@@ -262,7 +262,7 @@ func TestPerformance(t *testing.T) {
 		t.Errorf("slowdown %v", x)
 	}
 
-	f = one(t, env, dsEngineer, dq("B", grafanadstest.DayRange(), map[string]any{"queryType": "perf_breakdown", "groupBy": "region", "metric": "ttfb"}))
+	f = one(t, env, dsEngineer, dq("B", grafanaenv.DayRange(), map[string]any{"queryType": "perf_breakdown", "groupBy": "region", "metric": "ttfb"}))
 	keys, req, p50, p90, p99 := field(t, f, "region"), field(t, f, "requests"), field(t, f, "p50_ms"), field(t, f, "p90_ms"), field(t, f, "p99_ms")
 	before, change := field(t, f, "p90_ms_week_before"), field(t, f, "p90_change")
 	if f.Rows() != len(env.Truth.Regions) {
@@ -293,7 +293,7 @@ func TestPerformance(t *testing.T) {
 // TestBilling checks bills and the 95th-percentile samples against the
 // truth of both loaded days (both in October).
 func TestBilling(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	month := backend.TimeRange{From: gen.DefaultStart, To: gen.DefaultStart.AddDate(0, 1, 0)}
 	want := func(c string) (req, bytes uint64) {
 		a, b := env.Truth.Customers[c], env.WeekBeforeTruth.Customers[c]
@@ -365,8 +365,8 @@ func TestBilling(t *testing.T) {
 // TestOpsOverview checks the wall's figures at 23:00 of the loaded day:
 // the 24 hours before hold the day's first 23 hours.
 func TestOpsOverview(t *testing.T) {
-	env := grafanadstest.Shared(t)
-	at := grafanadstest.Day.Add(23 * time.Hour)
+	env := grafanaenv.Shared(t)
+	at := grafanaenv.Day.Add(23 * time.Hour)
 	tr := backend.TimeRange{From: at.Add(-time.Hour), To: at}
 	want := func(c string) (req, bytes uint64) {
 		for h, n := range env.Truth.Customers[c].Hourly {
@@ -412,7 +412,7 @@ func TestOpsOverview(t *testing.T) {
 }
 
 func TestCheckHealth(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	if r := env.Health(t, env.Settings(dsAcme)); r.Status != backend.HealthStatusOk {
 		t.Errorf("provisioned token: %v %s", r.Status, r.Message)
 	}
@@ -427,10 +427,10 @@ func TestCheckHealth(t *testing.T) {
 }
 
 func TestResources(t *testing.T) {
-	env := grafanadstest.Shared(t)
+	env := grafanaenv.Shared(t)
 	// RFC 3339 and epoch milliseconds (as Grafana's frontend has them).
-	day := url.Values{"from": {grafanadstest.Day.Format(time.RFC3339)},
-		"to": {strconv.FormatInt(grafanadstest.Day.Add(24*time.Hour).UnixMilli(), 10)}}.Encode()
+	day := url.Values{"from": {grafanaenv.Day.Format(time.RFC3339)},
+		"to": {strconv.FormatInt(grafanaenv.Day.Add(24*time.Hour).UnixMilli(), 10)}}.Encode()
 	list := func(ds, path, q string) []string {
 		t.Helper()
 		code, body := env.Resource(t, env.Settings(ds), path, q)
@@ -478,7 +478,7 @@ func TestResources(t *testing.T) {
 	if code, _ := env.Resource(t, env.Settings(dsAcme), "passwords", day); code != http.StatusBadRequest {
 		t.Errorf("unknown resource: %d", code)
 	}
-	for r := range grafanads.Resources {
+	for r := range plugin.Resources {
 		if code, _ := env.Resource(t, env.Settings(dsEngineer), r, day); code != http.StatusOK {
 			t.Errorf("resource %s: %d", r, code)
 		}
