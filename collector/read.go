@@ -97,8 +97,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		// apart. A re-cut after a crash yields the same messages in the
 		// same order, so (src_end, src_seq) names one message for good.
 		for i := range s.Msgs {
-			s.Msgs[i].Headers = append(s.Msgs[i].Headers, kafka.Header{Key: "src", Value: srcID}, kafka.Header{Key: "src_end", Value: end},
-				kafka.Header{Key: "src_seq", Value: strconv.AppendInt(nil, int64(i), 10)})
+			s.Msgs[i].Headers = wire.AppendSource(s.Msgs[i].Headers, srcID, end, i)
 		}
 		if src.flushed != nil {
 			src.flushed()
@@ -280,12 +279,9 @@ func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust
 		return c.appendMessages(msgs, enc, cust, source, b, half, to, bytesPerRow)
 	}
 	return append(msgs, kafka.Message{
-		Key:   []byte(cust),
-		Value: val,
-		Headers: []kafka.Header{
-			{Key: "source", Value: []byte(source)},
-			{Key: "rows", Value: strconv.AppendInt(nil, int64(rows), 10)},
-		},
+		Key:     []byte(cust),
+		Value:   val,
+		Headers: wire.BatchHeaders(source, rows),
 	})
 }
 
@@ -312,7 +308,7 @@ func (c *Collector) parseLine(p format.Parser, line tail.Line, r *record.Record)
 		}
 		return "parse: " + err.Error()
 	}
-	if r.TimeMs < 86_400_000 || r.TimeMs > 4_102_444_800_000 {
+	if !record.ValidTime(r.TimeMs) {
 		return "parse: timestamp out of range"
 	}
 	// ClickHouse String columns take any bytes, but reports and CSV bills

@@ -16,13 +16,6 @@ import (
 	"github.com/edgelog/edgelog/internal/wire"
 )
 
-// Time bounds a row must fall in: ClickHouse 18.16's DateTime is a UInt32
-// of seconds, and a row it cannot store would block the partition forever.
-const (
-	minTimeMs = 86_400_000               // 1970-01-02
-	maxTimeMs = 4_102_444_800_000 - 1000 // 2099-12-31
-)
-
 // consume runs one partition for one generation: fill a batch, insert it,
 // commit, repeat. procCtx is the process's lifetime, gctx the generation's.
 func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, partition int, offset int64) {
@@ -111,7 +104,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		if b.first < 0 {
 			b.first = msg.Offset
 		}
-		src, srcEnd, srcSeq := sourceOf(msg)
+		src, srcEnd, srcSeq := wire.SourceOf(msg.Headers)
 		if src != "" && sources.inserted(src, srcEnd, srcSeq) {
 			// A collector re-sent a batch it had already delivered (it
 			// crashed before its checkpoint): the rows are in ClickHouse.
@@ -149,27 +142,6 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	}
 }
 
-// sourceOf returns the collector source, batch end and sequence number a
-// message carries in its headers (see package collector), or "" for
-// messages without them.
-func sourceOf(msg kafka.Message) (src string, end uint64, seq uint32) {
-	for _, h := range msg.Headers {
-		switch h.Key {
-		case "src":
-			src = string(h.Value)
-		case "src_end":
-			end, _ = strconv.ParseUint(string(h.Value), 10, 64)
-		case "src_seq":
-			s, _ := strconv.ParseUint(string(h.Value), 10, 32)
-			seq = uint32(s)
-		}
-	}
-	if end == 0 {
-		return "", 0, 0
-	}
-	return src, end, seq
-}
-
 // decodeValid decodes msg into blk and checks what ClickHouse would refuse.
 func decodeValid(dec *wire.Decoder, blk *record.Block, msg []byte) error {
 	before := blk.Len()
@@ -177,7 +149,7 @@ func decodeValid(dec *wire.Decoder, blk *record.Block, msg []byte) error {
 		return err
 	}
 	for _, t := range blk.TimeMs[before:] {
-		if t < minTimeMs || t > maxTimeMs {
+		if !record.ValidTime(t) {
 			return fmt.Errorf("row time %d ms is outside what ClickHouse DateTime can store", t)
 		}
 	}

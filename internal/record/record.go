@@ -59,3 +59,17 @@ func (r *Record) SetClientIP(addr netip.Addr) { r.ClientIP = addr.As16() }
 
 // ClientAddr returns the client IP, unmapping IPv4-in-IPv6.
 func ClientAddr(ip [16]byte) netip.Addr { return netip.AddrFrom16(ip).Unmap() }
+
+// The times a stored request may carry, in Unix milliseconds: from
+// 1970-01-02 (a parser's zero time is never a request) up to, not including,
+// 2100-01-01. ClickHouse 18.16's DateTime is a UInt32 of seconds and its Date
+// a UInt16 of days, so a later row could not be stored and would block its
+// Kafka partition; the collector and ingest both check ValidTime, so a line
+// the collector ships is a line ingest accepts.
+const (
+	MinTimeMs int64 = 86_400_000
+	MaxTimeMs int64 = 4_102_444_800_000 // exclusive: 2100-01-01T00:00:00Z
+)
+
+// ValidTime reports whether a request at ms (Unix milliseconds) can be stored.
+func ValidTime(ms int64) bool { return ms >= MinTimeMs && ms < MaxTimeMs }

@@ -39,6 +39,10 @@
 // A newer version may append string columns; a decoder rejects versions it
 // does not know with ErrVersion so ingest can dead-letter the message.
 //
+// The Kafka headers around the payload (which input and which cut of it a
+// message is, so that ingest can skip a re-sent batch) are defined in
+// headers.go; the collector writes and ingest reads them only through it.
+//
 // Decode never panics on hostile input: every length is checked against the
 // bytes that remain and against MaxRows/MaxPayload before it is used, and
 // dictionary columns may not expand past MaxPayload in all.
