@@ -106,4 +106,14 @@
 // Bad lines never stop the collector: each is counted and written to the
 // dead-letter sink with its reason, source and offset; so is a line whose
 // row would not fit in one Kafka message.
+//
+// # Layout
+//
+// This package is the collector's wiring, about 2,000 lines: config and its
+// file (config.go, configfile.go), the inputs (inputs.go, import.go), the
+// read loop (read.go) and the ship loop with checkpoints and spool
+// (ship.go). They share the Collector's state (in-flight batches, pause,
+// metrics), so they stay in one package; every part that is pure or has its
+// own state machine is a sub-package: tail, checkpoint, format/*, enrich,
+// geo, batch (per-customer batching and message cutting), spool, syslog.
 package collector

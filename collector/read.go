@@ -8,8 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/segmentio/kafka-go"
-
+	"github.com/edgelog/edgelog/collector/batch"
 	"github.com/edgelog/edgelog/collector/checkpoint"
 	"github.com/edgelog/edgelog/collector/format"
 	"github.com/edgelog/edgelog/collector/geo"
@@ -56,34 +55,25 @@ type source struct {
 // readLoop parses lines into per-customer blocks and hands them to the
 // ship loop every BatchRows rows or BatchWait.
 func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipment) error {
-	blocks := map[string]*custBlock{}
-	var order []*custBlock // customers with pending rows, in first-seen order
+	rows := batch.New(c.cfg.MaxMessageBytes)
 	var letters []deadletter.Letter
-	var enc wire.Encoder
 	var geoCache geo.Cache // per loop: no locks on the hot path
 	var r record.Record
-	pending := 0
 	var due time.Time // when the pending batch must be cut
 	var last tail.Line
 	fileGen := -1
 	cuts := src.cuts
 	var counts lineCounts
-	var cur *custBlock // the customer of the last row
 
 	flush := func() {
 		c.publish(&counts, src)
-		if pending == 0 && len(letters) == 0 {
+		if rows.Rows() == 0 && len(letters) == 0 {
 			return
 		}
-		s := shipment{Letters: letters, Rows: pending, Source: src.name}
-		// The estimate starts afresh in every batch: how a batch is cut into
-		// messages must depend on its rows alone, so that a re-cut after a
-		// crash yields the very same messages (see cuts).
-		bytesPerRow := 0.0
-		for _, cb := range order {
-			s.Msgs = c.appendMessages(s.Msgs, &enc, cb.customer, src.name, &cb.rows, 0, cb.rows.Len(), &bytesPerRow)
-			cb.rows.Reset()
-		}
+		// A batch's messages depend on its rows alone, so that a re-cut
+		// after a crash yields the very same messages (see cuts).
+		s := shipment{Letters: letters, Rows: rows.Rows(), Source: src.name}
+		s.Msgs = rows.Cut(nil, src.name)
 		id := src.id
 		if src.checkpoint != "" {
 			// The batch's own file, not the Tailer's current one: a batch
@@ -103,7 +93,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 			src.flushed()
 		}
 		ship <- s
-		order, letters, pending = order[:0], nil, 0
+		letters = nil
 	}
 
 	// One deadline context per batch, not per line: at a million lines a
@@ -112,7 +102,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	defer deadline.reset()
 	for {
 		lctx := ctx
-		if (pending > 0 || len(letters) > 0) && !src.exactCuts {
+		if (rows.Rows() > 0 || len(letters) > 0) && !src.exactCuts {
 			lctx = deadline.until(due)
 		}
 		line, reject, err := src.lines.Next(lctx)
@@ -130,7 +120,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 			flush() // a batch never spans two files: its end offset names one
 		}
 		fileGen = line.File
-		if pending == 0 && len(letters) == 0 {
+		if rows.Rows() == 0 && len(letters) == 0 {
 			due = time.Now().Add(c.cfg.BatchWait)
 		}
 		last = line
@@ -139,8 +129,13 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		if reject == "" {
 			reject = c.parseLine(src.parser, line, &r)
 		}
-		if reject == "" && !c.enrichFits(&r, line, &enc, &geoCache, &counts) {
-			reject = "oversize: the row is larger than one Kafka message may be (max_message_bytes " + strconv.Itoa(c.cfg.MaxMessageBytes) + ")"
+		if reject == "" {
+			if c.enrich(&r, &geoCache) {
+				counts.unknownHosts++
+			}
+			if !rows.Fits(&r, len(line.Data)) {
+				reject = "oversize: the row is larger than one Kafka message may be (max_message_bytes " + strconv.Itoa(c.cfg.MaxMessageBytes) + ")"
+			}
 		}
 		if reject == noRecord {
 			c.m.linesSkipped.Inc()
@@ -150,22 +145,9 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 				Offset: line.Offset, Time: time.Now().UTC(), Data: append([]byte(nil), line.Data...)})
 		} else {
 			counts.parsed++
-			// Runs of one customer are the rule (an edge server serves a
-			// few big ones): compare with the last row's before the map.
-			if cust := r.Str[record.Customer]; cur == nil || string(cust) != cur.customer {
-				cur = blocks[string(cust)]
-				if cur == nil {
-					cur = &custBlock{customer: string(cust)}
-					blocks[cur.customer] = cur
-				}
-			}
-			if cur.rows.Len() == 0 {
-				order = append(order, cur)
-			}
-			cur.rows.Append(&r)
-			pending++
+			rows.Add(&r)
 		}
-		if pending == 0 && len(letters) == 0 {
+		if rows.Rows() == 0 && len(letters) == 0 {
 			c.publish(&counts, src) // a line that left nothing to flush
 		}
 		switch {
@@ -177,35 +159,12 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 					cuts = cuts[1:]
 				}
 			}
-		case pending >= c.cfg.BatchRows || len(letters) >= c.cfg.BatchRows:
+		case rows.Rows() >= c.cfg.BatchRows || len(letters) >= c.cfg.BatchRows:
 			flush()
-		case !src.exactCuts && pending&1023 == 0 && time.Now().After(due):
+		case !src.exactCuts && rows.Rows()&1023 == 0 && time.Now().After(due):
 			flush()
 		}
 	}
-}
-
-// enrichFits enriches r (counting unknown hosts) and reports whether its
-// row fits in one Kafka message. Only a line near the message limit is
-// measured, by encoding it alone: zstd and the columnar layout add a few
-// bytes at most, so a shorter line always fits. A larger row could never be
-// produced and would stall the stream, so it is dead-lettered.
-func (c *Collector) enrichFits(r *record.Record, line tail.Line, enc *wire.Encoder, gc *geo.Cache, counts *lineCounts) bool {
-	if c.enrich(r, gc) {
-		counts.unknownHosts++
-	}
-	if len(line.Data) < c.cfg.MaxMessageBytes-8192 {
-		return true
-	}
-	var b wire.Batch
-	b.Append(r)
-	return len(enc.EncodeBatch(nil, &b, 0, 1)) <= c.cfg.MaxMessageBytes-1024
-}
-
-// custBlock is one customer's pending rows.
-type custBlock struct {
-	customer string
-	rows     wire.Batch
 }
 
 // lineCounts are a read loop's line counters not yet added to the
@@ -248,41 +207,6 @@ func (c *Collector) enrich(r *record.Record, gc *geo.Cache) (unknownHost bool) {
 		}
 	}
 	return unknownHost
-}
-
-// appendMessages encodes rows [from, to) of b as one message keyed by
-// customer, or as several when one would exceed MaxMessageBytes. bytesPerRow
-// is the wire size per row seen so far in this batch (0 before its first
-// message): a range it predicts too large is cut into message-sized parts
-// before encoding, since halving after the fact encoded every row twice or
-// more. Parts are encoded from b in place, never copied into a new block.
-func (c *Collector) appendMessages(msgs []kafka.Message, enc *wire.Encoder, cust, source string, b *wire.Batch, from, to int, bytesPerRow *float64) []kafka.Message {
-	rows := to - from
-	if *bytesPerRow > 0 && rows > 1 {
-		maxRows := max(1, int(float64(c.cfg.MaxMessageBytes)*0.8 / *bytesPerRow))
-		if rows > maxRows {
-			parts := (rows + maxRows - 1) / maxRows
-			per := (rows + parts - 1) / parts
-			for lo := from; lo < to; lo += per {
-				msgs = c.appendMessages(msgs, enc, cust, source, b, lo, min(lo+per, to), bytesPerRow)
-			}
-			return msgs
-		}
-	}
-	// The value is kept by the message, so it gets its own buffer, made
-	// at its final size by EncodeBatch.
-	val := enc.EncodeBatch(nil, b, from, to)
-	*bytesPerRow = float64(len(val)) / float64(rows)
-	if len(val) > c.cfg.MaxMessageBytes-1024 && rows > 1 {
-		half := from + rows/2
-		msgs = c.appendMessages(msgs, enc, cust, source, b, from, half, bytesPerRow)
-		return c.appendMessages(msgs, enc, cust, source, b, half, to, bytesPerRow)
-	}
-	return append(msgs, kafka.Message{
-		Key:     []byte(cust),
-		Value:   val,
-		Headers: wire.BatchHeaders(source, rows),
-	})
 }
 
 // noRecord is parseLine's answer for a valid line that holds no request
