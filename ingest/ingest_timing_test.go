@@ -17,13 +17,12 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/edgelog/edgelog/collector/enrich"
-	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/lab/traffic"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -127,41 +126,28 @@ func waitRowsB(b *testing.B, db string, want uint64) {
 	}
 }
 
-// synthBlocks makes realistic rows: a few dozen customers and hosts, Zipf
-// paths, real-looking user agents, a day of timestamps.
 // genBlocks generates n requests with lab/gen, turns them into
 // records as a collector does (format, parse, enrich) and cuts them into
 // per-customer blocks of at most per rows.
 func genBlocks(b *testing.B, n, per int) ([]*record.Block, []string) {
-	g, err := gen.New(gen.Options{Lines: n, Seed: 1, Customers: 50})
-	if err != nil {
-		b.Fatal(err)
-	}
-	enr := enrich.New(g.EdgeConfig())
-	p := nginx.MustCompile(nginx.Edge)
-	f, _ := gen.NewFormatter("nginx")
 	open := map[string]*record.Block{}
 	var blocks []*record.Block
 	var keys []string
-	var e gen.Event
-	var r record.Record
-	var line []byte
-	for g.Next(&e) {
-		line = f.AppendLine(line[:0], &e)
-		if err := p.Parse(line, &r); err != nil {
-			b.Fatal(err)
-		}
-		enr.Enrich(&r)
+	err := traffic.Each(gen.Options{Lines: n, Seed: 1, Customers: 50}, func(e *gen.Event, r *record.Record) error {
 		blk := open[e.Customer]
 		if blk == nil {
 			blk = &record.Block{}
 			open[e.Customer] = blk
 		}
-		blk.Append(&r)
+		blk.Append(r)
 		if blk.Len() == per {
 			blocks, keys = append(blocks, blk), append(keys, e.Customer)
 			delete(open, e.Customer)
 		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 	for c, blk := range open {
 		blocks, keys = append(blocks, blk), append(keys, c)
@@ -169,6 +155,8 @@ func genBlocks(b *testing.B, n, per int) ([]*record.Block, []string) {
 	return blocks, keys
 }
 
+// synthBlocks makes realistic rows: a few dozen customers and hosts, Zipf
+// paths, real-looking user agents, a day of timestamps.
 func synthBlocks(n, per int) []*record.Block {
 	rng := rand.New(rand.NewPCG(1, 2))
 	uas := []string{

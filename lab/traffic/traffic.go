@@ -43,14 +43,41 @@ func New(o gen.Options) (*Source, error) {
 func (s *Source) Next(blk *record.Block, n int) (bool, error) {
 	blk.Reset()
 	for blk.Len() < n && s.g.Next(&s.e) {
-		s.line = s.f.AppendLine(s.line[:0], &s.e)
-		if err := s.p.Parse(s.line, &s.r); err != nil {
-			return false, fmt.Errorf("cannot parse generated line %q: %w", s.line, err)
+		if err := s.row(); err != nil {
+			return false, err
 		}
-		s.enr.Enrich(&s.r)
 		blk.Append(&s.r)
 	}
 	return blk.Len() > 0, nil
+}
+
+// row turns the current event into the current row.
+func (s *Source) row() error {
+	s.line = s.f.AppendLine(s.line[:0], &s.e)
+	if err := s.p.Parse(s.line, &s.r); err != nil {
+		return fmt.Errorf("cannot parse generated line %q: %w", s.line, err)
+	}
+	s.enr.Enrich(&s.r)
+	return nil
+}
+
+// Each calls fn with every request of o: the generator's event (its ground
+// truth) and the row the pipeline makes of it. Both are reused after fn
+// returns; an error from fn stops the walk and is returned.
+func Each(o gen.Options, fn func(e *gen.Event, r *record.Record) error) error {
+	s, err := New(o)
+	if err != nil {
+		return err
+	}
+	for s.g.Next(&s.e) {
+		if err := s.row(); err != nil {
+			return err
+		}
+		if err := fn(&s.e, &s.r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // All returns every row of o in one block.
