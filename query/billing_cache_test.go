@@ -10,6 +10,7 @@ import (
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/billing"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -21,10 +22,10 @@ func TestBillsCacheSeesNewRows(t *testing.T) {
 	db := chtest.NewDB(t)
 	ex := load(t, db, 5_000, october, 30*24*time.Hour)
 	var queries atomic.Int64
-	store := &query.Store{Conn: chtest.Conn(t), DB: db, QueryTime: func(time.Duration) { queries.Add(1) }}
+	ledger := &billing.Ledger{Store: &query.Store{Conn: chtest.Conn(t), DB: db, QueryTime: func(time.Duration) { queries.Add(1) }}}
 	pb := testPrices(t)
 	requests := func() map[string]uint64 {
-		bills, err := store.Bills(ctx, pb, october, "")
+		bills, err := ledger.Bills(ctx, pb, october, "")
 		if err != nil {
 			t.Fatal(err)
 		}

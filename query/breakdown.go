@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/edgelog/edgelog/query/api"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -12,10 +13,10 @@ import (
 // so the coarsest rollup aligned with both ends is picked.
 func wholeRange(r Range) (Range, error) {
 	if !r.To.After(r.From) {
-		return r, userError{fmt.Errorf("to must be after from")}
+		return r, UserError{fmt.Errorf("to must be after from")}
 	}
 	if r.To.Sub(r.From) > 400*24*time.Hour {
-		return r, userError{fmt.Errorf("a range may span at most 400 days")}
+		return r, UserError{fmt.Errorf("a range may span at most 400 days")}
 	}
 	r.Step = r.To.Sub(r.From)
 	return r, nil
@@ -31,37 +32,18 @@ func wholeTraffic(r Range, customer string) (Range, schema.Rollup, string, []any
 	}
 	ru, err := pickRollup(trafficFamily, r)
 	if err != nil {
-		return r, schema.Rollup{}, "", nil, userError{err}
+		return r, schema.Rollup{}, "", nil, UserError{err}
 	}
-	filter, args := customerFilter(customer, []any{uint32(r.From.Unix()), uint32(r.To.Unix())})
+	filter, args := CustomerFilter(customer, []any{uint32(r.From.Unix()), uint32(r.To.Unix())})
 	return r, ru, filter, args, nil
 }
 
 // customerFilter is the WHERE clause part for an optional customer.
-func customerFilter(customer string, args []any) (string, []any) {
+func CustomerFilter(customer string, args []any) (string, []any) {
 	if customer == "" {
 		return "", args
 	}
 	return " AND customer = ?", append(args, customer)
-}
-
-// BreakdownRow is one group of a traffic breakdown.
-type BreakdownRow struct {
-	Key           string  `json:"key"`
-	Requests      uint64  `json:"requests"`
-	BytesOut      uint64  `json:"bytes_out"`
-	CacheHitRatio float64 `json:"cache_hit_ratio"`
-	Share         float64 `json:"share"` // of the range's requests
-}
-
-// Breakdown splits a range's traffic by one dimension.
-type Breakdown struct {
-	Table    string         `json:"table"`
-	Customer string         `json:"customer,omitempty"`
-	By       string         `json:"by"`
-	From     time.Time      `json:"from"`
-	To       time.Time      `json:"to"`
-	Rows     []BreakdownRow `json:"rows"`
 }
 
 // breakdownDims are the traffic rollup columns a breakdown may group by.
@@ -101,12 +83,12 @@ LIMIT ?`, by, db, table, filter)
 
 // TrafficBreakdown returns a range's traffic grouped by host, region, pop,
 // country, status_class or cache_status, for one customer or ("") all.
-func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Range, limit int) (*Breakdown, error) {
+func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Range, limit int) (*api.Breakdown, error) {
 	if by == "" {
 		by = "host"
 	}
 	if !breakdownDims[by] && by != "status_class" && by != "cache_status" {
-		return nil, userError{fmt.Errorf("by must be one of host, region, pop, country, status_class, cache_status")}
+		return nil, UserError{fmt.Errorf("by must be one of host, region, pop, country, status_class, cache_status")}
 	}
 	r, ru, filter, where, err := wholeTraffic(r, customer)
 	if err != nil {
@@ -116,15 +98,15 @@ func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Ran
 	if breakdownDims[by] {
 		args = append(args[:len(args):len(args)], limit)
 	}
-	rows, err := s.query(ctx, breakdownSQL(s.DB, ru.Name, by, filter), args...)
+	rows, err := s.Query(ctx, breakdownSQL(s.DB, ru.Name, by, filter), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := &Breakdown{Table: ru.Name, Customer: customer, By: by, From: r.From, To: r.To, Rows: []BreakdownRow{}}
+	out := &api.Breakdown{Table: ru.Name, Customer: customer, By: by, From: r.From, To: r.To, Rows: []api.BreakdownRow{}}
 	var total uint64
 	for rows.Next() {
-		var row BreakdownRow
+		var row api.BreakdownRow
 		var hits uint64
 		if err := rows.Scan(&row.Key, &row.Requests, &row.BytesOut, &hits); err != nil {
 			return nil, err
@@ -139,7 +121,7 @@ func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Ran
 		return nil, err
 	}
 	if breakdownDims[by] { // the share is of the whole range, not of the top rows
-		if err := s.queryRow(ctx, fmt.Sprintf("SELECT sum(requests) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s", s.DB, ru.Name, filter), where...).Scan(&total); err != nil {
+		if err := s.QueryRow(ctx, fmt.Sprintf("SELECT sum(requests) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s", s.DB, ru.Name, filter), where...).Scan(&total); err != nil {
 			return nil, err
 		}
 	}
@@ -151,33 +133,16 @@ func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Ran
 	return out, nil
 }
 
-// Top is a ranking of a customer's hosts or paths.
-type Top struct {
-	Table    string   `json:"table"`
-	Customer string   `json:"customer"`
-	Kind     string   `json:"kind"`
-	Items    []TopRow `json:"items"`
-}
-
-// TopRow is one ranked host or path. Path counts come from path_hits_1h,
-// the heavy hitters of each insert block: exact for a path that ranks in
-// every block, a lower bound for one that sometimes does not.
-type TopRow struct {
-	Key      string `json:"key"`
-	Requests uint64 `json:"requests,omitempty"`
-	BytesOut uint64 `json:"bytes_out,omitempty"`
-}
-
 // Top returns a customer's most requested hosts or paths over a range.
-func (s *Store) Top(ctx context.Context, customer, kind string, r Range, limit int) (*Top, error) {
+func (s *Store) Top(ctx context.Context, customer, kind string, r Range, limit int) (*api.Top, error) {
 	if customer == "" {
-		return nil, userError{fmt.Errorf("customer is required")}
+		return nil, UserError{fmt.Errorf("customer is required")}
 	}
 	r, err := wholeRange(r)
 	if err != nil {
 		return nil, err
 	}
-	out := &Top{Customer: customer, Kind: kind, Items: []TopRow{}}
+	out := &api.Top{Customer: customer, Kind: kind, Items: []api.TopRow{}}
 	switch kind {
 	case "", "hosts":
 		out.Kind = "hosts"
@@ -187,18 +152,18 @@ func (s *Store) Top(ctx context.Context, customer, kind string, r Range, limit i
 		}
 		out.Table = b.Table
 		for _, row := range b.Rows {
-			out.Items = append(out.Items, TopRow{Key: row.Key, Requests: row.Requests, BytesOut: row.BytesOut})
+			out.Items = append(out.Items, api.TopRow{Key: row.Key, Requests: row.Requests, BytesOut: row.BytesOut})
 		}
 		return out, nil
 	case "paths":
 	default:
-		return nil, userError{fmt.Errorf("kind must be hosts or paths")}
+		return nil, UserError{fmt.Errorf("kind must be hosts or paths")}
 	}
 	if r.From.Unix()%3600 != 0 || r.To.Unix()%3600 != 0 {
-		return nil, userError{fmt.Errorf("top paths need from and to on whole hours")}
+		return nil, UserError{fmt.Errorf("top paths need from and to on whole hours")}
 	}
 	out.Table = "path_hits_1h"
-	rows, err := s.query(ctx, fmt.Sprintf(`SELECT path, sum(requests) AS n, sum(bytes_out) FROM %s.path_hits_1h
+	rows, err := s.Query(ctx, fmt.Sprintf(`SELECT path, sum(requests) AS n, sum(bytes_out) FROM %s.path_hits_1h
 WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)
 GROUP BY path
 ORDER BY n DESC, path
@@ -208,7 +173,7 @@ LIMIT ?`, s.DB), customer, uint32(r.From.Unix()), uint32(r.To.Unix()), limit)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var row TopRow
+		var row api.TopRow
 		if err := rows.Scan(&row.Key, &row.Requests, &row.BytesOut); err != nil {
 			return nil, err
 		}
@@ -224,8 +189,8 @@ func (s *Store) Customers(ctx context.Context, scope string, r Range) ([]string,
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.query(ctx, fmt.Sprintf("SELECT DISTINCT customer FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s ORDER BY customer LIMIT %d",
-		s.DB, ru.Name, filter, maxLimit), args...)
+	rows, err := s.Query(ctx, fmt.Sprintf("SELECT DISTINCT customer FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s ORDER BY customer LIMIT %d",
+		s.DB, ru.Name, filter, MaxLimit), args...)
 	if err != nil {
 		return nil, "", err
 	}

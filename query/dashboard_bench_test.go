@@ -20,6 +20,8 @@ import (
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/lab/rollupfill"
 	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/billing"
+	"github.com/edgelog/edgelog/query/server"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -111,23 +113,25 @@ func fill(b *testing.B, conn driver.Conn, db string, s rollupfill.Scale) error {
 // production admission settings, no answer cache, and one token per
 // customer besides finance's and the engineers'.
 func productionServer(b *testing.B, conn driver.Conn, db string) *httptest.Server {
-	return benchServer(b, &query.Store{Conn: conn, DB: db, MaxExecution: 25 * time.Second})
+	return benchServer(b, &query.Store{Conn: conn, DB: db, MaxExecution: 25 * time.Second}, false)
 }
 
-func benchServer(b *testing.B, store *query.Store) *httptest.Server {
-	tokens := map[string]query.Principal{
-		tokFinance: {Name: "finance", Role: query.RoleFinance},
-		tokEng:     {Name: "eng", Role: query.RoleEngineer},
+// benchServer serves store; noBillCache reads every month's usage afresh.
+func benchServer(b *testing.B, store *query.Store, noBillCache bool) *httptest.Server {
+	tokens := map[string]server.Principal{
+		tokFinance: {Name: "finance", Role: server.RoleFinance},
+		tokEng:     {Name: "eng", Role: server.RoleEngineer},
 	}
 	for i := range 50 {
 		c := rollupfill.CustomerName(i)
-		tokens["tok-"+c] = query.Principal{Name: c, Role: query.RoleCustomer, Customer: c}
+		tokens["tok-"+c] = server.Principal{Name: c, Role: server.RoleCustomer, Customer: c}
 	}
-	srv := &query.Server{
+	srv := &server.Server{
 		Store:     store,
+		Billing:   &billing.Ledger{Store: store, NoCache: noBillCache},
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Tokens:    query.NewTokens(tokens),
-		Admission: query.NewAdmission(query.DefaultConcurrent, query.DefaultMaxWait),
+		Tokens:    server.NewTokens(tokens),
+		Admission: server.NewAdmission(server.DefaultConcurrent, server.DefaultMaxWait),
 	}
 	hs := httptest.NewServer(srv.Handler())
 	b.Cleanup(hs.Close)
@@ -228,7 +232,7 @@ func BenchmarkDashboardQueries(b *testing.B) {
 
 	// The bills of a month still receiving rows: every read misses the
 	// bills cache.
-	fresh := benchServer(b, &query.Store{Conn: conn, DB: db, MaxExecution: 25 * time.Second, NoBillCache: true})
+	fresh := benchServer(b, &query.Store{Conn: conn, DB: db, MaxExecution: 25 * time.Second}, true)
 	var lat []time.Duration
 	for range iters {
 		d, err := fetch(fresh.URL+"/api/v1/billing/bills?month=2026-10", tokFinance)

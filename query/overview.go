@@ -8,27 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgelog/edgelog/query/api"
 	"github.com/edgelog/edgelog/schema"
 )
-
-// Overview is the network operations wall: traffic now and today's peak, the
-// last 24 hours delivered, edge servers reporting and bytes stored.
-type Overview struct {
-	Table            string    `json:"table"`
-	At               time.Time `json:"at"`
-	Customer         string    `json:"customer,omitempty"`
-	Requests24h      uint64    `json:"requests_24h"`
-	BytesOut24h      uint64    `json:"bytes_out_24h"`
-	RequestsPerSNow  float64   `json:"requests_per_s_now"`
-	PeakRequestsPerS float64   `json:"peak_requests_per_s_today"`
-	PeakAt           time.Time `json:"peak_at"`
-	// ServersReporting counts edge servers that logged traffic in the five
-	// minutes before At.
-	ServersReporting uint64 `json:"servers_reporting"`
-	// StoredBytes is the on-disk size of every edgelog table; customer
-	// tokens get 0 (it is the whole fleet's figure).
-	StoredBytes uint64 `json:"stored_bytes"`
-}
 
 // serversWindow is how far back a server counts as reporting.
 const serversWindow = 5 * time.Minute
@@ -37,9 +19,9 @@ const serversWindow = 5 * time.Minute
 // finest rollup's bucket). scope, when set, limits traffic to one customer;
 // the all-customer figures come from edge_servers_1m, which has far fewer
 // rows per minute than traffic_1m.
-func (s *Store) Overview(ctx context.Context, scope string, at time.Time) (*Overview, error) {
+func (s *Store) Overview(ctx context.Context, scope string, at time.Time) (*api.Overview, error) {
 	at = at.UTC().Truncate(time.Minute)
-	o := &Overview{At: at, Customer: scope}
+	o := &api.Overview{At: at, Customer: scope}
 	var tables []string
 	var err error
 	if o.Requests24h, o.BytesOut24h, tables, err = s.trafficTotal(ctx, scope, at.Add(-24*time.Hour), at); err != nil {
@@ -61,26 +43,26 @@ ORDER BY req DESC, t
 LIMIT 1`, s.DB, minute, filter)
 	var peakReq uint64
 	if at.After(dayStart) {
-		row := s.queryRow(ctx, peakSQL, append([]any{uint32(dayStart.Unix()), uint32(at.Unix())}, args...)...)
+		row := s.QueryRow(ctx, peakSQL, append([]any{uint32(dayStart.Unix()), uint32(at.Unix())}, args...)...)
 		if err := row.Scan(&o.PeakAt, &peakReq); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("query failed: %w", err)
 		}
 	}
 	o.PeakRequestsPerS = float64(peakReq) / 60
 	var nowReq uint64
-	row := s.queryRow(ctx, fmt.Sprintf(`SELECT sum(requests) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s`, s.DB, minute, filter),
+	row := s.QueryRow(ctx, fmt.Sprintf(`SELECT sum(requests) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)%s`, s.DB, minute, filter),
 		append([]any{uint32(at.Add(-time.Minute).Unix()), uint32(at.Unix())}, args...)...)
 	if err := row.Scan(&nowReq); err != nil {
 		return nil, fmt.Errorf("query failed: %w", err)
 	}
 	o.RequestsPerSNow = float64(nowReq) / 60
-	row = s.queryRow(ctx, fmt.Sprintf(`SELECT uniqExact(server) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)`, s.DB, schema.EdgeServers.Name),
+	row = s.QueryRow(ctx, fmt.Sprintf(`SELECT uniqExact(server) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)`, s.DB, schema.EdgeServers.Name),
 		uint32(at.Add(-serversWindow).Unix()), uint32(at.Unix()))
 	if err := row.Scan(&o.ServersReporting); err != nil {
 		return nil, fmt.Errorf("query failed: %w", err)
 	}
 	if scope == "" {
-		row = s.queryRow(ctx, `SELECT sum(bytes_on_disk) FROM system.parts WHERE database = ? AND active`, s.DB)
+		row = s.QueryRow(ctx, `SELECT sum(bytes_on_disk) FROM system.parts WHERE database = ? AND active`, s.DB)
 		if err := row.Scan(&o.StoredBytes); err != nil {
 			return nil, fmt.Errorf("query failed: %w", err)
 		}
@@ -116,7 +98,7 @@ func (s *Store) trafficTotal(ctx context.Context, scope string, from, to time.Ti
 			args = append(args, scope)
 		}
 		var r, b uint64
-		if err := s.queryRow(ctx, q, args...).Scan(&r, &b); err != nil {
+		if err := s.QueryRow(ctx, q, args...).Scan(&r, &b); err != nil {
 			return 0, 0, nil, fmt.Errorf("query failed: %w", err)
 		}
 		req, bytes = req+r, bytes+b

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgelog/edgelog/query/api"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -16,33 +17,6 @@ import (
 var latencyColumns = map[string]string{
 	"request_time": "request_time_us_q",
 	"ttfb":         "ttfb_us_q",
-}
-
-// SlowPlace is one PoP in the "slowest places now" ranking.
-type SlowPlace struct {
-	Region        string  `json:"region"`
-	PoP           string  `json:"pop"`
-	Requests      uint64  `json:"requests"`
-	P50Ms         float64 `json:"p50_ms"`
-	P90Ms         float64 `json:"p90_ms"`
-	P99Ms         float64 `json:"p99_ms"`
-	BaselineP90Ms float64 `json:"baseline_p90_ms"`
-	// Slowdown is P90Ms / BaselineP90Ms.
-	Slowdown float64 `json:"slowdown"`
-	// Since is the first minute of the unbroken run of slow minutes that
-	// reaches the end of the window; nil when the place is not slow.
-	Since *time.Time `json:"since,omitempty"`
-}
-
-// Slowest is the ranking of places by how much slower they are now than in
-// the hours before.
-type Slowest struct {
-	Table    string      `json:"table"`
-	Metric   string      `json:"metric"`
-	At       time.Time   `json:"at"`
-	Window   string      `json:"window"`
-	Baseline string      `json:"baseline"`
-	Places   []SlowPlace `json:"places"`
 }
 
 // SlowOptions tune Slowest; zero values mean the defaults.
@@ -76,7 +50,7 @@ func slowTable(customer string) string {
 // Slowest ranks PoPs by p90 latency over the window against their own p90
 // over the baseline period before it, and says since when each slow one has
 // been slow, minute by minute.
-func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*Slowest, error) {
+func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*api.Slowest, error) {
 	if o.At.IsZero() {
 		o.At = time.Now()
 	}
@@ -102,13 +76,13 @@ func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*Slowest, error) {
 	col, ok := latencyColumns[o.Metric]
 	switch {
 	case !ok:
-		return nil, userError{fmt.Errorf("metric must be request_time or ttfb")}
+		return nil, UserError{fmt.Errorf("metric must be request_time or ttfb")}
 	case o.Window < time.Minute || o.Window > 24*time.Hour || o.Window%time.Minute != 0:
-		return nil, userError{fmt.Errorf("window must be whole minutes between 1m and 24h")}
+		return nil, UserError{fmt.Errorf("window must be whole minutes between 1m and 24h")}
 	case o.Baseline < o.Window || o.Baseline > 7*24*time.Hour:
-		return nil, userError{fmt.Errorf("baseline must be between the window and 7 days")}
+		return nil, UserError{fmt.Errorf("baseline must be between the window and 7 days")}
 	case o.Limit < 1 || o.Limit > 1000:
-		return nil, userError{fmt.Errorf("limit must be between 1 and 1000")}
+		return nil, UserError{fmt.Errorf("limit must be between 1 and 1000")}
 	}
 	from := o.At.Add(-o.Window)
 	cur, err := s.placeQuantiles(ctx, col, o.Customer, from, o.At)
@@ -119,13 +93,13 @@ func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*Slowest, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Slowest{Table: slowTable(o.Customer), Metric: o.Metric, At: o.At, Window: o.Window.String(), Baseline: o.Baseline.String(), Places: []SlowPlace{}}
+	out := &api.Slowest{Table: slowTable(o.Customer), Metric: o.Metric, At: o.At, Window: o.Window.String(), Baseline: o.Baseline.String(), Places: []api.SlowPlace{}}
 	for key, c := range cur {
 		b, ok := base[key]
 		if !ok || c.requests < o.MinRequests || b.q[1] <= 0 {
 			continue
 		}
-		out.Places = append(out.Places, SlowPlace{
+		out.Places = append(out.Places, api.SlowPlace{
 			Region: key.region, PoP: key.pop, Requests: c.requests,
 			P50Ms: c.q[0] / 1000, P90Ms: c.q[1] / 1000, P99Ms: c.q[2] / 1000,
 			BaselineP90Ms: b.q[1] / 1000, Slowdown: round3(c.q[1] / b.q[1]),
@@ -162,12 +136,12 @@ type placeStats struct {
 }
 
 func (s *Store) placeQuantiles(ctx context.Context, col, customer string, from, to time.Time) (map[place]placeStats, error) {
-	filter, args := customerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
+	filter, args := CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
 	sql := fmt.Sprintf(`SELECT region, pop, sum(requests), quantilesTDigestMerge(%s)(%s)
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY region, pop`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
-	rows, err := s.query(ctx, sql, args...)
+	rows, err := s.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -194,13 +168,13 @@ GROUP BY region, pop`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
 // at or above threshold (minutes with too little traffic to tell are
 // stepped over) and returns the first minute of that run.
 func (s *Store) slowSince(ctx context.Context, col, customer, pop string, thresholdUs float64, from, to time.Time) (*time.Time, error) {
-	filter, args := customerFilter(customer, []any{pop, uint32(from.Unix()), uint32(to.Unix())})
+	filter, args := CustomerFilter(customer, []any{pop, uint32(from.Unix()), uint32(to.Unix())})
 	sql := fmt.Sprintf(`SELECT toUInt32(t), sum(requests), quantilesTDigestMerge(%s)(%s)
 FROM %s.%s
 WHERE pop = ? AND t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY t
 ORDER BY t DESC`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
-	rows, err := s.query(ctx, sql, args...)
+	rows, err := s.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -227,31 +201,6 @@ ORDER BY t DESC`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-// PerfRow is one group of a performance breakdown.
-type PerfRow struct {
-	Key       string  `json:"key"`
-	Requests  uint64  `json:"requests"`
-	Errors4xx uint64  `json:"errors_4xx"`
-	Errors5xx uint64  `json:"errors_5xx"`
-	ErrorRate float64 `json:"error_rate"` // 5xx share
-	P50Ms     float64 `json:"p50_ms"`
-	P90Ms     float64 `json:"p90_ms"`
-	P99Ms     float64 `json:"p99_ms"`
-	// WeekBefore is the same group over the same window seven days earlier.
-	WeekBefore *PerfRow `json:"week_before,omitempty"`
-}
-
-// PerfBreakdown is latency quantiles and error rates by one dimension.
-type PerfBreakdown struct {
-	Table    string    `json:"table"`
-	Customer string    `json:"customer,omitempty"`
-	By       string    `json:"by"`
-	Metric   string    `json:"metric"`
-	From     time.Time `json:"from"`
-	To       time.Time `json:"to"`
-	Rows     []PerfRow `json:"rows"`
-}
-
 // perfDims maps a breakdown dimension to the rollups that hold it, finest
 // first.
 var perfDims = map[string][]string{
@@ -272,7 +221,7 @@ var perfDimsAll = map[string][]string{
 
 // PerfBreakdown returns p50/p90/p99 of a latency metric and error counts per
 // region, pop, country or ASN, beside the same window a week earlier.
-func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, r Range) (*PerfBreakdown, error) {
+func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, r Range) (*api.PerfBreakdown, error) {
 	if by == "" {
 		by = "region"
 	}
@@ -286,9 +235,9 @@ func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, 
 	col, okm := latencyColumns[metric]
 	switch {
 	case !ok:
-		return nil, userError{fmt.Errorf("by must be one of region, pop, country, asn")}
+		return nil, UserError{fmt.Errorf("by must be one of region, pop, country, asn")}
 	case !okm:
-		return nil, userError{fmt.Errorf("metric must be request_time or ttfb")}
+		return nil, UserError{fmt.Errorf("metric must be request_time or ttfb")}
 	}
 	r, err := wholeRange(r)
 	if err != nil {
@@ -296,9 +245,9 @@ func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, 
 	}
 	ru, err := pickRollup(family, r)
 	if err != nil {
-		return nil, userError{fmt.Errorf("%s breakdowns need from and to on whole %s", by, map[bool]string{true: "minutes", false: "hours"}[strings.HasSuffix(family[0], "_1m")])}
+		return nil, UserError{fmt.Errorf("%s breakdowns need from and to on whole %s", by, map[bool]string{true: "minutes", false: "hours"}[strings.HasSuffix(family[0], "_1m")])}
 	}
-	out := &PerfBreakdown{Table: ru.Name, Customer: customer, By: by, Metric: metric, From: r.From, To: r.To, Rows: []PerfRow{}}
+	out := &api.PerfBreakdown{Table: ru.Name, Customer: customer, By: by, Metric: metric, From: r.From, To: r.To, Rows: []api.PerfRow{}}
 	cur, err := s.perfGroups(ctx, ru.Name, by, col, customer, r.From, r.To)
 	if err != nil {
 		return nil, err
@@ -308,7 +257,7 @@ func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, 
 	if err != nil {
 		return nil, err
 	}
-	byKey := map[string]PerfRow{}
+	byKey := map[string]api.PerfRow{}
 	for _, p := range prev {
 		byKey[p.Key] = p
 	}
@@ -321,22 +270,22 @@ func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, 
 	return out, nil
 }
 
-func (s *Store) perfGroups(ctx context.Context, table, by, col, customer string, from, to time.Time) ([]PerfRow, error) {
-	filter, args := customerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
+func (s *Store) perfGroups(ctx context.Context, table, by, col, customer string, from, to time.Time) ([]api.PerfRow, error) {
+	filter, args := CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
 	sql := fmt.Sprintf(`SELECT toString(%s) AS key, sum(requests) AS req, sum(errors_4xx), sum(errors_5xx), quantilesTDigestMerge(%s)(%s)
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY key
 ORDER BY req DESC, key
-LIMIT %d`, by, schema.Quantiles, col, s.DB, table, filter, maxLimit)
-	rows, err := s.query(ctx, sql, args...)
+LIMIT %d`, by, schema.Quantiles, col, s.DB, table, filter, MaxLimit)
+	rows, err := s.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []PerfRow
+	var out []api.PerfRow
 	for rows.Next() {
-		var p PerfRow
+		var p api.PerfRow
 		var q []float32
 		if err := rows.Scan(&p.Key, &p.Requests, &p.Errors4xx, &p.Errors5xx, &q); err != nil {
 			return nil, err

@@ -5,35 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/edgelog/edgelog/query/api"
 	"github.com/edgelog/edgelog/schema"
 )
-
-// PerfPoint is one step of a latency time series.
-type PerfPoint struct {
-	Time      time.Time `json:"t"`
-	Requests  uint64    `json:"requests"`
-	Errors5xx uint64    `json:"errors_5xx"`
-	ErrorRate float64   `json:"error_rate"`
-	P50Ms     float64   `json:"p50_ms"`
-	P90Ms     float64   `json:"p90_ms"`
-	P99Ms     float64   `json:"p99_ms"`
-}
-
-// PerfSeries is latency quantiles and error rate per step for a place (a
-// region, a PoP or everywhere), with the same range a week earlier.
-type PerfSeries struct {
-	Table    string      `json:"table"`
-	Customer string      `json:"customer,omitempty"`
-	Region   string      `json:"region,omitempty"`
-	PoP      string      `json:"pop,omitempty"`
-	Metric   string      `json:"metric"`
-	Step     string      `json:"step"`
-	Points   []PerfPoint `json:"points"`
-	// WeekBefore holds the points of the range shifted back seven days,
-	// with their times shifted forward onto this range so a chart can draw
-	// both lines over the same axis.
-	WeekBefore []PerfPoint `json:"week_before"`
-}
 
 // PerfPlace narrows a latency series; empty fields mean everywhere.
 type PerfPlace struct {
@@ -43,16 +17,16 @@ type PerfPlace struct {
 // PerfSeries returns p50/p90/p99 of metric per step, from an hourly rollup
 // (perf_all_1h for every customer, perf_1h for one) when the range and step
 // are whole hours, else from the minute rollup (perf_all_1m, perf_1m).
-func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, r Range) (*PerfSeries, error) {
+func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, r Range) (*api.PerfSeries, error) {
 	if metric == "" {
 		metric = "ttfb"
 	}
 	col, ok := latencyColumns[metric]
 	if !ok {
-		return nil, userError{fmt.Errorf("metric must be request_time or ttfb")}
+		return nil, UserError{fmt.Errorf("metric must be request_time or ttfb")}
 	}
 	if err := r.Validate(); err != nil {
-		return nil, userError{err}
+		return nil, UserError{err}
 	}
 	family := []string{"perf_1m", "perf_1h"}
 	if place.Customer == "" {
@@ -60,9 +34,9 @@ func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, 
 	}
 	ru, err := pickRollup(family, r)
 	if err != nil {
-		return nil, userError{err}
+		return nil, UserError{err}
 	}
-	out := &PerfSeries{Table: ru.Name, Customer: place.Customer, Region: place.Region, PoP: place.PoP, Metric: metric, Step: r.Step.String()}
+	out := &api.PerfSeries{Table: ru.Name, Customer: place.Customer, Region: place.Region, PoP: place.PoP, Metric: metric, Step: r.Step.String()}
 	week := 7 * 24 * time.Hour
 	if out.Points, err = s.perfPoints(ctx, ru.Name, col, place, r, 0); err != nil {
 		return nil, err
@@ -74,7 +48,7 @@ func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, 
 	return out, nil
 }
 
-func (s *Store) perfPoints(ctx context.Context, table, col string, place PerfPlace, r Range, shift time.Duration) ([]PerfPoint, error) {
+func (s *Store) perfPoints(ctx context.Context, table, col string, place PerfPlace, r Range, shift time.Duration) ([]api.PerfPoint, error) {
 	step := uint32(r.Step / time.Second)
 	args := []any{step, step, uint32(r.From.Unix()), uint32(r.To.Unix())}
 	filter := ""
@@ -89,15 +63,15 @@ FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY bucket
 ORDER BY bucket`, schema.Quantiles, col, s.DB, table, filter)
-	rows, err := s.query(ctx, sql, args...)
+	rows, err := s.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []PerfPoint{}
+	out := []api.PerfPoint{}
 	for rows.Next() {
 		var bucket uint64
-		var p PerfPoint
+		var p api.PerfPoint
 		var q []float32
 		if err := rows.Scan(&bucket, &p.Requests, &p.Errors5xx, &q); err != nil {
 			return nil, err

@@ -22,6 +22,9 @@ import (
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/api"
+	"github.com/edgelog/edgelog/query/billing"
+	"github.com/edgelog/edgelog/query/server"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -116,15 +119,15 @@ const (
 	tokEng     = "tok-eng"
 )
 
-func server(t testing.TB, db string, prices *query.PriceBook) *httptest.Server {
+func newServer(t testing.TB, db string, prices *billing.PriceBook) *httptest.Server {
 	t.Helper()
-	srv := &query.Server{
+	srv := &server.Server{
 		Store: &query.Store{Conn: chtest.Conn(t), DB: db},
 		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Tokens: query.NewTokens(map[string]query.Principal{
-			tokAcme:    {Name: "acme", Role: query.RoleCustomer, Customer: "acme"},
-			tokFinance: {Name: "finance", Role: query.RoleFinance},
-			tokEng:     {Name: "eng", Role: query.RoleEngineer},
+		Tokens: server.NewTokens(map[string]server.Principal{
+			tokAcme:    {Name: "acme", Role: server.RoleCustomer, Customer: "acme"},
+			tokFinance: {Name: "finance", Role: server.RoleFinance},
+			tokEng:     {Name: "eng", Role: server.RoleEngineer},
 		}),
 		Prices: prices,
 	}
@@ -157,7 +160,7 @@ func get(t *testing.T, hs *httptest.Server, token, path string, into any) int {
 
 const monthRange = "from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z"
 
-func testPrices(t *testing.T) *query.PriceBook {
+func testPrices(t *testing.T) *billing.PriceBook {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "prices.yaml")
 	os.WriteFile(path, []byte(`currency: USD
@@ -172,7 +175,7 @@ plans:
         - {price: "0.110"}
     per_10k_requests: "0.0075"
 `), 0o644)
-	pb, err := query.LoadPriceBook(path)
+	pb, err := billing.LoadPriceBook(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,10 +185,10 @@ plans:
 func TestTenancyAndBills(t *testing.T) {
 	db := chtest.NewDB(t)
 	ex := load(t, db, 60_000, october, 30*24*time.Hour)
-	hs := server(t, db, testPrices(t))
+	hs := newServer(t, db, testPrices(t))
 
 	// A customer token sees its own customer only, whatever it asks.
-	var sum query.Summary
+	var sum api.Summary
 	if code := get(t, hs, tokAcme, "/api/v1/traffic/summary?"+monthRange, &sum); code != 200 {
 		t.Fatalf("summary: %d", code)
 	}
@@ -216,7 +219,7 @@ func TestTenancyAndBills(t *testing.T) {
 	}
 
 	// Finance: every bill, exact against the events.
-	var all struct{ Bills []query.Bill }
+	var all struct{ Bills []api.Bill }
 	if code := get(t, hs, tokFinance, "/api/v1/billing/bills?month=2026-10", &all); code != 200 {
 		t.Fatalf("bills: %d", code)
 	}
@@ -246,7 +249,7 @@ func TestTenancyAndBills(t *testing.T) {
 	}
 
 	// Breakdowns add up to the whole.
-	var br query.Breakdown
+	var br api.Breakdown
 	if code := get(t, hs, tokEng, "/api/v1/traffic/breakdown?by=region&limit=100&"+monthRange, &br); code != 200 {
 		t.Fatalf("breakdown: %d", code)
 	}
@@ -264,7 +267,7 @@ func TestTenancyAndBills(t *testing.T) {
 		total += n
 	}
 	for _, by := range []string{"host", "pop", "country", "status_class", "cache_status"} {
-		var b query.Breakdown
+		var b api.Breakdown
 		if code := get(t, hs, tokEng, "/api/v1/traffic/breakdown?limit=1000&by="+by+"&"+monthRange, &b); code != 200 {
 			t.Fatalf("breakdown by %s: %d", by, code)
 		}
@@ -276,13 +279,13 @@ func TestTenancyAndBills(t *testing.T) {
 			t.Errorf("breakdown by %s adds up to %d requests, generated %d", by, sum, total)
 		}
 	}
-	var perf query.PerfBreakdown
+	var perf api.PerfBreakdown
 	if code := get(t, hs, tokEng, "/api/v1/perf/breakdown?by=country&metric=request_time&"+monthRange, &perf); code != 200 || len(perf.Rows) == 0 || perf.Rows[0].P90Ms <= 0 {
 		t.Errorf("perf breakdown by country (%d): %+v", code, perf)
 	}
 	// One insert block holds fewer distinct paths per host-hour than
 	// path_hits_1h keeps, so the counts are exact.
-	var top query.Top
+	var top api.Top
 	if code := get(t, hs, tokAcme, "/api/v1/traffic/top?kind=paths&limit=5&"+monthRange, &top); code != 200 || len(top.Items) != 5 {
 		t.Fatalf("acme's top paths (%d): %+v", code, top)
 	}
@@ -301,8 +304,8 @@ func TestTenancyAndBills(t *testing.T) {
 	}
 
 	// Verification from raw rows finds nothing.
-	store := &query.Store{Conn: chtest.Conn(t), DB: db}
-	_, diffs, err := store.VerifyMonth(context.Background(), testPrices(t), october)
+	ledger := &billing.Ledger{Store: &query.Store{Conn: chtest.Conn(t), DB: db}}
+	_, diffs, err := ledger.VerifyMonth(context.Background(), testPrices(t), october)
 	if err != nil || len(diffs) != 0 {
 		t.Fatalf("verify: %v %+v", err, diffs)
 	}
@@ -313,23 +316,23 @@ func TestTenancyAndBills(t *testing.T) {
 func TestMonthClose(t *testing.T) {
 	db := chtest.NewDB(t)
 	load(t, db, 20_000, october, 30*24*time.Hour)
-	store := &query.Store{Conn: chtest.Conn(t), DB: db}
+	ledger := &billing.Ledger{Store: &query.Store{Conn: chtest.Conn(t), DB: db}}
 	ctx := context.Background()
 	pb := testPrices(t)
-	closed, err := store.CloseMonth(ctx, pb, october)
+	closed, err := ledger.CloseMonth(ctx, pb, october)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.CloseMonth(ctx, pb, october); err == nil {
+	if _, err := ledger.CloseMonth(ctx, pb, october); err == nil {
 		t.Fatal("October closed twice")
 	}
 	late := load(t, db, 3_000, october.Add(20*24*time.Hour), time.Hour)
 	november := october.AddDate(0, 1, 0)
-	bills, err := store.Bills(ctx, pb, november, "")
+	bills, err := ledger.Bills(ctx, pb, november, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bills, err = store.WithAdjustments(ctx, pb, november, bills, ""); err != nil {
+	if bills, err = ledger.WithAdjustments(ctx, pb, november, bills, ""); err != nil {
 		t.Fatal(err)
 	}
 	adjusted := 0
@@ -346,7 +349,7 @@ func TestMonthClose(t *testing.T) {
 	if adjusted != len(late.bytes) {
 		t.Errorf("%d adjustments, want one per customer with late data (%d)", adjusted, len(late.bytes))
 	}
-	snaps, err := store.Snapshots(ctx, october)
+	snaps, err := ledger.Snapshots(ctx, october)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +362,7 @@ func TestMonthClose(t *testing.T) {
 
 func TestBadRequests(t *testing.T) {
 	db := chtest.NewDB(t)
-	hs := server(t, db, nil)
+	hs := newServer(t, db, nil)
 	for _, path := range []string{
 		"/api/v1/traffic/timeseries?customer=acme&from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z&step=1m",
 		"/api/v1/traffic/timeseries?customer=acme&from=2026-10-02T00:00:00Z&to=2026-10-01T00:00:00Z",
@@ -383,10 +386,10 @@ func TestBadRequests(t *testing.T) {
 // unvalidated.
 func FuzzAPIParams(f *testing.F) {
 	db := chtest.NewDB(f)
-	hs := httptest.NewServer((&query.Server{
+	hs := httptest.NewServer((&server.Server{
 		Store:  &query.Store{Conn: chtest.Conn(f), DB: db},
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Tokens: query.NewTokens(map[string]query.Principal{tokAcme: {Role: query.RoleCustomer, Customer: "acme"}}),
+		Tokens: server.NewTokens(map[string]server.Principal{tokAcme: {Role: server.RoleCustomer, Customer: "acme"}}),
 	}).Handler())
 	defer hs.Close()
 	for _, seed := range []string{
@@ -432,7 +435,7 @@ func TestOverview(t *testing.T) {
 	db := chtest.NewDB(t)
 	day := time.Date(2026, 10, 2, 0, 0, 0, 0, time.UTC)
 	ex := load(t, db, 40_000, day.Add(-12*time.Hour), 36*time.Hour)
-	hs := server(t, db, nil)
+	hs := newServer(t, db, nil)
 	at := day.Add(13*time.Hour + 37*time.Minute)
 	atMin := at.Unix() / 60
 
@@ -467,7 +470,7 @@ func TestOverview(t *testing.T) {
 		return req24, now, peak, len(all)
 	}
 	for _, tc := range []struct{ token, customer string }{{tokEng, ""}, {tokAcme, "acme"}} {
-		var o query.Overview
+		var o api.Overview
 		if code := get(t, hs, tc.token, "/api/v1/ops/overview?at="+at.Format(time.RFC3339), &o); code != 200 {
 			t.Fatalf("overview: %d", code)
 		}
@@ -492,18 +495,18 @@ func TestOverview(t *testing.T) {
 func TestSeries(t *testing.T) {
 	db := chtest.NewDB(t)
 	ex := load(t, db, 30_000, october, 31*24*time.Hour)
-	hs := server(t, db, nil)
+	hs := newServer(t, db, nil)
 	var total uint64
 	for _, n := range ex.requests {
 		total += n
 	}
-	sumPoints := func(s query.Series) (n uint64) {
+	sumPoints := func(s api.Series) (n uint64) {
 		for _, p := range s.Points {
 			n += p.Requests
 		}
 		return n
 	}
-	var all, own query.Series
+	var all, own api.Series
 	if code := get(t, hs, tokEng, "/api/v1/traffic/timeseries?step=24h&"+monthRange, &all); code != 200 {
 		t.Fatalf("all-customer series: %d", code)
 	}
@@ -518,7 +521,7 @@ func TestSeries(t *testing.T) {
 	}
 
 	for region, want := range ex.regions {
-		var ps query.PerfSeries
+		var ps api.PerfSeries
 		if code := get(t, hs, tokEng, "/api/v1/perf/timeseries?metric=request_time&step=24h&region="+region+"&"+monthRange, &ps); code != 200 {
 			t.Fatalf("perf series: %d", code)
 		}
@@ -535,7 +538,7 @@ func TestSeries(t *testing.T) {
 	}
 	// Five-minute steps of every customer read perf_all_1m; the week before
 	// is drawn on this range.
-	var pop query.PerfSeries
+	var pop api.PerfSeries
 	if code := get(t, hs, tokEng, "/api/v1/perf/timeseries?step=5m&pop=bom1&from=2026-10-20T00:00:00Z&to=2026-10-21T00:00:00Z", &pop); code != 200 {
 		t.Fatalf("PoP series: %d", code)
 	}
@@ -554,7 +557,7 @@ func TestSeries(t *testing.T) {
 		{"region", "", "perf_all_1h"}, {"country", "", "perf_geo_all_1d"},
 		{"region", "acme", "perf_1h"}, {"country", "acme", "perf_geo_1d"},
 	} {
-		var br query.PerfBreakdown
+		var br api.PerfBreakdown
 		if code := get(t, hs, tokEng, "/api/v1/perf/breakdown?by="+tc.by+"&customer="+tc.customer+"&"+monthRange, &br); code != 200 {
 			t.Fatalf("perf breakdown by %s: %d", tc.by, code)
 		}

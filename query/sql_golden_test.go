@@ -18,6 +18,7 @@ import (
 
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/server"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden SQL files")
@@ -75,7 +76,7 @@ func TestSQLGolden(t *testing.T) {
 	db := chtest.NewDB(t)
 	load(t, db, 20_000, october, 31*24*time.Hour)
 	rec := &recorder{Conn: chtest.Conn(t), db: db}
-	srv := &query.Server{Store: &query.Store{Conn: rec, DB: db}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Prices: testPrices(t)}
+	srv := &server.Server{Store: &query.Store{Conn: rec, DB: db}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Prices: testPrices(t)}
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 	day := "from=2026-10-10T00:00:00Z&to=2026-10-11T00:00:00Z"

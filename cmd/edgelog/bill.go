@@ -9,6 +9,8 @@ import (
 
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/api"
+	"github.com/edgelog/edgelog/query/billing"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -41,16 +43,16 @@ edgelog bill verify --month 2026-10
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	month, err := query.ParseMonth(*monthFlag)
+	month, err := billing.ParseMonth(*monthFlag)
 	if err != nil {
 		return err
 	}
 	if !schema.ValidIdent(ch.Database) {
 		return fmt.Errorf("invalid database name %q", ch.Database)
 	}
-	var pb *query.PriceBook
+	var pb *billing.PriceBook
 	if *prices != "" {
-		if pb, err = query.LoadPriceBook(*prices); err != nil {
+		if pb, err = billing.LoadPriceBook(*prices); err != nil {
 			return err
 		}
 	}
@@ -59,18 +61,18 @@ edgelog bill verify --month 2026-10
 		return err
 	}
 	defer conn.Close()
-	store := &query.Store{Conn: conn, DB: ch.Database}
+	ledger := &billing.Ledger{Store: &query.Store{Conn: conn, DB: ch.Database}}
 
-	var bills []query.Bill
+	var bills []api.Bill
 	switch action {
 	case "close":
-		if bills, err = store.CloseMonth(ctx, pb, month); err != nil {
+		if bills, err = ledger.CloseMonth(ctx, pb, month); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "closed %s: %d bills stored as version 1\n", month.Format("2006-01"), len(bills))
 		return nil
 	case "verify":
-		bills, diffs, err := store.VerifyMonth(ctx, pb, month)
+		bills, diffs, err := ledger.VerifyMonth(ctx, pb, month)
 		if err != nil {
 			return err
 		}
@@ -86,10 +88,10 @@ edgelog bill verify --month 2026-10
 		}
 		return nil
 	}
-	if bills, err = store.Bills(ctx, pb, month, *customer); err != nil {
+	if bills, err = ledger.Bills(ctx, pb, month, *customer); err != nil {
 		return err
 	}
-	if bills, err = store.WithAdjustments(ctx, pb, month, bills, *customer); err != nil {
+	if bills, err = ledger.WithAdjustments(ctx, pb, month, bills, *customer); err != nil {
 		return err
 	}
 	switch *format {
@@ -98,7 +100,7 @@ edgelog bill verify --month 2026-10
 		enc.SetIndent("", "  ")
 		return enc.Encode(bills)
 	case "csv":
-		b, err := query.BillsCSV(bills)
+		b, err := billing.BillsCSV(bills)
 		if err != nil {
 			return err
 		}

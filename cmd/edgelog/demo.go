@@ -16,7 +16,7 @@ import (
 	"github.com/edgelog/edgelog/lab/engines/chserver"
 	"github.com/edgelog/edgelog/lab/engines/stack"
 	"github.com/edgelog/edgelog/lab/gen"
-	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/api"
 )
 
 func init() {
@@ -141,12 +141,12 @@ report per customer and leaves the API running until Ctrl-C.`)
 
 // printReport prints per-customer requests, GB and hit ratio, read from the
 // query API, beside the generator's ground truth when there is one.
-func printReport(ctx context.Context, api string, truth *gen.Truth) error {
+func printReport(ctx context.Context, apiURL string, truth *gen.Truth) error {
 	from, to := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 	if truth != nil {
 		from, to = truth.From.Truncate(24*time.Hour), truth.To.Truncate(24*time.Hour).Add(24*time.Hour)
 	}
-	u := api + "/traffic/summary?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}.Encode()
+	u := apiURL + "/traffic/summary?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}.Encode()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -156,7 +156,7 @@ func printReport(ctx context.Context, api string, truth *gen.Truth) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("traffic summary: %s", resp.Status)
 	}
-	var sum query.Summary
+	var sum api.Summary
 	if err := json.NewDecoder(resp.Body).Decode(&sum); err != nil {
 		return err
 	}

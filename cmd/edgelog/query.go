@@ -10,6 +10,8 @@ import (
 
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/billing"
+	"github.com/edgelog/edgelog/query/server"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -28,8 +30,8 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	pricesPath := fs.String("prices", "", "price book (YAML) for bills; without it bills show usage only")
 	opsAddr := fs.String("metrics-addr", "", "serve /metrics, /healthz and /debug/pprof here, e.g. 127.0.0.1:9103")
 	cacheTTL := fs.Duration("cache-ttl", 10*time.Second, "keep answers this long (0: no cache)")
-	concurrent := fs.Int("max-concurrent", query.DefaultConcurrent, "requests computing answers at once; more wait in line")
-	maxWait := fs.Duration("max-wait", query.DefaultMaxWait, "longest a request waits in line before a 503 with Retry-After")
+	concurrent := fs.Int("max-concurrent", server.DefaultConcurrent, "requests computing answers at once; more wait in line")
+	maxWait := fs.Duration("max-wait", server.DefaultMaxWait, "longest a request waits in line before a 503 with Retry-After")
 	maxExec := fs.Duration("max-execution", 25*time.Second, "ClickHouse max_execution_time of each query")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,23 +46,23 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	}
 	defer conn.Close()
 	reg := newRegistry()
-	m := query.NewMetrics(reg)
-	srv := &query.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery, MaxExecution: *maxExec},
-		Log: log, Metrics: m, Admission: query.NewAdmission(*concurrent, *maxWait)}
+	m := server.NewMetrics(reg)
+	srv := &server.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery, MaxExecution: *maxExec},
+		Log: log, Metrics: m, Admission: server.NewAdmission(*concurrent, *maxWait)}
 	if *tokensPath != "" {
-		if srv.Tokens, err = query.LoadTokens(*tokensPath); err != nil {
+		if srv.Tokens, err = server.LoadTokens(*tokensPath); err != nil {
 			return err
 		}
 	} else {
 		log.Warn("no --tokens: the API is open, every caller is admin; use this only on 127.0.0.1")
 	}
 	if *pricesPath != "" {
-		if srv.Prices, err = query.LoadPriceBook(*pricesPath); err != nil {
+		if srv.Prices, err = billing.LoadPriceBook(*pricesPath); err != nil {
 			return err
 		}
 	}
 	if *cacheTTL > 0 {
-		srv.Cache = query.NewCache(*cacheTTL, 10_000)
+		srv.Cache = server.NewCache(*cacheTTL, 10_000)
 	}
 	if err := serveOps(ctx, log, *opsAddr, reg, func() error { return conn.Ping(ctx) }); err != nil {
 		return err

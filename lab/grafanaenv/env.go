@@ -2,7 +2,7 @@
 // the plugin's gRPC server started by the SDK's datasourcetest harness, and
 // a gRPC client calling QueryData, CheckHealth and CallResource with the
 // data sources of dashboards/provisioning, against a real query service
-// (query.Server over HTTP) over a real ClickHouse (lab/engines/chtest) holding
+// (query/server over HTTP) over a real ClickHouse (lab/engines/chtest) holding
 // generated traffic whose ground truth (gen.Truth) the tests compare with.
 //
 // One Env is shared by a test package (Shared): loading the traffic costs
@@ -44,6 +44,8 @@ import (
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/billing"
+	"github.com/edgelog/edgelog/query/server"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -150,15 +152,15 @@ func start(chAddr string) (*Env, error) {
 
 	compose := filepath.Join(root, "deploy", "compose")
 	tokensPath := filepath.Join(compose, "tokens.yaml")
-	tokens, err := query.LoadTokens(tokensPath)
+	tokens, err := server.LoadTokens(tokensPath)
 	if err != nil {
 		return nil, err
 	}
-	prices, err := query.LoadPriceBook(filepath.Join(compose, "pricebook.yaml"))
+	prices, err := billing.LoadPriceBook(filepath.Join(compose, "pricebook.yaml"))
 	if err != nil {
 		return nil, err
 	}
-	srv := &query.Server{
+	srv := &server.Server{
 		Store:  &query.Store{Conn: conn, DB: db},
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Tokens: tokens,

@@ -1,4 +1,4 @@
-package query
+package billing
 
 import (
 	"bytes"
@@ -8,46 +8,30 @@ import (
 	"math/big"
 	"strconv"
 	"time"
+
+	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/api"
 )
 
-// Bills are computed from billingTable (requests and bytes per day and
-// billing region) and samplesTable (bytes per 5 minutes and billing
-// region, for the 95th percentile).
+// Bills are computed from Table (requests and bytes per day and billing
+// region) and SamplesTable (bytes per 5 minutes and billing region, for
+// the 95th percentile).
 const (
-	billingTable = "billing_1d"
-	samplesTable = "billing_5m"
+	Table        = "billing_1d"
+	SamplesTable = "billing_5m"
 )
 
-// Bill is one customer's usage and charges for one calendar month (UTC).
-type Bill struct {
-	Customer string `json:"customer"`
-	Month    string `json:"month"` // 2026-10
-	Plan     string `json:"plan,omitempty"`
-	Currency string `json:"currency,omitempty"`
+// Ledger computes a month's bills from the billing rollups through Store,
+// closes months into snapshots and verifies bills against the raw rows.
+// Its zero value (with Store set) is ready; one Ledger keeps one cache of
+// month usage (see usageCache), so share it.
+type Ledger struct {
+	Store *query.Store
+	// NoCache reads every month's usage afresh (see usageCache): for
+	// measuring what a month still receiving rows costs.
+	NoCache bool
 
-	Requests uint64            `json:"requests"`
-	BytesOut uint64            `json:"bytes_out"`
-	ByRegion map[string]uint64 `json:"bytes_out_by_region"`
-	// P95Mbps is the 95th-percentile bandwidth: the month's 5-minute
-	// samples (every slot, idle ones as 0) sorted, the top 5% dropped, the
-	// highest remaining one, in megabits per second.
-	P95Mbps float64 `json:"p95_mbps"`
-	Samples int     `json:"samples"`
-
-	Lines []BillLine `json:"lines"`
-	Total string     `json:"total,omitempty"` // sum of the lines, decimal
-}
-
-// BillLine is one invoice line: quantity x unit price = amount (rounded to
-// the cent).
-type BillLine struct {
-	Item      string `json:"item"` // "bandwidth", "requests", "p95_bandwidth"
-	Region    string `json:"region,omitempty"`
-	Tier      string `json:"tier,omitempty"`
-	Quantity  string `json:"quantity"` // decimal, in Unit
-	Unit      string `json:"unit"`
-	UnitPrice string `json:"unit_price"`
-	Amount    string `json:"amount"`
+	cache usageCache
 }
 
 // ParseMonth parses "2026-10" into the month's first instant (UTC).
@@ -70,12 +54,12 @@ type Usage struct {
 
 // Bills computes the month's bill of customer ("" for every customer with
 // traffic) from billing_1d, priced with pb (nil: usage only).
-func (s *Store) Bills(ctx context.Context, pb *PriceBook, month time.Time, customer string) ([]Bill, error) {
-	usage, err := s.cachedMonthUsage(ctx, month, customer)
+func (l *Ledger) Bills(ctx context.Context, pb *PriceBook, month time.Time, customer string) ([]api.Bill, error) {
+	usage, err := l.cachedMonthUsage(ctx, month, customer)
 	if err != nil {
 		return nil, err
 	}
-	var out []Bill
+	var out []api.Bill
 	for _, c := range sortedKeys(usage) {
 		out = append(out, MakeBill(pb, month, c, usage[c]))
 	}
@@ -85,14 +69,14 @@ func (s *Store) Bills(ctx context.Context, pb *PriceBook, month time.Time, custo
 // MonthUsage reads, per customer, the month's requests, bytes out per
 // billing region and 95th-percentile 5-minute sample: from billing_1d and
 // billing_5m, or from the raw table when verifying.
-func (s *Store) MonthUsage(ctx context.Context, table string, month time.Time, customer string) (map[string]*Usage, error) {
+func (l *Ledger) MonthUsage(ctx context.Context, table string, month time.Time, customer string) (map[string]*Usage, error) {
 	from, to := month, month.AddDate(0, 1, 0)
-	raw := table != billingTable
+	raw := table != Table
 	timeCol, reqExpr, bytesExpr := "t", "sum(requests)", "sum(bytes_out)"
 	if raw {
 		timeCol, reqExpr, bytesExpr = "time", "count()", "sum(bytes_sent)"
 	}
-	filter, args := customerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
+	filter, args := query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
 	where := fmt.Sprintf("WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s", timeCol, timeCol, filter)
 	usage := map[string]*Usage{}
 	get := func(c string) *Usage {
@@ -103,8 +87,8 @@ func (s *Store) MonthUsage(ctx context.Context, table string, month time.Time, c
 		}
 		return u
 	}
-	rows, err := s.query(ctx, fmt.Sprintf("SELECT customer, region, %s, %s FROM %s.%s\n%s\nGROUP BY customer, region",
-		reqExpr, bytesExpr, s.DB, table, where), args...)
+	rows, err := l.Store.Query(ctx, fmt.Sprintf("SELECT customer, region, %s, %s FROM %s.%s\n%s\nGROUP BY customer, region",
+		reqExpr, bytesExpr, l.Store.DB, table, where), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +113,7 @@ func (s *Store) MonthUsage(ctx context.Context, table string, month time.Time, c
 	// zeros at the end, so the billed sample is v[skip] when v is longer
 	// than skip and zero otherwise. Sending every sample to Go instead
 	// moved 446k rows for a month of 50 customers.
-	from5m, time5m, bytes5m := samplesTable, "t", "sum(bytes_out)"
+	from5m, time5m, bytes5m := SamplesTable, "t", "sum(bytes_out)"
 	if raw {
 		from5m, time5m, bytes5m = table, "time", "sum(bytes_sent)"
 	}
@@ -137,9 +121,9 @@ func (s *Store) MonthUsage(ctx context.Context, table string, month time.Time, c
     SELECT customer, toStartOfFiveMinute(%[4]s) AS slot, %[5]s AS b FROM %[1]s.%[2]s
     WHERE %[4]s >= toDateTime(?) AND %[4]s < toDateTime(?)%[3]s
     GROUP BY customer, slot)
-GROUP BY customer`, s.DB, from5m, filter, time5m, bytes5m)
+GROUP BY customer`, l.Store.DB, from5m, filter, time5m, bytes5m)
 	skip, _ := p95Rank(month)
-	rows, err = s.query(ctx, fmt.Sprintf("SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0) FROM (\n%s)", samples),
+	rows, err = l.Store.Query(ctx, fmt.Sprintf("SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0) FROM (\n%s)", samples),
 		append([]any{uint32(skip), uint32(skip + 1)}, args...)...)
 	if err != nil {
 		return nil, err
@@ -165,8 +149,8 @@ func p95Rank(month time.Time) (skip, slots int) {
 }
 
 // MakeBill prices a customer-month's usage.
-func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) Bill {
-	b := Bill{Customer: customer, Month: month.Format("2006-01"), Requests: u.Requests, ByRegion: u.ByRegion, Lines: []BillLine{}}
+func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) api.Bill {
+	b := api.Bill{Customer: customer, Month: month.Format("2006-01"), Requests: u.Requests, ByRegion: u.ByRegion, Lines: []api.BillLine{}}
 	for _, v := range u.ByRegion {
 		b.BytesOut += v
 	}
@@ -185,7 +169,7 @@ func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) Bill {
 		p, _ := price(unitPrice)
 		amount := cents(new(big.Rat).Mul(qty, p))
 		total.Add(total, amount)
-		b.Lines = append(b.Lines, BillLine{Item: item, Region: region, Tier: tier, Quantity: qty.FloatString(6), Unit: unit, UnitPrice: unitPrice, Amount: amount.FloatString(2)})
+		b.Lines = append(b.Lines, api.BillLine{Item: item, Region: region, Tier: tier, Quantity: qty.FloatString(6), Unit: unit, UnitPrice: unitPrice, Amount: amount.FloatString(2)})
 	}
 	gb := big.NewRat(1_000_000_000, 1)
 	for _, region := range sortedKeys(u.ByRegion) {
@@ -218,13 +202,14 @@ func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) Bill {
 	return b
 }
 
-func emptyBill(pb *PriceBook, month time.Time, customer string) Bill {
+// EmptyBill is the bill of a customer-month without traffic.
+func EmptyBill(pb *PriceBook, month time.Time, customer string) api.Bill {
 	return MakeBill(pb, month, customer, &Usage{ByRegion: map[string]uint64{}})
 }
 
 // BillsCSV writes bills as CSV: one row per invoice line and a total row per
 // customer, for finance's spreadsheets.
-func BillsCSV(bills []Bill) ([]byte, error) {
+func BillsCSV(bills []api.Bill) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.Write([]string{"customer", "month", "item", "region", "tier", "quantity", "unit", "unit_price", "amount", "currency", "requests", "bytes_out", "p95_mbps"})

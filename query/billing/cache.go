@@ -1,4 +1,4 @@
-package query
+package billing
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 // A month's usage of every customer costs about a second to read (each
 // customer's 95th percentile sorts 8,928 five-minute sums grouped from
 // 3.6M billing_5m rows), and finance reads the same closed months again
-// and again. billingCache keeps each month's usage with a mark of the
+// and again. usageCache keeps each month's usage with a mark of the
 // data it was read from, and reuses it only while the mark is unchanged.
 //
 // The mark is, per billing table, the highest block number among the
@@ -27,7 +27,7 @@ import (
 // On a cluster the tables of those names are Distributed, which have no
 // parts (their shards' parts are on other servers): the mark is empty and
 // nothing is cached.
-type billingCache struct {
+type usageCache struct {
 	mu     sync.Mutex
 	months map[usageKey]cachedUsage
 }
@@ -44,17 +44,17 @@ type cachedUsage struct {
 
 // cachedMonthUsage is MonthUsage over the billing rollups through the
 // cache.
-func (s *Store) cachedMonthUsage(ctx context.Context, month time.Time, customer string) (map[string]*Usage, error) {
-	c := &s.bills
-	if s.NoBillCache {
-		return s.MonthUsage(ctx, billingTable, month, customer)
+func (l *Ledger) cachedMonthUsage(ctx context.Context, month time.Time, customer string) (map[string]*Usage, error) {
+	c := &l.cache
+	if l.NoCache {
+		return l.MonthUsage(ctx, Table, month, customer)
 	}
-	mark, err := s.billingMark(ctx, month)
+	mark, err := l.billingMark(ctx, month)
 	if err != nil || mark == "" { // no parts here: nothing to mark
 		if err != nil {
 			return nil, err
 		}
-		return s.MonthUsage(ctx, billingTable, month, customer)
+		return l.MonthUsage(ctx, Table, month, customer)
 	}
 	key := usageKey{month, customer}
 	c.mu.Lock()
@@ -63,7 +63,7 @@ func (s *Store) cachedMonthUsage(ctx context.Context, month time.Time, customer 
 	if ok && hit.mark == mark {
 		return cloneUsage(hit.usage), nil
 	}
-	usage, err := s.MonthUsage(ctx, billingTable, month, customer)
+	usage, err := l.MonthUsage(ctx, Table, month, customer)
 	if err != nil {
 		return nil, err
 	}
@@ -77,12 +77,12 @@ func (s *Store) cachedMonthUsage(ctx context.Context, month time.Time, customer 
 }
 
 // billingMark describes the parts holding month in the billing tables.
-func (s *Store) billingMark(ctx context.Context, month time.Time) (string, error) {
-	rows, err := s.query(ctx, `SELECT table, max(max_block_number), toUInt32(max(modification_time)), count()
+func (l *Ledger) billingMark(ctx context.Context, month time.Time) (string, error) {
+	rows, err := l.Store.Query(ctx, `SELECT table, max(max_block_number), toUInt32(max(modification_time)), count()
 FROM system.parts
 WHERE active AND database = ? AND table IN (?, ?) AND partition_id = ?
 GROUP BY table
-ORDER BY table`, s.DB, billingTable, samplesTable, month.Format("200601"))
+ORDER BY table`, l.Store.DB, Table, SamplesTable, month.Format("200601"))
 	if err != nil {
 		return "", err
 	}

@@ -1,4 +1,4 @@
-package query
+package billing
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/edgelog/edgelog/query/api"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -15,13 +16,13 @@ import (
 type Snapshot struct {
 	Version  uint32
 	ClosedAt time.Time
-	Bill     Bill
+	Bill     api.Bill
 }
 
 // Snapshots returns the latest closed bill per customer of a month.
-func (s *Store) Snapshots(ctx context.Context, month time.Time) (map[string]Snapshot, error) {
-	rows, err := s.query(ctx, fmt.Sprintf(`SELECT customer, version, closed_at, bill FROM %s.%s WHERE month = ? ORDER BY customer, version`,
-		s.DB, schema.BillSnapshotsTable), month.Format("2006-01"))
+func (l *Ledger) Snapshots(ctx context.Context, month time.Time) (map[string]Snapshot, error) {
+	rows, err := l.Store.Query(ctx, fmt.Sprintf(`SELECT customer, version, closed_at, bill FROM %s.%s WHERE month = ? ORDER BY customer, version`,
+		l.Store.DB, schema.BillSnapshotsTable), month.Format("2006-01"))
 	if err != nil {
 		return nil, err
 	}
@@ -44,22 +45,22 @@ func (s *Store) Snapshots(ctx context.Context, month time.Time) (map[string]Snap
 // CloseMonth stores the month's bills as immutable snapshots, version 1. A
 // month closes once: closing it again is refused, and data arriving later
 // shows up as an adjustment on the next month's bill.
-func (s *Store) CloseMonth(ctx context.Context, pb *PriceBook, month time.Time) ([]Bill, error) {
+func (l *Ledger) CloseMonth(ctx context.Context, pb *PriceBook, month time.Time) ([]api.Bill, error) {
 	if !month.AddDate(0, 1, 0).Before(time.Now()) {
 		return nil, fmt.Errorf("month %s has not ended yet", month.Format("2006-01"))
 	}
-	closed, err := s.Snapshots(ctx, month)
+	closed, err := l.Snapshots(ctx, month)
 	if err != nil {
 		return nil, err
 	}
 	if len(closed) > 0 {
 		return nil, fmt.Errorf("month %s is already closed (%d bills); later data goes to the next bill as adjustments", month.Format("2006-01"), len(closed))
 	}
-	bills, err := s.Bills(ctx, pb, month, "")
+	bills, err := l.Bills(ctx, pb, month, "")
 	if err != nil {
 		return nil, err
 	}
-	batch, err := s.Conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s.%s (month, customer, version, closed_at, requests, bytes_out, total, bill)", s.DB, schema.BillSnapshotsTable))
+	batch, err := l.Store.Conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s.%s (month, customer, version, closed_at, requests, bytes_out, total, bill)", l.Store.DB, schema.BillSnapshotsTable))
 	if err != nil {
 		return nil, err
 	}
@@ -83,13 +84,13 @@ func (s *Store) CloseMonth(ctx context.Context, pb *PriceBook, month time.Time) 
 // closed month since it was closed (late data): an "adjustment" line per
 // customer whose recomputed bill differs from its snapshot. A customer with
 // an adjustment but no traffic this month gets a bill of just that line.
-func (s *Store) WithAdjustments(ctx context.Context, pb *PriceBook, month time.Time, bills []Bill, customer string) ([]Bill, error) {
+func (l *Ledger) WithAdjustments(ctx context.Context, pb *PriceBook, month time.Time, bills []api.Bill, customer string) ([]api.Bill, error) {
 	prev := month.AddDate(0, -1, 0)
-	snaps, err := s.Snapshots(ctx, prev)
+	snaps, err := l.Snapshots(ctx, prev)
 	if err != nil || len(snaps) == 0 {
 		return bills, err
 	}
-	now, err := s.Bills(ctx, pb, prev, customer)
+	now, err := l.Bills(ctx, pb, prev, customer)
 	if err != nil {
 		return nil, err
 	}
@@ -101,14 +102,14 @@ func (s *Store) WithAdjustments(ctx context.Context, pb *PriceBook, month time.T
 		snap, ok := snaps[nb.Customer]
 		old := snap.Bill
 		if !ok {
-			old = emptyBill(pb, prev, nb.Customer)
+			old = EmptyBill(pb, prev, nb.Customer)
 		}
 		if nb.Requests == old.Requests && nb.BytesOut == old.BytesOut && nb.Total == old.Total {
 			continue
 		}
 		i, ok := idx[nb.Customer]
 		if !ok {
-			bills = append(bills, emptyBill(pb, month, nb.Customer))
+			bills = append(bills, EmptyBill(pb, month, nb.Customer))
 			i = len(bills) - 1
 			idx[nb.Customer] = i
 		}
@@ -116,7 +117,7 @@ func (s *Store) WithAdjustments(ctx context.Context, pb *PriceBook, month time.T
 		was, _ := new(big.Rat).SetString(orZero(old.Total))
 		diff.Sub(diff, was)
 		b := &bills[i]
-		b.Lines = append(b.Lines, BillLine{
+		b.Lines = append(b.Lines, api.BillLine{
 			Item: "adjustment", Tier: fmt.Sprintf("%s closed v%d", prev.Format("2006-01"), snap.Version),
 			Quantity: fmt.Sprintf("%d", int64(nb.BytesOut)-int64(old.BytesOut)), Unit: "bytes late",
 			UnitPrice: "", Amount: diff.FloatString(2),
@@ -147,17 +148,17 @@ type Difference struct {
 // VerifyMonth recomputes every bill of the month from the raw table and
 // compares it with the bill from billing_1d: requests, bytes per region,
 // the 95th-percentile sample and the total.
-func (s *Store) VerifyMonth(ctx context.Context, pb *PriceBook, month time.Time) ([]Bill, []Difference, error) {
-	fromRollup, err := s.MonthUsage(ctx, billingTable, month, "")
+func (l *Ledger) VerifyMonth(ctx context.Context, pb *PriceBook, month time.Time) ([]api.Bill, []Difference, error) {
+	fromRollup, err := l.MonthUsage(ctx, Table, month, "")
 	if err != nil {
 		return nil, nil, err
 	}
-	fromRaw, err := s.MonthUsage(ctx, schema.RawTable, month, "")
+	fromRaw, err := l.MonthUsage(ctx, schema.RawTable, month, "")
 	if err != nil {
 		return nil, nil, err
 	}
 	var diffs []Difference
-	var bills []Bill
+	var bills []api.Bill
 	seen := map[string]bool{}
 	for c := range fromRollup {
 		seen[c] = true

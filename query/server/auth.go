@@ -1,4 +1,4 @@
-package query
+package server
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/edgelog/edgelog/query/api"
 )
 
 // Role is what a token may see.
@@ -180,11 +182,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if s.Tokens != nil {
 			tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			if !ok {
-				writeJSONStatus(w, http.StatusUnauthorized, map[string]string{"error": "missing bearer token"})
+				writeJSONStatus(w, http.StatusUnauthorized, api.Error{Error: "missing bearer token"})
 				return
 			}
 			if p, ok = s.Tokens.lookup(strings.TrimSpace(tok)); !ok {
-				writeJSONStatus(w, http.StatusUnauthorized, map[string]string{"error": "unknown token"})
+				writeJSONStatus(w, http.StatusUnauthorized, api.Error{Error: "unknown token"})
 				return
 			}
 		}

@@ -1,8 +1,7 @@
-package query
+package server
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,26 +10,27 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/api"
+	"github.com/edgelog/edgelog/query/billing"
 )
 
 // Server is the HTTP API.
 type Server struct {
-	Store *Store
-	Log   *slog.Logger
+	Store *query.Store
+	// Billing computes the bills; nil uses a Ledger over Store.
+	Billing *billing.Ledger
+	Log     *slog.Logger
 	// Tokens authenticates callers; nil leaves the API open (local demo).
 	Tokens *Tokens
 	// Prices prices bills; nil serves usage without amounts.
-	Prices  *PriceBook
+	Prices  *billing.PriceBook
 	Metrics *Metrics
 	Cache   *Cache
 	// Admission bounds concurrent computations; nil admits everything.
 	Admission *Admission
 }
-
-// OpenAPI is the API's description, served at /api/v1/openapi.yaml.
-//
-//go:embed openapi.yaml
-var OpenAPI []byte
 
 // result is what an endpoint answers: a JSON value, or CSV text, and the
 // table it read (the X-Edgelog-Table header).
@@ -46,6 +46,9 @@ type endpoint func(r *http.Request, p Principal) (result, error)
 func (s *Server) Handler() http.Handler {
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics(nil)
+	}
+	if s.Billing == nil {
+		s.Billing = &billing.Ledger{Store: s.Store}
 	}
 	mux := http.NewServeMux()
 	route := func(pattern string, c capability, e endpoint) {
@@ -64,7 +67,7 @@ func (s *Server) Handler() http.Handler {
 	route("GET /api/v1/billing/bills", capBilling, s.billingBills)
 	mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
-		w.Write(OpenAPI)
+		w.Write(api.OpenAPI)
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := s.Store.Conn.Ping(r.Context()); err != nil {
@@ -120,7 +123,7 @@ func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, p Principal, 
 // caller's token scopes the query to ("" for all), and a list limit.
 type params struct {
 	q        url.Values
-	rng      Range
+	rng      query.Range
 	customer string
 	limit    int
 }
@@ -129,7 +132,7 @@ func parseParams(r *http.Request, p Principal, defLimit int) (params, error) {
 	q := r.URL.Query()
 	rng, err := parseRange(q)
 	if err != nil {
-		return params{}, userError{err}
+		return params{}, query.UserError{Err: err}
 	}
 	customer, err := p.scope(q.Get("customer"))
 	if err != nil {
@@ -143,16 +146,16 @@ func parseParams(r *http.Request, p Principal, defLimit int) (params, error) {
 }
 
 func (s *Server) customers(r *http.Request, p Principal) (result, error) {
-	a, err := parseParams(r, p, maxLimit)
+	a, err := parseParams(r, p, query.MaxLimit)
 	if err != nil {
 		return result{}, err
 	}
 	list, table, err := s.Store.Customers(r.Context(), a.customer, a.rng)
-	return result{value: map[string]any{"customers": list}, table: table}, err
+	return result{value: api.Customers{Customers: list}, table: table}, err
 }
 
 func (s *Server) trafficSeries(r *http.Request, p Principal) (result, error) {
-	a, err := parseParams(r, p, maxLimit)
+	a, err := parseParams(r, p, query.MaxLimit)
 	if err != nil {
 		return result{}, err
 	}
@@ -166,7 +169,7 @@ func (s *Server) trafficSeries(r *http.Request, p Principal) (result, error) {
 }
 
 func (s *Server) trafficSummary(r *http.Request, p Principal) (result, error) {
-	a, err := parseParams(r, p, maxLimit)
+	a, err := parseParams(r, p, query.MaxLimit)
 	if err != nil {
 		return result{}, err
 	}
@@ -202,7 +205,7 @@ func (s *Server) trafficTop(r *http.Request, p Principal) (result, error) {
 }
 
 func (s *Server) perfBreakdown(r *http.Request, p Principal) (result, error) {
-	a, err := parseParams(r, p, maxLimit)
+	a, err := parseParams(r, p, query.MaxLimit)
 	if err != nil {
 		return result{}, err
 	}
@@ -216,11 +219,11 @@ func (s *Server) perfBreakdown(r *http.Request, p Principal) (result, error) {
 // perfSeries serves latency quantiles per step:
 // ?from&to&step&metric=request_time|ttfb&region=&pop=&customer=.
 func (s *Server) perfSeries(r *http.Request, p Principal) (result, error) {
-	a, err := parseParams(r, p, maxLimit)
+	a, err := parseParams(r, p, query.MaxLimit)
 	if err != nil {
 		return result{}, err
 	}
-	place := PerfPlace{Customer: a.customer, Region: a.q.Get("region"), PoP: a.q.Get("pop")}
+	place := query.PerfPlace{Customer: a.customer, Region: a.q.Get("region"), PoP: a.q.Get("pop")}
 	res, err := s.Store.PerfSeries(r.Context(), place, a.q.Get("metric"), a.rng)
 	if err != nil {
 		return result{}, err
@@ -234,17 +237,17 @@ func (s *Server) perfSeries(r *http.Request, p Principal) (result, error) {
 // its own traffic only.
 func (s *Server) perfSlowest(r *http.Request, p Principal) (result, error) {
 	q := r.URL.Query()
-	var o SlowOptions
+	var o query.SlowOptions
 	var err error
 	if v := q.Get("at"); v != "" {
 		if o.At, err = time.Parse(time.RFC3339, v); err != nil {
-			return result{}, userError{errors.New("at must be an RFC 3339 time")}
+			return result{}, query.UserError{Err: errors.New("at must be an RFC 3339 time")}
 		}
 	}
 	for name, dst := range map[string]*time.Duration{"window": &o.Window, "baseline": &o.Baseline} {
 		if v := q.Get(name); v != "" {
 			if *dst, err = time.ParseDuration(v); err != nil {
-				return result{}, userError{fmt.Errorf("%s must be a duration such as 15m", name)}
+				return result{}, query.UserError{Err: fmt.Errorf("%s must be a duration such as 15m", name)}
 			}
 		}
 	}
@@ -270,7 +273,7 @@ func (s *Server) opsOverview(r *http.Request, p Principal) (result, error) {
 	if v := q.Get("at"); v != "" {
 		var err error
 		if at, err = time.Parse(time.RFC3339, v); err != nil {
-			return result{}, userError{errors.New("at must be an RFC 3339 time")}
+			return result{}, query.UserError{Err: errors.New("at must be an RFC 3339 time")}
 		}
 	}
 	customer, err := p.scope(q.Get("customer"))
@@ -286,63 +289,63 @@ func (s *Server) opsOverview(r *http.Request, p Principal) (result, error) {
 
 func (s *Server) billingBill(r *http.Request, p Principal) (result, error) {
 	q := r.URL.Query()
-	month, err := ParseMonth(q.Get("month"))
+	month, err := billing.ParseMonth(q.Get("month"))
 	if err != nil {
-		return result{}, userError{err}
+		return result{}, query.UserError{Err: err}
 	}
 	customer, err := p.scope(q.Get("customer"))
 	if err != nil {
 		return result{}, err
 	}
 	if customer == "" {
-		return result{}, userError{errors.New("customer is required")}
+		return result{}, query.UserError{Err: errors.New("customer is required")}
 	}
-	bills, err := s.Store.Bills(r.Context(), s.Prices, month, customer)
+	bills, err := s.Billing.Bills(r.Context(), s.Prices, month, customer)
 	if err == nil {
-		bills, err = s.Store.WithAdjustments(r.Context(), s.Prices, month, bills, customer)
+		bills, err = s.Billing.WithAdjustments(r.Context(), s.Prices, month, bills, customer)
 	}
 	if err != nil {
 		return result{}, err
 	}
 	if len(bills) == 0 {
-		bills = append(bills, emptyBill(s.Prices, month, customer))
+		bills = append(bills, billing.EmptyBill(s.Prices, month, customer))
 	}
 	return billResult(q.Get("format"), bills[:1], bills[0])
 }
 
 func (s *Server) billingBills(r *http.Request, p Principal) (result, error) {
 	q := r.URL.Query()
-	month, err := ParseMonth(q.Get("month"))
+	month, err := billing.ParseMonth(q.Get("month"))
 	if err != nil {
-		return result{}, userError{err}
+		return result{}, query.UserError{Err: err}
 	}
 	scope, err := p.scope("")
 	if err != nil {
 		return result{}, err
 	}
-	bills, err := s.Store.Bills(r.Context(), s.Prices, month, scope)
+	bills, err := s.Billing.Bills(r.Context(), s.Prices, month, scope)
 	if err == nil {
-		bills, err = s.Store.WithAdjustments(r.Context(), s.Prices, month, bills, scope)
+		bills, err = s.Billing.WithAdjustments(r.Context(), s.Prices, month, bills, scope)
 	}
 	if err != nil {
 		return result{}, err
 	}
-	return billResult(q.Get("format"), bills, map[string]any{"month": month.Format("2006-01"), "bills": bills})
+	return billResult(q.Get("format"), bills, api.Bills{Month: month.Format("2006-01"), Bills: bills})
 }
 
-func billResult(format string, bills []Bill, value any) (result, error) {
+func billResult(format string, bills []api.Bill, value any) (result, error) {
 	switch format {
 	case "", "json":
-		return result{value: value, table: billingTable}, nil
+		return result{value: value, table: billing.Table}, nil
 	case "csv":
-		b, err := BillsCSV(bills)
-		return result{csv: b, table: billingTable}, err
+		b, err := billing.BillsCSV(bills)
+		return result{csv: b, table: billing.Table}, err
 	}
-	return result{}, userError{errors.New("format must be json or csv")}
+	return result{}, query.UserError{Err: errors.New("format must be json or csv")}
 }
 
-func parseRange(q url.Values) (Range, error) {
-	var r Range
+func parseRange(q url.Values) (query.Range, error) {
+	var r query.Range
 	var err error
 	if r.From, err = time.Parse(time.RFC3339, q.Get("from")); err != nil {
 		return r, errors.New("from must be an RFC 3339 time")
@@ -360,41 +363,38 @@ func parseRange(q url.Values) (Range, error) {
 	return r, nil
 }
 
-// maxLimit caps every list an endpoint returns.
-const maxLimit = 1000
-
 func parseLimit(q url.Values, def int) (int, error) {
 	v := q.Get("limit")
 	if v == "" {
 		return def, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxLimit {
-		return 0, userError{fmt.Errorf("limit must be between 1 and %d", maxLimit)}
+	if err != nil || n < 1 || n > query.MaxLimit {
+		return 0, query.UserError{Err: fmt.Errorf("limit must be between 1 and %d", query.MaxLimit)}
 	}
 	return n, nil
 }
 
 func (s *Server) fail(w http.ResponseWriter, err error) int {
-	var ue userError
+	var ue query.UserError
 	switch {
 	case errors.As(err, &ue):
-		writeJSONStatus(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		writeJSONStatus(w, http.StatusBadRequest, api.Error{Error: err.Error()})
 		return http.StatusBadRequest
 	case errors.Is(err, errForbidden):
-		writeJSONStatus(w, http.StatusForbidden, map[string]string{"error": err.Error()})
+		writeJSONStatus(w, http.StatusForbidden, api.Error{Error: err.Error()})
 		return http.StatusForbidden
 	case errors.Is(err, errBusy):
 		s.Metrics.busy.Inc()
 		w.Header().Set("Retry-After", "1")
-		writeJSONStatus(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+		writeJSONStatus(w, http.StatusServiceUnavailable, api.Error{Error: err.Error()})
 		return http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
-		writeJSONStatus(w, http.StatusGatewayTimeout, map[string]string{"error": "query timed out"})
+		writeJSONStatus(w, http.StatusGatewayTimeout, api.Error{Error: "query timed out"})
 		return http.StatusGatewayTimeout
 	}
 	s.Log.Error("query failed", "err", err)
-	writeJSONStatus(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+	writeJSONStatus(w, http.StatusInternalServerError, api.Error{Error: "internal error"})
 	return http.StatusInternalServerError
 }
 

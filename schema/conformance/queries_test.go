@@ -16,6 +16,8 @@ import (
 
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/billing"
+	queryserver "github.com/edgelog/edgelog/query/server"
 )
 
 // apiCalls are requests covering every query the query layer builds: each
@@ -83,7 +85,8 @@ func recordQueries(t *testing.T, customer string) []string {
 	}
 	defer conn.Close()
 	store := &query.Store{Conn: conn, DB: db}
-	h := (&query.Server{Store: store, Log: slog.New(slog.NewTextHandler(testLog{t}, nil))}).Handler()
+	ledger := &billing.Ledger{Store: store}
+	h := (&queryserver.Server{Store: store, Billing: ledger, Log: slog.New(slog.NewTextHandler(testLog{t}, nil))}).Handler()
 	for _, u := range apiCalls(customer) {
 		req := httptest.NewRequest(http.MethodGet, u, nil)
 		w := httptest.NewRecorder()
@@ -92,13 +95,13 @@ func recordQueries(t *testing.T, customer string) []string {
 			t.Errorf("18.16: GET %s: %d %s", u, w.Code, strings.TrimSpace(w.Body.String()))
 		}
 	}
-	// Bill verification and month close read through the Store only.
+	// Bill verification and month close read through the Ledger only.
 	month := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	ctx := context.Background()
-	if _, diffs, err := store.VerifyMonth(ctx, nil, month); err != nil || len(diffs) > 0 {
+	if _, diffs, err := ledger.VerifyMonth(ctx, nil, month); err != nil || len(diffs) > 0 {
 		t.Errorf("18.16: bill verify: %v %v", diffs, err)
 	}
-	if _, err := store.Snapshots(ctx, month); err != nil {
+	if _, err := ledger.Snapshots(ctx, month); err != nil {
 		t.Errorf("18.16: snapshots: %v", err)
 	}
 	if err := conn.Exec(context.Background(), "SYSTEM FLUSH LOGS"); err != nil {

@@ -1,0 +1,42 @@
+package api
+
+// Bill answers GET /billing/bill: one customer's usage and charges for one
+// calendar month (UTC). A closed month's bill is stored in this form too
+// (bill_snapshots.bill).
+type Bill struct {
+	Customer string `json:"customer"`
+	Month    string `json:"month"` // 2026-10
+	Plan     string `json:"plan,omitempty"`
+	Currency string `json:"currency,omitempty"`
+
+	Requests uint64            `json:"requests"`
+	BytesOut uint64            `json:"bytes_out"`
+	ByRegion map[string]uint64 `json:"bytes_out_by_region"`
+	// P95Mbps is the 95th-percentile bandwidth: the month's 5-minute
+	// samples (every slot, idle ones as 0) sorted, the top 5% dropped, the
+	// highest remaining one, in megabits per second.
+	P95Mbps float64 `json:"p95_mbps"`
+	Samples int     `json:"samples"`
+
+	Lines []BillLine `json:"lines"`
+	Total string     `json:"total,omitempty"` // sum of the lines, decimal
+}
+
+// BillLine is one invoice line: quantity x unit price = amount (rounded to
+// the cent).
+type BillLine struct {
+	Item      string `json:"item"` // "bandwidth", "requests", "p95_bandwidth", "adjustment"
+	Region    string `json:"region,omitempty"`
+	Tier      string `json:"tier,omitempty"`
+	Quantity  string `json:"quantity"` // decimal, in Unit
+	Unit      string `json:"unit"`
+	UnitPrice string `json:"unit_price"`
+	Amount    string `json:"amount"`
+}
+
+// Bills answers GET /billing/bills: every customer's bill of a month. The
+// fields are in the order the answer has always had (a map's sorted keys).
+type Bills struct {
+	Bills []Bill `json:"bills"`
+	Month string `json:"month"` // 2026-10
+}
