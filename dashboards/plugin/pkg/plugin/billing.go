@@ -9,25 +9,15 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/edgelog/edgelog/query/api"
 )
 
-type apiBill struct {
-	Customer string            `json:"customer"`
-	Month    string            `json:"month"`
-	Plan     string            `json:"plan"`
-	Currency string            `json:"currency"`
-	Requests uint64            `json:"requests"`
-	BytesOut uint64            `json:"bytes_out"`
-	ByRegion map[string]uint64 `json:"bytes_out_by_region"`
-	P95Mbps  float64           `json:"p95_mbps"`
-	Total    string            `json:"total"`
-}
-
 // bill asks for customer's bill of the month holding the panel's end.
-func (d *Datasource) bill(ctx context.Context, q Query, dq backend.DataQuery) (apiBill, time.Time, error) {
+func (d *Datasource) bill(ctx context.Context, q Query, dq backend.DataQuery) (api.Bill, time.Time, error) {
 	month := monthOf(dq.TimeRange.To)
 	p := withFilters(monthParams(month), q)
-	var b apiBill
+	var b api.Bill
 	err := d.API.Get(ctx, "billing/bill", p, &b)
 	return b, month, err
 }
@@ -70,7 +60,7 @@ func billingP95(ctx context.Context, d *Datasource, q Query, dq backend.DataQuer
 	from, to := alignOut(dq.TimeRange, slot)
 	p := withFilters(rangeParams(from, to), q)
 	p.Set("step", slot.String())
-	var s apiSeries
+	var s api.Series
 	if err := d.API.Get(ctx, "traffic/timeseries", p, &s); err != nil {
 		return nil, err
 	}
@@ -80,7 +70,7 @@ func billingP95(ctx context.Context, d *Datasource, q Query, dq backend.DataQuer
 	}
 	byT := make(map[int64]uint64, len(s.Points))
 	for _, pt := range s.Points {
-		byT[pt.T.Unix()] = pt.BytesOut
+		byT[pt.Time.Unix()] = pt.BytesOut
 	}
 	var times []time.Time
 	var mbps, p95 []float64
@@ -129,9 +119,7 @@ func billingSummary(ctx context.Context, d *Datasource, q Query, dq backend.Data
 // billingCustomers answers one row per customer the token may see.
 func billingCustomers(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
 	month := monthOf(dq.TimeRange.To)
-	var res struct {
-		Bills []apiBill `json:"bills"`
-	}
+	var res api.Bills
 	if err := d.API.Get(ctx, "billing/bills", monthParams(month), &res); err != nil {
 		return nil, err
 	}

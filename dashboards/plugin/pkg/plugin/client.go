@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/edgelog/edgelog/query/api"
 )
 
 // Client calls the query service's API with one bearer token.
@@ -61,9 +63,7 @@ func (c *Client) Get(ctx context.Context, path string, params url.Values, into a
 	}
 	if resp.StatusCode != http.StatusOK {
 		e := &APIError{Status: resp.StatusCode}
-		var msg struct {
-			Error string `json:"error"`
-		}
+		var msg api.Error
 		if json.Unmarshal(body, &msg) == nil && msg.Error != "" {
 			e.Message = msg.Error
 		} else {

@@ -6,7 +6,8 @@
 // a few filters, and the plugin asks the query service's HTTP API with the
 // data source's token. Tenancy therefore stays enforced in one place, the
 // query service: a customer's token never sees another customer's data,
-// whatever a dashboard asks.
+// whatever a dashboard asks. The answers decode into query/api's types,
+// the ones the service encodes (a package without the ClickHouse driver).
 //
 // The three plugin calls:
 //   - QueryData turns each query into one API call (two for the queries that

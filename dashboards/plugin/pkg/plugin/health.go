@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/edgelog/edgelog/query/api"
 )
 
 // CheckHealth reports whether the query service answers (its /healthz,
@@ -23,9 +25,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		return fail("query service at %s is not healthy: %v", d.API.BaseURL, err)
 	}
 	to := d.now().UTC().Truncate(time.Minute).Add(time.Minute)
-	var res struct {
-		Customers []string `json:"customers"`
-	}
+	var res api.Customers
 	err := d.API.Get(ctx, "customers", rangeParams(to.Add(-time.Hour), to), &res)
 	var ae *APIError
 	switch {

@@ -7,31 +7,22 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-)
 
-type apiOverview struct {
-	Table            string     `json:"table"`
-	RequestsPerSNow  float64    `json:"requests_per_s_now"`
-	PeakPerSToday    float64    `json:"peak_requests_per_s_today"`
-	PeakAt           *time.Time `json:"peak_at"`
-	Requests24h      uint64     `json:"requests_24h"`
-	BytesOut24h      uint64     `json:"bytes_out_24h"`
-	ServersReporting uint64     `json:"servers_reporting"`
-	StoredBytes      uint64     `json:"stored_bytes"`
-}
+	"github.com/edgelog/edgelog/query/api"
+)
 
 // opsOverview answers the operations wall's figures at the panel's end,
 // one row (GET ops/overview).
 func opsOverview(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
 	p := withFilters(url.Values{"at": {dq.TimeRange.To.UTC().Truncate(time.Second).Format(time.RFC3339)}}, q)
-	var o apiOverview
+	var o api.Overview
 	if err := d.API.Get(ctx, "ops/overview", p, &o); err != nil {
 		return nil, err
 	}
 	f := data.NewFrame("operations",
 		data.NewField("requests_per_s_now", nil, []float64{o.RequestsPerSNow}).SetConfig(&data.FieldConfig{Unit: "reqps", DisplayNameFromDS: "hits/s now"}),
-		data.NewField("peak_requests_per_s_today", nil, []float64{o.PeakPerSToday}).SetConfig(&data.FieldConfig{Unit: "reqps", DisplayNameFromDS: "peak hits/s today"}),
-		data.NewField("peak_at", nil, []*time.Time{o.PeakAt}).SetConfig(&data.FieldConfig{Unit: "dateTimeAsIso"}),
+		data.NewField("peak_requests_per_s_today", nil, []float64{o.PeakRequestsPerS}).SetConfig(&data.FieldConfig{Unit: "reqps", DisplayNameFromDS: "peak hits/s today"}),
+		data.NewField("peak_at", nil, []*time.Time{&o.PeakAt}).SetConfig(&data.FieldConfig{Unit: "dateTimeAsIso"}),
 		data.NewField("requests_24h", nil, []uint64{o.Requests24h}).SetConfig(&data.FieldConfig{Unit: "short", DisplayNameFromDS: "requests in 24 h"}),
 		data.NewField("bytes_out_24h", nil, []uint64{o.BytesOut24h}).SetConfig(&data.FieldConfig{Unit: "decbytes", DisplayNameFromDS: "delivered in 24 h"}),
 		data.NewField("servers_reporting", nil, []uint64{o.ServersReporting}).SetConfig(&data.FieldConfig{Unit: "short", DisplayNameFromDS: "edge servers reporting"}),

@@ -8,38 +8,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-)
 
-type (
-	apiPerfRow struct {
-		Key        string      `json:"key"`
-		Requests   uint64      `json:"requests"`
-		Errors4xx  uint64      `json:"errors_4xx"`
-		Errors5xx  uint64      `json:"errors_5xx"`
-		ErrorRate  float64     `json:"error_rate"`
-		P50Ms      float64     `json:"p50_ms"`
-		P90Ms      float64     `json:"p90_ms"`
-		P99Ms      float64     `json:"p99_ms"`
-		WeekBefore *apiPerfRow `json:"week_before"`
-	}
-	apiPerfBreakdown struct {
-		Table string       `json:"table"`
-		Rows  []apiPerfRow `json:"rows"`
-	}
-	apiSlowest struct {
-		Table  string `json:"table"`
-		Places []struct {
-			Region        string     `json:"region"`
-			PoP           string     `json:"pop"`
-			Requests      uint64     `json:"requests"`
-			P50Ms         float64    `json:"p50_ms"`
-			P90Ms         float64    `json:"p90_ms"`
-			P99Ms         float64    `json:"p99_ms"`
-			BaselineP90Ms float64    `json:"baseline_p90_ms"`
-			Slowdown      float64    `json:"slowdown"`
-			Since         *time.Time `json:"since"`
-		} `json:"places"`
-	}
+	"github.com/edgelog/edgelog/query/api"
 )
 
 // perfAlign is the unit a performance breakdown's range is widened to:
@@ -51,7 +21,7 @@ func perfBreakdown(ctx context.Context, d *Datasource, q Query, dq backend.DataQ
 	p := withFilters(rangeParams(from, to), q)
 	p.Set("by", q.GroupBy)
 	p.Set("metric", q.Metric)
-	var b apiPerfBreakdown
+	var b api.PerfBreakdown
 	if err := d.API.Get(ctx, "perf/breakdown", p, &b); err != nil {
 		return nil, err
 	}
@@ -100,7 +70,7 @@ func perfSlowest(ctx context.Context, d *Datasource, q Query, dq backend.DataQue
 	if q.Window != "" {
 		p.Set("window", q.Window)
 	}
-	var s apiSlowest
+	var s api.Slowest
 	if err := d.API.Get(ctx, "perf/slowest", p, &s); err != nil {
 		return nil, err
 	}

@@ -8,25 +8,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-)
 
-type (
-	apiPerfPoint struct {
-		T         time.Time `json:"t"`
-		Requests  uint64    `json:"requests"`
-		Errors5xx uint64    `json:"errors_5xx"`
-		ErrorRate float64   `json:"error_rate"`
-		P50Ms     float64   `json:"p50_ms"`
-		P90Ms     float64   `json:"p90_ms"`
-		P99Ms     float64   `json:"p99_ms"`
-	}
-	apiPerfSeries struct {
-		Table  string         `json:"table"`
-		Metric string         `json:"metric"`
-		Points []apiPerfPoint `json:"points"`
-		// WeekBefore's times are already shifted forward onto the range.
-		WeekBefore []apiPerfPoint `json:"week_before"`
-	}
+	"github.com/edgelog/edgelog/query/api"
 )
 
 // weekBeforeSuffix names the week before's copy of a perf_series field.
@@ -55,11 +38,11 @@ func perfSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQuer
 	if q.PoP != "" {
 		p.Set("pop", q.PoP)
 	}
-	var s apiPerfSeries
+	var s api.PerfSeries
 	if err := d.API.Get(ctx, "perf/timeseries", p, &s); err != nil {
 		return nil, err
 	}
-	weeks := [][]apiPerfPoint{s.Points}
+	weeks := [][]api.PerfPoint{s.Points}
 	if q.WeekBefore {
 		weeks = append(weeks, s.WeekBefore)
 	}
@@ -69,7 +52,7 @@ func perfSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQuer
 	for _, pts := range weeks {
 		for _, pt := range pts {
 			if pt.Requests > 0 {
-				times = append(times, pt.T.UTC())
+				times = append(times, pt.Time.UTC())
 			}
 		}
 	}
@@ -96,7 +79,7 @@ func perfSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQuer
 			if pt.Requests == 0 {
 				continue
 			}
-			i := row[pt.T.Unix()]
+			i := row[pt.Time.Unix()]
 			vals["p50_ms"][i], vals["p90_ms"][i], vals["p99_ms"][i] = ptr(pt.P50Ms), ptr(pt.P90Ms), ptr(pt.P99Ms)
 			vals["error_rate_5xx"][i] = ptr(pt.ErrorRate)
 		}

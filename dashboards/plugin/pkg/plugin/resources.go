@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/edgelog/edgelog/query/api"
 )
 
 // Resources are the lists CallResource serves for dashboard variables, by
@@ -83,15 +85,13 @@ func (d *Datasource) resource(ctx context.Context, req *backend.CallResourceRequ
 		p.Set("customer", c)
 	}
 	if dim == "" {
-		var res struct {
-			Customers []string `json:"customers"`
-		}
+		var res api.Customers
 		err := d.API.Get(ctx, "customers", p, &res)
 		return res.Customers, err
 	}
 	p.Set("by", dim)
 	p.Set("limit", "1000")
-	var b apiBreakdown
+	var b api.Breakdown
 	if err := d.API.Get(ctx, "traffic/breakdown", p, &b); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/lab/grafanaenv"
+	"github.com/edgelog/edgelog/query/api"
 )
 
 // TestTrafficSeriesAllCustomers checks the wall's series: staff asking for
@@ -54,22 +55,6 @@ var perfSeriesFields = []struct{ name, unit, display string }{
 	{"p50_ms", "ms", "p50"}, {"p90_ms", "ms", "p90"}, {"p99_ms", "ms", "p99"}, {"error_rate_5xx", "percentunit", "5xx error rate"},
 	{"p50_ms_week_before", "ms", "p50 (week before)"}, {"p90_ms_week_before", "ms", "p90 (week before)"},
 	{"p99_ms_week_before", "ms", "p99 (week before)"}, {"error_rate_5xx_week_before", "percentunit", "5xx error rate (week before)"},
-}
-
-// apiPerfSeries is GET /perf/timeseries's answer (query/openapi.yaml).
-type apiPerfSeries struct {
-	Table      string         `json:"table"`
-	Points     []apiPerfPoint `json:"points"`
-	WeekBefore []apiPerfPoint `json:"week_before"`
-}
-
-type apiPerfPoint struct {
-	T         time.Time `json:"t"`
-	Requests  uint64    `json:"requests"`
-	ErrorRate float64   `json:"error_rate"`
-	P50Ms     float64   `json:"p50_ms"`
-	P90Ms     float64   `json:"p90_ms"`
-	P99Ms     float64   `json:"p99_ms"`
 }
 
 // askAPI repeats the request a frame says it was built from (its executed
@@ -141,10 +126,10 @@ func TestPerfSeriesAgainstAPI(t *testing.T) {
 		t.Errorf("executed %q, want a 5-minute step over perf_all_1m (every customer)", f.Meta.ExecutedQueryString)
 	}
 
-	var api apiPerfSeries
-	askAPI(t, env, dsEngineer, f, &api)
-	if len(api.Points) == 0 || len(api.WeekBefore) == 0 {
-		t.Fatalf("the API has %d points and %d the week before", len(api.Points), len(api.WeekBefore))
+	var answer api.PerfSeries
+	askAPI(t, env, dsEngineer, f, &answer)
+	if len(answer.Points) == 0 || len(answer.WeekBefore) == 0 {
+		t.Fatalf("the API has %d points and %d the week before", len(answer.Points), len(answer.WeekBefore))
 	}
 	times := field(t, f, "time")
 	row := map[int64]int{}
@@ -155,18 +140,18 @@ func TestPerfSeriesAgainstAPI(t *testing.T) {
 		}
 		row[tm.Unix()] = i
 	}
-	for w, pts := range [][]apiPerfPoint{api.Points, api.WeekBefore} {
+	for w, pts := range [][]api.PerfPoint{answer.Points, answer.WeekBefore} {
 		suffix := []string{"", "_week_before"}[w]
 		nonNull := 0
 		for _, pt := range pts {
-			i, ok := row[pt.T.Unix()]
+			i, ok := row[pt.Time.Unix()]
 			if !ok {
-				t.Errorf("the API's point at %v%s is not in the frame", pt.T, suffix)
+				t.Errorf("the API's point at %v%s is not in the frame", pt.Time, suffix)
 				continue
 			}
 			for name, want := range map[string]float64{"p50_ms": pt.P50Ms, "p90_ms": pt.P90Ms, "p99_ms": pt.P99Ms, "error_rate_5xx": pt.ErrorRate} {
 				if got, ok := nullable(field(t, f, name+suffix), i); !ok || got != want {
-					t.Errorf("%s%s at %v: %v (set %v), the API says %v", name, suffix, pt.T, got, ok, want)
+					t.Errorf("%s%s at %v: %v (set %v), the API says %v", name, suffix, pt.Time, got, ok, want)
 				}
 			}
 			nonNull++
@@ -203,7 +188,7 @@ func TestPerfSeriesAgainstAPI(t *testing.T) {
 	before := mean("p90_ms", from, slow.From.Truncate(time.Hour))
 	weekBefore := mean("p90_ms_week_before", slow.From.Add(5*time.Minute), slow.To.Add(-5*time.Minute))
 	t.Logf("%s p90 TTFB: %.1f ms during the incident, %.1f ms before it, %.1f ms the week before; %d rows, %d points, %d the week before",
-		slow.PoP, during, before, weekBefore, f.Rows(), len(api.Points), len(api.WeekBefore))
+		slow.PoP, during, before, weekBefore, f.Rows(), len(answer.Points), len(answer.WeekBefore))
 	if during < 2*before || during < 2*weekBefore {
 		t.Errorf("p90 during the incident %.1f ms, before it %.1f ms, the week before %.1f ms: want the incident at least twice both", during, before, weekBefore)
 	}

@@ -6,51 +6,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-)
 
-// The API's answers, as query/openapi.yaml describes them. They are
-// declared here rather than imported from package query so that the plugin
-// binary does not carry the ClickHouse driver.
-type (
-	apiPoint struct {
-		T             time.Time `json:"t"`
-		Requests      uint64    `json:"requests"`
-		BytesOut      uint64    `json:"bytes_out"`
-		CacheHit      uint64    `json:"cache_hit"`
-		CacheHitRatio float64   `json:"cache_hit_ratio"`
-		Status5xx     uint64    `json:"status_5xx"`
-	}
-	apiSeries struct {
-		Customer string     `json:"customer"`
-		Table    string     `json:"table"`
-		Points   []apiPoint `json:"points"`
-	}
-	apiBreakdown struct {
-		Table string `json:"table"`
-		Rows  []struct {
-			Key           string  `json:"key"`
-			Requests      uint64  `json:"requests"`
-			BytesOut      uint64  `json:"bytes_out"`
-			CacheHitRatio float64 `json:"cache_hit_ratio"`
-			Share         float64 `json:"share"`
-		} `json:"rows"`
-	}
-	apiTop struct {
-		Kind  string `json:"kind"`
-		Items []struct {
-			Key      string `json:"key"`
-			Requests uint64 `json:"requests"`
-			BytesOut uint64 `json:"bytes_out"`
-		} `json:"items"`
-	}
-	apiSummary struct {
-		Customers []struct {
-			Customer      string  `json:"customer"`
-			Requests      uint64  `json:"requests"`
-			BytesOut      uint64  `json:"bytes_out"`
-			CacheHitRatio float64 `json:"cache_hit_ratio"`
-		} `json:"customers"`
-	}
+	"github.com/edgelog/edgelog/query/api"
 )
 
 // seriesUnits are the Grafana units of the traffic series metrics.
@@ -72,12 +29,12 @@ func trafficSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQ
 	from, to := alignOut(dq.TimeRange, step)
 	p := withFilters(rangeParams(from, to), q)
 	p.Set("step", step.String())
-	var s apiSeries
+	var s api.Series
 	if err := d.API.Get(ctx, "traffic/timeseries", p, &s); err != nil {
 		return nil, err
 	}
 	secs := step.Seconds()
-	value := func(pt apiPoint) (float64, bool) {
+	value := func(pt api.Point) (float64, bool) {
 		switch q.Metric {
 		case "requests_per_s":
 			return float64(pt.Requests) / secs, true
@@ -96,9 +53,9 @@ func trafficSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQ
 	// it is a true zero and is drawn as one (up to now), while a ratio of
 	// nothing stays a gap.
 	ratio := q.Metric == "cache_hit_ratio" || q.Metric == "error_rate_5xx"
-	byT := make(map[int64]apiPoint, len(s.Points))
+	byT := make(map[int64]api.Point, len(s.Points))
 	for _, pt := range s.Points {
-		byT[pt.T.Unix()] = pt
+		byT[pt.Time.Unix()] = pt
 	}
 	var times []time.Time
 	var values []float64
@@ -136,7 +93,7 @@ func trafficBreakdown(ctx context.Context, d *Datasource, q Query, dq backend.Da
 	from, to := alignOut(dq.TimeRange, breakdownAlign)
 	p := withFilters(rangeParams(from, to), q)
 	p.Set("by", q.GroupBy)
-	var b apiBreakdown
+	var b api.Breakdown
 	if err := d.API.Get(ctx, "traffic/breakdown", p, &b); err != nil {
 		return nil, err
 	}
@@ -165,7 +122,7 @@ func trafficTop(ctx context.Context, d *Datasource, q Query, dq backend.DataQuer
 	from, to := alignOut(dq.TimeRange, align)
 	p := withFilters(rangeParams(from, to), q)
 	p.Set("kind", kind)
-	var t apiTop
+	var t api.Top
 	if err := d.API.Get(ctx, "traffic/top", p, &t); err != nil {
 		return nil, err
 	}
@@ -185,7 +142,7 @@ func trafficTop(ctx context.Context, d *Datasource, q Query, dq backend.DataQuer
 func trafficSummary(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
 	from, to := alignOut(dq.TimeRange, breakdownAlign)
 	p := withFilters(rangeParams(from, to), q)
-	var s apiSummary
+	var s api.Summary
 	if err := d.API.Get(ctx, "traffic/summary", p, &s); err != nil {
 		return nil, err
 	}
