@@ -11,6 +11,7 @@ import (
 
 	"github.com/edgelog/edgelog/query"
 	"github.com/edgelog/edgelog/query/api"
+	"github.com/edgelog/edgelog/schema"
 )
 
 // Bills are computed from Table (requests and bytes per day and billing
@@ -66,18 +67,37 @@ func (l *Ledger) Bills(ctx context.Context, pb *PriceBook, month time.Time, cust
 	return out, nil
 }
 
-// MonthUsage reads, per customer, the month's requests, bytes out per
-// billing region and 95th-percentile 5-minute sample: from billing_1d and
-// billing_5m, or from the raw table when verifying.
-func (l *Ledger) MonthUsage(ctx context.Context, table string, month time.Time, customer string) (map[string]*Usage, error) {
+// usageSource is where a month's usage is read from: the billing rollups
+// for bills, the raw rows when verifying them. The two hold the same
+// figures under different names.
+type usageSource struct {
+	days, slots     string // tables of the per-region totals and of the 5-minute samples
+	time            string // their time column
+	requests, bytes string // aggregates of requests and bytes out
+}
+
+var (
+	fromRollups = usageSource{days: Table, slots: SamplesTable, time: "t", requests: "sum(requests)", bytes: "sum(bytes_out)"}
+	fromRaw     = usageSource{days: schema.RawTable, slots: schema.RawTable, time: "time", requests: "count()", bytes: "sum(bytes_sent)"}
+)
+
+// RollupUsage reads, per customer ("" for all), the month's requests,
+// bytes out per billing region and 95th-percentile 5-minute sample from
+// billing_1d and billing_5m: what bills are made of.
+func (l *Ledger) RollupUsage(ctx context.Context, month time.Time, customer string) (map[string]*Usage, error) {
+	return l.monthUsage(ctx, fromRollups, month, customer)
+}
+
+// RawUsage reads the same figures as RollupUsage from the raw table, to
+// verify the rollups: a scan of the month's rows.
+func (l *Ledger) RawUsage(ctx context.Context, month time.Time, customer string) (map[string]*Usage, error) {
+	return l.monthUsage(ctx, fromRaw, month, customer)
+}
+
+func (l *Ledger) monthUsage(ctx context.Context, src usageSource, month time.Time, customer string) (map[string]*Usage, error) {
 	from, to := month, month.AddDate(0, 1, 0)
-	raw := table != Table
-	timeCol, reqExpr, bytesExpr := "t", "sum(requests)", "sum(bytes_out)"
-	if raw {
-		timeCol, reqExpr, bytesExpr = "time", "count()", "sum(bytes_sent)"
-	}
 	filter, args := query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
-	where := fmt.Sprintf("WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s", timeCol, timeCol, filter)
+	where := fmt.Sprintf("WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s", src.time, src.time, filter)
 	usage := map[string]*Usage{}
 	get := func(c string) *Usage {
 		u := usage[c]
@@ -88,7 +108,7 @@ func (l *Ledger) MonthUsage(ctx context.Context, table string, month time.Time, 
 		return u
 	}
 	rows, err := l.Store.Query(ctx, fmt.Sprintf("SELECT customer, region, %s, %s FROM %s.%s\n%s\nGROUP BY customer, region",
-		reqExpr, bytesExpr, l.Store.DB, table, where), args...)
+		src.requests, src.bytes, l.Store.DB, src.days, where), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -113,15 +133,11 @@ func (l *Ledger) MonthUsage(ctx context.Context, table string, month time.Time, 
 	// zeros at the end, so the billed sample is v[skip] when v is longer
 	// than skip and zero otherwise. Sending every sample to Go instead
 	// moved 446k rows for a month of 50 customers.
-	from5m, time5m, bytes5m := SamplesTable, "t", "sum(bytes_out)"
-	if raw {
-		from5m, time5m, bytes5m = table, "time", "sum(bytes_sent)"
-	}
 	samples := fmt.Sprintf(`SELECT customer, groupArray(b) AS v FROM (
     SELECT customer, toStartOfFiveMinute(%[4]s) AS slot, %[5]s AS b FROM %[1]s.%[2]s
     WHERE %[4]s >= toDateTime(?) AND %[4]s < toDateTime(?)%[3]s
     GROUP BY customer, slot)
-GROUP BY customer`, l.Store.DB, from5m, filter, time5m, bytes5m)
+GROUP BY customer`, l.Store.DB, src.slots, filter, src.time, src.bytes)
 	skip, _ := p95Rank(month)
 	rows, err = l.Store.Query(ctx, fmt.Sprintf("SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0) FROM (\n%s)", samples),
 		append([]any{uint32(skip), uint32(skip + 1)}, args...)...)

@@ -42,19 +42,18 @@ type cachedUsage struct {
 	usage map[string]*Usage
 }
 
-// cachedMonthUsage is MonthUsage over the billing rollups through the
-// cache.
+// cachedMonthUsage is RollupUsage through the cache.
 func (l *Ledger) cachedMonthUsage(ctx context.Context, month time.Time, customer string) (map[string]*Usage, error) {
 	c := &l.cache
 	if l.NoCache {
-		return l.MonthUsage(ctx, Table, month, customer)
+		return l.RollupUsage(ctx, month, customer)
 	}
 	mark, err := l.billingMark(ctx, month)
 	if err != nil || mark == "" { // no parts here: nothing to mark
 		if err != nil {
 			return nil, err
 		}
-		return l.MonthUsage(ctx, Table, month, customer)
+		return l.RollupUsage(ctx, month, customer)
 	}
 	key := usageKey{month, customer}
 	c.mu.Lock()
@@ -63,7 +62,7 @@ func (l *Ledger) cachedMonthUsage(ctx context.Context, month time.Time, customer
 	if ok && hit.mark == mark {
 		return cloneUsage(hit.usage), nil
 	}
-	usage, err := l.MonthUsage(ctx, Table, month, customer)
+	usage, err := l.RollupUsage(ctx, month, customer)
 	if err != nil {
 		return nil, err
 	}

@@ -149,11 +149,11 @@ type Difference struct {
 // compares it with the bill from billing_1d: requests, bytes per region,
 // the 95th-percentile sample and the total.
 func (l *Ledger) VerifyMonth(ctx context.Context, pb *PriceBook, month time.Time) ([]api.Bill, []Difference, error) {
-	fromRollup, err := l.MonthUsage(ctx, Table, month, "")
+	fromRollup, err := l.RollupUsage(ctx, month, "")
 	if err != nil {
 		return nil, nil, err
 	}
-	fromRaw, err := l.MonthUsage(ctx, schema.RawTable, month, "")
+	fromRaw, err := l.RawUsage(ctx, month, "")
 	if err != nil {
 		return nil, nil, err
 	}
