@@ -82,5 +82,11 @@ func (a *Admission) acquire(ctx context.Context) error {
 	}
 }
 
-// InFlight is the number of requests holding a slot (a gauge).
-func (a *Admission) InFlight() int { return len(a.slots) }
+// InFlight is the number of requests holding a slot, exported as the
+// gauge edgelog_query_in_flight; 0 for a nil Admission.
+func (a *Admission) InFlight() int {
+	if a == nil {
+		return 0
+	}
+	return len(a.slots)
+}

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestAdmissionQueuesThenRejects(t *testing.T) {
@@ -107,4 +109,40 @@ func TestAdmissionFollowerOutlivesLeader(t *testing.T) {
 	if res := <-done; res.value != "own" {
 		t.Fatalf("follower got %v, want its own answer", res.value)
 	}
+}
+
+// TestInFlightGauge holds an admission slot and expects the gauge the
+// metrics export to count it.
+func TestInFlightGauge(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	a := NewAdmission(2, time.Second)
+	s := &Server{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics(reg), Admission: a}
+	s.Handler()
+	gauge := func() float64 {
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			if f.GetName() == "edgelog_query_in_flight" {
+				return f.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		t.Fatal("edgelog_query_in_flight is not exported")
+		return 0
+	}
+	if g := gauge(); g != 0 {
+		t.Fatalf("idle: %v in flight", g)
+	}
+	hold, started := make(chan struct{}), make(chan struct{})
+	go a.do(context.Background(), "slow", func() (result, error) {
+		close(started)
+		<-hold
+		return result{}, nil
+	})
+	<-started
+	if g := gauge(); g != 1 {
+		t.Errorf("one request computing: %v in flight, want 1", g)
+	}
+	close(hold)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +16,9 @@ type Metrics struct {
 	cacheHits prometheus.Counter
 	cacheMiss prometheus.Counter
 	busy      prometheus.Counter
+	// admission is the Server's, read by the in-flight gauge at scrape
+	// time (set by Handler; nil reads 0).
+	admission atomic.Pointer[Admission]
 }
 
 // NewMetrics registers the metrics with reg (nil: not registered).
@@ -29,8 +33,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		cacheMiss: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_query_cache_misses_total", Help: "Answers computed."}),
 		busy:      prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_query_rejected_busy_total", Help: "Requests answered 503 because no admission slot freed up in time."}),
 	}
+	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "edgelog_query_in_flight", Help: "Requests holding an admission slot (computing an answer)."},
+		func() float64 { return float64(m.admission.Load().InFlight()) })
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.queryTime, m.cacheHits, m.cacheMiss, m.busy)
+		reg.MustRegister(m.requests, m.latency, m.queryTime, m.cacheHits, m.cacheMiss, m.busy, inFlight)
 	}
 	return m
 }

@@ -50,6 +50,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Billing == nil {
 		s.Billing = &billing.Ledger{Store: s.Store}
 	}
+	s.Metrics.admission.Store(s.Admission)
 	mux := http.NewServeMux()
 	route := func(pattern string, c capability, e endpoint) {
 		mux.Handle(pattern, s.authenticate(s.serve(pattern, c, e)))
