@@ -5,4 +5,10 @@
 // keeps answers a few seconds (cache.go), answers from a query.Store and a
 // billing.Ledger as query/api's JSON types (or CSV bills), maps errors to
 // status codes, and exports its Prometheus metrics (metrics.go).
+//
+// Its bounds: at most DefaultConcurrent (8) requests compute at once and
+// a request waits at most DefaultMaxWait (20s) for a slot, then gets 503;
+// the Cache holds at most MaxSize answers (10,000 in `edgelog query`, for
+// --cache-ttl, default 10s); a list is at most query.MaxLimit (1000) rows
+// and a series query.MaxPoints (11,000) points.
 package server
