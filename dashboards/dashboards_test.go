@@ -169,7 +169,7 @@ var metricDecl = regexp.MustCompile(`(\w+)Opts\{Name:\s*"(edgelog_\w+)"[^{}]*\}(
 // exported reads the metrics the services register, with their labels.
 func exported(root string) (map[string][]string, error) {
 	out := map[string][]string{}
-	for _, f := range []string{"collector/metrics.go", "ingest/metrics.go", "query/ops.go"} {
+	for _, f := range []string{"collector/metrics.go", "ingest/metrics.go", "query/server/metrics.go"} {
 		b, err := os.ReadFile(filepath.Join(root, f))
 		if err != nil {
 			return nil, err
