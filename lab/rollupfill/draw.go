@@ -2,6 +2,7 @@ package rollupfill
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -9,8 +10,8 @@ import (
 )
 
 // requests returns the generated requests of minutes [m0, m1) of day: a
-// subquery with the raw table's columns and a weight, the number of
-// requests each row stands for. Each combo's minute is cut into s.Samples
+// query of the raw table's columns the world draws and a weight, the
+// number of requests each row stands for (rawShaped adds the others). Each combo's minute is cut into s.Samples
 // rows of equal weight (to the request), each with its own status, cache
 // status, edge server, network, path and latency drawn from a hash, so
 // every rollup's view, run over these rows with its counts weighted
@@ -36,7 +37,7 @@ func (f *filler) requests(day time.Time, m0, m1 int) string {
 	if s.SlowPoP != "" {
 		slow = fmt.Sprintf("if(pop = %s AND sec >= %d AND sec < %d, %g, 1)", quote(s.SlowPoP), s.SlowFrom.Unix(), s.SlowTo.Unix(), s.SlowFactor)
 	}
-	drawn := map[string]string{
+	drawn := map[string]string{ // keep drawnColumns in step
 		"time":     "toDateTime(sec, 'UTC')",
 		"customer": "customer", "host": "host", "region": "region", "pop": "pop", "country": "country",
 		"server":          fmt.Sprintf("concat(pop, '-', toString(%s))", u(1, max(1, s.ServersPerPoP))),
@@ -51,14 +52,11 @@ func (f *filler) requests(day time.Time, m0, m1 int) string {
 	}
 	var cols []string
 	for _, c := range schema.RawColumns(schema.Dialect{}) {
-		e, ok := drawn[c.Name]
-		if !ok {
-			e = zero(c.Type)
+		if e, ok := drawn[c.Name]; ok {
+			cols = append(cols, e+" AS "+c.Name)
 		}
-		cols = append(cols, e+" AS "+c.Name)
 	}
-	return fmt.Sprintf(`(
-    SELECT %s,
+	return fmt.Sprintf(`SELECT %s,
         intDiv(r, %[2]d) + (k < r %% %[2]d) AS weight
     FROM (
         SELECT *, intDiv(i, %[2]d) + %[3]d AS m, i %% %[2]d AS k, %[4]d + m * 60 + intDiv(k * 60, %[2]d) AS sec,
@@ -67,8 +65,26 @@ func (f *filler) requests(day time.Time, m0, m1 int) string {
         FROM {db}.fill_combos
         ARRAY JOIN range(%[6]d) AS i
     )
-    WHERE weight > 0
-)`, strings.Join(cols, ",\n        "), k, m0, d, s.RequestsPerDay/1440, (m1-m0)*k)
+    WHERE weight > 0`, strings.Join(cols, ",\n        "), k, m0, d, s.RequestsPerDay/1440, (m1-m0)*k)
+}
+
+// drawnColumns are the raw columns requests draws.
+var drawnColumns = []string{"time", "customer", "host", "region", "pop", "country", "server", "asn", "path",
+	"status", "cache_status", "bytes_sent", "bytes_received", "request_time_us", "ttfb_us"}
+
+// rawShaped returns a subquery of table's rows (written from requests)
+// with every column of the raw table: those the world does not draw hold
+// their type's default, which costs nothing to store.
+func (f *filler) rawShaped(table string) string {
+	cols := []string{"weight"}
+	for _, c := range schema.RawColumns(schema.Dialect{}) {
+		if slices.Contains(drawnColumns, c.Name) {
+			cols = append(cols, c.Name)
+		} else {
+			cols = append(cols, zero(c.Type)+" AS "+c.Name)
+		}
+	}
+	return "(SELECT " + strings.Join(cols, ", ") + " FROM " + table + ")"
 }
 
 // zero is the default value of a raw column's type.

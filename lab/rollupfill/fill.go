@@ -20,6 +20,9 @@ type Stats struct {
 	Rows     map[string]uint64 // rows per rollup after the fill
 	// Spent is the time spent writing each rollup.
 	Spent map[string]time.Duration
+	// Drawing is the time spent generating the requests the drawn rollups
+	// are written from.
+	Drawing time.Duration
 }
 
 // Fill writes s's traffic into the rollups of db (migrated). It works a
@@ -27,33 +30,46 @@ type Stats struct {
 // table-day that already holds rows, so a fill interrupted resumes.
 func Fill(ctx context.Context, conn driver.Conn, db string, s Scale, progress func(day int)) (*Stats, error) {
 	start := time.Now()
-	f := filler{conn: conn, db: db, s: s}
+	st := &Stats{Rows: map[string]uint64{}, Spent: map[string]time.Duration{}}
+	f := filler{conn: conn, db: db, s: s, st: st}
 	if err := f.loadWorld(ctx); err != nil {
 		return nil, err
 	}
 	defer conn.Exec(context.Background(), fmt.Sprintf("DROP TABLE IF EXISTS %s.fill_combos", db))
-	spent := map[string]time.Duration{}
-	steps := plan(schema.Rollups)
+	defer conn.Exec(context.Background(), fmt.Sprintf("DROP TABLE IF EXISTS %s.fill_requests", db))
+	var draw, fold []step
+	for _, p := range plan(schema.Rollups) {
+		if p.from.Name == "" {
+			draw = append(draw, p)
+		} else {
+			fold = append(fold, p)
+		}
+	}
 	for d := range s.Days {
 		day := s.Start.AddDate(0, 0, d)
-		for _, st := range steps {
+		// Drawn first: every fold reads rollups written before it.
+		todo, err := f.missing(ctx, draw, day)
+		if err != nil {
+			return nil, err
+		}
+		if err := f.draw(ctx, todo, day); err != nil {
+			return nil, fmt.Errorf("day %s: %w", day.Format(time.DateOnly), err)
+		}
+		if todo, err = f.missing(ctx, fold, day); err != nil {
+			return nil, err
+		}
+		for _, p := range todo {
 			t := time.Now()
-			if done, err := f.written(ctx, st.to.Name, day); err != nil || done {
-				if err != nil {
-					return nil, err
-				}
-				continue
+			from, to := dayArgs(day)
+			if err := f.exec(ctx, p.to.Fold("{db}", p.from, "t >= toDateTime(?) AND t < toDateTime(?)"), from, to); err != nil {
+				return nil, fmt.Errorf("day %s: %s: %w", day.Format(time.DateOnly), p.to.Name, err)
 			}
-			if err := f.fill(ctx, st, day); err != nil {
-				return nil, fmt.Errorf("day %s: %s: %w", day.Format(time.DateOnly), st.to.Name, err)
-			}
-			spent[st.to.Name] += time.Since(t)
+			st.Spent[p.to.Name] += time.Since(t)
 		}
 		if progress != nil {
 			progress(d + 1)
 		}
 	}
-	st := &Stats{Rows: map[string]uint64{}, Spent: spent}
 	for _, ru := range schema.Rollups {
 		var n uint64
 		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.%s", db, ru.Name)).Scan(&n); err != nil {
@@ -102,6 +118,7 @@ type filler struct {
 	conn driver.Conn
 	db   string
 	s    Scale
+	st   *Stats
 }
 
 // written reports whether table already holds rows of day: Fill resumes
@@ -126,20 +143,48 @@ func dayArgs(day time.Time) (uint32, uint32) {
 	return uint32(day.Unix()), uint32(day.AddDate(0, 0, 1).Unix())
 }
 
-// drawHours is the time window of one drawing statement: whole hours (a
-// heavy-hitters rollup keeps each hour's top), few enough that a
-// statement's groups stay small at production scale.
-const drawHours = 6
+// missing returns the steps whose rollup holds no row of day yet.
+func (f *filler) missing(ctx context.Context, steps []step, day time.Time) ([]step, error) {
+	var out []step
+	for _, p := range steps {
+		done, err := f.written(ctx, p.to.Name, day)
+		if err != nil {
+			return nil, err
+		}
+		if !done {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
 
-// fill writes one rollup's rows of day.
-func (f *filler) fill(ctx context.Context, st step, day time.Time) error {
-	if st.from.Name != "" {
-		from, to := dayArgs(day)
-		return f.exec(ctx, st.to.Fold("{db}", st.from, "t >= toDateTime(?) AND t < toDateTime(?)"), from, to)
+// drawHours is the time window of the requests generated at once: whole
+// hours (a heavy-hitters rollup keeps each hour's top), few enough that
+// they take about 0.5 GB at production scale.
+const drawHours = 3
+
+// draw writes the rollups of steps for day from generated requests, a
+// window at a time: the requests are generated once into a work table,
+// then each rollup's view reads them.
+func (f *filler) draw(ctx context.Context, steps []step, day time.Time) error {
+	if len(steps) == 0 {
+		return nil
 	}
 	for h := 0; h < 24; h += drawHours {
-		if err := f.exec(ctx, st.to.InsertWeighted("{db}", f.requests(day, h*60, (h+drawHours)*60), "weight")); err != nil {
+		t := time.Now()
+		if err := f.exec(ctx, "DROP TABLE IF EXISTS {db}.fill_requests"); err != nil {
 			return err
+		}
+		if err := f.exec(ctx, "CREATE TABLE {db}.fill_requests ENGINE = Memory AS "+f.requests(day, h*60, (h+drawHours)*60)); err != nil {
+			return err
+		}
+		f.st.Drawing += time.Since(t)
+		for _, p := range steps {
+			t := time.Now()
+			if err := f.exec(ctx, p.to.InsertWeighted("{db}", f.rawShaped("{db}.fill_requests"), "weight")); err != nil {
+				return fmt.Errorf("%s: %w", p.to.Name, err)
+			}
+			f.st.Spent[p.to.Name] += time.Since(t)
 		}
 	}
 	return nil

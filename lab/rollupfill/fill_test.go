@@ -89,5 +89,5 @@ func TestFillIsConsistent(t *testing.T) {
 	if r := float64(slow) / float64(usual); r < 3 || r > 5 {
 		t.Errorf("slow PoP median %d µs vs %d µs usually: ratio %.1f, want about %.0f", slow, usual, r, s.SlowFactor)
 	}
-	t.Logf("filled in %s: %v", st.Took, st.Rows)
+	t.Logf("filled in %s (drawing %s): %v; spent %v", st.Took, st.Drawing, st.Rows, st.Spent)
 }
