@@ -40,7 +40,7 @@ func (f *filler) requests(day time.Time, m0, m1 int) string {
 	drawn := map[string]string{ // keep drawnColumns in step
 		"time":     "toDateTime(sec, 'UTC')",
 		"customer": "customer", "host": "host", "region": "region", "pop": "pop", "country": "country",
-		"server":          fmt.Sprintf("concat(pop, '-', toString(%s))", u(1, max(1, s.ServersPerPoP))),
+		"server":          fmt.Sprintf("concat(pop, '-', toString((slot * %d + k) %% %d))", k, max(1, s.ServersPerPoP)),
 		"asn":             fmt.Sprintf("asns[1 + (%[1]s >= 60) + (%[1]s >= 90)]", u(2, 100)),
 		"path":            fmt.Sprintf("concat('/assets/', toString(toUInt32(floor(pow(%d, %s / 1000000))) - 1 + (cityHash64(host) %% 3) * 50), '.js')", max(1, s.PathsPerHost)+1, u(3, 1000000)),
 		"status":          fmt.Sprintf("toUInt16(multiIf(%[1]s < 500, 304, %[1]s < 700, 404, %[1]s < 700 + err5 * 10000, 503, 200))", u(4, 10000)),

@@ -196,18 +196,18 @@ func (f *filler) loadWorld(ctx context.Context) error {
 	for _, ddl := range []string{
 		"DROP TABLE IF EXISTS {db}.fill_combos",
 		`CREATE TABLE {db}.fill_combos (id UInt32, customer String, host String, region String, pop String, country String,
-    asns Array(UInt32), share Float64, phase Float64, bytes_per_req Float64, hit Float64, err5 Float64, latency_ms Float64) ENGINE = Memory`,
+    asns Array(UInt32), slot UInt32, share Float64, phase Float64, bytes_per_req Float64, hit Float64, err5 Float64, latency_ms Float64) ENGINE = Memory`,
 	} {
 		if err := f.exec(ctx, ddl); err != nil {
 			return err
 		}
 	}
-	b, err := f.conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s.fill_combos (id, customer, host, region, pop, country, asns, share, phase, bytes_per_req, hit, err5, latency_ms)", f.db))
+	b, err := f.conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s.fill_combos (id, customer, host, region, pop, country, asns, slot, share, phase, bytes_per_req, hit, err5, latency_ms)", f.db))
 	if err != nil {
 		return err
 	}
 	for _, c := range combos {
-		if err := b.Append(c.id, c.customer, c.host, c.region, c.pop, c.country, c.asns, c.share, c.phase, c.bytesPerReq, c.hit, c.err5, c.latencyMs); err != nil {
+		if err := b.Append(c.id, c.customer, c.host, c.region, c.pop, c.country, c.asns, c.slot, c.share, c.phase, c.bytesPerReq, c.hit, c.err5, c.latencyMs); err != nil {
 			return err
 		}
 	}

@@ -62,6 +62,10 @@ func TestFillIsConsistent(t *testing.T) {
 	if n, max := st.Rows["path_hits_1h"], uint64(s.Days*24*2*s.Customers*schema.PathsKeptPerBlock); n > max || n < max/2 {
 		t.Errorf("path_hits_1h holds %d rows, want at most %d (kept paths of each host-hour) and most of them", n, max)
 	}
+	// Every server of every PoP logs every minute.
+	if n, want := st.Rows["edge_servers_1m"], uint64(s.Days*1440*8*s.PoPsPerRegion*s.ServersPerPoP); n != want {
+		t.Errorf("edge_servers_1m holds %d rows, want %d (every server, every minute)", n, want)
+	}
 	for _, table := range []string{"traffic_1m", "traffic_1h", "billing_5m", "billing_1d", "edge_servers_1m"} {
 		if a, b := sum(table, "bytes_out"), sum("traffic_1d", "bytes_out"); a != b {
 			t.Errorf("%s holds %d bytes out, traffic_1d %d", table, a, b)

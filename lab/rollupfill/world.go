@@ -93,6 +93,10 @@ type combo struct {
 	// asns are the country's networks, carrying 60, 30 and 10% of its
 	// requests.
 	asns []uint32
+	// slot is the combo's index among its PoP's combos: its requests go
+	// to the PoP's servers from slot*Samples on, so every server of a PoP
+	// with enough combos logs every minute.
+	slot uint32
 }
 
 // CustomerName is the id of customer i.
@@ -113,6 +117,7 @@ func (s Scale) world() []combo {
 		sum += w
 	}
 	var combos []combo
+	slots := map[string]uint32{}
 	for i := range s.Customers {
 		name := CustomerName(i)
 		share := cw[i] / sum
@@ -132,13 +137,15 @@ func (s Scale) world() []combo {
 						if h == 1 {
 							host = fmt.Sprintf("%s.edgecdn.net", name)
 						}
+						slot := slots[PoPName(r, j)]
+						slots[PoPName(r, j)]++
 						combos = append(combos, combo{
 							id: uint32(len(combos)), customer: name, host: host,
 							region: reg.name, pop: PoPName(r, j), country: c.code,
 							share:       share * reg.weight * popW / popSum * c.weight * hostShare,
 							phase:       math.Mod((20-reg.tzHours)/24+1, 1),
 							bytesPerReq: bpr, hit: 0.85 + 0.1*float64(j%2), err5: 0.002 + 0.001*float64(r%3),
-							latencyMs: 30 + 12*float64(r) + 4*float64(j), asns: c.asns,
+							latencyMs: 30 + 12*float64(r) + 4*float64(j), asns: c.asns, slot: slot,
 						})
 					}
 				}
