@@ -30,11 +30,7 @@ var Migrations = []Migration{
 		return s
 	}},
 	{3, "traffic, billing and performance rollups", func(db string, d Dialect) []string {
-		var s []string
-		for _, r := range rollupsV3 {
-			s = append(s, r.create(db, d)...)
-		}
-		return s
+		return createAll(db, d, traffic1m, traffic1h, traffic1d, billing5m, perf1m, perfGeo1h, topPaths1h)
 	}},
 	{4, "bill snapshots for month close", func(db string, d Dialect) []string {
 		return []string{createBillSnapshots(db, d)}
@@ -43,40 +39,35 @@ var Migrations = []Migration{
 		return EdgeServers.create(db, d)
 	}},
 	{6, "hour and day latency rollups", func(db string, d Dialect) []string {
-		var s []string
 		// History before this migration stays in perf_1m and
 		// perf_geo_1h only: a backfill merging a month of states in one
 		// statement needs more memory than a query may use at production
 		// scale, and no install predates this migration.
-		for _, r := range CoarsePerf {
-			s = append(s, r.create(db, d)...)
-		}
-		return s
+		return createAll(db, d, perf1h, perfGeo1d)
 	}},
 	{7, "latency rollups across all customers", func(db string, d Dialect) []string {
-		var s []string
-		for _, r := range AllCustomersPerf {
-			s = append(s, r.create(db, d)...)
-		}
-		return s
+		return createAll(db, d, perfAll1h, perfGeoAll1d)
 	}},
 	{8, "daily bills, path counts and minute latency across customers; top_paths_1h dropped", func(db string, d Dialect) []string {
-		var s []string
-		for _, r := range RollupsV8 {
-			if r.Name != "billing_1d" {
-				s = append(s, r.create(db, d)...)
-				continue
-			}
-			s = append(s, r.createTable(db, d))
-			if d.Cluster != "" {
-				s = append(s, distributed(db, r.Name, d))
-			} else {
-				s = append(s, backfillBillingDaily(db))
-			}
-			s = append(s, r.createView(db, d))
+		s := []string{billing1d.createTable(db, d)}
+		if d.Cluster != "" {
+			s = append(s, distributed(db, billing1d.Name, d))
+		} else {
+			s = append(s, backfillBillingDaily(db))
 		}
-		return append(s, dropRollup(db, "top_paths_1h", d)...)
+		s = append(s, billing1d.createView(db, d))
+		s = append(s, createAll(db, d, pathHits1h, perfAll1m)...)
+		return append(s, dropRollup(db, topPaths1h.Name, d)...)
 	}},
+}
+
+// createAll returns the statements that create each rollup in turn.
+func createAll(db string, d Dialect, rs ...Rollup) []string {
+	var s []string
+	for _, r := range rs {
+		s = append(s, r.create(db, d)...)
+	}
+	return s
 }
 
 // backfillBillingDaily copies billing_5m's history into billing_1d before
@@ -89,17 +80,7 @@ var Migrations = []Migration{
 // one INSERT from the migrating server, so there is no backfill there: no
 // cluster install predates this migration.
 func backfillBillingDaily(db string) string {
-	return FoldBillingDays(db, fmt.Sprintf("(SELECT count() FROM %s.billing_1d) = 0", db))
-}
-
-// FoldBillingDays returns the INSERT that adds the billing_5m rows
-// matching where into billing_1d, as billing_1d's view would have.
-func FoldBillingDays(db, where string) string {
-	return fmt.Sprintf(`INSERT INTO %[1]s.billing_1d (t, customer, region, requests, bytes_out, bytes_in)
-SELECT toStartOfDay(t) AS day, customer, region, sum(requests), sum(bytes_out), sum(bytes_in)
-FROM %[1]s.billing_5m
-WHERE %[2]s
-GROUP BY day, customer, region`, db, where)
+	return billing1d.Fold(db, billing5m, fmt.Sprintf("(SELECT count() FROM %s.billing_1d) = 0", db))
 }
 
 // dropRollup removes a rollup's view, then its tables.

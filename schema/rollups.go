@@ -130,9 +130,15 @@ func latencyRollup(name, comment, bucket, partition string, step int, place []Fi
 	return Rollup{Name: name, Comment: comment, Dims: dims, Measures: perfMeasures, Partition: partition, Step: step}
 }
 
-// Rollups are every rollup the current schema has, finest first within
-// each family.
-var Rollups = current(rollupsV3, []Rollup{EdgeServers}, CoarsePerf, AllCustomersPerf, RollupsV8)
+// Rollups are every rollup the current schema has, in the order the
+// migrations created them.
+var Rollups = current(
+	traffic1m, traffic1h, traffic1d, billing5m, perf1m, perfGeo1h, topPaths1h, // migration 3
+	EdgeServers,       // migration 5
+	perf1h, perfGeo1d, // migration 6
+	perfAll1h, perfGeoAll1d, // migration 7
+	billing1d, pathHits1h, perfAll1m, // migration 8
+)
 
 // Complete reports whether the rollup's sums account for every raw row:
 // all do but heavy-hitter rollups (KeepTop), whose sums are at most the
@@ -140,85 +146,111 @@ var Rollups = current(rollupsV3, []Rollup{EdgeServers}, CoarsePerf, AllCustomers
 func (r Rollup) Complete() bool { return r.KeepTop == 0 }
 
 // Dropped are rollups a later migration removed.
-var Dropped = []string{"top_paths_1h"}
+var Dropped = []string{topPaths1h.Name}
 
-func current(lists ...[]Rollup) []Rollup {
+func current(all ...Rollup) []Rollup {
 	var out []Rollup
-	for _, l := range lists {
-		for _, r := range l {
-			if !slices.Contains(Dropped, r.Name) {
-				out = append(out, r)
-			}
+	for _, r := range all {
+		if !slices.Contains(Dropped, r.Name) {
+			out = append(out, r)
 		}
 	}
 	return out
 }
 
-// RollupsV8 are migration 8's rollups, each replacing a read that cost
-// more than a dashboard can wait (query benchmark at 43.71 billion
-// requests a day):
-//   - billing_1d: a month's requests and bytes per billing region for
-//     every customer read 3.6M billing_5m rows; a day row per customer
-//     and region makes it 12k. (The 95th percentile still needs the
-//     5-minute samples of billing_5m. Keeping them in day rows as
-//     sumMap or sumForEach states was tried: ClickHouse 18.16 takes about
-//     100 ns per state element to read them back, slower than grouping
-//     billing_5m, and its views cannot pre-aggregate in a subquery.)
-//   - path_hits_1h: 18.16's topKMerge(N) ignores N and returns 10 paths,
-//     so top_paths_1h could not rank more than 10 and never had counts.
-//     Per insert block, the view keeps each customer-host-hour's
-//     PathsKeptPerBlock most requested paths with their counts; the table
-//     sums them. A path that ranks in every block has its exact count;
-//     one that sometimes falls outside a block's top has a lower bound.
-//   - perf_all_1m: "slowest places now" merged every customer's perf_1m
-//     state minute by minute for three hours (360k states).
-var RollupsV8 = []Rollup{
-	billingRollup("billing_1d", "requests and bytes per day by customer and billing region", "toStartOfDay", 86400),
-	{
-		Name: "path_hits_1h", Comment: "most requested paths per customer, host and hour, with requests and bytes (heavy hitters of each insert block)",
-		Dims: []Field{
-			{"t", "DateTime('UTC')", "toStartOfHour(time)"},
-			{"customer", "{lc}", "customer"},
-			{"host", "{lc}", "host"},
-			{"path", "String", "path"},
-		},
-		Measures: []Field{
-			{"requests", "UInt64", "count()"},
-			{"bytes_out", "UInt64", "sum(bytes_sent)"},
-		},
-		Partition: "toYYYYMM(t)", Step: 3600, KeepTop: PathsKeptPerBlock,
+// Traffic: every traffic measure per customer, host, region, PoP and
+// country. Latency states live in the perf rollups only: a t-digest per
+// traffic row would cost more insert CPU than the rest of this view.
+var (
+	traffic1m = Rollup{
+		Name: "traffic_1m", Comment: "traffic per minute by customer, host, region, PoP, country",
+		Dims: trafficDims("toStartOfMinute"), Measures: trafficMeasures, Partition: "toYYYYMMDD(t)", Step: 60,
+	}
+	traffic1h = Rollup{
+		Name: "traffic_1h", Comment: "traffic per hour by customer, host, region, PoP, country",
+		Dims: trafficDims("toStartOfHour"), Measures: trafficMeasures, Partition: "toYYYYMM(t)", Step: 3600,
+	}
+	traffic1d = Rollup{
+		Name: "traffic_1d", Comment: "traffic per day by customer, host, region, PoP, country",
+		Dims: trafficDims("toStartOfDay"), Measures: trafficMeasures, Partition: "toYear(t)", Step: 86400,
+	}
+)
+
+// Billing: requests and bytes per customer and billing region.
+// billing_1d (migration 8) exists because a month's bytes per billing
+// region for every customer read 3.6M billing_5m rows (query benchmark at
+// 43.71 billion requests a day); a day row per customer and region makes
+// it 12k. The 95th percentile still needs the 5-minute samples of
+// billing_5m. (Keeping them in day rows as sumMap or sumForEach states was
+// tried: ClickHouse 18.16 takes about 100 ns per state element to read
+// them back, slower than grouping billing_5m, and its views cannot
+// pre-aggregate in a subquery.)
+var (
+	billing5m = billingRollup("billing_5m", "5-minute billing samples: bytes out and requests per customer and billing region", "toStartOfFiveMinute", 300)
+	billing1d = billingRollup("billing_1d", "requests and bytes per day by customer and billing region", "toStartOfDay", 86400)
+)
+
+// Latency per customer: quantile states and errors by PoP (perf_1m,
+// perf_1h) or by country and network (perf_geo_1h, perf_geo_1d). The hour
+// and day ones (migration 6) exist because a dashboard's day of latency
+// by PoP merged 933k perf_1m states at 43.71 billion requests a day;
+// perf_1h holds 60 times fewer. ClickHouse 18.16 does not feed a view
+// from another view's target table, so they are fed from raw rows like
+// the others: building a t-digest costs per value, the same for any
+// bucket width, and the coarser states are few. History before migration
+// 6 stays in perf_1m and perf_geo_1h only.
+var (
+	perf1m = latencyRollup("perf_1m", "latency quantile states and errors per minute by region, PoP and customer",
+		"toStartOfMinute", "toYYYYMMDD(t)", 60, popPlace, false)
+	perf1h = latencyRollup("perf_1h", "latency quantile states and errors per hour by region, PoP and customer",
+		"toStartOfHour", "toYYYYMM(t)", 3600, popPlace, false)
+	perfGeo1h = latencyRollup("perf_geo_1h", "latency quantile states and errors per hour by region, country, ASN and customer",
+		"toStartOfHour", "toYYYYMM(t)", 3600, geoPlace, false)
+	perfGeo1d = latencyRollup("perf_geo_1d", "latency quantile states and errors per day by region, country, ASN and customer",
+		"toStartOfDay", "toYear(t)", 86400, geoPlace, false)
+)
+
+// Latency across all customers: engineers look at places across every
+// customer, and merging one state per customer made a day by PoP 15.5k
+// states of perf_1h at 43.71 billion requests a day; without customers it
+// is 960 (perf_all_1h and perf_geo_all_1d, migration 7). perf_all_1m
+// (migration 8): "slowest places now" merged every customer's perf_1m
+// state minute by minute for three hours (360k states).
+var (
+	perfAll1m = latencyRollup("perf_all_1m", "latency quantile states and errors per minute by region and PoP, all customers",
+		"toStartOfMinute", "toYYYYMMDD(t)", 60, popPlace, true)
+	perfAll1h = latencyRollup("perf_all_1h", "latency quantile states and errors per hour by region and PoP, all customers",
+		"toStartOfHour", "toYYYYMM(t)", 3600, popPlace, true)
+	perfGeoAll1d = latencyRollup("perf_geo_all_1d", "latency quantile states and errors per day by region, country and ASN, all customers",
+		"toStartOfDay", "toYear(t)", 86400, geoPlace, true)
+)
+
+// pathHits1h holds the most requested paths per customer, host and hour
+// with their counts (migration 8, replacing topPaths1h: 18.16's
+// topKMerge(N) ignores N and returns 10 paths, so top_paths_1h could not
+// rank more than 10 and never had counts). Per insert block, the view
+// keeps each customer-host-hour's PathsKeptPerBlock most requested paths
+// with their counts; the table sums them. A path that ranks in every
+// block has its exact count; one that sometimes falls outside a block's
+// top has a lower bound.
+var pathHits1h = Rollup{
+	Name: "path_hits_1h", Comment: "most requested paths per customer, host and hour, with requests and bytes (heavy hitters of each insert block)",
+	Dims: []Field{
+		{"t", "DateTime('UTC')", "toStartOfHour(time)"},
+		{"customer", "{lc}", "customer"},
+		{"host", "{lc}", "host"},
+		{"path", "String", "path"},
 	},
-	latencyRollup("perf_all_1m", "latency quantile states and errors per minute by region and PoP, all customers",
-		"toStartOfMinute", "toYYYYMMDD(t)", 60, popPlace, true),
+	Measures: []Field{
+		{"requests", "UInt64", "count()"},
+		{"bytes_out", "UInt64", "sum(bytes_sent)"},
+	},
+	Partition: "toYYYYMM(t)", Step: 3600, KeepTop: PathsKeptPerBlock,
 }
 
 // PathsKeptPerBlock bounds path_hits_1h: paths kept per customer, host and
 // hour from each insert block.
 const PathsKeptPerBlock = 200
-
-// AllCustomersPerf are latency rollups without the customer dimension
-// (migration 7): engineers look at places across every customer, and
-// merging one state per customer made a day by PoP 15.5k states of
-// perf_1h at 43.71 billion requests a day; without customers it is 960.
-var AllCustomersPerf = []Rollup{
-	latencyRollup("perf_all_1h", "latency quantile states and errors per hour by region and PoP, all customers",
-		"toStartOfHour", "toYYYYMM(t)", 3600, popPlace, true),
-	latencyRollup("perf_geo_all_1d", "latency quantile states and errors per day by region, country and ASN, all customers",
-		"toStartOfDay", "toYear(t)", 86400, geoPlace, true),
-}
-
-// CoarsePerf are hour and day latency rollups (migration 6). A dashboard's
-// day of latency by PoP merged 933k perf_1m states at 43.71 billion
-// requests a day; perf_1h holds 60 times fewer. ClickHouse 18.16
-// does not feed a view from another view's target table, so these are fed
-// from raw rows like the others: building a t-digest costs per value, the
-// same for any bucket width, and the coarser states are few.
-var CoarsePerf = []Rollup{
-	latencyRollup("perf_1h", "latency quantile states and errors per hour by region, PoP and customer",
-		"toStartOfHour", "toYYYYMM(t)", 3600, popPlace, false),
-	latencyRollup("perf_geo_1d", "latency quantile states and errors per day by region, country, ASN and customer",
-		"toStartOfDay", "toYear(t)", 86400, geoPlace, false),
-}
 
 // EdgeServers counts, per minute, the traffic each edge server logged: the
 // "servers reporting" figure of the operations wall, read without touching
@@ -238,44 +270,22 @@ var EdgeServers = Rollup{
 	Partition: "toYYYYMMDD(t)", Step: 60,
 }
 
-// rollupsV3 are the rollups migration 3 created; a migration never changes
-// meaning, so later rollups come with their own migration.
-var rollupsV3 = []Rollup{
-	{
-		// Latency states live in perf_1m only: a t-digest per traffic row
-		// would cost more insert CPU than the rest of this view.
-		Name: "traffic_1m", Comment: "traffic per minute by customer, host, region, PoP, country",
-		Dims: trafficDims("toStartOfMinute"), Measures: trafficMeasures, Partition: "toYYYYMMDD(t)", Step: 60,
+// topPaths1h kept one topK state of at most TopPathsKept paths per
+// customer, host and hour, however many distinct paths there are; 18.16's
+// topK returns paths in rank order without counts. Created by migration
+// 3, dropped by migration 8 for pathHits1h.
+var topPaths1h = Rollup{
+	Name: "top_paths_1h", Comment: "most requested paths per customer, host and hour (topK states)",
+	Dims: []Field{
+		{"t", "DateTime('UTC')", "toStartOfHour(time)"},
+		{"customer", "{lc}", "customer"},
+		{"host", "{lc}", "host"},
 	},
-	{
-		Name: "traffic_1h", Comment: "traffic per hour by customer, host, region, PoP, country",
-		Dims: trafficDims("toStartOfHour"), Measures: trafficMeasures, Partition: "toYYYYMM(t)", Step: 3600,
+	Measures: []Field{
+		{"requests", "UInt64", "count()"},
+		{"top_paths", "AggregateFunction(topK(" + strconv.Itoa(TopPathsKept) + "), String)", "topKState(" + strconv.Itoa(TopPathsKept) + ")(path)"},
 	},
-	{
-		Name: "traffic_1d", Comment: "traffic per day by customer, host, region, PoP, country",
-		Dims: trafficDims("toStartOfDay"), Measures: trafficMeasures, Partition: "toYear(t)", Step: 86400,
-	},
-	billingRollup("billing_5m", "5-minute billing samples: bytes out and requests per customer and billing region", "toStartOfFiveMinute", 300),
-	latencyRollup("perf_1m", "latency quantile states and errors per minute by region, PoP and customer",
-		"toStartOfMinute", "toYYYYMMDD(t)", 60, popPlace, false),
-	latencyRollup("perf_geo_1h", "latency quantile states and errors per hour by region, country, ASN and customer",
-		"toStartOfHour", "toYYYYMM(t)", 3600, geoPlace, false),
-	{
-		// Bounded: one topK state of at most TopPathsKept paths per customer,
-		// host and hour, however many distinct paths there are. 18.16's topK
-		// returns paths in rank order without counts.
-		Name: "top_paths_1h", Comment: "most requested paths per customer, host and hour (topK states)",
-		Dims: []Field{
-			{"t", "DateTime('UTC')", "toStartOfHour(time)"},
-			{"customer", "{lc}", "customer"},
-			{"host", "{lc}", "host"},
-		},
-		Measures: []Field{
-			{"requests", "UInt64", "count()"},
-			{"top_paths", "AggregateFunction(topK(" + strconv.Itoa(TopPathsKept) + "), String)", "topKState(" + strconv.Itoa(TopPathsKept) + ")(path)"},
-		},
-		Partition: "toYYYYMM(t)", Step: 3600, IndexGranularity: 128,
-	},
+	Partition: "toYYYYMM(t)", Step: 3600, IndexGranularity: 128,
 }
 
 // TopPathsKept is the size of each top_paths_1h state.
@@ -348,13 +358,22 @@ func customerFirst(cols []string) []string {
 
 // createView renders the materialized view that feeds the rollup.
 func (r Rollup) createView(db string, d Dialect) string {
+	return fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS\n%s",
+		db, r.Name, onCluster(d), db, localName(r.Name, d),
+		r.selectFrom(db+"."+localName(RawTable, d), func(f Field) string { return f.Expr }))
+}
+
+// selectFrom renders the rollup's SELECT over source: its dimensions,
+// each measure as measure renders it, grouped by the dimensions (and, for
+// a heavy-hitters rollup, only the top rows of each group).
+func (r Rollup) selectFrom(source string, measure func(Field) string) string {
 	var sel, group []string
 	for _, f := range r.Dims {
 		sel = append(sel, f.Expr+" AS "+f.Name)
 		group = append(group, f.Name)
 	}
 	for _, f := range r.Measures {
-		sel = append(sel, f.Expr+" AS "+f.Name)
+		sel = append(sel, measure(f)+" AS "+f.Name)
 	}
 	keep := ""
 	if r.KeepTop > 0 {
@@ -363,6 +382,5 @@ func (r Rollup) createView(db string, d Dialect) string {
 		last := len(group) - 1
 		keep = fmt.Sprintf("\nORDER BY requests DESC, %s\nLIMIT %d BY %s", group[last], r.KeepTop, strings.Join(group[:last], ", "))
 	}
-	return fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS\nSELECT\n    %s\nFROM %s.%s\nGROUP BY %s%s",
-		db, r.Name, onCluster(d), db, localName(r.Name, d), strings.Join(sel, ",\n    "), db, localName(RawTable, d), strings.Join(group, ", "), keep)
+	return fmt.Sprintf("SELECT\n    %s\nFROM %s\nGROUP BY %s%s", strings.Join(sel, ",\n    "), source, strings.Join(group, ", "), keep)
 }

@@ -5,10 +5,16 @@
 // production size. The raw table stays empty: dashboards and bills never
 // read it.
 //
-// Only the minute rollup is drawn (per customer, host, PoP and country,
-// along each region's diurnal curve); every coarser rollup is aggregated
-// from it by ClickHouse, so the tables agree with each other exactly, as
-// the materialized views would make them.
+// No statement here names a rollup's columns. The world is drawn as rows
+// shaped like the raw table, each standing for many requests (draw.go);
+// the rollups whose dimensions no finer rollup holds (traffic_1m,
+// edge_servers_1m, perf_1m, perf_geo_1h, path_hits_1h today) are written
+// by their own views' expressions over those rows, counts weighted
+// (schema.Rollup.InsertWeighted), and every other rollup is folded from
+// the coarsest finer one that holds its dimensions and measures
+// (schema.Rollup.Fold), so the tables agree with each other exactly, as
+// the materialized views make them. A measure added to a rollup is filled
+// with no change here.
 package rollupfill
 
 import (
@@ -26,9 +32,11 @@ type Scale struct {
 	// PoPsPerRegion of the 8 regions (5 gives 40 PoPs).
 	PoPsPerRegion int
 	ServersPerPoP int
-	// LatencySamples per latency-state row: the t-digest of each perf row
-	// is built from this many draws.
-	LatencySamples int
+	// Samples is how many rows stand for a combo's minute (a customer's
+	// traffic on one host at one PoP from one country), each with its own
+	// draws of status, cache status, server, network, path and latency: a
+	// latency state of perf_1m holds Samples values per combo it covers.
+	Samples int
 	// PathsPerHost is how many paths a host serves; requests fall on them
 	// along a Zipf curve (the k-th most requested gets 1/k of the first).
 	PathsPerHost int
@@ -43,7 +51,7 @@ type Scale struct {
 // day.
 func Production(start time.Time) Scale {
 	return Scale{Start: start, Days: 31, RequestsPerDay: 43.71e9, Customers: 50, PoPsPerRegion: 5, ServersPerPoP: 10,
-		LatencySamples: 32, PathsPerHost: 3000,
+		Samples: 4, PathsPerHost: 3000,
 		SlowPoP: "bom1", SlowFrom: start.Add(9*24*time.Hour + 12*time.Hour), SlowTo: start.Add(9*24*time.Hour + 16*time.Hour), SlowFactor: 4}
 }
 
@@ -82,14 +90,13 @@ type combo struct {
 	phase                  float64 // the region's evening peak, as a fraction of the UTC day
 	bytesPerReq, hit, err5 float64
 	latencyMs              float64
-}
-
-// geo is one (customer, region, country, ASN) with its share of the
-// (customer, region, country) traffic.
-type geo struct {
-	customer, region, country string
-	asn                       uint32
-	share                     float64
+	// asns are the country's networks, carrying 60, 30 and 10% of its
+	// requests.
+	asns []uint32
+	// slot is the combo's index among its PoP's combos: its requests go
+	// to the PoP's servers from slot*Samples on, so every server of a PoP
+	// with enough combos logs every minute.
+	slot uint32
 }
 
 // CustomerName is the id of customer i.
@@ -101,7 +108,7 @@ func PoPName(r, j int) string { return fmt.Sprintf("%s1", regions[r].pops[j]) }
 // world draws the combos: customers' shares follow Zipf (s=1.1); the big
 // customers are served from every PoP, the small ones from a few; each
 // customer has two hosts (site 70%, CDN host 30%).
-func (s Scale) world() ([]combo, []geo) {
+func (s Scale) world() []combo {
 	var cw []float64
 	var sum float64
 	for i := range s.Customers {
@@ -110,7 +117,7 @@ func (s Scale) world() ([]combo, []geo) {
 		sum += w
 	}
 	var combos []combo
-	var geos []geo
+	slots := map[string]uint32{}
 	for i := range s.Customers {
 		name := CustomerName(i)
 		share := cw[i] / sum
@@ -118,12 +125,6 @@ func (s Scale) world() ([]combo, []geo) {
 		pops := max(1, int(math.Round(float64(s.PoPsPerRegion)*math.Pow(cw[i]/cw[0], 0.35))))
 		bpr := 20_000 + float64((i*7919)%9)*15_000 // 20 KB (web) to 140 KB (video)
 		for r, reg := range regions {
-			for _, c := range reg.countries {
-				asnShare := []float64{0.6, 0.3, 0.1}
-				for k, asn := range c.asns {
-					geos = append(geos, geo{name, reg.name, c.code, asn, asnShare[k]})
-				}
-			}
 			for j := range pops {
 				popW := 1 / float64(j+1)
 				var popSum float64
@@ -136,18 +137,20 @@ func (s Scale) world() ([]combo, []geo) {
 						if h == 1 {
 							host = fmt.Sprintf("%s.edgecdn.net", name)
 						}
+						slot := slots[PoPName(r, j)]
+						slots[PoPName(r, j)]++
 						combos = append(combos, combo{
 							id: uint32(len(combos)), customer: name, host: host,
 							region: reg.name, pop: PoPName(r, j), country: c.code,
 							share:       share * reg.weight * popW / popSum * c.weight * hostShare,
 							phase:       math.Mod((20-reg.tzHours)/24+1, 1),
 							bytesPerReq: bpr, hit: 0.85 + 0.1*float64(j%2), err5: 0.002 + 0.001*float64(r%3),
-							latencyMs: 30 + 12*float64(r) + 4*float64(j),
+							latencyMs: 30 + 12*float64(r) + 4*float64(j), asns: c.asns, slot: slot,
 						})
 					}
 				}
 			}
 		}
 	}
-	return combos, geos
+	return combos
 }

@@ -1,0 +1,538 @@
+-- migration 1: raw requests table
+CREATE TABLE IF NOT EXISTS edgelog.requests (
+    time DateTime64(3, 'UTC') CODEC(Delta, T64, ZSTD(1)),
+    customer LowCardinality(String) CODEC(ZSTD(1)),
+    host LowCardinality(String) CODEC(ZSTD(1)),
+    pop LowCardinality(String) CODEC(ZSTD(1)),
+    region LowCardinality(String) CODEC(ZSTD(1)),
+    server LowCardinality(String) CODEC(ZSTD(1)),
+    client_ip IPv6 CODEC(ZSTD(1)),
+    country LowCardinality(String) CODEC(ZSTD(1)),
+    asn UInt32 CODEC(ZSTD(1)),
+    method LowCardinality(String) CODEC(ZSTD(1)),
+    scheme LowCardinality(String) CODEC(ZSTD(1)),
+    protocol LowCardinality(String) CODEC(ZSTD(1)),
+    path LowCardinality(String) CODEC(ZSTD(1)),
+    status UInt16 CODEC(ZSTD(1)),
+    bytes_sent UInt64 CODEC(ZSTD(3)),
+    bytes_received UInt64 CODEC(T64, ZSTD(1)),
+    request_time_us UInt32 CODEC(GCD, T64, ZSTD(1)),
+    ttfb_us UInt32 CODEC(GCD, T64, ZSTD(1)),
+    cache_status LowCardinality(String) CODEC(ZSTD(1)),
+    content_type LowCardinality(String) CODEC(ZSTD(1)),
+    user_agent LowCardinality(String) CODEC(ZSTD(1)),
+    referer LowCardinality(String) CODEC(ZSTD(1)),
+    src_partition UInt16 CODEC(ZSTD(1)) TTL toDateTime(time) + INTERVAL 7 DAY,
+    src_offset UInt64 CODEC(T64, ZSTD(1)) TTL toDateTime(time) + INTERVAL 7 DAY,
+    src_file LowCardinality(String) CODEC(ZSTD(1)) TTL toDateTime(time) + INTERVAL 7 DAY,
+    src_file_end UInt64 CODEC(ZSTD(1)) TTL toDateTime(time) + INTERVAL 7 DAY,
+    src_seq UInt32 CODEC(ZSTD(1)) TTL toDateTime(time) + INTERVAL 7 DAY
+) ENGINE = MergeTree
+PARTITION BY toYYYYMMDD(time)
+ORDER BY (customer, host, time)
+TTL toDateTime(time) + INTERVAL 90 DAY;
+
+-- migration 2: ingest offsets ledger and collector source ledger
+CREATE TABLE IF NOT EXISTS edgelog.ingest_ledger (
+    src_partition UInt16,
+    min_offset UInt64,
+    max_offset UInt64,
+    rows UInt64,
+    inserted_at DateTime DEFAULT now()
+) ENGINE = MergeTree
+ORDER BY (src_partition, max_offset);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.ingest_ledger_mv TO edgelog.ingest_ledger AS
+SELECT src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
+FROM edgelog.requests
+GROUP BY src_partition;
+
+CREATE TABLE IF NOT EXISTS edgelog.source_ledger (
+    src_file String,
+    src_partition UInt16,
+    batch_end UInt64,
+    seq UInt32,
+    rows UInt64,
+    inserted_at DateTime DEFAULT now()
+) ENGINE = MergeTree
+ORDER BY (src_partition, src_file, batch_end, seq);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.source_ledger_mv TO edgelog.source_ledger AS
+SELECT src_file, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
+FROM edgelog.requests
+WHERE src_file != ''
+GROUP BY src_file, src_partition, src_file_end, src_seq;
+
+-- migration 3: traffic, billing and performance rollups
+CREATE TABLE IF NOT EXISTS edgelog.traffic_1m (
+    t DateTime('UTC'),
+    customer LowCardinality(String),
+    host LowCardinality(String),
+    region LowCardinality(String),
+    pop LowCardinality(String),
+    country LowCardinality(String),
+    requests UInt64,
+    bytes_out UInt64,
+    bytes_in UInt64,
+    cache_hit UInt64,
+    cache_miss UInt64,
+    bytes_hit UInt64,
+    status_1xx UInt64,
+    status_2xx UInt64,
+    status_3xx UInt64,
+    status_4xx UInt64,
+    status_5xx UInt64,
+    request_time_us_sum UInt64
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMMDD(t)
+ORDER BY (customer, t, host, region, pop, country);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1m_mv TO edgelog.traffic_1m AS
+SELECT
+    toStartOfMinute(time) AS t,
+    customer AS customer,
+    host AS host,
+    region AS region,
+    pop AS pop,
+    country AS country,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    countIf(cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS cache_hit,
+    countIf(cache_status IN ('MISS', 'EXPIRED')) AS cache_miss,
+    sumIf(bytes_sent, cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS bytes_hit,
+    countIf(status < 200) AS status_1xx,
+    countIf(status >= 200 AND status < 300) AS status_2xx,
+    countIf(status >= 300 AND status < 400) AS status_3xx,
+    countIf(status >= 400 AND status < 500) AS status_4xx,
+    countIf(status >= 500) AS status_5xx,
+    sum(toUInt64(request_time_us)) AS request_time_us_sum
+FROM edgelog.requests
+GROUP BY t, customer, host, region, pop, country;
+
+CREATE TABLE IF NOT EXISTS edgelog.traffic_1h (
+    t DateTime('UTC'),
+    customer LowCardinality(String),
+    host LowCardinality(String),
+    region LowCardinality(String),
+    pop LowCardinality(String),
+    country LowCardinality(String),
+    requests UInt64,
+    bytes_out UInt64,
+    bytes_in UInt64,
+    cache_hit UInt64,
+    cache_miss UInt64,
+    bytes_hit UInt64,
+    status_1xx UInt64,
+    status_2xx UInt64,
+    status_3xx UInt64,
+    status_4xx UInt64,
+    status_5xx UInt64,
+    request_time_us_sum UInt64
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(t)
+ORDER BY (customer, t, host, region, pop, country);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1h_mv TO edgelog.traffic_1h AS
+SELECT
+    toStartOfHour(time) AS t,
+    customer AS customer,
+    host AS host,
+    region AS region,
+    pop AS pop,
+    country AS country,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    countIf(cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS cache_hit,
+    countIf(cache_status IN ('MISS', 'EXPIRED')) AS cache_miss,
+    sumIf(bytes_sent, cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS bytes_hit,
+    countIf(status < 200) AS status_1xx,
+    countIf(status >= 200 AND status < 300) AS status_2xx,
+    countIf(status >= 300 AND status < 400) AS status_3xx,
+    countIf(status >= 400 AND status < 500) AS status_4xx,
+    countIf(status >= 500) AS status_5xx,
+    sum(toUInt64(request_time_us)) AS request_time_us_sum
+FROM edgelog.requests
+GROUP BY t, customer, host, region, pop, country;
+
+CREATE TABLE IF NOT EXISTS edgelog.traffic_1d (
+    t DateTime('UTC'),
+    customer LowCardinality(String),
+    host LowCardinality(String),
+    region LowCardinality(String),
+    pop LowCardinality(String),
+    country LowCardinality(String),
+    requests UInt64,
+    bytes_out UInt64,
+    bytes_in UInt64,
+    cache_hit UInt64,
+    cache_miss UInt64,
+    bytes_hit UInt64,
+    status_1xx UInt64,
+    status_2xx UInt64,
+    status_3xx UInt64,
+    status_4xx UInt64,
+    status_5xx UInt64,
+    request_time_us_sum UInt64
+) ENGINE = SummingMergeTree
+PARTITION BY toYear(t)
+ORDER BY (customer, t, host, region, pop, country);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1d_mv TO edgelog.traffic_1d AS
+SELECT
+    toStartOfDay(time) AS t,
+    customer AS customer,
+    host AS host,
+    region AS region,
+    pop AS pop,
+    country AS country,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    countIf(cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS cache_hit,
+    countIf(cache_status IN ('MISS', 'EXPIRED')) AS cache_miss,
+    sumIf(bytes_sent, cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS bytes_hit,
+    countIf(status < 200) AS status_1xx,
+    countIf(status >= 200 AND status < 300) AS status_2xx,
+    countIf(status >= 300 AND status < 400) AS status_3xx,
+    countIf(status >= 400 AND status < 500) AS status_4xx,
+    countIf(status >= 500) AS status_5xx,
+    sum(toUInt64(request_time_us)) AS request_time_us_sum
+FROM edgelog.requests
+GROUP BY t, customer, host, region, pop, country;
+
+CREATE TABLE IF NOT EXISTS edgelog.billing_5m (
+    t DateTime('UTC'),
+    customer LowCardinality(String),
+    region LowCardinality(String),
+    requests UInt64,
+    bytes_out UInt64,
+    bytes_in UInt64
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(t)
+ORDER BY (customer, t, region);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.billing_5m_mv TO edgelog.billing_5m AS
+SELECT
+    toStartOfFiveMinute(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in
+FROM edgelog.requests
+GROUP BY t, customer, region;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_1m (
+    t DateTime('UTC'),
+    region LowCardinality(String),
+    pop LowCardinality(String),
+    customer LowCardinality(String),
+    requests UInt64,
+    errors_4xx UInt64,
+    errors_5xx UInt64,
+    ttfb_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32),
+    request_time_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32)
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMMDD(t)
+ORDER BY (customer, t, region, pop);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_1m_mv TO edgelog.perf_1m AS
+SELECT
+    toStartOfMinute(time) AS t,
+    region AS region,
+    pop AS pop,
+    customer AS customer,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    quantilesTDigestState(0.5, 0.9, 0.99)(ttfb_us) AS ttfb_us_q,
+    quantilesTDigestState(0.5, 0.9, 0.99)(request_time_us) AS request_time_us_q
+FROM edgelog.requests
+GROUP BY t, region, pop, customer;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_geo_1h (
+    t DateTime('UTC'),
+    region LowCardinality(String),
+    country LowCardinality(String),
+    asn UInt32,
+    customer LowCardinality(String),
+    requests UInt64,
+    errors_4xx UInt64,
+    errors_5xx UInt64,
+    ttfb_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32),
+    request_time_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32)
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(t)
+ORDER BY (customer, t, region, country, asn);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_geo_1h_mv TO edgelog.perf_geo_1h AS
+SELECT
+    toStartOfHour(time) AS t,
+    region AS region,
+    country AS country,
+    asn AS asn,
+    customer AS customer,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    quantilesTDigestState(0.5, 0.9, 0.99)(ttfb_us) AS ttfb_us_q,
+    quantilesTDigestState(0.5, 0.9, 0.99)(request_time_us) AS request_time_us_q
+FROM edgelog.requests
+GROUP BY t, region, country, asn, customer;
+
+CREATE TABLE IF NOT EXISTS edgelog.top_paths_1h (
+    t DateTime('UTC'),
+    customer LowCardinality(String),
+    host LowCardinality(String),
+    requests UInt64,
+    top_paths AggregateFunction(topK(1000), String)
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(t)
+ORDER BY (customer, t, host)
+SETTINGS index_granularity = 128;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.top_paths_1h_mv TO edgelog.top_paths_1h AS
+SELECT
+    toStartOfHour(time) AS t,
+    customer AS customer,
+    host AS host,
+    count() AS requests,
+    topKState(1000)(path) AS top_paths
+FROM edgelog.requests
+GROUP BY t, customer, host;
+
+-- migration 4: bill snapshots for month close
+CREATE TABLE IF NOT EXISTS edgelog.bill_snapshots (
+    month String,
+    customer String,
+    version UInt32,
+    closed_at DateTime,
+    requests UInt64,
+    bytes_out UInt64,
+    total String,
+    bill String
+) ENGINE = MergeTree
+ORDER BY (month, customer, version);
+
+-- migration 5: edge servers rollup for the operations wall
+CREATE TABLE IF NOT EXISTS edgelog.edge_servers_1m (
+    t DateTime('UTC'),
+    region LowCardinality(String),
+    pop LowCardinality(String),
+    server LowCardinality(String),
+    requests UInt64,
+    bytes_out UInt64
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMMDD(t)
+ORDER BY (t, region, pop, server);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.edge_servers_1m_mv TO edgelog.edge_servers_1m AS
+SELECT
+    toStartOfMinute(time) AS t,
+    region AS region,
+    pop AS pop,
+    server AS server,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out
+FROM edgelog.requests
+GROUP BY t, region, pop, server;
+
+-- migration 6: hour and day latency rollups
+CREATE TABLE IF NOT EXISTS edgelog.perf_1h (
+    t DateTime('UTC'),
+    region LowCardinality(String),
+    pop LowCardinality(String),
+    customer LowCardinality(String),
+    requests UInt64,
+    errors_4xx UInt64,
+    errors_5xx UInt64,
+    ttfb_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32),
+    request_time_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32)
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(t)
+ORDER BY (customer, t, region, pop);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_1h_mv TO edgelog.perf_1h AS
+SELECT
+    toStartOfHour(time) AS t,
+    region AS region,
+    pop AS pop,
+    customer AS customer,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    quantilesTDigestState(0.5, 0.9, 0.99)(ttfb_us) AS ttfb_us_q,
+    quantilesTDigestState(0.5, 0.9, 0.99)(request_time_us) AS request_time_us_q
+FROM edgelog.requests
+GROUP BY t, region, pop, customer;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_geo_1d (
+    t DateTime('UTC'),
+    region LowCardinality(String),
+    country LowCardinality(String),
+    asn UInt32,
+    customer LowCardinality(String),
+    requests UInt64,
+    errors_4xx UInt64,
+    errors_5xx UInt64,
+    ttfb_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32),
+    request_time_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32)
+) ENGINE = SummingMergeTree
+PARTITION BY toYear(t)
+ORDER BY (customer, t, region, country, asn);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_geo_1d_mv TO edgelog.perf_geo_1d AS
+SELECT
+    toStartOfDay(time) AS t,
+    region AS region,
+    country AS country,
+    asn AS asn,
+    customer AS customer,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    quantilesTDigestState(0.5, 0.9, 0.99)(ttfb_us) AS ttfb_us_q,
+    quantilesTDigestState(0.5, 0.9, 0.99)(request_time_us) AS request_time_us_q
+FROM edgelog.requests
+GROUP BY t, region, country, asn, customer;
+
+-- migration 7: latency rollups across all customers
+CREATE TABLE IF NOT EXISTS edgelog.perf_all_1h (
+    t DateTime('UTC'),
+    region LowCardinality(String),
+    pop LowCardinality(String),
+    requests UInt64,
+    errors_4xx UInt64,
+    errors_5xx UInt64,
+    ttfb_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32),
+    request_time_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32)
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(t)
+ORDER BY (t, region, pop);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_all_1h_mv TO edgelog.perf_all_1h AS
+SELECT
+    toStartOfHour(time) AS t,
+    region AS region,
+    pop AS pop,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    quantilesTDigestState(0.5, 0.9, 0.99)(ttfb_us) AS ttfb_us_q,
+    quantilesTDigestState(0.5, 0.9, 0.99)(request_time_us) AS request_time_us_q
+FROM edgelog.requests
+GROUP BY t, region, pop;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_geo_all_1d (
+    t DateTime('UTC'),
+    region LowCardinality(String),
+    country LowCardinality(String),
+    asn UInt32,
+    requests UInt64,
+    errors_4xx UInt64,
+    errors_5xx UInt64,
+    ttfb_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32),
+    request_time_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32)
+) ENGINE = SummingMergeTree
+PARTITION BY toYear(t)
+ORDER BY (t, region, country, asn);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_geo_all_1d_mv TO edgelog.perf_geo_all_1d AS
+SELECT
+    toStartOfDay(time) AS t,
+    region AS region,
+    country AS country,
+    asn AS asn,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    quantilesTDigestState(0.5, 0.9, 0.99)(ttfb_us) AS ttfb_us_q,
+    quantilesTDigestState(0.5, 0.9, 0.99)(request_time_us) AS request_time_us_q
+FROM edgelog.requests
+GROUP BY t, region, country, asn;
+
+-- migration 8: daily bills, path counts and minute latency across customers; top_paths_1h dropped
+CREATE TABLE IF NOT EXISTS edgelog.billing_1d (
+    t DateTime('UTC'),
+    customer LowCardinality(String),
+    region LowCardinality(String),
+    requests UInt64,
+    bytes_out UInt64,
+    bytes_in UInt64
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(t)
+ORDER BY (customer, t, region);
+
+INSERT INTO edgelog.billing_1d (t, customer, region, requests, bytes_out, bytes_in)
+SELECT toStartOfDay(t) AS day, customer, region, sum(requests), sum(bytes_out), sum(bytes_in)
+FROM edgelog.billing_5m
+WHERE (SELECT count() FROM edgelog.billing_1d) = 0
+GROUP BY day, customer, region;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.billing_1d_mv TO edgelog.billing_1d AS
+SELECT
+    toStartOfDay(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in
+FROM edgelog.requests
+GROUP BY t, customer, region;
+
+CREATE TABLE IF NOT EXISTS edgelog.path_hits_1h (
+    t DateTime('UTC'),
+    customer LowCardinality(String),
+    host LowCardinality(String),
+    path String,
+    requests UInt64,
+    bytes_out UInt64
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(t)
+ORDER BY (customer, t, host, path);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.path_hits_1h_mv TO edgelog.path_hits_1h AS
+SELECT
+    toStartOfHour(time) AS t,
+    customer AS customer,
+    host AS host,
+    path AS path,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out
+FROM edgelog.requests
+GROUP BY t, customer, host, path
+ORDER BY requests DESC, path
+LIMIT 200 BY t, customer, host;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_all_1m (
+    t DateTime('UTC'),
+    region LowCardinality(String),
+    pop LowCardinality(String),
+    requests UInt64,
+    errors_4xx UInt64,
+    errors_5xx UInt64,
+    ttfb_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32),
+    request_time_us_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), UInt32)
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMMDD(t)
+ORDER BY (t, region, pop);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_all_1m_mv TO edgelog.perf_all_1m AS
+SELECT
+    toStartOfMinute(time) AS t,
+    region AS region,
+    pop AS pop,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    quantilesTDigestState(0.5, 0.9, 0.99)(ttfb_us) AS ttfb_us_q,
+    quantilesTDigestState(0.5, 0.9, 0.99)(request_time_us) AS request_time_us_q
+FROM edgelog.requests
+GROUP BY t, region, pop;
+
+DROP TABLE IF EXISTS edgelog.top_paths_1h_mv;
+
+DROP TABLE IF EXISTS edgelog.top_paths_1h;
+
