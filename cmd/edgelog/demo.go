@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -108,44 +110,62 @@ report per customer and leaves the API running until Ctrl-C.`)
 		return err
 	}
 
-	var want uint64
+	want := uint64(0)
 	if truth != nil {
 		want = truth.Requests
-	} else {
-		want, err = countLines(access)
-		if err != nil {
-			return err
-		}
+	} else if want, err = countLines(access); err != nil {
+		return err
 	}
 	step("collector and ingest running; waiting for %d rows in ClickHouse", want)
 	last := time.Now()
-	counts, err := st.WaitRows(ctx, want, 30*time.Minute, func(c stack.Counts) {
+	progress := func(c stack.Counts) {
 		if time.Since(last) > 2*time.Second {
 			step("%d rows in ClickHouse", c.RawRows)
 			last = time.Now()
 		}
-	})
+	}
+	deadLetters := filepath.Join(st.Dir, "dead-letters.jsonl")
+	var counts stack.Counts
+	if truth != nil {
+		counts, err = st.WaitRows(ctx, want, 30*time.Minute, progress)
+	} else {
+		// A log of your own has no ground truth: every line is either a
+		// row or a dead letter (a blank line or a directive is neither, so
+		// the wait also ends when nothing has moved for ten seconds).
+		counts, err = waitGivenLog(ctx, st, want, deadLetters, progress)
+	}
 	if err != nil {
 		return err
 	}
 	took := time.Since(start)
 	step("all %d rows ingested (%.0f rows/s end to end); rollup traffic_1m holds %d requests", counts.RawRows, float64(counts.RawRows)/took.Seconds(), counts.RollupRows)
-	if err := printReport(ctx, api, truth); err != nil {
+	if err := printReport(ctx, api, truth, st); err != nil {
 		return err
 	}
 	fmt.Printf("\nQuery API: %s (try %s/traffic/summary?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z)\n", api, api)
-	fmt.Printf("Dead letters: %s\nLogs: %s\nPress Ctrl-C to stop.\n", filepath.Join(st.Dir, "dead-letters.jsonl"), filepath.Join(st.Dir, "logs"))
+	fmt.Printf("Dead letters: %s\nLogs: %s\nPress Ctrl-C to stop.\n", deadLetters, filepath.Join(st.Dir, "logs"))
 	<-ctx.Done()
 	return nil
 }
 
 // printReport prints per-customer requests, GB and hit ratio, read from the
-// query API, beside the generator's ground truth when there is one.
-func printReport(ctx context.Context, apiURL string, truth *gen.Truth) error {
-	from, to := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+// query API, beside the generator's ground truth when there is one. Without
+// one (a log of your own) it reports the days the raw table covers.
+func printReport(ctx context.Context, apiURL string, truth *gen.Truth, st *stack.Stack) error {
+	var from, to time.Time
 	if truth != nil {
-		from, to = truth.From.Truncate(24*time.Hour), truth.To.Truncate(24*time.Hour).Add(24*time.Hour)
+		from, to = truth.From, truth.To
+	} else {
+		var ok bool
+		var err error
+		if from, to, ok, err = st.TimeSpan(ctx); err != nil {
+			return err
+		} else if !ok {
+			fmt.Printf("\nThe log holds no requests: nothing to report.\n")
+			return nil
+		}
 	}
+	from, to = from.Truncate(24*time.Hour), to.Truncate(24*time.Hour).Add(24*time.Hour)
 	u := apiURL + "/traffic/summary?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}.Encode()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -179,6 +199,40 @@ func printReport(ctx context.Context, apiURL string, truth *gen.Truth) error {
 	}
 	fmt.Fprintf(tw, "total\t%d\t%.3f\t\t\t\n", total, float64(totalBytes)/1e9)
 	return tw.Flush()
+}
+
+// waitGivenLog waits until every line of a log without ground truth is a
+// row (in the raw table and the rollups) or a dead letter, or until nothing
+// has moved for ten seconds, and returns the counts then.
+func waitGivenLog(ctx context.Context, st *stack.Stack, lines uint64, deadLetters string, progress func(stack.Counts)) (stack.Counts, error) {
+	var last stack.Counts
+	var lastDead uint64
+	still := time.Now()
+	for {
+		c, err := st.Counts(ctx)
+		if err != nil {
+			return c, err
+		}
+		progress(c)
+		dead, err := countLines(deadLetters)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return c, err
+		}
+		settled := c.RollupRows == c.RawRows && c.DailyRows == c.RawRows
+		if settled && c.RawRows+dead >= lines {
+			return c, nil
+		}
+		if c != last || dead != lastDead {
+			last, lastDead, still = c, dead, time.Now()
+		} else if settled && time.Since(still) > 10*time.Second {
+			return c, nil
+		}
+		select {
+		case <-ctx.Done():
+			return c, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 func countLines(path string) (uint64, error) {

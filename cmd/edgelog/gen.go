@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -75,7 +76,17 @@ Incidents (repeatable --incident; default: the two of gen.DefaultIncidents):
 		}
 	}
 
-	g, err := gen.New(o)
+	// The generator planned for a count also writes the edge mapping, which
+	// does not depend on the count: at a rate without a limit (--lines -1)
+	// it is planned for the default count.
+	planned := o
+	if o.Lines < 0 {
+		if *rate <= 0 {
+			return errors.New("--lines -1 (no limit) needs --rate")
+		}
+		planned.Lines = 0
+	}
+	g, err := gen.New(planned)
 	if err != nil {
 		return err
 	}

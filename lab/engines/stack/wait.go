@@ -59,3 +59,18 @@ func (s *Stack) WaitRows(ctx context.Context, want uint64, timeout time.Duration
 		}
 	}
 }
+
+// TimeSpan returns the times of the first and the last request in the raw
+// table; ok is false when it holds none.
+func (s *Stack) TimeSpan(ctx context.Context) (first, last time.Time, ok bool, err error) {
+	conn, err := s.Conn(ctx)
+	if err != nil {
+		return first, last, false, err
+	}
+	defer conn.Close()
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count(), min(time), max(time) FROM "+s.DB+".requests").Scan(&n, &first, &last); err != nil {
+		return first, last, false, fmt.Errorf("cannot read the raw table's time span: %w", err)
+	}
+	return first.UTC(), last.UTC(), n > 0, nil
+}
