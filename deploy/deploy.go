@@ -1,6 +1,6 @@
 // Package deploy holds the files that start edgelog's engines outside Go
 // code: the ClickHouse server config template shared by deploy/clickhouse.sh
-// and the Go test harness, and the Grafana provisioning files.
+// and the Go test harness, and the compose demo's files (compose/).
 package deploy
 
 import (
@@ -11,6 +11,12 @@ import (
 
 //go:embed clickhouse/config.xml.tmpl
 var clickhouseConfig string
+
+// DemoPriceBook is the price book of the compose demo and `edgelog demo`
+// (compose/pricebook.yaml), so the demo's bills carry amounts.
+//
+//go:embed compose/pricebook.yaml
+var DemoPriceBook []byte
 
 // ClickHouseConfig is the parameters of a project-local ClickHouse server.
 type ClickHouseConfig struct {

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/edgelog/edgelog/deploy"
 	"github.com/edgelog/edgelog/lab/engines/chserver"
 	"github.com/edgelog/edgelog/lab/engines/stack"
 	"github.com/edgelog/edgelog/lab/gen"
@@ -102,7 +103,11 @@ report per customer and leaves the API running until Ctrl-C.`)
 		"--dead-letter-file", filepath.Join(st.Dir, "dead-letters.jsonl"))...); err != nil {
 		return err
 	}
-	if _, err := st.Start("query", append(chArgs, "--listen", *listen)...); err != nil {
+	prices := filepath.Join(st.Dir, "pricebook.yaml")
+	if err := os.WriteFile(prices, deploy.DemoPriceBook, 0o644); err != nil {
+		return err
+	}
+	if _, err := st.Start("query", append(chArgs, "--listen", *listen, "--prices", prices)...); err != nil {
 		return err
 	}
 	api := "http://" + *listen + "/api/v1"
@@ -198,6 +203,46 @@ func printReport(ctx context.Context, apiURL string, truth *gen.Truth, st *stack
 		totalBytes += c.BytesOut
 	}
 	fmt.Fprintf(tw, "total\t%d\t%.3f\t\t\t\n", total, float64(totalBytes)/1e9)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(sum.Customers) == 0 {
+		return nil
+	}
+	top := sum.Customers[0]
+	for _, c := range sum.Customers {
+		if c.Requests > top.Requests {
+			top = c
+		}
+	}
+	return printBill(ctx, apiURL, top.Customer, from.Format("2006-01"))
+}
+
+// printBill prints one customer's bill of a month from the query API, with
+// the demo's price book (deploy/compose/pricebook.yaml).
+func printBill(ctx context.Context, apiURL, customer, month string) error {
+	u := apiURL + "/billing/bill?" + url.Values{"customer": {customer}, "month": {month}}.Encode()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot read the bill: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("bill: %s", resp.Status)
+	}
+	var b api.Bill
+	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
+		return err
+	}
+	fmt.Printf("\nBill of %s for %s (plan %s; %d requests, %.3f GB, 95th percentile %.2f Mbps)\n\n",
+		b.Customer, b.Month, b.Plan, b.Requests, float64(b.BytesOut)/1e9, b.P95Mbps)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "item\tregion\ttier\tquantity\tunit\tunit price\tamount\t")
+	for _, l := range b.Lines {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Item, l.Region, l.Tier, l.Quantity, l.Unit, l.UnitPrice, l.Amount)
+	}
+	fmt.Fprintf(tw, "total\t\t\t\t\t\t%s %s\t\n", b.Total, b.Currency)
 	return tw.Flush()
 }
 
