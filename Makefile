@@ -2,12 +2,30 @@
 GO ?= go
 BIN := bin/edgelog
 
-.PHONY: all build setup demo test bench bench-e2e bench-ingest bench-query bench-collector bench-storage bench-layouts chaos fuzz plugin lint clean pgo
+# The version stamped into the binary (edgelog version) and the packages.
+VERSION ?= $(shell deploy/packaging/version.sh)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+DATE ?= $(shell git log -1 --format=%cI 2>/dev/null)
+LDFLAGS := -X github.com/edgelog/edgelog/internal/buildinfo.Version=$(VERSION) -X github.com/edgelog/edgelog/internal/buildinfo.Commit=$(COMMIT) -X github.com/edgelog/edgelog/internal/buildinfo.Date=$(DATE)
+
+.PHONY: all build package docs setup demo test bench bench-e2e bench-ingest bench-query bench-collector bench-storage bench-layouts chaos fuzz plugin lint clean pgo
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/edgelog
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/edgelog
+
+# .deb and .rpm packages for amd64 and arm64 in dist/ (nfpm as a library;
+# contents in deploy/packaging/nfpm.yaml): the static binary, systemd units,
+# example configs under /etc/edgelog, the edgelog user, /var/lib/edgelog.
+package:
+	$(GO) run ./deploy/packaging/mkpkg --version "$(VERSION)" --commit "$(COMMIT)" --date "$(DATE)" --out dist
+
+# Regenerates the operator's reference (docs/cli/*.md from the flags,
+# docs/metrics.md from the Prometheus registries); a test fails while the
+# committed pages differ from what this writes.
+docs:
+	$(GO) test ./docs/ -run TestGenerated -update
 
 # Installs the Debian packages the pipeline runs on (idempotent).
 setup:
@@ -95,4 +113,4 @@ plugin:
 	dashboards/plugin/build.sh
 
 clean:
-	rm -rf bin .data
+	rm -rf bin dist .data

@@ -4,7 +4,8 @@
 # tests run against), kcat (an independent Kafka client for interop checks
 # and the produce baseline), goaccess (the parse baseline), zookeeper with
 # its Java runtime and SLF4J (cluster-mode tests) and npm (chDB for the
-# modern-ClickHouse conformance tests, the Grafana plugin's frontend).
+# modern-ClickHouse conformance tests, the Grafana plugin's frontend) and
+# systemd's tools (systemd-analyze verifies the packaged service units).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ command -v goaccess >/dev/null || missing+=(goaccess)
 command -v java >/dev/null || missing+=(default-jre-headless)
 [[ -e /usr/share/java/slf4j-simple.jar ]] || missing+=(libslf4j-java)
 command -v npm >/dev/null || missing+=(npm)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 
 if ((${#missing[@]})); then
 	sudo=""
@@ -25,4 +27,4 @@ if ((${#missing[@]})); then
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "setup: clickhouse-server, clickhouse-client, kcat, goaccess, zookeeper, java, npm present"
+echo "setup: clickhouse-server, clickhouse-client, kcat, goaccess, zookeeper, java, npm, systemd-analyze present"
