@@ -29,8 +29,18 @@ func TestDebInstall(t *testing.T) {
 			t.Fatalf("%s is missing: run deploy/setup.sh (%v)", tool, err)
 		}
 	}
+	// Two runs at once (two checkouts on one machine) would install and
+	// purge under each other: one at a time.
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "edgelog-dpkg-test.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lock.Close() }) // runs last: after the purge below
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command("dpkg-query", "-W", "-f=${Status}", "edgelog").Output(); err == nil && strings.Contains(string(out), "installed") {
-		t.Skip("edgelog is installed on this machine; not touching it")
+		t.Skip("an edgelog package is installed on this machine (or left by an interrupted run: dpkg --purge edgelog); not touching it")
 	}
 	_, userErr := user.Lookup("edgelog")
 	_, groupErr := user.LookupGroup("edgelog")
