@@ -5,7 +5,8 @@
 # and the produce baseline), goaccess (the parse baseline), zookeeper with
 # its Java runtime and SLF4J (cluster-mode tests) and npm (chDB for the
 # modern-ClickHouse conformance tests, the Grafana plugin's frontend) and
-# systemd's tools (systemd-analyze verifies the packaged service units).
+# systemd's tools (systemd-analyze verifies the packaged service units) and
+# logrotate (the shipped rotation config runs in a test).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ command -v java >/dev/null || missing+=(default-jre-headless)
 [[ -e /usr/share/java/slf4j-simple.jar ]] || missing+=(libslf4j-java)
 command -v npm >/dev/null || missing+=(npm)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+command -v logrotate >/dev/null || missing+=(logrotate)
 
 if ((${#missing[@]})); then
 	sudo=""
@@ -27,4 +29,4 @@ if ((${#missing[@]})); then
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "setup: clickhouse-server, clickhouse-client, kcat, goaccess, zookeeper, java, npm, systemd-analyze present"
+echo "setup: clickhouse-server, clickhouse-client, kcat, goaccess, zookeeper, java, npm, systemd-analyze, logrotate present"

@@ -38,6 +38,15 @@ func TestCollectorExamples(t *testing.T) {
 			t.Errorf("%s: edge_config %q, want the packaged /etc/edgelog/edge.yaml", file, cfg.EdgeConfig)
 		}
 		for _, in := range cfg.Inputs {
+			if in.Type == "file" {
+				// A tailed glob must not reach logrotate's compressed names.
+				lit := strings.TrimRight(in.Path[:strings.IndexAny(in.Path+"*", "*?[")], ".")
+				for _, gz := range []string{lit + ".2.gz", lit + ".1.gz", lit + "-20261204.gz"} {
+					if ok, _ := filepath.Match(in.Path, gz); ok {
+						t.Errorf("%s: file input %s matches the compressed %s", file, in.Path, gz)
+					}
+				}
+			}
 			kind, text := cfg.FormatKind, cfg.Format
 			if in.Format != "" {
 				kind, text = in.Format, in.LogFormat
@@ -68,10 +77,10 @@ func TestCollectorExamples(t *testing.T) {
 		}
 		return ""
 	}
-	f("collector.yaml", nginxLine, 1, nginx)
+	f("collector.yaml", nginxLine, 2, nginx)
 	f("collector-syslog.yaml", nginxLine, 2, nginx)
 	f("collector-apache.yaml",
-		`www.acme.com:443 203.0.113.9 - - [04/Dec/2026:21:59:58 +0000] "GET /index.html HTTP/1.1" 200 7023 "-" "curl/8.5.0" 1834`, 1,
+		`www.acme.com:443 203.0.113.9 - - [04/Dec/2026:21:59:58 +0000] "GET /index.html HTTP/1.1" 200 7023 "-" "curl/8.5.0" 1834`, 2,
 		func(r *record.Record) string {
 			if string(r.Str[record.Host]) != "www.acme.com" || r.Status != 200 || r.BytesSent != 7023 || r.RequestTimeUs != 1834 {
 				return "apache line parsed as " + dump(r)
