@@ -42,7 +42,7 @@ func TestUnitsHoldUp(t *testing.T) {
 		}
 		switch name {
 		case "edgelog-collector.service":
-			want = append(want, "ExecReload=/bin/kill -HUP $MAINPID", "ReadWritePaths=/var/lib/edgelog /var/log/edgelog", "ExecStart=/usr/bin/edgelog collector --config /etc/edgelog/collector.yaml")
+			want = append(want, "SupplementaryGroups=adm", "ExecReload=/bin/kill -HUP $MAINPID", "ReadWritePaths=/var/lib/edgelog /var/log/edgelog", "ExecStart=/usr/bin/edgelog collector --config /etc/edgelog/collector.yaml")
 		case "edgelog-ingest.service":
 			want = append(want, "ReadWritePaths=/var/lib/edgelog /var/log/edgelog")
 		}

@@ -17,11 +17,6 @@ case "$1" in
 	2) upgrade=true ;;
 esac
 
-# Debian's nginx and Apache write their logs root:adm 0640: the collector
-# reads them as a member of adm.
-if getent group adm >/dev/null && ! id -nG edgelog | tr ' ' '\n' | grep -qx adm; then
-	usermod -a -G adm edgelog
-fi
 install -d -o edgelog -g edgelog -m 0750 /var/lib/edgelog /var/lib/edgelog/spool /var/log/edgelog
 
 if [ -d /run/systemd/system ]; then
