@@ -72,6 +72,34 @@ func TestGenerated(t *testing.T) {
 	}
 }
 
+// TestEveryFlagExplained checks every subcommand's --help: a usage line,
+// a description, and a meaning for every flag.
+func TestEveryFlagExplained(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "edgelog")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/edgelog").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	top, err := help(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range parseCommands(top) {
+		text, err := help(bin, c.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, flags, _ := strings.Cut(text, "\nFlags:\n")
+		if !strings.HasPrefix(body, "Usage: edgelog "+c.Name) || len(strings.Split(strings.TrimSpace(body), "\n")) < 3 {
+			t.Errorf("edgelog %s --help has no usage line and description:\n%s", c.Name, text)
+		}
+		for _, f := range parseFlags(strings.Split(flags, "\n")) {
+			if len(f.Usage) < 8 {
+				t.Errorf("edgelog %s --%s: no meaning given (%q)", c.Name, f.Name, f.Usage)
+			}
+		}
+	}
+}
+
 // TestEveryMetricDocumented checks what the generator cannot: every metric
 // has a help text and a unit, and the names follow Prometheus' conventions.
 func TestEveryMetricDocumented(t *testing.T) {
