@@ -50,7 +50,24 @@ type schema struct {
 	Format               string             `yaml:"format"`
 	Properties           map[string]*schema `yaml:"properties"`
 	Items                *schema            `yaml:"items"`
-	AdditionalProperties *schema            `yaml:"additionalProperties"`
+	AdditionalProperties *additional        `yaml:"additionalProperties"`
+	Required             []string           `yaml:"required"`
+}
+
+// additional is an additionalProperties value: false (no field beyond
+// the listed ones) or the schema of a map's values.
+type additional struct {
+	Forbidden bool
+	Schema    *schema
+}
+
+func (a *additional) UnmarshalYAML(n *yaml.Node) error {
+	var b bool
+	if n.Decode(&b) == nil {
+		a.Forbidden = !b
+		return nil
+	}
+	return n.Decode(&a.Schema)
 }
 
 type document struct {
@@ -145,9 +162,18 @@ func checkObject(t *testing.T, where string, typ reflect.Type, s *schema) {
 	if s.Type != "object" {
 		t.Errorf("%s: type %q, want object", where, s.Type)
 	}
+	// The contract test (query/contract_test.go) fails on a field the
+	// document does not list only where the schema forbids others.
+	if s.AdditionalProperties == nil || !s.AdditionalProperties.Forbidden {
+		t.Errorf("%s: want additionalProperties: false", where)
+	}
 	fields := map[string]reflect.Type{}
+	var required []string
 	for f := range typ.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && name != "" && name != "-" && opts != "omitempty" {
+			required = append(required, name)
+		}
 		if !f.IsExported() || name == "-" {
 			continue
 		}
@@ -169,6 +195,10 @@ func checkObject(t *testing.T, where string, typ reflect.Type, s *schema) {
 		if _, ok := fields[name]; !ok {
 			t.Errorf("%s: %s is in openapi.yaml but not in the JSON", where, name)
 		}
+	}
+	// A field without omitempty is always in the JSON: required.
+	if !slices.Equal(s.Required, required) {
+		t.Errorf("%s: required %v, want %v (the fields without omitempty, in order)", where, s.Required, required)
 	}
 }
 
@@ -206,11 +236,11 @@ func checkValue(t *testing.T, where string, typ reflect.Type, s *schema) {
 		checkValue(t, where+"[]", typ.Elem(), s.Items)
 		return
 	case typ.Kind() == reflect.Map && typ.Key().Kind() == reflect.String:
-		if s.Type != "object" || s.AdditionalProperties == nil {
+		if s.Type != "object" || s.AdditionalProperties == nil || s.AdditionalProperties.Schema == nil {
 			t.Errorf("%s: type %q, want object with additionalProperties", where, s.Type)
 			return
 		}
-		checkValue(t, where+"{}", typ.Elem(), s.AdditionalProperties)
+		checkValue(t, where+"{}", typ.Elem(), s.AdditionalProperties.Schema)
 		return
 	default:
 		t.Errorf("%s: no JSON schema type for Go %s", where, typ)
