@@ -74,6 +74,7 @@ type Config struct {
 	// Spool is the on-disk buffer for batches Kafka does not take.
 	Spool SpoolConfig `yaml:"spool"`
 	// MetricsAddr serves /metrics and /healthz (used by the command).
+	// Default 127.0.0.1:9101; "off" serves nothing.
 	MetricsAddr string `yaml:"metrics_addr"`
 }
 

@@ -50,6 +50,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		spoolBatches:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "edgelog_collector_spool_batches", Help: "Batches held in the disk spool."}),
 		reloads:       prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_reloads_total", Help: "Successful reloads of the edge mapping and GeoIP databases (SIGHUP)."}),
 	}
+	// Every reject reason has its series from the start: a dashboard reads
+	// 0, not "No data", until the first rejected line.
+	for _, r := range rejectReasons {
+		m.linesRejected.WithLabelValues(r)
+	}
 	reg.MustRegister(m.linesRead, m.bytesRead, m.linesParsed, m.linesSkipped, m.linesRejected, m.unknownHosts, m.batches, m.rowsShipped, m.messages, m.wireBytes,
 		m.deadLetters, m.produceSecs, m.produceErrors, m.shipped, m.behind, m.spooled, m.spoolBytes, m.spoolBatches, m.reloads)
 	return m

@@ -248,6 +248,11 @@ func (c *Collector) parseLine(p format.Parser, line tail.Line, r *record.Record)
 	return ""
 }
 
+// rejectReasons are the reason labels of edgelog_collector_lines_rejected_total
+// (reasonLabel of every reject the read loop and the inputs make),
+// pre-initialised at 0.
+var rejectReasons = []string{"parse", "oversize", "empty line"}
+
 func reasonLabel(reason string) string {
 	for i := 0; i < len(reason); i++ {
 		if reason[i] == ':' {

@@ -41,6 +41,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		combined: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_ingest_combined_batches", Help: "Partition batches merged into one INSERT (when more than one).",
 			Buckets: prometheus.LinearBuckets(2, 2, 8)}),
 	}
+	// Every reason has its series from the start: a dashboard reads 0, not
+	// "No data", until the first dead letter.
+	for _, r := range deadLetterReasons {
+		m.deadLetters.WithLabelValues(r)
+	}
 	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.resent, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastInsertOK, m.combined)
 	return m
 }

@@ -156,6 +156,10 @@ func decodeValid(dec *wire.Decoder, blk *record.Block, msg []byte) error {
 	return nil
 }
 
+// deadLetterReasons are every value reasonOf returns (the reason label of
+// edgelog_ingest_dead_letters_total, pre-initialised at 0).
+var deadLetterReasons = []string{"bad_magic", "unknown_version", "corrupt", "invalid_rows"}
+
 func reasonOf(err error) string {
 	switch {
 	case errors.Is(err, wire.ErrMagic):

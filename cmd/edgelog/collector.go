@@ -53,7 +53,7 @@ func newCollectorFlags(name, usageLine, help string) *collectorFlags {
 	fs.StringVar(&f.spool, "spool-dir", "", "disk spool for batches Kafka does not take")
 	fs.Var(&f.cfg.Spool.MaxBytes, "spool-max-bytes", "spool size limit, e.g. 512MiB (default 1GiB)")
 	fs.StringVar(&f.cfg.SourceID, "source-id", "", "this collector's name in the source ledger (default: host name)")
-	fs.StringVar(&f.cfg.MetricsAddr, "metrics-addr", "", "serve /metrics and /healthz here, e.g. 127.0.0.1:9101")
+	fs.StringVar(&f.cfg.MetricsAddr, "metrics-addr", "", "serve /metrics and /healthz here (default "+collectorMetricsAddr+"; off: nowhere)")
 	return f
 }
 
@@ -171,6 +171,9 @@ reloads the edge mapping and GeoIP databases.`)
 	c, err := collector.New(cfg, reg, log)
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsAddr == "" {
+		cfg.MetricsAddr = collectorMetricsAddr
 	}
 	if err := serveOps(ctx, log, cfg.MetricsAddr, reg, nil); err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,7 +13,23 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/version"
+
+	"github.com/edgelog/edgelog/internal/buildinfo"
+)
+
+// The default /metrics (and /healthz, pprof) listen address of each
+// long-running role, on the loopback interface like node_exporter's 9100:
+// one port per role, so a collector, an ingest worker and a query replica
+// on one host do not collide. --metrics-addr off serves nothing; the
+// ports are the ones deploy/compose/prometheus.yml scrapes.
+const (
+	collectorMetricsAddr = "127.0.0.1:9101"
+	ingestMetricsAddr    = "127.0.0.1:9102"
+	queryMetricsAddr     = "127.0.0.1:9103"
+	metricsOff           = "off"
 )
 
 func newLogger() *slog.Logger {
@@ -23,17 +40,23 @@ func newLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// newRegistry returns a registry with the Go and process collectors.
+// newRegistry returns a registry with the Go and process collectors and
+// edgelog_build_info (Prometheus' own build-info collector: version,
+// revision, branch, goversion, goos, goarch, tags), its version and
+// revision those `edgelog version` prints (internal/buildinfo).
 func newRegistry() *prometheus.Registry {
+	bi := buildinfo.Get()
+	version.Version, version.Revision, version.BuildDate = bi.Version, bi.Commit, bi.Date
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		versioncollector.NewCollector("edgelog"))
 	return reg
 }
 
-// serveOps serves /metrics and /healthz on addr until ctx is done. An empty
-// addr serves nothing.
+// serveOps serves /metrics and /healthz on addr until ctx is done. The
+// address "off" serves nothing.
 func serveOps(ctx context.Context, log *slog.Logger, addr string, reg *prometheus.Registry, healthy func() error) error {
-	if addr == "" {
+	if addr == metricsOff {
 		return nil
 	}
 	mux := http.NewServeMux()
@@ -55,7 +78,7 @@ func serveOps(ctx context.Context, log *slog.Logger, addr string, reg *prometheu
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot serve /metrics on %s (--metrics-addr ADDR moves it, --metrics-addr off turns it off): %w", addr, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {

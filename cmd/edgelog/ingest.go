@@ -22,7 +22,7 @@ acknowledged the rows. Run several for more throughput (one per partition at mos
 	fs.StringVar(&cfg.DeadLetterTopic, "dead-letter-topic", "", "topic for undecodable messages (default edgelog-deadletter)")
 	fs.IntVar(&cfg.BatchRows, "batch-rows", 0, "rows per INSERT (default 200000)")
 	fs.DurationVar(&cfg.BatchWait, "batch-wait", 0, "insert a partial batch this long after its first row (default 1s)")
-	metrics := fs.String("metrics-addr", "", "serve /metrics and /healthz here, e.g. 127.0.0.1:9102")
+	metrics := fs.String("metrics-addr", ingestMetricsAddr, "serve /metrics and /healthz here (off: nowhere)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -41,6 +41,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// answerCodes are the status codes an endpoint answers (openapi.yaml lists
+// them); each endpoint's series start at 0 for each, so a panel reads 0,
+// not "No data", until the first such answer. (A 401 is answered by
+// authenticate before serve and is not counted.)
+var answerCodes = []int{200, 400, 403, 500, 503}
+
+// preinit creates an endpoint's request and latency series.
+func (m *Metrics) preinit(endpoint string) {
+	for _, code := range answerCodes {
+		m.requests.WithLabelValues(endpoint, strconv.Itoa(code))
+	}
+	m.latency.WithLabelValues(endpoint)
+}
+
 func (m *Metrics) observe(endpoint string, code int, d time.Duration) {
 	m.requests.WithLabelValues(endpoint, strconv.Itoa(code)).Inc()
 	m.latency.WithLabelValues(endpoint).Observe(d.Seconds())

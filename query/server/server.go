@@ -54,6 +54,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	route := func(pattern string, c capability, e endpoint) {
 		mux.Handle(pattern, s.authenticate(s.serve(pattern, c, e)))
+		s.Metrics.preinit(pattern)
 	}
 	route("GET /api/v1/customers", capTraffic, s.customers)
 	route("GET /api/v1/traffic/timeseries", capTraffic, s.trafficSeries)

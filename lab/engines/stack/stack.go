@@ -13,7 +13,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -104,8 +106,16 @@ type Proc struct {
 	Err  error
 }
 
-// Start runs `edgelog <name> args...` in the background.
+// Start runs `edgelog <name> args...` in the background. A collector,
+// ingest or query without --metrics-addr serves its metrics on a free
+// port (their default ports would collide between stacks on one machine).
 func (s *Stack) Start(name string, args ...string) (*Proc, error) {
+	switch name {
+	case "collector", "ingest", "query":
+		if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--metrics-addr") }) {
+			args = append(slices.Clip(args), "--metrics-addr", "127.0.0.1:0")
+		}
+	}
 	p := &Proc{Name: name, args: args, s: s}
 	if err := p.start(); err != nil {
 		return nil, err
