@@ -121,8 +121,13 @@ $(TOOLS)/redocly: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Grafana's dashboard linter (a Go tool pinned in its own module,
+# tools/dashboard-linter/go.mod) checks every dashboard with --strict.
 lint: $(TOOLS)/redocly
 	$(TOOLS)/redocly lint --config query/api/redocly.yaml
+	cd tools/dashboard-linter && for f in ../../dashboards/provisioning/dashboards/*.json; do \
+	  $(GO) tool dashboard-linter lint --strict $$f >lint.out 2>&1 || { grep -v '^Checks that' lint.out; rm -f lint.out; echo "dashboard linter: $$f fails"; exit 1; }; \
+	done; rm -f lint.out; echo "dashboard linter: every dashboard passes (--strict)"
 
 clean:
 	rm -rf bin dist .data

@@ -20,6 +20,7 @@ var files embed.FS
 type Dashboard struct {
 	UID        string                    `json:"uid"`
 	Title      string                    `json:"title"`
+	Editable   bool                      `json:"editable"`
 	Time       struct{ From, To string } `json:"time"`
 	Templating struct {
 		List []Variable `json:"list"`
@@ -35,21 +36,58 @@ type Ref struct {
 
 // Panel is a panel or a row (whose collapsed panels are nested).
 type Panel struct {
-	ID         int                      `json:"id"`
-	Type       string                   `json:"type"`
-	Title      string                   `json:"title"`
-	Datasource *Ref                     `json:"datasource"`
-	Targets    []json.RawMessage        `json:"targets"`
-	Panels     []Panel                  `json:"panels"`
-	GridPos    struct{ X, Y, W, H int } `json:"gridPos"`
+	ID          int                      `json:"id"`
+	Type        string                   `json:"type"`
+	Title       string                   `json:"title"`
+	Description string                   `json:"description"`
+	Datasource  *Ref                     `json:"datasource"`
+	Targets     []json.RawMessage        `json:"targets"`
+	Panels      []Panel                  `json:"panels"`
+	GridPos     struct{ X, Y, W, H int } `json:"gridPos"`
+	Options     struct {
+		ReduceOptions struct {
+			Fields string `json:"fields"`
+		} `json:"reduceOptions"`
+	} `json:"options"`
+	FieldConfig struct {
+		Defaults struct {
+			Unit string `json:"unit"`
+		} `json:"defaults"`
+		Overrides []struct {
+			Properties []struct {
+				ID    string `json:"id"`
+				Value any    `json:"value"`
+			} `json:"properties"`
+		} `json:"overrides"`
+	} `json:"fieldConfig"`
+}
+
+// Units are the panel's units: the default one and every override's.
+func (p *Panel) Units() []string {
+	var units []string
+	if p.FieldConfig.Defaults.Unit != "" {
+		units = append(units, p.FieldConfig.Defaults.Unit)
+	}
+	for _, o := range p.FieldConfig.Overrides {
+		for _, prop := range o.Properties {
+			if u, ok := prop.Value.(string); ok && prop.ID == "unit" {
+				units = append(units, u)
+			}
+		}
+	}
+	return units
 }
 
 // Variable is a dashboard template variable.
 type Variable struct {
 	Name       string          `json:"name"`
+	Label      string          `json:"label"`
 	Type       string          `json:"type"`
 	Query      json.RawMessage `json:"query"`
 	Datasource *Ref            `json:"datasource"`
+	Refresh    int             `json:"refresh"` // 2: on time range change
+	Multi      bool            `json:"multi"`
+	AllValue   string          `json:"allValue"`
 	Current    struct {
 		Value any `json:"value"`
 	} `json:"current"`

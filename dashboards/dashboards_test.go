@@ -99,11 +99,17 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 						t.Errorf("%s: uses undefined variable $%s", where, v)
 					}
 				}
+				// Every target's data source is the dashboard's data-source
+				// variable: an import into a Grafana whose data sources
+				// have other uids still works.
+				if tg.Datasource.UID != "${datasource}" {
+					t.Errorf("%s: target's data source is %q, want the ${datasource} variable", where, tg.Datasource.UID)
+				}
+				if *p.Datasource != *tg.Datasource {
+					t.Errorf("%s: panel data source %+v, target's %+v", where, *p.Datasource, *tg.Datasource)
+				}
 				switch tg.Datasource.Type {
 				case plugin.PluginID:
-					if tg.Datasource.UID != "${ds}" {
-						t.Errorf("%s: edgelog target's data source is %q, want the ${ds} variable", where, tg.Datasource.UID)
-					}
 					if _, err := plugin.CheckQuery(raw); err != nil {
 						t.Errorf("%s: %v\n%s", where, err, raw)
 					}
@@ -120,10 +126,25 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 			switch v.Type {
 			case "datasource":
 				var q string
-				if json.Unmarshal(v.Query, &q); q != plugin.PluginID {
+				if json.Unmarshal(v.Query, &q); q != plugin.PluginID && q != "prometheus" {
 					t.Errorf("%s: data source variable %s lists %q", f.Name, v.Name, q)
 				}
 			case "query":
+				if v.Datasource == nil || v.Datasource.UID != "${datasource}" {
+					t.Errorf("%s: variable %s does not ask the ${datasource} variable", f.Name, v.Name)
+					continue
+				}
+				if v.Datasource.Type == "prometheus" {
+					var q struct {
+						Query string `json:"query"`
+					}
+					if err := json.Unmarshal(v.Query, &q); err != nil {
+						t.Errorf("%s: variable %s: %v", f.Name, v.Name, err)
+					} else if err := checkLabelValues(root, q.Query); err != nil {
+						t.Errorf("%s: variable %s: %v", f.Name, v.Name, err)
+					}
+					continue
+				}
 				var q struct {
 					Resource string `json:"resource"`
 				}
@@ -194,6 +215,15 @@ func exported(root string) (map[string][]string, error) {
 			out[m[2]] = labels
 		}
 	}
+	// Every role registers Prometheus' build-info collector as
+	// edgelog_build_info (cmd/edgelog/common.go).
+	b, err := os.ReadFile(filepath.Join(root, "cmd/edgelog/common.go"))
+	if err != nil {
+		return nil, err
+	}
+	if strings.Contains(string(b), `versioncollector.NewCollector("edgelog")`) {
+		out["edgelog_build_info"] = []string{"instance", "job", "version", "revision", "branch", "goversion", "goos", "goarch", "tags"}
+	}
 	if len(out) < 10 {
 		return nil, fmt.Errorf("found only %d metrics in the services' sources: has the declaration style changed?", len(out))
 	}
@@ -245,12 +275,100 @@ func checkPromQL(root, expr string) error {
 			have[l] = true
 		}
 	}
+	// Prometheus adds job and instance to every scraped series; every
+	// selector must filter by the dashboard's $job and $instance.
+	have["job"], have["instance"] = true, true
+	if n := strings.Count(expr, "edgelog_"); strings.Count(expr, `job=~"$job"`) != n || strings.Count(expr, `instance=~"$instance"`) != n {
+		return fmt.Errorf("PromQL %q: every selector needs job=~\"$job\" and instance=~\"$instance\"", expr)
+	}
 	for l := range labels {
 		if !have[l] {
 			return fmt.Errorf("PromQL %q uses label %q, which %v do not have", expr, l, names)
 		}
 	}
 	return nil
+}
+
+// checkLabelValues checks a Prometheus variable's label_values(selector,
+// label) query: its metric is exported and has the label.
+func checkLabelValues(root, q string) error {
+	m := labelValues.FindStringSubmatch(q)
+	if m == nil {
+		return fmt.Errorf("query %q is not label_values(metric{...}, label)", q)
+	}
+	return checkPromQL(root, fmt.Sprintf(`count by (%s) (%s{job=~"$job", instance=~"$instance"})`, m[2], m[1]))
+}
+
+var labelValues = regexp.MustCompile(`^label_values\((edgelog_[a-z0-9_]+)(?:\{[^}]*\})?, *([a-z_]+)\)$`)
+
+// TestDashboardsFollowGrafanasLinterRules checks the rules of Grafana's
+// dashboard linter (github.com/grafana/dashboard-linter, which `make lint`
+// runs with --strict) that hold for every dashboard: provisioned
+// dashboards are not editable; the data-source variable is named
+// datasource and labelled "Data source"; query variables refresh on time
+// range change; a Prometheus dashboard has multi-select $job and $instance
+// variables with allValue .+; every panel has a description and its units.
+func TestDashboardsFollowGrafanasLinterRules(t *testing.T) {
+	for _, f := range all(t) {
+		d := f.Dashboard
+		if d.Editable {
+			t.Errorf("%s: editable, want editable: false (provisioned)", f.Name)
+		}
+		var dsVars []dashboards.Variable
+		for _, v := range d.Templating.List {
+			switch v.Type {
+			case "datasource":
+				dsVars = append(dsVars, v)
+			case "query":
+				if v.Refresh != 2 {
+					t.Errorf("%s: variable %s refreshes %d, want 2 (on time range change)", f.Name, v.Name, v.Refresh)
+				}
+			}
+		}
+		if len(dsVars) != 1 || dsVars[0].Name != "datasource" || dsVars[0].Label != "Data source" {
+			t.Errorf("%s: data-source variables %+v, want one named datasource labelled \"Data source\"", f.Name, dsVars)
+			continue
+		}
+		var dsType string
+		json.Unmarshal(dsVars[0].Query, &dsType)
+		if dsType == "prometheus" {
+			for _, name := range []string{"job", "instance"} {
+				v, ok := d.Variable(name)
+				if !ok || !v.Multi || v.AllValue != ".+" || v.Label != strings.ToUpper(name[:1])+name[1:] {
+					t.Errorf("%s: want a multi-select variable %s with allValue .+ (got %+v)", f.Name, name, v)
+				}
+			}
+		}
+		for _, p := range d.AllPanels() {
+			if p.Type == "row" {
+				continue
+			}
+			where := fmt.Sprintf("%s panel %q", f.Name, p.Title)
+			if strings.TrimSpace(p.Description) == "" {
+				t.Errorf("%s: no description", where)
+			}
+			units := p.Units()
+			// A stat of one named field shows that field with the unit the
+			// plugin gives it (a bill's currency); the linter skips it too.
+			oneField := p.Type == "stat" && strings.HasPrefix(p.Options.ReduceOptions.Fields, "/^")
+			if len(units) == 0 && !oneField {
+				t.Errorf("%s: no unit", where)
+			}
+			for _, u := range units {
+				if !grafanaUnits[u] {
+					t.Errorf("%s: unit %q is not one of Grafana's", where, u)
+				}
+			}
+		}
+	}
+}
+
+// grafanaUnits are the Grafana unit ids the dashboards use (a subset of
+// the list in Grafana's valueFormats, which the dashboard linter checks).
+var grafanaUnits = map[string]bool{
+	"none": true, "short": true, "percent": true, "percentunit": true,
+	"bytes": true, "decbytes": true, "decgbytes": true, "bps": true, "Mbits": true,
+	"reqps": true, "ms": true, "s": true, "currencyUSD": true,
 }
 
 // TestEveryPanelQueryRuns runs every edgelog panel query of every
@@ -264,8 +382,9 @@ func TestEveryPanelQueryRuns(t *testing.T) {
 	ran := map[string]int{}
 	for _, f := range all(t) {
 		d := f.Dashboard
-		dsVar, ok := d.Variable("ds")
-		if !ok {
+		dsVar, ok := d.Variable("datasource")
+		var dsType string
+		if json.Unmarshal(dsVar.Query, &dsType); !ok || dsType != plugin.PluginID {
 			continue // a Prometheus dashboard: checked above
 		}
 		uid, _ := dsVar.Current.Value.(string)
@@ -316,7 +435,7 @@ func TestEveryPanelQueryRuns(t *testing.T) {
 // takes the first, as Grafana does for a variable with no saved value.
 func resolveVariables(t *testing.T, env *grafanaenv.Env, s *backend.DataSourceInstanceSettings, d dashboards.Dashboard, tr backend.TimeRange) map[string]string {
 	t.Helper()
-	vals := map[string]string{"ds": s.UID}
+	vals := map[string]string{"datasource": s.UID}
 	for _, v := range d.Templating.List {
 		if v.Type != "query" {
 			continue
