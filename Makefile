@@ -106,7 +106,7 @@ fuzz:
 	  done; \
 	done
 
-# Builds the Grafana plugin folder dashboards/plugin/dist/edgelog-datasource
+# Builds the Grafana plugin folder dashboards/plugin/dist/edgelog-edgelog-datasource
 # (Go backend for linux amd64 and arm64, TypeScript frontend, dashboards;
 # needs Node 20 and npm).
 plugin:

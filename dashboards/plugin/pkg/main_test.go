@@ -59,7 +59,7 @@ func TestBinaryOverGoPlugin(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	pctx := backend.ToProto().PluginContext(backend.PluginContext{PluginID: "edgelog-datasource", DataSourceInstanceSettings: env.Settings("edgelog-engineer")})
+	pctx := backend.ToProto().PluginContext(backend.PluginContext{PluginID: "edgelog-edgelog-datasource", DataSourceInstanceSettings: env.Settings("edgelog-engineer")})
 
 	diag, err := rpc.Dispense("diagnostics")
 	if err != nil {
@@ -79,7 +79,7 @@ func TestBinaryOverGoPlugin(t *testing.T) {
 	}
 	q, _ := json.Marshal(map[string]any{"queryType": "traffic_breakdown", "groupBy": "region"})
 	req := backend.ToProto().QueryDataRequest(&backend.QueryDataRequest{
-		PluginContext: backend.PluginContext{PluginID: "edgelog-datasource", DataSourceInstanceSettings: env.Settings("edgelog-engineer")},
+		PluginContext: backend.PluginContext{PluginID: "edgelog-edgelog-datasource", DataSourceInstanceSettings: env.Settings("edgelog-engineer")},
 		Queries:       []backend.DataQuery{{RefID: "A", TimeRange: grafanaenv.DayRange(), Interval: time.Minute, MaxDataPoints: 1000, JSON: q}},
 	})
 	pres, err := raw.(pluginv2.DataClient).QueryData(ctx, req)

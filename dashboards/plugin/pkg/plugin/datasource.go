@@ -15,7 +15,7 @@ import (
 )
 
 // PluginID is the id in plugin.json.
-const PluginID = "edgelog-datasource"
+const PluginID = "edgelog-edgelog-datasource"
 
 // Datasource is one configured edgelog data source: the query service's
 // URL and the token its queries carry.

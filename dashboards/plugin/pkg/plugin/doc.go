@@ -1,5 +1,5 @@
 // Package plugin is the backend of edgelog's Grafana data source plugin
-// (plugin id edgelog-datasource, executable gpx_edgelog).
+// (plugin id edgelog-edgelog-datasource, executable gpx_edgelog).
 //
 // It offers typed questions instead of SQL: a panel names a query type
 // (traffic_series, perf_breakdown, billing_p95, ...), a metric, a group-by and

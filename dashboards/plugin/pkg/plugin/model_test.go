@@ -22,7 +22,7 @@ func TestParseAndCheckQuery(t *testing.T) {
 			}
 		}
 	}
-	f(`{"refId":"A","datasource":{"type":"edgelog-datasource","uid":"${ds}"},"queryType":"traffic_breakdown","groupBy":"pop","limit":5}`, "", "")
+	f(`{"refId":"A","datasource":{"type":"edgelog-edgelog-datasource","uid":"${datasource}"},"queryType":"traffic_breakdown","groupBy":"pop","limit":5}`, "", "")
 	f(`{"queryType":"traffic_breakdown","groupby":"pop"}`, "", `unknown field "groupby"`) // a typo: only dashboards are strict
 	f(`{"queryType":"traffic_breakdown","groupBy":"path"}`, "groupBy of traffic_breakdown", "groupBy of traffic_breakdown")
 	f(`{"queryType":"sql","rawSql":"SELECT 1"}`, `queryType "sql"`, `unknown field "rawSql"`)
