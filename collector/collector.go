@@ -18,6 +18,7 @@ import (
 	"github.com/edgelog/edgelog/collector/spool"
 	"github.com/edgelog/edgelog/collector/tail"
 	"github.com/edgelog/edgelog/internal/deadletter"
+	"github.com/edgelog/edgelog/internal/retrylog"
 )
 
 // Collector ships its inputs to Kafka.
@@ -26,9 +27,12 @@ type Collector struct {
 	log    *slog.Logger
 	m      *metrics
 	writer *kafka.Writer
-	dlq    deadletter.Sink
-	enr    atomic.Pointer[enrichment] // swapped whole by Reload
-	spool  *spool.Spool               // nil: no spool configured
+	// kafkaWarn and dlqWarn rate-limit the warnings of the produce and
+	// dead-letter retry loops.
+	kafkaWarn, dlqWarn *retrylog.Warner
+	dlq                deadletter.Sink
+	enr                atomic.Pointer[enrichment] // swapped whole by Reload
+	spool              *spool.Spool               // nil: no spool configured
 
 	stateMu sync.Mutex
 	state   *checkpoint.State
@@ -73,11 +77,13 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Collector, e
 		dlq = deadletter.NewKafkaSink(cfg.Kafka.Brokers, cfg.DeadLetterTopic, transport)
 	}
 	c := &Collector{
-		cfg:   cfg,
-		log:   log,
-		files: tail.NewRegistry(),
-		m:     newMetrics(reg),
-		dlq:   dlq,
+		cfg:       cfg,
+		log:       log,
+		files:     tail.NewRegistry(),
+		m:         newMetrics(reg),
+		dlq:       dlq,
+		kafkaWarn: &retrylog.Warner{Log: log, What: "Kafka"},
+		dlqWarn:   &retrylog.Warner{Log: log, What: "the dead-letter sink"},
 		writer: &kafka.Writer{
 			Addr:                   kafka.TCP(cfg.Kafka.Brokers...),
 			Topic:                  cfg.Topic,

@@ -36,17 +36,38 @@ type shipment struct {
 //
 // recovered is closed once the batches a previous run left in the spool are
 // acknowledged (at once without a spool).
+//
+// Once ctx ends (SIGTERM), Kafka gets StopGrace more to take what was read;
+// what it has not acknowledged by then is left: its lines stay after the
+// checkpoint (or in the spool) and are read and sent on the next start,
+// so nothing acknowledged is lost and the process stops within StopGrace
+// whatever Kafka's and the spool's state. The last line logged says what
+// was flushed after the stop and what was left.
 func (c *Collector) deliverAll(ctx context.Context, ship <-chan shipment, recovered chan<- struct{}) error {
+	gctx, giveUp := context.WithCancel(context.Background())
+	defer giveUp()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(StopGrace, giveUp) })
+	defer stopGrace()
+	var st stopStats
+	defer func() { st.report(c, ctx) }()
 	if c.spool == nil {
 		close(recovered)
 		for s := range ship {
+			if st.leftBatches > 0 || gctx.Err() != nil {
+				st.left(s) // after a give-up nothing later goes: order is kept
+				continue
+			}
 			if err := c.journal(s); err != nil {
 				return err
 			}
-			c.deliver(context.Background(), &s) // retries until acknowledged
+			if err := c.deliver(gctx, &s); err != nil { // retries until acknowledged or given up
+				st.left(s)
+				continue
+			}
 			if err := c.ack(s); err != nil {
 				return err
 			}
+			st.flushed(ctx, s)
 		}
 		return nil
 	}
@@ -68,14 +89,19 @@ func (c *Collector) deliverAll(ctx context.Context, ship <-chan shipment, recove
 			failed = err
 			continue
 		}
+		if st.leftBatches > 0 || gctx.Err() != nil {
+			st.left(s)
+			continue
+		}
 		if c.spool.Len() == 0 {
-			actx, cancel := context.WithTimeout(context.Background(), c.cfg.Spool.After)
+			actx, cancel := context.WithTimeout(gctx, c.cfg.Spool.After)
 			err := c.deliver(actx, &s)
 			cancel()
 			if err == nil {
 				if err := c.ack(s); err != nil {
 					failed = err
 				}
+				st.flushed(ctx, s)
 				continue
 			}
 			c.log.Warn("Kafka did not take a batch, spooling to disk", "source", s.Source, "rows", s.Rows, "err", err)
@@ -84,10 +110,19 @@ func (c *Collector) deliverAll(ctx context.Context, ship <-chan shipment, recove
 		if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
 			panic("BUG: cannot encode a shipment: " + err.Error())
 		}
-		// Blocks while the spool is full: this is the backpressure.
-		if err := c.spool.Push(context.Background(), buf.Bytes()); err != nil {
+		// Blocks while the spool is full: this is the backpressure (until
+		// the grace after a stop ends: the batch is then read again on
+		// the next start).
+		if err := c.spool.Push(gctx, buf.Bytes()); err != nil {
+			if gctx.Err() != nil {
+				st.left(s)
+				continue
+			}
 			failed = fmt.Errorf("cannot spool batch: %w", err)
 			continue
+		}
+		if ctx.Err() != nil {
+			st.spooledAfterStop++
 		}
 		c.m.spooled.Inc()
 		c.m.spoolBytes.Set(float64(c.spool.Bytes()))
@@ -98,18 +133,54 @@ func (c *Collector) deliverAll(ctx context.Context, ship <-chan shipment, recove
 	// the spool for the next run.
 	wait := context.Background()
 	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		wait, cancel = context.WithTimeout(wait, c.cfg.Spool.After)
-		defer cancel()
+		wait = gctx
 	}
-	if err := c.spool.WaitEmpty(wait); err != nil && c.spool.Len() > 0 {
-		c.log.Warn("stopping with batches in the spool; they are sent on the next start", "batches", c.spool.Len(), "bytes", c.spool.Bytes())
-	}
+	_ = c.spool.WaitEmpty(wait)
 	stopDrain()
 	if err := <-drained; err != nil && !errors.Is(err, context.Canceled) {
 		failed = errors.Join(failed, err)
 	}
 	return failed
+}
+
+// StopGrace is how long the collector keeps trying to hand Kafka (or the
+// spool) what it has read after a stop is asked.
+const StopGrace = 5 * time.Second
+
+// stopStats count what happened to the batches after a stop was asked.
+type stopStats struct {
+	flushedBatches, flushedRows int
+	leftBatches, leftRows       int
+	spooledAfterStop            int
+}
+
+func (st *stopStats) flushed(ctx context.Context, s shipment) {
+	if ctx.Err() != nil {
+		st.flushedBatches++
+		st.flushedRows += s.Rows
+	}
+}
+
+func (st *stopStats) left(s shipment) {
+	st.leftBatches++
+	st.leftRows += s.Rows
+}
+
+// report logs, on a stop, what was flushed and what is left for the next
+// start.
+func (st *stopStats) report(c *Collector, ctx context.Context) {
+	if ctx.Err() == nil {
+		return
+	}
+	args := []any{"flushed_batches", st.flushedBatches, "flushed_rows", st.flushedRows,
+		"left_batches", st.leftBatches, "left_rows", st.leftRows}
+	if c.spool != nil {
+		args = append(args, "spooled_after_stop", st.spooledAfterStop, "left_in_spool_batches", c.spool.Len(), "left_in_spool_bytes", c.spool.Bytes())
+	}
+	if st.leftBatches > 0 {
+		args = append(args, "note", "batches Kafka did not acknowledge stay after the checkpoint and are read and sent again on the next start")
+	}
+	c.log.Info("stopped: flushed what Kafka acknowledged after the stop", args...)
 }
 
 // drain produces the spool's batches, oldest first, each until Kafka takes
@@ -161,10 +232,11 @@ func (c *Collector) deliver(ctx context.Context, s *shipment) error {
 	for !s.LettersDone && len(s.Letters) > 0 {
 		err := c.dlq.Write(ctx, s.Letters)
 		if err == nil {
+			c.dlqWarn.OK()
 			s.LettersDone = true
 			break
 		}
-		c.log.Warn("cannot write dead letters, retrying", "err", err)
+		c.dlqWarn.Fail("cannot write dead letters, retrying", "err", err)
 		if err := backoff(); err != nil {
 			return err
 		}
@@ -172,6 +244,7 @@ func (c *Collector) deliver(ctx context.Context, s *shipment) error {
 	for len(s.Msgs) > 0 {
 		err := c.writer.WriteMessages(ctx, s.Msgs...)
 		if err == nil {
+			c.kafkaWarn.OK()
 			c.m.countSent(s.Msgs, nil)
 			s.Msgs = nil
 			break
@@ -188,7 +261,7 @@ func (c *Collector) deliver(ctx context.Context, s *shipment) error {
 			}
 			s.Msgs = failed
 		}
-		c.log.Warn("produce failed, retrying", "messages", len(s.Msgs), "err", err)
+		c.kafkaWarn.Fail("produce failed, retrying", "messages", len(s.Msgs), "err", err)
 		if err := backoff(); err != nil {
 			return err
 		}

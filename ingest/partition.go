@@ -79,7 +79,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 				}
 				continue
 			}
-			log.Warn("fetch", "err", err)
+			w.kafkaWarn.Fail("fetch", "partition", partition, "err", err)
 			if !sleepCtx(gctx, 500*time.Millisecond) {
 				return
 			}
@@ -252,6 +252,7 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 			err = ins.insert(ctx, b)
 			cancel()
 			if err == nil {
+				w.chWarn.OK()
 				w.insertDone(rows, time.Since(start))
 				return nil
 			}
@@ -259,7 +260,7 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 		}
 		w.failingSince.CompareAndSwap(0, time.Now().UnixNano())
 		w.m.retries.Inc()
-		w.log.Warn("insert failed, retrying", "partition", b.partition, "rows", rows, "retry_in", delay, "err", err)
+		w.chWarn.Fail("insert failed, retrying", "partition", b.partition, "rows", rows, "retry_in", delay, "err", err)
 		if !sleepCtx(gctx, delay) || procCtx.Err() != nil {
 			return errGenerationEnded
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/internal/deadletter"
+	"github.com/edgelog/edgelog/internal/retrylog"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -29,6 +30,10 @@ type Worker struct {
 
 	failingSince atomic.Int64 // unix nanos of the first failed insert in a row; 0 = healthy
 	inserts      chan insertReq
+
+	// kafkaWarn and chWarn rate-limit the warnings of the retry loops
+	// while Kafka or ClickHouse is away.
+	kafkaWarn, chWarn *retrylog.Warner
 }
 
 // New validates cfg and builds a worker. Metrics go to reg.
@@ -48,11 +53,13 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Worker, erro
 		return nil, err
 	}
 	return &Worker{
-		cfg:    cfg,
-		log:    log,
-		m:      newMetrics(reg),
-		dlq:    deadletter.NewKafkaSink(cfg.Kafka.Brokers, cfg.DeadLetterTopic, transport),
-		dialer: dialer,
+		cfg:       cfg,
+		log:       log,
+		kafkaWarn: &retrylog.Warner{Log: log, What: "Kafka"},
+		chWarn:    &retrylog.Warner{Log: log, What: "ClickHouse"},
+		m:         newMetrics(reg),
+		dlq:       deadletter.NewKafkaSink(cfg.Kafka.Brokers, cfg.DeadLetterTopic, transport),
+		dialer:    dialer,
 	}, nil
 }
 
@@ -73,8 +80,13 @@ func (w *Worker) Healthy() error {
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.dlq.Close()
 	if err := w.connect(ctx); err != nil {
+		if ctx.Err() != nil {
+			w.log.Info("stopped before ClickHouse was reachable: nothing consumed, nothing committed")
+			return nil
+		}
 		return err
 	}
+	defer w.log.Info("stopped: every batch ClickHouse acknowledged has its offset committed; batches in flight were abandoned and are read again from the committed offsets by the partition's next owner (the ledgers skip what was inserted)")
 	defer w.conn.Close()
 	w.inserts = make(chan insertReq)
 	for range w.cfg.InsertConcurrency {
@@ -99,7 +111,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		// rebalance keeps the client waiting for its answer.
 		Timeout:          30 * time.Second,
 		JoinGroupBackoff: time.Second,
-		ErrorLogger:      kafka.LoggerFunc(func(f string, a ...any) { w.log.Warn(fmt.Sprintf(f, a...)) }),
+		ErrorLogger:      kafka.LoggerFunc(func(f string, a ...any) { w.kafkaWarn.Fail("kafka: " + fmt.Sprintf(f, a...)) }),
 	})
 	if err != nil {
 		return fmt.Errorf("cannot join consumer group: %w", err)
@@ -111,7 +123,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			w.log.Warn("consumer group", "err", err)
+			w.kafkaWarn.Fail("consumer group", "err", err)
 			if !sleepCtx(ctx, time.Second) {
 				return nil
 			}
@@ -125,6 +137,7 @@ func (w *Worker) Run(ctx context.Context) error {
 				w.consume(ctx, gctx, gen, a.ID, a.Offset)
 			})
 		}
+		w.kafkaWarn.OK()
 		w.log.Info("assigned partitions", "generation", gen.ID, "partitions", parts)
 	}
 }
@@ -136,13 +149,14 @@ func (w *Worker) connect(ctx context.Context) error {
 		if err == nil {
 			d, derr := schema.ServerDialect(ctx, conn)
 			if derr == nil {
+				w.chWarn.OK()
 				w.conn, w.dialect = conn, d
 				return nil
 			}
 			conn.Close()
 			err = derr
 		}
-		w.log.Warn("waiting for ClickHouse", "err", err)
+		w.chWarn.Fail("waiting for ClickHouse", "err", err)
 		if !sleepCtx(ctx, delay) {
 			return ctx.Err()
 		}

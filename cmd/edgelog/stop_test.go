@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/engines/stack"
+)
+
+func TestMain(m *testing.M) { chtest.Main(m) }
+
+// stopLimit is the promise: every long-running subcommand ends within 10 s
+// of SIGTERM, whatever state it is in.
+const stopLimit = 10 * time.Second
+
+// stopBin is the edgelog binary TestStop built for its subtests.
+var stopBin string
+
+func edgelogBin(t *testing.T) string {
+	t.Helper()
+	if stopBin == "" {
+		t.Fatal("BUG: edgelogBin outside TestStop")
+	}
+	return stopBin
+}
+
+// TestStop runs each long-running subcommand as a real process into a
+// state it must still stop from (Kafka down, ClickHouse down, spool full,
+// mid-import), sends SIGTERM and checks it ends within 10 s, with exit
+// status 0, saying what it flushed and what it left. The states run in
+// parallel (they mostly wait).
+func TestStop(t *testing.T) {
+	bin, err := stack.Build(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopBin = bin
+	for name, f := range map[string]func(*testing.T){
+		"collector with Kafka down":                stopCollectorKafkaDown,
+		"collector with Kafka down and full spool": stopCollectorSpoolFull,
+		"import mid-file with Kafka down":          stopImportKafkaDown,
+		"ingest waiting for ClickHouse":            stopIngestClickHouseDown,
+		"ingest with Kafka down":                   stopIngestKafkaDown,
+		"query serving":                            stopQuery,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f(t)
+		})
+	}
+}
+
+// syncBuffer is a process's output, read while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// stopWhen runs `edgelog args...` in dir, waits until its output holds
+// ready (the state under test), sends SIGTERM and checks that the process
+// ends within stopLimit with exit status 0 and that its output then holds
+// each of want. It returns the output.
+func stopWhen(t *testing.T, dir, ready string, want []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(edgelogBin(t), args...)
+	cmd.Dir = dir
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(out.String(), ready) {
+		select {
+		case err := <-done:
+			t.Fatalf("edgelog %s ended (%v) before %q:\n%s", args[0], err, ready, out.String())
+		case <-deadline:
+			cmd.Process.Kill()
+			t.Fatalf("edgelog %s: no %q within 60 s:\n%s", args[0], ready, out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // let the state settle (a spool fills in milliseconds)
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		took := time.Since(sent)
+		t.Logf("edgelog %s stopped %.1f s after SIGTERM", args[0], took.Seconds())
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			t.Errorf("edgelog %s exited with %v after SIGTERM:\n%s", args[0], err, out.String())
+		}
+	case <-time.After(stopLimit):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("edgelog %s still running %v after SIGTERM:\n%s", args[0], stopLimit, out.String())
+	}
+	got := out.String()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("edgelog %s: output has no %q:\n%s", args[0], w, got)
+		}
+	}
+	return got
+}
+
+// closedAddr is a loopback address nothing listens on.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// logs writes a generated access log of n lines and its edge.yaml in dir.
+func logs(t *testing.T, dir string, n int) {
+	t.Helper()
+	cmd := exec.Command(edgelogBin(t), "gen", "--lines", strconv.Itoa(n), "--out", "access.log")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gen: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "edge.yaml")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The collector with Kafka down stops, leaves its batch for the next
+// start (the checkpoint does not move) and says so; its retry warnings are
+// rate-limited.
+func stopCollectorKafkaDown(t *testing.T) {
+	dir := t.TempDir()
+	logs(t, dir, 20_000)
+	out := stopWhen(t, dir, "produce failed", []string{"stopped: flushed what Kafka acknowledged", "left_rows=20000"},
+		"collector", "--brokers", closedAddr(t), "--file", "access.log", "--edge-config", "edge.yaml", "--metrics-addr", "off")
+	if n := strings.Count(out, "produce failed"); n != 1 {
+		t.Errorf("%d 'produce failed' lines, want 1 (the rest rate-limited)", n)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "access.log.checkpoint")); err == nil && !regexp.MustCompile(`"offset":\s*0,`).Match(b) {
+		t.Errorf("the checkpoint moved although Kafka acknowledged nothing: %s", b)
+	}
+}
+
+// The collector with Kafka down and its spool full (inputs paused) stops,
+// keeping the spool for the next start.
+func stopCollectorSpoolFull(t *testing.T) {
+	dir := t.TempDir()
+	logs(t, dir, 300_000)
+	stopWhen(t, dir, "spooling to disk", []string{"stopped: flushed what Kafka acknowledged", "left_in_spool_batches="},
+		"collector", "--brokers", closedAddr(t), "--file", "access.log", "--edge-config", "edge.yaml", "--metrics-addr", "off",
+		"--spool-dir", "spool", "--spool-max-bytes", "2MiB", "--batch-rows", "5000")
+}
+
+// An import with Kafka down, mid-file, stops and says how far it got.
+func stopImportKafkaDown(t *testing.T) {
+	dir := t.TempDir()
+	logs(t, dir, 100_000)
+	stopWhen(t, dir, "produce failed", []string{"stopped: flushed what Kafka acknowledged", "left_rows="},
+		"import", "--brokers", closedAddr(t), "--edge-config", "edge.yaml", "access.log")
+}
+
+// Ingest waiting for ClickHouse stops at once.
+func stopIngestClickHouseDown(t *testing.T) {
+	b := chtest.Broker(t, 1, "edgelog-requests")
+	stopWhen(t, t.TempDir(), "waiting for ClickHouse", []string{"stopped before ClickHouse was reachable"},
+		"ingest", "--brokers", b.Addr(), "--ch-addr", closedAddr(t), "--metrics-addr", "off")
+}
+
+// Ingest with ClickHouse up and Kafka down stops; its Kafka warnings are
+// rate-limited.
+func stopIngestKafkaDown(t *testing.T) {
+	ch := chtest.Config(t, chtest.NewDB(t))
+	out := stopWhen(t, t.TempDir(), "consumer group", []string{"stopped: every batch ClickHouse acknowledged"},
+		"ingest", "--brokers", closedAddr(t), "--ch-addr", ch.Addr, "--ch-db", ch.Database, "--metrics-addr", "off")
+	if n := strings.Count(out, "level=WARN"); n > 2 {
+		t.Errorf("%d warnings in a few seconds with Kafka down, want the first and at most one 'still waiting':\n%s", n, out)
+	}
+}
+
+// The query service stops while serving.
+func stopQuery(t *testing.T) {
+	ch := chtest.Config(t, chtest.NewDB(t))
+	stopWhen(t, t.TempDir(), "query API listening", nil,
+		"query", "--ch-addr", ch.Addr, "--ch-db", ch.Database, "--listen", "127.0.0.1:0", "--metrics-addr", "off")
+}
