@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgelog/edgelog/lab/engines/chserver"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/lab/engines/stack"
 )
@@ -48,12 +50,13 @@ func TestStop(t *testing.T) {
 	}
 	stopBin = bin
 	for name, f := range map[string]func(*testing.T){
-		"collector with Kafka down":                stopCollectorKafkaDown,
-		"collector with Kafka down and full spool": stopCollectorSpoolFull,
-		"import mid-file with Kafka down":          stopImportKafkaDown,
-		"ingest waiting for ClickHouse":            stopIngestClickHouseDown,
-		"ingest with Kafka down":                   stopIngestKafkaDown,
-		"query serving":                            stopQuery,
+		"collector with Kafka down":                 stopCollectorKafkaDown,
+		"collector with Kafka down and full spool":  stopCollectorSpoolFull,
+		"import mid-file with Kafka down":           stopImportKafkaDown,
+		"ingest waiting for ClickHouse":             stopIngestClickHouseDown,
+		"ingest with Kafka down":                    stopIngestKafkaDown,
+		"ingest inserting while ClickHouse is gone": stopIngestClickHouseGone,
+		"query serving":                             stopQuery,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -80,58 +83,93 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// stopWhen runs `edgelog args...` in dir, waits until its output holds
-// ready (the state under test), sends SIGTERM and checks that the process
-// ends within stopLimit with exit status 0 and that its output then holds
-// each of want. It returns the output.
-func stopWhen(t *testing.T, dir, ready string, want []string, args ...string) string {
+// proc is a running edgelog process and its output.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	out  syncBuffer
+	done chan error
+}
+
+// startProc runs `edgelog args...` in dir.
+func startProc(t *testing.T, dir string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(edgelogBin(t), args...)
-	cmd.Dir = dir
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	p := &proc{name: args[0], cmd: exec.Command(edgelogBin(t), args...), done: make(chan error, 1)}
+	p.cmd.Dir = dir
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() { p.cmd.Process.Kill() })
+	return p
+}
+
+// waitFor waits until the output holds s.
+func (p *proc) waitFor(t *testing.T, s string) {
+	t.Helper()
 	deadline := time.After(60 * time.Second)
-	for !strings.Contains(out.String(), ready) {
+	for !strings.Contains(p.out.String(), s) {
 		select {
-		case err := <-done:
-			t.Fatalf("edgelog %s ended (%v) before %q:\n%s", args[0], err, ready, out.String())
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("edgelog %s ended (%v) before %q:\n%s", p.name, err, s, p.out.String())
 		case <-deadline:
-			cmd.Process.Kill()
-			t.Fatalf("edgelog %s: no %q within 60 s:\n%s", args[0], ready, out.String())
+			t.Fatalf("edgelog %s: no %q within 60 s:\n%s", p.name, s, p.out.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// stop sends SIGTERM and checks that the process ends within stopLimit
+// with exit status 0 and that its output then holds each of want. It
+// returns the output.
+func (p *proc) stop(t *testing.T, want []string) string {
+	t.Helper()
 	time.Sleep(500 * time.Millisecond) // let the state settle (a spool fills in milliseconds)
 	sent := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-done:
-		took := time.Since(sent)
-		t.Logf("edgelog %s stopped %.1f s after SIGTERM", args[0], took.Seconds())
+	case err := <-p.done:
+		t.Logf("edgelog %s stopped %.1f s after SIGTERM", p.name, time.Since(sent).Seconds())
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
-			t.Errorf("edgelog %s exited with %v after SIGTERM:\n%s", args[0], err, out.String())
+			t.Errorf("edgelog %s exited with %v after SIGTERM:\n%s", p.name, err, p.out.String())
 		}
 	case <-time.After(stopLimit):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("edgelog %s still running %v after SIGTERM:\n%s", args[0], stopLimit, out.String())
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("edgelog %s still running %v after SIGTERM:\n%s", p.name, stopLimit, p.out.String())
 	}
-	got := out.String()
+	got := p.out.String()
 	for _, w := range want {
 		if !strings.Contains(got, w) {
-			t.Errorf("edgelog %s: output has no %q:\n%s", args[0], w, got)
+			t.Errorf("edgelog %s: output has no %q:\n%s", p.name, w, got)
 		}
 	}
 	return got
+}
+
+// stopWhen runs `edgelog args...` in dir, waits until its output holds
+// ready (the state under test) and stops it (see proc.stop).
+func stopWhen(t *testing.T, dir, ready string, want []string, args ...string) string {
+	t.Helper()
+	p := startProc(t, dir, args...)
+	p.waitFor(t, ready)
+	return p.stop(t, want)
+}
+
+// run runs `edgelog args...` in dir to its end.
+func run(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(edgelogBin(t), args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("edgelog %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
 }
 
 // closedAddr is a loopback address nothing listens on.
@@ -208,6 +246,31 @@ func stopIngestKafkaDown(t *testing.T) {
 		"ingest", "--brokers", closedAddr(t), "--ch-addr", ch.Addr, "--ch-db", ch.Database, "--metrics-addr", "off")
 	if n := strings.Count(out, "level=WARN"); n > 2 {
 		t.Errorf("%d warnings in a few seconds with Kafka down, want the first and at most one 'still waiting':\n%s", n, out)
+	}
+}
+
+// Ingest consuming when ClickHouse goes away and rows arrive: its insert
+// retries stop, the batch is abandoned (its offset not committed).
+func stopIngestClickHouseGone(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ch, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(dir, "ch")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ch.Stop)
+	run(t, dir, "schema", "migrate", "--ch-addr", ch.Addr())
+	b := chtest.Broker(t, 1, "edgelog-requests")
+	logs(t, dir, 20_000)
+	p := startProc(t, dir, "ingest", "--brokers", b.Addr(), "--ch-addr", ch.Addr(), "--metrics-addr", "off")
+	p.waitFor(t, "assigned partitions")
+	ch.Stop()
+	run(t, dir, "import", "--brokers", b.Addr(), "--edge-config", "edge.yaml", "access.log")
+	p.waitFor(t, "insert failed, retrying")
+	out := p.stop(t, []string{"stopped: every batch ClickHouse acknowledged"})
+	if n := strings.Count(out, "insert failed, retrying"); n != 1 {
+		t.Errorf("%d 'insert failed' lines, want 1 (the rest rate-limited)", n)
 	}
 }
 
