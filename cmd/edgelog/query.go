@@ -75,15 +75,26 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	// slow query cannot pile up behind a client that gave up.
 	hs := &http.Server{Handler: http.TimeoutHandler(srv.Handler(), 30*time.Second, `{"error": "query timed out"}`),
 		ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 35 * time.Second}
+	// On SIGTERM the listener closes at once and requests in flight get
+	// 5 s to finish (their ClickHouse queries end with them); the process
+	// ends when they have, or are cut.
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = hs.Shutdown(sctx)
+		if err := hs.Shutdown(sctx); err != nil {
+			hs.Close()
+			log.Warn("stopped: requests still running after 5 s were cut", "err", err)
+			return
+		}
+		log.Info("stopped: every request in flight was answered")
 	}()
 	fmt.Printf("query API listening on http://%s/api/v1\n", ln.Addr())
 	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	<-stopped
 	return nil
 }

@@ -277,6 +277,6 @@ func stopIngestClickHouseGone(t *testing.T) {
 // The query service stops while serving.
 func stopQuery(t *testing.T) {
 	ch := chtest.Config(t, chtest.NewDB(t))
-	stopWhen(t, t.TempDir(), "query API listening", nil,
+	stopWhen(t, t.TempDir(), "query API listening", []string{"stopped: every request in flight was answered"},
 		"query", "--ch-addr", ch.Addr, "--ch-db", ch.Database, "--listen", "127.0.0.1:0", "--metrics-addr", "off")
 }
