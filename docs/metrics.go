@@ -181,8 +181,11 @@ func MetricsPage(ms []Metric) string {
 	b.WriteString(header + "# edgelog metrics\n\n" +
 		"Every Prometheus metric the stages register, generated from their registries\n" +
 		"(`make docs`). Each process serves them on `--metrics-addr` (`/metrics`,\n" +
-		"beside `/healthz` and `/debug/pprof/`), together with client_golang's\n" +
-		"standard `go_*` and `process_*` metrics. Counters end in `_total` and only\n" +
+		"beside `/healthz` and `/debug/pprof/`; by default collector 127.0.0.1:9101,\n" +
+		"ingest 127.0.0.1:9102, query 127.0.0.1:9103, `off` serves nothing), together\n" +
+		"with client_golang's standard `go_*` and `process_*` metrics and\n" +
+		"`edgelog_build_info` (gauge 1 labelled version, revision, goversion, goos,\n" +
+		"goarch). Labelled counters start at 0 for their known labels. Counters end in `_total` and only\n" +
 		"grow while the process runs; use `rate()` or `increase()`. Histograms are\n" +
 		"exported as `_bucket`, `_sum` and `_count` series.\n")
 	for _, s := range []string{"collector", "ingest", "query"} {

@@ -54,9 +54,9 @@ func newRegistry() *prometheus.Registry {
 }
 
 // serveOps serves /metrics and /healthz on addr until ctx is done. The
-// address "off" serves nothing.
+// address "off" (or none) serves nothing.
 func serveOps(ctx context.Context, log *slog.Logger, addr string, reg *prometheus.Registry, healthy func() error) error {
-	if addr == metricsOff {
+	if addr == metricsOff || addr == "" {
 		return nil
 	}
 	mux := http.NewServeMux()
