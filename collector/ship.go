@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -152,6 +155,7 @@ type stopStats struct {
 	flushedBatches, flushedRows int
 	leftBatches, leftRows       int
 	spooledAfterStop            int
+	leftFiles                   []string // paths whose batches were left, in order
 }
 
 func (st *stopStats) flushed(ctx context.Context, s shipment) {
@@ -164,6 +168,9 @@ func (st *stopStats) flushed(ctx context.Context, s shipment) {
 func (st *stopStats) left(s shipment) {
 	st.leftBatches++
 	st.leftRows += s.Rows
+	if s.File.Path != "" && !slices.Contains(st.leftFiles, s.File.Path) {
+		st.leftFiles = append(st.leftFiles, s.File.Path)
+	}
 }
 
 // report logs, on a stop, what was flushed and what is left for the next
@@ -176,6 +183,17 @@ func (st *stopStats) report(c *Collector, ctx context.Context) {
 		"left_batches", st.leftBatches, "left_rows", st.leftRows}
 	if c.spool != nil {
 		args = append(args, "spooled_after_stop", st.spooledAfterStop, "left_in_spool_batches", c.spool.Len(), "left_in_spool_bytes", c.spool.Bytes())
+	}
+	if len(st.leftFiles) > 0 {
+		// Where each file's next start reads from: its checkpoint.
+		var resume []string
+		c.stateMu.Lock()
+		for _, path := range st.leftFiles {
+			f, _ := c.state.Lookup(path)
+			resume = append(resume, path+"@"+strconv.FormatInt(f.Offset, 10))
+		}
+		c.stateMu.Unlock()
+		args = append(args, "resume_from", strings.Join(resume, ","))
 	}
 	if st.leftBatches > 0 {
 		args = append(args, "note", "batches Kafka did not acknowledge stay after the checkpoint and are read and sent again on the next start")

@@ -203,7 +203,7 @@ func logs(t *testing.T, dir string, n int) {
 func stopCollectorKafkaDown(t *testing.T) {
 	dir := t.TempDir()
 	logs(t, dir, 20_000)
-	out := stopWhen(t, dir, "produce failed", []string{"stopped: flushed what Kafka acknowledged", "left_rows=20000"},
+	out := stopWhen(t, dir, "produce failed", []string{"stopped: flushed what Kafka acknowledged", "left_rows=20000", "resume_from=access.log@0"},
 		"collector", "--brokers", closedAddr(t), "--file", "access.log", "--edge-config", "edge.yaml", "--metrics-addr", "off")
 	if n := strings.Count(out, "produce failed"); n != 1 {
 		t.Errorf("%d 'produce failed' lines, want 1 (the rest rate-limited)", n)
