@@ -20,13 +20,16 @@ func Uint(b []byte) (uint64, error) {
 	if len(b) == 0 || (len(b) == 1 && b[0] == '-') {
 		return 0, nil
 	}
-	if len(b) > 19 {
+	if len(b) > 20 {
 		return 0, errNumber
 	}
 	var v uint64
 	for _, c := range b {
 		if c < '0' || c > '9' {
 			return 0, errNumber
+		}
+		if v > (1<<64-1-9)/10 && (v > (1<<64-1)/10 || uint64(c-'0') > (1<<64-1)-v*10) {
+			return 0, errNumber // beyond 2^64-1: would wrap around
 		}
 		v = v*10 + uint64(c-'0')
 	}

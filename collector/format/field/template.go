@@ -74,6 +74,9 @@ type Op struct {
 	List  bool       // the value may be an upstream list holding spaces
 	Name  string     // how errors name the value ("field $status", "%>s")
 	Field string     // the record field it fills, for fallbacks ("client_ip")
+	// CLFTime says the value is a common-log time, [bracketed] or not,
+	// even when another time fills the slot: ParseLenient anchors on it.
+	CLFTime bool
 }
 
 // Template is the parse engine the template formats share: a literal
@@ -115,7 +118,8 @@ func Compile(prefix string, items []Item, esc Escape) *Template {
 	best := map[uint8]int{} // op index holding each contended slot
 	prios := map[uint8]int{}
 	for _, it := range items {
-		o := Op{Lit: []byte(it.Lit), Kind: it.Kind, Str: it.Str, Width: it.Width, List: it.List, Name: it.Name}
+		o := Op{Lit: []byte(it.Lit), Kind: it.Kind, Str: it.Str, Width: it.Width, List: it.List, Name: it.Name,
+			CLFTime: it.Kind == KTimeCLF || it.Kind == KTimeLocal}
 		if it.Slot != 0 {
 			if j, ok := best[it.Slot]; !ok || it.Prio > prios[it.Slot] {
 				if ok {

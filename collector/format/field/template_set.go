@@ -22,9 +22,9 @@ func (t *Template) set(o *Op, r *record.Record, v []byte) (err error) {
 	case KIP:
 		r.ClientIP, err = ParseIP(v)
 	case KHostname:
-		// Under HostnameLookups On, %h is a DNS name: the request is
-		// still worth keeping, without an address.
-		r.ClientIP, _ = ParseIP(v)
+		// Under HostnameLookups On, %h is a DNS name: ParseLenient keeps
+		// the request without an address, and counts it.
+		r.ClientIP, err = ParseIP(v)
 	case KTimeCLF:
 		if len(v) < 2 || v[0] != '[' || v[len(v)-1] != ']' {
 			return errBrackets
