@@ -70,6 +70,7 @@ var headers = map[string]spec{
 	"i:referer":           {Kind: field.KStr, Str: record.Referer, Slot: slotOther},
 	"i:user-agent":        {Kind: field.KStr, Str: record.UserAgent, Slot: slotOther},
 	"i:x-forwarded-proto": {Kind: field.KStr, Str: record.Scheme, Slot: slotOther},
+	"i:x-forwarded-for":   {Kind: field.KForwarded, Slot: slotOther}, // for the client choice; stored nowhere
 	"i:cf-ipcountry":      {Kind: field.KStr, Str: record.Country, Slot: slotCountry, Prio: 1},
 	"o:content-type":      {Kind: field.KStr, Str: record.ContentType, Slot: slotOther},
 	"o:x-cache-status":    {Kind: field.KCache, Slot: slotCache, Prio: 2},

@@ -30,7 +30,7 @@ const slotOther = slotNone
 
 // vars maps the nginx variables edgelog stores to what they fill. Every
 // other variable ($remote_user, $upstream_addr, $ssl_protocol, $request_id,
-// $http_x_forwarded_for, $sent_http_*, $cookie_*, $arg_*, ...) is read past
+// $sent_http_*, $cookie_*, $arg_*, ...) is read past
 // and dropped; see lookupVar.
 var vars = map[string]field.Spec{
 	"remote_addr": {Kind: field.KIP, Slot: slotIP, Prio: 1},
@@ -60,8 +60,11 @@ var vars = map[string]field.Spec{
 	"body_bytes_sent": {Kind: field.KBytesSent, Slot: slotBytesSent, Prio: 2},
 	"bytes_sent":      {Kind: field.KBytesSent, Slot: slotBytesSent, Prio: 1},
 
-	"http_referer":    {Kind: field.KStr, Str: record.Referer, Slot: slotOther},
-	"http_user_agent": {Kind: field.KStr, Str: record.UserAgent, Slot: slotOther},
+	"http_referer": {Kind: field.KStr, Str: record.Referer, Slot: slotOther},
+	// Read for the client choice when the peer is a trusted proxy
+	// (the collector's trusted_proxies); stored nowhere.
+	"http_x_forwarded_for": {Kind: field.KForwarded, Slot: slotOther},
+	"http_user_agent":      {Kind: field.KStr, Str: record.UserAgent, Slot: slotOther},
 
 	// $host is lower-cased and port-less; $server_name is the config's
 	// name and may be "_".
