@@ -28,10 +28,10 @@ func Uint(b []byte) (uint64, error) {
 		if c < '0' || c > '9' {
 			return 0, errNumber
 		}
-		if v > (1<<64-1-9)/10 && (v > (1<<64-1)/10 || uint64(c-'0') > (1<<64-1)-v*10) {
-			return 0, errNumber // beyond 2^64-1: would wrap around
-		}
 		v = v*10 + uint64(c-'0')
+	}
+	if len(b) == 20 && (b[0] > '1' || v < 1e19) {
+		return 0, errNumber // beyond 2^64-1: wrapped around
 	}
 	return v, nil
 }

@@ -55,10 +55,10 @@ func (t *Template) ParseLenient(line []byte, r *record.Record, n *Notes) error {
 		switch {
 		case ended:
 			if o.Kind != KSkip {
-				if IsBilling(o.Field) {
-					return fmt.Errorf("%s: %w (the line ends before it)", o.Name, errMissing)
+				if IsBilling(o.Info.Field) {
+					return fmt.Errorf("%s: %w (the line ends before it)", o.Info.Name, errMissing)
 				}
-				n.Add(o.Field, ReasonMissing)
+				n.Add(o.Info.Field, ReasonMissing)
 			}
 			continue
 		case len(o.Lit) == 0:
@@ -69,7 +69,7 @@ func (t *Template) ParseLenient(line []byte, r *record.Record, n *Notes) error {
 			} else {
 				val = trimPartial(rest, o.Lit)
 				if o.Kind != KSkip {
-					n.Add(o.Field, ReasonUnterminated)
+					n.Add(o.Info.Field, ReasonUnterminated)
 				}
 			}
 			rest = nil
@@ -114,7 +114,7 @@ func (t *Template) ParseLenient(line []byte, r *record.Record, n *Notes) error {
 func (t *Template) anchor(b []byte) (a, start int) {
 	a = -1
 	for i := range t.Ops {
-		if t.Ops[i].CLFTime {
+		if t.Ops[i].Info.CLFTime {
 			a = i
 			break
 		}
@@ -170,7 +170,7 @@ func (t *Template) head(b []byte, a int, r *record.Record, n *Notes) (vhost []by
 			continue
 		}
 		if j <= missing {
-			n.Add(o.Field, ReasonMissing)
+			n.Add(o.Info.Field, ReasonMissing)
 			continue
 		}
 		if v, _ := t.setLenient(o, r, vals[j], n); v != nil {
@@ -189,8 +189,8 @@ func (t *Template) setLenient(o *Op, r *record.Record, v []byte, n *Notes) (vhos
 	if err == nil {
 		return nil, nil
 	}
-	if IsBilling(o.Field) {
-		return nil, fmt.Errorf("%s %q: %w", o.Name, Excerpt(v), err)
+	if IsBilling(o.Info.Field) {
+		return nil, fmt.Errorf("%s %q: %w", o.Info.Name, Excerpt(v), err)
 	}
 	switch o.Kind {
 	case KIP, KHostname:
@@ -201,7 +201,7 @@ func (t *Template) setLenient(o *Op, r *record.Record, v []byte, n *Notes) (vhos
 			r.ClientIP = n.Addrs[0].As16()
 		}
 		if len(n.Addrs) == 0 && len(n.Fallbacks) == before {
-			n.Add(o.Field, ReasonInvalid)
+			n.Add(o.Info.Field, ReasonInvalid)
 		}
 		return vhost, nil
 	case KRequestTime, KSeconds, KMillis, KMicros:
@@ -213,7 +213,7 @@ func (t *Template) setLenient(o *Op, r *record.Record, v []byte, n *Notes) (vhos
 	case KASN:
 		r.ASN = 0
 	}
-	n.Add(o.Field, ReasonInvalid)
+	n.Add(o.Info.Field, ReasonInvalid)
 	return nil, nil
 }
 

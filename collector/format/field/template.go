@@ -65,15 +65,22 @@ type Spec struct {
 	Prio int
 }
 
-// Op is one value of a template and the literal text after it.
+// Op is one value of a template and the literal text after it. What
+// only errors and the lenient path read is in Info, out of the way of the
+// fast path's loop.
 type Op struct {
 	Lit   []byte // literal that follows the value ("" for the last one)
 	Kind  Kind
 	Str   record.Str // for KStr
 	Width int        // fixed value width, 0 when variable
 	List  bool       // the value may be an upstream list holding spaces
-	Name  string     // how errors name the value ("field $status", "%>s")
-	Field string     // the record field it fills, for fallbacks ("client_ip")
+	Info  *OpInfo
+}
+
+// OpInfo is what errors and ParseLenient know of an Op.
+type OpInfo struct {
+	Name  string // how errors name the value ("field $status", "%>s")
+	Field string // the record field it fills, for fallbacks ("client_ip")
 	// CLFTime says the value is a common-log time, [bracketed] or not,
 	// even when another time fills the slot: ParseLenient anchors on it.
 	CLFTime bool
@@ -118,19 +125,20 @@ func Compile(prefix string, items []Item, esc Escape) *Template {
 	best := map[uint8]int{} // op index holding each contended slot
 	prios := map[uint8]int{}
 	for _, it := range items {
-		o := Op{Lit: []byte(it.Lit), Kind: it.Kind, Str: it.Str, Width: it.Width, List: it.List, Name: it.Name,
-			CLFTime: it.Kind == KTimeCLF || it.Kind == KTimeLocal}
+		o := Op{Lit: []byte(it.Lit), Kind: it.Kind, Str: it.Str, Width: it.Width, List: it.List,
+			Info: &OpInfo{Name: it.Name, CLFTime: it.Kind == KTimeCLF || it.Kind == KTimeLocal}}
 		if it.Slot != 0 {
 			if j, ok := best[it.Slot]; !ok || it.Prio > prios[it.Slot] {
 				if ok {
 					t.Ops[j].Kind = KSkip
+					t.Ops[j].Info.Field = ""
 				}
 				best[it.Slot], prios[it.Slot] = len(t.Ops), it.Prio
 			} else {
 				o.Kind = KSkip
 			}
 		}
-		o.Field = KindField(o.Kind, o.Str)
+		o.Info.Field = KindField(o.Kind, o.Str)
 		t.Ops = append(t.Ops, o)
 	}
 	return t
@@ -176,13 +184,13 @@ func (t *Template) Parse(line []byte, r *record.Record) error {
 			// The final literal ends the line: anchoring it there keeps a
 			// value holding that literal whole.
 			if !bytes.HasSuffix(rest, o.Lit) {
-				return fmt.Errorf("%s: line does not end with %q", o.Name, o.Lit)
+				return fmt.Errorf("%s: line does not end with %q", o.Info.Name, o.Lit)
 			}
 			val, rest = rest[:len(rest)-len(o.Lit)], nil
 		default:
 			end := t.index(o, rest)
 			if end < 0 {
-				return fmt.Errorf("%s: missing %q after it", o.Name, o.Lit)
+				return fmt.Errorf("%s: missing %q after it", o.Info.Name, o.Lit)
 			}
 			val, rest = rest[:end], rest[end+len(o.Lit):]
 		}
@@ -190,7 +198,7 @@ func (t *Template) Parse(line []byte, r *record.Record) error {
 			continue
 		}
 		if err := t.set(o, r, val); err != nil {
-			return fmt.Errorf("%s %q: %w", o.Name, Excerpt(val), err)
+			return fmt.Errorf("%s %q: %w", o.Info.Name, Excerpt(val), err)
 		}
 	}
 	if len(rest) != 0 {
