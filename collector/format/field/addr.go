@@ -20,10 +20,11 @@ import (
 // why the field was odd. It returns the virtual host when the field began
 // with one (host[:port] and then an address), for a format that logs no
 // host of its own. Words that are neither addresses nor names ("-",
-// "unknown", garbage) are passed over.
+// "unknown", garbage) are passed over, as are names in a list that holds
+// an address.
 func AddrField(v []byte, n *Notes) (vhost []byte) {
 	var lead []byte // a first word that is a name followed by a space
-	found, words := 0, 0
+	found, words, names := 0, 0, 0
 	for i := 0; i < len(v); {
 		for i < len(v) && isAddrSep(v[i]) {
 			i++
@@ -47,11 +48,12 @@ func AddrField(v []byte, n *Notes) (vhost []byte) {
 		switch {
 		case bytes.HasPrefix(w, []byte("unix:")):
 			n.Add("client_ip", ReasonUnixSocket)
-		case !isHostName(w):
+		case bytes.EqualFold(w, []byte("unknown")) || !isHostName(w):
+			// RFC 7239's "unknown", garbage: passed over
 		case words == 1 && i < len(v) && v[i] == ' ':
 			lead = w // a vhost prefix when an address follows
 		default:
-			n.Add("client_ip", ReasonHostname)
+			names++
 		}
 	}
 	switch {
@@ -59,7 +61,10 @@ func AddrField(v []byte, n *Notes) (vhost []byte) {
 		vhost = lead
 		n.Add("host", ReasonVHostPrefix)
 	case lead != nil:
-		n.Add("client_ip", ReasonHostname)
+		names++
+	}
+	if names > 0 && found == 0 {
+		n.Add("client_ip", ReasonHostname) // a name where an address belongs: no client
 	}
 	if found > 1 {
 		n.Add("client_ip", ReasonAddressList)
