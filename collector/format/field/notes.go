@@ -21,7 +21,6 @@ const (
 	ReasonPrefix       = "prefix"       // the line does not start as the format starts
 	ReasonTooLong      = "too_long"     // a value longer than its field may be (country)
 	ReasonMisaligned   = "misaligned"   // fields before the time did not match the format
-	ReasonMissingField = ReasonMissing  // alias kept for readers of the W3C code
 	maxNotes           = 64             // fallbacks kept per line; more are dropped
 	maxAddrs           = 16             // addresses kept per line
 )
