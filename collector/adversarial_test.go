@@ -45,7 +45,9 @@ func TestAdversarialLines(t *testing.T) {
 		reason     string // "" = shipped
 	}{
 		{"good", good(0), ""},
-		{"invalid UTF-8 in host", strings.Replace(good(1), "www.a.example", "www.\xff\xfe.example", 1), "invalid UTF-8 in host"},
+		// A host reports cannot show is dropped: the request is billed to
+		// the default customer and the fallback counted.
+		{"invalid UTF-8 in host", strings.Replace(good(1), "www.a.example", "www.\xff\xfe.example", 1), ""},
 		// Any bytes are kept in fields no report shows (ClickHouse String).
 		{"invalid UTF-8 in user agent", strings.Replace(good(2), "curl/8.0", "curl/\xc3\x28", 1), ""},
 		{"NULs only", "\x00\x00\x00\x00", "parse"},
@@ -100,6 +102,9 @@ func TestAdversarialLines(t *testing.T) {
 	read, parsed, rejected := counter(t, reg, "edgelog_collector_lines_read_total"), counter(t, reg, "edgelog_collector_lines_parsed_total"), counter(t, reg, "edgelog_collector_lines_rejected_total")
 	if int(read) != len(cases) || int(parsed) != wantRows || int(rejected) != wantLetters {
 		t.Fatalf("read %v parsed %v rejected %v, want %d %d %d", read, parsed, rejected, len(cases), wantRows, wantLetters)
+	}
+	if n := counter(t, reg, "edgelog_collector_field_fallbacks_total"); n != 1 {
+		t.Fatalf("%v field fallbacks counted, want 1 (the host)", n)
 	}
 	dl, err := os.ReadFile(cfg.DeadLetterFile)
 	if err != nil {

@@ -33,6 +33,9 @@ type Collector struct {
 	dlq                deadletter.Sink
 	enr                atomic.Pointer[enrichment] // swapped whole by Reload
 	spool              *spool.Spool               // nil: no spool configured
+	// proxies are the trusted proxies that decide the client of an
+	// address chain (Config.TrustedProxies).
+	proxies enrich.Proxies
 
 	stateMu sync.Mutex
 	state   *checkpoint.State
@@ -100,6 +103,9 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Collector, e
 		},
 	}
 	c.enr.Store(enr)
+	if c.proxies, err = enrich.ParseProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err)
+	}
 	if cfg.Spool.Dir != "" {
 		if c.spool, err = spool.Open(cfg.Spool.Dir, int64(cfg.Spool.MaxBytes), !cfg.Spool.NoSync); err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/internal/kafkaconf"
 )
 
@@ -35,6 +36,15 @@ type Config struct {
 	// DefaultCustomer, when set, overrides the mapping file's
 	// default_customer: the customer of lines whose host matches nothing.
 	DefaultCustomer string `yaml:"default_customer"`
+	// TrustedProxies are the CIDRs of the operator's own proxies and load
+	// balancers (nginx's set_real_ip_from). When a line names an address
+	// chain (an X-Forwarded-For list in the address field, or an
+	// X-Forwarded-For field and a trusted peer), the client is the last
+	// address, walking from the right, that is not one of them. Without
+	// it, the client of an address list is its first public address, and
+	// an X-Forwarded-For field is not read. Country and ASN are those of
+	// the client. Default none.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// GeoIP names MaxMind-format databases for country and ASN of lines
 	// that do not carry them. Reloaded on SIGHUP.
 	GeoIP GeoIPConfig `yaml:"geoip"`
@@ -257,6 +267,9 @@ func (c *Config) Validate() error {
 	}
 	if files > 1 && c.Checkpoint == "" {
 		return errors.New("checkpoint: required with a glob or several file inputs")
+	}
+	if _, err := enrich.ParseProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("trusted_proxies: %w", err)
 	}
 	if c.EdgeConfig == "" {
 		return errors.New("no edge mapping file (edge_config, --edge-config)")

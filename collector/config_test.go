@@ -53,6 +53,9 @@ func TestConfigValues(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	if len(cfg.TrustedProxies) != 3 || cfg.TrustedProxies[1] != "2001:db8:ffff::/48" {
+		t.Fatalf("trusted_proxies %q", cfg.TrustedProxies)
+	}
 	if cfg.Spool.MaxBytes != 512<<20 || cfg.Spool.After != 2*time.Second || cfg.BatchWait != 250*time.Millisecond {
 		t.Fatalf("spool %+v, batch_wait %s", cfg.Spool, cfg.BatchWait)
 	}

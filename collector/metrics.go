@@ -12,6 +12,7 @@ type metrics struct {
 	linesSkipped  prometheus.Counter
 	linesRejected *prometheus.CounterVec
 	unknownHosts  prometheus.Counter
+	fallbacks     *prometheus.CounterVec
 	batches       prometheus.Counter
 	rowsShipped   prometheus.Counter
 	messages      prometheus.Counter
@@ -35,11 +36,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		linesSkipped:  prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_lines_skipped_total", Help: "Valid lines that hold no request (W3C #Fields and other directives)."}),
 		linesRejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgelog_collector_lines_rejected_total", Help: "Lines dead-lettered, by reason."}, []string{"reason"}),
 		unknownHosts:  prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_unknown_host_lines_total", Help: "Lines whose host matched no customer (assigned the default customer)."}),
-		batches:       prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_batches_total", Help: "Batches acknowledged by Kafka."}),
-		rowsShipped:   prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_rows_shipped_total", Help: "Rows acknowledged by Kafka."}),
-		messages:      prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_messages_total", Help: "Kafka messages acknowledged."}),
-		wireBytes:     prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_wire_bytes_total", Help: "Encoded bytes acknowledged by Kafka."}),
-		deadLetters:   prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_dead_letters_total", Help: "Dead letters written to the dead-letter sink."}),
+		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgelog_collector_field_fallbacks_total",
+			Help: "Fields of kept lines that could not be read as the format says and were left empty or taken from elsewhere, by log family, field and reason (see format.Notes)."},
+			[]string{"format", "field", "reason"}),
+		batches:     prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_batches_total", Help: "Batches acknowledged by Kafka."}),
+		rowsShipped: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_rows_shipped_total", Help: "Rows acknowledged by Kafka."}),
+		messages:    prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_messages_total", Help: "Kafka messages acknowledged."}),
+		wireBytes:   prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_wire_bytes_total", Help: "Encoded bytes acknowledged by Kafka."}),
+		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_dead_letters_total", Help: "Dead letters written to the dead-letter sink."}),
 		produceSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_collector_produce_seconds", Help: "Time from produce to acknowledgement.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 		produceErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_produce_errors_total", Help: "Failed produce attempts (retried)."}),
@@ -55,7 +59,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	for _, r := range rejectReasons {
 		m.linesRejected.WithLabelValues(r)
 	}
-	reg.MustRegister(m.linesRead, m.bytesRead, m.linesParsed, m.linesSkipped, m.linesRejected, m.unknownHosts, m.batches, m.rowsShipped, m.messages, m.wireBytes,
+	reg.MustRegister(m.linesRead, m.bytesRead, m.linesParsed, m.linesSkipped, m.linesRejected, m.unknownHosts, m.fallbacks, m.batches, m.rowsShipped, m.messages, m.wireBytes,
 		m.deadLetters, m.produceSecs, m.produceErrors, m.shipped, m.behind, m.spooled, m.spoolBytes, m.spoolBatches, m.reloads)
 	return m
 }

@@ -69,3 +69,19 @@ func NewParser(kind, text string) (format.Parser, error) {
 	}
 	return nil, fmt.Errorf("unknown log format family %q (known: %s)", kind, strings.Join(Formats, ", "))
 }
+
+// formatLabel is the log family of a parser, as the fallback metric's
+// format label names it (a CloudFront log is w3c, a Caddy log jsonl).
+func formatLabel(p format.Parser) string {
+	switch p.(type) {
+	case *nginx.Parser:
+		return "nginx"
+	case *apache.Parser:
+		return "apache"
+	case *w3c.Parser:
+		return "w3c"
+	case *jsonl.Parser:
+		return "jsonl"
+	}
+	return "other"
+}

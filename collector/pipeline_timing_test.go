@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ import (
 // left out (the ship channel is drained and dropped).
 //
 //	go test -run=NONE -bench=Pipeline -benchtime=2000000x ./collector/
+//
+// combined_half_odd is nginx combined with every other line in a shape the
+// fast path refuses (see oddLines): the lenient path's cost.
 //	EDGELOG_BENCH_LINES=500000 go test -run=NONE -bench=VsGoAccess -benchtime=1x ./collector/
 
 // benchLines generates n lines of generated traffic in format "combined"
@@ -176,11 +180,56 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
+// oddLines rewrites every other line of nginx combined lines into one of
+// the shapes real servers write that the fast path refuses and the lenient
+// path keeps: an X-Forwarded-For list, a quoted list and the proxy, a
+// unix: client, a vhost prefix, the common format (no referer and user
+// agent). All are kept, so the benchmark's row count still checks.
+func oddLines(lines [][]byte) [][]byte {
+	var buf []byte
+	var ends []int
+	for i, l := range lines {
+		if i%2 == 1 {
+			sp := bytes.IndexByte(l, ' ')
+			addr, rest := l[:sp], l[sp:]
+			switch i / 2 % 5 {
+			case 0:
+				buf = fmt.Appendf(buf, "%s, 10.0.0.1%s", addr, rest)
+			case 1:
+				buf = fmt.Appendf(buf, `"%s, 10.0.0.1" 10.0.0.2%s`, addr, rest)
+			case 2:
+				buf = fmt.Appendf(buf, "unix:%s", rest)
+			case 3:
+				buf = fmt.Appendf(buf, "www.example.com:443 %s%s", addr, rest)
+			case 4:
+				end := bytes.LastIndex(l, []byte(` "`))
+				end = bytes.LastIndex(l[:end], []byte(` "`))
+				buf = append(buf, l[:end]...)
+			}
+		} else {
+			buf = append(buf, l...)
+		}
+		ends = append(ends, len(buf))
+		buf = append(buf, '\n')
+	}
+	out := make([][]byte, len(lines))
+	start := 0
+	for i, end := range ends {
+		out[i] = buf[start:end:end]
+		start = end + 1
+	}
+	return out
+}
+
 func BenchmarkPipeline(b *testing.B) {
-	for _, format := range []string{"combined", "edge"} {
+	for _, format := range []string{"combined", "edge", "combined_half_odd"} {
 		b.Run(format, func(b *testing.B) {
-			lines, g := benchLines(b, 200_000, format)
-			c := benchCollector(b, format, g)
+			gformat := strings.TrimSuffix(format, "_half_odd")
+			lines, g := benchLines(b, 200_000, gformat)
+			if gformat != format {
+				lines = oddLines(lines)
+			}
+			c := benchCollector(b, gformat, g)
 			var size int
 			for _, l := range lines {
 				size += len(l) + 1

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/edgelog/edgelog/collector/batch"
 	"github.com/edgelog/edgelog/collector/checkpoint"
@@ -64,6 +63,8 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	fileGen := -1
 	cuts := src.cuts
 	var counts lineCounts
+	lp := newLineParser(src.parser, c.proxies, c.cfg.MaxLineBytes)
+	fallbacks := fallbackCounters{vec: c.m.fallbacks, format: formatLabel(src.parser)}
 
 	flush := func() {
 		c.publish(&counts, src)
@@ -127,7 +128,10 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		counts.read++
 		counts.bytes += line.End - line.Offset
 		if reject == "" {
-			reject = c.parseLine(src.parser, line, &r)
+			reject = lp.parse(line.Data, line.Oversize, &r)
+		}
+		if reject == "" && lp.odd {
+			fallbacks.count(lp.notes.Fallbacks) // the slow path: only a line that took a fallback
 		}
 		if reject == "" {
 			if c.enrich(&r, &geoCache) {
@@ -207,45 +211,6 @@ func (c *Collector) enrich(r *record.Record, gc *geo.Cache) (unknownHost bool) {
 		}
 	}
 	return unknownHost
-}
-
-// noRecord is parseLine's answer for a valid line that holds no request
-// (a W3C directive): neither shipped nor dead-lettered.
-const noRecord = "\x00no record"
-
-// parseLine parses and validates one line; it returns the rejection reason,
-// noRecord, or "".
-func (c *Collector) parseLine(p format.Parser, line tail.Line, r *record.Record) string {
-	switch {
-	case line.Oversize:
-		return "oversize: line longer than " + strconv.Itoa(c.cfg.MaxLineBytes) + " bytes"
-	case len(line.Data) == 0:
-		return "empty line"
-	}
-	data := line.Data
-	if data[len(data)-1] == '\r' {
-		data = data[:len(data)-1] // a CRLF line end (a log that passed through Windows)
-	}
-	if err := p.Parse(data, r); err != nil {
-		if errors.Is(err, format.ErrNoRecord) {
-			return noRecord
-		}
-		return "parse: " + err.Error()
-	}
-	if !record.ValidTime(r.TimeMs) {
-		return "parse: timestamp out of range"
-	}
-	// ClickHouse String columns take any bytes, but reports and CSV bills
-	// must not carry invalid UTF-8 in the fields they show.
-	for _, f := range []record.Str{record.Host, record.Customer, record.PoP, record.Region, record.Country} {
-		if !utf8.Valid(r.Str[f]) {
-			return "parse: invalid UTF-8 in " + f.String()
-		}
-	}
-	if len(r.Str[record.Country]) > 2 {
-		r.Str[record.Country] = nil
-	}
-	return ""
 }
 
 // rejectReasons are the reason labels of edgelog_collector_lines_rejected_total

@@ -1,6 +1,7 @@
 // Package enrich completes parsed records with what the log line does not
 // say: the customer (from the Host header through a mapping file) and the
-// region of the PoP. It runs in the collector, once per line, so lookups are
+// region of the PoP; and it picks the client of an address chain (Proxies).
+// It runs in the collector, once per line, so lookups are
 // map hits on the line's own bytes without allocation.
 package enrich
 

@@ -20,3 +20,20 @@ type Parser interface {
 // request (a W3C "#Fields:" header or comment): callers skip such lines
 // rather than dead-letter them. Test with errors.Is.
 var ErrNoRecord = field.ErrNoRecord
+
+// Lenient is implemented by the parsers whose lines may deviate from the
+// configured format in ways that still describe a billable request.
+// ParseLenient is their slow path, for a line Parse refused: it keeps the
+// request when its time, status and bytes can be read, leaves the other
+// fields it cannot read empty, and says so in n (which it does not reset).
+// An error means the line is not a request edgelog can count.
+type Lenient interface {
+	ParseLenient(line []byte, r *record.Record, n *Notes) error
+}
+
+// Notes is what a lenient parse says besides the record: the fallbacks
+// taken and the addresses of an address list. See field.Notes.
+type Notes = field.Notes
+
+// Fallback is one field a lenient parse could not take as the format says.
+type Fallback = field.Fallback

@@ -20,15 +20,15 @@
 //
 // Values are unescaped only when they hold a backslash, into the parser's
 // scratch space; every other string field of the record aliases the line.
+// The parse loop is field.Template, which the nginx parser shares: this
+// package holds only Apache's vocabulary (directives, config).
 package apache
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 
 	"github.com/edgelog/edgelog/collector/format/field"
-	"github.com/edgelog/edgelog/internal/record"
 )
 
 // Common is the Common Log Format, as Apache's documentation defines it.
@@ -42,70 +42,49 @@ const Combined = Common + ` "%{Referer}i" "%{User-agent}i"`
 // and port in front, and %O (bytes on the wire, headers included) for %b.
 const VHostCombined = `%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"`
 
-type op struct {
-	lit   []byte // literal that follows the value ("" for the last one)
-	kind  kind
-	str   record.Str // for kStr
-	width int        // fixed value width, 0 when variable
-	name  string     // the directive as written, for errors
-}
-
-// Parser is a compiled LogFormat. It is not safe for concurrent use: it
-// keeps scratch space for unescaped values.
+// Parser is a compiled LogFormat: the shared field.Template engine with
+// mod_log_config's directives. It is not safe for concurrent use: it keeps
+// scratch space for unescaped values.
 type Parser struct {
-	prefix []byte
-	ops    []op
-	// beginTime says the time logged is the request's start, to which the
-	// request time is added.
-	beginTime bool
-	scratch   field.Scratch
+	field.Template
 }
 
 // Compile compiles a LogFormat string, as it stands between the quotes of
 // the LogFormat directive with \" already unquoted, into a Parser. The
 // format must log a time (%t, %{sec}t, ...) and a status (%s or %>s).
 func Compile(format string) (*Parser, error) {
-	p := &Parser{}
-	lit, rest := splitLiteral(format)
-	p.prefix = []byte(lit)
-	best := map[slot]int{} // op index holding each contended slot
-	prios := map[slot]int{}
+	prefix, rest := splitLiteral(format)
+	var items []field.Item
+	begin := false
+	timePrio := -1
 	for rest != "" {
 		d, err := splitDirective(rest)
 		if err != nil {
 			return nil, fmt.Errorf("cannot compile LogFormat: %w", err)
 		}
+		var lit string
 		lit, rest = splitLiteral(rest[len(d.text):])
 		if lit == "" && rest != "" {
 			return nil, fmt.Errorf("cannot compile LogFormat: %s is followed directly by another directive; nothing separates them", d.text)
 		}
-		s, begin, err := lookup(d.letter, d.arg, d.hasArg, d.orig)
+		s, b, err := lookup(d.letter, d.arg, d.hasArg, d.orig)
 		if err != nil {
 			return nil, fmt.Errorf("cannot compile LogFormat: %w", err)
 		}
-		o := op{lit: []byte(lit), kind: s.kind, str: s.str, width: widths[s.kind], name: d.text}
-		if s.slot != slotNone && s.slot != slotOther {
-			if j, ok := best[s.slot]; !ok || s.prio > prios[s.slot] {
-				if ok {
-					p.ops[j].kind = kSkip
-				}
-				best[s.slot], prios[s.slot] = len(p.ops), s.prio
-				if s.slot == slotTime {
-					p.beginTime = begin
-				}
-			} else {
-				o.kind = kSkip
-			}
+		if s.Slot == slotTime && s.Prio > timePrio {
+			begin, timePrio = b, s.Prio // the time that fills the slot says
 		}
-		p.ops = append(p.ops, o)
+		items = append(items, field.Item{Spec: s, Lit: lit, Width: widths[s.Kind], Name: d.text})
 	}
-	if _, ok := best[slotTime]; !ok {
+	t := field.Compile(prefix, items, field.EscapeApache)
+	t.BeginTime = begin
+	if !t.Has(field.KTimeCLF, field.KTimeLocal, field.KTimeISO, field.KUnixSec, field.KUnixMs, field.KUnixUs) {
 		return nil, errors.New("cannot compile LogFormat: it has no time (%t, %{sec}t, %{msec}t, ...)")
 	}
-	if _, ok := best[slotStatus]; !ok {
+	if !t.Has(field.KStatus) {
 		return nil, errors.New("cannot compile LogFormat: it has no status (%s or %>s)")
 	}
-	return p, nil
+	return &Parser{Template: *t}, nil
 }
 
 // MustCompile is Compile for formats known at compile time.
@@ -115,62 +94,4 @@ func MustCompile(format string) *Parser {
 		panic("BUG: " + err.Error())
 	}
 	return p
-}
-
-// Parse parses one line into r. r is reset first. String fields of r alias
-// line or the parser's scratch space, so r is valid until line is reused or
-// Parse is called again.
-func (p *Parser) Parse(line []byte, r *record.Record) error {
-	r.Reset()
-	p.scratch = p.scratch[:0]
-	if !bytes.HasPrefix(line, p.prefix) {
-		return fmt.Errorf("line does not start with %q", p.prefix)
-	}
-	rest := line[len(p.prefix):]
-	last := len(p.ops) - 1
-	for i := range p.ops {
-		o := &p.ops[i]
-		var val []byte
-		switch {
-		case len(o.lit) == 0:
-			val, rest = rest, nil
-		case i == last:
-			// The final literal ends the line: anchoring it there keeps a
-			// value holding that literal whole.
-			if !bytes.HasSuffix(rest, o.lit) {
-				return fmt.Errorf("%s: line does not end with %q", o.name, o.lit)
-			}
-			val, rest = rest[:len(rest)-len(o.lit)], nil
-		default:
-			end := index(o, rest)
-			if end < 0 {
-				return fmt.Errorf("%s: missing %q after it", o.name, o.lit)
-			}
-			val, rest = rest[:end], rest[end+len(o.lit):]
-		}
-		if o.kind == kSkip {
-			continue
-		}
-		if err := p.set(o, r, val); err != nil {
-			return fmt.Errorf("%s %q: %w", o.name, field.Excerpt(val), err)
-		}
-	}
-	if len(rest) != 0 {
-		return fmt.Errorf("%d unexpected bytes at end of line", len(rest))
-	}
-	if err := field.CheckTime(r.TimeMs); err != nil {
-		return err
-	}
-	if p.beginTime {
-		r.TimeMs += int64(r.RequestTimeUs / 1000)
-	}
-	return nil
-}
-
-// index finds the literal that ends o's value in b.
-func index(o *op, b []byte) int {
-	if o.width > 0 && len(b) >= o.width+len(o.lit) && bytes.Equal(b[o.width:o.width+len(o.lit)], o.lit) {
-		return o.width
-	}
-	return field.IndexUnescaped(b, o.lit)
 }

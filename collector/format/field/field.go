@@ -20,7 +20,7 @@ func Uint(b []byte) (uint64, error) {
 	if len(b) == 0 || (len(b) == 1 && b[0] == '-') {
 		return 0, nil
 	}
-	if len(b) > 19 {
+	if len(b) > 20 {
 		return 0, errNumber
 	}
 	var v uint64
@@ -29,6 +29,9 @@ func Uint(b []byte) (uint64, error) {
 			return 0, errNumber
 		}
 		v = v*10 + uint64(c-'0')
+	}
+	if len(b) == 20 && (b[0] > '1' || v < 1e19) {
+		return 0, errNumber // beyond 2^64-1: wrapped around
 	}
 	return v, nil
 }

@@ -45,3 +45,16 @@ func FuzzParseIP(f *testing.F) {
 		}
 	})
 }
+
+func TestUintLimits(t *testing.T) {
+	for s, want := range map[string]uint64{"18446744073709551615": 1<<64 - 1, "10000000000000000000": 1e19, "9999999999999999999": 9999999999999999999, "-": 0, "0": 0} {
+		if got, err := Uint([]byte(s)); err != nil || got != want {
+			t.Errorf("Uint(%s) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"18446744073709551616", "20000000000000000000", "99999999999999999999", "09999999999999999999", "123456789012345678901", "1e3"} {
+		if got, err := Uint([]byte(s)); err == nil {
+			t.Errorf("Uint(%s) = %d, want an error", s, got)
+		}
+	}
+}

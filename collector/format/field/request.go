@@ -12,9 +12,10 @@ var (
 	errASN    = errors.New("bad ASN")
 )
 
-// Status parses an HTTP status code. Codes outside 100..999 (nginx and
-// CloudFront log "000" when the client left before a response) are
-// rejected: a row without a status would break every error-rate panel.
+// Status parses an HTTP status code. Codes outside 100..599 (nginx and
+// CloudFront log "000" when the client left before a response; RFC 9110
+// defines no class above 5xx) are rejected: a row without a real status
+// would break every error-rate panel.
 func Status(b []byte) (uint16, error) {
 	if len(b) != 3 {
 		return 0, errStatus
@@ -26,7 +27,7 @@ func Status(b []byte) (uint16, error) {
 		}
 		n = n*10 + int(c-'0')
 	}
-	if n < 100 {
+	if n < 100 || n > 599 {
 		return 0, errStatus
 	}
 	return uint16(n), nil

@@ -151,3 +151,75 @@ func (p *Parser) plainNumber(b []byte) []byte {
 	}
 	return b
 }
+
+// ParseLenient parses a line Parse refused (see format.Lenient): a value
+// that cannot be read is left empty and noted in n, unless it is the
+// time, the status or the bytes sent; a client address that is not one
+// address is read by field.AddrField (a list, a port, a name). A line that
+// is not a JSON object is still refused: there is nothing to read the
+// billing fields from.
+func (p *Parser) ParseLenient(line []byte, r *record.Record, n *field.Notes) error {
+	r.Reset()
+	p.scratch = p.scratch[:0]
+	p.vals = [numTargets]*fastjson.Value{}
+	p.won = [numTargets]*cand{}
+	v, err := p.json.ParseBytes(line)
+	if err != nil {
+		return err
+	}
+	obj, err := v.Object()
+	if err != nil {
+		return errNotObject
+	}
+	obj.Visit(p.visit)
+	for t, v := range p.vals {
+		if v == nil {
+			continue
+		}
+		err := p.set(target(t), r, v)
+		if err == nil {
+			continue
+		}
+		name := target(t).String()
+		switch target(t) {
+		case tTime, tStatus, tBytesSent:
+			return fmt.Errorf("%s (key %s) %q: %w", name, p.won[t].key, field.Excerpt(v.MarshalTo(nil)), err)
+		case tClientIP:
+			r.ClientIP = [16]byte{}
+			before := len(n.Fallbacks)
+			if b, ok, _ := p.text(v); ok {
+				field.AddrField(b, n)
+			}
+			if len(n.Addrs) > 0 {
+				r.ClientIP = n.Addrs[0].As16()
+			} else if len(n.Fallbacks) == before {
+				n.Add(name, field.ReasonInvalid)
+			}
+			continue
+		case tASN:
+			r.ASN = 0
+		case tBytesReceived:
+			r.BytesReceived = 0
+		case tRequestTime, tRequestTimeMs, tRequestTimeUs:
+			r.RequestTimeUs = 0
+		case tTTFB, tTTFBMs, tTTFBUs:
+			r.TTFBUs = 0
+		}
+		n.Add(fieldName(target(t)), field.ReasonInvalid)
+	}
+	if r.Status == 0 {
+		return errNoStatus
+	}
+	return field.CheckTime(r.TimeMs)
+}
+
+// fieldName names a target as fallbacks name record fields.
+func fieldName(t target) string {
+	switch t {
+	case tRequestTimeMs, tRequestTimeUs:
+		return "request_time"
+	case tTTFBMs, tTTFBUs:
+		return "ttfb"
+	}
+	return t.String()
+}

@@ -213,3 +213,137 @@ func (p *Parser) directive(line []byte) error {
 	}
 	return field.ErrNoRecord
 }
+
+// ParseLenient parses a data line Parse refused (see format.Lenient): a
+// value that cannot be read is left empty and noted in n, unless it is the
+// time, the status or the bytes sent; a line with fewer fields than
+// #Fields names keeps the ones it has, the others missing. A line with
+// more fields is still refused: a value holding the separator has shifted
+// every field after it, and which is which cannot be told.
+func (p *Parser) ParseLenient(line []byte, r *record.Record, n *field.Notes) error {
+	r.Reset()
+	if len(line) > 0 && line[0] == '#' {
+		return p.directive(line)
+	}
+	if p.cols == nil {
+		return p.err
+	}
+	p.scratch = p.scratch[:0]
+	sep := byte(' ')
+	if bytes.IndexByte(line, '\t') >= 0 {
+		sep = '\t'
+	}
+	var date, tod []byte
+	rest, ended := line, false
+	for i := range p.cols {
+		c := &p.cols[i]
+		var v []byte
+		switch {
+		case ended:
+			if c.kind != kSkip {
+				if billing(c.kind) {
+					return fmt.Errorf("field %s: missing (the line has %d fields, #Fields names %d)", c.name, i, len(p.cols))
+				}
+				n.Add(kindField(c), field.ReasonMissing)
+			}
+			continue
+		case i == len(p.cols)-1:
+			if bytes.IndexByte(rest, sep) >= 0 {
+				return fmt.Errorf("more than the %d fields #Fields names", len(p.cols))
+			}
+			v, rest = rest, nil
+		default:
+			if j := bytes.IndexByte(rest, sep); j >= 0 {
+				v, rest = rest[:j], rest[j+1:]
+			} else {
+				v, rest, ended = rest, nil, true
+			}
+		}
+		switch c.kind {
+		case kSkip:
+		case kDate:
+			date = v
+		case kTime:
+			tod = v
+		default:
+			if err := p.set(c, r, v, sep); err != nil {
+				if billing(c.kind) {
+					return fmt.Errorf("field %s %q: %w", c.name, field.Excerpt(v), err)
+				}
+				p.unset(c, r, v, n)
+			}
+		}
+	}
+	if tod != nil {
+		if date == nil {
+			date = p.date
+		}
+		ms, err := civil(date, tod)
+		if err != nil {
+			return fmt.Errorf("date and time %q %q: %w", field.Excerpt(date), field.Excerpt(tod), err)
+		}
+		r.TimeMs = ms
+	}
+	if r.Status == 0 {
+		return field.ErrNoStatus
+	}
+	return field.CheckTime(r.TimeMs)
+}
+
+// billing reports whether a kind is one without which a line is not a
+// billable request.
+func billing(k kind) bool {
+	switch k {
+	case kDate, kTime, kUnixSeconds, kUnixMillis, kStatus, kBytesSent:
+		return true
+	}
+	return false
+}
+
+// unset clears the field c's refused value v left, and notes it.
+func (p *Parser) unset(c *col, r *record.Record, v []byte, n *field.Notes) {
+	switch c.kind {
+	case kIP:
+		r.ClientIP = [16]byte{}
+		before := len(n.Fallbacks)
+		field.AddrField(v, n)
+		if len(n.Addrs) > 0 {
+			r.ClientIP = n.Addrs[0].As16()
+		} else if len(n.Fallbacks) == before {
+			n.Add("client_ip", field.ReasonInvalid)
+		}
+		return
+	case kBytesReceived:
+		r.BytesReceived = 0
+	case kDuration:
+		r.RequestTimeUs = 0
+	case kTTFB:
+		r.TTFBUs = 0
+	case kASN:
+		r.ASN = 0
+	}
+	n.Add(kindField(c), field.ReasonInvalid)
+}
+
+// kindField names the record field a column fills, as fallbacks do.
+func kindField(c *col) string {
+	switch c.kind {
+	case kStr, kUserAgent:
+		return c.str.String()
+	case kIP:
+		return "client_ip"
+	case kPath:
+		return "path"
+	case kBytesReceived:
+		return "bytes_received"
+	case kDuration:
+		return "request_time"
+	case kTTFB:
+		return "ttfb"
+	case kCache:
+		return "cache_status"
+	case kASN:
+		return "asn"
+	}
+	return strings.ToLower(c.name)
+}

@@ -39,11 +39,34 @@ func Dump(r *record.Record) string {
 	return b.String()
 }
 
+// DumpNotes writes n's fallbacks and addresses, as " fallbacks=..."
+// and " addrs=...", or "" when it holds none.
+func DumpNotes(n *format.Notes) string {
+	var b strings.Builder
+	for i, f := range n.Fallbacks {
+		if i == 0 {
+			b.WriteString(" fallbacks=")
+		} else {
+			b.WriteByte(',')
+		}
+		b.WriteString(f.Field + "/" + f.Reason)
+	}
+	for i, a := range n.Addrs {
+		if i == 0 {
+			b.WriteString(" addrs=")
+		} else {
+			b.WriteByte(',')
+		}
+		b.WriteString(a.String())
+	}
+	return b.String()
+}
+
 // Check returns the first invariant a successfully parsed r breaks.
 func Check(r *record.Record) error {
 	switch {
-	case r.Status < 100 || r.Status > 999:
-		return fmt.Errorf("status %d outside 100..999", r.Status)
+	case r.Status < 100 || r.Status > 599:
+		return fmt.Errorf("status %d outside 100..599", r.Status)
 	case r.TimeMs <= 0: // a decoder overflowed, or let a zero time through
 		return fmt.Errorf("time %d is not after 1970", r.TimeMs)
 	}
@@ -71,6 +94,17 @@ func Golden(t *testing.T, p format.Parser, name string) {
 			out.WriteString("> no record\n")
 		case err != nil:
 			fmt.Fprintf(&out, "> error: %v\n", err)
+			if lp, ok := p.(format.Lenient); ok {
+				var n format.Notes
+				if err := lp.ParseLenient(sc.Bytes(), &r, &n); err != nil {
+					fmt.Fprintf(&out, "> lenient error: %v\n", err)
+				} else {
+					if err := Check(&r); err != nil {
+						t.Errorf("%s: %s: lenient: %v", name, sc.Text(), err)
+					}
+					fmt.Fprintf(&out, "> lenient %s%s\n", Dump(&r), DumpNotes(&n))
+				}
+			}
 		default:
 			if err := Check(&r); err != nil {
 				t.Errorf("%s: %s: %v", name, sc.Text(), err)
@@ -120,8 +154,19 @@ func diff(want, got string) string {
 // scratch space that the second parse reused.
 func Fuzz(t *testing.T, p format.Parser, data []byte) {
 	var r record.Record
+	lp, _ := p.(format.Lenient)
+	var n format.Notes
 	for line := range bytes.SplitSeq(data, []byte("\n")) {
 		if p.Parse(line, &r) != nil {
+			if lp == nil {
+				continue
+			}
+			n.Reset()
+			if lp.ParseLenient(line, &r, &n) == nil {
+				if err := Check(&r); err != nil {
+					t.Fatalf("%q: lenient: %v\n%s", line, err, Dump(&r))
+				}
+			}
 			continue
 		}
 		if err := Check(&r); err != nil {

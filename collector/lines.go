@@ -1,0 +1,158 @@
+package collector
+
+import (
+	"errors"
+	"net/netip"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edgelog/edgelog/collector/enrich"
+	"github.com/edgelog/edgelog/collector/format"
+	"github.com/edgelog/edgelog/collector/format/field"
+	"github.com/edgelog/edgelog/internal/record"
+)
+
+// noRecord is lineParser.parse's answer for a valid line that holds no
+// request (a W3C directive): neither shipped nor dead-lettered.
+const noRecord = "\x00no record"
+
+// lineParser takes one source's lines to rows: the parser's fast path, its
+// lenient path for a line the fast path refuses (format.Lenient), the
+// checks every row passes, and the client of an address chain. The read
+// loop and `edgelog check` (Checker) share it. Not safe for concurrent use.
+type lineParser struct {
+	p       format.Parser
+	lenient format.Lenient // nil: the parser has no slow path
+	fwd     forwarder      // non-nil: trusted proxies are set and the parser can log X-Forwarded-For
+	proxies enrich.Proxies
+	maxLine int
+	// notes are the last line's fallbacks and address chain; odd says
+	// they hold something (a line that took the slow path or lost a
+	// field to the checks).
+	notes format.Notes
+	odd   bool
+	xff   format.Notes // scratch for an X-Forwarded-For field's addresses
+}
+
+// forwarder is a parser that keeps the X-Forwarded-For field of the last
+// line (field.Template).
+type forwarder interface{ Forwarded() []byte }
+
+func newLineParser(p format.Parser, proxies enrich.Proxies, maxLine int) *lineParser {
+	lp := &lineParser{p: p, proxies: proxies, maxLine: maxLine}
+	lp.lenient, _ = p.(format.Lenient)
+	if f, ok := p.(forwarder); ok && proxies.Set() {
+		lp.fwd = f
+	}
+	return lp
+}
+
+// utf8Fields are the string fields reports and CSV bills show: ClickHouse
+// String columns take any bytes, but those must not carry invalid UTF-8.
+var utf8Fields = [...]record.Str{record.Host, record.Customer, record.PoP, record.Region, record.Country}
+
+// parse parses and checks one line (without its newline; oversize says it
+// was cut at the line limit); it returns the rejection reason, noRecord,
+// or "" for a row in r.
+func (lp *lineParser) parse(data []byte, oversize bool, r *record.Record) string {
+	lp.odd = false
+	switch {
+	case oversize:
+		return "oversize: line longer than " + strconv.Itoa(lp.maxLine) + " bytes"
+	case len(data) == 0:
+		return "empty line"
+	}
+	if data[len(data)-1] == '\r' {
+		data = data[:len(data)-1] // a CRLF line end (a log that passed through Windows)
+	}
+	if err := lp.p.Parse(data, r); err != nil {
+		if errors.Is(err, format.ErrNoRecord) {
+			return noRecord
+		}
+		if lp.lenient == nil {
+			return "parse: " + err.Error()
+		}
+		// The slow path: only a line the fast path refused comes here.
+		lp.notes.Reset()
+		lp.odd = true
+		if err := lp.lenient.ParseLenient(data, r, &lp.notes); err != nil {
+			if errors.Is(err, format.ErrNoRecord) {
+				return noRecord
+			}
+			return "parse: " + err.Error()
+		}
+		if len(lp.notes.Addrs) > 0 {
+			r.SetClientIP(lp.proxies.Client(lp.notes.Addrs))
+		}
+	} else if lp.fwd != nil {
+		lp.forwarded(r)
+	}
+	if !record.ValidTime(r.TimeMs) {
+		return "parse: timestamp out of range"
+	}
+	for _, f := range utf8Fields {
+		if !utf8.Valid(r.Str[f]) {
+			lp.note(f.String(), field.ReasonInvalidUTF8)
+			r.Str[f] = nil // the host's customer is then the default one
+		}
+	}
+	if len(r.Str[record.Country]) > 2 {
+		lp.note("country", field.ReasonTooLong)
+		r.Str[record.Country] = nil
+	}
+	return ""
+}
+
+// note adds a fallback found after the parse.
+func (lp *lineParser) note(field, reason string) {
+	if !lp.odd {
+		lp.notes.Reset()
+		lp.odd = true
+	}
+	lp.notes.Add(field, reason)
+}
+
+// forwarded takes the client from the X-Forwarded-For field of a line
+// whose peer is a trusted proxy, as nginx's realip module does.
+func (lp *lineParser) forwarded(r *record.Record) {
+	xff := lp.fwd.Forwarded()
+	if len(xff) == 0 {
+		return
+	}
+	peer := record.ClientAddr(r.ClientIP)
+	if !peer.IsValid() || peer == netip.IPv6Unspecified() || !lp.proxies.Trusted(peer) {
+		return
+	}
+	lp.xff.Reset()
+	field.AddrField(xff, &lp.xff)
+	if len(lp.xff.Addrs) == 0 {
+		return
+	}
+	lp.xff.Addrs = append(lp.xff.Addrs, peer)
+	r.SetClientIP(lp.proxies.Client(lp.xff.Addrs))
+}
+
+// fallbackCounters counts a read loop's fallbacks in
+// edgelog_collector_field_fallbacks_total, keeping the counter of each
+// field and reason so that a line of the slow path costs no label hashing.
+type fallbackCounters struct {
+	vec    *prometheus.CounterVec
+	format string
+	byKey  map[format.Fallback]prometheus.Counter
+}
+
+func (f *fallbackCounters) count(fbs []format.Fallback) {
+	if f.byKey == nil {
+		f.byKey = map[format.Fallback]prometheus.Counter{}
+	}
+	for _, fb := range fbs {
+		c, ok := f.byKey[fb]
+		if !ok {
+			c = f.vec.WithLabelValues(f.format, fb.Field, fb.Reason)
+			f.byKey[fb] = c
+		}
+		c.Inc()
+	}
+}
