@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 )
@@ -61,7 +63,9 @@ func main() {
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfile := startCPUProfile(os.Args[1])
 	err := cmd.run(ctx, os.Args[2:])
+	stopProfile()
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
 		return
@@ -81,4 +85,30 @@ func newFlags(name, usageLine, help string) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// startCPUProfile writes a CPU profile of the whole run to
+// $EDGELOG_CPUPROFILE_DIR/<command>-<pid>.pprof when that variable is set
+// (edgelog bench --profile sets it for the processes it starts). It
+// returns the function that ends the profile; a process killed with
+// SIGKILL leaves no profile.
+func startCPUProfile(name string) func() {
+	dir := os.Getenv("EDGELOG_CPUPROFILE_DIR")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", name, os.Getpid())))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "edgelog: cannot write CPU profile: %v\n", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintf(os.Stderr, "edgelog: cannot start CPU profile: %v\n", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

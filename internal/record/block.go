@@ -110,11 +110,17 @@ func (b *Block) Truncate(n int) {
 	}
 }
 
-// AppendRange appends rows [from, to) of src.
+// AppendRange appends rows [from, to) of src, column by column.
 func (b *Block) AppendRange(src *Block, from, to int) {
-	var r Record
-	for i := from; i < to; i++ {
-		src.Row(i, &r)
-		b.Append(&r)
+	b.TimeMs = append(b.TimeMs, src.TimeMs[from:to]...)
+	b.ClientIP = append(b.ClientIP, src.ClientIP[from:to]...)
+	b.ASN = append(b.ASN, src.ASN[from:to]...)
+	b.Status = append(b.Status, src.Status[from:to]...)
+	b.BytesSent = append(b.BytesSent, src.BytesSent[from:to]...)
+	b.BytesReceived = append(b.BytesReceived, src.BytesReceived[from:to]...)
+	b.RequestTimeUs = append(b.RequestTimeUs, src.RequestTimeUs[from:to]...)
+	b.TTFBUs = append(b.TTFBUs, src.TTFBUs[from:to]...)
+	for i := range b.Str {
+		b.Str[i].AppendRange(&src.Str[i], from, to)
 	}
 }

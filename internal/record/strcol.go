@@ -21,6 +21,22 @@ func (c *StrCol) AppendString(s string) {
 	c.End = append(c.End, uint32(len(c.Buf)))
 }
 
+// AppendRange appends values [from, to) of src.
+func (c *StrCol) AppendRange(src *StrCol, from, to int) {
+	if from >= to {
+		return
+	}
+	start := uint32(0)
+	if from > 0 {
+		start = src.End[from-1]
+	}
+	base := uint32(len(c.Buf))
+	c.Buf = append(c.Buf, src.Buf[start:src.End[to-1]]...)
+	for _, e := range src.End[from:to] {
+		c.End = append(c.End, base+e-start)
+	}
+}
+
 // Len returns the number of values.
 func (c *StrCol) Len() int { return len(c.End) }
 

@@ -32,6 +32,10 @@ type Options struct {
 	Out   io.Writer // BENCH lines and progress
 	// Skip lists baselines not to run: "clickhouse-client", "goaccess", "kcat".
 	Skip map[string]bool
+	// ProfileDir, when set, receives a CPU profile of the collector and
+	// of ingest (<command>-<pid>.pprof) and ClickHouse's per-query and
+	// per-part figures of the run (clickhouse.txt).
+	ProfileDir string
 }
 
 // Run runs the benchmark.
@@ -74,6 +78,16 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer st.Stop()
 
+	if o.ProfileDir != "" {
+		if o.ProfileDir, err = filepath.Abs(o.ProfileDir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
+			return err
+		}
+		// The processes started from here inherit it (cmd/edgelog).
+		os.Setenv("EDGELOG_CPUPROFILE_DIR", o.ProfileDir)
+	}
 	logf("pipeline: collector and ingest on %s", access)
 	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid())}
 	start := time.Now()
@@ -123,15 +137,18 @@ func Run(ctx context.Context, o Options) error {
 	bench("clickhouse_raw_disk_bytes_per_request", float64(rawDisk)/n, "bytes")
 	bench("clickhouse_all_tables_disk_bytes_per_request", float64(disk)/n, "bytes")
 	ingest.Stop()
+	os.Unsetenv("EDGELOG_CPUPROFILE_DIR")
 
 	if !o.Skip["clickhouse-client"] {
 		logf("baseline: clickhouse-client bulk load of the same rows as TSV")
-		rate, err := clickhouseClientLoad(ctx, st, o.Dir, o.Lines)
+		rate, rawRate, err := clickhouseClientLoad(ctx, st, o.Dir, o.Lines, o.ProfileDir != "")
 		if err != nil {
 			return err
 		}
 		bench("clickhouse_client_tsv_rows_per_sec", rate, "rows/s")
 		bench("e2e_vs_clickhouse_client", e2eRate/rate, "ratio")
+		bench("clickhouse_client_raw_only_rows_per_sec", rawRate, "rows/s")
+		bench("e2e_vs_raw_only_load", e2eRate/rawRate, "ratio")
 	}
 	if !o.Skip["goaccess"] {
 		// GoAccess parses about 20k lines/s here: it reads the first
@@ -202,42 +219,82 @@ func diskBytes(ctx context.Context, st *stack.Stack) (all, raw uint64, err error
 }
 
 // clickhouseClientLoad exports the ingested rows as TSV and times
-// clickhouse-client loading them into a fresh database with the same
-// schema (raw table and every view).
-func clickhouseClientLoad(ctx context.Context, st *stack.Stack, dir string, lines int) (float64, error) {
+// clickhouse-client loading them twice: into a fresh database with the same
+// schema (raw table and every view), and into a database holding the raw
+// table alone, no views: what ClickHouse needs to store the rows at all,
+// the physical limit of this box.
+//
+// keep leaves the TSV in dir (rows.tsv) for experiments on the schema.
+func clickhouseClientLoad(ctx context.Context, st *stack.Stack, dir string, lines int, keep bool) (full, rawOnly float64, err error) {
 	tsv := filepath.Join(dir, "rows.tsv")
-	cols := strings.Join(schema.RawColumnNames(schema.Dialect{}), ", ")
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	d, err := schema.ServerDialect(ctx, conn)
+	if err != nil {
+		return 0, 0, err
+	}
+	cols := strings.Join(schema.RawColumnNames(d), ", ")
 	port := strconv.Itoa(st.CH.TCPPort)
 	export := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf(`clickhouse-client --port %s --query "SELECT %s FROM %s.%s FORMAT TabSeparated" > %s`,
 		port, cols, st.DB, schema.RawTable, tsv))
 	if out, err := export.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("export: %v\n%s", err, out)
+		return 0, 0, fmt.Errorf("export: %v\n%s", err, out)
 	}
-	defer os.Remove(tsv)
+	if !keep {
+		defer os.Remove(tsv)
+	}
+	load := func(db string) (float64, error) {
+		start := time.Now()
+		load := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf(`clickhouse-client --port %s --max_insert_block_size 1048576 --query "INSERT INTO %s.%s (%s) FORMAT TabSeparated" < %s`,
+			port, db, schema.RawTable, cols, tsv))
+		if out, err := load.CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("load: %v\n%s", err, out)
+		}
+		return float64(lines) / time.Since(start).Seconds(), nil
+	}
+
 	const db = "bench_tsv"
 	if err := st.Run(ctx, "schema", "migrate", "--ch-addr", st.CH.Addr(), "--ch-db", db); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	start := time.Now()
-	load := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf(`clickhouse-client --port %s --max_insert_block_size 1048576 --query "INSERT INTO %s.%s (%s) FORMAT TabSeparated" < %s`,
-		port, db, schema.RawTable, cols, tsv))
-	if out, err := load.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("load: %v\n%s", err, out)
+	if full, err = load(db); err != nil {
+		return 0, 0, err
 	}
-	secs := time.Since(start).Seconds()
-	conn, err := st.Conn(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
 	var got uint64
 	if err := conn.QueryRow(ctx, "SELECT sum(requests) FROM "+db+".traffic_1m").Scan(&got); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if got != uint64(lines) {
-		return 0, fmt.Errorf("clickhouse-client loaded %d rows into the rollup, want %d", got, lines)
+		return 0, 0, fmt.Errorf("clickhouse-client loaded %d rows into the rollup, want %d", got, lines)
 	}
-	return float64(lines) / secs, nil
+	if err := conn.Exec(ctx, "DROP DATABASE "+db); err != nil {
+		return 0, 0, err
+	}
+
+	// The raw table alone: migration 1, without the ledgers and rollups.
+	const rawDB = "bench_raw_only"
+	stmts := append([]string{"CREATE DATABASE IF NOT EXISTS " + rawDB}, schema.Migrations[0].SQL(rawDB, d)...)
+	for _, q := range stmts {
+		if err := conn.Exec(ctx, q); err != nil {
+			return 0, 0, fmt.Errorf("cannot create the raw-only table: %w", err)
+		}
+	}
+	if rawOnly, err = load(rawDB); err != nil {
+		return 0, 0, err
+	}
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+rawDB+"."+schema.RawTable).Scan(&got); err != nil {
+		return 0, 0, err
+	}
+	if got != uint64(lines) {
+		return 0, 0, fmt.Errorf("clickhouse-client loaded %d raw rows, want %d", got, lines)
+	}
+	if err := conn.Exec(ctx, "DROP DATABASE "+rawDB); err != nil {
+		return 0, 0, err
+	}
+	return full, rawOnly, nil
 }
 
 // goaccessFormat is nginx.Edge in GoAccess's log-format language.

@@ -1,0 +1,228 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/edgelog/edgelog/lab/engines/stack"
+	"github.com/edgelog/edgelog/lab/gen"
+)
+
+// SustainedOptions configure a run at a fixed rate.
+type SustainedOptions struct {
+	Dir      string
+	Bin      string
+	Rate     int           // requests per second written to the log
+	Duration time.Duration // how long lines are written
+	Seed     uint64
+	Out      io.Writer
+}
+
+// pollEvery is how often the sustained run asks ClickHouse what it holds.
+const pollEvery = 250 * time.Millisecond
+
+// Sustained writes generated requests into a log file at a fixed rate while
+// a following collector and ingest carry them to ClickHouse, and measures
+// the lag: at every poll, how long ago the oldest line not yet queryable
+// (in the raw table and in traffic_1m) was written; 0 when every written
+// line is. It prints the lag's p50, p99 and maximum, whether it stayed
+// bounded (the last quarter's p99 against the whole run's), the rate
+// achieved and each process's CPU seconds per million requests, then waits
+// until every line is in ClickHouse and checks the count.
+func Sustained(ctx context.Context, o SustainedOptions) error {
+	if o.Rate <= 0 || o.Duration <= 0 {
+		return fmt.Errorf("sustained run needs a rate and a duration")
+	}
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	began := time.Now()
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(o.Out, "[%6.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, a...))
+	}
+	bench := func(name string, v float64, unit string) { fmt.Fprintf(o.Out, "BENCH %s %.6g %s\n", name, v, unit) }
+	var err error
+	if o.Dir, err = filepath.Abs(o.Dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return err
+	}
+	lines := int(float64(o.Rate) * o.Duration.Seconds())
+	source, access, edge := filepath.Join(o.Dir, "source.log"), filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")
+	logf("generating %d lines (%d/s for %s)", lines, o.Rate, o.Duration)
+	if _, err := gen.WriteFiles(gen.Options{Lines: lines, Seed: o.Seed, Incidents: gen.DefaultIncidents(gen.DefaultStart)}, source, edge, ""); err != nil {
+		return err
+	}
+	if err := os.WriteFile(access, nil, 0o644); err != nil {
+		return err
+	}
+	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(o.Dir, "stack"), Bin: o.Bin, Partitions: 8})
+	if err != nil {
+		return err
+	}
+	defer st.Stop()
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+
+	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid())}
+	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--batch-rows", "500000")
+	if err != nil {
+		return err
+	}
+	collector, err := st.Start("collector", "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
+		"--follow=true", "--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl"))
+	if err != nil {
+		return err
+	}
+
+	logf("writing %d lines/s into %s for %s", o.Rate, access, o.Duration)
+	w := &pacer{}
+	werr := make(chan error, 1)
+	start := time.Now()
+	go func() { werr <- w.run(ctx, source, access, o.Rate, lines) }()
+
+	var lags []float64 // seconds, one per poll while lines are written
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	writing := true
+	for writing {
+		select {
+		case err := <-werr:
+			if err != nil {
+				return err
+			}
+			writing = false
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+			var raw, rolled uint64
+			q := fmt.Sprintf("SELECT (SELECT count() FROM %[1]s.requests), (SELECT sum(requests) FROM %[1]s.traffic_1m)", st.DB)
+			if err := conn.QueryRow(ctx, q).Scan(&raw, &rolled); err != nil {
+				logf("poll: %v", err)
+				continue
+			}
+			now := time.Now()
+			lags = append(lags, w.lag(min(raw, rolled), now).Seconds())
+		}
+	}
+	writeSecs := time.Since(start).Seconds()
+	logf("wrote %d lines in %.1fs; waiting for the rest", lines, writeSecs)
+	if _, err := st.WaitRows(ctx, uint64(lines), 30*time.Minute, nil); err != nil {
+		return err
+	}
+	drain := time.Since(start).Seconds() - writeSecs
+	cpu := map[string]float64{
+		"collector":  cpuSeconds(collector.Pid()),
+		"ingest":     cpuSeconds(ingest.Pid()),
+		"broker":     cpuSeconds(st.Broker.Pid()) - cpu0["broker"],
+		"clickhouse": cpuSeconds(st.CH.Pid()) - cpu0["clickhouse"],
+	}
+	n := float64(lines)
+	bench("sustained_rate", n/writeSecs, "req/s")
+	bench("sustained_duration", writeSecs, "s")
+	if len(lags) == 0 {
+		return fmt.Errorf("no lag sample")
+	}
+	bench("sustained_lag_p50", quantile(lags, 0.5), "s")
+	bench("sustained_lag_p99", quantile(lags, 0.99), "s")
+	bench("sustained_lag_max", slices.Max(lags), "s")
+	// Bounded: the last quarter's p99 is not above the whole run's by
+	// more than a batch wait (a lag that grows would be).
+	last := lags[len(lags)*3/4:]
+	bench("sustained_lag_p99_last_quarter", quantile(last, 0.99), "s")
+	bench("sustained_drain_after_writing", drain, "s")
+	for _, p := range []string{"collector", "broker", "ingest", "clickhouse"} {
+		bench("sustained_cpu_seconds_per_million_"+p, cpu[p]/n*1e6, "s")
+	}
+	logf("done")
+	return nil
+}
+
+// quantile returns the q-quantile of v (nearest rank).
+func quantile(v []float64, q float64) float64 {
+	s := slices.Clone(v)
+	sort.Float64s(s)
+	i := int(q*float64(len(s))+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// pacer copies lines from a source file to the followed log at a fixed
+// rate and remembers when each was written.
+type pacer struct {
+	mu    sync.Mutex
+	marks []mark // in order: after each write, the lines written so far
+}
+
+type mark struct {
+	at      time.Time
+	written uint64
+}
+
+// tickEvery is the pacer's write interval: lines are written in bursts of
+// rate*tickEvery, each stamped with the burst's time.
+const tickEvery = 10 * time.Millisecond
+
+func (p *pacer) run(ctx context.Context, source, access string, rate, lines int) error {
+	in, err := os.Open(source)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(access, os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	r := bufio.NewReaderSize(in, 1<<20)
+	bw := bufio.NewWriterSize(out, 1<<20)
+	start := time.Now()
+	written := 0
+	t := time.NewTicker(tickEvery)
+	defer t.Stop()
+	for written < lines {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		target := min(lines, int(float64(rate)*time.Since(start).Seconds()))
+		for ; written < target; written++ {
+			line, err := r.ReadSlice('\n')
+			if err != nil {
+				return fmt.Errorf("cannot read %s: %w", source, err)
+			}
+			bw.Write(line)
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		p.marks = append(p.marks, mark{at: time.Now(), written: uint64(written)})
+		p.mu.Unlock()
+	}
+	return nil
+}
+
+// lag returns how long before now the oldest line that is not among the
+// first visible lines was written, 0 if every written line is visible.
+func (p *pacer) lag(visible uint64, now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := sort.Search(len(p.marks), func(i int) bool { return p.marks[i].written > visible })
+	if i == len(p.marks) {
+		return 0
+	}
+	return now.Sub(p.marks[i].at)
+}
