@@ -104,7 +104,16 @@ var strByName = func() map[string]record.Str {
 // and a quorum that times out after the raw rows were written leaves their
 // views unwritten, which a re-send cannot repair (the raw block is then a
 // duplicate). Tried in lab/clustertest: rollups lost rows.
-var workerInsertSettings = clickhouse.Settings{"insert_distributed_sync": 1}
+//
+// min_insert_block_size_rows and _bytes = 0: the server otherwise squashes
+// the blocks of an INSERT into blocks of at least 1,048,576 rows or 256 MB
+// before writing them, copying every column of a smaller block into a
+// growing buffer (ClickHouse profile of the 3M-line benchmark:
+// SquashingBlockOutputStream::write 9% of the server's CPU, most of the
+// kernel's page clearing on top). A worker INSERT is one block, so there is
+// nothing to squash: with both at 0 the block goes to the table and its
+// views as it came.
+var workerInsertSettings = clickhouse.Settings{"insert_distributed_sync": 1, "min_insert_block_size_rows": 0, "min_insert_block_size_bytes": 0}
 
 func (ins *inserter) insert(ctx context.Context, b *batch) error {
 	blk := &b.block
