@@ -69,7 +69,7 @@ type inserter struct {
 	// for every INSERT (the worker's: workerInsertSettings).
 	settings clickhouse.Settings
 
-	strs    [record.NumStr][]string
+	strs    []string // one string column at a time (see insert)
 	secs    []int64
 	millis  []uint16
 	partCol []uint16
@@ -189,8 +189,10 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 			if !ok {
 				panic("BUG: raw column " + c.Name + " has no source in the record")
 			}
-			ins.strs[s] = blk.Str[s].UnsafeStrings(ins.strs[s])
-			v = ins.strs[s]
+			// One column's views at a time: fewer live pointers for the
+			// garbage collector to scan than every column's at once.
+			ins.strs = blk.Str[s].UnsafeStrings(ins.strs)
+			v = ins.strs
 		}
 		if err := col.Append(v); err != nil {
 			return fmt.Errorf("cannot append column %s: %w", c.Name, err)

@@ -27,6 +27,7 @@ same broker, with the ratios against them.`)
 	skip := fs.String("skip", "", "baselines to skip: clickhouse-client,goaccess,kcat")
 	rate := fs.Int("rate", 0, "sustained-load check: write this many lines/s into a followed log instead of shipping a file at full speed, and print the lag")
 	duration := fs.Duration("duration", 0, "sustained-load check: how long to write at --rate (e.g. 10m)")
+	ingestFlags := fs.String("ingest-flags", "", "extra flags for ingest, space-separated (e.g. \"--insert-concurrency 1\")")
 	profile := fs.String("profile", "", "write CPU profiles of the collector and ingest into this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,7 +45,7 @@ same broker, with the ratios against them.`)
 	if *rate > 0 || *duration > 0 {
 		return bench.Sustained(ctx, bench.SustainedOptions{Dir: *dir, Bin: bin, Rate: *rate, Duration: *duration, Seed: *seed, Out: os.Stdout})
 	}
-	o := bench.Options{Dir: *dir, Bin: bin, Lines: *lines, Seed: *seed, Out: os.Stdout, Skip: map[string]bool{}, ProfileDir: *profile}
+	o := bench.Options{Dir: *dir, Bin: bin, Lines: *lines, Seed: *seed, Out: os.Stdout, Skip: map[string]bool{}, ProfileDir: *profile, IngestArgs: strings.Fields(*ingestFlags)}
 	for _, s := range strings.Split(*skip, ",") {
 		if s != "" {
 			o.Skip[s] = true

@@ -36,6 +36,8 @@ type Options struct {
 	// of ingest (<command>-<pid>.pprof) and ClickHouse's per-query and
 	// per-part figures of the run (clickhouse.txt).
 	ProfileDir string
+	// IngestArgs are added to ingest's flags (experiments with batch sizes).
+	IngestArgs []string
 }
 
 // Run runs the benchmark.
@@ -91,7 +93,7 @@ func Run(ctx context.Context, o Options) error {
 	logf("pipeline: collector and ingest on %s", access)
 	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid())}
 	start := time.Now()
-	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--batch-rows", "500000")
+	ingest, err := st.Start("ingest", append([]string{"--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--batch-rows", "500000"}, o.IngestArgs...)...)
 	if err != nil {
 		return err
 	}
