@@ -24,7 +24,7 @@ acknowledged the rows. Run several for more throughput (one per partition at mos
 	fs.DurationVar(&cfg.BatchWait, "batch-wait", 0, "insert a partial batch this long after its first row (default 1s)")
 	fs.IntVar(&cfg.BatchBytes, "batch-bytes", 0, "decoded bytes per partition batch (default 64 MiB)")
 	fs.IntVar(&cfg.MaxInsertRows, "max-insert-rows", 0, "rows of one INSERT merged from several partitions' batches (default 1,000,000)")
-	fs.IntVar(&cfg.InsertConcurrency, "insert-concurrency", 0, "INSERTs running at once (default 2)")
+	fs.IntVar(&cfg.InsertConcurrency, "insert-concurrency", 0, "INSERTs running at once (default 1)")
 	metrics := fs.String("metrics-addr", ingestMetricsAddr, "serve /metrics and /healthz here (off: nowhere)")
 	if err := fs.Parse(args); err != nil {
 		return err
