@@ -58,8 +58,11 @@ func (b *batch) reset() {
 }
 
 // inserter turns a batch into one clickhouse-go native INSERT, appending
-// whole columns rather than rows. String columns alias the block's arenas
-// (no copies); they are only used for the duration of the insert.
+// whole columns rather than rows: a loop over the raw table's columns, each
+// found by name among the block's columns (record.Block.Columns) and the
+// batch's provenance columns (batch.columns). String columns alias the
+// block's arenas (no copies); they are only used for the duration of the
+// insert.
 type inserter struct {
 	conn    driver.Conn
 	sql     string
@@ -69,7 +72,8 @@ type inserter struct {
 	// for every INSERT (the worker's: workerInsertSettings).
 	settings clickhouse.Settings
 
-	strs    []string // one string column at a time (see insert)
+	data    map[string]any
+	strs    []string // one string column at a time (see forDriver)
 	secs    []int64
 	millis  []uint16
 	partCol []uint16
@@ -77,16 +81,8 @@ type inserter struct {
 }
 
 func newInserter(conn driver.Conn, db string, d schema.Dialect) *inserter {
-	return &inserter{conn: conn, sql: schema.InsertRawSQL(db, d), dialect: d, cols: schema.RawColumns(d)}
+	return &inserter{conn: conn, sql: schema.InsertRawSQL(db, d), dialect: d, cols: schema.RawColumns(d), data: map[string]any{}}
 }
-
-var strByName = func() map[string]record.Str {
-	m := map[string]record.Str{}
-	for i, n := range record.StrNames {
-		m[n] = record.Str(i)
-	}
-	return m
-}()
 
 // workerInsertSettings are the settings of the worker's INSERTs.
 //
@@ -116,85 +112,22 @@ var strByName = func() map[string]record.Str {
 var workerInsertSettings = clickhouse.Settings{"insert_distributed_sync": 1, "min_insert_block_size_rows": 0, "min_insert_block_size_bytes": 0}
 
 func (ins *inserter) insert(ctx context.Context, b *batch) error {
-	blk := &b.block
-	n := blk.Len()
+	n := b.block.Len()
 	if ins.settings != nil {
 		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(ins.settings))
 	}
+	ins.sources(b)
 	chb, err := ins.conn.PrepareBatch(ctx, ins.sql)
 	if err != nil {
 		return fmt.Errorf("cannot prepare insert: %w", err)
 	}
 	defer chb.Abort()
 	for i, c := range ins.cols {
-		col := chb.Column(i)
-		var v any
-		switch c.Name {
-		case "time":
-			if ins.dialect.Modern {
-				v = blk.TimeMs // DateTime64(3) takes milliseconds
-			} else {
-				ins.secs = ins.secs[:0]
-				for _, ms := range blk.TimeMs {
-					ins.secs = append(ins.secs, floorDiv(ms, 1000))
-				}
-				v = ins.secs
-			}
-		case "time_ms":
-			ins.millis = ins.millis[:0]
-			for _, ms := range blk.TimeMs {
-				ins.millis = append(ins.millis, uint16(ms-floorDiv(ms, 1000)*1000))
-			}
-			v = ins.millis
-		case "client_ip":
-			if ins.dialect.Modern {
-				v = blk.ClientIP // IPv6 takes [16]byte values
-			} else {
-				ins.ipRows = ins.ipRows[:0]
-				for i := range blk.ClientIP {
-					ins.ipRows = append(ins.ipRows, blk.ClientIP[i][:])
-				}
-				v = ins.ipRows
-			}
-		case "asn":
-			v = blk.ASN
-		case "status":
-			v = blk.Status
-		case "bytes_sent":
-			v = blk.BytesSent
-		case "bytes_received":
-			v = blk.BytesReceived
-		case "request_time_us":
-			v = blk.RequestTimeUs
-		case "ttfb_us":
-			v = blk.TTFBUs
-		case "src_partition":
-			ins.partCol = ins.partCol[:0]
-			for _, s := range b.parts() {
-				for range s.rows {
-					ins.partCol = append(ins.partCol, uint16(s.partition))
-				}
-			}
-			v = ins.partCol
-		case "src_offset":
-			v = b.srcOffset
-		case "src_file":
-			v = b.srcFile
-		case "src_file_end":
-			v = b.srcEnd
-		case "src_seq":
-			v = b.srcSeq
-		default:
-			s, ok := strByName[c.Name]
-			if !ok {
-				panic("BUG: raw column " + c.Name + " has no source in the record")
-			}
-			// One column's views at a time: fewer live pointers for the
-			// garbage collector to scan than every column's at once.
-			ins.strs = blk.Str[s].UnsafeStrings(ins.strs)
-			v = ins.strs
+		v, ok := ins.data[c.Name]
+		if !ok {
+			panic("BUG: raw column " + c.Name + " has no source in the record or the batch")
 		}
-		if err := col.Append(v); err != nil {
+		if err := chb.Column(i).Append(ins.forDriver(c.Name, v)); err != nil {
 			return fmt.Errorf("cannot append column %s: %w", c.Name, err)
 		}
 	}
@@ -202,6 +135,78 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 		return fmt.Errorf("cannot insert %d rows: %w", n, err)
 	}
 	return nil
+}
+
+// sources fills ins.data with every column b can fill, by name: the
+// block's, the batch's provenance and, on 18.16, time_ms.
+func (ins *inserter) sources(b *batch) {
+	clear(ins.data)
+	for _, c := range b.block.Columns() {
+		ins.data[c.Name] = c.Data
+	}
+	for _, c := range b.columns(&ins.partCol) {
+		ins.data[c.Name] = c.Data
+	}
+	if !ins.dialect.Modern {
+		// DateTime has no sub-second part on 18.16.
+		ins.millis = ins.millis[:0]
+		for _, ms := range b.block.TimeMs {
+			ins.millis = append(ins.millis, uint16(ms-floorDiv(ms, 1000)*1000))
+		}
+		ins.data["time_ms"] = ins.millis
+	}
+}
+
+// forDriver returns column data in the form clickhouse-go takes for the
+// column's type in the inserter's dialect.
+func (ins *inserter) forDriver(name string, v any) any {
+	switch v := v.(type) {
+	case *record.StrCol:
+		// One column's views at a time: fewer live pointers for the
+		// garbage collector to scan than every column's at once.
+		ins.strs = v.UnsafeStrings(ins.strs)
+		return ins.strs
+	case [][16]byte:
+		if ins.dialect.Modern {
+			return v // IPv6 takes [16]byte values
+		}
+		ins.ipRows = ins.ipRows[:0]
+		for i := range v {
+			ins.ipRows = append(ins.ipRows, v[i][:])
+		}
+		return ins.ipRows // FixedString(16)
+	case []int64:
+		if name != "time" {
+			panic("BUG: int64 column " + name + " is not the request time")
+		}
+		if ins.dialect.Modern {
+			return v // DateTime64(3) takes milliseconds
+		}
+		ins.secs = ins.secs[:0]
+		for _, ms := range v {
+			ins.secs = append(ins.secs, floorDiv(ms, 1000))
+		}
+		return ins.secs
+	}
+	return v
+}
+
+// columns returns the batch's provenance columns by name; partCol is
+// scratch for src_partition.
+func (b *batch) columns(partCol *[]uint16) []record.Column {
+	*partCol = (*partCol)[:0]
+	for _, s := range b.parts() {
+		for range s.rows {
+			*partCol = append(*partCol, uint16(s.partition))
+		}
+	}
+	return []record.Column{
+		{Name: "src_partition", Data: *partCol},
+		{Name: "src_offset", Data: b.srcOffset},
+		{Name: "src_file", Data: b.srcFile},
+		{Name: "src_file_end", Data: b.srcEnd},
+		{Name: "src_seq", Data: b.srcSeq},
+	}
 }
 
 func floorDiv(a, b int64) int64 {

@@ -47,3 +47,40 @@ func TestAppendRange(t *testing.T) {
 		}
 	}
 }
+
+// TestColumns checks that Columns names every field of the block once and
+// hands out the block's own data.
+func TestColumns(t *testing.T) {
+	b := testBlock(3, 1)
+	seen := map[string]bool{}
+	rows := 0
+	for _, c := range b.Columns() {
+		if seen[c.Name] {
+			t.Errorf("column %s twice", c.Name)
+		}
+		seen[c.Name] = true
+		switch d := c.Data.(type) {
+		case []int64:
+			rows = len(d)
+		case [][16]byte:
+			rows = len(d)
+		case []uint16:
+			rows = len(d)
+		case []uint32:
+			rows = len(d)
+		case []uint64:
+			rows = len(d)
+		case *StrCol:
+			rows = d.Len()
+		default:
+			t.Fatalf("column %s: data of type %T", c.Name, c.Data)
+		}
+		if rows != b.Len() {
+			t.Errorf("column %s has %d rows, want %d", c.Name, rows, b.Len())
+		}
+	}
+	// Every field of Block: its numeric fields and each string field.
+	if want := reflect.TypeOf(Block{}).NumField() - 1 + int(NumStr); len(seen) != want {
+		t.Errorf("%d columns, want %d", len(seen), want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/edgelog/edgelog/internal/record"
@@ -21,42 +22,25 @@ func WriteTSV(w io.Writer, blk *record.Block, d schema.Dialect) error {
 	if !d.Modern {
 		return fmt.Errorf("BUG: WriteTSV writes modern rows only (DateTime64, IPv6)")
 	}
-	cols := schema.RawColumnNames(d)
+	data := map[string]any{}
+	for _, c := range blk.Columns() {
+		data[c.Name] = c.Data
+	}
+	// One value of each raw column, in order: the block's by its column
+	// list, the source columns' defaults (empty, 0) for what it lacks.
+	var cols []func(b []byte, i int) []byte
+	for _, c := range schema.RawColumns(d) {
+		cols = append(cols, tsvValue(data[c.Name], strings.Contains(c.TypeFor(d), "String")))
+	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var b []byte
 	for i := range blk.Len() {
 		b = b[:0]
-		for j, c := range cols {
+		for j, f := range cols {
 			if j > 0 {
 				b = append(b, '\t')
 			}
-			switch c {
-			case "time":
-				b = time.UnixMilli(blk.TimeMs[i]).UTC().AppendFormat(b, "2006-01-02 15:04:05.000")
-			case "client_ip":
-				b = netip.AddrFrom16(blk.ClientIP[i]).AppendTo(b) // IPv4 as ::ffff:a.b.c.d, as stored
-			case "asn":
-				b = strconv.AppendUint(b, uint64(blk.ASN[i]), 10)
-			case "status":
-				b = strconv.AppendUint(b, uint64(blk.Status[i]), 10)
-			case "bytes_sent":
-				b = strconv.AppendUint(b, blk.BytesSent[i], 10)
-			case "bytes_received":
-				b = strconv.AppendUint(b, blk.BytesReceived[i], 10)
-			case "request_time_us":
-				b = strconv.AppendUint(b, uint64(blk.RequestTimeUs[i]), 10)
-			case "ttfb_us":
-				b = strconv.AppendUint(b, uint64(blk.TTFBUs[i]), 10)
-			case "src_partition", "src_offset", "src_file_end", "src_seq":
-				b = append(b, '0')
-			case "src_file":
-			default:
-				s, ok := strByName[c]
-				if !ok {
-					return fmt.Errorf("BUG: raw column %s has no source in the record", c)
-				}
-				b = appendEscaped(b, blk.Str[s].Bytes(i))
-			}
+			b = f(b, i)
 		}
 		b = append(b, '\n')
 		if _, err := bw.Write(b); err != nil {
@@ -66,13 +50,33 @@ func WriteTSV(w io.Writer, blk *record.Block, d schema.Dialect) error {
 	return bw.Flush()
 }
 
-var strByName = func() map[string]record.Str {
-	m := map[string]record.Str{}
-	for i, n := range record.StrNames {
-		m[n] = record.Str(i)
+// tsvValue returns the function that appends row i of a block column's
+// data as a TabSeparated value; nil data is a column the block does not
+// fill, written as its type's default.
+func tsvValue(data any, str bool) func(b []byte, i int) []byte {
+	switch v := data.(type) {
+	case nil:
+		if str {
+			return func(b []byte, _ int) []byte { return b }
+		}
+		return func(b []byte, _ int) []byte { return append(b, '0') }
+	case []int64: // the request time in milliseconds
+		return func(b []byte, i int) []byte {
+			return time.UnixMilli(v[i]).UTC().AppendFormat(b, "2006-01-02 15:04:05.000")
+		}
+	case [][16]byte:
+		return func(b []byte, i int) []byte { return netip.AddrFrom16(v[i]).AppendTo(b) } // IPv4 as ::ffff:a.b.c.d, as stored
+	case []uint16:
+		return func(b []byte, i int) []byte { return strconv.AppendUint(b, uint64(v[i]), 10) }
+	case []uint32:
+		return func(b []byte, i int) []byte { return strconv.AppendUint(b, uint64(v[i]), 10) }
+	case []uint64:
+		return func(b []byte, i int) []byte { return strconv.AppendUint(b, v[i], 10) }
+	case *record.StrCol:
+		return func(b []byte, i int) []byte { return appendEscaped(b, v.Bytes(i)) }
 	}
-	return m
-}()
+	panic(fmt.Sprintf("BUG: block column data of type %T", data))
+}
 
 // appendEscaped escapes a TabSeparated string field.
 func appendEscaped(b, s []byte) []byte {
