@@ -75,4 +75,32 @@
 // Each partition worker holds at most one batch (BatchRows / BatchBytes).
 // While ClickHouse is down or slow it retries that batch with backoff and
 // fetches nothing more, so memory stays bounded and Kafka holds the backlog.
+//
+// # Cost
+//
+// CPU seconds per million requests in the 3M-line `edgelog bench`
+// (December 2026): 3.66 at the start of issue 14's work, 2.17 now. Where
+// they go (`edgelog bench --profile`, pprof of the ingest process): clickhouse-go
+// copying every string into its own String column (25%, most of it the
+// column buffers growing: the driver builds fresh columns for every
+// INSERT and offers no way to size them) and then into the native block
+// (14%); LZ4 of that block (16%); wire decoding (23%: zstd, and each
+// dictionary column expanded into the block's arenas); merging the waiting
+// partitions' batches into one block (7%); garbage collection (8%).
+//
+// Why this shape: the INSERT is a loop over the raw table's columns, each
+// found by name in record.Block.Columns or the batch's provenance columns,
+// whole slices appended (no per-row struct). The driver takes strings as
+// []string only, so each column's strings are views into the block's
+// arenas, built one column at a time: with all fourteen alive at once the
+// garbage collector scanned 14 pointers a row through every insert (GC was
+// 25% of ingest; now 8%). ch-go's proto columns would take the arenas as
+// they are (a byte arena and offsets, like record.StrCol), saving the
+// driver's copy and its growth, but ch-go cannot talk to ClickHouse 18.16
+// (its query packet's settings are refused: UNKNOWN_SETTING); that is the
+// next lever once 18.16 is gone. Inserts run one at a time
+// (InsertConcurrency) so the partitions' batches that wait meanwhile go
+// together into one large block, and they ask the server not to squash
+// blocks (workerInsertSettings): see package schema for what a block costs
+// ClickHouse.
 package ingest
