@@ -3,6 +3,7 @@ package collector
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,9 +104,39 @@ type Input struct {
 	Network string `yaml:"network"`
 	// Listen (syslog) is the address to listen on, e.g. 127.0.0.1:5514.
 	Listen string `yaml:"listen"`
+	// Allow (syslog) lists the source networks accepted (CIDR, e.g.
+	// 10.0.0.0/8); empty accepts any, and the collector warns when it
+	// listens beyond loopback without one.
+	Allow []string `yaml:"allow"`
+	// MaxConnections (syslog, tcp) caps concurrent connections. Default
+	// 256 (syslog.DefaultMaxConns).
+	MaxConnections int `yaml:"max_connections"`
+	// IdleTimeout (syslog, tcp) closes a connection that starts no
+	// message for this long. Default 5m.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// ReadTimeout (syslog, tcp) closes a connection whose message is not
+	// complete this long after its first byte. Default 30s.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
 	// Format and LogFormat override the collector's for this input.
 	Format    string `yaml:"format"`
 	LogFormat string `yaml:"log_format"`
+}
+
+// allowed parses Allow; a bare address is a network of one.
+func (in Input) allowed() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, a := range in.Allow {
+		p, err := netip.ParsePrefix(a)
+		if err != nil {
+			ip, ipErr := netip.ParseAddr(a)
+			if ipErr != nil {
+				return nil, fmt.Errorf("allow %q: want a network (10.0.0.0/8) or an address: %w", a, err)
+			}
+			p = netip.PrefixFrom(ip, ip.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // KafkaConfig is how to reach Kafka. Secrets are never in the config: the
@@ -252,10 +283,19 @@ func (c *Config) Validate() error {
 			if in.Network != "udp" && in.Network != "tcp" {
 				return fmt.Errorf("%s: syslog network %q: want udp or tcp", where, in.Network)
 			}
+			if _, err := in.allowed(); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
+			if in.MaxConnections < 0 || in.IdleTimeout < 0 || in.ReadTimeout < 0 {
+				return fmt.Errorf("%s: max_connections, idle_timeout and read_timeout must be positive", where)
+			}
 		case "":
 			return fmt.Errorf("%s: input without type (file, stdin, syslog, import)", where)
 		default:
 			return fmt.Errorf("%s: unknown input type %q (want file, stdin, syslog, import)", where, in.Type)
+		}
+		if in.Type != "syslog" && (len(in.Allow) > 0 || in.MaxConnections != 0 || in.IdleTimeout != 0 || in.ReadTimeout != 0) {
+			return fmt.Errorf("%s: allow, max_connections, idle_timeout and read_timeout are only for syslog inputs", where)
 		}
 		if in.Type != "file" && in.Type != "import" && in.Path != "" {
 			return fmt.Errorf("%s: path is only for file and import inputs", where)

@@ -107,6 +107,20 @@
 // dead-letter sink with its reason, source and offset; so is a line whose
 // row would not fit in one Kafka message.
 //
+// # Bounds
+//
+// Every input is bounded whatever its sender does (defaults in
+// parentheses; each is tested):
+//   - a line: max_line_bytes (1 MiB) in files, stdin, imports and every
+//     syslog framing; a longer one is skipped to its newline (or frame end)
+//     and dead-lettered once as oversize.
+//   - syslog over TCP: max_connections (256) concurrent connections,
+//     idle_timeout (5m) without a message started, read_timeout (30s) for
+//     one message; allow limits the source networks (any; a warning is
+//     logged when the input listens beyond loopback without it).
+//   - the spool: spool.max_bytes (1 GiB); a Kafka message:
+//     max_message_bytes (1,000,000).
+//
 // # Layout
 //
 // This package is the collector's wiring, about 2,000 lines: config and its

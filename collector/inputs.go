@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -394,12 +396,21 @@ func (c *Collector) forgetDeleted(ctx context.Context, path string, inode uint64
 // runSyslog receives syslog messages and parses each message's text as a
 // log line of the input's format.
 func (c *Collector) runSyslog(ctx context.Context, in Input, parser format.Parser, ship chan<- shipment) error {
+	allow, err := in.allowed()
+	if err != nil {
+		panic("BUG: allow-list not validated: " + err.Error())
+	}
 	msgs := make(chan syslog.Message, 1024)
-	srv, err := syslog.Listen(syslog.Config{Network: in.Network, Addr: in.Listen, MaxMessageBytes: c.cfg.MaxLineBytes}, msgs)
+	srv, err := syslog.Listen(syslog.Config{Network: in.Network, Addr: in.Listen, MaxMessageBytes: c.cfg.MaxLineBytes,
+		MaxConns: in.MaxConnections, IdleTimeout: in.IdleTimeout, ReadTimeout: in.ReadTimeout, Allow: allow}, msgs)
 	if err != nil {
 		return err
 	}
 	c.log.Info("receiving syslog", "network", in.Network, "addr", srv.Addr().String())
+	if len(allow) == 0 && !loopbackOnly(srv.Addr()) {
+		c.log.Warn("syslog input listens beyond loopback without an allow-list: anyone who reaches it can send lines billed to your customers; set allow",
+			"network", in.Network, "addr", srv.Addr().String())
+	}
 	name := "syslog:" + in.Network + ":" + in.Listen
 	src := &source{lines: &syslogSource{msgs: msgs}, parser: parser, name: name,
 		id: c.cfg.SourceID + ":" + name + ":" + strconv.FormatInt(time.Now().UnixNano(), 36)}
@@ -411,6 +422,13 @@ func (c *Collector) runSyslog(ctx context.Context, in Input, parser format.Parse
 	// listener handed over after that are dropped with the process, which
 	// is the at-most-in-flight loss of a syslog input.
 	return ignoreEnd(<-errc)
+}
+
+// loopbackOnly reports whether a listener's address is reachable from this
+// host only.
+func loopbackOnly(a net.Addr) bool {
+	ap, err := netip.ParseAddrPort(a.String())
+	return err == nil && ap.Addr().Unmap().IsLoopback()
 }
 
 // syslogSource turns received messages into lines; their offsets count
@@ -425,9 +443,9 @@ func (s *syslogSource) Next(ctx context.Context) (tail.Line, string, error) {
 	case <-ctx.Done():
 		return tail.Line{}, "", ctx.Err()
 	case m := <-s.msgs:
-		l := tail.Line{Data: m.Data, Offset: s.off, End: s.off + int64(len(m.Data)) + 1}
+		l := tail.Line{Data: m.Data, Offset: s.off, End: s.off + int64(len(m.Data)) + 1, Oversize: m.Oversize}
 		s.off = l.End
-		if m.Err != nil {
+		if m.Err != nil && !m.Oversize {
 			return l, m.Err.Error(), nil
 		}
 		return l, "", nil

@@ -458,3 +458,37 @@ func TestStdinInput(t *testing.T) {
 		t.Fatalf("dead letters: %s", dl)
 	}
 }
+
+// TestSyslogBounds: a syslog input bound beyond loopback without an
+// allow-list warns; a TCP message longer than max_line_bytes is
+// dead-lettered once as oversize and the next message is shipped.
+func TestSyslogBounds(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	_, port, _ := net.SplitHostPort(freeAddr(t, "tcp"))
+	cfg := baseConfig(dir, b.Addr())
+	cfg.MaxLineBytes = 4096
+	cfg.Inputs = []collector.Input{{Type: "syslog", Network: "tcp", Listen: "0.0.0.0:" + port}}
+	reg := prometheus.NewRegistry()
+	logs := &syncBuffer{}
+	_, stop := startLogging(t, cfg, reg, logs)
+	waitFor(t, "the syslog listener", 5*time.Second, func() bool { return strings.Contains(logs.String(), "receiving syslog") })
+	if !strings.Contains(logs.String(), "without an allow-list") {
+		t.Fatalf("no warning for a listener on 0.0.0.0 without an allow-list:\n%s", logs)
+	}
+	tc, err := net.Dial("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(tc, "<190>Oct  1 00:00:01 edge1 nginx: %s%s\n", line(0, "www.a.example"), strings.Repeat("A", 1<<20))
+	fmt.Fprintf(tc, "<190>Oct  1 00:00:01 edge1 nginx: %s\n", line(1, "www.a.example"))
+	tc.Close()
+	waitFor(t, "1 row acknowledged", 10*time.Second, func() bool { return counter(t, reg, "edgelog_collector_rows_shipped_total") == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	dl, _ := os.ReadFile(cfg.DeadLetterFile)
+	if strings.Count(string(dl), "\n") != 1 || !strings.Contains(string(dl), `"reason":"oversize`) {
+		t.Fatalf("dead letters: want the one oversize message:\n%.300s", dl)
+	}
+}
