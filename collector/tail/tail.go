@@ -4,6 +4,12 @@
 //
 // A Tailer hands out lines with the file offset just past each one, so the
 // caller can checkpoint exactly what it has shipped.
+//
+// Bounds: a line is at most Config.MaxLineBytes (default 1 MiB); a longer
+// one is handed out once, cut to that length with Line.Oversize set, when
+// its newline is read, however many writes it came in; the bytes after the
+// limit are discarded as they are read, never a line of their own. A
+// Tailer's buffer stays below 2×MaxLineBytes+1 MiB.
 package tail
 
 import (
@@ -23,7 +29,7 @@ import (
 // Config tunes a Tailer.
 type Config struct {
 	// MaxLineBytes caps a line; longer lines are returned truncated with
-	// Line.Oversize set. Default 1 MiB.
+	// Line.Oversize set, once their newline is read. Default 1 MiB.
 	MaxLineBytes int
 	// Poll is how often EOF is re-checked for growth. Default 100ms.
 	Poll time.Duration
@@ -100,8 +106,11 @@ type Tailer struct {
 	buf   []byte
 	start int // unread data is buf[start:]
 	line  []byte
-	file  int    // incremented on every switch to new content
-	fp    uint64 // fingerprint of the current content; 0 until known
+	// skipping is an oversize line whose newline is not read yet: its
+	// head is in line; the bytes up to its newline are discarded as read.
+	skipping *Line
+	file     int    // incremented on every switch to new content
+	fp       uint64 // fingerprint of the current content; 0 until known
 	// head is the current content's first bytes (at most HeadBytes), kept
 	// as they are read: once the file is truncated they are gone, and they
 	// are what tells its copy (see Registry).
@@ -279,6 +288,7 @@ func (t *Tailer) open() error {
 	t.head = nil
 	t.as = [2]uint64{}
 	t.off, t.start = 0, 0
+	t.skipping = nil
 	t.buf = t.buf[:0]
 	return nil
 }
@@ -393,17 +403,20 @@ func (t *Tailer) Next(ctx context.Context) (Line, error) {
 
 // scan cuts the next line out of the buffer.
 func (t *Tailer) scan() (Line, bool) {
+	if t.skipping != nil {
+		return t.skipOversize()
+	}
 	data := t.buf[t.start:]
 	i := bytes.IndexByte(data, '\n')
 	if i < 0 {
 		if len(data) <= t.cfg.MaxLineBytes {
 			return Line{}, false
 		}
-		// An oversize line: hand out its head, skip to its newline.
+		// An oversize line: keep its head, skip to its newline.
 		inode, fp := t.label()
-		line := Line{Data: data[:t.cfg.MaxLineBytes], Offset: t.off + int64(t.start), Oversize: true, File: t.file, Inode: inode, Fingerprint: fp}
-		t.skipOversize(&line)
-		return line, true
+		t.line = append(t.line[:0], data[:t.cfg.MaxLineBytes]...)
+		t.skipping = &Line{Data: t.line, Offset: t.off + int64(t.start), Oversize: true, File: t.file, Inode: inode, Fingerprint: fp}
+		return t.skipOversize()
 	}
 	inode, fp := t.label()
 	l := Line{Data: data[:i], Offset: t.off + int64(t.start), End: t.off + int64(t.start+i+1), File: t.file, Inode: inode, Fingerprint: fp}
@@ -414,26 +427,25 @@ func (t *Tailer) scan() (Line, bool) {
 	return l, true
 }
 
-// skipOversize discards the rest of an oversize line through its newline,
-// keeping the head in t.line (the buffer is reused while skipping).
-func (t *Tailer) skipOversize(l *Line) {
-	t.line = append(t.line[:0], l.Data...)
-	l.Data = t.line
-	for {
-		data := t.buf[t.start:]
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			t.start += i + 1
-			l.End = t.off + int64(t.start)
-			return
-		}
+// skipOversize discards the rest of an oversize line through its newline
+// and then hands the line out, its End past the newline. Until the newline
+// is written, the line is not handed out (whatever the writes, the bytes
+// after the limit never become a line of their own) and what was read of it
+// is discarded, so the buffer stays at most 2×MaxLineBytes+1 MiB. An
+// oversize line still without its newline when its file is rotated or
+// truncated is dropped, as any unterminated line is.
+func (t *Tailer) skipOversize() (Line, bool) {
+	data := t.buf[t.start:]
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
 		t.start = len(t.buf)
-		if n, _ := t.fill(); n == 0 {
-			// The line's end is not written yet; End marks what was
-			// consumed. The rest arrives as a new (oversize-tail) line.
-			l.End = t.off + int64(t.start)
-			return
-		}
+		return Line{}, false
 	}
+	t.start += i + 1
+	l := *t.skipping
+	l.End = t.off + int64(t.start)
+	t.skipping = nil
+	return l, true
 }
 
 // fill reads more of the file into the buffer, compacting it first.
@@ -568,6 +580,7 @@ func (t *Tailer) checkRotation() (bool, error) {
 				return false, err
 			}
 			t.off, t.start, t.buf = 0, 0, t.buf[:0]
+			t.skipping = nil
 			t.fp, t.head = 0, nil
 			t.file++
 			return true, nil
@@ -608,4 +621,9 @@ func (t *Tailer) Size() (int64, error) {
 func (t *Tailer) Head() []byte { return t.head }
 
 // Offset returns the offset of the next unread line.
-func (t *Tailer) Offset() int64 { return t.off + int64(t.start) }
+func (t *Tailer) Offset() int64 {
+	if t.skipping != nil {
+		return t.skipping.Offset // not in the middle of a line: whoever goes on reads it whole
+	}
+	return t.off + int64(t.start)
+}

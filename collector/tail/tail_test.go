@@ -202,3 +202,58 @@ func TestManyLines(t *testing.T) {
 		off = l.End
 	}
 }
+
+// TestOversizeLineInSeveralWrites: an over-long line whose newline comes in
+// a later write is one oversize line, handed out once its newline is read;
+// the bytes after the limit never become a line of their own (they forged
+// a request).
+func TestOversizeLineInSeveralWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	appendLines(t, path, "before")
+	tl, err := Open(path, 0, 0, 0, Config{MaxLineBytes: 1000, Follow: true, Poll: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	expect(t, tl, "before")
+	write := func(s string) {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(s)
+		f.Close()
+	}
+	write(strings.Repeat("x", 3000))
+	var got []Line
+	read := func(wait time.Duration) {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		for {
+			l, err := tl.Next(ctx)
+			if err != nil {
+				return
+			}
+			l.Data = append([]byte(nil), l.Data...)
+			got = append(got, l)
+		}
+	}
+	read(100 * time.Millisecond)
+	write(strings.Repeat("y", 2000))
+	read(100 * time.Millisecond)
+	write(`GET /forged 999999999` + "\n" + "after\n")
+	read(200 * time.Millisecond)
+	if len(got) != 2 {
+		for _, l := range got {
+			t.Logf("line at %d-%d oversize=%v: %.40q", l.Offset, l.End, l.Oversize, l.Data)
+		}
+		t.Fatalf("%d lines, want the oversize one and 'after'", len(got))
+	}
+	long := "before\n" + strings.Repeat("x", 3000) + strings.Repeat("y", 2000) + "GET /forged 999999999\n"
+	if l := got[0]; !l.Oversize || len(l.Data) != 1000 || l.Offset != 7 || l.End != int64(len(long)) {
+		t.Fatalf("oversize line: oversize=%v len=%d %d-%d, want 1000 bytes at 7-%d", l.Oversize, len(l.Data), l.Offset, l.End, len(long))
+	}
+	if string(got[1].Data) != "after" || got[1].Oversize {
+		t.Fatalf("second line %q", got[1].Data)
+	}
+}
