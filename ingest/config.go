@@ -6,6 +6,7 @@ import (
 
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/internal/kafkaconf"
+	"github.com/edgelog/edgelog/internal/wire"
 )
 
 // Config configures an ingest worker. Zero values take the defaults named
@@ -27,6 +28,10 @@ type Config struct {
 	// BatchWait flushes a non-empty batch this long after its first row.
 	// Default 1s.
 	BatchWait time.Duration
+	// MaxDecodedBytes bounds what one Kafka message may decode to
+	// (payload and rows); a larger one is dead-lettered as too_large.
+	// Default wire.DefaultMaxDecodedBytes (128 MiB).
+	MaxDecodedBytes int
 	// MaxInsertRows caps an INSERT merged from several partitions' waiting
 	// batches (see combine.go). Default 1,000,000.
 	MaxInsertRows int
@@ -71,6 +76,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BatchWait == 0 {
 		c.BatchWait = time.Second
+	}
+	if c.MaxDecodedBytes == 0 {
+		c.MaxDecodedBytes = wire.DefaultMaxDecodedBytes
 	}
 	if c.InsertTimeout == 0 {
 		c.InsertTimeout = 20 * time.Second

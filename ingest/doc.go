@@ -103,4 +103,13 @@
 // together into one large block, and they ask the server not to squash
 // blocks (workerInsertSettings): see package schema for what a block costs
 // ClickHouse.
+//
+// # Bounds
+//
+// Per partition: one batch of BatchRows (200,000) rows or BatchBytes
+// (64 MiB) of decoded rows; up to 32 MiB per fetch and 16 prefetched
+// messages; one message may decode to at most MaxDecodedBytes (128 MiB,
+// checked before it is decompressed; see wire.Decoder), a larger one is
+// dead-lettered as too_large. An INSERT is at most MaxInsertRows
+// (1,000,000) rows and InsertTimeout (20s).
 package ingest

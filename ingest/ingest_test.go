@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
@@ -211,10 +213,18 @@ func TestPoisonMessageIsDeadLettered(t *testing.T) {
 	good := enc.Encode(nil, &record.Block{})
 	badVersion := append([]byte{}, good...)
 	badVersion[4] = 99
+	// 18 KB of zstd claiming 4M rows of zeros: 2.8 GB once decoded.
+	bombRows := uint64(wire.MaxRows)
+	bombPayload := make([]byte, bombRows*(8+uint64(record.NumStr))+uint64(record.NumStr)*3)
+	bomb := binary.AppendUvarint(append([]byte("ELGB"), wire.Version, 1), bombRows)
+	bomb = binary.AppendUvarint(bomb, uint64(len(bombPayload)))
+	zenc, _ := zstd.NewWriter(nil)
+	bomb = zenc.EncodeAll(bombPayload, bomb)
 	poison := []kafka.Message{
 		{Value: []byte("not a batch at all")},
 		{Value: badVersion},
 		{Value: good[:len(good)-2]},
+		{Value: bomb},
 	}
 	if err := w.WriteMessages(context.Background(), poison...); err != nil {
 		t.Fatal(err)
@@ -231,7 +241,7 @@ func TestPoisonMessageIsDeadLettered(t *testing.T) {
 	rctx, rcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer rcancel()
 	reasons := map[string]bool{}
-	for len(reasons) < 3 {
+	for len(reasons) < 4 {
 		m, err := r.ReadMessage(rctx)
 		if err != nil {
 			t.Fatalf("dead letters: got %v, then %v", reasons, err)
@@ -244,6 +254,9 @@ func TestPoisonMessageIsDeadLettered(t *testing.T) {
 	}
 	cancel()
 	<-done
+	if !reasons["too_la"] {
+		t.Fatalf("dead letters %v: the decompression bomb is not among them as too_large", reasons)
+	}
 	checkExact(t, c, produced{rows: p1.rows + p2.rows, bytes: p1.bytes + p2.bytes})
 }
 

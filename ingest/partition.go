@@ -60,7 +60,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 
 	b := &batch{partition: partition}
 	b.reset()
-	var dec wire.Decoder
+	dec := wire.Decoder{MaxDecodedBytes: w.cfg.MaxDecodedBytes}
 	var started time.Time
 	for {
 		fetchCtx, cancel := gctx, context.CancelFunc(func() {})
@@ -168,6 +168,8 @@ func reasonOf(err error) string {
 		return "unknown_version"
 	case errors.Is(err, wire.ErrCorrupt):
 		return "corrupt"
+	case errors.Is(err, wire.ErrTooLarge):
+		return "too_large"
 	default:
 		return "invalid_rows"
 	}

@@ -44,6 +44,12 @@
 // headers.go; the collector writes and ingest reads them only through it.
 //
 // Decode never panics on hostile input: every length is checked against the
-// bytes that remain and against MaxRows/MaxPayload before it is used, and
-// dictionary columns may not expand past MaxPayload in all.
+// bytes that remain and against MaxRows/MaxPayload before it is used.
+// What one message may cost is bounded before it is allocated (see
+// Decoder): a row takes at least 8+NumStr payload bytes, so the row count
+// is checked against the declared payload length; the payload plus the
+// decoded rows (and dictionary columns once expanded) may not pass
+// Decoder.MaxDecodedBytes (default 128 MiB), else ErrTooLarge; zstd stops
+// at the declared payload length. A 18 KB message that claimed 4M rows
+// decoded to 2.8 GB before these checks.
 package wire

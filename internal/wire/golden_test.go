@@ -47,11 +47,12 @@ func TestPayloadGolden(t *testing.T) {
 func payload(t *testing.T, msg []byte) []byte {
 	t.Helper()
 	rest := msg[6:]
+	var rawLen uint64
 	for range 2 {
-		_, n := binary.Uvarint(rest)
-		rest = rest[n:]
+		v, n := binary.Uvarint(rest)
+		rest, rawLen = rest[n:], v
 	}
-	raw, err := decoder().DecodeAll(rest, nil)
+	raw, err := decoder().DecodeAll(rest, make([]byte, 0, rawLen)) // the decoder stops at the capacity
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 // decodePayloadV1 decodes a version 1 payload (see the package doc). The
 // encoder writes version 2 now; version 1 stays readable for batches still
 // in Kafka or a spool when a collector is upgraded.
-func decodePayloadV1(b *record.Block, p []byte, rows int) error {
+func decodePayloadV1(b *record.Block, p []byte, rows int, budget uint64) error {
 	// Every row needs at least 16 bytes (client IP) plus one byte per varint
 	// column, so a row count the payload cannot hold is rejected before any
 	// slice is sized by it.
@@ -38,6 +38,10 @@ func decodePayloadV1(b *record.Block, p []byte, rows int) error {
 			}
 			col.End = append(col.End, base+uint32(total))
 		}
+		if !r.err && total > budget {
+			return fmt.Errorf("%w: string columns past the limit", ErrTooLarge)
+		}
+		budget -= min(total, budget)
 		col.Buf = append(col.Buf, r.bytes(int(total))...)
 		if r.err {
 			return fmt.Errorf("%w: truncated in column %s", ErrCorrupt, record.Str(s))

@@ -131,7 +131,7 @@ func appendIP(p []byte, ip *[16]byte) []byte {
 }
 
 // decodePayloadV2 appends the rows of a version 2 payload to b.
-func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int) error {
+func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget uint64) error {
 	// Every row takes at least one byte per column, so a row count the
 	// payload cannot hold is rejected before any slice is sized by it.
 	if rows*(8+int(record.NumStr))+int(record.NumStr) > len(p) {
@@ -163,12 +163,11 @@ func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int) error {
 	if r.err {
 		return fmt.Errorf("%w: truncated", ErrCorrupt)
 	}
-	budget := uint64(MaxPayload)
 	for s := range b.Str {
 		var err error
 		switch mode := r.bytes(1)[0]; mode {
 		case strPlainMode:
-			err = decodePlain(&r, &b.Str[s], rows)
+			err = decodePlain(&r, &b.Str[s], rows, &budget)
 		case strDictMode:
 			err = d.decodeDict(&r, &b.Str[s], rows, &budget)
 		default:
@@ -187,7 +186,7 @@ func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int) error {
 	return nil
 }
 
-func decodePlain(r *reader, col *record.StrCol, rows int) error {
+func decodePlain(r *reader, col *record.StrCol, rows int, budget *uint64) error {
 	base := uint32(len(col.Buf))
 	total := uint64(0)
 	for i := 0; i < rows; i++ {
@@ -197,12 +196,16 @@ func decodePlain(r *reader, col *record.StrCol, rows int) error {
 		}
 		col.End = append(col.End, base+uint32(total))
 	}
+	if total > *budget {
+		return fmt.Errorf("%w: string columns past the limit", ErrTooLarge)
+	}
+	*budget -= total
 	col.Buf = append(col.Buf, r.bytes(int(total))...)
 	return nil
 }
 
 // decodeDict expands a dictionary column. budget is what the batch's string
-// columns may still take once expanded: a small dictionary repeated over
+// columns may still take once expanded (see Decoder): a small dictionary repeated over
 // many rows must not become a memory bomb, so indices are read and sized
 // before anything is copied.
 func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *uint64) error {
@@ -235,7 +238,7 @@ func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *ui
 		d.idx = append(d.idx, uint32(ix))
 	}
 	if size > *budget {
-		return fmt.Errorf("%w: string columns larger than %d bytes", ErrCorrupt, MaxPayload)
+		return fmt.Errorf("%w: string columns past the limit", ErrTooLarge)
 	}
 	*budget -= size
 	col.Buf = slices.Grow(col.Buf, int(size))

@@ -96,7 +96,7 @@ func TestRoundTripColumnShapes(t *testing.T) {
 }
 
 // A dictionary of one long value repeated over many rows must not expand
-// past MaxPayload, and a row index outside the dictionary is rejected.
+// past MaxDecodedBytes, and a row index outside the dictionary is rejected.
 func TestDecodeRejectsBadDictionaries(t *testing.T) {
 	dictPayload := func(rows int, valueLen int, index uint64) []byte {
 		var p []byte
@@ -139,7 +139,7 @@ func TestDecodeRejectsBadDictionaries(t *testing.T) {
 	}
 	out.Reset()
 	// 300 rows of a 1 MiB value: 300 MiB once expanded.
-	if err := d.Decode(&out, msg(300, dictPayload(300, 1<<20, 0))); !errors.Is(err, ErrCorrupt) {
+	if err := d.Decode(&out, msg(300, dictPayload(300, 1<<20, 0))); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("a dictionary bomb: got %v", err)
 	}
 }

@@ -19,6 +19,10 @@ const (
 	MaxRows = 1 << 22
 	// MaxPayload bounds the uncompressed payload a decoder accepts (256 MiB).
 	MaxPayload = 256 << 20
+	// DefaultMaxDecodedBytes is a Decoder's default MaxDecodedBytes
+	// (128 MiB). The collector's messages are far below it: at its default
+	// batch_rows (50,000) a message decodes to about 15 MB.
+	DefaultMaxDecodedBytes = 128 << 20
 
 	codecNone = 0
 	codecZstd = 1
@@ -34,7 +38,14 @@ var (
 	ErrVersion = errors.New("unknown batch format version")
 	// ErrCorrupt means the batch is truncated or its lengths are inconsistent.
 	ErrCorrupt = errors.New("corrupt batch")
+	// ErrTooLarge means the batch would decode to more than the
+	// Decoder's MaxDecodedBytes.
+	ErrTooLarge = errors.New("batch decodes past the size limit")
 )
+
+// decodedRowBytes is what a decoded row takes in a record.Block besides its
+// strings' bytes: the numeric columns and one string end per string column.
+const decodedRowBytes = 8 + 16 + 4 + 2 + 8 + 8 + 4 + 4 + 4*int(record.NumStr)
 
 // zstd encoders and decoders are expensive to build and safe to share for
 // EncodeAll/DecodeAll, so one of each serves the process.
@@ -59,7 +70,10 @@ func encoder() *zstd.Encoder {
 func decoder() *zstd.Decoder {
 	decOnce.Do(func() {
 		var err error
-		dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(MaxPayload))
+		// DecodeAllCapLimit: DecodeAll stops at the capacity Decode gives
+		// it, the payload length the header declared (checked against the
+		// limit first), whatever the frame says.
+		dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(MaxPayload), zstd.WithDecodeAllCapLimit(true))
 		if err != nil {
 			panic("BUG: cannot create zstd decoder: " + err.Error())
 		}
@@ -104,7 +118,18 @@ func (e *Encoder) EncodeBatch(dst []byte, b *Batch, from, to int) []byte {
 
 // Decoder decodes batches, reusing its scratch buffer. It is not safe for
 // concurrent use.
+//
+// What one message may cost is bounded before it is allocated: the
+// uncompressed payload (as the header declares it; a frame that
+// decompresses to more is corrupt), the rows (each takes at least 8+NumStr
+// payload bytes, so the row count is checked against the declared payload
+// before anything is sized by it) and the decoded block (rows, strings) in
+// all at most MaxDecodedBytes; a message past it fails with ErrTooLarge.
 type Decoder struct {
+	// MaxDecodedBytes bounds the uncompressed payload plus the decoded
+	// rows of one message. Default DefaultMaxDecodedBytes.
+	MaxDecodedBytes int
+
 	raw   []byte
 	spans []uint32 // a dictionary's value ends (version 2)
 	idx   []uint32 // a dictionary column's row indices (version 2)
@@ -135,27 +160,55 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 		return fmt.Errorf("%w: bad payload length", ErrCorrupt)
 	}
 	rest = rest[n:]
+	limit := uint64(d.MaxDecodedBytes)
+	if limit <= 0 {
+		limit = DefaultMaxDecodedBytes
+	}
+	minRow := uint64(8 + record.NumStr)
+	if version == 1 {
+		minRow = 16 + 7 + uint64(record.NumStr)
+	}
+	if rows*minRow > rawLen {
+		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, rawLen)
+	}
+	if rawLen+rows*uint64(decodedRowBytes) > limit {
+		return fmt.Errorf("%w: %d rows in a %d-byte payload, the limit is %d bytes", ErrTooLarge, rows, rawLen, limit)
+	}
 	var raw []byte
 	switch codec {
 	case codecNone:
 		raw = rest
 	case codecZstd:
+		if uint64(cap(d.raw)) < rawLen {
+			d.raw = make([]byte, 0, rawLen)
+		}
 		var err error
-		d.raw, err = decoder().DecodeAll(rest, d.raw[:0])
+		d.raw, err = decoder().DecodeAll(rest, d.raw[:0:rawLen])
 		if err != nil {
 			return fmt.Errorf("%w: cannot decompress: %v", ErrCorrupt, err)
 		}
 		raw = d.raw
+		defer d.shrink()
 	default:
 		return fmt.Errorf("%w: unknown codec %d", ErrCorrupt, codec)
 	}
 	if uint64(len(raw)) != rawLen {
 		return fmt.Errorf("%w: payload is %d bytes, header says %d", ErrCorrupt, len(raw), rawLen)
 	}
+	// What the strings may take once copied or expanded.
+	budget := limit - rawLen - rows*uint64(decodedRowBytes)
 	if version == 1 {
-		return decodePayloadV1(b, raw, int(rows))
+		return decodePayloadV1(b, raw, int(rows), budget)
 	}
-	return d.decodePayloadV2(b, raw, int(rows))
+	return d.decodePayloadV2(b, raw, int(rows), budget)
+}
+
+// shrink lets a scratch buffer far larger than the collector's messages go,
+// so one large message does not pin its size in every decoder.
+func (d *Decoder) shrink() {
+	if cap(d.raw) > 16<<20 {
+		d.raw = nil
+	}
 }
 
 // reader consumes a payload; after the first error it returns zero values
