@@ -118,6 +118,8 @@
 //     idle_timeout (5m) without a message started, read_timeout (30s) for
 //     one message; allow limits the source networks (any; a warning is
 //     logged when the input listens beyond loopback without it).
+//   - imports: a zstd file's window at most 128 MiB (MaxImportZstdWindow,
+//     as a Kafka message's decoded size); gzip's is 32 KiB by design.
 //   - the spool: spool.max_bytes (1 GiB); a Kafka message:
 //     max_message_bytes (1,000,000).
 //

@@ -14,6 +14,7 @@ import (
 
 	"github.com/edgelog/edgelog/collector/format"
 	"github.com/edgelog/edgelog/collector/tail"
+	"github.com/edgelog/edgelog/internal/wire"
 )
 
 // runImport reads a whole historical file once: plain, gzip or zstd (told
@@ -55,8 +56,17 @@ func (c *Collector) ImportedBytes() int64 { return c.importBytes.Load() }
 // ImportedLines is how many lines the import inputs have read.
 func (c *Collector) ImportedLines() int64 { return c.importLines.Load() }
 
+// MaxImportZstdWindow bounds the window (the history a zstd stream may
+// refer back to, which the decoder holds in memory) of an imported file,
+// as wire.DefaultMaxDecodedBytes bounds a Kafka message: 128 MiB, what
+// `zstd --ultra -22` and `--long=27` write; zstd's ordinary levels use at
+// most 8 MiB. The library's default was 512 MiB: a 32 KB file made the
+// collector hold it.
+const MaxImportZstdWindow = wire.DefaultMaxDecodedBytes
+
 // Decompress returns r decompressed when it starts with a gzip or zstd
-// magic number, else r as it is.
+// magic number, else r as it is. Memory stays bounded whatever the input:
+// gzip's window is 32 KiB, zstd's at most MaxImportZstdWindow.
 func Decompress(r io.Reader) (io.ReadCloser, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	magic, _ := br.Peek(4)
@@ -71,7 +81,8 @@ func Decompress(r io.Reader) (io.ReadCloser, error) {
 		zr.Multistream(true) // logrotate's and cat'ed .gz files are multi-member
 		return zr, nil
 	case len(magic) == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd:
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxWindow(MaxImportZstdWindow), zstd.WithDecoderMaxMemory(MaxImportZstdWindow))
 		if err != nil {
 			return nil, fmt.Errorf("cannot read zstd: %w", err)
 		}
