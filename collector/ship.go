@@ -213,8 +213,13 @@ func (c *Collector) drain(ctx context.Context) error {
 		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
 			// Written by us and renamed into place whole: only a disk fault
 			// gets here. Keep the bytes beside the spool for a human.
-			c.log.Error("corrupt spool entry, moved aside", "seq", seq, "err", err)
-			os.WriteFile(fmt.Sprintf("%s.corrupt-%d", c.cfg.Spool.Dir, seq), data, 0o644)
+			// 0600 like the spool's own entries: it holds client addresses.
+			aside := fmt.Sprintf("%s.corrupt-%d", c.cfg.Spool.Dir, seq)
+			if werr := os.WriteFile(aside, data, 0o600); werr != nil {
+				c.log.Error("corrupt spool entry dropped: cannot move it aside", "seq", seq, "err", err, "write_err", werr)
+			} else {
+				c.log.Error("corrupt spool entry, moved aside", "seq", seq, "err", err, "file", aside)
+			}
 		} else {
 			if err := c.deliver(ctx, &s); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package collector_test
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -108,4 +109,51 @@ func TestKafkaDownSpoolsAndDrains(t *testing.T) {
 		t.Fatalf("%d distinct rows in Kafka, want %d", blk.Len(), 2000+outage)
 	}
 	t.Logf("%d rows, %d re-sent messages", blk.Len(), dups)
+}
+
+// TestFileModes: the files that hold client addresses are not
+// world-readable: the dead-letter file (0640, also when it existed as
+// 0644), a corrupt spool entry moved aside (0600), the spool directory
+// (0750).
+func TestFileModes(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t)
+	cfg := baseConfig(dir, b.Addr())
+	log := filepath.Join(dir, "access.log")
+	os.WriteFile(log, []byte("not a log line\n"), 0o644)
+	cfg.File, cfg.Checkpoint, cfg.Follow = log, "", false
+	cfg.Spool.Dir = filepath.Join(dir, "spool")
+	os.WriteFile(cfg.DeadLetterFile, nil, 0o644)
+	os.MkdirAll(cfg.Spool.Dir, 0o755)
+	os.WriteFile(filepath.Join(cfg.Spool.Dir, fmt.Sprintf("%020d.batch", 7)), []byte("not a gob"), 0o600)
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "the corrupt entry moved aside", 10*time.Second, func() bool {
+		_, err := os.Stat(cfg.Spool.Dir + ".corrupt-7")
+		return err == nil
+	})
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{
+		cfg.DeadLetterFile:            0o640,
+		cfg.Spool.Dir + ".corrupt-7": 0o600,
+	} {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %o, want %o", filepath.Base(path), got, want)
+		}
+	}
+	if dl, _ := os.ReadFile(cfg.DeadLetterFile); len(dl) == 0 {
+		t.Fatal("the bad line was not dead-lettered")
+	}
+	newDir := filepath.Join(dir, "new-spool")
+	cfg.Spool.Dir = newDir
+	_, stop = start(t, cfg, prometheus.NewRegistry())
+	stop()
+	if st, err := os.Stat(newDir); err != nil || st.Mode().Perm() != 0o750 {
+		t.Errorf("a new spool directory: %v %v, want mode 750", st.Mode().Perm(), err)
+	}
 }

@@ -12,6 +12,10 @@
 // collector needs the total bound for its backpressure contract. One file
 // per entry (written to a temporary name, synced, renamed) keeps a torn
 // write from ever being read back as an entry.
+//
+// Bounds: the bytes held, Open's maxBytes (the collector's spool.max_bytes,
+// default 1 GiB). Entries hold client addresses: files are 0600, a
+// directory Open creates 0750.
 package spool
 
 import (
@@ -58,7 +62,7 @@ func Open(dir string, maxBytes int64, fsync bool) (*Spool, error) {
 	if maxBytes <= 0 {
 		return nil, fmt.Errorf("spool size limit must be positive, got %d", maxBytes)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil { // entries (0600, os.CreateTemp) hold client addresses
 		return nil, fmt.Errorf("cannot create spool dir: %w", err)
 	}
 	s := &Spool{dir: dir, max: maxBytes, fsync: fsync}

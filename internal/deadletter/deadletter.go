@@ -53,11 +53,25 @@ type FileSink struct {
 	f  *os.File
 }
 
-// NewFileSink opens (appends to) path.
+// FileMode is the dead-letter file's mode: letters hold client addresses
+// and whole log lines, so owner and group only (like the checkpoints,
+// which are 0600).
+const FileMode = 0o640
+
+// NewFileSink opens (appends to) path, created with FileMode; an existing
+// file that others may read is narrowed to FileMode.
 func NewFileSink(path string) (*FileSink, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, FileMode) // #nosec G304 -- path from the operator's config
 	if err != nil {
 		return nil, fmt.Errorf("cannot open dead-letter file: %w", err)
+	}
+	st, err := f.Stat()
+	if err == nil && st.Mode().Perm()&^FileMode != 0 {
+		err = f.Chmod(st.Mode().Perm() & FileMode)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot restrict the dead-letter file to mode %o: %w", FileMode, err)
 	}
 	return &FileSink{f: f}, nil
 }
