@@ -135,7 +135,7 @@ func TestFileModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]os.FileMode{
-		cfg.DeadLetterFile:            0o640,
+		cfg.DeadLetterFile:           0o640,
 		cfg.Spool.Dir + ".corrupt-7": 0o600,
 	} {
 		st, err := os.Stat(path)
