@@ -47,6 +47,7 @@ func (w *Worker) insertCombined(procCtx, gctx context.Context, b *batch) error {
 func (w *Worker) combine(procCtx context.Context) {
 	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
 	ins.settings = workerInsertSettings
+	ins.stream = w.stream
 	merged := &batch{}
 	for {
 		var group []insertReq

@@ -16,6 +16,16 @@ type Config struct {
 	CH    chconn.Config
 	// Topic to consume. Default kafkaconf.DefaultTopic.
 	Topic string
+	// KafkaCluster names the Kafka cluster in the ledgers' stream
+	// ("<cluster>/<topic>"). Default: the cluster id Kafka reports. Set it
+	// for a cluster that reports none, or to keep the name when a cluster
+	// is rebuilt with the same data.
+	KafkaCluster string
+	// LedgerLegacyStream is the stream ("<cluster>/<topic>", as the worker
+	// logs it at start) that wrote the ledger rows from before schema
+	// migration 9, which carry no stream; the worker of that stream reads
+	// them as its own. Default none: see schema/streams.go.
+	LedgerLegacyStream string
 	// GroupID of the consumer group. Default "edgelog-ingest".
 	GroupID string
 	// DeadLetterTopic receives undecodable messages. Default

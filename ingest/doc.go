@@ -4,16 +4,17 @@
 //
 // # Exactly-once
 //
-// Every raw row carries the Kafka partition and offset of the message it
-// came from (src_partition, src_offset). A materialized view writes, in the
-// same INSERT as the rows, one ledger row per insert into ingest_ledger:
-// (src_partition, min_offset, max_offset, rows). Since the ledger is
+// Every raw row carries the Kafka stream (cluster and topic), partition and
+// offset of the message it came from (src_stream, src_partition,
+// src_offset). A materialized view writes, in the same INSERT as the rows,
+// one ledger row per insert into ingest_ledger: (src_stream, src_partition,
+// min_offset, max_offset, rows). Since the ledger is
 // written by the insert itself, it can never disagree with the data.
 //
 // A worker inserts each partition's messages in offset order, one INSERT
 // per batch, and commits offset+1 to the consumer group afterwards. When it
-// is assigned a partition it reads max(max_offset) for that partition from
-// the ledger and skips every message at or below it: those were inserted by
+// is assigned a partition it reads max(max_offset) for its stream and that
+// partition from the ledger and skips every message at or below it: those were inserted by
 // a worker that died (or lost the partition) before it could commit. So a
 // crash between insert and commit, a rebalance, or Kafka redelivering a
 // range never counts a row twice, and the rollups, fed by the same INSERT,
@@ -32,7 +33,10 @@
 // Together: exactly once from log line to rollup.
 //
 // Limits of the guarantee:
-//   - One topic per database: the ledger is keyed by partition only.
+//   - Several topics and Kafka clusters may feed one database: the ledgers
+//     are keyed by stream ("<cluster id>/<topic>", stream.go) and
+//     partition. Ledger rows from before schema migration 9 have no stream
+//     and count only for LedgerLegacyStream (see schema/streams.go).
 //   - The source ledger is read back SourceLedgerWindow (7 days): a
 //     collector re-sending a batch older than that is not recognised.
 //   - An INSERT must be atomic. It is when the ingest process dies

@@ -37,6 +37,12 @@ type produced struct {
 // produce sends n messages of rowsPer rows each, customers c0..c4.
 func produce(t *testing.T, brokers string, n, rowsPer int, seed int) produced {
 	t.Helper()
+	return produceTo(t, brokers, topic, n, rowsPer, seed)
+}
+
+// produceTo is produce to another topic.
+func produceTo(t *testing.T, brokers, topic string, n, rowsPer int, seed int) produced {
+	t.Helper()
 	w := &kafka.Writer{Addr: kafka.TCP(brokers), Topic: topic, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond}
 	defer w.Close()
 	p := produced{byCustomer: map[string]uint64{}}

@@ -259,7 +259,7 @@ func appendTSV(dst []byte, col string, r *record.Record, msg int) []byte {
 		return strconv.AppendInt(dst, int64(msg%8), 10)
 	case "src_offset":
 		return strconv.AppendInt(dst, int64(msg), 10)
-	case "src_file":
+	case "src_file", "src_stream":
 		return dst
 	case "src_file_end", "src_seq":
 		return append(dst, '0')

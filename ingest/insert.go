@@ -78,6 +78,9 @@ type inserter struct {
 	millis  []uint16
 	partCol []uint16
 	ipRows  [][]byte
+	// stream is the src_stream of every row (see stream.go).
+	stream    string
+	streamCol []string
 }
 
 func newInserter(conn driver.Conn, db string, d schema.Dialect) *inserter {
@@ -147,6 +150,7 @@ func (ins *inserter) sources(b *batch) {
 	for _, c := range b.columns(&ins.partCol) {
 		ins.data[c.Name] = c.Data
 	}
+	ins.data["src_stream"] = ins.streamColumn(b.block.Len()) // see stream.go
 	if !ins.dialect.Modern {
 		// DateTime has no sub-second part on 18.16.
 		ins.millis = ins.millis[:0]

@@ -19,11 +19,14 @@ import (
 //
 // Kafka offsets are unique per partition, so no other batch's rows are
 // counted; a re-sent block that deduplicated adds nothing either.
-func rowsLanded(ctx context.Context, conn driver.Conn, db string, b *batch) (bool, error) {
+//
+// streams are the two src_stream values of the worker's rows (see
+// Worker.streamArgs).
+func rowsLanded(ctx context.Context, conn driver.Conn, db string, streams []any, b *batch) (bool, error) {
 	from := 0
 	for _, s := range b.parts() {
 		to := from + s.rows
-		want, have, err := groupCounts(ctx, conn, db, b, s.partition, from, to, -1)
+		want, have, err := groupCounts(ctx, conn, db, streams, b, s.partition, from, to, -1)
 		if err != nil {
 			return false, err
 		}
@@ -58,12 +61,12 @@ type groupKey struct {
 // found with fewer rows than the message has is left alone (a shard's part
 // is atomic unless the server itself crashed while writing it, ClickHouse's
 // own limit).
-func dropLanded(ctx context.Context, conn driver.Conn, db string, b *batch) (int, error) {
+func dropLanded(ctx context.Context, conn driver.Conn, db string, streams []any, b *batch) (int, error) {
 	if b.spans != nil {
 		return 0, fmt.Errorf("BUG: dropLanded on a merged batch")
 	}
 	blk := &b.block
-	_, have, err := groupCounts(ctx, conn, db, b, b.partition, 0, blk.Len(), b.recheckUpTo)
+	_, have, err := groupCounts(ctx, conn, db, streams, b, b.partition, 0, blk.Len(), b.recheckUpTo)
 	if err != nil {
 		return 0, err
 	}
@@ -103,7 +106,7 @@ func keyOf(b *batch, i int) groupKey {
 // upTo, when not -1, leaves out rows of messages after it. The count is
 // bounded by the rows' customers and time range, which lead the raw
 // table's sorting key, so it reads the batch's granules, not the table.
-func groupCounts(ctx context.Context, conn driver.Conn, db string, b *batch, partition, from, to int, upTo int64) (want, have map[groupKey]uint64, err error) {
+func groupCounts(ctx context.Context, conn driver.Conn, db string, streams []any, b *batch, partition, from, to int, upTo int64) (want, have map[groupKey]uint64, err error) {
 	blk := &b.block
 	want = map[groupKey]uint64{}
 	have = map[groupKey]uint64{}
@@ -131,14 +134,14 @@ func groupCounts(ctx context.Context, conn driver.Conn, db string, b *batch, par
 	q := fmt.Sprintf(`SELECT src_offset, customer, host, count() FROM %s.%s
 WHERE customer IN (%s)
   AND time >= toDateTime(?) AND time < toDateTime(?)
-  AND src_partition = ? AND src_offset >= ? AND src_offset <= ?
+  AND src_stream IN (?, ?) AND src_partition = ? AND src_offset >= ? AND src_offset <= ?
 GROUP BY src_offset, customer, host`,
 		db, schema.RawTable, strings.TrimSuffix(strings.Repeat("?, ", len(customers)), ", "))
-	args := make([]any, 0, len(customers)+5)
+	args := make([]any, 0, len(customers)+7)
 	for _, c := range customers {
 		args = append(args, c)
 	}
-	args = append(args, uint32(floorDiv(minMs, 1000)), uint32(floorDiv(maxMs, 1000)+1), uint16(partition), minOff, maxOff)
+	args = append(args, uint32(floorDiv(minMs, 1000)), uint32(floorDiv(maxMs, 1000)+1), streams[0], streams[1], uint16(partition), minOff, maxOff)
 	rows, err := conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot count the batch's rows in ClickHouse: %w", err)

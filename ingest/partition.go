@@ -345,7 +345,7 @@ func (w *Worker) landed(ctx context.Context, b *batch) bool {
 		return false
 	}
 	if dist {
-		ok, err := rowsLanded(ctx, w.conn, w.cfg.CH.Database, b)
+		ok, err := rowsLanded(ctx, w.conn, w.cfg.CH.Database, w.streamArgs(), b)
 		return err == nil && ok
 	}
 	for _, s := range b.parts() {
@@ -395,7 +395,7 @@ func (w *Worker) retryDistributed(gctx context.Context) (bool, error) {
 func (w *Worker) retryDropLanded(gctx context.Context, b *batch) error {
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
 		upTo := b.recheckUpTo
-		dropped, err := dropLanded(gctx, w.conn, w.cfg.CH.Database, b)
+		dropped, err := dropLanded(gctx, w.conn, w.cfg.CH.Database, w.streamArgs(), b)
 		if err == nil {
 			if dropped > 0 {
 				w.log.Info("re-read rows already on their shards", "partition", b.partition, "rows", dropped, "up_to_offset", upTo)

@@ -68,14 +68,15 @@ func (l sourceLedger) add(src string, end uint64, seq uint32) {
 func (w *Worker) sourceLedger(ctx context.Context, partition int) (sourceLedger, error) {
 	table := w.cfg.CH.Database + "." + schema.SourceLedgerTable
 	q := fmt.Sprintf(`SELECT src_file, batch_end, groupUniqArray(seq) FROM %s
-WHERE src_partition = ? AND inserted_at > now() - ?
+WHERE src_partition = ? AND src_stream IN (?, ?) AND inserted_at > now() - ?
   AND (src_file, batch_end) GLOBAL IN (
     SELECT src_file, max(batch_end) FROM %s
-    WHERE src_partition = ? AND inserted_at > now() - ?
+    WHERE src_partition = ? AND src_stream IN (?, ?) AND inserted_at > now() - ?
     GROUP BY src_file)
 GROUP BY src_file, batch_end`, table, table)
 	window := uint32(SourceLedgerWindow / time.Second)
-	rows, err := w.conn.Query(ctx, q, uint16(partition), window, uint16(partition), window)
+	st := w.streamArgs()
+	rows, err := w.conn.Query(ctx, q, uint16(partition), st[0], st[1], window, uint16(partition), st[0], st[1], window)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read source ledger: %w", err)
 	}

@@ -27,6 +27,13 @@ type Worker struct {
 	dialect schema.Dialect
 	dlq     deadletter.Sink
 	dialer  *kafka.Dialer
+	// transport reaches Kafka for metadata (the cluster id).
+	transport *kafka.Transport
+	// stream is "<cluster>/<topic>"; streams the src_stream values whose
+	// ledger rows are this worker's (stream, and '' with
+	// LedgerLegacyStream). See stream.go.
+	stream  string
+	streams []string
 
 	failingSince atomic.Int64 // unix nanos of the first failed insert in a row; 0 = healthy
 	inserts      chan insertReq
@@ -60,6 +67,7 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Worker, erro
 		m:         newMetrics(reg),
 		dlq:       deadletter.NewKafkaSink(cfg.Kafka.Brokers, cfg.DeadLetterTopic, transport),
 		dialer:    dialer,
+		transport: transport,
 	}, nil
 }
 
@@ -88,6 +96,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	defer w.log.Info("stopped: every batch ClickHouse acknowledged has its offset committed; batches in flight were abandoned and are read again from the committed offsets by the partition's next owner (the ledgers skip what was inserted)")
 	defer w.conn.Close()
+	if err := w.resolveStream(ctx); err != nil {
+		return err
+	}
 	w.inserts = make(chan insertReq)
 	for range w.cfg.InsertConcurrency {
 		go w.combine(ctx)
@@ -179,8 +190,8 @@ func rawIsDistributed(ctx context.Context, conn driver.Conn, db string) (bool, e
 func (w *Worker) ledgerMax(ctx context.Context, partition int) (int64, error) {
 	var n uint64
 	var max uint64
-	q := fmt.Sprintf("SELECT count(), max(max_offset) FROM %s.%s WHERE src_partition = ?", w.cfg.CH.Database, schema.LedgerTable)
-	if err := w.conn.QueryRow(ctx, q, uint16(partition)).Scan(&n, &max); err != nil {
+	q := fmt.Sprintf("SELECT count(), max(max_offset) FROM %s.%s WHERE src_partition = ? AND src_stream IN (?, ?)", w.cfg.CH.Database, schema.LedgerTable)
+	if err := w.conn.QueryRow(ctx, q, append([]any{uint16(partition)}, w.streamArgs()...)...).Scan(&n, &max); err != nil {
 		return 0, fmt.Errorf("cannot read offsets ledger: %w", err)
 	}
 	if n == 0 {

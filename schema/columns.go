@@ -25,7 +25,10 @@ type Column struct {
 	// CompatOnly columns exist only on 18.16 (time_ms: DateTime there has
 	// no sub-second part).
 	CompatOnly bool
-	Comment    string
+	// Since is the migration that added the column to an existing table;
+	// 0 for the columns the table was created with (migration 1).
+	Since   int
+	Comment string
 }
 
 // TypeFor returns the column's type in d.
@@ -118,6 +121,7 @@ var rawColumns = []Column{
 	{Name: "src_file", Type: "String", Modern: lc, Codec: zlc, Expires: true, Comment: "collector source: server, file and file identity (source ledger)"},
 	{Name: "src_file_end", Type: "UInt64", Codec: "ZSTD(1)", Expires: true, Comment: "file offset that ends the collector batch the row came from"},
 	{Name: "src_seq", Type: "UInt32", Codec: "ZSTD(1)", Expires: true, Comment: "sequence number of the row's message within its collector batch"},
+	{Name: "src_stream", Type: "String", Modern: lc, Codec: zlc, Expires: true, Since: 9, Comment: "Kafka cluster and topic the row came from, cluster/topic (ledgers); '' before migration 9"},
 }
 
 // RawColumns returns the raw table's columns in d, in insert order.

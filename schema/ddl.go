@@ -59,15 +59,14 @@ func createDatabase(db string, d Dialect) string {
 func createRaw(db string, d Dialect) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s.%s%s (\n", db, localName(RawTable, d), onCluster(d))
-	cols := RawColumns(d)
+	var cols []Column
+	for _, c := range RawColumns(d) {
+		if c.Since == 0 { // later columns are added by their migration
+			cols = append(cols, c)
+		}
+	}
 	for i, c := range cols {
-		fmt.Fprintf(&b, "    %s %s", c.Name, c.TypeFor(d))
-		if codec := c.CodecFor(d); codec != "" {
-			fmt.Fprintf(&b, " CODEC(%s)", codec)
-		}
-		if d.Modern && c.Expires {
-			fmt.Fprintf(&b, " TTL toDateTime(time) + INTERVAL %d DAY", SourceKeepDays)
-		}
+		fmt.Fprintf(&b, "    %s %s", c.Name, columnDef(c, d))
 		if i < len(cols)-1 {
 			b.WriteString(",")
 		}
@@ -78,6 +77,18 @@ func createRaw(db string, d Dialect) string {
 		fmt.Fprintf(&b, "\nTTL toDateTime(time) + INTERVAL %d DAY", d.RetentionDays)
 	}
 	return b.String()
+}
+
+// columnDef renders a raw column's type, codec and TTL.
+func columnDef(c Column, d Dialect) string {
+	def := c.TypeFor(d)
+	if codec := c.CodecFor(d); codec != "" {
+		def += fmt.Sprintf(" CODEC(%s)", codec)
+	}
+	if d.Modern && c.Expires {
+		def += fmt.Sprintf(" TTL toDateTime(time) + INTERVAL %d DAY", SourceKeepDays)
+	}
+	return def
 }
 
 func createLedger(db string, d Dialect) []string {

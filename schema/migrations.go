@@ -59,6 +59,7 @@ var Migrations = []Migration{
 		s = append(s, createAll(db, d, pathHits1h, perfAll1m)...)
 		return append(s, dropRollup(db, topPaths1h.Name, d)...)
 	}},
+	{9, "ledgers keyed by Kafka cluster and topic (src_stream)", streamsMigration},
 }
 
 // createAll returns the statements that create each rollup in turn.

@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -143,7 +144,7 @@ func (m *Migrator) Migrate(ctx context.Context) ([]Step, error) {
 	}
 	for _, st := range steps {
 		for _, sql := range st.Statements {
-			if err := m.Conn.Exec(ctx, sql); err != nil {
+			if err := m.Conn.Exec(ctx, sql); err != nil && !columnExisted(sql, err) {
 				return nil, fmt.Errorf("cannot apply migration %d (%s): %w\n%s", st.Version, st.Name, err, sql)
 			}
 		}
@@ -152,4 +153,12 @@ func (m *Migrator) Migrate(ctx context.Context) ([]Step, error) {
 		}
 	}
 	return steps, nil
+}
+
+// columnExisted reports an ADD COLUMN that failed because the column is
+// there: ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS, so a migration
+// run again after an interruption (or by a second process) meets the
+// columns it added before.
+func columnExisted(sql string, err error) bool {
+	return strings.Contains(sql, " ADD COLUMN ") && strings.Contains(err.Error(), "already exists")
 }

@@ -52,7 +52,7 @@ func insertLocal(t *testing.T, conn driver.Conn, db, table string, d schema.Dial
 				v = uint16(0)
 			case "src_offset":
 				v = off(i)
-			case "src_file":
+			case "src_file", "src_stream":
 				v = ""
 			case "src_file_end":
 				v = uint64(0)

@@ -22,6 +22,8 @@ type Config struct {
 	Partitions int
 	// Topics are created at start.
 	Topics []string
+	// ClusterID is the cluster id the broker reports. Default "kfake".
+	ClusterID string
 	// DataDir persists the log and committed offsets across restarts; empty
 	// keeps everything in memory.
 	DataDir string
@@ -47,6 +49,9 @@ func Start(cfg Config) (*Broker, error) {
 	}
 	if len(cfg.Topics) > 0 {
 		opts = append(opts, kfake.SeedTopics(int32(cfg.Partitions), cfg.Topics...))
+	}
+	if cfg.ClusterID != "" {
+		opts = append(opts, kfake.ClusterID(cfg.ClusterID))
 	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))

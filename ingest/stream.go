@@ -1,0 +1,64 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// A worker's stream names what it consumes, "<Kafka cluster id>/<topic>".
+// Every row it inserts carries it (src_stream), and both ledgers are read
+// back for it alone, so ingests of several topics, or of two Kafka
+// clusters with the same topic name, can feed one database: the offsets
+// and batches of one never make another skip a message (see schema's
+// streams.go). The cluster id is the one Kafka reports (Config.KafkaCluster
+// overrides it).
+
+// resolveStream sets w.stream, asking Kafka for its cluster id unless the
+// configuration names the cluster, and waiting while Kafka is unreachable.
+func (w *Worker) resolveStream(ctx context.Context) error {
+	cluster := w.cfg.KafkaCluster
+	for delay := 200 * time.Millisecond; cluster == ""; delay = min(2*delay, w.cfg.RetryMax) {
+		c := &kafka.Client{Addr: kafka.TCP(w.cfg.Kafka.Brokers...), Transport: w.transport, Timeout: 10 * time.Second}
+		res, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{w.cfg.Topic}})
+		switch {
+		case err == nil && res.ClusterID != "":
+			cluster = res.ClusterID
+			continue
+		case err == nil:
+			err = errors.New("Kafka reports no cluster id: set the cluster's name in the configuration (kafka_cluster)")
+		}
+		w.log.Warn("cannot learn the Kafka cluster id, retrying", "err", err)
+		if !sleepCtx(ctx, delay) {
+			return fmt.Errorf("cannot learn the Kafka cluster id: %w", ctx.Err())
+		}
+	}
+	w.stream = cluster + "/" + w.cfg.Topic
+	w.streams = []string{w.stream}
+	if w.cfg.LedgerLegacyStream == w.stream {
+		w.streams = append(w.streams, "") // rows written before migration 9 are this stream's
+	}
+	w.log.Info("ledger stream", "stream", w.stream, "reads_legacy_rows", len(w.streams) > 1)
+	return nil
+}
+
+// streamArgs are the two bound values of a `src_stream IN (?, ?)` that
+// selects the worker's ledger rows.
+func (w *Worker) streamArgs() []any {
+	if len(w.streams) == 0 {
+		panic("BUG: ledger read before the stream is known")
+	}
+	return []any{w.streams[0], w.streams[len(w.streams)-1]}
+}
+
+// streamColumn is the src_stream column of an n-row INSERT.
+func (ins *inserter) streamColumn(n int) []string {
+	if len(ins.streamCol) != n || (n > 0 && ins.streamCol[0] != ins.stream) {
+		ins.streamCol = slices.Repeat([]string{ins.stream}, n)
+	}
+	return ins.streamCol
+}

@@ -1,0 +1,66 @@
+package schema
+
+import "fmt"
+
+// Streams: a raw row records the Kafka stream it came from (src_stream,
+// "cluster/topic"), and both ledgers are keyed by it besides the
+// partition, so ingests of several topics or Kafka clusters can feed one
+// database: each reads back only its own stream's offsets and batches.
+// Before migration 9 the ledgers were keyed by partition alone, and a
+// second topic skipped every message whose partition and offset the first
+// had used.
+//
+// Rows written before migration 9 carry the stream ''. Ingest reads them as
+// its own only when told which stream wrote them (ingest's
+// LedgerLegacyStream, --ledger-legacy-stream); otherwise they count for
+// nobody, which after a clean stop costs nothing (the consumer group's
+// committed offsets are past them) and after a crash at most re-inserts
+// the batches between the last commit and the crash.
+
+// streamsMigration adds src_stream to the raw table and both ledgers and
+// makes the ledger views group by it. The views are replaced (dropped,
+// created): INSERTs between the two are not in the ledgers, so migrate with
+// ingest stopped, as for migration 8.
+func streamsMigration(db string, d Dialect) []string {
+	var col Column
+	for _, c := range rawColumns {
+		if c.Name == "src_stream" {
+			col = c
+		}
+	}
+	if col.Since != 9 {
+		panic("BUG: raw column src_stream is not migration 9's")
+	}
+	// A Distributed table in front of a local one gets the column's type
+	// only (no codec or TTL: it stores nothing).
+	addTo := func(table, def, distDef, after string) []string {
+		// 18.16 has no IF NOT EXISTS here: the migrator takes "already
+		// exists" for done (columnExisted).
+		alter := "ALTER TABLE %s.%s%s ADD COLUMN src_stream %s AFTER %s"
+		if d.Modern {
+			alter = "ALTER TABLE %s.%s%s ADD COLUMN IF NOT EXISTS src_stream %s AFTER %s"
+		}
+		s := []string{fmt.Sprintf(alter, db, localName(table, d), onCluster(d), def, after)}
+		if d.Cluster != "" {
+			s = append(s, fmt.Sprintf(alter, db, table, onCluster(d), distDef, after))
+		}
+		return s
+	}
+	s := addTo(RawTable, columnDef(col, d), col.TypeFor(d), "src_seq")
+	s = append(s, addTo(LedgerTable, "String", "String", "src_partition")...)
+	s = append(s, addTo(SourceLedgerTable, "String", "String", "src_partition")...)
+	s = append(s,
+		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, LedgerTable, onCluster(d)),
+		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
+SELECT src_stream, src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
+FROM %s.%s
+GROUP BY src_stream, src_partition`, db, LedgerTable, onCluster(d), db, localName(LedgerTable, d), db, localName(RawTable, d)),
+		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, SourceLedgerTable, onCluster(d)),
+		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
+SELECT src_file, src_stream, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
+FROM %s.%s
+WHERE src_file != ''
+GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq`, db, SourceLedgerTable, onCluster(d), db, localName(SourceLedgerTable, d), db, localName(RawTable, d)),
+	)
+	return s
+}
