@@ -319,9 +319,9 @@ func TestTimedOutInsertsLandOnce(t *testing.T) {
 		c.BatchRows = 100_000
 		c.InsertTimeout = 300 * time.Millisecond
 	})
-	c := waitRows(t, db, p.rows, 2*time.Minute)
+	waitRows(t, db, p.rows, 2*time.Minute)
 	time.Sleep(2 * time.Second) // a second landing of the last batch would show by now
-	c = readCounts(t, db)
+	c := readCounts(t, db)
 	cancel()
 	<-done
 	checkExact(t, c, p)

@@ -75,7 +75,7 @@ func dropLanded(ctx context.Context, conn driver.Conn, db string, streams []any,
 	var r record.Record
 	for i := range blk.Len() {
 		off := b.srcOffset[i]
-		if int64(off) <= b.recheckUpTo && have[keyOf(b, i)] > 0 {
+		if int64(off) <= b.recheckUpTo && have[keyOf(b, i)] > 0 { // #nosec G115 -- offsets come from Kafka, int64 >= 0
 			continue
 		}
 		blk.Row(i, &r)
@@ -116,7 +116,7 @@ func groupCounts(ctx context.Context, conn driver.Conn, db string, streams []any
 	seen := map[string]bool{}
 	for i := from; i < to; i++ {
 		k := keyOf(b, i)
-		if upTo >= 0 && int64(k.offset) > upTo {
+		if upTo >= 0 && int64(k.offset) > upTo { // #nosec G115 -- offsets come from Kafka (int64 >= 0) and upTo >= 0 here
 			continue
 		}
 		want[k]++
@@ -141,7 +141,7 @@ GROUP BY src_offset, customer, host`,
 	for _, c := range customers {
 		args = append(args, c)
 	}
-	args = append(args, uint32(floorDiv(minMs, 1000)), uint32(floorDiv(maxMs, 1000)+1), streams[0], streams[1], uint16(partition), minOff, maxOff)
+	args = append(args, uint32(floorDiv(minMs, 1000)), uint32(floorDiv(maxMs, 1000)+1), streams[0], streams[1], uint16(partition), minOff, maxOff) // #nosec G115 -- Kafka partition ids are < 2^16; row times are record.ValidTime (DateTime range, uint32 seconds)
 	rows, err := conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot count the batch's rows in ClickHouse: %w", err)

@@ -123,7 +123,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			continue
 		}
 		for range b.block.Len() - before {
-			b.srcOffset = append(b.srcOffset, uint64(msg.Offset))
+			b.srcOffset = append(b.srcOffset, uint64(msg.Offset)) // #nosec G115 -- a fetched message's offset is >= 0
 			b.srcFile = append(b.srcFile, src)
 			b.srcEnd = append(b.srcEnd, srcEnd)
 			b.srcSeq = append(b.srcSeq, srcSeq)
@@ -248,7 +248,7 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 			}
 		}
 		if pending == "" {
-			queryID := fmt.Sprintf("%s%016x", insertIDPrefix, rand.Uint64())
+			queryID := fmt.Sprintf("%s%016x", insertIDPrefix, rand.Uint64()) // #nosec G404 -- a query id to find the INSERT again, not a secret
 			ctx, cancel := context.WithTimeout(clickhouse.Context(procCtx, clickhouse.WithQueryID(queryID)), w.cfg.InsertTimeout)
 			start = time.Now()
 			err = ins.insert(ctx, b)
@@ -283,7 +283,7 @@ func (w *Worker) earlierInsertsEnded(ctx context.Context) bool {
 					ids = append(ids, id)
 				}
 			}
-			rows.Close()
+			rows.Close() // #nosec G104 -- read-only result set; rows.Err is checked next
 			if rows.Err() == nil {
 				for _, id := range ids {
 					if !w.insertEnded(ctx, id) {

@@ -76,7 +76,7 @@ WHERE src_partition = ? AND src_stream IN (?, ?) AND inserted_at > now() - ?
 GROUP BY src_file, batch_end`, table, table)
 	window := uint32(SourceLedgerWindow / time.Second)
 	st := w.streamArgs()
-	rows, err := w.conn.Query(ctx, q, uint16(partition), st[0], st[1], window, uint16(partition), st[0], st[1], window)
+	rows, err := w.conn.Query(ctx, q, uint16(partition), st[0], st[1], window, uint16(partition), st[0], st[1], window) // #nosec G115 -- Kafka partition ids are < 2^16 (the schema's src_partition is UInt16)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read source ledger: %w", err)
 	}

@@ -30,7 +30,7 @@ func (w *Worker) resolveStream(ctx context.Context) error {
 			cluster = res.ClusterID
 			continue
 		case err == nil:
-			err = errors.New("Kafka reports no cluster id: set the cluster's name in the configuration (kafka_cluster)")
+			err = errors.New("no cluster id in Kafka's metadata: name the cluster with --kafka-cluster")
 		}
 		w.log.Warn("cannot learn the Kafka cluster id, retrying", "err", err)
 		if !sleepCtx(ctx, delay) {

@@ -164,7 +164,7 @@ func (w *Worker) connect(ctx context.Context) error {
 				w.conn, w.dialect = conn, d
 				return nil
 			}
-			conn.Close()
+			conn.Close() // #nosec G104 -- connection given up on; a close error loses nothing
 			err = derr
 		}
 		w.chWarn.Fail("waiting for ClickHouse", "err", err)
@@ -191,7 +191,7 @@ func (w *Worker) ledgerMax(ctx context.Context, partition int) (int64, error) {
 	var n uint64
 	var max uint64
 	q := fmt.Sprintf("SELECT count(), max(max_offset) FROM %s.%s WHERE src_partition = ? AND src_stream IN (?, ?)", w.cfg.CH.Database, schema.LedgerTable)
-	if err := w.conn.QueryRow(ctx, q, append([]any{uint16(partition)}, w.streamArgs()...)...).Scan(&n, &max); err != nil {
+	if err := w.conn.QueryRow(ctx, q, append([]any{uint16(partition)}, w.streamArgs()...)...).Scan(&n, &max); err != nil { // #nosec G115 -- Kafka partition ids are < 2^16 (the schema's src_partition is UInt16)
 		return 0, fmt.Errorf("cannot read offsets ledger: %w", err)
 	}
 	if n == 0 {

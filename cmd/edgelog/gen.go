@@ -101,7 +101,7 @@ Incidents (repeatable --incident; default: the two of gen.DefaultIncidents):
 		if *appendOut {
 			flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
 		}
-		f, err := os.OpenFile(*out, flags, 0o644)
+		f, err := os.OpenFile(*out, flags, 0o644) // #nosec G302 -- generated synthetic logs (no real clients), readable like any log file
 		if err != nil {
 			return err
 		}

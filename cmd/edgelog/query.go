@@ -79,7 +79,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	// 5 s to finish (their ClickHouse queries end with them); the process
 	// ends when they have, or are cut.
 	stopped := make(chan struct{})
-	go func() {
+	go func() { // #nosec G118 -- shutdown after ctx ended needs a context of its own
 		defer close(stopped)
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

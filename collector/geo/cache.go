@@ -75,7 +75,7 @@ func (c *Cache) countryIndex(code []byte) (uint16, bool) {
 		return 0, false
 	}
 	c.countries = append(c.countries, code)
-	return uint16(len(c.countries)), true
+	return uint16(len(c.countries)), true // #nosec G115 -- len(c.countries) < 2^16-1, checked above
 }
 
 // cacheKey returns ip's network as a non-zero key, and that network's

@@ -74,7 +74,7 @@ func Open(dir string, maxBytes int64, fsync bool) (*Spool, error) {
 	for _, e := range ents {
 		name := e.Name()
 		if strings.HasPrefix(name, ".tmp-") {
-			os.Remove(filepath.Join(dir, name)) // a push that never finished
+			os.Remove(filepath.Join(dir, name)) // #nosec G104 -- best effort: a leftover temporary file is removed again on the next Open (a push that never finished)
 			continue
 		}
 		seq, err := strconv.ParseUint(strings.TrimSuffix(name, suffix), 10, 64)
@@ -139,12 +139,12 @@ func (s *Spool) write(seq uint64, data []byte) error {
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+		tmp.Close() // #nosec G104 -- already failing; the write error is returned
 		return fmt.Errorf("cannot write spool entry: %w", err)
 	}
 	if s.fsync {
 		if err := tmp.Sync(); err != nil {
-			tmp.Close()
+			tmp.Close() // #nosec G104 -- already failing; the sync error is returned
 			return fmt.Errorf("cannot sync spool entry: %w", err)
 		}
 	}

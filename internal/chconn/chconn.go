@@ -110,7 +110,7 @@ func Open(ctx context.Context, c Config) (driver.Conn, error) {
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := conn.Ping(pctx); err != nil {
-		conn.Close()
+		conn.Close() // #nosec G104 -- connection given up on; the ping error is returned
 		return nil, fmt.Errorf("cannot reach ClickHouse at %s: %w", c.Addr, err)
 	}
 	return conn, nil

@@ -96,16 +96,16 @@ func (c *dictCol) add(v []byte) {
 	if c.table == nil {
 		c.table = make([]uint32, 64)
 	}
-	h := uint32(maphash.Bytes(seed, v))
-	mask := uint32(len(c.table) - 1)
+	h := uint32(maphash.Bytes(seed, v)) // #nosec G115 -- a hash: truncation is intended
+	mask := uint32(len(c.table) - 1)    // #nosec G115 -- the table's size is a power of two far below 2^32
 	for slot := h & mask; ; slot = (slot + 1) & mask {
 		e := c.table[slot]
 		if e == 0 {
-			start := uint32(len(c.vals))
+			start := uint32(len(c.vals)) // #nosec G115 -- a batch's values stay far below 4 GiB (a message is at most max_message_bytes)
 			c.vals = append(c.vals, v...)
-			c.ents = append(c.ents, dictEnt{start: start, end: uint32(len(c.vals)), hash: h})
-			c.table[slot] = uint32(len(c.ents))
-			c.idx = append(c.idx, uint32(len(c.ents)-1))
+			c.ents = append(c.ents, dictEnt{start: start, end: uint32(len(c.vals)), hash: h}) // #nosec G115 -- a batch's values stay far below 4 GiB (a message is at most max_message_bytes)
+			c.table[slot] = uint32(len(c.ents))                                               // #nosec G115 -- entries <= rows <= MaxRows < 2^32
+			c.idx = append(c.idx, uint32(len(c.ents)-1))                                      // #nosec G115 -- entries <= rows <= MaxRows < 2^32
 			c.last = c.vals[start:]
 			if len(c.ents)*2 > len(c.table) {
 				c.grow()
@@ -123,7 +123,7 @@ func (c *dictCol) add(v []byte) {
 // grow doubles the table and re-inserts every entry.
 func (c *dictCol) grow() {
 	c.table = make([]uint32, 2*len(c.table))
-	mask := uint32(len(c.table) - 1)
+	mask := uint32(len(c.table) - 1) // #nosec G115 -- the table's size is a power of two far below 2^32
 	for i, e := range c.ents {
 		slot := e.hash & mask
 		for c.table[slot] != 0 {

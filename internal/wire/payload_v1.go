@@ -28,7 +28,7 @@ func decodePayloadV1(b *record.Block, p []byte, rows int, budget uint64) error {
 	readCounters(&r, b, rows)
 	for s := range b.Str {
 		col := &b.Str[s]
-		base := uint32(len(col.Buf))
+		base := uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
 		total := uint64(0)
 		for i := 0; i < rows; i++ {
 			total += r.uvarintMax(MaxPayload)

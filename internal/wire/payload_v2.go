@@ -100,7 +100,7 @@ func (e *Encoder) subDict(col *dictCol, idx []uint32) *dictCol {
 		m := remap[ix]
 		if m == 0 {
 			sub.ents = append(sub.ents, col.ents[ix])
-			m = uint32(len(sub.ents))
+			m = uint32(len(sub.ents)) // #nosec G115 -- entries <= rows <= MaxRows < 2^32
 			remap[ix] = m
 		}
 		sub.idx = append(sub.idx, m-1)
@@ -187,7 +187,7 @@ func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget ui
 }
 
 func decodePlain(r *reader, col *record.StrCol, rows int, budget *uint64) error {
-	base := uint32(len(col.Buf))
+	base := uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
 	total := uint64(0)
 	for i := 0; i < rows; i++ {
 		total += r.uvarintMax(MaxPayload)
@@ -209,7 +209,7 @@ func decodePlain(r *reader, col *record.StrCol, rows int, budget *uint64) error 
 // many rows must not become a memory bomb, so indices are read and sized
 // before anything is copied.
 func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *uint64) error {
-	n := r.uvarintMax(uint64(rows))
+	n := r.uvarintMax(uint64(rows)) // #nosec G115 -- rows >= 0
 	d.spans = d.spans[:0]
 	total := uint64(0)
 	for i := uint64(0); i < n && !r.err; i++ {
@@ -235,7 +235,7 @@ func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *ui
 			start = d.spans[ix-1]
 		}
 		size += uint64(d.spans[ix] - start)
-		d.idx = append(d.idx, uint32(ix))
+		d.idx = append(d.idx, uint32(ix)) // #nosec G115 -- ix <= n-1 <= rows <= MaxRows < 2^32
 	}
 	if size > *budget {
 		return fmt.Errorf("%w: string columns past the limit", ErrTooLarge)
@@ -248,7 +248,7 @@ func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *ui
 			start = d.spans[ix-1]
 		}
 		col.Buf = append(col.Buf, vals[start:d.spans[ix]]...)
-		col.End = append(col.End, uint32(len(col.Buf)))
+		col.End = append(col.End, uint32(len(col.Buf))) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
 	}
 	return nil
 }

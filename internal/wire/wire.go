@@ -108,7 +108,7 @@ func (e *Encoder) EncodeBatch(dst []byte, b *Batch, from, to int) []byte {
 	e.raw = e.appendPayload(e.raw[:0], b, from, to)
 	dst = append(dst, magic[:]...)
 	dst = append(dst, Version, codecZstd)
-	dst = binary.AppendUvarint(dst, uint64(to-from))
+	dst = binary.AppendUvarint(dst, uint64(to-from)) // #nosec G115 -- to >= from, checked above
 	dst = binary.AppendUvarint(dst, uint64(len(e.raw)))
 	// zstd appends block by block; into a caller's fresh buffer that grew
 	// it (allocate, copy) a dozen times per message.
@@ -160,9 +160,9 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 		return fmt.Errorf("%w: bad payload length", ErrCorrupt)
 	}
 	rest = rest[n:]
-	limit := uint64(d.MaxDecodedBytes)
-	if limit <= 0 {
-		limit = DefaultMaxDecodedBytes
+	limit := uint64(DefaultMaxDecodedBytes)
+	if d.MaxDecodedBytes > 0 {
+		limit = uint64(d.MaxDecodedBytes) // #nosec G115 -- positive, checked above
 	}
 	minRow := uint64(8 + record.NumStr)
 	if version == 1 {
@@ -218,10 +218,10 @@ func (d *Decoder) shrink() {
 // time and time to first byte, each a column of unsigned varints.
 func readCounters(r *reader, b *record.Block, rows int) {
 	for i := 0; i < rows; i++ {
-		b.ASN = append(b.ASN, uint32(r.uvarintMax(1<<32-1)))
+		b.ASN = append(b.ASN, uint32(r.uvarintMax(1<<32-1))) // #nosec G115 -- uvarintMax(2^32-1)
 	}
 	for i := 0; i < rows; i++ {
-		b.Status = append(b.Status, uint16(r.uvarintMax(1<<16-1)))
+		b.Status = append(b.Status, uint16(r.uvarintMax(1<<16-1))) // #nosec G115 -- uvarintMax(2^16-1)
 	}
 	for i := 0; i < rows; i++ {
 		b.BytesSent = append(b.BytesSent, r.uvarintMax(1<<64-1))
@@ -230,10 +230,10 @@ func readCounters(r *reader, b *record.Block, rows int) {
 		b.BytesReceived = append(b.BytesReceived, r.uvarintMax(1<<64-1))
 	}
 	for i := 0; i < rows; i++ {
-		b.RequestTimeUs = append(b.RequestTimeUs, uint32(r.uvarintMax(1<<32-1)))
+		b.RequestTimeUs = append(b.RequestTimeUs, uint32(r.uvarintMax(1<<32-1))) // #nosec G115 -- uvarintMax(2^32-1)
 	}
 	for i := 0; i < rows; i++ {
-		b.TTFBUs = append(b.TTFBUs, uint32(r.uvarintMax(1<<32-1)))
+		b.TTFBUs = append(b.TTFBUs, uint32(r.uvarintMax(1<<32-1))) // #nosec G115 -- uvarintMax(2^32-1)
 	}
 }
 

@@ -3,6 +3,7 @@ package field
 import (
 	"bytes"
 	"errors"
+	"math"
 	"net/netip"
 	"time"
 	"unsafe"
@@ -106,13 +107,33 @@ func decimalMicros(b []byte) (uint64, error) {
 	return whole*1_000_000 + frac, nil
 }
 
+// SecondsToMillis converts Unix seconds to milliseconds. A count too large
+// for an int64 of milliseconds becomes math.MaxInt64, which
+// record.ValidTime refuses: multiplied as it was, it wrapped around into a
+// plausible time.
+func SecondsToMillis(n uint64) int64 {
+	if n > math.MaxInt64/1000 {
+		return math.MaxInt64
+	}
+	return int64(n) * 1000
+}
+
+// Int64 is n, or math.MaxInt64 (refused by record.ValidTime) when n does
+// not fit.
+func Int64(n uint64) int64 {
+	if n > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(n)
+}
+
 // UnixMillis parses "1700000000.123" (nginx $msec) into Unix milliseconds.
 func UnixMillis(b []byte) (int64, error) {
 	us, err := decimalMicros(b)
 	if err != nil || us == 0 {
 		return 0, errTime
 	}
-	return int64(us / 1000), nil
+	return int64(us / 1000), nil // #nosec G115 -- us/1000 < 2^54 fits an int64
 }
 
 // Month parses an English three-letter month abbreviation ("Jan", any
@@ -280,7 +301,7 @@ func ParseIP(b []byte) ([16]byte, error) {
 	}
 	// netip keeps nothing of its input (a zone is copied by unique.Make),
 	// so an unsafe view spares the string allocation per IPv6 address.
-	addr, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
+	addr, err := netip.ParseAddr(unsafe.String(&b[0], len(b))) // #nosec G103 -- zero-copy view of b for ParseAddr, which does not keep it
 	if err != nil {
 		return [16]byte{}, errIP
 	}

@@ -3,6 +3,8 @@ package field
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/edgelog/edgelog/internal/record"
 )
 
 // TestDecimalOverflow checks that a seconds value too large for uint64
@@ -56,5 +58,21 @@ func TestUintLimits(t *testing.T) {
 		if got, err := Uint([]byte(s)); err == nil {
 			t.Errorf("Uint(%s) = %d, want an error", s, got)
 		}
+	}
+}
+
+// TestUnixTimesDoNotWrap: a Unix time too large for the record saturates
+// to a time record.ValidTime refuses; multiplied as it was, 2^64/1000+1700000000
+// seconds wrapped around to a plausible 2023 time.
+func TestUnixTimesDoNotWrap(t *testing.T) {
+	wrapped := uint64(1<<64/1000) + 1_700_000_000
+	if ms := SecondsToMillis(wrapped); record.ValidTime(ms) {
+		t.Fatalf("%d seconds became %d ms, a valid time", wrapped, ms)
+	}
+	if ms := Int64(1 << 63); record.ValidTime(ms) {
+		t.Fatalf("2^63 ms became %d, a valid time", ms)
+	}
+	if SecondsToMillis(1_700_000_000) != 1_700_000_000_000 || Int64(5) != 5 {
+		t.Fatal("ordinary values changed")
 	}
 }

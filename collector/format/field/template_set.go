@@ -38,13 +38,13 @@ func (t *Template) set(o *Op, r *record.Record, v []byte) (err error) {
 		r.TimeMs, err = UnixMillis(v)
 	case KUnixSec:
 		n, err = Uint(v)
-		r.TimeMs = int64(n) * 1000
+		r.TimeMs = SecondsToMillis(n)
 	case KUnixMs:
 		n, err = Uint(v)
-		r.TimeMs = int64(n)
+		r.TimeMs = Int64(n)
 	case KUnixUs:
 		n, err = Uint(v)
-		r.TimeMs = int64(n / 1000)
+		r.TimeMs = int64(n / 1000) // #nosec G115 -- n/1000 < 2^54 fits an int64
 	case KRequest:
 		SetRequest(r, t.unescape(v))
 	case KPath:

@@ -135,7 +135,7 @@ func compile(fields Fields) (map[string][]cand, error) {
 			if !ok {
 				return nil, fmt.Errorf("cannot use jsonl field mapping: unknown record field %q", name)
 			}
-			t = tStr + target(s)
+			t = tStr + target(s) // #nosec G115 -- target(s) < record.NumStr, tStr+NumStr < 256
 		}
 		if spec == "" {
 			continue // mapped to nothing: the field is left empty
@@ -148,7 +148,7 @@ func compile(fields Fields) (map[string][]cand, error) {
 			if key == "" {
 				return nil, fmt.Errorf("cannot use jsonl field mapping: %s has an empty key in %q", name, spec)
 			}
-			prio := int8(len(alts) - i)
+			prio := int8(len(alts) - i) // #nosec G115 -- len(alts) <= 100, checked above
 			keys[key] = append(keys[key], cand{t: t, prio: prio, key: key})
 			if parts := strings.Split(key, "."); len(parts) > 1 && parts[0] != "" {
 				keys[parts[0]] = append(keys[parts[0]], cand{t: t, prio: prio, path: parts[1:], key: key})

@@ -28,7 +28,7 @@ func (p *Parser) set(c *col, r *record.Record, v []byte, sep byte) (err error) {
 	case kUnixMillis:
 		var ms uint64
 		ms, err = field.Uint(v)
-		r.TimeMs = int64(ms)
+		r.TimeMs = field.Int64(ms)
 	case kPath:
 		r.Str[record.Path] = field.StripQuery(field.Dash(v))
 	case kStatus:

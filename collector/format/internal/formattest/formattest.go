@@ -78,7 +78,7 @@ func Check(r *record.Record) error {
 // testdata/name.golden; go test -update rewrites the golden file.
 func Golden(t *testing.T, p format.Parser, name string) {
 	t.Helper()
-	in, err := os.ReadFile(filepath.Join("testdata", name+".log"))
+	in, err := os.ReadFile(filepath.Join("testdata", name+".log")) // #nosec G304 -- test helper: golden files under testdata
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,12 +114,12 @@ func Golden(t *testing.T, p format.Parser, name string) {
 	}
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
-		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil { // #nosec G306 -- test helper: golden files in the repository
 			t.Fatal(err)
 		}
 		return
 	}
-	want, err := os.ReadFile(path)
+	want, err := os.ReadFile(path) // #nosec G304 -- test helper: golden files under testdata
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
