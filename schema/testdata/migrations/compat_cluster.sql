@@ -568,3 +568,31 @@ DROP TABLE IF EXISTS edgelog.top_paths_1h ON CLUSTER edge;
 
 DROP TABLE IF EXISTS edgelog.top_paths_1h_local ON CLUSTER edge;
 
+-- migration 9: ledgers keyed by Kafka cluster and topic (src_stream)
+ALTER TABLE edgelog.requests_local ON CLUSTER edge ADD COLUMN src_stream String AFTER src_seq;
+
+ALTER TABLE edgelog.requests ON CLUSTER edge ADD COLUMN src_stream String AFTER src_seq;
+
+ALTER TABLE edgelog.ingest_ledger_local ON CLUSTER edge ADD COLUMN src_stream String AFTER src_partition;
+
+ALTER TABLE edgelog.ingest_ledger ON CLUSTER edge ADD COLUMN src_stream String AFTER src_partition;
+
+ALTER TABLE edgelog.source_ledger_local ON CLUSTER edge ADD COLUMN src_stream String AFTER src_partition;
+
+ALTER TABLE edgelog.source_ledger ON CLUSTER edge ADD COLUMN src_stream String AFTER src_partition;
+
+DROP TABLE IF EXISTS edgelog.ingest_ledger_mv ON CLUSTER edge;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.ingest_ledger_mv ON CLUSTER edge TO edgelog.ingest_ledger_local AS
+SELECT src_stream, src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
+FROM edgelog.requests_local
+GROUP BY src_stream, src_partition;
+
+DROP TABLE IF EXISTS edgelog.source_ledger_mv ON CLUSTER edge;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.source_ledger_mv ON CLUSTER edge TO edgelog.source_ledger_local AS
+SELECT src_file, src_stream, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
+FROM edgelog.requests_local
+WHERE src_file != ''
+GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq;
+

@@ -536,3 +536,25 @@ DROP TABLE IF EXISTS edgelog.top_paths_1h_mv;
 
 DROP TABLE IF EXISTS edgelog.top_paths_1h;
 
+-- migration 9: ledgers keyed by Kafka cluster and topic (src_stream)
+ALTER TABLE edgelog.requests ADD COLUMN IF NOT EXISTS src_stream LowCardinality(String) CODEC(ZSTD(1)) TTL toDateTime(time) + INTERVAL 7 DAY AFTER src_seq;
+
+ALTER TABLE edgelog.ingest_ledger ADD COLUMN IF NOT EXISTS src_stream String AFTER src_partition;
+
+ALTER TABLE edgelog.source_ledger ADD COLUMN IF NOT EXISTS src_stream String AFTER src_partition;
+
+DROP TABLE IF EXISTS edgelog.ingest_ledger_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.ingest_ledger_mv TO edgelog.ingest_ledger AS
+SELECT src_stream, src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
+FROM edgelog.requests
+GROUP BY src_stream, src_partition;
+
+DROP TABLE IF EXISTS edgelog.source_ledger_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.source_ledger_mv TO edgelog.source_ledger AS
+SELECT src_file, src_stream, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
+FROM edgelog.requests
+WHERE src_file != ''
+GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq;
+
