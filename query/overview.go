@@ -56,12 +56,14 @@ LIMIT 1`, s.DB, minute, filter)
 		return nil, fmt.Errorf("query failed: %w", err)
 	}
 	o.RequestsPerSNow = float64(nowReq) / 60
-	row = s.QueryRow(ctx, fmt.Sprintf(`SELECT uniqExact(server) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)`, s.DB, schema.EdgeServers.Name),
-		uint32(at.Add(-serversWindow).Unix()), uint32(at.Unix()))
-	if err := row.Scan(&o.ServersReporting); err != nil {
-		return nil, fmt.Errorf("query failed: %w", err)
-	}
+	// The fleet's figures are for unscoped callers only: edge servers are
+	// shared, and how many there are is not a customer's business.
 	if scope == "" {
+		row = s.QueryRow(ctx, fmt.Sprintf(`SELECT uniqExact(server) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)`, s.DB, schema.EdgeServers.Name),
+			uint32(at.Add(-serversWindow).Unix()), uint32(at.Unix()))
+		if err := row.Scan(&o.ServersReporting); err != nil {
+			return nil, fmt.Errorf("query failed: %w", err)
+		}
 		row = s.QueryRow(ctx, `SELECT sum(bytes_on_disk) FROM system.parts WHERE database = ? AND active`, s.DB)
 		if err := row.Scan(&o.StoredBytes); err != nil {
 			return nil, fmt.Errorf("query failed: %w", err)

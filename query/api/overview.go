@@ -16,7 +16,8 @@ type Overview struct {
 	PeakRequestsPerS float64   `json:"peak_requests_per_s_today"`
 	PeakAt           time.Time `json:"peak_at"`
 	// ServersReporting counts edge servers that logged traffic in the five
-	// minutes before At.
+	// minutes before At; a scoped answer (customer tokens, ?customer=)
+	// gets 0 (it is the whole fleet's figure).
 	ServersReporting uint64 `json:"servers_reporting"`
 	// StoredBytes is the on-disk size of every edgelog table; customer
 	// tokens get 0 (it is the whole fleet's figure).

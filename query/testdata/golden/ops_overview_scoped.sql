@@ -12,6 +12,3 @@ LIMIT 1;
 -- args: 1791644340, 1791644400, "acme"
 SELECT sum(requests) FROM edgelog.traffic_1m WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?;
 
--- args: 1791644100, 1791644400
-SELECT uniqExact(server) FROM edgelog.edge_servers_1m WHERE t >= toDateTime(?) AND t < toDateTime(?);
-
