@@ -108,9 +108,10 @@ func LoadTokens(path string) (*Tokens, error) {
 	}
 	t := &Tokens{byDigest: map[[32]byte]Principal{}}
 	for i, e := range f.Tokens {
+		where := fmt.Sprintf("tokens %s entry %d (%s)", path, i+1, e.Name)
 		p, err := parseRole(e.Role)
 		if err != nil {
-			return nil, fmt.Errorf("tokens %s entry %d: %w", path, i+1, err)
+			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 		p.Name = e.Name
 		var digest [32]byte
@@ -118,22 +119,54 @@ func LoadTokens(path string) (*Tokens, error) {
 		case e.SHA256 != "" && e.TokenFile == "":
 			d, err := hex.DecodeString(e.SHA256)
 			if err != nil || len(d) != 32 {
-				return nil, fmt.Errorf("tokens %s entry %d: sha256 is not 64 hex digits", path, i+1)
+				return nil, fmt.Errorf("%s: sha256 is not 64 hex digits", where)
 			}
 			copy(digest[:], d)
-		case e.TokenFile != "" && e.SHA256 == "":
-			tok, err := os.ReadFile(e.TokenFile)
-			if err != nil {
-				return nil, fmt.Errorf("tokens %s entry %d: %w", path, i+1, err)
+			if digest == sha256.Sum256(nil) {
+				return nil, fmt.Errorf("%s: sha256 is the digest of the empty token", where)
 			}
-			digest = sha256.Sum256([]byte(strings.TrimSpace(string(tok))))
+		case e.TokenFile != "" && e.SHA256 == "":
+			b, err := os.ReadFile(e.TokenFile) // #nosec G304 -- path from the operator's tokens file
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			tok, err := fileToken(b)
+			if err != nil {
+				return nil, fmt.Errorf("%s: token_file %s: %w", where, e.TokenFile, err)
+			}
+			digest = sha256.Sum256([]byte(tok))
 		default:
-			return nil, fmt.Errorf("tokens %s entry %d: want exactly one of sha256 and token_file", path, i+1)
+			return nil, fmt.Errorf("%s: want exactly one of sha256 and token_file", where)
 		}
 		t.byDigest[digest] = p
 	}
 	return t, nil
 }
+
+// fileToken is the token a secret file holds: its bytes without one
+// trailing line end. A token is at least MinTokenLen visible ASCII
+// characters (0x21-0x7E), what an Authorization header carries as sent: an
+// empty or blank file (a failed secret mount) or one with spaces or
+// control characters in it is refused, not turned into a token some header
+// could match once trimmed.
+func fileToken(b []byte) (string, error) {
+	tok := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if strings.TrimSpace(tok) == "" {
+		return "", errors.New("the secret is empty")
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < 0x21 || tok[i] > 0x7e {
+			return "", fmt.Errorf("the secret holds a byte 0x%02x at %d: a token is visible ASCII only", tok[i], i)
+		}
+	}
+	if len(tok) < MinTokenLen {
+		return "", fmt.Errorf("the secret is %d characters, want at least %d", len(tok), MinTokenLen)
+	}
+	return tok, nil
+}
+
+// MinTokenLen is the shortest token a token_file may hold.
+const MinTokenLen = 8
 
 // NewTokens builds Tokens from plain tokens, for tests and the demo.
 func NewTokens(m map[string]Principal) *Tokens {
@@ -158,9 +191,9 @@ func parseRole(s string) (Principal, error) {
 	return Principal{}, fmt.Errorf("unknown role %q (want customer:<id>, finance, engineer or admin)", s)
 }
 
-// lookup returns the principal of a bearer token. Tokens are compared by
-// their SHA-256 digests: how long a lookup takes says nothing about how much
-// of a guessed token was right.
+// lookup returns the principal of a bearer token, compared exactly as sent
+// (nothing trimmed). Tokens are compared by their SHA-256 digests: how long
+// a lookup takes says nothing about how much of a guessed token was right.
 func (t *Tokens) lookup(token string) (Principal, bool) {
 	p, ok := t.byDigest[sha256.Sum256([]byte(token))]
 	return p, ok
@@ -185,7 +218,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				writeJSONStatus(w, http.StatusUnauthorized, api.Error{Error: "missing bearer token"})
 				return
 			}
-			if p, ok = s.Tokens.lookup(strings.TrimSpace(tok)); !ok {
+			if p, ok = s.Tokens.lookup(tok); !ok || tok == "" {
 				writeJSONStatus(w, http.StatusUnauthorized, api.Error{Error: "unknown token"})
 				return
 			}
