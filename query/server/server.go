@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/edgelog/edgelog/query"
@@ -71,14 +72,28 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(api.OpenAPI)
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.Store.Conn.Ping(r.Context()); err != nil {
-			http.Error(w, "clickhouse: "+err.Error(), http.StatusServiceUnavailable)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	return mux
+}
+
+// healthz answers 200 or 503. Why it is unhealthy (ClickHouse's address
+// and error) is told to admin tokens only (and on the open demo API): the
+// API port faces customers and strangers, and the metrics port's /healthz
+// tells operators.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	err := s.Store.Conn.Ping(r.Context())
+	if err == nil {
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	}
+	if s.Tokens != nil {
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if p, ok := s.Tokens.lookup(tok); !ok || tok == "" || p.Role != RoleAdmin {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return
 		}
-		w.Write([]byte("ok\n"))
-	})
-	return mux
+	}
+	http.Error(w, "clickhouse: "+err.Error(), http.StatusServiceUnavailable)
 }
 
 // serve runs an endpoint: permission check, short-TTL cache, errors as
