@@ -19,6 +19,10 @@ var latencyColumns = map[string]string{
 	"ttfb":         "ttfb_us_q",
 }
 
+// MaxSlowLookback is how far before At Slowest may read: a window of at
+// most 24h and a baseline of at most 7 days before it.
+const MaxSlowLookback = 8 * 24 * time.Hour
+
 // SlowOptions tune Slowest; zero values mean the defaults.
 type SlowOptions struct {
 	At       time.Time     // end of the window (default now)
@@ -79,7 +83,7 @@ func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*api.Slowest, error
 		return nil, UserError{fmt.Errorf("metric must be request_time or ttfb")}
 	case o.Window < time.Minute || o.Window > 24*time.Hour || o.Window%time.Minute != 0:
 		return nil, UserError{fmt.Errorf("window must be whole minutes between 1m and 24h")}
-	case o.Baseline < o.Window || o.Baseline > 7*24*time.Hour:
+	case o.Baseline < o.Window || o.Baseline > MaxSlowLookback-24*time.Hour:
 		return nil, UserError{fmt.Errorf("baseline must be between the window and 7 days")}
 	case o.Limit < 1 || o.Limit > 1000:
 		return nil, UserError{fmt.Errorf("limit must be between 1 and 1000")}

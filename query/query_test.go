@@ -372,6 +372,16 @@ func TestBadRequests(t *testing.T) {
 		"/api/v1/perf/breakdown?by=asn&from=2026-10-01T00:30:00Z&to=2026-10-01T02:00:00Z",
 		"/api/v1/perf/slowest?metric=cpu",
 		"/api/v1/billing/bills?month=October",
+		// Out of range before any conversion to UInt32 seconds:
+		// 71582789m is 2^32+44 seconds.
+		"/api/v1/traffic/timeseries?customer=acme&step=71582789m&" + monthRange,
+		"/api/v1/perf/timeseries?customer=acme&step=71582789m&" + monthRange,
+		"/api/v1/traffic/timeseries?customer=acme&step=-5m&" + monthRange,
+		"/api/v1/traffic/summary?customer=acme&from=2200-01-01T00:00:00Z&to=2200-02-01T00:00:00Z",
+		"/api/v1/traffic/breakdown?customer=acme&from=1969-01-01T00:00:00Z&to=1970-02-01T00:00:00Z",
+		"/api/v1/ops/overview?at=2200-01-01T00:00:00Z",
+		"/api/v1/ops/overview?at=1970-01-01T12:00:00Z",
+		"/api/v1/perf/slowest?at=2200-01-01T00:00:00Z",
 	} {
 		if code := get(t, hs, tokEng, path, nil); code != http.StatusBadRequest && code != http.StatusForbidden {
 			t.Errorf("%s: %d, want 400", path, code)

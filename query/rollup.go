@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -18,6 +19,35 @@ type Range struct {
 // is a client error rather than a million-row answer.
 const MaxPoints = 11_000
 
+// MaxStep bounds a series' step (10 years). Steps and times go to
+// ClickHouse as UInt32 seconds: they are range-checked before any
+// conversion (a step of 71582789m became 44s and passed the point cap).
+const MaxStep = 10 * 365 * 24 * time.Hour
+
+// MinTime and MaxTime bound the times a query may name: those a row may
+// have (record.ValidTime), all inside ClickHouse's DateTime.
+var (
+	MinTime = time.UnixMilli(record.MinTimeMs).UTC()
+	MaxTime = time.UnixMilli(record.MaxTimeMs).UTC()
+)
+
+// CheckTime refuses a time outside [MinTime+lookback, MaxTime]: lookback
+// is how far before t the query reads (a window, a baseline).
+func CheckTime(name string, t time.Time, lookback time.Duration) error {
+	if t.Before(MinTime.Add(lookback)) || t.After(MaxTime) {
+		return UserError{fmt.Errorf("%s must be between %s and %s", name, MinTime.Add(lookback).Format(time.RFC3339), MaxTime.Format(time.RFC3339))}
+	}
+	return nil
+}
+
+// CheckStep refuses a step outside [1m, MaxStep].
+func CheckStep(step time.Duration) error {
+	if step < time.Minute || step > MaxStep {
+		return UserError{fmt.Errorf("step must be between 1m and %s", MaxStep)}
+	}
+	return nil
+}
+
 // Validate checks the range and step.
 func (r Range) Validate() error {
 	switch {
@@ -25,8 +55,10 @@ func (r Range) Validate() error {
 		return errors.New("from and to are required")
 	case !r.To.After(r.From):
 		return errors.New("to must be after from")
-	case r.Step < time.Minute:
-		return errors.New("step must be at least 1m")
+	case CheckTime("from", r.From, 0) != nil || CheckTime("to", r.To, 0) != nil:
+		return fmt.Errorf("from and to must be between %s and %s", MinTime.Format(time.RFC3339), MaxTime.Format(time.RFC3339))
+	case CheckStep(r.Step) != nil:
+		return CheckStep(r.Step)
 	case r.Step%time.Minute != 0:
 		return errors.New("step must be a whole number of minutes")
 	case r.To.Sub(r.From)/r.Step > MaxPoints:

@@ -260,6 +260,9 @@ func (s *Server) perfSlowest(r *http.Request, p Principal) (result, error) {
 		if o.At, err = time.Parse(time.RFC3339, v); err != nil {
 			return result{}, query.UserError{Err: errors.New("at must be an RFC 3339 time")}
 		}
+		if err := query.CheckTime("at", o.At, query.MaxSlowLookback); err != nil {
+			return result{}, err
+		}
 	}
 	for name, dst := range map[string]*time.Duration{"window": &o.Window, "baseline": &o.Baseline} {
 		if v := q.Get(name); v != "" {
@@ -291,6 +294,9 @@ func (s *Server) opsOverview(r *http.Request, p Principal) (result, error) {
 		var err error
 		if at, err = time.Parse(time.RFC3339, v); err != nil {
 			return result{}, query.UserError{Err: errors.New("at must be an RFC 3339 time")}
+		}
+		if err := query.CheckTime("at", at, 24*time.Hour); err != nil {
+			return result{}, err
 		}
 	}
 	customer, err := p.scope(q.Get("customer"))
@@ -377,7 +383,15 @@ func parseRange(q url.Values) (query.Range, error) {
 		}
 	}
 	r.From, r.To = r.From.UTC(), r.To.UTC()
-	return r, nil
+	// Range checks before anything converts them to ClickHouse's UInt32
+	// seconds (query.MaxStep).
+	if err := query.CheckTime("from", r.From, 0); err != nil {
+		return r, err
+	}
+	if err := query.CheckTime("to", r.To, 0); err != nil {
+		return r, err
+	}
+	return r, query.CheckStep(r.Step)
 }
 
 func parseLimit(q url.Values, def int) (int, error) {
