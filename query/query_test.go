@@ -382,6 +382,11 @@ func TestBadRequests(t *testing.T) {
 		"/api/v1/ops/overview?at=2200-01-01T00:00:00Z",
 		"/api/v1/ops/overview?at=1970-01-01T12:00:00Z",
 		"/api/v1/perf/slowest?at=2200-01-01T00:00:00Z",
+		// Unknown or repeated parameters: never computed, never cached
+		// (1 MB of junk per request filled the cache).
+		"/api/v1/traffic/summary?customer=acme&junk=" + strings.Repeat("x", 1000) + "&" + monthRange,
+		"/api/v1/traffic/summary?customer=acme&customer=globex&" + monthRange,
+		"/api/v1/billing/bills?month=2026-10&customer=acme",
 	} {
 		if code := get(t, hs, tokEng, path, nil); code != http.StatusBadRequest && code != http.StatusForbidden {
 			t.Errorf("%s: %d, want 400", path, code)

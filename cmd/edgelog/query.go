@@ -30,6 +30,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	pricesPath := fs.String("prices", "", "price book (YAML) for bills; without it bills show usage only")
 	opsAddr := fs.String("metrics-addr", queryMetricsAddr, "serve /metrics, /healthz and /debug/pprof here (off: nowhere)")
 	cacheTTL := fs.Duration("cache-ttl", 10*time.Second, "keep answers this long (0: no cache)")
+	cacheBytes := fs.Int64("cache-bytes", server.DefaultCacheBytes, "the cached answers' bytes at most")
 	concurrent := fs.Int("max-concurrent", server.DefaultConcurrent, "requests computing answers at once; more wait in line")
 	maxWait := fs.Duration("max-wait", server.DefaultMaxWait, "longest a request waits in line before a 503 with Retry-After")
 	maxExec := fs.Duration("max-execution", 25*time.Second, "ClickHouse max_execution_time of each query")
@@ -62,7 +63,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 		}
 	}
 	if *cacheTTL > 0 {
-		srv.Cache = server.NewCache(*cacheTTL, 10_000)
+		srv.Cache = server.NewCache(*cacheTTL, *cacheBytes)
 	}
 	if err := serveOps(ctx, log, *opsAddr, reg, func() error { return conn.Ping(ctx) }); err != nil {
 		return err

@@ -8,7 +8,11 @@
 //
 // Its bounds: at most DefaultConcurrent (8) requests compute at once and
 // a request waits at most DefaultMaxWait (20s) for a slot, then gets 503;
-// the Cache holds at most MaxSize answers (10,000 in `edgelog query`, for
-// --cache-ttl, default 10s); a list is at most query.MaxLimit (1000) rows
-// and a series query.MaxPoints (11,000) points.
+// the Cache holds at most MaxBytes of encoded answers (DefaultCacheBytes,
+// 64 MiB, in `edgelog query`; one answer at most a quarter of it) for TTL
+// (--cache-ttl, default 10s), after which a timer frees them; a list is at
+// most query.MaxLimit (1000) rows and a series query.MaxPoints (11,000)
+// points with a step of at most query.MaxStep (10 years). Each route takes
+// a fixed set of parameters, each once: anything else is a 400, never
+// computed or cached.
 package server

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,21 +54,24 @@ func (s *Server) Handler() http.Handler {
 	}
 	s.Metrics.admission.Store(s.Admission)
 	mux := http.NewServeMux()
-	route := func(pattern string, c capability, e endpoint) {
-		mux.Handle(pattern, s.authenticate(s.serve(pattern, c, e)))
+	route := func(pattern string, c capability, params string, e endpoint) {
+		mux.Handle(pattern, s.authenticate(s.serve(pattern, c, strings.Fields(params), e)))
 		s.Metrics.preinit(pattern)
 	}
-	route("GET /api/v1/customers", capTraffic, s.customers)
-	route("GET /api/v1/traffic/timeseries", capTraffic, s.trafficSeries)
-	route("GET /api/v1/traffic/summary", capTraffic, s.trafficSummary)
-	route("GET /api/v1/traffic/breakdown", capTraffic, s.trafficBreakdown)
-	route("GET /api/v1/traffic/top", capTraffic, s.trafficTop)
-	route("GET /api/v1/perf/breakdown", capPerf, s.perfBreakdown)
-	route("GET /api/v1/perf/slowest", capPerf, s.perfSlowest)
-	route("GET /api/v1/perf/timeseries", capPerf, s.perfSeries)
-	route("GET /api/v1/ops/overview", capTraffic, s.opsOverview)
-	route("GET /api/v1/billing/bill", capBilling, s.billingBill)
-	route("GET /api/v1/billing/bills", capBilling, s.billingBills)
+	// Each route takes the parameters listed and no others (an unknown or
+	// repeated one is a 400, so it never reaches the cache either).
+	const common = "from to step customer limit"
+	route("GET /api/v1/customers", capTraffic, common, s.customers)
+	route("GET /api/v1/traffic/timeseries", capTraffic, common, s.trafficSeries)
+	route("GET /api/v1/traffic/summary", capTraffic, common, s.trafficSummary)
+	route("GET /api/v1/traffic/breakdown", capTraffic, common+" by", s.trafficBreakdown)
+	route("GET /api/v1/traffic/top", capTraffic, common+" kind", s.trafficTop)
+	route("GET /api/v1/perf/breakdown", capPerf, common+" by metric", s.perfBreakdown)
+	route("GET /api/v1/perf/slowest", capPerf, "at window baseline metric limit customer", s.perfSlowest)
+	route("GET /api/v1/perf/timeseries", capPerf, common+" metric region pop", s.perfSeries)
+	route("GET /api/v1/ops/overview", capTraffic, "at customer limit", s.opsOverview)
+	route("GET /api/v1/billing/bill", capBilling, "month customer format", s.billingBill)
+	route("GET /api/v1/billing/bills", capBilling, "month format", s.billingBills)
 	mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(api.OpenAPI)
@@ -96,44 +100,79 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "clickhouse: "+err.Error(), http.StatusServiceUnavailable)
 }
 
-// serve runs an endpoint: permission check, short-TTL cache, errors as
-// status codes, metrics.
-func (s *Server) serve(name string, c capability, e endpoint) http.Handler {
+// serve runs an endpoint: permission check, parameter check, short-TTL
+// cache, errors as status codes, metrics.
+func (s *Server) serve(name string, c capability, params []string, e endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		p := principalOf(r.Context())
-		code := s.serveOnce(w, r, p, c, e)
+		code := s.serveOnce(w, r, p, c, params, e)
 		s.Metrics.observe(name, code, time.Since(start))
 	})
 }
 
-func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, p Principal, c capability, e endpoint) int {
+// checkParams refuses a parameter the route does not take, or one given
+// twice (the endpoint would read only the first).
+func checkParams(q url.Values, allowed []string) error {
+	for k, v := range q {
+		if !slices.Contains(allowed, k) {
+			return query.UserError{Err: fmt.Errorf("unknown parameter %.40q (this route takes %s)", k, strings.Join(allowed, ", "))}
+		}
+		if len(v) > 1 {
+			return query.UserError{Err: fmt.Errorf("parameter %s given %d times", k, len(v))}
+		}
+	}
+	return nil
+}
+
+func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, p Principal, c capability, params []string, e endpoint) int {
 	if !p.may(c) {
 		return s.fail(w, errForbidden)
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err == nil {
+		err = checkParams(q, params)
+	} else {
+		err = query.UserError{Err: errors.New("malformed query string")}
+	}
+	if err != nil {
+		return s.fail(w, err)
 	}
 	// The cache key holds the caller's scope: a customer never gets an
 	// answer computed for another scope.
 	key := string(p.Role) + "\x00" + p.Customer + "\x00" + r.URL.RawQuery + "\x00" + r.URL.Path
-	res, ok := s.Cache.get(key)
+	ans, ok := s.Cache.get(key)
 	s.Metrics.cache(ok)
 	if !ok {
-		var err error
-		res, err = s.Admission.do(r.Context(), key, func() (result, error) { return e(r, p) })
+		res, err := s.Admission.do(r.Context(), key, func() (result, error) { return e(r, p) })
 		if err != nil {
 			return s.fail(w, err)
 		}
-		s.Cache.put(key, res)
+		ans = encode(res)
+		s.Cache.put(key, ans)
 	}
-	if res.table != "" {
-		w.Header().Set("X-Edgelog-Table", res.table)
+	if ans.table != "" {
+		w.Header().Set("X-Edgelog-Table", ans.table)
 	}
-	if res.csv != nil {
+	if ans.csv {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Write(res.csv)
-		return http.StatusOK
+	} else {
+		w.Header().Set("Content-Type", "application/json")
 	}
-	writeJSON(w, res.value)
+	_, _ = w.Write(ans.body)
 	return http.StatusOK
+}
+
+// encode renders an endpoint's result as it is sent (and cached).
+func encode(res result) answer {
+	if res.csv != nil {
+		return answer{body: res.csv, csv: true, table: res.table}
+	}
+	b, err := json.MarshalIndent(res.value, "", "  ")
+	if err != nil {
+		panic("BUG: an answer that does not encode: " + err.Error())
+	}
+	return answer{body: append(b, '\n'), table: res.table}
 }
 
 // params are what most endpoints take: the time range, the customer the
