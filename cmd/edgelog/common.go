@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"time"
 
+	"github.com/edgelog/edgelog/internal/httplimit"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
@@ -76,11 +76,13 @@ func serveOps(ctx context.Context, log *slog.Logger, addr string, reg *prometheu
 		}
 		w.Write([]byte("ok\n")) // #nosec G104 -- the health answer's body; the status line is already sent
 	})
-	ln, err := net.Listen("tcp", addr)
+	// Bounded like the API (httplimit), with time for a 60s CPU profile.
+	limits := httplimit.Limits{WriteTimeout: 65 * time.Second}
+	ln, err := httplimit.Listen(addr, limits)
 	if err != nil {
 		return fmt.Errorf("cannot serve /metrics on %s (--metrics-addr ADDR moves it, --metrics-addr off turns it off): %w", addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := httplimit.Server(mux, limits)
 	go func() { // #nosec G118 -- shutdown after ctx ended needs a context of its own
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/edgelog/edgelog/internal/chconn"
+	"github.com/edgelog/edgelog/internal/httplimit"
 	"github.com/edgelog/edgelog/query"
 	"github.com/edgelog/edgelog/query/billing"
 	"github.com/edgelog/edgelog/query/server"
@@ -34,6 +34,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	concurrent := fs.Int("max-concurrent", server.DefaultConcurrent, "requests computing answers at once; more wait in line")
 	maxWait := fs.Duration("max-wait", server.DefaultMaxWait, "longest a request waits in line before a 503 with Retry-After")
 	maxExec := fs.Duration("max-execution", 25*time.Second, "ClickHouse max_execution_time of each query")
+	maxConns := fs.Int("max-connections", httplimit.Defaults.MaxConns, "connections served at once on --listen; more wait in the listen backlog")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,14 +69,15 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	if err := serveOps(ctx, log, *opsAddr, reg, func() error { return conn.Ping(ctx) }); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *listen)
+	limits := httplimit.Limits{MaxConns: *maxConns}
+	ln, err := httplimit.Listen(*listen, limits)
 	if err != nil {
 		return err
 	}
 	// Every ClickHouse query a request makes ends with the request; a
-	// slow query cannot pile up behind a client that gave up.
-	hs := &http.Server{Handler: http.TimeoutHandler(srv.Handler(), 30*time.Second, `{"error": "query timed out"}`),
-		ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 35 * time.Second}
+	// slow query cannot pile up behind a client that gave up. Slow, idle
+	// and greedy clients are bounded by httplimit.
+	hs := httplimit.Server(http.TimeoutHandler(srv.Handler(), 30*time.Second, `{"error": "query timed out"}`), limits)
 	// On SIGTERM the listener closes at once and requests in flight get
 	// 5 s to finish (their ClickHouse queries end with them); the process
 	// ends when they have, or are cut.

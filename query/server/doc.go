@@ -14,5 +14,7 @@
 // most query.MaxLimit (1000) rows and a series query.MaxPoints (11,000)
 // points with a step of at most query.MaxStep (10 years). Each route takes
 // a fixed set of parameters, each once: anything else is a 400, never
-// computed or cached.
+// computed or cached. The listener `edgelog query` serves it on is bounded
+// by internal/httplimit: read 10s, headers 5s, write 35s, idle 30s, body
+// 4 KiB, headers 16 KiB, 512 connections (--max-connections).
 package server
