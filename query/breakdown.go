@@ -34,7 +34,7 @@ func wholeTraffic(r Range, customer string) (Range, schema.Rollup, string, []any
 	if err != nil {
 		return r, schema.Rollup{}, "", nil, UserError{err}
 	}
-	filter, args := CustomerFilter(customer, []any{uint32(r.From.Unix()), uint32(r.To.Unix())})
+	filter, args := CustomerFilter(customer, []any{uint32(r.From.Unix()), uint32(r.To.Unix())}) // #nosec G115 -- from/to range-checked by the server (query.CheckTime): UInt32 seconds
 	return r, ru, filter, args, nil
 }
 
@@ -167,7 +167,7 @@ func (s *Store) Top(ctx context.Context, customer, kind string, r Range, limit i
 WHERE customer = ? AND t >= toDateTime(?) AND t < toDateTime(?)
 GROUP BY path
 ORDER BY n DESC, path
-LIMIT ?`, s.DB), customer, uint32(r.From.Unix()), uint32(r.To.Unix()), limit)
+LIMIT ?`, s.DB), customer, uint32(r.From.Unix()), uint32(r.To.Unix()), limit) // #nosec G115 -- from/to range-checked by the server (query.CheckTime): UInt32 seconds
 	if err != nil {
 		return nil, err
 	}

@@ -140,7 +140,7 @@ type placeStats struct {
 }
 
 func (s *Store) placeQuantiles(ctx context.Context, col, customer string, from, to time.Time) (map[place]placeStats, error) {
-	filter, args := CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
+	filter, args := CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- at, window and baseline range-checked (query.CheckTime, MaxSlowLookback): UInt32 seconds
 	sql := fmt.Sprintf(`SELECT region, pop, sum(requests), quantilesTDigestMerge(%s)(%s)
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
@@ -172,7 +172,7 @@ GROUP BY region, pop`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
 // at or above threshold (minutes with too little traffic to tell are
 // stepped over) and returns the first minute of that run.
 func (s *Store) slowSince(ctx context.Context, col, customer, pop string, thresholdUs float64, from, to time.Time) (*time.Time, error) {
-	filter, args := CustomerFilter(customer, []any{pop, uint32(from.Unix()), uint32(to.Unix())})
+	filter, args := CustomerFilter(customer, []any{pop, uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- at, window and baseline range-checked (query.CheckTime, MaxSlowLookback): UInt32 seconds
 	sql := fmt.Sprintf(`SELECT toUInt32(t), sum(requests), quantilesTDigestMerge(%s)(%s)
 FROM %s.%s
 WHERE pop = ? AND t >= toDateTime(?) AND t < toDateTime(?)%s
@@ -275,7 +275,7 @@ func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, 
 }
 
 func (s *Store) perfGroups(ctx context.Context, table, by, col, customer string, from, to time.Time) ([]api.PerfRow, error) {
-	filter, args := CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
+	filter, args := CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- from/to range-checked by the server (query.CheckTime): UInt32 seconds
 	sql := fmt.Sprintf(`SELECT toString(%s) AS key, sum(requests) AS req, sum(errors_4xx), sum(errors_5xx), quantilesTDigestMerge(%s)(%s)
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s

@@ -49,8 +49,8 @@ func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, 
 }
 
 func (s *Store) perfPoints(ctx context.Context, table, col string, place PerfPlace, r Range, shift time.Duration) ([]api.PerfPoint, error) {
-	step := uint32(r.Step / time.Second)
-	args := []any{step, step, uint32(r.From.Unix()), uint32(r.To.Unix())}
+	step := uint32(r.Step / time.Second)                                  // #nosec G115 -- r.Validate: step in [1m, MaxStep], far below 2^32 s
+	args := []any{step, step, uint32(r.From.Unix()), uint32(r.To.Unix())} // #nosec G115 -- r.Validate: from/to within MinTime..MaxTime, UInt32 seconds
 	filter := ""
 	for _, f := range []struct{ col, v string }{{"customer", place.Customer}, {"region", place.Region}, {"pop", place.PoP}} {
 		if f.v != "" {

@@ -387,6 +387,8 @@ func TestBadRequests(t *testing.T) {
 		"/api/v1/traffic/summary?customer=acme&junk=" + strings.Repeat("x", 1000) + "&" + monthRange,
 		"/api/v1/traffic/summary?customer=acme&customer=globex&" + monthRange,
 		"/api/v1/billing/bills?month=2026-10&customer=acme",
+		"/api/v1/billing/bills?month=2200-01",
+		"/api/v1/billing/bill?customer=acme&month=1969-12",
 	} {
 		if code := get(t, hs, tokEng, path, nil); code != http.StatusBadRequest && code != http.StatusForbidden {
 			t.Errorf("%s: %d, want 400", path, code)

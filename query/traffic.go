@@ -18,8 +18,8 @@ func (s *Store) TrafficSeries(ctx context.Context, customer string, r Range) (*a
 	if err != nil {
 		return nil, UserError{err}
 	}
-	step := uint32(r.Step / time.Second)
-	filter, args := CustomerFilter(customer, []any{step, step, uint32(r.From.Unix()), uint32(r.To.Unix())})
+	step := uint32(r.Step / time.Second)                                                                    // #nosec G115 -- r.Validate: step in [1m, MaxStep], far below 2^32 s
+	filter, args := CustomerFilter(customer, []any{step, step, uint32(r.From.Unix()), uint32(r.To.Unix())}) // #nosec G115 -- r.Validate: from/to within MinTime..MaxTime, UInt32 seconds
 	sql := fmt.Sprintf(`SELECT
     intDiv(toUInt32(t), ?) * ? AS bucket,
     sum(requests), sum(bytes_out), sum(bytes_in), sum(cache_hit), sum(status_5xx)

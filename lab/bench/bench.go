@@ -59,7 +59,7 @@ func Run(ctx context.Context, o Options) error {
 	if o.Dir, err = filepath.Abs(o.Dir); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil { // #nosec G301 -- the benchmark's own work directory of generated data
 		return err
 	}
 	access, edge := filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")
@@ -109,7 +109,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	collectorCPU := collector.CPUSeconds()
 	logf("collector shipped the file in %.1fs", collectorSecs)
-	if _, err := st.WaitRows(ctx, uint64(o.Lines), 2*time.Hour, nil); err != nil {
+	if _, err := st.WaitRows(ctx, uint64(o.Lines), 2*time.Hour, nil); err != nil { // #nosec G115 -- a line count, positive
 		return err
 	}
 	e2eSecs := time.Since(start).Seconds()
@@ -194,7 +194,7 @@ func cpuSeconds(pid int) float64 {
 // topicBytes sums the message values of every partition of topic, read
 // back with kcat (an independent client) to the end of the topic.
 func topicBytes(ctx context.Context, broker, topic string) (int64, error) {
-	out, err := exec.CommandContext(ctx, "kcat", "-C", "-b", broker, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%S\n").Output()
+	out, err := exec.CommandContext(ctx, "kcat", "-C", "-b", broker, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%S\n").Output() // #nosec G204 -- benchmark harness: fixed command, arguments from its own stack
 	if err != nil {
 		return 0, fmt.Errorf("kcat: %w", err)
 	}
@@ -240,7 +240,7 @@ func clickhouseClientLoad(ctx context.Context, st *stack.Stack, dir string, line
 	}
 	cols := strings.Join(schema.RawColumnNames(d), ", ")
 	port := strconv.Itoa(st.CH.TCPPort)
-	export := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf(`clickhouse-client --port %s --query "SELECT %s FROM %s.%s FORMAT TabSeparated" > %s`,
+	export := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf(`clickhouse-client --port %s --query "SELECT %s FROM %s.%s FORMAT TabSeparated" > %s`, // #nosec G204 -- benchmark harness: fixed command, arguments from its own stack
 		port, cols, st.DB, schema.RawTable, tsv))
 	if out, err := export.CombinedOutput(); err != nil {
 		return 0, 0, fmt.Errorf("export: %v\n%s", err, out)
@@ -308,13 +308,13 @@ const goaccessLines = 2_000_000
 func goaccess(ctx context.Context, access, dir string, lines int) (float64, error) {
 	out := filepath.Join(dir, "goaccess.json")
 	part := filepath.Join(dir, "goaccess-input.log")
-	head := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf("head -n %d %s > %s", lines, access, part))
+	head := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf("head -n %d %s > %s", lines, access, part)) // #nosec G204 -- benchmark harness: fixed command, arguments from its own stack
 	if b, err := head.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("head: %v\n%s", err, b)
 	}
 	defer os.Remove(part)
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, "goaccess", part, "--log-format="+goaccessFormat, "--date-format=%d/%b/%Y", "--time-format=%T",
+	cmd := exec.CommandContext(ctx, "goaccess", part, "--log-format="+goaccessFormat, "--date-format=%d/%b/%Y", "--time-format=%T", // #nosec G204 -- benchmark harness: fixed command, arguments from its own stack
 		"--no-progress", "--no-global-config", "-o", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("goaccess: %v\n%s", err, b)
@@ -324,7 +324,7 @@ func goaccess(ctx context.Context, access, dir string, lines int) (float64, erro
 
 func kcat(ctx context.Context, broker, access string) (float64, error) {
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, "kcat", "-P", "-b", broker, "-t", "bench-kcat", "-X", "acks=all", "-z", "zstd", "-l", access)
+	cmd := exec.CommandContext(ctx, "kcat", "-P", "-b", broker, "-t", "bench-kcat", "-X", "acks=all", "-z", "zstd", "-l", access) // #nosec G204 -- benchmark harness: fixed command, arguments from its own stack
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("kcat: %v\n%s", err, b)
 	}

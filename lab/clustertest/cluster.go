@@ -73,14 +73,14 @@ func Start(ctx context.Context, dir string, l Layout) (c *Cluster, err error) {
 	}
 	for i := range ports {
 		sdir := filepath.Join(dir, fmt.Sprintf("ch%d", i+1))
-		if err := os.MkdirAll(filepath.Join(sdir, "config.d"), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(sdir, "config.d"), 0o755); err != nil { // #nosec G301 -- test cluster's config in its temporary directory
 			return nil, err
 		}
 		if l.AsyncSendDelay > 0 {
 			// Profiles live in config.xml, which chserver writes; files in
 			// config.d are merged into it by the server.
 			xml := fmt.Sprintf("<yandex><profiles><default><distributed_directory_monitor_sleep_time_ms>%d</distributed_directory_monitor_sleep_time_ms></default></profiles></yandex>\n", l.AsyncSendDelay.Milliseconds())
-			if err := os.WriteFile(filepath.Join(sdir, "config.d", "async-sends.xml"), []byte(xml), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(sdir, "config.d", "async-sends.xml"), []byte(xml), 0o644); err != nil { // #nosec G306 -- test cluster's config in its temporary directory
 				return nil, err
 			}
 		}

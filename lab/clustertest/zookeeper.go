@@ -49,7 +49,7 @@ func StartZooKeeper(ctx context.Context, dir string) (*ZooKeeper, error) {
 		return nil, err
 	}
 	zk := &ZooKeeper{Dir: dir, Port: port}
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil { // #nosec G301 -- test ZooKeeper's data in its temporary directory
 		return nil, err
 	}
 	// A short tick keeps session setup fast; 4lw "srvr" is the readiness
@@ -63,23 +63,23 @@ admin.enableServer=false
 4lw.commands.whitelist=srvr
 `, filepath.Join(dir, "data"), port)
 	cfgPath := filepath.Join(dir, "zoo.cfg")
-	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil { // #nosec G306 -- test ZooKeeper's config in its temporary directory
 		return nil, err
 	}
-	logf, err := os.Create(filepath.Join(dir, "zookeeper.log"))
+	logf, err := os.Create(filepath.Join(dir, "zookeeper.log")) // #nosec G304 -- test ZooKeeper's log in its temporary directory
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(java, "-Xmx256m", "-cp", strings.Join(zooKeeperJars, ":"),
+	cmd := exec.Command(java, "-Xmx256m", "-cp", strings.Join(zooKeeperJars, ":"), // #nosec G204 -- the java found on the machine, fixed arguments
 		"org.apache.zookeeper.server.ZooKeeperServerMain", cfgPath)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		logf.Close()
+		logf.Close() // #nosec G104 -- already failing; the start error is returned
 		return nil, fmt.Errorf("cannot start zookeeper: %w", err)
 	}
 	zk.cmd, zk.done = cmd, make(chan struct{})
-	go func() { _ = cmd.Wait(); logf.Close(); close(zk.done) }()
+	go func() { _ = cmd.Wait(); logf.Close(); close(zk.done) }() // #nosec G104 -- end of the test ZooKeeper's log
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {

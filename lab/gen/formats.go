@@ -95,7 +95,7 @@ func (jsonEdge) AppendLine(b []byte, e *Event) []byte {
 	b = append(b, `{"msec":"`...)
 	b = strconv.AppendInt(b, e.TimeMs/1000, 10)
 	b = append(b, '.')
-	b = appendPadded(b, uint64(e.TimeMs%1000), 3)
+	b = appendPadded(b, uint64(e.TimeMs%1000), 3) // #nosec G115 -- TimeMs%1000 of a generated positive time is in [0, 999]
 	b = append(b, `","remote_addr":"`...)
 	b = appendIP(b, e)
 	b = append(b, `",`...)

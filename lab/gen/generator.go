@@ -124,7 +124,7 @@ func New(o Options) (*Generator, error) {
 	if err := o.fill(); err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
+	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)) // #nosec G404 -- reproducible synthetic traffic from a seed, not a secret
 	g := &Generator{
 		o:          o,
 		rng:        rng,
@@ -240,7 +240,7 @@ func (g *Generator) At(e *Event, tMs int64) {
 	default:
 		e.Referer = "https://www.google.com/"
 	}
-	e.BytesReceived = 250 + uint64(rng.IntN(700))
+	e.BytesReceived = 250 + uint64(rng.IntN(700)) // #nosec G115 -- IntN returns [0, n), non-negative
 	if e.Method == "POST" {
 		e.BytesReceived += logNormal(rng, 2_000, 1)
 	}
@@ -286,19 +286,19 @@ func (g *Generator) answer(e *Event, p *pop, obj *object, rank, nObjects uint64,
 	switch x := rng.Float64(); {
 	case toOrigin && x < errRate:
 		e.Status = [...]uint16{500, 502, 502, 502, 503, 503, 504, 504}[rng.IntN(8)]
-		e.BytesSent = 150 + uint64(rng.IntN(400))
+		e.BytesSent = 150 + uint64(rng.IntN(400)) // #nosec G115 -- IntN returns [0, n), non-negative
 		e.ContentType = "text/html"
 	case x < 0.012:
-		e.Status, e.BytesSent, e.ContentType = 404, 150+uint64(rng.IntN(300)), "text/html"
+		e.Status, e.BytesSent, e.ContentType = 404, 150+uint64(rng.IntN(300)), "text/html" // #nosec G115 -- IntN returns [0, n), non-negative
 	case x < 0.015:
-		e.Status, e.BytesSent, e.ContentType = 403, 150+uint64(rng.IntN(100)), "text/html"
+		e.Status, e.BytesSent, e.ContentType = 403, 150+uint64(rng.IntN(100)), "text/html" // #nosec G115 -- IntN returns [0, n), non-negative
 	case x < 0.018:
 		e.Status, e.BytesSent, e.ContentType = 301, 162, "text/html"
 	case x < 0.06 && obj.cacheable:
 		e.Status, e.BytesSent = 304, 0
 	case e.ContentType == "video/mp2t" && x < 0.35:
 		e.Status = 206
-		e.BytesSent = obj.size/4 + uint64(rng.Int64N(int64(obj.size/2)+1))
+		e.BytesSent = obj.size/4 + uint64(rng.Int64N(int64(obj.size/2)+1)) // #nosec G115 -- object sizes are small positive numbers; Int64N returns [0, n)
 	}
 	if e.Method == "HEAD" {
 		e.BytesSent = 0
@@ -376,12 +376,12 @@ func (g *Generator) clientIP(e *Event, c *country) {
 	if g.rng.IntN(10) == 0 {
 		e.ClientIP = [16]byte{0x2a, 0x02, c.v4[0], c.v4[1]}
 		for i := 8; i < 16; i++ {
-			e.ClientIP[i] = byte(g.rng.Uint32())
+			e.ClientIP[i] = byte(g.rng.Uint32()) // #nosec G115 -- random bytes: truncation is intended
 		}
 		return
 	}
 	e.ClientIPv4 = true
-	e.ClientIP = [16]byte{10: 0xff, 11: 0xff, 12: c.v4[0], 13: c.v4[1], 14: byte(g.rng.Uint32()), 15: 1 + byte(g.rng.IntN(254))}
+	e.ClientIP = [16]byte{10: 0xff, 11: 0xff, 12: c.v4[0], 13: c.v4[1], 14: byte(g.rng.Uint32()), 15: 1 + byte(g.rng.IntN(254))} // #nosec G115 -- random bytes: truncation is intended; IntN(254) < 255
 }
 
 // UnknownCustomer is the default customer in the generated edge.yaml, the

@@ -150,12 +150,12 @@ func newWorld(rng *rand.Rand, nCustomers, objectsPerHost int) *world {
 				h.name = hostPrefixes[k] + "." + id + "-cdn.net"
 			}
 			h.objects = makeObjects(rng, k, objectsPerHost)
-			h.zipf = rand.NewZipf(rng, 1.07, 4, uint64(len(h.objects)-1))
+			h.zipf = rand.NewZipf(rng, 1.07, 4, uint64(len(h.objects)-1)) // #nosec G115 -- a length minus one of a non-empty list
 			c.hosts = append(c.hosts, h)
 		}
 		w.customers = append(w.customers, c)
 	}
-	w.custZipf = rand.NewZipf(rng, 1.2, 2, uint64(nCustomers-1))
+	w.custZipf = rand.NewZipf(rng, 1.2, 2, uint64(nCustomers-1)) // #nosec G115 -- a positive customer count minus one
 	return w
 }
 

@@ -30,7 +30,7 @@ import (
 func (f *filler) requests(day time.Time, m0, m1 int) string {
 	s := f.s
 	k := max(1, s.Samples)
-	d := uint32(day.Unix())
+	d := uint32(day.Unix()) // #nosec G115 -- generated days within DateTime's range
 	// One uniform draw per row and purpose n.
 	u := func(n, mod int) string { return fmt.Sprintf("(cityHash64(id, m, k, %d) %% %d)", n, mod) }
 	slow := "1"

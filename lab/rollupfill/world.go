@@ -140,7 +140,7 @@ func (s Scale) world() []combo {
 						slot := slots[PoPName(r, j)]
 						slots[PoPName(r, j)]++
 						combos = append(combos, combo{
-							id: uint32(len(combos)), customer: name, host: host,
+							id: uint32(len(combos)), customer: name, host: host, // #nosec G115 -- combos are few (far below 2^32)
 							region: reg.name, pop: PoPName(r, j), country: c.code,
 							share:       share * reg.weight * popW / popSum * c.weight * hostShare,
 							phase:       math.Mod((20-reg.tzHours)/24+1, 1),

@@ -41,6 +41,11 @@ func ParseMonth(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("month must look like 2026-10")
 	}
+	// The month's bounds go to ClickHouse as UInt32 seconds: range-checked
+	// first (month=2200-01 wrapped around).
+	if query.CheckTime("month", t, 0) != nil || query.CheckTime("month", t.AddDate(0, 1, 0), 0) != nil {
+		return time.Time{}, fmt.Errorf("month must be between %s and %s", query.MinTime.Format("2006-01"), query.MaxTime.AddDate(0, -1, 0).Format("2006-01"))
+	}
 	return t.UTC(), nil
 }
 
@@ -96,7 +101,7 @@ func (l *Ledger) RawUsage(ctx context.Context, month time.Time, customer string)
 
 func (l *Ledger) monthUsage(ctx context.Context, src usageSource, month time.Time, customer string) (map[string]*Usage, error) {
 	from, to := month, month.AddDate(0, 1, 0)
-	filter, args := query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())})
+	filter, args := query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- the month was range-checked by ParseMonth (query.CheckTime): UInt32 seconds
 	where := fmt.Sprintf("WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s", src.time, src.time, filter)
 	usage := map[string]*Usage{}
 	get := func(c string) *Usage {
@@ -116,14 +121,14 @@ func (l *Ledger) monthUsage(ctx context.Context, src usageSource, month time.Tim
 		var c, region string
 		var req, b uint64
 		if err := rows.Scan(&c, &region, &req, &b); err != nil {
-			rows.Close()
+			rows.Close() // #nosec G104 -- read-only result set; the scan error is returned
 			return nil, err
 		}
 		u := get(c)
 		u.Requests += req
 		u.ByRegion[region] += b
 	}
-	rows.Close()
+	rows.Close() // #nosec G104 -- read-only result set; rows.Err is checked next
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
@@ -140,7 +145,7 @@ func (l *Ledger) monthUsage(ctx context.Context, src usageSource, month time.Tim
 GROUP BY customer`, l.Store.DB, src.slots, filter, src.time, src.bytes)
 	skip, _ := p95Rank(month)
 	rows, err = l.Store.Query(ctx, fmt.Sprintf("SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0) FROM (\n%s)", samples),
-		append([]any{uint32(skip), uint32(skip + 1)}, args...)...)
+		append([]any{uint32(skip), uint32(skip + 1)}, args...)...) // #nosec G115 -- skip < slots in a month (8928)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +203,7 @@ func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) api.Bil
 			qty := new(big.Rat).Set(left)
 			tier := fmt.Sprintf("%d+ GB", from)
 			if t.UpToGB != 0 {
-				if width := new(big.Rat).SetInt64(int64(t.UpToGB - from)); qty.Cmp(width) > 0 {
+				if width := new(big.Rat).SetUint64(t.UpToGB - from); qty.Cmp(width) > 0 {
 					qty = width
 				}
 				tier = fmt.Sprintf("%d-%d GB", from, t.UpToGB)
@@ -228,16 +233,16 @@ func EmptyBill(pb *PriceBook, month time.Time, customer string) api.Bill {
 func BillsCSV(bills []api.Bill) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	w.Write([]string{"customer", "month", "item", "region", "tier", "quantity", "unit", "unit_price", "amount", "currency", "requests", "bytes_out", "p95_mbps"})
+	w.Write([]string{"customer", "month", "item", "region", "tier", "quantity", "unit", "unit_price", "amount", "currency", "requests", "bytes_out", "p95_mbps"}) // #nosec G104 -- csv.Writer keeps its first error; w.Error() is returned after Flush
 	for _, b := range bills {
 		common := func(item, region, tier, qty, unit, unitPrice, amount string) []string {
 			return []string{b.Customer, b.Month, item, region, tier, qty, unit, unitPrice, amount, b.Currency,
 				strconv.FormatUint(b.Requests, 10), strconv.FormatUint(b.BytesOut, 10), strconv.FormatFloat(b.P95Mbps, 'f', 3, 64)}
 		}
 		for _, l := range b.Lines {
-			w.Write(common(l.Item, l.Region, l.Tier, l.Quantity, l.Unit, l.UnitPrice, l.Amount))
+			w.Write(common(l.Item, l.Region, l.Tier, l.Quantity, l.Unit, l.UnitPrice, l.Amount)) // #nosec G104 -- csv.Writer keeps its first error; w.Error() is returned after Flush
 		}
-		w.Write(common("total", "", "", "", "", "", b.Total))
+		w.Write(common("total", "", "", "", "", "", b.Total)) // #nosec G104 -- csv.Writer keeps its first error; w.Error() is returned after Flush
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()

@@ -119,7 +119,7 @@ func (l *Ledger) WithAdjustments(ctx context.Context, pb *PriceBook, month time.
 		b := &bills[i]
 		b.Lines = append(b.Lines, api.BillLine{
 			Item: "adjustment", Tier: fmt.Sprintf("%s closed v%d", prev.Format("2006-01"), snap.Version),
-			Quantity: fmt.Sprintf("%d", int64(nb.BytesOut)-int64(old.BytesOut)), Unit: "bytes late",
+			Quantity: fmt.Sprintf("%d", int64(nb.BytesOut)-int64(old.BytesOut)), Unit: "bytes late", // #nosec G115 -- a customer-month's bytes are far below 2^63
 			UnitPrice: "", Amount: diff.FloatString(2),
 		})
 		total, _ := new(big.Rat).SetString(orZero(b.Total))

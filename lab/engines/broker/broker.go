@@ -48,7 +48,7 @@ func Start(cfg Config) (*Broker, error) {
 		kfake.DefaultNumPartitions(cfg.Partitions),
 	}
 	if len(cfg.Topics) > 0 {
-		opts = append(opts, kfake.SeedTopics(int32(cfg.Partitions), cfg.Topics...))
+		opts = append(opts, kfake.SeedTopics(int32(cfg.Partitions), cfg.Topics...)) // #nosec G115 -- a partition count, small and positive
 	}
 	if cfg.ClusterID != "" {
 		opts = append(opts, kfake.ClusterID(cfg.ClusterID))

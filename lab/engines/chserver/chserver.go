@@ -71,7 +71,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	for _, sub := range []string{"log", "data", "tmp", "user_files", "format_schemas"} {
-		if err := os.MkdirAll(filepath.Join(cfg.Dir, sub), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(cfg.Dir, sub), 0o755); err != nil { // #nosec G301 -- a local test server's directories
 			return nil, fmt.Errorf("cannot create server dir: %w", err)
 		}
 	}
@@ -80,7 +80,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Dir: cfg.Dir, TCPPort: cfg.TCPPort, HTTPPort: cfg.HTTPPort,
 		InterserverPort: cfg.InterserverPort, Extra: cfg.Extra,
 	})
-	if err := os.WriteFile(conf, []byte(xml), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(xml), 0o644); err != nil { // #nosec G306 -- a local test server's config
 		return nil, fmt.Errorf("cannot write server config: %w", err)
 	}
 	s := &Server{Config: cfg}
@@ -95,25 +95,25 @@ func (s *Server) start(ctx context.Context, bin, conf string) error {
 	if filepath.Base(bin) == "clickhouse" {
 		args = append([]string{"server"}, args...)
 	}
-	out, err := os.OpenFile(filepath.Join(s.Dir, "log", "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	out, err := os.OpenFile(filepath.Join(s.Dir, "log", "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) // #nosec G302 -- a local test server's stdout log
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...) // #nosec G204 -- the clickhouse binary the project installs, arguments built here
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Dir = s.Dir
 	// Its own process group, so a Ctrl-C at the terminal reaches it only
 	// through Stop, after the stages that write to it have flushed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		out.Close()
+		out.Close() // #nosec G104 -- already failing; the start error is returned
 		return fmt.Errorf("cannot start clickhouse-server: %w", err)
 	}
 	s.cmd = cmd
 	s.done = make(chan struct{})
 	go func() {
 		s.err = cmd.Wait()
-		out.Close()
+		out.Close() // #nosec G104 -- the server's stdout log, closed when it exits
 		close(s.done)
 	}()
 	return s.waitReady(ctx)

@@ -50,13 +50,13 @@ func run(m *testing.M) int {
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: cannot start clickhouse-server: %v\n", err)
-		os.RemoveAll(dir)
+		os.RemoveAll(dir) // #nosec G104 -- test cleanup of a temporary directory
 		return 1
 	}
 	code := m.Run()
 	server.Stop()
 	if code == 0 {
-		os.RemoveAll(dir)
+		os.RemoveAll(dir) // #nosec G104 -- test cleanup of a temporary directory
 	} else {
 		fmt.Fprintf(os.Stderr, "clickhouse-server dir kept for inspection: %s\n", dir)
 	}
@@ -84,7 +84,7 @@ func Conn(t testing.TB) driver.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { conn.Close() }) // #nosec G104 -- test cleanup of a connection
 	return conn
 }
 
@@ -133,6 +133,6 @@ func TempDir(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() { os.RemoveAll(dir) }) // #nosec G104 -- test cleanup of a temporary directory
 	return filepath.Clean(dir)
 }

@@ -28,6 +28,6 @@ func TestMain(m *testing.M, bin *string) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	os.RemoveAll(dir) // #nosec G104 -- test cleanup of a temporary directory
 	os.Exit(code)
 }
