@@ -31,9 +31,11 @@ func streamsMigration(db string, d Dialect) []string {
 	if col.Since != 9 {
 		panic("BUG: raw column src_stream is not migration 9's")
 	}
-	// A Distributed table in front of a local one gets the column's type
-	// only (no codec or TTL: it stores nothing).
-	addTo := func(table, def, distDef, after string) []string {
+	// On a cluster the Distributed table in front of a local one is
+	// created again over the altered local table: ClickHouse refuses an
+	// ALTER ... ON CLUSTER of a table that is not replicated when the
+	// cluster's shards are, and a Distributed table holds no rows.
+	addTo := func(table, def, after string) []string {
 		// 18.16 has no IF NOT EXISTS here: the migrator takes "already
 		// exists" for done (columnExisted).
 		alter := "ALTER TABLE %s.%s%s ADD COLUMN src_stream %s AFTER %s"
@@ -42,13 +44,13 @@ func streamsMigration(db string, d Dialect) []string {
 		}
 		s := []string{fmt.Sprintf(alter, db, localName(table, d), onCluster(d), def, after)}
 		if d.Cluster != "" {
-			s = append(s, fmt.Sprintf(alter, db, table, onCluster(d), distDef, after))
+			s = append(s, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, table, onCluster(d)), distributed(db, table, d))
 		}
 		return s
 	}
-	s := addTo(RawTable, columnDef(col, d), col.TypeFor(d), "src_seq")
-	s = append(s, addTo(LedgerTable, "String", "String", "src_partition")...)
-	s = append(s, addTo(SourceLedgerTable, "String", "String", "src_partition")...)
+	s := addTo(RawTable, columnDef(col, d), "src_seq")
+	s = append(s, addTo(LedgerTable, "String", "src_partition")...)
+	s = append(s, addTo(SourceLedgerTable, "String", "src_partition")...)
 	s = append(s,
 		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, LedgerTable, onCluster(d)),
 		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS

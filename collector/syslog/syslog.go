@@ -243,6 +243,7 @@ func (s *Server) serveTCP() {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
+			time.Sleep(10 * time.Millisecond) // out of files, say: do not spin
 			continue
 		}
 		if !s.allowed(c.RemoteAddr()) {

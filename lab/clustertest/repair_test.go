@@ -14,7 +14,8 @@ import (
 )
 
 // insertLocal writes rows of blk straight into table (a shard's _local
-// raw table), as coming from Kafka partition 0 at offset off(i): what
+// raw table), as coming from Kafka partition 0 of the worker's stream at
+// offset off(i): what
 // reached one shard of an INSERT whose other parts never arrived.
 func insertLocal(t *testing.T, conn driver.Conn, db, table string, d schema.Dialect, blk *record.Block, rows []int, off func(int) uint64) {
 	t.Helper()
@@ -52,8 +53,10 @@ func insertLocal(t *testing.T, conn driver.Conn, db, table string, d schema.Dial
 				v = uint16(0)
 			case "src_offset":
 				v = off(i)
-			case "src_file", "src_stream":
+			case "src_file":
 				v = ""
+			case "src_stream":
+				v = "kfake/" + ingestTopic // the worker's stream: the embedded broker's cluster id is kfake
 			case "src_file_end":
 				v = uint64(0)
 			case "src_seq":

@@ -570,15 +570,21 @@ DROP TABLE IF EXISTS edgelog.top_paths_1h_local ON CLUSTER edge;
 -- migration 9: ledgers keyed by Kafka cluster and topic (src_stream)
 ALTER TABLE edgelog.requests_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS src_stream LowCardinality(String) CODEC(ZSTD(1)) TTL toDateTime(time) + INTERVAL 7 DAY AFTER src_seq;
 
-ALTER TABLE edgelog.requests ON CLUSTER edge ADD COLUMN IF NOT EXISTS src_stream LowCardinality(String) AFTER src_seq;
+DROP TABLE IF EXISTS edgelog.requests ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.requests ON CLUSTER edge AS edgelog.requests_local ENGINE = Distributed(edge, edgelog, requests_local, cityHash64(customer, host));
 
 ALTER TABLE edgelog.ingest_ledger_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS src_stream String AFTER src_partition;
 
-ALTER TABLE edgelog.ingest_ledger ON CLUSTER edge ADD COLUMN IF NOT EXISTS src_stream String AFTER src_partition;
+DROP TABLE IF EXISTS edgelog.ingest_ledger ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.ingest_ledger ON CLUSTER edge AS edgelog.ingest_ledger_local ENGINE = Distributed(edge, edgelog, ingest_ledger_local);
 
 ALTER TABLE edgelog.source_ledger_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS src_stream String AFTER src_partition;
 
-ALTER TABLE edgelog.source_ledger ON CLUSTER edge ADD COLUMN IF NOT EXISTS src_stream String AFTER src_partition;
+DROP TABLE IF EXISTS edgelog.source_ledger ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.source_ledger ON CLUSTER edge AS edgelog.source_ledger_local ENGINE = Distributed(edge, edgelog, source_ledger_local);
 
 DROP TABLE IF EXISTS edgelog.ingest_ledger_mv ON CLUSTER edge;
 
