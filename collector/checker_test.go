@@ -43,11 +43,10 @@ func TestDetectFormat(t *testing.T) {
 }
 
 func TestChecker(t *testing.T) {
-	c, err := NewChecker(Config{TrustedProxies: []string{"10.0.0.0/8"}, DefaultCustomer: "acme"}, "nginx", "combined")
-	if err == nil {
+	if _, err := NewChecker(Config{TrustedProxies: []string{"10.0.0.0/8"}, DefaultCustomer: "acme"}, "nginx", "combined"); err == nil {
 		t.Fatal("combined is not an nginx log_format text: want an error")
 	}
-	c, err = NewChecker(Config{TrustedProxies: []string{"10.0.0.0/8"}, DefaultCustomer: "acme"}, "nginx", "")
+	c, err := NewChecker(Config{TrustedProxies: []string{"10.0.0.0/8"}, DefaultCustomer: "acme"}, "nginx", "")
 	if err != nil {
 		t.Fatal(err)
 	}

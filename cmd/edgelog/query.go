@@ -88,7 +88,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := hs.Shutdown(sctx); err != nil {
-			hs.Close()
+			hs.Close() // #nosec G104 -- shutdown already failed and is logged next; nothing more to do
 			log.Warn("stopped: requests still running after 5 s were cut", "err", err)
 			return
 		}

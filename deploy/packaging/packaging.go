@@ -76,7 +76,7 @@ func Build(ctx context.Context, o Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil { // #nosec G301 -- the packages' output directory of a release build
 		return nil, fmt.Errorf("cannot create %s: %w", o.OutDir, err)
 	}
 	tmp, err := os.MkdirTemp("", "edgelog-package-")
@@ -114,7 +114,7 @@ func LDFlags(version, commit, date string) string {
 // BuildBinary compiles cmd/edgelog of the repository at root for
 // linux/arch, static (no cgo) and stamped with the version, into bin.
 func BuildBinary(ctx context.Context, root, bin, arch, version, commit, date string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w "+LDFlags(version, commit, date), "-o", bin, "./cmd/edgelog")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w "+LDFlags(version, commit, date), "-o", bin, "./cmd/edgelog") // #nosec G204 -- go build of this repository's binary, flags built here
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -128,7 +128,7 @@ func pack(root, bin, arch, format, version, outDir string) (string, error) {
 	// nfpm expands variables in a few fields only; the file is expanded
 	// whole first, with these four.
 	vars := map[string]string{"ROOT": root, "BIN": bin, "ARCH": arch, "VERSION": version}
-	text, err := os.ReadFile(filepath.Join(root, "deploy", "packaging", "nfpm.yaml"))
+	text, err := os.ReadFile(filepath.Join(root, "deploy", "packaging", "nfpm.yaml")) // #nosec G304 -- a file of this repository
 	if err != nil {
 		return "", fmt.Errorf("cannot read nfpm.yaml: %w", err)
 	}
@@ -157,14 +157,14 @@ func pack(root, bin, arch, format, version, outDir string) (string, error) {
 		return "", err
 	}
 	target := filepath.Join(outDir, pkgr.ConventionalFileName(info))
-	f, err := os.Create(target)
+	f, err := os.Create(target) // #nosec G304 G703 -- the package file name nfpm gives, in the build's output directory
 	if err != nil {
 		return "", err
 	}
 	info.Target = target
 	if err := pkgr.Package(info, f); err != nil {
-		f.Close()
-		os.Remove(target)
+		f.Close()         // #nosec G104 -- already failing; the packaging error is returned
+		os.Remove(target) // #nosec G104 G703 -- removes the half-written package it created; the packaging error is returned
 		return "", fmt.Errorf("cannot write %s: %w", target, err)
 	}
 	if err := f.Close(); err != nil {

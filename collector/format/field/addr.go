@@ -79,7 +79,7 @@ func parseAddrPort(w []byte) (netip.Addr, bool) {
 	if ip, ok := parseIPv4(w); ok {
 		return netip.AddrFrom16(ip).Unmap(), true
 	}
-	s := unsafe.String(&w[0], len(w))
+	s := unsafe.String(&w[0], len(w)) // #nosec G103 -- zero-copy view of w for ParseAddr, which does not keep it
 	if a, err := netip.ParseAddr(s); err == nil {
 		return a.WithZone(""), true
 	}

@@ -98,7 +98,7 @@ func Micros(n, scale uint64) uint32 {
 	if n > (1<<32-1)/scale {
 		return 1<<32 - 1
 	}
-	return uint32(n * scale)
+	return uint32(n * scale) // #nosec G115 -- n*scale <= 2^32-1, checked above
 }
 
 // unescape reverses the format's value escaping into the scratch space
