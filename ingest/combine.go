@@ -47,7 +47,6 @@ func (w *Worker) insertCombined(procCtx, gctx context.Context, b *batch) error {
 func (w *Worker) combine(procCtx context.Context) {
 	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
 	ins.settings = workerInsertSettings
-	ins.stream = w.stream
 	merged := &batch{}
 	for {
 		var group []insertReq
@@ -91,6 +90,7 @@ func (w *Worker) combine(procCtx context.Context) {
 			w.m.combined.Observe(float64(len(live)))
 		}
 		gctx, cancel := anyDone(live)
+		ins.stream = w.streamName() // known: a partition learns it before its first batch
 		err := w.insertWithRetry(procCtx, gctx, ins, b)
 		cancel()
 		for _, r := range live {

@@ -26,6 +26,9 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	if !w.earlierInsertsEnded(gctx) {
 		return
 	}
+	if err := w.resolveStream(gctx); err != nil {
+		return // generation ended while Kafka did not answer
+	}
 	ledger, err := w.retryLedger(gctx, partition)
 	if err != nil {
 		return // generation ended while ClickHouse was unreachable

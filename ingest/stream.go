@@ -18,9 +18,17 @@ import (
 // streams.go). The cluster id is the one Kafka reports (Config.KafkaCluster
 // overrides it).
 
-// resolveStream sets w.stream, asking Kafka for its cluster id unless the
-// configuration names the cluster, and waiting while Kafka is unreachable.
+// resolveStream sets the worker's stream once, asking Kafka for its
+// cluster id unless the configuration names the cluster. A partition calls
+// it before it reads the ledgers (Kafka answered its group, so it is
+// reachable); it waits, with rate-limited warnings, while Kafka does not
+// answer, and returns an error only when ctx ends.
 func (w *Worker) resolveStream(ctx context.Context) error {
+	w.streamMu.Lock()
+	defer w.streamMu.Unlock()
+	if w.stream != "" {
+		return nil
+	}
 	cluster := w.cfg.KafkaCluster
 	for delay := 200 * time.Millisecond; cluster == ""; delay = min(2*delay, w.cfg.RetryMax) {
 		c := &kafka.Client{Addr: kafka.TCP(w.cfg.Kafka.Brokers...), Transport: w.transport, Timeout: 10 * time.Second}
@@ -32,7 +40,7 @@ func (w *Worker) resolveStream(ctx context.Context) error {
 		case err == nil:
 			err = errors.New("no cluster id in Kafka's metadata: name the cluster with --kafka-cluster")
 		}
-		w.log.Warn("cannot learn the Kafka cluster id, retrying", "err", err)
+		w.kafkaWarn.Fail("cannot learn the Kafka cluster id, retrying", "err", err)
 		if !sleepCtx(ctx, delay) {
 			return fmt.Errorf("cannot learn the Kafka cluster id: %w", ctx.Err())
 		}
@@ -46,9 +54,18 @@ func (w *Worker) resolveStream(ctx context.Context) error {
 	return nil
 }
 
+// streamName is the worker's stream ("" before resolveStream).
+func (w *Worker) streamName() string {
+	w.streamMu.Lock()
+	defer w.streamMu.Unlock()
+	return w.stream
+}
+
 // streamArgs are the two bound values of a `src_stream IN (?, ?)` that
 // selects the worker's ledger rows.
 func (w *Worker) streamArgs() []any {
+	w.streamMu.Lock()
+	defer w.streamMu.Unlock()
 	if len(w.streams) == 0 {
 		panic("BUG: ledger read before the stream is known")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,8 +33,9 @@ type Worker struct {
 	// stream is "<cluster>/<topic>"; streams the src_stream values whose
 	// ledger rows are this worker's (stream, and '' with
 	// LedgerLegacyStream). See stream.go.
-	stream  string
-	streams []string
+	streamMu sync.Mutex
+	stream   string
+	streams  []string
 
 	failingSince atomic.Int64 // unix nanos of the first failed insert in a row; 0 = healthy
 	inserts      chan insertReq
@@ -96,9 +98,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	defer w.log.Info("stopped: every batch ClickHouse acknowledged has its offset committed; batches in flight were abandoned and are read again from the committed offsets by the partition's next owner (the ledgers skip what was inserted)")
 	defer w.conn.Close()
-	if err := w.resolveStream(ctx); err != nil {
-		return err
-	}
 	w.inserts = make(chan insertReq)
 	for range w.cfg.InsertConcurrency {
 		go w.combine(ctx)
