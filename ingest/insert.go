@@ -155,7 +155,7 @@ func (ins *inserter) sources(b *batch) {
 		// DateTime has no sub-second part on 18.16.
 		ins.millis = ins.millis[:0]
 		for _, ms := range b.block.TimeMs {
-			ins.millis = append(ins.millis, uint16(ms-floorDiv(ms, 1000)*1000))
+			ins.millis = append(ins.millis, uint16(ms-floorDiv(ms, 1000)*1000)) // #nosec G115 -- ms-floor(ms/1000)*1000 is in [0, 999]
 		}
 		ins.data["time_ms"] = ins.millis
 	}
@@ -201,7 +201,7 @@ func (b *batch) columns(partCol *[]uint16) []record.Column {
 	*partCol = (*partCol)[:0]
 	for _, s := range b.parts() {
 		for range s.rows {
-			*partCol = append(*partCol, uint16(s.partition))
+			*partCol = append(*partCol, uint16(s.partition)) // #nosec G115 -- Kafka partition ids are < 2^16 (the schema's src_partition is UInt16)
 		}
 	}
 	return []record.Column{

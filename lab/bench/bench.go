@@ -84,11 +84,11 @@ func Run(ctx context.Context, o Options) error {
 		if o.ProfileDir, err = filepath.Abs(o.ProfileDir); err != nil {
 			return err
 		}
-		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
+		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil { // #nosec G301 -- the benchmark's profile directory
 			return err
 		}
 		// The processes started from here inherit it (cmd/edgelog).
-		os.Setenv("EDGELOG_CPUPROFILE_DIR", o.ProfileDir)
+		os.Setenv("EDGELOG_CPUPROFILE_DIR", o.ProfileDir) // #nosec G104 -- the variable name is valid; Setenv cannot fail here
 	}
 	logf("pipeline: collector and ingest on %s", access)
 	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid())}
@@ -250,7 +250,7 @@ func clickhouseClientLoad(ctx context.Context, st *stack.Stack, dir string, line
 	}
 	load := func(db string) (float64, error) {
 		start := time.Now()
-		load := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf(`clickhouse-client --port %s --max_insert_block_size 1048576 --query "INSERT INTO %s.%s (%s) FORMAT TabSeparated" < %s`,
+		load := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf(`clickhouse-client --port %s --max_insert_block_size 1048576 --query "INSERT INTO %s.%s (%s) FORMAT TabSeparated" < %s`, // #nosec G204 -- benchmark harness: fixed command, arguments from its own stack
 			port, db, schema.RawTable, cols, tsv))
 		if out, err := load.CombinedOutput(); err != nil {
 			return 0, fmt.Errorf("load: %v\n%s", err, out)
@@ -269,7 +269,7 @@ func clickhouseClientLoad(ctx context.Context, st *stack.Stack, dir string, line
 	if err := conn.QueryRow(ctx, "SELECT sum(requests) FROM "+db+".traffic_1m").Scan(&got); err != nil {
 		return 0, 0, err
 	}
-	if got != uint64(lines) {
+	if got != uint64(lines) { // #nosec G115 -- a line count, positive
 		return 0, 0, fmt.Errorf("clickhouse-client loaded %d rows into the rollup, want %d", got, lines)
 	}
 	if err := conn.Exec(ctx, "DROP DATABASE "+db); err != nil {
@@ -290,7 +290,7 @@ func clickhouseClientLoad(ctx context.Context, st *stack.Stack, dir string, line
 	if err := conn.QueryRow(ctx, "SELECT count() FROM "+rawDB+"."+schema.RawTable).Scan(&got); err != nil {
 		return 0, 0, err
 	}
-	if got != uint64(lines) {
+	if got != uint64(lines) { // #nosec G115 -- a line count, positive
 		return 0, 0, fmt.Errorf("clickhouse-client loaded %d raw rows, want %d", got, lines)
 	}
 	if err := conn.Exec(ctx, "DROP DATABASE "+rawDB); err != nil {
