@@ -171,19 +171,10 @@ func printReport(ctx context.Context, apiURL string, truth *gen.Truth, st *stack
 		}
 	}
 	from, to = from.Truncate(24*time.Hour), to.Truncate(24*time.Hour).Add(24*time.Hour)
-	u := apiURL + "/traffic/summary?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}.Encode()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot read traffic summary: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("traffic summary: %s", resp.Status)
-	}
 	var sum api.Summary
-	if err := json.NewDecoder(resp.Body).Decode(&sum); err != nil {
-		return err
+	q := url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}
+	if err := getJSON(ctx, apiURL+"/traffic/summary?"+q.Encode(), &sum); err != nil {
+		return fmt.Errorf("cannot read the traffic summary: %w", err)
 	}
 	fmt.Printf("\nTraffic report %s to %s (from %s)\n\n", from.Format("2006-01-02"), to.Format("2006-01-02"), sum.Table)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -221,19 +212,9 @@ func printReport(ctx context.Context, apiURL string, truth *gen.Truth, st *stack
 // printBill prints one customer's bill of a month from the query API, with
 // the demo's price book (deploy/compose/pricebook.yaml).
 func printBill(ctx context.Context, apiURL, customer, month string) error {
-	u := apiURL + "/billing/bill?" + url.Values{"customer": {customer}, "month": {month}}.Encode()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot read the bill: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("bill: %s", resp.Status)
-	}
 	var b api.Bill
-	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
-		return err
+	if err := getJSON(ctx, apiURL+"/billing/bill?"+url.Values{"customer": {customer}, "month": {month}}.Encode(), &b); err != nil {
+		return fmt.Errorf("cannot read the bill: %w", err)
 	}
 	fmt.Printf("\nBill of %s for %s (plan %s; %d requests, %.3f GB, 95th percentile %.2f Mbps)\n\n",
 		b.Customer, b.Month, b.Plan, b.Requests, float64(b.BytesOut)/1e9, b.P95Mbps)
@@ -244,6 +225,24 @@ func printBill(ctx context.Context, apiURL, customer, month string) error {
 	}
 	fmt.Fprintf(tw, "total\t\t\t\t\t\t%s %s\t\n", b.Total, b.Currency)
 	return tw.Flush()
+}
+
+// getJSON decodes the JSON answer of a GET of u into v; an answer other
+// than 200 is an error naming its status.
+func getJSON(ctx context.Context, u string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", req.URL.Path, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
 }
 
 // waitGivenLog waits until every line of a log without ground truth is a

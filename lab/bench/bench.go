@@ -48,18 +48,9 @@ func Run(ctx context.Context, o Options) error {
 	if o.Out == nil {
 		o.Out = os.Stdout
 	}
-	began := time.Now()
-	logf := func(format string, a ...any) {
-		fmt.Fprintf(o.Out, "[%6.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, a...))
-	}
-	bench := func(name string, v float64, unit string) { fmt.Fprintf(o.Out, "BENCH %s %.6g %s\n", name, v, unit) }
-	// The processes run in the stack's directory: every path handed to
-	// them must be absolute.
+	logf, bench := output(o.Out)
 	var err error
-	if o.Dir, err = filepath.Abs(o.Dir); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil { // #nosec G301 -- the benchmark's own work directory of generated data
+	if o.Dir, err = workDir(o.Dir); err != nil {
 		return err
 	}
 	access, edge := filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")

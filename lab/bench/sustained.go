@@ -44,16 +44,9 @@ func Sustained(ctx context.Context, o SustainedOptions) error {
 	if o.Out == nil {
 		o.Out = os.Stdout
 	}
-	began := time.Now()
-	logf := func(format string, a ...any) {
-		fmt.Fprintf(o.Out, "[%6.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, a...))
-	}
-	bench := func(name string, v float64, unit string) { fmt.Fprintf(o.Out, "BENCH %s %.6g %s\n", name, v, unit) }
+	logf, bench := output(o.Out)
 	var err error
-	if o.Dir, err = filepath.Abs(o.Dir); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil { // #nosec G301 -- the benchmark's own work directory of generated data
+	if o.Dir, err = workDir(o.Dir); err != nil {
 		return err
 	}
 	lines := int(float64(o.Rate) * o.Duration.Seconds())
