@@ -29,7 +29,7 @@ same broker, with the ratios against them.`)
 	duration := fs.Duration("duration", 0, "sustained-load check: how long to write at --rate (e.g. 10m)")
 	ingestFlags := fs.String("ingest-flags", "", "extra flags for ingest, space-separated (e.g. \"--insert-concurrency 1\")")
 	profile := fs.String("profile", "", "write CPU profiles of the collector and ingest into this directory")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
 	if _, err := chserver.Binary(); err != nil {

@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/query"
@@ -15,15 +19,14 @@ import (
 )
 
 func init() {
-	register("bill", "monthly bills: print, close a month, verify against raw rows", runBill)
+	register("bill", "monthly bills: print, close a month, verify against raw rows", runBill, billActions...)
 }
 
+// billActions are bill's verbs; print is the default.
+var billActions = []string{"print", "close", "verify"}
+
 func runBill(ctx context.Context, args []string) error {
-	action := "print"
-	if len(args) > 0 && (args[0] == "close" || args[0] == "verify") {
-		action, args = args[0], args[1:]
-	}
-	fs := newFlags("bill", "[close|verify] --month YYYY-MM [flags]", `edgelog bill --month 2026-10 [--customer ID] [--format csv|json]
+	fs := newFlags("bill", "[print|close|verify] --month YYYY-MM [flags]", `edgelog bill --month 2026-10 [--customer ID] [--format csv|json]
     prints the month's bills from the 5-minute billing samples: GB out per billing
     region at the price book's tiered prices, requests per 10k, the 95th-percentile
     Mbps, invoice lines and total; plus adjustments for late data of the previous,
@@ -40,12 +43,33 @@ edgelog bill verify --month 2026-10
 	customer := fs.String("customer", "", "one customer (default: all)")
 	format := fs.String("format", "csv", "csv or json")
 	prices := fs.String("prices", "", "price book (YAML); without it bills show usage only")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
+	}
+	action := "print"
+	switch {
+	case fs.NArg() > 1:
+		return fmt.Errorf("want at most one action (%s), got %d arguments", strings.Join(billActions, ", "), fs.NArg())
+	case fs.NArg() == 1 && !slices.Contains(billActions, fs.Arg(0)):
+		return fmt.Errorf("unknown action %q (want %s)", fs.Arg(0), strings.Join(billActions, ", "))
+	case fs.NArg() == 1:
+		action = fs.Arg(0)
+	}
+	if *monthFlag == "" {
+		return errors.New("--month is required, e.g. --month 2026-10")
 	}
 	month, err := billing.ParseMonth(*monthFlag)
 	if err != nil {
-		return err
+		return fmt.Errorf("--month %q: %w", *monthFlag, err)
+	}
+	if month.After(time.Now()) {
+		return fmt.Errorf("--month %s has not begun", month.Format("2006-01"))
+	}
+	if *format != "csv" && *format != "json" {
+		return fmt.Errorf("--format %q: want csv or json", *format)
+	}
+	if action != "print" && *customer != "" {
+		return fmt.Errorf("--customer applies to printing bills; bill %s works on every customer of the month", action)
 	}
 	if !schema.ValidIdent(ch.Database) {
 		return fmt.Errorf("invalid database name %q", ch.Database)
@@ -93,6 +117,16 @@ edgelog bill verify --month 2026-10
 	}
 	if bills, err = ledger.WithAdjustments(ctx, pb, month, bills, *customer); err != nil {
 		return err
+	}
+	if *customer != "" && len(bills) == 0 {
+		known, err := ledger.HasCustomer(ctx, *customer)
+		if err != nil {
+			return err
+		}
+		if !known {
+			return fmt.Errorf("unknown customer %q: no traffic in any month ('edgelog bill --month %s' lists the month's customers)", *customer, month.Format("2006-01"))
+		}
+		fmt.Fprintf(os.Stderr, "customer %s had no traffic in %s\n", *customer, month.Format("2006-01"))
 	}
 	switch *format {
 	case "json":

@@ -21,7 +21,7 @@ reach a real Kafka cluster. Use a real Kafka in production.`)
 	partitions := fs.Int("partitions", 8, "partitions of each topic")
 	topics := fs.String("topics", kafkaconf.DefaultTopic+","+kafkaconf.DefaultDeadLetterTopic, "comma-separated topics to create at start (others are created on first use)")
 	dataDir := fs.String("data-dir", "", "persist the log and committed offsets here (default: memory only)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
 	log := newLogger()

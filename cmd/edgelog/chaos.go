@@ -33,7 +33,7 @@ rotate_rename, rotate_copytrunc.`)
 	chDown := fs.Duration("clickhouse-down", 20*time.Second, "how long ClickHouse stays stopped")
 	brokerPause := fs.Duration("broker-pause", 10*time.Second, "how long the broker stays frozen")
 	seed := fs.Uint64("seed", 1, "random seed (traffic and fault order)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
 	if _, err := chserver.Binary(); err != nil {

@@ -56,7 +56,7 @@ func runCheck(ctx context.Context, args []string) error {
 	fs.IntVar(&f.examples, "examples", 3, "example lines printed per dead-letter reason")
 	fs.IntVar(&f.sample, "sample", 200, "lines --log-format auto looks at")
 	fs.IntVar(&f.limit, "limit", 0, "stop after N lines (0: read all)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {

@@ -159,7 +159,7 @@ syslog, parses and enriches each line, batches rows per customer into
 zstd-compressed columnar messages and produces them to Kafka with acks=all.
 A file's checkpoint advances only after Kafka acknowledged a batch. SIGHUP
 reloads the edge mapping and GeoIP databases.`)
-	if err := f.fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, f.fs, args); err != nil {
 		return err
 	}
 	cfg, err := f.resolve()

@@ -38,7 +38,7 @@ report per customer and leaves the API running until Ctrl-C.`)
 	edgeConfig := fs.String("edge-config", "", "edge mapping file for --log")
 	listen := fs.String("listen", "127.0.0.1:8080", "query API address")
 	keep := fs.Bool("keep", false, "keep data from a previous run instead of starting fresh")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
 	if _, err := chserver.Binary(); err != nil {

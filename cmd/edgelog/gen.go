@@ -51,7 +51,7 @@ Incidents (repeatable --incident; default: the two of gen.DefaultIncidents):
 	noIncidents := fs.Bool("no-incidents", false, "script no incidents")
 	var incidents incidentFlags
 	fs.Var(&incidents, "incident", "scripted incident (repeatable; see above)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
 	o := gen.Options{Lines: *lines, Malformed: *malformed, Seed: *seed, Duration: *duration, Customers: *customers, Format: *format}

@@ -27,7 +27,7 @@ a bar on a terminal and as plain lines otherwise. Batches are cut by row count
 only and named by the file's identity and offsets, so importing the same file
 again sends the same messages and ingest skips them. Inputs in --config are
 ignored: the files named here are imported.`)
-	if err := f.fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, f.fs, args); err != nil {
 		return err
 	}
 	if f.fs.NArg() == 0 {

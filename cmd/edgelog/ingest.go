@@ -29,7 +29,7 @@ acknowledged the rows. Run several for more throughput (one per partition at mos
 	fs.StringVar(&cfg.KafkaCluster, "kafka-cluster", "", "name of the Kafka cluster in the ledgers (default the cluster id Kafka reports)")
 	fs.StringVar(&cfg.LedgerLegacyStream, "ledger-legacy-stream", "", "cluster/topic whose ledger rows predate schema migration 9 (logged at start as \"ledger stream\")")
 	metrics := fs.String("metrics-addr", ingestMetricsAddr, "serve /metrics and /healthz here (off: nowhere)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
 	log := newLogger()

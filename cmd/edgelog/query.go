@@ -35,7 +35,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	maxWait := fs.Duration("max-wait", server.DefaultMaxWait, "longest a request waits in line before a 503 with Retry-After")
 	maxExec := fs.Duration("max-execution", 25*time.Second, "ClickHouse max_execution_time of each query")
 	maxConns := fs.Int("max-connections", httplimit.Defaults.MaxConns, "connections served at once on --listen; more wait in the listen backlog")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
 	if !schema.ValidIdent(ch.Database) {

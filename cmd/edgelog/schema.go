@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,21 @@ import (
 )
 
 func init() {
-	register("schema", "create and inspect the ClickHouse schema (migrate, status, plan, retention, verify)", runSchema)
+	register("schema", "create and inspect the ClickHouse schema (migrate, status, plan, retention, verify)", runSchema, schemaActions...)
+}
+
+// schemaActions are schema's verbs.
+var schemaActions = []string{"migrate", "status", "plan", "retention", "verify"}
+
+// schemaAction is the one action among args, checked before connecting.
+func schemaAction(args []string) (string, error) {
+	if len(args) != 1 {
+		return "", fmt.Errorf("want one action (%s), got %d arguments", strings.Join(schemaActions, ", "), len(args))
+	}
+	if !slices.Contains(schemaActions, args[0]) {
+		return "", fmt.Errorf("unknown action %q (want %s)", args[0], strings.Join(schemaActions, ", "))
+	}
+	return args[0], nil
 }
 
 func runSchema(ctx context.Context, args []string) error {
@@ -34,15 +49,11 @@ verify   for each customer-day in [--from, --to), checks every rollup's sums
 	keep := fs.String("keep", "", "retention: days per table overriding the defaults, e.g. requests=14,traffic_1m=60")
 	from := fs.String("from", "", "verify: first day, YYYY-MM-DD (default: the oldest row)")
 	to := fs.String("to", "", "verify: day after the last, YYYY-MM-DD (default: no end)")
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fs.Usage()
-		if len(args) == 0 {
-			return fmt.Errorf("missing action")
-		}
-		return nil
+	if err := parseFlags(ctx, fs, args); err != nil {
+		return err
 	}
-	action := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	action, err := schemaAction(fs.Args())
+	if err != nil {
 		return err
 	}
 	conn, err := chconn.Open(ctx, ch)

@@ -247,3 +247,14 @@ func BillsCSV(bills []api.Bill) ([]byte, error) {
 	w.Flush()
 	return buf.Bytes(), w.Error()
 }
+
+// HasCustomer reports whether customer has a billing row in any month: a
+// customer it never saw is a caller's mistake (a typo), not an empty bill.
+func (l *Ledger) HasCustomer(ctx context.Context, customer string) (bool, error) {
+	var n uint64
+	row := l.Store.Conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM (SELECT 1 FROM %s.%s WHERE customer = ? LIMIT 1)", l.Store.DB, fromRollups.days), customer)
+	if err := row.Scan(&n); err != nil {
+		return false, fmt.Errorf("cannot look customer %q up: %w", customer, err)
+	}
+	return n > 0, nil
+}
