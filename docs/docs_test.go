@@ -72,34 +72,6 @@ func TestGenerated(t *testing.T) {
 	}
 }
 
-// TestEveryFlagExplained checks every subcommand's --help: a usage line,
-// a description, and a meaning for every flag.
-func TestEveryFlagExplained(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "edgelog")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/edgelog").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	top, err := help(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range parseCommands(top) {
-		text, err := help(bin, c.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, flags, _ := strings.Cut(text, "\nFlags:\n")
-		if !strings.HasPrefix(body, "Usage: edgelog "+c.Name) || len(strings.Split(strings.TrimSpace(body), "\n")) < 3 {
-			t.Errorf("edgelog %s --help has no usage line and description:\n%s", c.Name, text)
-		}
-		for _, f := range parseFlags(strings.Split(flags, "\n")) {
-			if len(f.Usage) < 8 {
-				t.Errorf("edgelog %s --%s: no meaning given (%q)", c.Name, f.Name, f.Usage)
-			}
-		}
-	}
-}
-
 // TestEveryMetricDocumented checks what the generator cannot: every metric
 // has a help text and a unit, and the names follow Prometheus' conventions.
 func TestEveryMetricDocumented(t *testing.T) {
@@ -119,20 +91,6 @@ func TestEveryMetricDocumented(t *testing.T) {
 		}
 		if (m.Type == "counter") != strings.HasSuffix(m.Name, "_total") {
 			t.Errorf("%s: a %s; counters and only counters end in _total", m.Name, m.Type)
-		}
-	}
-}
-
-// TestParseFlags pins the reading of flag.PrintDefaults' output.
-func TestParseFlags(t *testing.T) {
-	got := parseFlags(strings.Split("  -batch-rows int\n    \trows per batch (default 50000)\n  -follow\n    \tkeep tailing (default true)\n  -topic string\n    \tKafka topic\n    \tsecond line (default \"edgelog-requests\")\n", "\n"))
-	want := []Flag{{"batch-rows", "int", "50000", "rows per batch"}, {"follow", "bool", "true", "keep tailing"}, {"topic", "string", `"edgelog-requests"`, "Kafka topic second line"}}
-	if len(got) != len(want) {
-		t.Fatalf("got %+v", got)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("flag %d: got %+v, want %+v", i, got[i], want[i])
 		}
 	}
 }

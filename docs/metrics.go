@@ -203,3 +203,5 @@ func MetricsPage(ms []Metric) string {
 	}
 	return b.String()
 }
+
+func escapeCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
