@@ -53,7 +53,7 @@ func newCollectorFlags(name, usageLine, help string) *collectorFlags {
 	fs.StringVar(&f.spool, "spool-dir", "", "disk spool for batches Kafka does not take")
 	fs.Var(&f.cfg.Spool.MaxBytes, "spool-max-bytes", "spool size limit, e.g. 512MiB (default 1GiB)")
 	fs.StringVar(&f.cfg.SourceID, "source-id", "", "this collector's name in the source ledger (default: host name)")
-	fs.StringVar(&f.cfg.MetricsAddr, "metrics-addr", "", "serve /metrics and /healthz here, off: nowhere (default "+collectorMetricsAddr+")")
+	fs.StringVar(&f.cfg.MetricsAddr, "metrics-addr", "", "serve /metrics and /healthz here, off: nowhere (default "+map[bool]string{true: importMetricsAddr, false: collectorMetricsAddr}[name == "import"]+")")
 	return f
 }
 

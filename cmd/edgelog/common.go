@@ -23,12 +23,14 @@ import (
 // The default /metrics (and /healthz, pprof) listen address of each
 // long-running role, on the loopback interface like node_exporter's 9100:
 // one port per role, so a collector, an ingest worker and a query replica
-// on one host do not collide. --metrics-addr off serves nothing; the
-// ports are the ones deploy/compose/prometheus.yml scrapes.
+// on one host do not collide (an import, which can run for hours beside
+// a collector, has one too). --metrics-addr off serves nothing; the
+// ports of the services are the ones deploy/compose/prometheus.yml scrapes.
 const (
 	collectorMetricsAddr = "127.0.0.1:9101"
 	ingestMetricsAddr    = "127.0.0.1:9102"
 	queryMetricsAddr     = "127.0.0.1:9103"
+	importMetricsAddr    = "127.0.0.1:9104"
 	metricsOff           = "off"
 )
 

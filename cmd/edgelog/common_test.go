@@ -16,7 +16,7 @@ import (
 // edgelog_build_info, and "off" serves nothing.
 func TestMetricsByDefault(t *testing.T) {
 	seen := map[string]string{}
-	for role, addr := range map[string]string{"collector": collectorMetricsAddr, "ingest": ingestMetricsAddr, "query": queryMetricsAddr} {
+	for role, addr := range map[string]string{"collector": collectorMetricsAddr, "ingest": ingestMetricsAddr, "query": queryMetricsAddr, "import": importMetricsAddr} {
 		host, _, err := net.SplitHostPort(addr)
 		if err != nil || host != "127.0.0.1" {
 			t.Errorf("%s: default metrics address %q, want 127.0.0.1:PORT", role, addr)

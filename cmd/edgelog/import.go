@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +27,9 @@ customer, produced with acks=all. Progress shows bytes, lines/s and the ETA, as
 a bar on a terminal and as plain lines otherwise. Batches are cut by row count
 only and named by the file's identity and offsets, so importing the same file
 again sends the same messages and ingest skips them. Inputs in --config are
-ignored: the files named here are imported.`)
+ignored: the files named here are imported. /metrics is served on
+`+importMetricsAddr+` unless --metrics-addr says otherwise (the config's
+metrics_addr is the collector's).`)
 	if err := parseFlags(ctx, f.fs, args); err != nil {
 		return err
 	}
@@ -49,8 +52,21 @@ ignored: the files named here are imported.`)
 		cfg.Inputs = append(cfg.Inputs, collector.Input{Type: "import", Path: path})
 	}
 	log := newLogger()
-	c, err := collector.New(cfg, newRegistry(), log)
+	reg := newRegistry()
+	c, err := collector.New(cfg, reg, log)
 	if err != nil {
+		return err
+	}
+	// An import of a big file runs for hours: it serves /metrics like the
+	// collector, on a port of its own (an edge server's collector holds
+	// 9101); a metrics_addr in --config is the collector's, not used.
+	metricsAddr := importMetricsAddr
+	f.fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "metrics-addr" {
+			metricsAddr = cfg.MetricsAddr
+		}
+	})
+	if err := serveOps(ctx, log, metricsAddr, reg, nil); err != nil {
 		return err
 	}
 	start := time.Now()

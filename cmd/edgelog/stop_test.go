@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -223,12 +225,29 @@ func stopCollectorSpoolFull(t *testing.T) {
 		"--spool-dir", "spool", "--spool-max-bytes", "2MiB", "--batch-rows", "5000")
 }
 
-// An import with Kafka down, mid-file, stops and says how far it got.
+// An import with Kafka down, mid-file, serves /metrics (a long import is
+// watched like a collector), stops and says how far it got.
 func stopImportKafkaDown(t *testing.T) {
 	dir := t.TempDir()
 	logs(t, dir, 100_000)
-	stopWhen(t, dir, "produce failed", []string{"stopped: flushed what Kafka acknowledged", "left_rows="},
-		"import", "--brokers", closedAddr(t), "--edge-config", "edge.yaml", "access.log")
+	p := startProc(t, dir, "import", "--brokers", closedAddr(t), "--edge-config", "edge.yaml", "access.log", "--metrics-addr", "127.0.0.1:0")
+	p.waitFor(t, "produce failed")
+	m := regexp.MustCompile(`addr=(http://\S+/metrics)`).FindStringSubmatch(p.out.String())
+	if m == nil {
+		t.Fatalf("import logs no metrics address:\n%s", p.out.String())
+	}
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"edgelog_build_info{", "edgelog_collector_"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("import's /metrics has no %s:\n%.1500s", want, body)
+		}
+	}
+	p.stop(t, []string{"stopped: flushed what Kafka acknowledged", "left_rows="})
 }
 
 // Ingest waiting for ClickHouse stops at once.
@@ -266,7 +285,7 @@ func stopIngestClickHouseGone(t *testing.T) {
 	p := startProc(t, dir, "ingest", "--brokers", b.Addr(), "--ch-addr", ch.Addr(), "--metrics-addr", "off")
 	p.waitFor(t, "assigned partitions")
 	ch.Stop()
-	run(t, dir, "import", "--brokers", b.Addr(), "--edge-config", "edge.yaml", "access.log")
+	run(t, dir, "import", "--brokers", b.Addr(), "--edge-config", "edge.yaml", "--metrics-addr", "off", "access.log")
 	p.waitFor(t, "insert failed, retrying")
 	out := p.stop(t, []string{"stopped: every batch ClickHouse acknowledged"})
 	if n := strings.Count(out, "insert failed, retrying"); n != 1 {
