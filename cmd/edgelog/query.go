@@ -77,7 +77,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	// Every ClickHouse query a request makes ends with the request; a
 	// slow query cannot pile up behind a client that gave up. Slow, idle
 	// and greedy clients are bounded by httplimit.
-	hs := httplimit.Server(http.TimeoutHandler(srv.Handler(), 30*time.Second, `{"error": "query timed out"}`), limits)
+	hs := httplimit.Server(timeoutJSON(srv.Handler(), 30*time.Second), limits)
 	// On SIGTERM the listener closes at once and requests in flight get
 	// 5 s to finish (their ClickHouse queries end with them); the process
 	// ends when they have, or are cut.
