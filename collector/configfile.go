@@ -25,7 +25,7 @@ func LoadConfig(path string) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return cfg, fmt.Errorf("cannot parse config %s: %w", path, err)
+		return cfg, fmt.Errorf("cannot parse config %s: %w%s", path, err, configHint(err))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -142,4 +142,43 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
 	return nil
+}
+
+// configHints say what to write instead of a key the config refuses, by
+// the key: secrets are never inline, they live in a file of their own.
+var configHints = map[string]string{
+	"password": "the config holds no secrets: put the SASL password in a file readable only by edgelog and name it with password_file (or set EDGELOG_KAFKA_PASSWORD)",
+}
+
+// configHint is the advice for a decoding error of unknown keys ("" when
+// there is none): the hint of each refused key, else where every key is
+// described.
+func configHint(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return ""
+	}
+	var hints []string
+	unknown := false
+	for _, e := range te.Errors {
+		_, rest, ok := strings.Cut(e, "field ")
+		if !ok {
+			continue
+		}
+		key, _, ok := strings.Cut(rest, " not found in type")
+		if !ok {
+			continue
+		}
+		unknown = true
+		if h, ok := configHints[key]; ok {
+			hints = append(hints, key+": "+h)
+		}
+	}
+	if len(hints) > 0 {
+		return "\n" + strings.Join(hints, "\n")
+	}
+	if unknown {
+		return "\n(every key is shown, with its meaning, in /etc/edgelog/collector.yaml as installed, deploy/examples/collector.yaml in the source)"
+	}
+	return ""
 }
