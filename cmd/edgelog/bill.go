@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	register("bill", "monthly bills: print, close a month, verify against raw rows", runBill, billActions...)
+	register("bill", "monthly bills: print, close a month, verify against raw rows", runBill, withActions(billActions...))
 }
 
 // billActions are bill's verbs; print is the default.

@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register("check", "read an access log as the collector would and report what it would keep and dead-letter, shipping nothing", runCheck)
+	register("check", "read an access log as the collector would and report what it would keep and dead-letter, shipping nothing", runCheck, withFiles())
 }
 
 // errTooManyDead is check's error when the dead-letter share is above the

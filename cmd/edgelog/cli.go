@@ -39,19 +39,36 @@ type command struct {
 	summary string
 	// actions are the valid first positional arguments, for completion.
 	actions []string
+	// files: the positional arguments are file names.
+	files bool
 }
+
+// An option says what positional arguments a subcommand takes; without
+// one it takes none.
+type option func(*command)
+
+// withActions: the verbs (bill close, schema migrate) the subcommand takes
+// as its positional argument, offered by shell completion; the subcommand
+// checks them.
+func withActions(actions ...string) option { return func(c *command) { c.actions = actions } }
+
+// withFiles: the positional arguments are file names (completed as such).
+func withFiles() option { return func(c *command) { c.files = true } }
 
 // commands is filled by each subcommand's file in its init, so adding a
 // subcommand touches one file.
 var commands = map[string]command{}
 
-// register adds a subcommand; actions are its verbs (bill close, schema
-// migrate), offered by shell completion.
-func register(name, summary string, run func(ctx context.Context, args []string) error, actions ...string) {
+// register adds a subcommand.
+func register(name, summary string, run func(ctx context.Context, args []string) error, opts ...option) {
 	if _, dup := commands[name]; dup {
 		panic("BUG: subcommand registered twice: " + name)
 	}
-	commands[name] = command{run: run, summary: summary, actions: actions}
+	c := command{run: run, summary: summary}
+	for _, o := range opts {
+		o(&c)
+	}
+	commands[name] = c
 }
 
 // flagsHelp is what newFlags was told about its command, for discovery.
@@ -249,10 +266,20 @@ func (c command) cobraCommand(name string) *cobra.Command {
 			return c.run(ctx, given.args(args))
 		},
 	}
-	if len(c.actions) == 0 {
-		// No verbs: complete file names (import FILE..., check FILE).
+	switch {
+	case c.files:
+		cc.Args = cobra.ArbitraryArgs
 		cc.ValidArgsFunction = func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return nil, cobra.ShellCompDirectiveDefault
+			return nil, cobra.ShellCompDirectiveDefault // the shell completes file names
+		}
+	case len(c.actions) > 0:
+		cc.Args = cobra.ArbitraryArgs // the subcommand says which action it does not know
+	default:
+		cc.Args = func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unexpected argument %q: %s takes flags only (a bool flag is turned off with --name=false, not --name false)", args[0], name)
+			}
+			return nil
 		}
 	}
 	addFlags(cc.Flags(), d.fs, &given)

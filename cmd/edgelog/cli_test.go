@@ -68,6 +68,7 @@ func TestCLIHabits(t *testing.T) {
 		{name: "interspersed flags", args: []string{"import", "a.log", "--edge-config", "x", "--metrics-addr", "off"}, code: 1,
 			stderr: "stat a.log: no such file or directory", notStderrs: "--edge-config"},
 		{name: "--flag=value", args: []string{"import", "--edge-config=x", "--metrics-addr=off", "b.log"}, code: 1, stderr: "stat b.log"},
+		{name: "stray argument", args: []string{"ingest", "--batch-rows", "5", "stray"}, code: 1, stderr: `unexpected argument "stray": ingest takes flags only`},
 		{name: "bad value", args: []string{"gen", "--lines=many"}, code: 1, stderr: `invalid argument "many" for --lines`},
 		{name: "version", args: []string{"version"}, stdout: "edgelog dev ("},
 		{name: "--version", args: []string{"--version"}, stdout: "edgelog dev ("},
@@ -135,7 +136,7 @@ func TestParseFlags(t *testing.T) {
 		}
 		got = append([]string{*s, map[bool]string{true: "on", false: "off"}[*b], strings.Join(*inc, ",")}, fs.Args()...)
 		return nil
-	}}.cobraCommand("t")
+	}, files: true}.cobraCommand("t")
 	root := &cobra.Command{Use: "edgelog"}
 	root.AddCommand(cc)
 	root.SetArgs([]string{"t", "f1", "--name=a b", "--on=false", "--incident", "x=1", "f2", "--incident=y"})

@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("import", "backfill historical access logs (plain, gzip, zstd) into Kafka", runImport)
+	register("import", "backfill historical access logs (plain, gzip, zstd) into Kafka", runImport, withFiles())
 }
 
 func runImport(ctx context.Context, args []string) error {

@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("schema", "create and inspect the ClickHouse schema (migrate, status, plan, retention, verify)", runSchema, schemaActions...)
+	register("schema", "create and inspect the ClickHouse schema (migrate, status, plan, retention, verify)", runSchema, withActions(schemaActions...))
 }
 
 // schemaActions are schema's verbs.
