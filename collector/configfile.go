@@ -146,7 +146,7 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 
 // configHints say what to write instead of a key the config refuses, by
 // the key: secrets are never inline, they live in a file of their own.
-var configHints = map[string]string{
+var configHints = map[string]string{ // #nosec G101 -- advice naming a config key, not a credential
 	"password": "the config holds no secrets: put the SASL password in a file readable only by edgelog and name it with password_file (or set EDGELOG_KAFKA_PASSWORD)",
 }
 

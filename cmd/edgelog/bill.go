@@ -128,6 +128,9 @@ edgelog bill verify --month 2026-10
 		}
 		fmt.Fprintf(os.Stderr, "customer %s had no traffic in %s\n", *customer, month.Format("2006-01"))
 	}
+	if *customer == "" && len(bills) == 0 {
+		return fmt.Errorf("no bills for %s: no customer had traffic that month", month.Format("2006-01"))
+	}
 	switch *format {
 	case "json":
 		enc := json.NewEncoder(os.Stdout)

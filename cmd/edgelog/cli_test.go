@@ -168,7 +168,8 @@ func TestEveryCommandExplained(t *testing.T) {
 }
 
 // TestBillRefusesUnknownCustomer: a customer that never had traffic is an
-// error, a known customer without traffic in the month an empty bill.
+// error, a known customer without traffic in the month an empty bill, a
+// month without any traffic an error.
 func TestBillRefusesUnknownCustomer(t *testing.T) {
 	db := chtest.NewDB(t)
 	conn := chtest.Conn(t)
@@ -204,6 +205,9 @@ func TestBillRefusesUnknownCustomer(t *testing.T) {
 	}
 	if out, err := bill("--month", "2026-09", "--customer", "acme"); err != nil || strings.Contains(out, "acme") {
 		t.Errorf("acme in a month without traffic: %v (want no error, no bill)\n%s", err, out)
+	}
+	if _, err := bill("--month", "2026-09"); err == nil || !strings.Contains(err.Error(), "no bills for 2026-09") {
+		t.Errorf("a month without traffic: %v", err)
 	}
 	if _, err := bill("--month", "2026-10", "--customer", "no-such"); err == nil || !strings.Contains(err.Error(), `unknown customer "no-such"`) {
 		t.Errorf("unknown customer: %v", err)
