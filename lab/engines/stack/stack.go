@@ -107,11 +107,11 @@ type Proc struct {
 }
 
 // Start runs `edgelog <name> args...` in the background. A collector,
-// ingest or query without --metrics-addr serves its metrics on a free
-// port (their default ports would collide between stacks on one machine).
+// import, ingest or query without --metrics-addr serves its metrics on a
+// free port (their default ports would collide between stacks on one machine).
 func (s *Stack) Start(name string, args ...string) (*Proc, error) {
 	switch name {
-	case "collector", "ingest", "query":
+	case "collector", "import", "ingest", "query":
 		if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--metrics-addr") }) {
 			args = append(slices.Clip(args), "--metrics-addr", "127.0.0.1:0")
 		}
