@@ -65,6 +65,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	var counts lineCounts
 	lp := newLineParser(src.parser, c.proxies, c.cfg.MaxLineBytes)
 	fallbacks := fallbackCounters{vec: c.m.fallbacks, format: formatLabel(src.parser)}
+	rows.Format = fallbacks.format
 
 	flush := func() {
 		c.publish(&counts, src)
@@ -150,6 +151,13 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		} else {
 			counts.parsed++
 			rows.Add(&r)
+			if lp.odd {
+				// The row's fallbacks go with its message (a Kafka header) to
+				// the ops overview.
+				for _, fb := range lp.notes.Fallbacks {
+					rows.Note(fb.Field, fb.Reason)
+				}
+			}
 		}
 		if rows.Rows() == 0 && len(letters) == 0 {
 			c.publish(&counts, src) // a line that left nothing to flush

@@ -107,6 +107,7 @@ func mergeInto(dst, src *batch) {
 	dst.srcFile = append(dst.srcFile, src.srcFile...)
 	dst.srcEnd = append(dst.srcEnd, src.srcEnd...)
 	dst.srcSeq = append(dst.srcSeq, src.srcSeq...)
+	dst.fallbacks.appendFrom(&src.fallbacks)
 	dst.messages += src.messages
 }
 

@@ -18,9 +18,11 @@ import (
 
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/chconn"
+	"github.com/edgelog/edgelog/internal/fallbacks"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/schema"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }
@@ -32,6 +34,8 @@ type produced struct {
 	rows       uint64
 	bytes      uint64
 	byCustomer map[string]uint64
+	// fallbacks is the sum of the messages' fallbacks headers.
+	fallbacks uint64
 }
 
 // produce sends n messages of rowsPer rows each, customers c0..c4.
@@ -67,7 +71,13 @@ func produceTo(t *testing.T, brokers, topic string, n, rowsPer int, seed int) pr
 			p.bytes += r.BytesSent
 			p.byCustomer[cust]++
 		}
-		msgs = append(msgs, kafka.Message{Key: []byte(cust), Value: enc.Encode(nil, &b)})
+		// Every message carries a fallbacks header, as a collector's
+		// message with odd lines does: checkExact holds ClickHouse's
+		// count of them to what was sent, through replays and retries.
+		fb := uint64(m%7 + 1)
+		p.fallbacks += fb + 1
+		hdr := fmt.Sprintf("nginx;client_ip/address_list=%d;line/extra=1", fb)
+		msgs = append(msgs, kafka.Message{Key: []byte(cust), Value: enc.Encode(nil, &b), Headers: []kafka.Header{{Key: fallbacks.Header, Value: []byte(hdr)}}})
 	}
 	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
 		t.Fatal(err)
@@ -96,7 +106,7 @@ func startWorker(t testing.TB, ctx context.Context, brokers, db string, mutate f
 	return w, done
 }
 
-type counts struct{ raw, rawBytes, rollup, rollupBytes, ledgerRows uint64 }
+type counts struct{ raw, rawBytes, rollup, rollupBytes, ledgerRows, fallbacks uint64 }
 
 func readCounts(t testing.TB, db string) counts {
 	t.Helper()
@@ -114,6 +124,22 @@ func readCounts(t testing.TB, db string) counts {
 		t.Fatal(err)
 	}
 	if err := conn.QueryRow(ctx, "SELECT sum(rows) FROM "+db+".ingest_ledger").Scan(&c.ledgerRows); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.Query(ctx, schema.FallbacksSumSQL(db, false), uint32(0), uint32(4_102_444_800))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var format, field, reason string
+		var n uint64
+		if err := rows.Scan(&format, &field, &reason, &n); err != nil {
+			t.Fatal(err)
+		}
+		c.fallbacks += n
+	}
+	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -152,6 +178,9 @@ func checkExact(t *testing.T, c counts, p produced) {
 	if c.rawBytes != p.bytes || c.rollupBytes != p.bytes {
 		t.Fatalf("bytes: raw %d, traffic_1m %d; produced %d", c.rawBytes, c.rollupBytes, p.bytes)
 	}
+	if c.fallbacks != p.fallbacks {
+		t.Fatalf("fallbacks: %d in ClickHouse, %d sent", c.fallbacks, p.fallbacks)
+	}
 }
 
 func TestIngestsEveryRowOnce(t *testing.T) {
@@ -187,7 +216,7 @@ func TestReplayAfterCrashIsSkipped(t *testing.T) {
 	c := waitRows(t, db, p.rows+p2.rows, time.Minute)
 	cancel2()
 	<-done2
-	checkExact(t, c, produced{rows: p.rows + p2.rows, bytes: p.bytes + p2.bytes})
+	checkExact(t, c, produced{rows: p.rows + p2.rows, bytes: p.bytes + p2.bytes, fallbacks: p.fallbacks + p2.fallbacks})
 }
 
 func TestTwoWorkersShareThePartitions(t *testing.T) {
@@ -201,6 +230,7 @@ func TestTwoWorkersShareThePartitions(t *testing.T) {
 		p := produce(t, b.Addr(), 10, 1000, 10+i)
 		total.rows += p.rows
 		total.bytes += p.bytes
+		total.fallbacks += p.fallbacks
 		time.Sleep(300 * time.Millisecond)
 	}
 	c := waitRows(t, db, total.rows, time.Minute)
@@ -263,7 +293,7 @@ func TestPoisonMessageIsDeadLettered(t *testing.T) {
 	if !reasons["too_la"] {
 		t.Fatalf("dead letters %v: the decompression bomb is not among them as too_large", reasons)
 	}
-	checkExact(t, c, produced{rows: p1.rows + p2.rows, bytes: p1.bytes + p2.bytes})
+	checkExact(t, c, produced{rows: p1.rows + p2.rows, bytes: p1.bytes + p2.bytes, fallbacks: p1.fallbacks + p2.fallbacks})
 }
 
 // TestClickHouseOutage stops the server while rows are flowing; the worker
@@ -303,7 +333,7 @@ func TestClickHouseOutage(t *testing.T) {
 	}
 	cancel()
 	<-done
-	checkExact(t, c, produced{rows: p1.rows + p2.rows, bytes: p1.bytes + p2.bytes})
+	checkExact(t, c, produced{rows: p1.rows + p2.rows, bytes: p1.bytes + p2.bytes, fallbacks: p1.fallbacks + p2.fallbacks})
 }
 
 // TestTimedOutInsertsLandOnce gives every INSERT less time than the server

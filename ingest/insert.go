@@ -15,11 +15,12 @@ import (
 type batch struct {
 	partition int
 	block     record.Block
-	srcOffset []uint64 // Kafka offset of each row's message
-	srcFile   []string // collector source of each row's message ("" if none)
-	srcEnd    []uint64 // end offset of the collector batch of each row
-	srcSeq    []uint32 // sequence number of each row's message in its collector batch
-	first     int64    // first and last message offsets in the batch (-1: none)
+	srcOffset []uint64     // Kafka offset of each row's message
+	srcFile   []string     // collector source of each row's message ("" if none)
+	srcEnd    []uint64     // end offset of the collector batch of each row
+	srcSeq    []uint32     // sequence number of each row's message in its collector batch
+	fallbacks fallbackRows // the messages' field fallbacks (fallbacks.go)
+	first     int64        // first and last message offsets in the batch (-1: none)
 	last      int64
 	messages  int
 	// spans, set on a batch merged from several partitions' batches, say
@@ -52,6 +53,7 @@ func (b *batch) reset() {
 	b.srcFile = b.srcFile[:0]
 	b.srcEnd = b.srcEnd[:0]
 	b.srcSeq = b.srcSeq[:0]
+	b.fallbacks.reset()
 	b.first, b.last, b.messages = -1, -1, 0
 	b.spans = nil
 	b.recheckUpTo = -1
@@ -65,6 +67,7 @@ func (b *batch) reset() {
 // insert.
 type inserter struct {
 	conn    driver.Conn
+	db      string
 	sql     string
 	dialect schema.Dialect
 	cols    []schema.Column
@@ -84,7 +87,7 @@ type inserter struct {
 }
 
 func newInserter(conn driver.Conn, db string, d schema.Dialect) *inserter {
-	return &inserter{conn: conn, sql: schema.InsertRawSQL(db, d), dialect: d, cols: schema.RawColumns(d), data: map[string]any{}}
+	return &inserter{conn: conn, db: db, sql: schema.InsertRawSQL(db, d), dialect: d, cols: schema.RawColumns(d), data: map[string]any{}}
 }
 
 // workerInsertSettings are the settings of the worker's INSERTs.
@@ -118,6 +121,11 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 	n := b.block.Len()
 	if ins.settings != nil {
 		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(ins.settings))
+	}
+	// The fallbacks first: if the rows then fail, a retry writes both
+	// again, and readers count a message's fallbacks once.
+	if err := ins.insertFallbacks(ctx, &b.fallbacks); err != nil {
+		return err
 	}
 	ins.sources(b)
 	chb, err := ins.conn.PrepareBatch(ctx, ins.sql)

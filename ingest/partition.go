@@ -131,6 +131,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			b.srcEnd = append(b.srcEnd, srcEnd)
 			b.srcSeq = append(b.srcSeq, srcSeq)
 		}
+		b.fallbacks.add(msg, b.block.TimeMs[before:])
 		if src != "" {
 			// Rows of this batch will be in ClickHouse when the batch is;
 			// if the insert is abandoned, this ledger is dropped with it.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/edgelog/edgelog/internal/fallbacks"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
@@ -32,6 +33,8 @@ func collectorMsg(t *testing.T, cust string, rows int, src string, end, seq int)
 		{Key: "src", Value: []byte(src)},
 		{Key: "src_end", Value: []byte(strconv.Itoa(end))},
 		{Key: "src_seq", Value: []byte(strconv.Itoa(seq))},
+		// As many fallbacks as rows: a skipped re-send must add none.
+		{Key: fallbacks.Header, Value: []byte("nginx;line/extra=" + strconv.Itoa(rows))},
 	}}
 }
 
@@ -82,7 +85,7 @@ func TestCollectorResendsAreSkipped(t *testing.T) {
 	c = waitRows(t, db, want, time.Minute)
 	cancel()
 	<-done
-	if c.raw != want || c.rollup != want {
-		t.Fatalf("raw rows %d, traffic_1m %d, want %d", c.raw, c.rollup, want)
+	if c.raw != want || c.rollup != want || c.fallbacks != want {
+		t.Fatalf("raw rows %d, traffic_1m %d, fallbacks %d, want %d", c.raw, c.rollup, c.fallbacks, want)
 	}
 }

@@ -62,7 +62,7 @@ func TestTopicsAndClustersShareADatabase(t *testing.T) {
 	ingestAll(t, a, topic, db, all, func(c *ingest.Config) { c.GroupID = "g-again" })
 	ingestAll(t, bb, topic, db, all, func(c *ingest.Config) { c.GroupID = "g-again" })
 	c := readCounts(t, db)
-	checkExact(t, c, produced{rows: all, bytes: pa.bytes + pBackfill.bytes + pb.bytes})
+	checkExact(t, c, produced{rows: all, bytes: pa.bytes + pBackfill.bytes + pb.bytes, fallbacks: pa.fallbacks + pBackfill.fallbacks + pb.fallbacks})
 
 	conn, err := chconn.Open(context.Background(), chtest.Config(t, db))
 	if err != nil {

@@ -60,6 +60,7 @@ var Migrations = []Migration{
 		return append(s, dropRollup(db, topPaths1h.Name, d)...)
 	}},
 	{9, "ledgers keyed by Kafka cluster and topic (src_stream)", streamsMigration},
+	{10, "field fallbacks per message for the operations overview", createFallbacks},
 }
 
 // createAll returns the statements that create each rollup in turn.

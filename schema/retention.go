@@ -29,6 +29,7 @@ var DefaultRetention = map[string]int{
 	"billing_1d":      400,
 	"path_hits_1h":    90,
 	"perf_all_1m":     35,
+	FallbacksTable:    35,
 }
 
 // Drop is one partition the retention policy removes.

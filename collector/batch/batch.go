@@ -12,6 +12,7 @@ package batch
 import (
 	"github.com/segmentio/kafka-go"
 
+	"github.com/edgelog/edgelog/internal/fallbacks"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 )
@@ -25,12 +26,22 @@ type Batcher struct {
 	cur             *custRows   // the customer of the last row
 	rows            int
 	enc             wire.Encoder
+	// Format is the log family the fallbacks header names (see Note).
+	Format string
+	counts []fallbacks.Count // scratch of one message's fallbacks
 }
 
 // custRows is one customer's pending rows.
 type custRows struct {
 	customer string
 	rows     wire.Batch
+	notes    []rowNote // fallbacks of rows, in row order
+}
+
+// rowNote is one fallback of one row.
+type rowNote struct {
+	row           int
+	field, reason string
 }
 
 // New returns a Batcher whose messages stay within maxMessageBytes
@@ -60,6 +71,17 @@ func (b *Batcher) Add(r *record.Record) {
 	b.rows++
 }
 
+// Note records a fallback of the row Add took last: each message carries
+// the fallbacks of its rows in a header (internal/fallbacks). field and
+// reason are of the collector's fixed sets. Only a line of the lenient path
+// has any, so the fast path never calls it.
+func (b *Batcher) Note(field, reason string) {
+	if b.cur == nil || b.cur.rows.Len() == 0 {
+		panic("BUG: batch.Note before Add")
+	}
+	b.cur.notes = append(b.cur.notes, rowNote{row: b.cur.rows.Len() - 1, field: field, reason: reason})
+}
+
 // Fits reports whether r's row fits in one message. Only a line near the
 // limit is measured (lineBytes is the length of the line it was parsed
 // from), by encoding the row alone: zstd and the columnar layout add a few
@@ -82,8 +104,9 @@ func (b *Batcher) Cut(msgs []kafka.Message, source string) []kafka.Message {
 	// messages must depend on its rows alone.
 	bytesPerRow := 0.0
 	for _, cr := range b.order {
-		msgs = b.appendMessages(msgs, cr.customer, source, &cr.rows, 0, cr.rows.Len(), &bytesPerRow)
+		msgs = b.appendMessages(msgs, cr, source, 0, cr.rows.Len(), &bytesPerRow)
 		cr.rows.Reset()
+		cr.notes = cr.notes[:0]
 	}
 	b.order, b.rows = b.order[:0], 0
 	return msgs
@@ -95,7 +118,8 @@ func (b *Batcher) Cut(msgs []kafka.Message, source string) []kafka.Message {
 // message): a range it predicts too large is cut into message-sized parts
 // before encoding, since halving after the fact encoded every row twice or
 // more. Parts are encoded from rows in place, never copied into a new block.
-func (b *Batcher) appendMessages(msgs []kafka.Message, cust, source string, rows *wire.Batch, from, to int, bytesPerRow *float64) []kafka.Message {
+func (b *Batcher) appendMessages(msgs []kafka.Message, cr *custRows, source string, from, to int, bytesPerRow *float64) []kafka.Message {
+	rows := &cr.rows
 	n := to - from
 	if *bytesPerRow > 0 && n > 1 {
 		maxRows := max(1, int(float64(b.maxMessageBytes)*0.8 / *bytesPerRow))
@@ -103,7 +127,7 @@ func (b *Batcher) appendMessages(msgs []kafka.Message, cust, source string, rows
 			parts := (n + maxRows - 1) / maxRows
 			per := (n + parts - 1) / parts
 			for lo := from; lo < to; lo += per {
-				msgs = b.appendMessages(msgs, cust, source, rows, lo, min(lo+per, to), bytesPerRow)
+				msgs = b.appendMessages(msgs, cr, source, lo, min(lo+per, to), bytesPerRow)
 			}
 			return msgs
 		}
@@ -114,12 +138,46 @@ func (b *Batcher) appendMessages(msgs []kafka.Message, cust, source string, rows
 	*bytesPerRow = float64(len(val)) / float64(n)
 	if len(val) > b.maxMessageBytes-1024 && n > 1 {
 		half := from + n/2
-		msgs = b.appendMessages(msgs, cust, source, rows, from, half, bytesPerRow)
-		return b.appendMessages(msgs, cust, source, rows, half, to, bytesPerRow)
+		msgs = b.appendMessages(msgs, cr, source, from, half, bytesPerRow)
+		return b.appendMessages(msgs, cr, source, half, to, bytesPerRow)
+	}
+	h := wire.BatchHeaders(source, n)
+	if v := b.fallbackHeader(cr, from, to); v != nil {
+		h = append(h, kafka.Header{Key: fallbacks.Header, Value: v})
 	}
 	return append(msgs, kafka.Message{
-		Key:     []byte(cust),
+		Key:     []byte(cr.customer),
 		Value:   val,
-		Headers: wire.BatchHeaders(source, n),
+		Headers: h,
 	})
+}
+
+// fallbackHeader is the fallbacks header of rows [from, to) of cr, nil
+// when they took none.
+func (b *Batcher) fallbackHeader(cr *custRows, from, to int) []byte {
+	if len(cr.notes) == 0 {
+		return nil
+	}
+	b.counts = b.counts[:0]
+	for _, nt := range cr.notes {
+		if nt.row < from || nt.row >= to {
+			continue
+		}
+		found := false
+		for i := range b.counts {
+			if c := &b.counts[i]; c.Field == nt.field && c.Reason == nt.reason {
+				c.Lines++
+				found = true
+				break
+			}
+		}
+		if !found {
+			b.counts = append(b.counts, fallbacks.Count{Field: nt.field, Reason: nt.reason, Lines: 1})
+		}
+	}
+	format := b.Format
+	if format == "" {
+		format = "other"
+	}
+	return fallbacks.Encode(format, b.counts)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/edgelog/edgelog/internal/fallbacks"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 )
@@ -102,5 +103,63 @@ func TestFits(t *testing.T) {
 	rand.New(rand.NewSource(1)).Read(big.Str[record.UserAgent])
 	if b.Fits(big, 70<<10) {
 		t.Fatal("a 70 KiB row fits a 64 KiB message")
+	}
+}
+
+// Each message carries the fallbacks of its own rows: split in parts, the
+// parts' headers add up to the notes, and a customer's notes never reach
+// another's message.
+func TestCutCarriesFallbacksPerMessage(t *testing.T) {
+	const limit = 16 << 10
+	b := New(limit)
+	b.Format = "nginx"
+	want := map[string]uint64{}
+	for i := range 20000 {
+		cust := []string{"acme", "globex"}[i%2]
+		b.Add(row(cust, i))
+		if cust == "acme" && i%7 == 0 {
+			b.Note("client_ip", "address_list")
+			want["client_ip/address_list"]++
+			if i%21 == 0 {
+				b.Note("line", "extra")
+				want["line/extra"]++
+			}
+		}
+	}
+	msgs := b.Cut(nil, "test")
+	got := map[string]uint64{}
+	withHeader := 0
+	for _, m := range msgs {
+		v := fallbacks.Of(m.Headers)
+		if v == nil {
+			continue
+		}
+		withHeader++
+		if string(m.Key) != "acme" {
+			t.Fatalf("fallbacks on a message of %s", m.Key)
+		}
+		format, counts, err := fallbacks.Decode(v, nil)
+		if err != nil || format != "nginx" {
+			t.Fatalf("header %q: %s %v", v, format, err)
+		}
+		var d wire.Decoder
+		var blk record.Block
+		if err := d.Decode(&blk, m.Value); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range counts {
+			if c.Lines > uint64(blk.Len()) {
+				t.Fatalf("%d fallbacks in a message of %d rows", c.Lines, blk.Len())
+			}
+			got[c.Field+"/"+c.Reason] += c.Lines
+		}
+	}
+	if withHeader < 2 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("%d messages with fallbacks, counts %v, want %v", withHeader, got, want)
+	}
+	// Cut empties the notes with the rows.
+	b.Add(row("acme", 1))
+	if m := b.Cut(nil, "test"); fallbacks.Of(m[0].Headers) != nil {
+		t.Fatal("notes of a previous batch came back")
 	}
 }

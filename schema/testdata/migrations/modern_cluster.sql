@@ -601,3 +601,18 @@ FROM edgelog.requests_local
 WHERE src_file != ''
 GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq;
 
+-- migration 10: field fallbacks per message for the operations overview
+CREATE TABLE IF NOT EXISTS edgelog.field_fallbacks ON CLUSTER edge (
+    time DateTime,
+    customer String,
+    format String,
+    field String,
+    reason String,
+    lines UInt64,
+    src_stream String,
+    src_partition UInt16,
+    src_offset UInt64
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/edgelog/field_fallbacks', '{replica}')
+PARTITION BY toYYYYMMDD(time)
+ORDER BY (time, src_stream, src_partition, src_offset, field, reason);
+
