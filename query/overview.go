@@ -69,8 +69,38 @@ LIMIT 1`, s.DB, minute, filter)
 			return nil, fmt.Errorf("query failed: %w", err)
 		}
 	}
+	if o.FieldFallbacks24h, err = s.fieldFallbacks(ctx, scope, at.Add(-24*time.Hour), at); err != nil {
+		return nil, err
+	}
+	tables = append(tables, schema.FallbacksTable)
 	o.Table = strings.Join(dedupe(tables), ",")
 	return o, nil
+}
+
+// fieldFallbacks sums the field fallbacks of the messages whose latest
+// request falls in [from, to) (schema.FallbacksTable).
+func (s *Store) fieldFallbacks(ctx context.Context, scope string, from, to time.Time) ([]api.FieldFallback, error) {
+	args := []any{uint32(from.Unix()), uint32(to.Unix())} // #nosec G115 -- at range-checked by the server (query.CheckTime, 24h lookback): UInt32 seconds
+	if scope != "" {
+		args = append(args, scope)
+	}
+	rows, err := s.Query(ctx, schema.FallbacksSumSQL(s.DB, scope != ""), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query failed: %w", err)
+	}
+	defer rows.Close()
+	out := []api.FieldFallback{}
+	for rows.Next() {
+		var f api.FieldFallback
+		if err := rows.Scan(&f.Format, &f.Field, &f.Reason, &f.Lines); err != nil {
+			return nil, fmt.Errorf("query failed: %w", err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query failed: %w", err)
+	}
+	return out, nil
 }
 
 // trafficTotal sums requests and bytes out over [from, to) (whole minutes):

@@ -18,6 +18,7 @@ import (
 	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/ingest"
+	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/lab/gen"
@@ -455,6 +456,44 @@ func TestOverview(t *testing.T) {
 	hs := newServer(t, db, nil)
 	at := day.Add(13*time.Hour + 37*time.Minute)
 	atMin := at.Unix() / 60
+	// Field fallbacks as ingest writes them, one row per message, field
+	// and reason: message 1's written twice (a retried INSERT), which
+	// counts once; one message before the window, one at its end.
+	conn, err := chconn.Open(context.Background(), chtest.Config(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	type fbRow struct {
+		at              time.Time
+		cust, f, reason string
+		lines, offset   uint64
+	}
+	ctx := context.Background()
+	for _, rows := range [][]fbRow{
+		{{at.Add(-time.Hour), "acme", "client_ip", "address_list", 5, 1}, {at.Add(-time.Hour), "acme", "line", "extra", 2, 1}},
+		{{at.Add(-time.Hour), "acme", "client_ip", "address_list", 5, 1}, {at.Add(-time.Hour), "acme", "line", "extra", 2, 1}},
+		{{at.Add(-2 * time.Hour), "globex", "client_ip", "address_list", 7, 2}},
+		{{at.Add(-25 * time.Hour), "acme", "client_ip", "address_list", 100, 3}},
+		{{at, "acme", "client_ip", "address_list", 1000, 4}},
+	} {
+		b, err := conn.PrepareBatch(ctx, "INSERT INTO "+db+"."+schema.FallbacksTable+" (time, customer, format, field, reason, lines, src_stream, src_partition, src_offset)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if err := b.Append(r.at, r.cust, "nginx", r.f, r.reason, r.lines, "k/requests", uint16(0), r.offset); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Send(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantFallbacks := map[string]string{
+		"":     "[{nginx client_ip address_list 12} {nginx line extra 2}]",
+		"acme": "[{nginx client_ip address_list 5} {nginx line extra 2}]",
+	}
 
 	// want computes the figures for one customer, or all ("").
 	want := func(customer string) (req24 uint64, now uint64, peak uint64, servers int) {
@@ -506,6 +545,9 @@ func TestOverview(t *testing.T) {
 		}
 		if !strings.Contains(o.Table, "traffic_1h") || strings.Contains(o.Table, "requests") {
 			t.Errorf("%q: read %s, want hours from traffic_1h and never the raw table", tc.customer, o.Table)
+		}
+		if got := fmt.Sprint(o.FieldFallbacks24h); got != wantFallbacks[tc.customer] {
+			t.Errorf("%q: fallbacks %s, want %s", tc.customer, got, wantFallbacks[tc.customer])
 		}
 	}
 }

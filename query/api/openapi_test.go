@@ -25,7 +25,7 @@ var types = []any{
 	api.Point{}, api.Series{}, api.CustomerTotal{}, api.Summary{},
 	api.BreakdownRow{}, api.Breakdown{}, api.TopRow{}, api.Top{},
 	api.SlowPlace{}, api.Slowest{}, api.PerfRow{}, api.PerfBreakdown{}, api.PerfPoint{}, api.PerfSeries{},
-	api.Overview{}, api.BillLine{}, api.Bill{}, api.Bills{},
+	api.Overview{}, api.FieldFallback{}, api.BillLine{}, api.Bill{}, api.Bills{},
 }
 
 // answers are the JSON answer of every GET route (200), by path.

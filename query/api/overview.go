@@ -22,4 +22,24 @@ type Overview struct {
 	// StoredBytes is the on-disk size of every edgelog table; customer
 	// tokens get 0 (it is the whole fleet's figure).
 	StoredBytes uint64 `json:"stored_bytes"`
+	// FieldFallbacks24h counts the requests of the last 24 hours kept
+	// although a field of their log line could not be read as its format
+	// says (an address list, a missing referer, an extra field: the field
+	// is empty in their rows), per log family, field and reason, most
+	// first; a scoped answer counts its customer's. Empty, never null,
+	// when there were none.
+	FieldFallbacks24h []FieldFallback `json:"field_fallbacks_24h"`
+}
+
+// FieldFallback is how many requests took one fallback: Field is the
+// record field ("client_ip", "referer") or "line" for the line as a whole;
+// Reason is why ("missing", "invalid", "address_list", "extra", ...; the
+// collector's fixed set, or "overflow" with Field "*" for counts a message
+// had no room to name). Format is the collector's log family (nginx,
+// apache, w3c, jsonl).
+type FieldFallback struct {
+	Format string `json:"format"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+	Lines  uint64 `json:"lines"`
 }
