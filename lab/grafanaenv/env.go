@@ -36,6 +36,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/edgelog/edgelog/collector/enrich"
+	"github.com/edgelog/edgelog/collector/format"
 	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/dashboards/plugin/pkg/plugin"
 	"github.com/edgelog/edgelog/ingest"
@@ -78,7 +79,9 @@ type Source struct {
 // Env is a running query service with generated traffic and the plugin.
 type Env struct {
 	Truth, WeekBeforeTruth *gen.Truth
-	QueryURL               string
+	// Fallbacks are the day's field fallbacks by "field/reason" (see load).
+	Fallbacks map[string]uint64
+	QueryURL  string
 	// Sources are the edgelog data sources of the provisioning file, by
 	// uid, pointed at QueryURL.
 	Sources map[string]Source
@@ -143,10 +146,11 @@ func start(chAddr string) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{Sources: map[string]Source{}, Roles: map[string]string{}}
-	if e.Truth, err = load(ctx, conn, db, gen.Options{Lines: dayLines, Start: Day, Incidents: gen.DefaultIncidents(Day)}); err != nil {
+	e.Fallbacks = map[string]uint64{}
+	if e.Truth, err = load(ctx, conn, db, gen.Options{Lines: dayLines, Start: Day, Incidents: gen.DefaultIncidents(Day)}, e.Fallbacks); err != nil {
 		return nil, err
 	}
-	if e.WeekBeforeTruth, err = load(ctx, conn, db, gen.Options{Lines: weekBeforeLines, Start: WeekBefore}); err != nil {
+	if e.WeekBeforeTruth, err = load(ctx, conn, db, gen.Options{Lines: weekBeforeLines, Start: WeekBefore}, nil); err != nil {
 		return nil, err
 	}
 
@@ -178,10 +182,19 @@ func start(chAddr string) (*Env, error) {
 	return e, nil
 }
 
+// oddEvery is how often load logs a line as an edge behind a load
+// balancer does: an X-Forwarded-For list in the address field.
+const oddEvery = 997
+
 // load generates traffic, parses every line the way the collector does
 // (nginx Edge format, enrichment from the generator's edge.yaml) and
 // inserts the rows; the truth is counted while the lines are written.
-func load(ctx context.Context, conn driver.Conn, db string, o gen.Options) (*gen.Truth, error) {
+// When fallbacks is not nil, every oddEvery-th line gets a proxy's address
+// appended to its address field (the client stays first, so the truth
+// holds), goes through the parser's lenient path as the collector's does,
+// and its fallbacks are written to schema.FallbacksTable as ingest writes
+// a message's, and counted in fallbacks by "field/reason".
+func load(ctx context.Context, conn driver.Conn, db string, o gen.Options, fallbacks map[string]uint64) (*gen.Truth, error) {
 	o.Seed, o.Customers, o.Duration, o.UnknownHostShare = seed, customers, 24*time.Hour, -1
 	g, err := gen.New(o)
 	if err != nil {
@@ -196,17 +209,49 @@ func load(ctx context.Context, conn driver.Conn, db string, o gen.Options) (*gen
 	p := nginx.MustCompile(nginx.Edge)
 	var blk record.Block
 	var r record.Record
+	var notes format.Notes
+	var fb driver.Batch
+	if fallbacks != nil {
+		if fb, err = conn.PrepareBatch(ctx, "INSERT INTO "+db+"."+schema.FallbacksTable+" (time, customer, format, field, reason, lines, src_stream, src_partition, src_offset)"); err != nil {
+			return nil, err
+		}
+		defer fb.Abort()
+	}
 	sc := bufio.NewScanner(&buf)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if err := p.Parse(sc.Bytes(), &r); err != nil {
+	for n := 0; sc.Scan(); n++ {
+		line := sc.Bytes()
+		if fallbacks != nil && n%oddEvery == 0 {
+			addr, rest, _ := bytes.Cut(line, []byte(" "))
+			line = fmt.Appendf(nil, "%s, 10.0.0.1 %s", addr, rest)
+			notes.Reset()
+			if p.Parse(line, &r) == nil {
+				return nil, fmt.Errorf("an address list passed the fast path: %s", line)
+			}
+			if err := p.ParseLenient(line, &r, &notes); err != nil {
+				return nil, fmt.Errorf("an address list was not kept: %w", err)
+			}
+			enr.Enrich(&r)
+			for _, f := range notes.Fallbacks {
+				fallbacks[f.Field+"/"+f.Reason]++
+				if err := fb.Append(time.UnixMilli(r.TimeMs).UTC(), string(r.Str[record.Customer]), "nginx", f.Field, f.Reason, uint64(1), "grafanaenv", uint16(0), uint64(n)); err != nil { // #nosec G115 -- n >= 0
+					return nil, err
+				}
+			}
+		} else if err := p.Parse(line, &r); err != nil {
 			return nil, fmt.Errorf("generated line does not parse: %w", err)
+		} else {
+			enr.Enrich(&r)
 		}
-		enr.Enrich(&r)
 		blk.Append(&r)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
+	}
+	if fb != nil {
+		if err := fb.Send(); err != nil {
+			return nil, err
+		}
 	}
 	if err := ingest.InsertBlock(ctx, conn, db, schema.Dialect{}, &blk); err != nil {
 		return nil, err

@@ -52,6 +52,7 @@ const (
 	BillingSummary   = "billing_summary"
 	BillingCustomers = "billing_customers"
 	OpsOverview      = "ops_overview"
+	OpsFallbacks     = "ops_fallbacks"
 )
 
 // FieldType is the Go type of a frame field, as Grafana sees it.
@@ -182,6 +183,10 @@ var Specs = map[string]Spec{
 		Description: "the network operations wall: hits/s now and today's peak, requests and bytes in 24 hours, edge servers reporting, stored bytes",
 		Fields: map[string]FieldType{"requests_per_s_now": tFloat, "peak_requests_per_s_today": tFloat, "peak_at": tNTime,
 			"requests_24h": tUint, "bytes_out_24h": tUint, "servers_reporting": tUint, "stored_bytes": tUint},
+	},
+	OpsFallbacks: {
+		Description: "requests of the last 24 hours kept with a field fallback (a field of their log line the collector could not read), per log family, field and reason",
+		Fields:      map[string]FieldType{"format": tString, "field": tString, "reason": tString, "lines": tUint},
 	},
 }
 

@@ -31,3 +31,27 @@ func opsOverview(ctx context.Context, d *Datasource, q Query, dq backend.DataQue
 	f.Meta = &data.FrameMeta{ExecutedQueryString: "GET ops/overview?" + p.Encode() + " (" + o.Table + ")"}
 	return data.Frames{f}, nil
 }
+
+// opsFallbacks answers the overview's field fallbacks of the 24 hours
+// before the panel's end, one row per log family, field and reason (GET
+// ops/overview).
+func opsFallbacks(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
+	p := withFilters(url.Values{"at": {dq.TimeRange.To.UTC().Truncate(time.Second).Format(time.RFC3339)}}, q)
+	var o api.Overview
+	if err := d.API.Get(ctx, "ops/overview", p, &o); err != nil {
+		return nil, err
+	}
+	n := len(o.FieldFallbacks24h)
+	format, fld, reason, lines := make([]string, n), make([]string, n), make([]string, n), make([]uint64, n)
+	for i, fb := range o.FieldFallbacks24h {
+		format[i], fld[i], reason[i], lines[i] = fb.Format, fb.Field, fb.Reason, fb.Lines
+	}
+	f := data.NewFrame("field fallbacks",
+		data.NewField("format", nil, format),
+		data.NewField("field", nil, fld),
+		data.NewField("reason", nil, reason),
+		data.NewField("lines", nil, lines).SetConfig(&data.FieldConfig{Unit: "short", DisplayNameFromDS: "requests in 24 h"}),
+	)
+	f.Meta = &data.FrameMeta{ExecutedQueryString: "GET ops/overview?" + p.Encode() + " (" + o.Table + ")"}
+	return data.Frames{f}, nil
+}

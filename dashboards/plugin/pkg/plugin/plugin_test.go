@@ -2,6 +2,7 @@ package plugin_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -408,6 +409,24 @@ func TestOpsOverview(t *testing.T) {
 	}
 	if got := field(t, f, "stored_bytes").At(0).(uint64); got != 0 {
 		t.Errorf("acme sees stored bytes %d", got)
+	}
+}
+
+// TestOpsFallbacks checks the wall's field fallbacks at the end of the
+// loaded day against the lines the env logged with an address list.
+func TestOpsFallbacks(t *testing.T) {
+	env := grafanaenv.Shared(t)
+	at := grafanaenv.Day.Add(24 * time.Hour)
+	f := one(t, env, dsAdmin, dq("A", backend.TimeRange{From: at.Add(-time.Hour), To: at}, map[string]any{"queryType": "ops_fallbacks"}))
+	got := map[string]uint64{}
+	for i := range f.Rows() {
+		if format := field(t, f, "format").At(i).(string); format != "nginx" {
+			t.Errorf("format %q", format)
+		}
+		got[field(t, f, "field").At(i).(string)+"/"+field(t, f, "reason").At(i).(string)] += field(t, f, "lines").At(i).(uint64)
+	}
+	if len(env.Fallbacks) == 0 || fmt.Sprint(got) != fmt.Sprint(env.Fallbacks) {
+		t.Fatalf("fallbacks %v, want %v", got, env.Fallbacks)
 	}
 }
 
