@@ -17,6 +17,7 @@ import (
 	"github.com/edgelog/edgelog/collector"
 	"github.com/edgelog/edgelog/collector/checkpoint"
 	"github.com/edgelog/edgelog/internal/deadletter"
+	"github.com/edgelog/edgelog/internal/fallbacks"
 	"github.com/edgelog/edgelog/lab/engines/broker"
 )
 
@@ -80,6 +81,8 @@ type sent struct {
 	seq      string
 	key      string
 	value    string
+	// fallbacks is the fallbacks header (internal/fallbacks).
+	fallbacks string
 }
 
 // readAll returns every message of the topic, in partition order.
@@ -113,6 +116,8 @@ func readAll(t *testing.T, addr string, partitions int) []sent {
 					s.end = string(h.Value)
 				case "src_seq":
 					s.seq = string(h.Value)
+				case fallbacks.Header:
+					s.fallbacks = string(h.Value)
 				}
 			}
 			out = append(out, s)
@@ -129,7 +134,13 @@ func TestShipsAndCheckpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	path := writeLog(t, dir, 5000, map[int]string{10: "garbage", 20: "", 30: "1.2.3.4 - - [bad time] \"GET / HTTP/1.1\" 200 1"})
+	// Lines 40 and 41 are kept with a fallback: an X-Forwarded-For list
+	// in the address field.
+	xff := func(i int) string {
+		a := fmt.Sprintf("198.51.100.%d ", i)
+		return strings.Replace(line(i, "www.a.example"), a, "203.0.113.9, "+a, 1)
+	}
+	path := writeLog(t, dir, 5000, map[int]string{10: "garbage", 20: "", 30: "1.2.3.4 - - [bad time] \"GET / HTTP/1.1\" 200 1", 40: xff(40), 41: xff(41)})
 	run(t, dir, b.Addr(), nil)
 
 	st, err := checkpoint.Load(path + ".checkpoint")
@@ -150,6 +161,16 @@ func TestShipsAndCheckpoints(t *testing.T) {
 	}
 	if !keys["a"] || !keys["b"] || len(keys) != 2 {
 		t.Fatalf("message keys %v, want customers a and b", keys)
+	}
+	// The fallbacks go with the message of their rows, customer a's.
+	var fbs []string
+	for _, m := range msgs {
+		if m.fallbacks != "" {
+			fbs = append(fbs, m.key+" "+m.fallbacks)
+		}
+	}
+	if fmt.Sprint(fbs) != "[a nginx;client_ip/address_list=2]" {
+		t.Fatalf("fallbacks headers %q", fbs)
 	}
 	dl, _ := os.ReadFile(filepath.Join(dir, "dlq.jsonl"))
 	if n := strings.Count(string(dl), "\n"); n != 3 {
