@@ -37,7 +37,8 @@ type lineParser struct {
 }
 
 // forwarder is a parser that keeps the X-Forwarded-For field of the last
-// line (field.Template).
+// line: field.Template (nginx, apache), w3c (x-forwarded-for,
+// cs(X-Forwarded-For)), jsonl (x_forwarded_for; Caddy's request header).
 type forwarder interface{ Forwarded() []byte }
 
 func newLineParser(p format.Parser, proxies enrich.Proxies, maxLine int) *lineParser {
@@ -85,6 +86,8 @@ func (lp *lineParser) parse(data []byte, oversize bool, r *record.Record) string
 		}
 		if len(lp.notes.Addrs) > 0 {
 			r.SetClientIP(lp.proxies.Client(lp.notes.Addrs))
+		} else if lp.fwd != nil {
+			lp.forwarded(r) // a line odd elsewhere still has its X-Forwarded-For
 		}
 	} else if lp.fwd != nil {
 		lp.forwarded(r)

@@ -73,6 +73,76 @@ func TestRealLines(t *testing.T) {
 	}
 }
 
+// TestRealLinesOtherFamilies: the address lists of W3C (c-ip, CloudFront's
+// x-forwarded-for, IIS's cs(X-Forwarded-For)) and Caddy (remote_ip,
+// client_ip, the X-Forwarded-For request header) give the client as
+// nginx's do.
+func TestRealLinesOtherFamilies(t *testing.T) {
+	lb, err := enrich.ParseProxies([]string{"10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cfHead = "2026-03-04\t08:00:00\tFRA56-P5\t512\t"
+	cf := func(cip, xff string) string {
+		return cfHead + cip + "\tGET\td1.cloudfront.net\t/\t200\t-\tcurl/8\t-\t-\tHit\tid\twww.example.com\thttps\t23\t0.001\t" + xff +
+			"\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tHit\tHTTP/2.0\t-\t-\t5555\t0.001\tHit\ttext/html\t512\t-\t-"
+	}
+	iis := "#Fields: date time c-ip cs(X-Forwarded-For) sc-status sc-bytes"
+	caddy := func(req string) string {
+		return `{"ts":1772611200,"status":200,"size":512,"request":{` + req + `,"host":"www.example.com"}}`
+	}
+	for _, c := range []struct {
+		name, kind, header, line string
+		proxies                  enrich.Proxies
+		client, fallbacks        string
+	}{
+		{name: "CloudFront XFF, trusted peer", kind: "cloudfront", proxies: lb, line: cf("10.0.0.1", "198.51.100.1,%20203.0.113.7"), client: "203.0.113.7"},
+		{name: "CloudFront XFF, untrusted peer", kind: "cloudfront", proxies: lb, line: cf("198.51.100.9", "203.0.113.7"), client: "198.51.100.9"},
+		{name: "CloudFront XFF, no trusted proxies", kind: "cloudfront", line: cf("10.0.0.1", "203.0.113.7"), client: "10.0.0.1"},
+		{name: "CloudFront c-ip list, extra fields and XFF", kind: "cloudfront", proxies: lb, line: cf("10.0.0.1", "203.0.113.7") + "\tDE\t/img/*", client: "203.0.113.7", fallbacks: "line/extra"},
+		{name: "IIS cs(X-Forwarded-For), trusted peer", kind: "w3c", header: iis, proxies: lb, line: "2026-03-04 08:00:00 10.0.0.2 198.51.100.1,+203.0.113.7,+10.0.0.1 200 512", client: "203.0.113.7"},
+		{name: "IIS c-ip list", kind: "w3c", header: iis, line: "2026-03-04 08:00:00 10.0.0.2,203.0.113.7 - 200 512", client: "203.0.113.7", fallbacks: "client_ip/address_list"},
+		{name: "Caddy XFF header, trusted peer", kind: "caddy", proxies: lb, line: caddy(`"remote_ip":"10.0.0.1","client_ip":"10.0.0.1","headers":{"X-Forwarded-For":["198.51.100.1, 203.0.113.7"]}`), client: "203.0.113.7"},
+		{name: "Caddy XFF header in two lines", kind: "caddy", proxies: lb, line: caddy(`"remote_ip":"10.0.0.1","headers":{"X-Forwarded-For":["198.51.100.1","203.0.113.7, 10.0.0.3"]}`), client: "203.0.113.7"},
+		{name: "Caddy client_ip chosen by Caddy", kind: "caddy", proxies: lb, line: caddy(`"remote_ip":"10.0.0.1","client_ip":"203.0.113.7","headers":{"X-Forwarded-For":["198.51.100.1, 203.0.113.7"]}`), client: "203.0.113.7"},
+		{name: "Caddy XFF, no trusted proxies", kind: "caddy", line: caddy(`"remote_ip":"10.0.0.1","headers":{"X-Forwarded-For":["203.0.113.7"]}`), client: "10.0.0.1"},
+		{name: "Caddy client_ip list", kind: "caddy", line: caddy(`"remote_ip":"10.0.0.1","client_ip":"203.0.113.7, 10.0.0.1"`), client: "203.0.113.7", fallbacks: "client_ip/address_list"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := NewParser(c.kind, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lp := newLineParser(p, c.proxies, 1<<20)
+			var r record.Record
+			if c.header != "" {
+				if reject := lp.parse([]byte(c.header), false, &r); reject != noRecord {
+					t.Fatalf("header: %q", reject)
+				}
+			}
+			if reject := lp.parse([]byte(c.line), false, &r); reject != "" {
+				t.Fatalf("dead-lettered: %s", reject)
+			}
+			client := ""
+			if r.ClientIP != ([16]byte{}) {
+				client = record.ClientAddr(r.ClientIP).String()
+			}
+			var fbs []string
+			if lp.odd {
+				for _, f := range lp.notes.Fallbacks {
+					fbs = append(fbs, f.Field+"/"+f.Reason)
+				}
+			}
+			if client != c.client || strings.Join(fbs, ",") != c.fallbacks {
+				t.Errorf("client %q fallbacks %q; want %q %q", client, strings.Join(fbs, ","), c.client, c.fallbacks)
+			}
+			if r.Status != 200 || r.BytesSent != 512 {
+				t.Errorf("status %d bytes %d", r.Status, r.BytesSent)
+			}
+		})
+	}
+}
+
 // FuzzLineParser: no input panics any family's line handling, and every
 // kept row has a status in 100..599 and a time record.ValidTime accepts.
 func FuzzLineParser(f *testing.F) {

@@ -14,8 +14,9 @@ import (
 // used. The record field names are the column names of record.StrNames
 // plus time, client_ip, asn, status, bytes_sent, bytes_received, request
 // (a request line, "GET /a HTTP/1.1", filling method, path and protocol),
-// request_time and ttfb in seconds, and request_time_ms, request_time_us,
-// ttfb_ms, ttfb_us for logs that count in those units.
+// request_time and ttfb in seconds, request_time_ms, request_time_us,
+// ttfb_ms, ttfb_us for logs that count in those units, and x_forwarded_for
+// (an X-Forwarded-For list, for the client choice with trusted proxies).
 type Fields map[string]string
 
 // Defaults maps the keys of the common nginx escape=json layouts, which
@@ -45,6 +46,8 @@ var Defaults = Fields{
 	"region":         "edge_region",
 	"customer":       "edge_customer",
 	"server":         "hostname",
+	// For the client choice with trusted_proxies; stored nowhere.
+	"x_forwarded_for": "http_x_forwarded_for",
 }
 
 // Caddy maps Caddy's access log (the http.log.access logger), whose request
@@ -64,6 +67,10 @@ var Caddy = Fields{
 	"request_time":   "duration",
 	"content_type":   "resp_headers.Content-Type",
 	"cache_status":   "resp_headers.X-Cache",
+	// client_ip is Caddy's own choice (its trusted_proxies); with the
+	// collector's trusted_proxies the X-Forwarded-For header is walked
+	// from remote_ip, the peer, when client_ip is absent or a proxy.
+	"x_forwarded_for": "request.headers.X-Forwarded-For",
 }
 
 // target is what a JSON value fills. The request line comes first, so
@@ -84,6 +91,7 @@ const (
 	tTTFB
 	tTTFBMs
 	tTTFBUs
+	tForwarded
 	tStr       // tStr + record.Str: a string field
 	numTargets = tStr + target(record.NumStr)
 )
@@ -102,6 +110,7 @@ var targetNames = map[string]target{
 	"ttfb":            tTTFB,
 	"ttfb_ms":         tTTFBMs,
 	"ttfb_us":         tTTFBUs,
+	"x_forwarded_for": tForwarded,
 }
 
 func (t target) String() string {

@@ -37,8 +37,14 @@ type Parser struct {
 	json    fastjson.Parser
 	vals    [numTargets]*fastjson.Value
 	won     [numTargets]*cand
+	fwd     []byte // the last line's X-Forwarded-For (Forwarded)
 	scratch field.Scratch
 }
+
+// Forwarded returns the X-Forwarded-For value of the last line parsed
+// (the x_forwarded_for mapping), nil when it had none. It aliases the
+// parser's memory.
+func (p *Parser) Forwarded() []byte { return p.fwd }
 
 // New returns a Parser for fields, or for Defaults when fields is nil. A
 // mapping is used as given, not merged with Defaults: to change a few
@@ -67,6 +73,7 @@ func (p *Parser) Parse(line []byte, r *record.Record) error {
 	p.scratch = p.scratch[:0]
 	p.vals = [numTargets]*fastjson.Value{}
 	p.won = [numTargets]*cand{}
+	p.fwd = nil
 	v, err := p.json.ParseBytes(line)
 	if err != nil {
 		return err // "cannot parse JSON: ..."
@@ -163,6 +170,7 @@ func (p *Parser) ParseLenient(line []byte, r *record.Record, n *field.Notes) err
 	p.scratch = p.scratch[:0]
 	p.vals = [numTargets]*fastjson.Value{}
 	p.won = [numTargets]*cand{}
+	p.fwd = nil
 	v, err := p.json.ParseBytes(line)
 	if err != nil {
 		return err

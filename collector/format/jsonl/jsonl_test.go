@@ -91,3 +91,25 @@ func BenchmarkParse(b *testing.B) {
 	}
 	formattest.Bench(b, "jsonl", p, []byte(line))
 }
+
+// Forwarded returns the x_forwarded_for value: a string, or Caddy's header
+// array joined as one list; nil for a line without it.
+func TestForwarded(t *testing.T) {
+	caddy, _ := New(Caddy)
+	nginxJSON, _ := New(nil)
+	var r record.Record
+	for _, c := range []struct {
+		p    *Parser
+		line string
+		want string
+	}{
+		{caddy, `{"ts":1772611200,"status":200,"request":{"headers":{"X-Forwarded-For":["198.51.100.1","203.0.113.7, 10.0.0.3"]}}}`, "198.51.100.1, 203.0.113.7, 10.0.0.3"},
+		{caddy, `{"ts":1772611200,"status":200,"request":{"headers":{"User-Agent":["x"]}}}`, ""},
+		{nginxJSON, `{"msec":"1772611200.004","status":200,"http_x_forwarded_for":"203.0.113.7, 10.0.0.1"}`, "203.0.113.7, 10.0.0.1"},
+		{nginxJSON, `{"msec":"1772611200.004","status":200,"http_x_forwarded_for":"-"}`, ""},
+	} {
+		if err := c.p.Parse([]byte(c.line), &r); err != nil || string(c.p.Forwarded()) != c.want {
+			t.Errorf("%s: %v, forwarded %q, want %q", c.line, err, c.p.Forwarded(), c.want)
+		}
+	}
+}

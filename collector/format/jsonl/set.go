@@ -13,6 +13,10 @@ var errTime = errors.New("not a Unix time, RFC 3339 or [10/Oct/2026:13:55:36 +00
 
 // set stores the value for target t.
 func (p *Parser) set(t target, r *record.Record, v *fastjson.Value) error {
+	if t == tForwarded {
+		p.forwarded(v)
+		return nil
+	}
 	b, ok, err := p.text(v)
 	if err != nil || !ok {
 		return err
@@ -119,3 +123,27 @@ func scaledMicros(b []byte, shift int) (uint32, error) {
 }
 
 var errNumber = errors.New("not a number")
+
+// forwarded keeps an X-Forwarded-For value for Forwarded: a string, or
+// the header's values (Caddy logs each header as an array) joined as one
+// list. A value of another type is passed over: it only helps choose the
+// client.
+func (p *Parser) forwarded(v *fastjson.Value) {
+	switch v.Type() {
+	case fastjson.TypeString:
+		p.fwd = field.Dash(v.GetStringBytes())
+	case fastjson.TypeArray:
+		a, _ := v.Array()
+		start := len(p.scratch)
+		for i, e := range a {
+			if e.Type() != fastjson.TypeString {
+				continue
+			}
+			if i > 0 {
+				p.scratch = append(p.scratch, ", "...)
+			}
+			p.scratch = append(p.scratch, e.GetStringBytes()...)
+		}
+		p.fwd = p.scratch[start:len(p.scratch):len(p.scratch)]
+	}
+}

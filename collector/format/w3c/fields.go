@@ -26,6 +26,7 @@ const (
 	kTTFB                      // time-to-first-byte: seconds
 	kCache                     // x-edge-result-type and kin; normalised
 	kASN                       // asn
+	kForwarded                 // x-forwarded-for, cs(X-Forwarded-For): kept for the client choice
 )
 
 // slot names the record field a W3C field fills when several can; the
@@ -98,6 +99,12 @@ var names = map[string]spec{
 	"c-country":          {kind: kStr, str: record.Country},
 	"asn":                {kind: kASN},
 	"s-computername":     {kind: kStr, str: record.Server},
+	// The X-Forwarded-For list: CloudFront's x-forwarded-for ("a,%20b"),
+	// IIS's custom field cs(X-Forwarded-For) ("a,+b"). Stored nowhere;
+	// with trusted_proxies the collector takes the client from it
+	// (Parser.Forwarded).
+	"x-forwarded-for":     {kind: kForwarded},
+	"cs(x-forwarded-for)": {kind: kForwarded},
 }
 
 // CloudFrontFields are the fields of a CloudFront standard (legacy) access

@@ -45,6 +45,15 @@ func (p *Parser) set(c *col, r *record.Record, v []byte, sep byte) (err error) {
 		r.Str[record.CacheStatus] = field.CacheStatus(v)
 	case kASN:
 		r.ASN, err = field.ASN(v)
+	case kForwarded:
+		v = field.Dash(v)
+		if bytes.IndexByte(v, '+') >= 0 { // IIS: a space; never part of an address
+			v = p.scratch.Append(appendPlusSpace, v)
+		}
+		if bytes.IndexByte(v, '%') >= 0 { // CloudFront: ",%20"
+			v = p.scratch.Append(field.AppendPercentDecode, v)
+		}
+		p.fwd = v
 	}
 	return err
 }

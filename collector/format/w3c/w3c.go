@@ -41,8 +41,14 @@ type Parser struct {
 	cols    []col
 	err     error  // why the last #Fields was refused, while cols is nil
 	date    []byte // the date of #Date, for a #Fields without date
+	fwd     []byte // the last line's X-Forwarded-For value (Forwarded)
 	scratch field.Scratch
 }
+
+// Forwarded returns the X-Forwarded-For value of the last line parsed
+// (x-forwarded-for, cs(X-Forwarded-For); decoded), nil when the line or
+// its #Fields has none. It aliases the line or the scratch space.
+func (p *Parser) Forwarded() []byte { return p.fwd }
 
 // New returns a Parser. fields, when given, are the names of a #Fields
 // header the caller has already read (CloudFrontFields for a CloudFront
@@ -128,6 +134,7 @@ func excerpt(fields []string) string {
 // called again.
 func (p *Parser) Parse(line []byte, r *record.Record) error {
 	r.Reset()
+	p.fwd = nil
 	if len(line) > 0 && line[0] == '#' {
 		return p.directive(line)
 	}
@@ -218,10 +225,17 @@ func (p *Parser) directive(line []byte) error {
 // value that cannot be read is left empty and noted in n, unless it is the
 // time, the status or the bytes sent; a line with fewer fields than
 // #Fields names keeps the ones it has, the others missing. A line with
-// more fields is still refused: a value holding the separator has shifted
-// every field after it, and which is which cannot be told.
+// more fields keeps the ones #Fields names and ignores the rest, noted as
+// line/extra, as the other families note bytes after their last field:
+// CloudFront appends new fields to its standard logs, and a server whose
+// #Fields header was lost (a rotated file read from its middle) writes
+// lines longer than the header the parser has. Should the extra field
+// instead come from a value holding the separator, the fields after it
+// are shifted; the billing fields are still checked, so a shift that
+// lands a non-number in the status or bytes refuses the line.
 func (p *Parser) ParseLenient(line []byte, r *record.Record, n *field.Notes) error {
 	r.Reset()
+	p.fwd = nil
 	if len(line) > 0 && line[0] == '#' {
 		return p.directive(line)
 	}
@@ -248,10 +262,11 @@ func (p *Parser) ParseLenient(line []byte, r *record.Record, n *field.Notes) err
 			}
 			continue
 		case i == len(p.cols)-1:
-			if bytes.IndexByte(rest, sep) >= 0 {
-				return fmt.Errorf("more than the %d fields #Fields names", len(p.cols))
-			}
 			v, rest = rest, nil
+			if j := bytes.IndexByte(v, sep); j >= 0 {
+				v = v[:j]
+				n.Add("line", field.ReasonExtra)
+			}
 		default:
 			if j := bytes.IndexByte(rest, sep); j >= 0 {
 				v, rest = rest[:j], rest[j+1:]
@@ -344,6 +359,8 @@ func kindField(c *col) string {
 		return "cache_status"
 	case kASN:
 		return "asn"
+	case kForwarded:
+		return "x_forwarded_for"
 	}
 	return strings.ToLower(c.name)
 }

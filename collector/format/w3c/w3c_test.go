@@ -87,3 +87,57 @@ func BenchmarkParse(b *testing.B) {
 	}
 	formattest.Bench(b, "w3c", p, []byte(cloudFrontLine))
 }
+
+// A line with more fields than #Fields names (CloudFront appends fields to
+// its standard logs) is kept by the lenient path with the named fields, the
+// rest ignored and noted as line/extra; a shift that puts a non-number in
+// the status is still refused.
+func TestExtraFieldsKept(t *testing.T) {
+	p, err := New(CloudFrontFields...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r record.Record
+	var n format.Notes
+	line := []byte(cloudFrontLine + "\tDE\t/images/*\t-")
+	if err := p.Parse(line, &r); err == nil {
+		t.Fatal("the fast path took a line with extra fields")
+	}
+	if err := p.ParseLenient(line, &r, &n); err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != 200 || r.BytesSent != 392 || string(r.Str[record.ContentType]) != "text/html" || len(n.Fallbacks) != 1 || n.Fallbacks[0] != (format.Fallback{Field: "line", Reason: "extra"}) {
+		t.Fatalf("status %d bytes %d content type %q fallbacks %v", r.Status, r.BytesSent, r.Str[record.ContentType], n.Fallbacks)
+	}
+	// IIS, space-separated: a cs-uri-query holding a raw space shifts
+	// the status onto "b": refused.
+	p, _ = New("date", "time", "cs-uri-query", "sc-status", "sc-bytes")
+	n.Reset()
+	if err := p.ParseLenient([]byte("2026-03-04 00:00:01 a b 200 5"), &r, &n); err == nil {
+		t.Fatalf("a shifted line was kept: status %d bytes %d", r.Status, r.BytesSent)
+	}
+	n.Reset()
+	if err := p.ParseLenient([]byte("2026-03-04 00:00:01 a=b 200 5 extra1 extra2"), &r, &n); err != nil || r.BytesSent != 5 {
+		t.Fatalf("IIS line with two extra fields: %v, bytes %d", err, r.BytesSent)
+	}
+}
+
+// Forwarded returns the decoded X-Forwarded-For field: CloudFront's
+// x-forwarded-for ("a,%20b") and IIS's cs(X-Forwarded-For) ("a,+b").
+func TestForwarded(t *testing.T) {
+	var r record.Record
+	p, _ := New(CloudFrontFields...)
+	cf := strings.Split(cloudFrontLine, "\t")
+	cf[19] = "203.0.113.7,%2010.0.0.1"
+	if err := p.Parse([]byte(strings.Join(cf, "\t")), &r); err != nil || string(p.Forwarded()) != "203.0.113.7, 10.0.0.1" {
+		t.Fatalf("CloudFront: %v, forwarded %q", err, p.Forwarded())
+	}
+	cf[19] = "-"
+	if err := p.Parse([]byte(strings.Join(cf, "\t")), &r); err != nil || p.Forwarded() != nil {
+		t.Fatalf("CloudFront without: %v, forwarded %q", err, p.Forwarded())
+	}
+	p, _ = New("date", "time", "c-ip", "cs(X-Forwarded-For)", "sc-status", "sc-bytes")
+	if err := p.Parse([]byte("2026-03-04 00:00:01 10.0.0.2 198.51.100.23,+10.0.0.1 200 5"), &r); err != nil || string(p.Forwarded()) != "198.51.100.23, 10.0.0.1" {
+		t.Fatalf("IIS: %v, forwarded %q", err, p.Forwarded())
+	}
+}

@@ -1,7 +1,9 @@
 //go:build ignore
 
 // gen writes the golden corpora of real-server access-log lines, one file
-// per format family, and beside each the row every line must give:
+// per format family, and beside each the row every line must give
+// (the corpus test trusts the private ranges below as the site's proxies,
+// as an operator behind load balancers configures trusted_proxies):
 //
 //	go run ./collector/testdata/corpus/gen.go
 //
@@ -259,11 +261,17 @@ func iisCorpus() *corpus {
 		c.skip("#Date: " + t.Format("2006-01-02 15:04:05"))
 		c.skip("#Fields: " + f)
 	}
+	// Behind Application Request Routing or a load balancer: c-ip is the
+	// balancer, the client in the custom field cs(X-Forwarded-For).
+	fields3 := "date time s-ip cs-method cs-uri-stem c-ip cs(X-Forwarded-For) cs(User-Agent) sc-status sc-bytes time-taken"
 	head(when(0), fields1)
 	for i := 0; i < 220; i++ {
 		t := when(i)
 		if i == 150 {
 			head(t, fields2)
+		}
+		if i == 190 {
+			head(t, fields3)
 		}
 		st, n := status(), sizes()
 		client := pick(publicV4)
@@ -291,9 +299,25 @@ func iisCorpus() *corpus {
 				line = strings.Replace(line, " "+client+" ", " - ", 1)
 				w.client = ""
 			}
-		} else {
+		} else if i < 190 {
 			line = fmt.Sprintf("%s %s 10.0.0.5 POST %s - 80 DOMAIN\\user %s %s - %d 0 64 %d",
 				t.Format("2006-01-02"), t.Format("15:04:05"), stem, client, ua, st, rng.IntN(5000))
+		} else {
+			w.bytes = n
+			lb := pick(private)
+			xff := client + ",+" + pick(private)
+			switch i % 5 {
+			case 1: // a request that did not pass the balancer: no list
+				xff, lb = "-", client
+			case 2: // a spoofed first entry: the balancer appended the real peer
+				xff = "198.18.0.1,+" + client
+			case 3: // two fields more than #Fields names (a header the file lost)
+			}
+			line = fmt.Sprintf("%s %s 10.0.0.5 GET %s %s %s %s %d %d %d",
+				t.Format("2006-01-02"), t.Format("15:04:05"), stem, lb, xff, ua, st, n, rng.IntN(5000))
+			if i%5 == 3 {
+				line += " 0 0"
+			}
 		}
 		c.add(line, w)
 	}
@@ -341,6 +365,13 @@ func cloudfrontCorpus() *corpus {
 		case 9: // a zero-byte response to a HEAD
 			f[3], f[5], f[30] = "0", "HEAD", "0"
 			w.bytes = 0
+		case 11: // a newer file: fields appended after the 33 #Fields names
+			f = append(f, "DE", "/images/*", "-")
+		case 1: // the viewer is the site's own proxy: the client is in x-forwarded-for
+			if i%5 != 1 {
+				f[4] = pick(private)
+				f[19] = client + ",%20" + f[4]
+			}
 		}
 		c.add(strings.Join(f, "\t"), w)
 	}
@@ -382,6 +413,14 @@ func caddyCorpus() *corpus {
 		case 7: // a client address that is a unix socket
 			clientKey = `"remote_ip":"@","remote_port":"","client_ip":"unix:/run/caddy.sock"`
 			w.client = ""
+		case 8: // behind a balancer Caddy does not trust: the client in X-Forwarded-For
+			p := pick(private)
+			clientKey = fmt.Sprintf(`"remote_ip":"%s","remote_port":"443","client_ip":"%s"`, p, p)
+			ua += `"],"X-Forwarded-For":["198.18.0.1, ` + client
+		case 9: // the same from an older Caddy, the header logged twice
+			p := pick(private)
+			clientKey = fmt.Sprintf(`"remote_ip":"%s","remote_port":"443"`, p)
+			ua += `"],"X-Forwarded-For":["198.18.0.1","` + client + `, ` + pick(private)
 		}
 		c.add(fmt.Sprintf(`{"level":"info","ts":%.6f,"logger":"http.log.access","msg":"handled request","request":{%s,"proto":"%s","method":"GET","host":"%s","uri":"%s","headers":{"User-Agent":["%s"],"Accept-Encoding":["gzip"]}},"bytes_read":0,"user_id":"","duration":%.9f,"size":%d,"status":%d,"resp_headers":{"Server":["Caddy"],"Content-Type":["text/html; charset=utf-8"]}}`,
 			float64(t.UnixMicro())/1e6, clientKey, proto, host, uri, ua, rng.Float64()/10, n, st), w)
