@@ -147,6 +147,20 @@ func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment
 	return errors.Join(errs...)
 }
 
+// globMatches reports whether a file input's glob matches name: the
+// Tailer of that name reads a file rotated to it (tail.Config.RenamedRead).
+func (c *Collector) globMatches(name string) bool {
+	for _, in := range c.cfg.Inputs {
+		if in.Type != "file" || !isGlob(in.Path) {
+			continue
+		}
+		if ok, _ := filepath.Match(in.Path, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // forgetAfterRounds is how many discovery rounds a file no Tailer holds is
 // kept for after no scan found it: long enough for the Tailer of a rotated
 // file's new name to be started and take it, or a copy to be found.
@@ -183,7 +197,8 @@ func (c *Collector) runFile(ctx context.Context, path string, in Input, ship cha
 			c.state.SetHead(checkpoint.Head{Inode: inode, Fingerprint: fp, Len: h.Len, Hash: h.Hash}) // saved with the next batch
 			c.stateMu.Unlock()
 		},
-		CheckpointHead: tail.HeadSum{Len: head.Len, Hash: head.Hash}})
+		CheckpointHead: tail.HeadSum{Len: head.Len, Hash: head.Hash},
+		RenamedRead:    c.globMatches})
 	if err != nil {
 		return 0, err
 	}

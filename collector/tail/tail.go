@@ -57,6 +57,13 @@ type Config struct {
 	// the checkpoint's inode and fingerprint: batches in flight when the
 	// collector stopped are cut and named as they were first sent.
 	CheckpointHead HeadSum
+	// RenamedRead, when set, reports whether another Tailer reads the file
+	// a rename rotation gave the name name (a glob that matches rotated
+	// names, access.log*): then this Tailer hands it over (Registry) and
+	// moves to the new file at once. Otherwise, as for a plain path, it
+	// follows the renamed file until the new one has a line (see
+	// checkRotation).
+	RenamedRead func(name string) bool
 }
 
 // HandOver is a file a Tailer took at the position another reader reached.
@@ -122,6 +129,46 @@ type Tailer struct {
 	// as, when set, is the inode and fingerprint lines are labelled with:
 	// the checkpoint's file, of which the current file is a copy.
 	as [2]uint64
+	// renamed is whether the current file, renamed, is read by another
+	// Tailer (Config.RenamedRead), once looked up.
+	renamed renamedCheck
+}
+
+type renamedCheck struct {
+	inode           uint64
+	done, elsewhere bool
+}
+
+// renamedReadElsewhere reports whether the current file, renamed away
+// from the path, is read by another Tailer under its new name. It looks
+// the name up once per file.
+func (t *Tailer) renamedReadElsewhere() bool {
+	if t.cfg.RenamedRead == nil {
+		return false
+	}
+	if t.renamed.done && t.renamed.inode == t.inode {
+		return t.renamed.elsewhere
+	}
+	t.renamed = renamedCheck{inode: t.inode, done: true}
+	dir := filepath.Dir(t.path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		if s, ok := info.Sys().(*syscall.Stat_t); ok && s.Ino == t.inode {
+			t.renamed.elsewhere = t.cfg.RenamedRead(filepath.Join(dir, e.Name()))
+			break
+		}
+	}
+	return t.renamed.elsewhere
 }
 
 // Open starts reading path at offset (a checkpoint), or at 0 when the file
@@ -587,9 +634,21 @@ func (t *Tailer) checkRotation() (bool, error) {
 		}
 		return false, nil
 	}
-	// Rename rotation: we drained the old file to EOF; switch to the new.
+	// Rename rotation. The server writes on into the renamed file until
+	// it reopens its log (nginx on USR1, which logrotate's postrotate
+	// sends after the rename; a writer may take longer): while the new
+	// file is empty, the old one is followed still. Once the new file has
+	// a line, the server has reopened, so everything it wrote to the old
+	// file came before: that is read to its end, then reading switches.
+	// (A plain path lost every late line before: 18,006 of 90,000 in
+	// lab/e2e's logrotate run without its access.log.[1] input.)
+	gone := t.deleted()
+	if !gone && !t.renamedReadElsewhere() && (st.Size() == 0 || cur.Size() > t.off+int64(len(t.buf))) {
+		return cur.Size() > t.off+int64(len(t.buf)), nil
+	}
+	t.renamed = renamedCheck{}
 	// Whoever reaches the old file by another name goes on from here.
-	t.release(t.deleted())
+	t.release(gone)
 	t.f.Close() // #nosec G104 -- read-only file; a close error loses nothing
 	if err := t.open(); err != nil {
 		return false, err
