@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -76,6 +77,7 @@ func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment
 	var mu sync.Mutex
 	var errs []error
 	running := map[string]bool{}
+	skipped := map[string]bool{} // compressed matches of the last round: logged once, not opened again
 	start := func(path string) {
 		running[path] = true
 		wg.Add(1)
@@ -113,6 +115,7 @@ func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment
 			matches = []string{in.Path}
 		}
 		mu.Lock()
+		skippedNow := map[string]bool{}
 		inodes := make([]uint64, 0, len(matches))
 		for _, m := range matches {
 			st, err := os.Stat(m)
@@ -122,11 +125,19 @@ func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment
 			if s, ok := st.Sys().(*syscall.Stat_t); ok {
 				inodes = append(inodes, s.Ino)
 			}
+			if !running[m] && isGlob(in.Path) && (skipped[m] || compressed(m)) {
+				if !skipped[m] {
+					c.log.Info("skipping compressed file the glob matches: a rotated copy of a file read under its earlier name (edgelog import loads old compressed logs)", "file", m, "input", in.Path)
+				}
+				skippedNow[m] = true
+				continue
+			}
 			if !running[m] {
 				c.log.Info("found new file", "file", m, "input", in.Path)
 				start(m)
 			}
 		}
+		skipped = skippedNow
 		mu.Unlock()
 		if !c.cfg.Follow {
 			break
@@ -145,6 +156,36 @@ func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// compressedSuffixes are the names of compressed rotations (logrotate's
+// compress with gzip, zstd, bzip2, xz or lz4).
+var compressedSuffixes = []string{".gz", ".zst", ".bz2", ".xz", ".lz4", ".zip"}
+
+// compressed reports whether a file a glob matched is compressed, by its
+// name or its first bytes (gzip, zstd, bzip2, xz, lz4 magic). A glob such
+// as access.log* matches logrotate's compressed rotations: they are copies
+// of files read under their earlier names, so they are skipped rather than
+// read as text or decompressed (which would count their lines twice).
+func compressed(path string) bool {
+	for _, s := range compressedSuffixes {
+		if strings.HasSuffix(path, s) {
+			return true
+		}
+	}
+	f, err := os.Open(path) // #nosec G304 -- a file the operator's glob matched
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [6]byte
+	n, _ := io.ReadFull(f, b[:])
+	for _, magic := range [][]byte{{0x1f, 0x8b}, {0x28, 0xb5, 0x2f, 0xfd}, []byte("BZh"), {0xfd, '7', 'z', 'X', 'Z', 0}, {0x04, 0x22, 0x4d, 0x18}} {
+		if n >= len(magic) && bytes.Equal(b[:len(magic)], magic) {
+			return true
+		}
+	}
+	return false
 }
 
 // globMatches reports whether a file input's glob matches name: the

@@ -1,16 +1,20 @@
 package collector_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edgelog/edgelog/collector"
@@ -116,6 +120,43 @@ func inodeOf(fi os.FileInfo) uint64 {
 		return s.Ino
 	}
 	return 0
+}
+
+// TestGlobSkipsCompressedRotations: access.log* also matches the rotated
+// files logrotate compressed (access.log.2.gz; a zstd one too). They are
+// copies of files read already under their earlier names, so they are
+// skipped, not read as text (whose binary lines were dead letters) nor
+// decompressed (which would count their lines twice); `edgelog import`
+// loads old compressed logs.
+func TestGlobSkipsCompressedRotations(t *testing.T) {
+	dir, b, cfg, path := globbedLog(t)
+	appendLines(t, path, 0, 300, "www.a.example")
+	var plain strings.Builder
+	for i := range 200 {
+		plain.WriteString(line(1000+i, "www.a.example") + "\n")
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(plain.String()))
+	zw.Close()
+	if err := os.WriteFile(path+".2.gz", gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A compressed file under a name without a suffix: told by its magic.
+	zst, _ := zstd.NewWriter(nil)
+	if err := os.WriteFile(path+".3", zst.EncodeAll([]byte(plain.String()), nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stop := start(t, cfg, prometheus.NewRegistry())
+	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	time.Sleep(10 * cfg.DiscoverInterval)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if dl, _ := os.ReadFile(filepath.Join(dir, "dlq.jsonl")); len(dl) > 0 {
+		t.Fatalf("dead letters:\n%.500s", dl)
+	}
+	assertEachLineOnce(t, b.Addr(), 300)
 }
 
 // TestRestartWithRotatedFileMatched: the collector stops in the middle of
