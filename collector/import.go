@@ -22,7 +22,41 @@ import (
 // re-run from the start. Its batches are cut by row count only, and named
 // by the file's identity and decompressed offsets, so a re-run of the same
 // file sends the same messages and ingest's source ledger skips them.
+//
+// A glob path imports every file it matches, one after the other in name
+// order, each with a parser of its own (a W3C file's #Fields are its own);
+// a glob that matches nothing is an error, as a missing file is.
 func (c *Collector) runImport(ctx context.Context, in Input, parser format.Parser, ship chan<- shipment) error {
+	if !isGlob(in.Path) {
+		return c.importFile(ctx, in.Path, parser, ship)
+	}
+	paths, err := filepath.Glob(in.Path) // sorted
+	if err != nil {
+		return fmt.Errorf("cannot match %s: %w", in.Path, err)
+	}
+	if len(paths) == 0 {
+		return fmt.Errorf("%s: no file matches", in.Path)
+	}
+	for i, path := range paths {
+		if i > 0 {
+			kind, text := c.cfg.formatOf(in)
+			if parser, err = NewParser(kind, text); err != nil {
+				return err
+			}
+		}
+		if err := c.importFile(ctx, path, parser, ship); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// importFile imports one file (see runImport).
+func (c *Collector) importFile(ctx context.Context, path string, parser format.Parser, ship chan<- shipment) error {
+	in := Input{Path: path}
 	f, err := os.Open(in.Path)
 	if err != nil {
 		return err

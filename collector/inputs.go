@@ -22,6 +22,7 @@ import (
 	"github.com/edgelog/edgelog/collector/syslog"
 	"github.com/edgelog/edgelog/collector/tail"
 	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/internal/retrylog"
 )
 
 // runInput reads one configured input until it ends or ctx is cancelled.
@@ -103,10 +104,14 @@ func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment
 		}()
 	}
 	mu.Lock()
-	if !isGlob(in.Path) {
-		start(in.Path) // a missing file is an error at start, as it always was
+	if !isGlob(in.Path) && !c.cfg.Follow {
+		start(in.Path) // read once: a missing file is an error
 	}
 	mu.Unlock()
+	// A plain path followed is waited for while it does not exist (a
+	// fresh edge whose server has not logged yet, a log directory mounted
+	// late): warned once, then every retrylog.DefaultEvery.
+	missing := &retrylog.Warner{Log: c.log, What: "log file " + in.Path}
 	for {
 		var matches []string
 		if isGlob(in.Path) {
@@ -120,7 +125,13 @@ func (c *Collector) runFiles(ctx context.Context, in Input, ship chan<- shipment
 		for _, m := range matches {
 			st, err := os.Stat(m)
 			if err != nil || !st.Mode().IsRegular() {
+				if !isGlob(in.Path) && !running[m] {
+					missing.Fail("log file missing, waiting for it to appear", "file", m, "err", err)
+				}
 				continue
+			}
+			if !isGlob(in.Path) {
+				missing.OK()
 			}
 			if s, ok := st.Sys().(*syscall.Stat_t); ok {
 				inodes = append(inodes, s.Ino)

@@ -159,6 +159,27 @@ func TestGlobSkipsCompressedRotations(t *testing.T) {
 	assertEachLineOnce(t, b.Addr(), 300)
 }
 
+// TestMissingPlainFileIsWaitedFor: a collector started before its server
+// wrote the log (a fresh edge, a log directory mounted late) waits for the
+// plain path to appear, warning at a rate-limited pace, instead of
+// stopping; then it ships the file from its start.
+func TestMissingPlainFileIsWaitedFor(t *testing.T) {
+	_, b, cfg, path := globbedLog(t)
+	cfg.Inputs = []collector.Input{{Type: "file", Path: path}}
+	var logs syncBuffer
+	_, stop := startLogging(t, cfg, prometheus.NewRegistry(), &logs)
+	time.Sleep(40 * cfg.DiscoverInterval)
+	appendLines(t, path, 0, 400, "www.a.example")
+	waitFor(t, "the log shipped", 20*time.Second, shipped(cfg.Checkpoint, path))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertEachLineOnce(t, b.Addr(), 400)
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
+		t.Errorf("%d warnings in %d discovery rounds, want 1 (rate-limited):\n%s", n, 40, logs.String())
+	}
+}
+
 // TestRestartWithRotatedFileMatched: the collector stops in the middle of
 // the log, the log is rotated while it is down, and on restart the glob
 // matches both names: the rest of the old file is shipped once, then the
