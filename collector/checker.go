@@ -92,6 +92,10 @@ func (c *Checker) Fallbacks() []format.Fallback {
 	return c.lp.notes.Fallbacks
 }
 
+// AddressList is the address chain of the last line Line kept, when it
+// had one (see lineParser.AddressList); nil otherwise.
+func (c *Checker) AddressList() []byte { return c.lp.AddressList() }
+
 // KnownFormat is a log format DetectFormat knows: the family and format
 // text the collector's config would name.
 type KnownFormat struct {

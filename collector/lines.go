@@ -34,6 +34,41 @@ type lineParser struct {
 	notes format.Notes
 	odd   bool
 	xff   format.Notes // scratch for an X-Forwarded-For field's addresses
+	// chain is the last line's address chain when it had one (an address
+	// list, or an X-Forwarded-For field taken with its peer): what
+	// AddressList formats. It aliases notes.Addrs or xff.Addrs.
+	chain []netip.Addr
+	list  []byte // AddressList's buffer
+}
+
+// MaxAddressListBytes bounds AddressList: whole addresses, in the order
+// logged, as many as fit (16 at most, field.Notes' bound).
+const MaxAddressListBytes = 256
+
+// AddressList is the last line's address chain as the client was chosen
+// from it ("203.0.113.7, 10.0.0.1, 10.0.0.2": the list logged, then the
+// peer when it came from an X-Forwarded-For field), at most
+// MaxAddressListBytes; nil when the line had a single address. Valid
+// until the next line. It is what the raw table would keep of the list
+// once the wire carries a field for it (see the issue 21 notes); today
+// the Checker shows it.
+func (lp *lineParser) AddressList() []byte {
+	if len(lp.chain) < 2 {
+		return nil
+	}
+	lp.list = lp.list[:0]
+	for _, a := range lp.chain {
+		n := len(lp.list)
+		if n > 0 {
+			lp.list = append(lp.list, ", "...)
+		}
+		lp.list = a.AppendTo(lp.list)
+		if len(lp.list) > MaxAddressListBytes {
+			lp.list = lp.list[:max(0, n)]
+			break
+		}
+	}
+	return lp.list
 }
 
 // forwarder is a parser that keeps the X-Forwarded-For field of the last
@@ -59,6 +94,7 @@ var utf8Fields = [...]record.Str{record.Host, record.Customer, record.PoP, recor
 // or "" for a row in r.
 func (lp *lineParser) parse(data []byte, oversize bool, r *record.Record) string {
 	lp.odd = false
+	lp.chain = nil
 	switch {
 	case oversize:
 		return "oversize: line longer than " + strconv.Itoa(lp.maxLine) + " bytes"
@@ -86,6 +122,7 @@ func (lp *lineParser) parse(data []byte, oversize bool, r *record.Record) string
 		}
 		if len(lp.notes.Addrs) > 0 {
 			r.SetClientIP(lp.proxies.Client(lp.notes.Addrs))
+			lp.chain = lp.notes.Addrs
 		} else if lp.fwd != nil {
 			lp.forwarded(r) // a line odd elsewhere still has its X-Forwarded-For
 		}
@@ -135,6 +172,7 @@ func (lp *lineParser) forwarded(r *record.Record) {
 	}
 	lp.xff.Addrs = append(lp.xff.Addrs, peer)
 	r.SetClientIP(lp.proxies.Client(lp.xff.Addrs))
+	lp.chain = lp.xff.Addrs
 }
 
 // fallbackCounters counts a read loop's fallbacks in

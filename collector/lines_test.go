@@ -28,18 +28,21 @@ func TestRealLines(t *testing.T) {
 		client             string // "" for none
 		host               string
 		fallbacks          string
+		list               string // AddressList
 	}{
 		{name: "plain", format: nginx.Combined, line: "203.0.113.7" + tail, client: "203.0.113.7"},
-		{name: "XFF list", format: nginx.Combined, line: "203.0.113.7, 10.0.0.1" + tail, client: "203.0.113.7", fallbacks: "client_ip/address_list"},
-		{name: "quoted list and the proxy", format: nginx.Combined, line: `"10.9.9.9, 203.0.113.7, 10.0.0.1" 10.0.0.2` + tail, client: "203.0.113.7", fallbacks: "client_ip/address_list"},
-		{name: "spoofed first entry, trusted proxies", format: nginx.Combined, proxies: lb, line: "198.51.100.1, 203.0.113.7, 10.0.0.1" + tail, client: "203.0.113.7", fallbacks: "client_ip/address_list"},
+		{name: "XFF list", format: nginx.Combined, line: "203.0.113.7, 10.0.0.1" + tail, client: "203.0.113.7", fallbacks: "client_ip/address_list", list: "203.0.113.7, 10.0.0.1"},
+		{name: "quoted list and the proxy", format: nginx.Combined, line: `"10.9.9.9, 203.0.113.7, 10.0.0.1" 10.0.0.2` + tail, client: "203.0.113.7", fallbacks: "client_ip/address_list", list: "10.9.9.9, 203.0.113.7, 10.0.0.1, 10.0.0.2"},
+		{name: "spoofed first entry, trusted proxies", format: nginx.Combined, proxies: lb, line: "198.51.100.1, 203.0.113.7, 10.0.0.1" + tail, client: "203.0.113.7", fallbacks: "client_ip/address_list", list: "198.51.100.1, 203.0.113.7, 10.0.0.1"},
+		{name: "a list longer than the bound", format: nginx.Combined, line: strings.Repeat("fd12:3456:789a:1:2:8a2e:370:7334, ", 15) + "203.0.113.7" + tail, client: "203.0.113.7", fallbacks: "client_ip/address_list",
+			list: strings.TrimSuffix(strings.Repeat("fd12:3456:789a:1:2:8a2e:370:7334, ", MaxAddressListBytes/len("fd12:3456:789a:1:2:8a2e:370:7334, ")), ", ")},
 		{name: "unix socket", format: nginx.Combined, line: "unix:" + tail, fallbacks: "client_ip/unix_socket"},
 		{name: "host name", format: nginx.Combined, line: "localhost" + tail, fallbacks: "client_ip/hostname"},
 		{name: "vhost prefix", format: nginx.Combined, line: "www.example.com:443 203.0.113.7" + tail, client: "203.0.113.7", host: "www.example.com:443", fallbacks: "host/vhost_prefix"},
 		{name: "IPv6 bracketed with port", format: nginx.Combined, line: "[2001:db8::7]:51234" + tail, client: "2001:db8::7"},
 		{name: "common in combined", format: nginx.Combined, line: `203.0.113.7 - - [04/Mar/2026:08:00:00 +0000] "GET /a HTTP/1.1" 200 512`, client: "203.0.113.7", fallbacks: "referer/missing,user_agent/missing"},
 		{name: "main, XFF of an untrusted peer", format: nginxMain, proxies: lb, line: "198.51.100.9" + tail + ` "203.0.113.7"`, client: "198.51.100.9"},
-		{name: "main, XFF of a trusted peer", format: nginxMain, proxies: lb, line: "10.0.0.1" + tail + ` "198.51.100.1, 203.0.113.7"`, client: "203.0.113.7"},
+		{name: "main, XFF of a trusted peer", format: nginxMain, proxies: lb, line: "10.0.0.1" + tail + ` "198.51.100.1, 203.0.113.7"`, client: "203.0.113.7", list: "198.51.100.1, 203.0.113.7, 10.0.0.1"},
 		{name: "main, XFF without trusted proxies", format: nginxMain, line: "10.0.0.1" + tail + ` "203.0.113.7"`, client: "10.0.0.1"},
 		{name: "invalid UTF-8 host", format: nginx.Edge, line: `203.0.113.7` + tail + ` "a.\xff" https 1 0.1 - HIT "-" fra1 s1 DE 1 1772611200.000`, client: "203.0.113.7", fallbacks: "host/invalid_utf8"},
 	} {
@@ -65,6 +68,9 @@ func TestRealLines(t *testing.T) {
 			}
 			if client != c.client || string(r.Str[record.Host]) != c.host || strings.Join(fbs, ",") != c.fallbacks {
 				t.Errorf("client %q host %q fallbacks %q; want %q %q %q", client, r.Str[record.Host], strings.Join(fbs, ","), c.client, c.host, c.fallbacks)
+			}
+			if got := string(lp.AddressList()); got != c.list {
+				t.Errorf("address list %q, want %q", got, c.list)
 			}
 			if r.Status != 200 || r.BytesSent != 512 || r.TimeMs != 1772611200000 {
 				t.Errorf("status %d bytes %d time %d", r.Status, r.BytesSent, r.TimeMs)
