@@ -41,7 +41,11 @@ type Config struct {
 	// balancers (nginx's set_real_ip_from). When a line names an address
 	// chain (an X-Forwarded-For list in the address field, or an
 	// X-Forwarded-For field and a trusted peer), the client is the last
-	// address, walking from the right, that is not one of them. Without
+	// address, walking from the right, that is not one of them. The
+	// X-Forwarded-For fields read: nginx's $http_x_forwarded_for, Apache's
+	// %{X-Forwarded-For}i, W3C's x-forwarded-for (CloudFront) and
+	// cs(X-Forwarded-For) (IIS), JSON's x_forwarded_for key (Caddy's
+	// request header X-Forwarded-For). Without
 	// it, the client of an address list is its first public address, and
 	// an X-Forwarded-For field is not read. Country and ASN are those of
 	// the client. Default none.
@@ -95,10 +99,15 @@ type Input struct {
 	// zstd, read once; see `edgelog import`).
 	Type string `yaml:"type"`
 	// Path (file, import) is a path or a glob (`/var/log/nginx/*.log`).
-	// The tailer of a path follows its file through rotation; a glob that
+	// The tailer of a path follows its file through rotation (after a
+	// rename, the renamed file until the new one has a line); a glob that
 	// also matches the rotated names (access.log*) does not read a file
 	// twice: a file is read by one tailer at a time, from where the last
-	// one stopped (tail.Registry).
+	// one stopped (tail.Registry). A glob skips the compressed files it
+	// matches (logrotate's .gz and kin, by name or first bytes): they are
+	// copies of files read under their earlier names. A followed path that
+	// does not exist yet is waited for, with a warning every 30 s. An
+	// import glob imports each file it matches, in name order.
 	Path string `yaml:"path"`
 	// Network (syslog) is udp (default; what nginx sends) or tcp.
 	Network string `yaml:"network"`
