@@ -18,3 +18,13 @@ SELECT uniqExact(server) FROM edgelog.edge_servers_1m WHERE t >= toDateTime(?) A
 -- args: "edgelog"
 SELECT sum(bytes_on_disk) FROM system.parts WHERE database = ? AND active;
 
+-- args: 1791558000, 1791644400
+SELECT format, field, reason, sum(n) AS lines FROM (
+    SELECT format, field, reason, any(lines) AS n
+    FROM edgelog.field_fallbacks
+    WHERE time >= toDateTime(?) AND time < toDateTime(?)
+    GROUP BY src_stream, src_partition, src_offset, format, field, reason
+)
+GROUP BY format, field, reason
+ORDER BY lines DESC, format, field, reason;
+

@@ -12,3 +12,13 @@ LIMIT 1;
 -- args: 1791644340, 1791644400, "acme"
 SELECT sum(requests) FROM edgelog.traffic_1m WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?;
 
+-- args: 1791558000, 1791644400, "acme"
+SELECT format, field, reason, sum(n) AS lines FROM (
+    SELECT format, field, reason, any(lines) AS n
+    FROM edgelog.field_fallbacks
+    WHERE time >= toDateTime(?) AND time < toDateTime(?) AND customer = ?
+    GROUP BY src_stream, src_partition, src_offset, format, field, reason
+)
+GROUP BY format, field, reason
+ORDER BY lines DESC, format, field, reason;
+
