@@ -36,8 +36,9 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ?", db).Scan(&tables); err != nil {
 		t.Fatal(err)
 	}
-	// raw + two ledgers (+mv) + each rollup (+mv) + bill snapshots + migrations table
-	if want := uint64(1 + 4 + 2*len(schema.Rollups) + 1 + 1); tables != want {
+	// raw + two ledgers (+mv) + each rollup (+mv) + bill snapshots +
+	// field fallbacks + migrations table
+	if want := uint64(1 + 4 + 2*len(schema.Rollups) + 1 + 1 + 1); tables != want {
 		t.Fatalf("%d tables, want %d", tables, want)
 	}
 }
