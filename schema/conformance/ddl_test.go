@@ -20,8 +20,9 @@ func TestModernDDL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// raw + two ledgers (+mv) + each rollup (+mv) + bill snapshots + migrations
-	if want := 1 + 4 + 2*len(schema.Rollups) + 1 + 1; n != strconv.Itoa(want) {
+	// raw + two ledgers (+mv) + each rollup (+mv) + bill snapshots + field
+	// fallbacks + migrations
+	if want := 1 + 4 + 2*len(schema.Rollups) + 1 + 1 + 1; n != strconv.Itoa(want) {
 		t.Fatalf("%s tables on chDB, want %d", n, want)
 	}
 	for _, c := range schema.RawColumns(Modern) {
