@@ -9,12 +9,12 @@ import (
 	"github.com/edgelog/edgelog/internal/record"
 )
 
-// zeroRows is a version 2 payload of rows rows whose every value is zero or
+// zeroRows is a version 3 payload of rows rows whose every value is zero or
 // empty (the smallest a row can be) and whose string columns are
 // dictionaries of one value of valueLen bytes.
 func zeroRows(rows, valueLen int) []byte {
-	p := make([]byte, 0, rows*(8+int(record.NumStr))+int(record.NumStr)*(valueLen+8))
-	for c := 0; c < 8; c++ { // time delta, IP kind, six counters
+	p := make([]byte, 0, rows*(9+int(record.NumStr))+int(record.NumStr)*(valueLen+8))
+	for c := 0; c < 9; c++ { // time delta, IP kind, six counters, bytes_total
 		for i := 0; i < rows; i++ {
 			p = append(p, 0)
 		}

@@ -8,13 +8,14 @@ import (
 	"github.com/edgelog/edgelog/internal/record"
 )
 
-// String column modes of version 2.
+// String column modes of versions 2 and 3.
 const (
 	strPlainMode = 0 // rows uvarint lengths, then the concatenated bytes (as version 1)
 	strDictMode  = 1 // dictionary: see the package doc
 )
 
-// appendPayload appends the version 2 payload of rows [from, to) of b.
+// appendPayload appends the version 3 payload of rows [from, to) of b:
+// version 2's with bytes_total after ttfb_us.
 func (e *Encoder) appendPayload(p []byte, b *Batch, from, to int) []byte {
 	n := &b.num
 	prev := int64(0)
@@ -42,6 +43,11 @@ func (e *Encoder) appendPayload(p []byte, b *Batch, from, to int) []byte {
 	}
 	for _, v := range n.TTFBUs[from:to] {
 		p = binary.AppendUvarint(p, uint64(v))
+	}
+	// The total is the body plus a few hundred bytes of headers: its
+	// difference to bytes_sent takes one or two bytes before zstd.
+	for i, v := range n.BytesTotal[from:to] {
+		p = binary.AppendVarint(p, int64(v-n.BytesSent[from+i])) // #nosec G115 -- two's complement: the decoder adds it back with the same wrap
 	}
 	for s := range b.str {
 		col, idx := &b.str[s], b.str[s].idx[from:to]
@@ -130,11 +136,16 @@ func appendIP(p []byte, ip *[16]byte) []byte {
 	}
 }
 
-// decodePayloadV2 appends the rows of a version 2 payload to b.
-func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget uint64) error {
+// decodePayloadV2 appends the rows of a version 2 payload, or of a
+// version 3 one (withTotal: bytes_total after ttfb_us), to b.
+func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget uint64, withTotal bool) error {
 	// Every row takes at least one byte per column, so a row count the
 	// payload cannot hold is rejected before any slice is sized by it.
-	if rows*(8+int(record.NumStr))+int(record.NumStr) > len(p) {
+	perRow := 8
+	if withTotal {
+		perRow = 9
+	}
+	if rows*(perRow+int(record.NumStr))+int(record.NumStr) > len(p) {
 		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, len(p))
 	}
 	r := reader{p: p}
@@ -159,7 +170,7 @@ func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget ui
 		}
 		b.ClientIP = append(b.ClientIP, ip)
 	}
-	readCounters(&r, b, rows)
+	readCounters(&r, b, rows, withTotal)
 	if r.err {
 		return fmt.Errorf("%w: truncated", ErrCorrupt)
 	}
