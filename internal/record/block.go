@@ -35,11 +35,7 @@ func (b *Block) AppendNumbers(r *Record) {
 	b.ASN = append(b.ASN, r.ASN)
 	b.Status = append(b.Status, r.Status)
 	b.BytesSent = append(b.BytesSent, r.BytesSent)
-	total := r.BytesTotal
-	if total == 0 { // the log has no total: bill its body bytes
-		total = r.BytesSent
-	}
-	b.BytesTotal = append(b.BytesTotal, total)
+	b.BytesTotal = append(b.BytesTotal, r.Total())
 	b.BytesReceived = append(b.BytesReceived, r.BytesReceived)
 	b.RequestTimeUs = append(b.RequestTimeUs, r.RequestTimeUs)
 	b.TTFBUs = append(b.TTFBUs, r.TTFBUs)

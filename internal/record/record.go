@@ -57,6 +57,15 @@ type Record struct {
 	Str           [NumStr][]byte
 }
 
+// Total returns the total bytes a stored row keeps: BytesTotal, or
+// BytesSent when the log has no total.
+func (r *Record) Total() uint64 {
+	if r.BytesTotal == 0 {
+		return r.BytesSent
+	}
+	return r.BytesTotal
+}
+
 // Reset clears r for reuse.
 func (r *Record) Reset() { *r = Record{} }
 
