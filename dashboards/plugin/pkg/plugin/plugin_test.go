@@ -225,7 +225,7 @@ func TestBreakdownByRegion(t *testing.T) {
 	var shares float64
 	for i := range f.Rows() {
 		w := env.Truth.Regions[keys.At(i).(string)]
-		if w == nil || req.At(i).(uint64) != w.Requests || out.At(i).(uint64) != w.BytesSent {
+		if w == nil || req.At(i).(uint64) != w.Requests || out.At(i).(*uint64) == nil || *out.At(i).(*uint64) != w.BytesSent {
 			t.Errorf("region %s: %d requests %d bytes, want %+v", keys.At(i), req.At(i), out.At(i), w)
 		}
 		shares += share.At(i).(float64)
