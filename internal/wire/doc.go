@@ -17,9 +17,11 @@
 //	                4 = IPv4 (4 bytes follow), 16 = IPv6 (16 bytes follow)
 //	asn, status, bytes_sent, bytes_received, request_time_us, ttfb_us
 //	                uvarint per row, one column after the other
-//	bytes_total     zigzag varint per row of bytes_total - bytes_sent
-//	                (wrapping): headers and body the edge wrote, the
-//	                log's $bytes_sent, sc-bytes or %O, else bytes_sent
+//	bytes_total     headers and body the edge wrote (the log's
+//	                $bytes_sent, sc-bytes or %O, else bytes_sent): a mode
+//	                byte, 0 when every row's total is its bytes_sent
+//	                (nothing follows), 1 when a zigzag varint per row of
+//	                bytes_total - bytes_sent (wrapping) follows
 //	string columns  record.NumStr of them, in record.Str order; each is a
 //	                mode byte and then
 //	                  0 (plain): rows uvarint lengths, the concatenated bytes

@@ -44,11 +44,37 @@ func (e *Encoder) appendPayload(p []byte, b *Batch, from, to int) []byte {
 	for _, v := range n.TTFBUs[from:to] {
 		p = binary.AppendUvarint(p, uint64(v))
 	}
-	// The total is the body plus a few hundred bytes of headers: its
-	// difference to bytes_sent takes one or two bytes before zstd.
-	for i, v := range n.BytesTotal[from:to] {
-		p = binary.AppendVarint(p, int64(v-n.BytesSent[from+i])) // #nosec G115 -- two's complement: the decoder adds it back with the same wrap
+	return e.appendStrCols(appendTotals(p, n, from, to), b, from, to)
+}
+
+// bytes_total modes of version 3.
+const (
+	totalBodyMode  = 0 // every row's total is its bytes_sent (a log without a total): nothing follows
+	totalDeltaMode = 1 // rows zigzag varints of bytes_total - bytes_sent follow
+)
+
+// appendTotals appends the bytes_total column of rows [from, to) of n. A
+// log without a total (most formats) costs one byte per message; with one,
+// the total is the body plus a few hundred bytes of headers, and its
+// difference to bytes_sent takes one or two bytes before zstd.
+func appendTotals(p []byte, n *record.Block, from, to int) []byte {
+	body, totals := n.BytesSent[from:to], n.BytesTotal[from:to]
+	i := 0
+	for i < len(totals) && totals[i] == body[i] {
+		i++
 	}
+	if i == len(totals) {
+		return append(p, totalBodyMode)
+	}
+	p = append(p, totalDeltaMode)
+	for i, v := range totals {
+		p = binary.AppendVarint(p, int64(v-body[i])) // #nosec G115 -- two's complement: the decoder adds it back with the same wrap
+	}
+	return p
+}
+
+// appendStrCols appends the string columns of rows [from, to) of b.
+func (e *Encoder) appendStrCols(p []byte, b *Batch, from, to int) []byte {
 	for s := range b.str {
 		col, idx := &b.str[s], b.str[s].idx[from:to]
 		if from > 0 || to < b.Len() {
@@ -141,11 +167,7 @@ func appendIP(p []byte, ip *[16]byte) []byte {
 func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget uint64, withTotal bool) error {
 	// Every row takes at least one byte per column, so a row count the
 	// payload cannot hold is rejected before any slice is sized by it.
-	perRow := 8
-	if withTotal {
-		perRow = 9
-	}
-	if rows*(perRow+int(record.NumStr))+int(record.NumStr) > len(p) {
+	if rows*(8+int(record.NumStr))+int(record.NumStr) > len(p) {
 		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, len(p))
 	}
 	r := reader{p: p}

@@ -168,8 +168,6 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 	switch version {
 	case 1:
 		minRow = 16 + 7 + uint64(record.NumStr)
-	case 3:
-		minRow = 9 + uint64(record.NumStr) // and bytes_total
 	}
 	if rows*minRow > rawLen {
 		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, rawLen)
@@ -219,9 +217,10 @@ func (d *Decoder) shrink() {
 // readCounters reads the numeric columns after the client IP: ASN,
 // status, bytes sent and received, request time and time to first byte,
 // each a column of unsigned varints, the same in every format version;
-// then, from version 3 (withTotal), bytes_total as zigzag varints of its
-// difference to bytes_sent. Before version 3 a row's total is its
-// bytes_sent, as for a log without a total (record.Record.BytesTotal).
+// then, from version 3 (withTotal), bytes_total: a mode byte, and for
+// totalDeltaMode zigzag varints of its difference to bytes_sent. Before
+// version 3, and in totalBodyMode, a row's total is its bytes_sent, as for
+// a log without a total (record.Record.BytesTotal).
 func readCounters(r *reader, b *record.Block, rows int, withTotal bool) {
 	for i := 0; i < rows; i++ {
 		b.ASN = append(b.ASN, uint32(r.uvarintMax(1<<32-1))) // #nosec G115 -- uvarintMax(2^32-1)
@@ -242,7 +241,17 @@ func readCounters(r *reader, b *record.Block, rows int, withTotal bool) {
 		b.TTFBUs = append(b.TTFBUs, uint32(r.uvarintMax(1<<32-1))) // #nosec G115 -- uvarintMax(2^32-1)
 	}
 	first := len(b.BytesSent) - rows
-	if !withTotal {
+	mode := byte(totalBodyMode)
+	if withTotal {
+		mode = r.bytes(1)[0]
+	}
+	switch mode {
+	case totalBodyMode:
+		b.BytesTotal = append(b.BytesTotal, b.BytesSent[first:]...)
+		return
+	case totalDeltaMode:
+	default:
+		r.err, r.p = true, nil // corrupt: reported as truncated
 		b.BytesTotal = append(b.BytesTotal, b.BytesSent[first:]...)
 		return
 	}
