@@ -251,7 +251,7 @@ func TestPoisonMessageIsDeadLettered(t *testing.T) {
 	badVersion[4] = 99
 	// 18 KB of zstd claiming 4M rows of zeros: 2.8 GB once decoded.
 	bombRows := uint64(wire.MaxRows)
-	bombPayload := make([]byte, bombRows*(8+uint64(record.NumStr))+uint64(record.NumStr)*3)
+	bombPayload := make([]byte, bombRows*(8+uint64(record.NumStr))+uint64(record.NumStr)*3+1)
 	bomb := binary.AppendUvarint(append([]byte("ELGB"), wire.Version, 1), bombRows)
 	bomb = binary.AppendUvarint(bomb, uint64(len(bombPayload)))
 	zenc, _ := zstd.NewWriter(nil)

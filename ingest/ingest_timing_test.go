@@ -249,6 +249,8 @@ func appendTSV(dst []byte, col string, r *record.Record, msg int) []byte {
 		return strconv.AppendUint(dst, uint64(r.Status), 10)
 	case "bytes_sent":
 		return strconv.AppendUint(dst, r.BytesSent, 10)
+	case "bytes_total":
+		return strconv.AppendUint(dst, r.Total(), 10)
 	case "bytes_received":
 		return strconv.AppendUint(dst, r.BytesReceived, 10)
 	case "request_time_us":

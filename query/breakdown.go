@@ -50,30 +50,42 @@ func CustomerFilter(customer string, args []any) (string, []any) {
 var breakdownDims = map[string]bool{"host": true, "region": true, "pop": true, "country": true}
 
 // breakdownSQL returns the query for a breakdown by `by` (validated).
+// Every form answers the same columns: key, requests, body bytes and
+// whether they are known, cache hits and bytes served from cache and
+// whether those are known, total bytes and whether they are known.
 // status_class and cache_status are not columns but sums the rollup keeps
-// per class; they are unpivoted with arrayJoin.
+// per class; they are unpivoted with arrayJoin. Their body bytes are known
+// only where every row has the split (migration 10: split_requests equals
+// requests); hits per status class and total bytes per class or outcome
+// are not kept at all.
 func breakdownSQL(db, table, by string, filter string) string {
 	switch by {
 	case "status_class":
-		return fmt.Sprintf(`SELECT kv.1 AS key, kv.2 AS req, toUInt64(0), toUInt64(0)
+		return fmt.Sprintf(`SELECT kv.1 AS key, kv.2 AS req, kv.3, toUInt8(split = n), toUInt64(0), toUInt64(0), toUInt8(0), toUInt64(0), toUInt8(0)
 FROM (
-    SELECT sum(status_1xx) AS s1, sum(status_2xx) AS s2, sum(status_3xx) AS s3, sum(status_4xx) AS s4, sum(status_5xx) AS s5
-    FROM %s.%s
-    WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
+    SELECT sum(status_1xx) AS s1, sum(status_2xx) AS s2, sum(status_3xx) AS s3, sum(status_4xx) AS s4, sum(status_5xx) AS s5,
+        sum(bytes_1xx) AS b1, sum(bytes_2xx) AS b2, sum(bytes_3xx) AS b3, sum(bytes_4xx) AS b4, sum(bytes_5xx) AS b5,
+        sum(requests) AS n, sum(%[4]s) AS split
+    FROM %[1]s.%[2]s
+    WHERE t >= toDateTime(?) AND t < toDateTime(?)%[3]s
 )
-ARRAY JOIN [('1xx', s1), ('2xx', s2), ('3xx', s3), ('4xx', s4), ('5xx', s5)] AS kv
-ORDER BY key`, db, table, filter)
+ARRAY JOIN [('1xx', s1, b1), ('2xx', s2, b2), ('3xx', s3, b3), ('4xx', s4, b4), ('5xx', s5, b5)] AS kv
+ORDER BY key`, db, table, filter, schema.SplitRequests)
 	case "cache_status":
-		return fmt.Sprintf(`SELECT kv.1 AS key, kv.2 AS req, toUInt64(0), toUInt64(0)
+		// Served from cache is known since migration 3 (bytes_hit); from
+		// the origin (bytes_miss) and the rest only with the split.
+		return fmt.Sprintf(`SELECT kv.1 AS key, kv.2 AS req, kv.3, kv.4, kv.5, kv.6, toUInt8(1), toUInt64(0), toUInt8(0)
 FROM (
-    SELECT sum(cache_hit) AS hit, sum(cache_miss) AS miss, toUInt64(sum(requests) - hit - miss) AS other
-    FROM %s.%s
-    WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
+    SELECT sum(cache_hit) AS hit, sum(cache_miss) AS miss, toUInt64(sum(requests) - hit - miss) AS other,
+        sum(bytes_hit) AS bhit, sum(bytes_miss) AS bmiss, toUInt64(sum(bytes_out) - bhit - bmiss) AS bother,
+        toUInt8(sum(%[4]s) = sum(requests)) AS split
+    FROM %[1]s.%[2]s
+    WHERE t >= toDateTime(?) AND t < toDateTime(?)%[3]s
 )
-ARRAY JOIN [('hit', hit), ('miss', miss), ('other', other)] AS kv
-ORDER BY key`, db, table, filter)
+ARRAY JOIN [('hit', hit, bhit, toUInt8(1), hit, bhit), ('miss', miss, bmiss, split, toUInt64(0), toUInt64(0)), ('other', other, bother, split, toUInt64(0), toUInt64(0))] AS kv
+ORDER BY key`, db, table, filter, schema.SplitRequests)
 	}
-	return fmt.Sprintf(`SELECT %s AS key, sum(requests) AS req, sum(bytes_out), sum(cache_hit)
+	return fmt.Sprintf(`SELECT %s AS key, sum(requests) AS req, sum(bytes_out), toUInt8(1), sum(cache_hit), sum(bytes_hit), toUInt8(1), sum(bytes_total), toUInt8(1)
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY key
@@ -82,7 +94,9 @@ LIMIT ?`, by, db, table, filter)
 }
 
 // TrafficBreakdown returns a range's traffic grouped by host, region, pop,
-// country, status_class or cache_status, for one customer or ("") all.
+// country, status_class or cache_status, for one customer or ("") all. A
+// figure the rollup cannot answer for the whole range is left out of its
+// row (see api.BreakdownRow), never answered as 0.
 func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Range, limit int) (*api.Breakdown, error) {
 	if by == "" {
 		by = "host"
@@ -107,12 +121,24 @@ func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Ran
 	var total uint64
 	for rows.Next() {
 		var row api.BreakdownRow
-		var hits uint64
-		if err := rows.Scan(&row.Key, &row.Requests, &row.BytesOut, &hits); err != nil {
+		var bytes, hits, bytesHit, bytesTotal uint64
+		var bytesKnown, hitsKnown, totalKnown uint8
+		if err := rows.Scan(&row.Key, &row.Requests, &bytes, &bytesKnown, &hits, &bytesHit, &hitsKnown, &bytesTotal, &totalKnown); err != nil {
 			return nil, err
 		}
-		if row.Requests > 0 {
-			row.CacheHitRatio = float64(hits) / float64(row.Requests)
+		if bytesKnown == 1 {
+			row.BytesOut = &bytes
+			if hitsKnown == 1 && bytes > 0 {
+				row.ByteHitRatio = ratio(bytesHit, bytes)
+			}
+		} else {
+			out.Absent = bytesAbsent
+		}
+		if hitsKnown == 1 && row.Requests > 0 {
+			row.CacheHitRatio = ratio(hits, row.Requests)
+		}
+		if totalKnown == 1 {
+			row.BytesTotal = &bytesTotal
 		}
 		total += row.Requests
 		out.Rows = append(out.Rows, row)
@@ -131,6 +157,14 @@ func (s *Store) TrafficBreakdown(ctx context.Context, customer, by string, r Ran
 		}
 	}
 	return out, nil
+}
+
+// bytesAbsent says why a breakdown's bytes are left out.
+const bytesAbsent = "bytes_out per status class and from the origin or other outcomes are kept since schema migration 10; this range has rows from before it"
+
+func ratio(part, whole uint64) *float64 {
+	v := float64(part) / float64(whole)
+	return &v
 }
 
 // Top returns a customer's most requested hosts or paths over a range.
@@ -152,7 +186,7 @@ func (s *Store) Top(ctx context.Context, customer, kind string, r Range, limit i
 		}
 		out.Table = b.Table
 		for _, row := range b.Rows {
-			out.Items = append(out.Items, api.TopRow{Key: row.Key, Requests: row.Requests, BytesOut: row.BytesOut})
+			out.Items = append(out.Items, api.TopRow{Key: row.Key, Requests: row.Requests, BytesOut: *row.BytesOut}) // by host: always known
 		}
 		return out, nil
 	case "paths":

@@ -22,7 +22,7 @@ func (s *Store) TrafficSeries(ctx context.Context, customer string, r Range) (*a
 	filter, args := CustomerFilter(customer, []any{step, step, uint32(r.From.Unix()), uint32(r.To.Unix())}) // #nosec G115 -- r.Validate: from/to within MinTime..MaxTime, UInt32 seconds
 	sql := fmt.Sprintf(`SELECT
     intDiv(toUInt32(t), ?) * ? AS bucket,
-    sum(requests), sum(bytes_out), sum(bytes_in), sum(cache_hit), sum(status_5xx)
+    sum(requests), sum(bytes_out), sum(bytes_in), sum(cache_hit), sum(status_5xx), sum(bytes_hit), sum(bytes_total)
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY bucket
@@ -36,12 +36,15 @@ ORDER BY bucket`, s.DB, ru.Name, filter)
 	for rows.Next() {
 		var bucket uint64
 		var p api.Point
-		if err := rows.Scan(&bucket, &p.Requests, &p.BytesOut, &p.BytesIn, &p.CacheHit, &p.Status5xx); err != nil {
+		if err := rows.Scan(&bucket, &p.Requests, &p.BytesOut, &p.BytesIn, &p.CacheHit, &p.Status5xx, &p.BytesHit, &p.BytesTotal); err != nil {
 			return nil, err
 		}
 		p.Time = time.Unix(int64(bucket), 0).UTC()
 		if p.Requests > 0 {
 			p.CacheHitRatio = float64(p.CacheHit) / float64(p.Requests)
+		}
+		if p.BytesOut > 0 {
+			p.ByteHitRatio = ratio(p.BytesHit, p.BytesOut)
 		}
 		out.Points = append(out.Points, p)
 	}
@@ -56,7 +59,7 @@ func (s *Store) TrafficSummary(ctx context.Context, scope string, r Range) (*api
 	if err != nil {
 		return nil, err
 	}
-	sql := fmt.Sprintf(`SELECT customer, sum(requests) AS req, sum(bytes_out), sum(cache_hit)
+	sql := fmt.Sprintf(`SELECT customer, sum(requests) AS req, sum(bytes_out), sum(cache_hit), sum(bytes_total), sum(bytes_hit)
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY customer
@@ -69,12 +72,15 @@ ORDER BY req DESC, customer`, s.DB, ru.Name, filter)
 	out := &api.Summary{Table: ru.Name, From: r.From, To: r.To, Customers: []api.CustomerTotal{}}
 	for rows.Next() {
 		var c api.CustomerTotal
-		var hits uint64
-		if err := rows.Scan(&c.Customer, &c.Requests, &c.BytesOut, &hits); err != nil {
+		var hits, bytesHit uint64
+		if err := rows.Scan(&c.Customer, &c.Requests, &c.BytesOut, &hits, &c.BytesTotal, &bytesHit); err != nil {
 			return nil, err
 		}
 		if c.Requests > 0 {
 			c.CacheHitRatio = float64(hits) / float64(c.Requests)
+		}
+		if c.BytesOut > 0 {
+			c.ByteHitRatio = ratio(bytesHit, c.BytesOut)
 		}
 		out.Customers = append(out.Customers, c)
 	}

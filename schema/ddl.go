@@ -82,6 +82,9 @@ func createRaw(db string, d Dialect) string {
 // columnDef renders a raw column's type, codec and TTL.
 func columnDef(c Column, d Dialect) string {
 	def := c.TypeFor(d)
+	if c.Default != "" {
+		def += " DEFAULT " + c.Default
+	}
 	if codec := c.CodecFor(d); codec != "" {
 		def += fmt.Sprintf(" CODEC(%s)", codec)
 	}

@@ -30,25 +30,26 @@ var Migrations = []Migration{
 		return s
 	}},
 	{3, "traffic, billing and performance rollups", func(db string, d Dialect) []string {
-		return createAll(db, d, traffic1m, traffic1h, traffic1d, billing5m, perf1m, perfGeo1h, topPaths1h)
+		return createAll(db, d, 3, traffic1m, traffic1h, traffic1d, billing5m, perf1m, perfGeo1h, topPaths1h)
 	}},
 	{4, "bill snapshots for month close", func(db string, d Dialect) []string {
 		return []string{createBillSnapshots(db, d)}
 	}},
 	{5, "edge servers rollup for the operations wall", func(db string, d Dialect) []string {
-		return EdgeServers.create(db, d)
+		return EdgeServers.asOf(5).create(db, d)
 	}},
 	{6, "hour and day latency rollups", func(db string, d Dialect) []string {
 		// History before this migration stays in perf_1m and
 		// perf_geo_1h only: a backfill merging a month of states in one
 		// statement needs more memory than a query may use at production
 		// scale, and no install predates this migration.
-		return createAll(db, d, perf1h, perfGeo1d)
+		return createAll(db, d, 6, perf1h, perfGeo1d)
 	}},
 	{7, "latency rollups across all customers", func(db string, d Dialect) []string {
-		return createAll(db, d, perfAll1h, perfGeoAll1d)
+		return createAll(db, d, 7, perfAll1h, perfGeoAll1d)
 	}},
 	{8, "daily bills, path counts and minute latency across customers; top_paths_1h dropped", func(db string, d Dialect) []string {
+		billing1d := billing1d.asOf(8)
 		s := []string{billing1d.createTable(db, d)}
 		if d.Cluster != "" {
 			s = append(s, distributed(db, billing1d.Name, d))
@@ -56,18 +57,20 @@ var Migrations = []Migration{
 			s = append(s, backfillBillingDaily(db))
 		}
 		s = append(s, billing1d.createView(db, d))
-		s = append(s, createAll(db, d, pathHits1h, perfAll1m)...)
+		s = append(s, createAll(db, d, 8, pathHits1h, perfAll1m)...)
 		return append(s, dropRollup(db, topPaths1h.Name, d)...)
 	}},
 	{9, "ledgers keyed by Kafka cluster and topic (src_stream)", streamsMigration},
-	{10, "field fallbacks per message for the operations overview", createFallbacks},
+	{10, "total bytes (bytes_total) in raw rows and rollups; body bytes per cache outcome and status class", bytesMigration},
+	{11, "field fallbacks per message for the operations overview", createFallbacks},
 }
 
-// createAll returns the statements that create each rollup in turn.
-func createAll(db string, d Dialect, rs ...Rollup) []string {
+// createAll returns the statements that create each rollup in turn, as
+// migration v creates them (Rollup.asOf).
+func createAll(db string, d Dialect, v int, rs ...Rollup) []string {
 	var s []string
 	for _, r := range rs {
-		s = append(s, r.create(db, d)...)
+		s = append(s, r.asOf(v).create(db, d)...)
 	}
 	return s
 }
@@ -82,7 +85,7 @@ func createAll(db string, d Dialect, rs ...Rollup) []string {
 // one INSERT from the migrating server, so there is no backfill there: no
 // cluster install predates this migration.
 func backfillBillingDaily(db string) string {
-	return billing1d.Fold(db, billing5m, fmt.Sprintf("(SELECT count() FROM %s.billing_1d) = 0", db))
+	return billing1d.asOf(8).Fold(db, billing5m.asOf(8), fmt.Sprintf("(SELECT count() FROM %s.billing_1d) = 0", db))
 }
 
 // dropRollup removes a rollup's view, then its tables.

@@ -17,6 +17,9 @@ type Migrator struct {
 	Conn    driver.Conn
 	DB      string
 	Dialect Dialect
+	// To, when set, is the last version Plan and Migrate go to: a database
+	// as an older release left it (tests of a migration over old rows).
+	To int
 }
 
 // Step is a pending migration with the SQL it would run.
@@ -124,7 +127,7 @@ func (m *Migrator) Plan(ctx context.Context) ([]Step, error) {
 		steps = append(steps, Step{Migration{Version: 0, Name: "database and migrations table"}, m.bootstrap()})
 	}
 	for _, mig := range Migrations {
-		if !done[mig.Version] {
+		if !done[mig.Version] && (m.To == 0 || mig.Version <= m.To) {
 			steps = append(steps, Step{mig, mig.SQL(m.DB, m.Dialect)})
 		}
 	}

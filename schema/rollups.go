@@ -68,6 +68,69 @@ var trafficMeasures = []Field{
 	{"status_4xx", "UInt64", "countIf(status >= 400 AND status < 500)"},
 	{"status_5xx", "UInt64", "countIf(status >= 500)"},
 	{"request_time_us_sum", "UInt64", "sum(toUInt64(request_time_us))"},
+	// Migration 10 (see Added): total bytes, and body bytes per cache
+	// outcome and status class. bytes_hit is served from cache, bytes_miss
+	// came from the origin, the rest of bytes_out is neither (BYPASS,
+	// DYNAMIC, no cache status).
+	{"bytes_total", "UInt64", "sum(bytes_total)"},
+	{"bytes_miss", "UInt64", "sumIf(bytes_sent, cache_status IN ('MISS', 'EXPIRED'))"},
+	{"bytes_1xx", "UInt64", "sumIf(bytes_sent, status < 200)"},
+	{"bytes_2xx", "UInt64", "sumIf(bytes_sent, status >= 200 AND status < 300)"},
+	{"bytes_3xx", "UInt64", "sumIf(bytes_sent, status >= 300 AND status < 400)"},
+	{"bytes_4xx", "UInt64", "sumIf(bytes_sent, status >= 400 AND status < 500)"},
+	{"bytes_5xx", "UInt64", "sumIf(bytes_sent, status >= 500)"},
+	{"split_requests", "UInt64", "count()"},
+}
+
+// Addition says how a measure added to existing rollups by a migration
+// reads in rows written before it: a Default expression over the row's
+// older measures, or, without one, nothing (the column holds 0 there, so
+// a reader must know which rows have the figure: see SplitRequests).
+type Addition struct {
+	Since   int    // the migration that added the measure
+	Default string // its value in older rows, "" for none
+}
+
+// Added are the measures migrations added to existing rollups, by name (a
+// name means the same measure in every rollup that has it). A measure not
+// listed was created with its table.
+var Added = map[string]Addition{
+	// Total bytes before migration 10 are the body bytes: no older row
+	// had another figure (old rows: total = body).
+	"bytes_total": {Since: 10, Default: "bytes_out"},
+	"bytes_miss":  {Since: 10},
+	"bytes_1xx":   {Since: 10},
+	"bytes_2xx":   {Since: 10},
+	"bytes_3xx":   {Since: 10},
+	"bytes_4xx":   {Since: 10},
+	"bytes_5xx":   {Since: 10},
+	// SplitRequests: see its doc.
+	SplitRequests: {Since: 10},
+}
+
+// SplitRequests is the measure that counts the requests whose body bytes
+// the traffic rollups split by cache outcome and status class: every
+// request since migration 10, none before. Where it is less than
+// requests, part of the rows predate the split and its byte figures
+// (bytes_miss, bytes_1xx ... bytes_5xx) are unknown: absent, never 0.
+const SplitRequests = "split_requests"
+
+// Since returns the migration that added the measure, 0 for one its table
+// was created with.
+func (f Field) Since() int { return Added[f.Name].Since }
+
+// asOf returns the rollup as migration v left it: without the measures
+// later migrations added. Each migration renders its tables and views
+// with it, so an applied migration's DDL never changes.
+func (r Rollup) asOf(v int) Rollup {
+	var ms []Field
+	for _, m := range r.Measures {
+		if m.Since() <= v {
+			ms = append(ms, m)
+		}
+	}
+	r.Measures = ms
+	return r
 }
 
 // Quantiles kept in latency states. t-digest's error is relative to the
@@ -115,6 +178,7 @@ func billingRollup(name, comment, bucket string, step int) Rollup {
 			{"requests", "UInt64", "count()"},
 			{"bytes_out", "UInt64", "sum(bytes_sent)"},
 			{"bytes_in", "UInt64", "sum(bytes_received)"},
+			{"bytes_total", "UInt64", "sum(bytes_total)"}, // migration 10
 		},
 		Partition: "toYYYYMM(t)", Step: step,
 	}
@@ -139,6 +203,9 @@ var Rollups = current(
 	perfAll1h, perfGeoAll1d, // migration 7
 	billing1d, pathHits1h, perfAll1m, // migration 8
 )
+
+// withBytesSplit are the rollups migration 10 added measures to (Added).
+var withBytesSplit = []Rollup{traffic1m, traffic1h, traffic1d, billing5m, billing1d}
 
 // Complete reports whether the rollup's sums account for every raw row:
 // all do but heavy-hitter rollups (KeepTop), whose sums are at most the

@@ -59,11 +59,12 @@ func TestVerifyFindsPlantedDifference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(diffs) != 2 {
-		t.Fatalf("%d differences, want requests and bytes_out of traffic_1h: %v", len(diffs), diffs)
+	// bytes_total, left out of the INSERT, takes its DEFAULT, bytes_out.
+	if len(diffs) != 3 {
+		t.Fatalf("%d differences, want requests, bytes_out and bytes_total of traffic_1h: %v", len(diffs), diffs)
 	}
 	for _, d := range diffs {
-		want := map[string]int64{"requests": 3, "bytes_out": 1000}[d.Measure]
+		want := map[string]int64{"requests": 3, "bytes_out": 1000, "bytes_total": 1000}[d.Measure]
 		if d.Table != "traffic_1h" || d.Customer != "acme" || d.Day.Format("2006-01-02") != "2026-10-02" || int64(d.Rollup)-int64(d.Raw) != want {
 			t.Errorf("unexpected difference %v", d)
 		}

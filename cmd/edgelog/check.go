@@ -306,6 +306,7 @@ func rowJSON(r *record.Record) string {
 		"time":            time.UnixMilli(r.TimeMs).UTC().Format("2006-01-02T15:04:05.000Z"),
 		"status":          r.Status,
 		"bytes_sent":      r.BytesSent,
+		"bytes_total":     r.Total(),
 		"bytes_received":  r.BytesReceived,
 		"request_time_us": r.RequestTimeUs,
 		"ttfb_us":         r.TTFBUs,

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/edgelog/edgelog/collector"
 	"github.com/edgelog/edgelog/internal/kafkaconf"
@@ -197,5 +198,10 @@ reloads the edge mapping and GeoIP databases.`)
 			}
 		}
 	}()
-	return c.Run(ctx)
+	start := time.Now()
+	err = c.Run(ctx)
+	if !cfg.Follow { // a run that ends by itself ends with what it did
+		fmt.Printf("SUMMARY collector %s\n", c.Summary(time.Since(start)))
+	}
+	return err
 }

@@ -79,9 +79,7 @@ metrics_addr is the collector's).`)
 	err = c.Run(ctx)
 	close(done)
 	<-progressDone
-	secs := time.Since(start).Seconds()
-	lines := c.ImportedLines()
-	fmt.Printf("IMPORT files %d bytes %d lines %d seconds %.1f lines_per_s %.0f\n", len(cfg.Inputs), c.ImportedBytes(), lines, secs, float64(lines)/secs)
+	fmt.Printf("SUMMARY import files %d %s\n", len(cfg.Inputs), c.Summary(time.Since(start)))
 	return err
 }
 

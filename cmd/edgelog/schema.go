@@ -157,7 +157,11 @@ func verifySchema(ctx context.Context, conn driver.Conn, db, fromArg, toArg stri
 		return err
 	}
 	for _, c := range checked {
-		fmt.Printf("checked %-16s %6d customer-days x %2d measures\n", c.Table, c.Days, c.Measures)
+		fmt.Printf("checked %-16s %6d customer-days x %2d measures", c.Table, c.Days, c.Measures)
+		if c.Unsplit > 0 {
+			fmt.Printf(" (byte splits not on %d customer-days before migration 10)", c.Unsplit)
+		}
+		fmt.Println()
 	}
 	for _, d := range diffs {
 		fmt.Printf("DIFF %s\n", d)

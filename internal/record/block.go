@@ -9,6 +9,7 @@ type Block struct {
 	ASN           []uint32
 	Status        []uint16
 	BytesSent     []uint64
+	BytesTotal    []uint64 // the log's total bytes, else BytesSent (see Record.BytesTotal)
 	BytesReceived []uint64
 	RequestTimeUs []uint32
 	TTFBUs        []uint32
@@ -34,6 +35,7 @@ func (b *Block) AppendNumbers(r *Record) {
 	b.ASN = append(b.ASN, r.ASN)
 	b.Status = append(b.Status, r.Status)
 	b.BytesSent = append(b.BytesSent, r.BytesSent)
+	b.BytesTotal = append(b.BytesTotal, r.Total())
 	b.BytesReceived = append(b.BytesReceived, r.BytesReceived)
 	b.RequestTimeUs = append(b.RequestTimeUs, r.RequestTimeUs)
 	b.TTFBUs = append(b.TTFBUs, r.TTFBUs)
@@ -46,6 +48,7 @@ func (b *Block) Row(i int, r *Record) {
 	r.ASN = b.ASN[i]
 	r.Status = b.Status[i]
 	r.BytesSent = b.BytesSent[i]
+	r.BytesTotal = b.BytesTotal[i]
 	r.BytesReceived = b.BytesReceived[i]
 	r.RequestTimeUs = b.RequestTimeUs[i]
 	r.TTFBUs = b.TTFBUs[i]
@@ -64,6 +67,7 @@ func (b *Block) Reset() {
 	b.ASN = b.ASN[:0]
 	b.Status = b.Status[:0]
 	b.BytesSent = b.BytesSent[:0]
+	b.BytesTotal = b.BytesTotal[:0]
 	b.BytesReceived = b.BytesReceived[:0]
 	b.RequestTimeUs = b.RequestTimeUs[:0]
 	b.TTFBUs = b.TTFBUs[:0]
@@ -75,7 +79,7 @@ func (b *Block) Reset() {
 // SizeBytes estimates the block's in-memory payload size, used for byte-based
 // batch limits.
 func (b *Block) SizeBytes() int {
-	n := b.Len() * (8 + 16 + 4 + 2 + 8 + 8 + 4 + 4)
+	n := b.Len() * (8 + 16 + 4 + 2 + 8 + 8 + 8 + 4 + 4)
 	for i := range b.Str {
 		n += len(b.Str[i].Buf) + 4*len(b.Str[i].End)
 	}
@@ -93,6 +97,7 @@ func (b *Block) Truncate(n int) {
 	b.ASN = b.ASN[:n]
 	b.Status = b.Status[:n]
 	b.BytesSent = b.BytesSent[:n]
+	b.BytesTotal = b.BytesTotal[:n]
 	b.BytesReceived = b.BytesReceived[:n]
 	b.RequestTimeUs = b.RequestTimeUs[:n]
 	b.TTFBUs = b.TTFBUs[:n]
@@ -117,6 +122,7 @@ func (b *Block) AppendRange(src *Block, from, to int) {
 	b.ASN = append(b.ASN, src.ASN[from:to]...)
 	b.Status = append(b.Status, src.Status[from:to]...)
 	b.BytesSent = append(b.BytesSent, src.BytesSent[from:to]...)
+	b.BytesTotal = append(b.BytesTotal, src.BytesTotal[from:to]...)
 	b.BytesReceived = append(b.BytesReceived, src.BytesReceived[from:to]...)
 	b.RequestTimeUs = append(b.RequestTimeUs, src.RequestTimeUs[from:to]...)
 	b.TTFBUs = append(b.TTFBUs, src.TTFBUs[from:to]...)

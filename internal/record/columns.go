@@ -22,6 +22,7 @@ func (b *Block) Columns() []Column {
 		Column{"asn", b.ASN},
 		Column{"status", b.Status},
 		Column{"bytes_sent", b.BytesSent},
+		Column{"bytes_total", b.BytesTotal},
 		Column{"bytes_received", b.BytesReceived},
 		Column{"request_time_us", b.RequestTimeUs},
 		Column{"ttfb_us", b.TTFBUs},

@@ -40,15 +40,30 @@ func (s Str) String() string { return StrNames[s] }
 // into the parser's input (no copies); a Record is only valid until the
 // input buffer is reused, which is why it is appended to a Block at once.
 type Record struct {
-	TimeMs        int64    // request end time, Unix milliseconds
-	ClientIP      [16]byte // IPv6, IPv4 as ::ffff:a.b.c.d
-	ASN           uint32   // client autonomous system number, 0 when unknown
-	Status        uint16   // HTTP status
-	BytesSent     uint64   // body bytes sent to the client
-	BytesReceived uint64   // request bytes received (request_length)
-	RequestTimeUs uint32   // total request time, microseconds
-	TTFBUs        uint32   // time to first byte, microseconds
+	TimeMs    int64    // request end time, Unix milliseconds
+	ClientIP  [16]byte // IPv6, IPv4 as ::ffff:a.b.c.d
+	ASN       uint32   // client autonomous system number, 0 when unknown
+	Status    uint16   // HTTP status
+	BytesSent uint64   // body bytes sent to the client
+	// BytesTotal is every byte written to the client, headers and body
+	// (nginx $bytes_sent, W3C sc-bytes, Apache %O), 0 when the log has no
+	// such field: a Block stores BytesSent in its place then (see
+	// Block.AppendNumbers), so a stored row's total is the log's total if
+	// it has one, else its body bytes.
+	BytesTotal    uint64
+	BytesReceived uint64 // request bytes received (request_length)
+	RequestTimeUs uint32 // total request time, microseconds
+	TTFBUs        uint32 // time to first byte, microseconds
 	Str           [NumStr][]byte
+}
+
+// Total returns the total bytes a stored row keeps: BytesTotal, or
+// BytesSent when the log has no total.
+func (r *Record) Total() uint64 {
+	if r.BytesTotal == 0 {
+		return r.BytesSent
+	}
+	return r.BytesTotal
 }
 
 // Reset clears r for reuse.

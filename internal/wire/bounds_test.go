@@ -9,16 +9,17 @@ import (
 	"github.com/edgelog/edgelog/internal/record"
 )
 
-// zeroRows is a version 2 payload of rows rows whose every value is zero or
+// zeroRows is a version 3 payload of rows rows whose every value is zero or
 // empty (the smallest a row can be) and whose string columns are
 // dictionaries of one value of valueLen bytes.
 func zeroRows(rows, valueLen int) []byte {
-	p := make([]byte, 0, rows*(8+int(record.NumStr))+int(record.NumStr)*(valueLen+8))
+	p := make([]byte, 0, rows*(8+int(record.NumStr))+int(record.NumStr)*(valueLen+8)+1)
 	for c := 0; c < 8; c++ { // time delta, IP kind, six counters
 		for i := 0; i < rows; i++ {
 			p = append(p, 0)
 		}
 	}
+	p = append(p, totalBodyMode)
 	for s := 0; s < int(record.NumStr); s++ {
 		p = append(p, strDictMode, 1)
 		p = binary.AppendUvarint(p, uint64(valueLen))

@@ -4,26 +4,33 @@
 // Every version starts with the same header:
 //
 //	magic     4 bytes  "ELGB"
-//	version   1 byte   2 (Encode writes 2; Decode reads 1 and 2)
+//	version   1 byte   3 (Encode writes 3; Decode reads 1, 2 and 3)
 //	codec     1 byte   0 = none, 1 = zstd
 //	rows      uvarint  number of rows (<= MaxRows)
 //	rawLen    uvarint  length of the uncompressed payload (<= MaxPayload)
 //	payload   rest     the columns, compressed with codec
 //
-// The uncompressed payload of version 2 holds the columns in record order:
+// The uncompressed payload of version 3 holds the columns in record order:
 //
 //	time_ms         zigzag varint of the first value, then zigzag deltas
 //	client_ip       per row a kind byte: 0 = unknown (nothing follows),
 //	                4 = IPv4 (4 bytes follow), 16 = IPv6 (16 bytes follow)
 //	asn, status, bytes_sent, bytes_received, request_time_us, ttfb_us
 //	                uvarint per row, one column after the other
+//	bytes_total     headers and body the edge wrote (the log's
+//	                $bytes_sent, sc-bytes or %O, else bytes_sent): a mode
+//	                byte, 0 when every row's total is its bytes_sent
+//	                (nothing follows), 1 when a zigzag varint per row of
+//	                bytes_total - bytes_sent (wrapping) follows
 //	string columns  record.NumStr of them, in record.Str order; each is a
 //	                mode byte and then
 //	                  0 (plain): rows uvarint lengths, the concatenated bytes
 //	                  1 (dictionary): uvarint n (<= rows), n uvarint lengths,
 //	                    the n values' bytes, then rows uvarint indices < n
 //
-// Version 1 differs in two places: client_ip is 16 bytes per row, and every
+// Version 2 has no bytes_total column: a decoder gives its rows the total
+// bytes_sent, as for a log without a total (old rows: total = body).
+// Version 1 differs from version 2 in two places: client_ip is 16 bytes per row, and every
 // string column is plain without a mode byte.
 //
 // Column-major order puts similar values next to each other, so zstd sees

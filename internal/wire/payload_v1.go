@@ -25,7 +25,7 @@ func decodePayloadV1(b *record.Block, p []byte, rows int, budget uint64) error {
 	for i := 0; i < rows; i++ {
 		b.ClientIP = append(b.ClientIP, [16]byte(r.bytes(16)))
 	}
-	readCounters(&r, b, rows)
+	readCounters(&r, b, rows, false)
 	for s := range b.Str {
 		col := &b.Str[s]
 		base := uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32

@@ -8,13 +8,14 @@ import (
 	"github.com/edgelog/edgelog/internal/record"
 )
 
-// String column modes of version 2.
+// String column modes of versions 2 and 3.
 const (
 	strPlainMode = 0 // rows uvarint lengths, then the concatenated bytes (as version 1)
 	strDictMode  = 1 // dictionary: see the package doc
 )
 
-// appendPayload appends the version 2 payload of rows [from, to) of b.
+// appendPayload appends the version 3 payload of rows [from, to) of b:
+// version 2's with bytes_total after ttfb_us.
 func (e *Encoder) appendPayload(p []byte, b *Batch, from, to int) []byte {
 	n := &b.num
 	prev := int64(0)
@@ -43,6 +44,37 @@ func (e *Encoder) appendPayload(p []byte, b *Batch, from, to int) []byte {
 	for _, v := range n.TTFBUs[from:to] {
 		p = binary.AppendUvarint(p, uint64(v))
 	}
+	return e.appendStrCols(appendTotals(p, n, from, to), b, from, to)
+}
+
+// bytes_total modes of version 3.
+const (
+	totalBodyMode  = 0 // every row's total is its bytes_sent (a log without a total): nothing follows
+	totalDeltaMode = 1 // rows zigzag varints of bytes_total - bytes_sent follow
+)
+
+// appendTotals appends the bytes_total column of rows [from, to) of n. A
+// log without a total (most formats) costs one byte per message; with one,
+// the total is the body plus a few hundred bytes of headers, and its
+// difference to bytes_sent takes one or two bytes before zstd.
+func appendTotals(p []byte, n *record.Block, from, to int) []byte {
+	body, totals := n.BytesSent[from:to], n.BytesTotal[from:to]
+	i := 0
+	for i < len(totals) && totals[i] == body[i] {
+		i++
+	}
+	if i == len(totals) {
+		return append(p, totalBodyMode)
+	}
+	p = append(p, totalDeltaMode)
+	for i, v := range totals {
+		p = binary.AppendVarint(p, int64(v-body[i])) // #nosec G115 -- two's complement: the decoder adds it back with the same wrap
+	}
+	return p
+}
+
+// appendStrCols appends the string columns of rows [from, to) of b.
+func (e *Encoder) appendStrCols(p []byte, b *Batch, from, to int) []byte {
 	for s := range b.str {
 		col, idx := &b.str[s], b.str[s].idx[from:to]
 		if from > 0 || to < b.Len() {
@@ -130,8 +162,9 @@ func appendIP(p []byte, ip *[16]byte) []byte {
 	}
 }
 
-// decodePayloadV2 appends the rows of a version 2 payload to b.
-func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget uint64) error {
+// decodePayloadV2 appends the rows of a version 2 payload, or of a
+// version 3 one (withTotal: bytes_total after ttfb_us), to b.
+func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget uint64, withTotal bool) error {
 	// Every row takes at least one byte per column, so a row count the
 	// payload cannot hold is rejected before any slice is sized by it.
 	if rows*(8+int(record.NumStr))+int(record.NumStr) > len(p) {
@@ -159,7 +192,7 @@ func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget ui
 		}
 		b.ClientIP = append(b.ClientIP, ip)
 	}
-	readCounters(&r, b, rows)
+	readCounters(&r, b, rows, withTotal)
 	if r.err {
 		return fmt.Errorf("%w: truncated", ErrCorrupt)
 	}

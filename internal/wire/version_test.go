@@ -26,7 +26,14 @@ func TestDecodeVersion1(t *testing.T) {
 	if err := d.Decode(&out, msg); err != nil {
 		t.Fatal(err)
 	}
-	assertSameRows(t, testBlock(50), 0, 50, &out)
+	assertSameRows(t, bodyTotals(testBlock(50)), 0, 50, &out)
+}
+
+// bodyTotals sets every row's total to its body bytes: what a batch of a
+// version before 3 decodes to.
+func bodyTotals(b *record.Block) *record.Block {
+	b.BytesTotal = append(b.BytesTotal[:0], b.BytesSent...)
+	return b
 }
 
 func assertSameRows(t *testing.T, in *record.Block, from, to int, out *record.Block) {
@@ -111,6 +118,7 @@ func TestDecodeRejectsBadDictionaries(t *testing.T) {
 				p = append(p, 0)
 			}
 		}
+		p = append(p, totalBodyMode)
 		for s := 0; s < int(record.NumStr); s++ {
 			p = append(p, strDictMode, 1)
 			p = binary.AppendUvarint(p, uint64(valueLen))
@@ -156,5 +164,46 @@ func TestEncodeDeterministic(t *testing.T) {
 	used.EncodeBatch(nil, batchOf(blk), 100, 2000)
 	if got := used.Encode(nil, blk); !bytes.Equal(got, want) {
 		t.Fatal("a used encoder wrote other bytes for the same rows")
+	}
+}
+
+// bytes_total (version 3): a batch whose totals are all its body bytes (a
+// log without a total) writes one mode byte for the column, and decodes to
+// totals equal to the body bytes; one total apart makes the column a
+// difference per row; an unknown mode is corrupt.
+func TestTotalsModes(t *testing.T) {
+	in := bodyTotals(testBlock(100))
+	var e Encoder
+	var d Decoder
+	same := e.Encode(nil, in)
+	var out record.Block
+	if err := d.Decode(&out, same); err != nil {
+		t.Fatal(err)
+	}
+	assertSameRows(t, in, 0, 100, &out)
+	in.BytesTotal[42] += 300
+	var out2 record.Block
+	if err := d.Decode(&out2, e.Encode(nil, in)); err != nil {
+		t.Fatal(err)
+	}
+	assertSameRows(t, in, 0, 100, &out2)
+	if len(payload(t, e.Encode(nil, in))) <= len(payload(t, same)) {
+		t.Error("the totals of a batch with one total apart took no room")
+	}
+	// Rewrite the mode byte of a one-row batch without strings' bytes.
+	one := &record.Block{}
+	one.Append(&record.Record{TimeMs: 1, BytesSent: 5})
+	raw := payload(t, e.Encode(nil, one))
+	// time, IP kind, six counters: 8 bytes, then the mode.
+	if raw[8] != totalBodyMode {
+		t.Fatalf("mode byte %d", raw[8])
+	}
+	raw[8] = 7
+	msg := append([]byte("ELGB"), Version, codecNone, 1)
+	msg = binary.AppendUvarint(msg, uint64(len(raw)))
+	msg = append(msg, raw...)
+	var out3 record.Block
+	if err := d.Decode(&out3, msg); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("unknown totals mode: got %v", err)
 	}
 }

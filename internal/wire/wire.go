@@ -13,8 +13,8 @@ import (
 
 const (
 	// Version is the format version Encode writes. Decode reads it and
-	// version 1.
-	Version = 2
+	// versions 1 and 2.
+	Version = 3
 	// MaxRows bounds the rows of one batch a decoder accepts.
 	MaxRows = 1 << 22
 	// MaxPayload bounds the uncompressed payload a decoder accepts (256 MiB).
@@ -45,7 +45,7 @@ var (
 
 // decodedRowBytes is what a decoded row takes in a record.Block besides its
 // strings' bytes: the numeric columns and one string end per string column.
-const decodedRowBytes = 8 + 16 + 4 + 2 + 8 + 8 + 4 + 4 + 4*int(record.NumStr)
+const decodedRowBytes = 8 + 16 + 4 + 2 + 8 + 8 + 8 + 4 + 4 + 4*int(record.NumStr)
 
 // zstd encoders and decoders are expensive to build and safe to share for
 // EncodeAll/DecodeAll, so one of each serves the process.
@@ -145,7 +145,7 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 		return ErrMagic
 	}
 	version := msg[4]
-	if version != 1 && version != 2 {
+	if version < 1 || version > Version {
 		return fmt.Errorf("%w: %d", ErrVersion, version)
 	}
 	codec := msg[5]
@@ -165,7 +165,8 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 		limit = uint64(d.MaxDecodedBytes) // #nosec G115 -- positive, checked above
 	}
 	minRow := uint64(8 + record.NumStr)
-	if version == 1 {
+	switch version {
+	case 1:
 		minRow = 16 + 7 + uint64(record.NumStr)
 	}
 	if rows*minRow > rawLen {
@@ -200,7 +201,7 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 	if version == 1 {
 		return decodePayloadV1(b, raw, int(rows), budget)
 	}
-	return d.decodePayloadV2(b, raw, int(rows), budget)
+	return d.decodePayloadV2(b, raw, int(rows), budget, version >= 3)
 }
 
 // shrink lets a scratch buffer far larger than the collector's messages go,
@@ -213,10 +214,14 @@ func (d *Decoder) shrink() {
 
 // reader consumes a payload; after the first error it returns zero values
 // and keeps err set, so decodePayload checks once per column.
-// readCounters reads the numeric columns after the client IP, the same in
-// every format version: ASN, status, bytes sent and received, request
-// time and time to first byte, each a column of unsigned varints.
-func readCounters(r *reader, b *record.Block, rows int) {
+// readCounters reads the numeric columns after the client IP: ASN,
+// status, bytes sent and received, request time and time to first byte,
+// each a column of unsigned varints, the same in every format version;
+// then, from version 3 (withTotal), bytes_total: a mode byte, and for
+// totalDeltaMode zigzag varints of its difference to bytes_sent. Before
+// version 3, and in totalBodyMode, a row's total is its bytes_sent, as for
+// a log without a total (record.Record.BytesTotal).
+func readCounters(r *reader, b *record.Block, rows int, withTotal bool) {
 	for i := 0; i < rows; i++ {
 		b.ASN = append(b.ASN, uint32(r.uvarintMax(1<<32-1))) // #nosec G115 -- uvarintMax(2^32-1)
 	}
@@ -234,6 +239,25 @@ func readCounters(r *reader, b *record.Block, rows int) {
 	}
 	for i := 0; i < rows; i++ {
 		b.TTFBUs = append(b.TTFBUs, uint32(r.uvarintMax(1<<32-1))) // #nosec G115 -- uvarintMax(2^32-1)
+	}
+	first := len(b.BytesSent) - rows
+	mode := byte(totalBodyMode)
+	if withTotal {
+		mode = r.bytes(1)[0]
+	}
+	switch mode {
+	case totalBodyMode:
+		b.BytesTotal = append(b.BytesTotal, b.BytesSent[first:]...)
+		return
+	case totalDeltaMode:
+	default:
+		r.err, r.p = true, nil // corrupt: reported as truncated
+		b.BytesTotal = append(b.BytesTotal, b.BytesSent[first:]...)
+		return
+	}
+	for i := 0; i < rows; i++ {
+		// Wrapping arithmetic: the encoder's difference wrapped the same way.
+		b.BytesTotal = append(b.BytesTotal, b.BytesSent[first+i]+uint64(r.varint())) // #nosec G115 -- two's complement round trip of the encoder's difference
 	}
 }
 

@@ -19,6 +19,7 @@ func testBlock(n int) *record.Block {
 			ASN:           uint32(3320 + i%5),
 			Status:        []uint16{200, 206, 304, 404, 503}[i%5],
 			BytesSent:     uint64(i * 1013),
+			BytesTotal:    uint64(i*1013 + 250 + i%3),
 			BytesReceived: uint64(300 + i%7),
 			RequestTimeUs: uint32(1000 * (i % 13)),
 			TTFBUs:        uint32(500 * (i % 11)),

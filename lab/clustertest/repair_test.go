@@ -43,6 +43,8 @@ func insertLocal(t *testing.T, conn driver.Conn, db, table string, d schema.Dial
 				v = blk.Status[i]
 			case "bytes_sent":
 				v = blk.BytesSent[i]
+			case "bytes_total":
+				v = blk.BytesTotal[i]
 			case "bytes_received":
 				v = blk.BytesReceived[i]
 			case "request_time_us":

@@ -224,7 +224,10 @@ func checkAPI(t *testing.T, addr string, truth *gen.Truth) {
 
 // TestFormatsEndToEnd ships the same kind of traffic written as Apache,
 // JSON lines and CloudFront-style W3C logs through collectors configured
-// for each family, and expects every request, exactly, in the rollups.
+// for each family, and expects every request, exactly, in the rollups,
+// and every byte: the JSON lines log the total bytes ($bytes_sent) beside
+// the body, which the raw rows, the traffic rollups and the bills keep to
+// the byte (the other formats' totals are their body bytes).
 func TestFormatsEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -234,7 +237,7 @@ func TestFormatsEndToEnd(t *testing.T) {
 	}
 	defer st.Stop()
 	mustStart(t, st, "ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
-	var want, wantBytes uint64
+	var want, wantBytes, wantTotal uint64
 	for i, c := range []struct{ format, flags string }{
 		{"apache", gen.ApacheLogFormat},
 		{"jsonl", ""},
@@ -247,6 +250,10 @@ func TestFormatsEndToEnd(t *testing.T) {
 		}
 		want += truth.Requests
 		wantBytes += truth.BytesSent
+		wantTotal += truth.BytesTotal
+		if c.format == "jsonl" && truth.BytesTotal <= truth.BytesSent {
+			t.Fatalf("jsonl: total bytes %d, body %d: the log carries no headers", truth.BytesTotal, truth.BytesSent)
+		}
 		args := []string{"--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge, "--format", c.format,
 			"--dead-letter-file", filepath.Join(dir, c.format+".dlq"), "--follow=false"}
 		if c.flags != "" {
@@ -265,5 +272,19 @@ func TestFormatsEndToEnd(t *testing.T) {
 	}
 	if got.RawRows != want || got.RollupRows != want || got.RollupBytes != wantBytes {
 		t.Fatalf("raw %d rows, rollup %d requests %d bytes; want %d requests %d bytes", got.RawRows, got.RollupRows, got.RollupBytes, want, wantBytes)
+	}
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, table := range []string{"requests", "traffic_1m", "traffic_1d", "billing_5m", "billing_1d"} {
+		var total uint64
+		if err := conn.QueryRow(ctx, "SELECT sum(bytes_total) FROM "+st.DB+"."+table).Scan(&total); err != nil {
+			t.Fatal(err)
+		}
+		if total != wantTotal {
+			t.Errorf("%s: %d total bytes, generated %d (body %d)", table, total, wantTotal, wantBytes)
+		}
 	}
 }

@@ -19,6 +19,11 @@ var formats = map[string]func() Formatter{
 	"nginx": func() Formatter { return &nginxEdge{} },
 }
 
+// TotalFormats are the formats whose lines log the total bytes written
+// (headers and body) beside the body bytes: nginx's escape=json layout
+// with $bytes_sent.
+var TotalFormats = map[string]bool{"jsonl": true}
+
 // NewFormatter returns a Formatter for format ("nginx").
 func NewFormatter(format string) (Formatter, error) {
 	f, ok := formats[format]

@@ -105,6 +105,8 @@ func (jsonEdge) AppendLine(b []byte, e *Event) []byte {
 	b = append(b, ',')
 	b = num(b, "body_bytes_sent", e.BytesSent)
 	b = append(b, ',')
+	b = num(b, "bytes_sent", e.BytesTotal)
+	b = append(b, ',')
 	b = num(b, "request_length", e.BytesReceived)
 	b = append(b, `,"request_time":"`...)
 	b = appendSeconds(b, e.RequestTimeUs)

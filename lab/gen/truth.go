@@ -11,19 +11,32 @@ import (
 type Counts struct {
 	Requests      uint64 `json:"requests"`
 	BytesSent     uint64 `json:"bytes_sent"`
+	BytesTotal    uint64 `json:"bytes_total"` // headers and body where the format logs it, else body bytes
 	BytesReceived uint64 `json:"bytes_received"`
 	CacheHits     uint64 `json:"cache_hits"` // served from cache: HIT, STALE, UPDATING, REVALIDATED
+	BytesHit      uint64 `json:"bytes_hit"`  // body bytes of those
+	BytesMiss     uint64 `json:"bytes_miss"` // body bytes from the origin: MISS, EXPIRED
 	Status5xx     uint64 `json:"status_5xx"`
+	// BytesByClass is body bytes per status class, "1xx" to "5xx".
+	BytesByClass map[string]uint64 `json:"bytes_by_class,omitempty"`
 }
 
 func (c *Counts) add(e *Event) {
 	c.Requests++
 	c.BytesSent += e.BytesSent
+	c.BytesTotal += e.BytesTotal
 	c.BytesReceived += e.BytesReceived
 	switch e.CacheStatus {
 	case "HIT", "STALE", "UPDATING", "REVALIDATED": // served from cache, as the schema's rollups count
 		c.CacheHits++
+		c.BytesHit += e.BytesSent
+	case "MISS", "EXPIRED":
+		c.BytesMiss += e.BytesSent
 	}
+	if c.BytesByClass == nil {
+		c.BytesByClass = map[string]uint64{}
+	}
+	c.BytesByClass[statusClass(e.Status)] += e.BytesSent
 	if e.Status >= 500 {
 		c.Status5xx++
 	}
@@ -115,4 +128,10 @@ func ReadTruth(path string) (*Truth, error) {
 		return nil, fmt.Errorf("cannot parse truth %s: %w", path, err)
 	}
 	return &t, nil
+}
+
+// statusClass names a status's class as the API does: "1xx" ... "5xx"
+// (anything from 500 up is 5xx, as the rollups count it).
+func statusClass(status uint16) string {
+	return string([]byte{'0' + byte(min(max(status/100, 1), 5)), 'x', 'x'})
 }

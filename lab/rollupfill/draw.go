@@ -46,6 +46,7 @@ func (f *filler) requests(day time.Time, m0, m1 int) string {
 		"status":          fmt.Sprintf("toUInt16(multiIf(%[1]s < 500, 304, %[1]s < 700, 404, %[1]s < 700 + err5 * 10000, 503, 200))", u(4, 10000)),
 		"cache_status":    fmt.Sprintf("multiIf(%[1]s < hit * 10000, 'HIT', %[1]s < (hit + (1 - hit) * 0.95) * 10000, 'MISS', 'BYPASS')", u(5, 10000)),
 		"bytes_sent":      "toUInt64(bytes_per_req)",
+		"bytes_total":     "bytes_sent + 250", // headers of about 250 bytes, as nginx's $bytes_sent adds
 		"bytes_received":  "toUInt64(420)",
 		"request_time_us": fmt.Sprintf("toUInt32(latency_ms * 1000 * %s * (0.4 + 0.6 * -log(1 - (%s + 0.5) / 100000)))", slow, u(6, 100000)),
 		"ttfb_us":         "toUInt32(request_time_us * 0.4)",
@@ -70,7 +71,7 @@ func (f *filler) requests(day time.Time, m0, m1 int) string {
 
 // drawnColumns are the raw columns requests draws.
 var drawnColumns = []string{"time", "customer", "host", "region", "pop", "country", "server", "asn", "path",
-	"status", "cache_status", "bytes_sent", "bytes_received", "request_time_us", "ttfb_us"}
+	"status", "cache_status", "bytes_sent", "bytes_total", "bytes_received", "request_time_us", "ttfb_us"}
 
 // rawShaped returns a subquery of table's rows (written from requests)
 // with every column of the raw table: those the world does not draw hold

@@ -1,5 +1,6 @@
 // Package traffic turns generated requests into raw-table rows the way the
-// pipeline does (nginx log line, parser, edge enrichment), for the schema
+// pipeline does (nginx log line, or nginx's escape=json line with the
+// total bytes for Format "jsonl"; parser, edge enrichment), for the schema
 // tests and the storage benchmark, which load rows directly instead of
 // running collectors and Kafka.
 package traffic
@@ -8,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/edgelog/edgelog/collector/enrich"
+	"github.com/edgelog/edgelog/collector/format/jsonl"
 	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/lab/gen"
@@ -15,9 +17,11 @@ import (
 
 // Source yields generated rows in blocks.
 type Source struct {
-	g    *gen.Generator
-	enr  *enrich.Enricher
-	p    *nginx.Parser
+	g   *gen.Generator
+	enr *enrich.Enricher
+	p   interface {
+		Parse(line []byte, r *record.Record) error
+	}
 	f    gen.Formatter
 	line []byte
 	e    gen.Event
@@ -26,16 +30,24 @@ type Source struct {
 
 // New returns a source of the requests o describes.
 func New(o gen.Options) (*Source, error) {
-	o.Format = "nginx"
+	if o.Format != "jsonl" {
+		o.Format = "nginx"
+	}
 	g, err := gen.New(o)
 	if err != nil {
 		return nil, err
 	}
-	f, err := gen.NewFormatter("nginx")
+	f, err := gen.NewFormatter(o.Format)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{g: g, enr: enrich.New(g.EdgeConfig()), p: nginx.MustCompile(nginx.Edge), f: f}, nil
+	s := &Source{g: g, enr: enrich.New(g.EdgeConfig()), p: nginx.MustCompile(nginx.Edge), f: f}
+	if o.Format == "jsonl" {
+		if s.p, err = jsonl.New(jsonl.Defaults); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 // Next resets blk and fills it with up to n rows; it returns false when

@@ -9,9 +9,18 @@ type Bill struct {
 	Plan     string `json:"plan,omitempty"`
 	Currency string `json:"currency,omitempty"`
 
-	Requests uint64            `json:"requests"`
-	BytesOut uint64            `json:"bytes_out"`
-	ByRegion map[string]uint64 `json:"bytes_out_by_region"`
+	Requests uint64 `json:"requests"`
+	// BillableBytes is what BytesOut, ByRegion and P95Mbps count, as the
+	// price book chose: "total", every byte the edge wrote (the log's
+	// total where it has one, else its body bytes), or "body". Absent in
+	// bills closed before it existed, which counted body bytes.
+	BillableBytes string            `json:"billable_bytes,omitempty"`
+	BytesOut      uint64            `json:"bytes_out"` // billed bytes
+	ByRegion      map[string]uint64 `json:"bytes_out_by_region"`
+	// BytesTotal and BytesBody are the month's total and body bytes,
+	// whichever is billed; absent in bills closed before they existed.
+	BytesTotal *uint64 `json:"bytes_total,omitempty"`
+	BytesBody  *uint64 `json:"bytes_body,omitempty"`
 	// P95Mbps is the 95th-percentile bandwidth: the month's 5-minute
 	// samples (every slot, idle ones as 0) sorted, the top 5% dropped, the
 	// highest remaining one, in megabits per second.

@@ -49,13 +49,18 @@ func ParseMonth(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// Usage is a customer-month's raw figures, from rollups or raw rows.
+// Usage is a customer-month's raw figures, from rollups or raw rows, in
+// total bytes (headers and body: the log's total where it has one, else
+// its body bytes) and in body bytes; the price book's billable_bytes
+// picks which a bill prices.
 type Usage struct {
-	Requests uint64
-	ByRegion map[string]uint64
-	// P95Bytes is the month's 95th-percentile 5-minute sample: sorted
-	// descending, the top 5% (rounded down) dropped, the next billed.
-	P95Bytes uint64
+	Requests     uint64
+	ByRegion     map[string]uint64 // total bytes
+	ByRegionBody map[string]uint64 // body bytes
+	// P95Bytes is the month's 95th-percentile 5-minute sample of total
+	// bytes: sorted descending, the top 5% (rounded down) dropped, the
+	// next billed. P95Body is the same of body bytes.
+	P95Bytes, P95Body uint64
 }
 
 // Bills computes the month's bill of customer ("" for every customer with
@@ -76,14 +81,14 @@ func (l *Ledger) Bills(ctx context.Context, pb *PriceBook, month time.Time, cust
 // for bills, the raw rows when verifying them. The two hold the same
 // figures under different names.
 type usageSource struct {
-	days, slots     string // tables of the per-region totals and of the 5-minute samples
-	time            string // their time column
-	requests, bytes string // aggregates of requests and bytes out
+	days, slots           string // tables of the per-region totals and of the 5-minute samples
+	time                  string // their time column
+	requests, body, total string // aggregates of requests, body bytes and total bytes
 }
 
 var (
-	fromRollups = usageSource{days: Table, slots: SamplesTable, time: "t", requests: "sum(requests)", bytes: "sum(bytes_out)"}
-	fromRaw     = usageSource{days: schema.RawTable, slots: schema.RawTable, time: "time", requests: "count()", bytes: "sum(bytes_sent)"}
+	fromRollups = usageSource{days: Table, slots: SamplesTable, time: "t", requests: "sum(requests)", body: "sum(bytes_out)", total: "sum(bytes_total)"}
+	fromRaw     = usageSource{days: schema.RawTable, slots: schema.RawTable, time: "time", requests: "count()", body: "sum(bytes_sent)", total: "sum(bytes_total)"}
 )
 
 // RollupUsage reads, per customer ("" for all), the month's requests,
@@ -107,26 +112,27 @@ func (l *Ledger) monthUsage(ctx context.Context, src usageSource, month time.Tim
 	get := func(c string) *Usage {
 		u := usage[c]
 		if u == nil {
-			u = &Usage{ByRegion: map[string]uint64{}}
+			u = &Usage{ByRegion: map[string]uint64{}, ByRegionBody: map[string]uint64{}}
 			usage[c] = u
 		}
 		return u
 	}
-	rows, err := l.Store.Query(ctx, fmt.Sprintf("SELECT customer, region, %s, %s FROM %s.%s\n%s\nGROUP BY customer, region",
-		src.requests, src.bytes, l.Store.DB, src.days, where), args...)
+	rows, err := l.Store.Query(ctx, fmt.Sprintf("SELECT customer, region, %s, %s, %s FROM %s.%s\n%s\nGROUP BY customer, region",
+		src.requests, src.total, src.body, l.Store.DB, src.days, where), args...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var c, region string
-		var req, b uint64
-		if err := rows.Scan(&c, &region, &req, &b); err != nil {
+		var req, b, body uint64
+		if err := rows.Scan(&c, &region, &req, &b, &body); err != nil {
 			rows.Close() // #nosec G104 -- read-only result set; the scan error is returned
 			return nil, err
 		}
 		u := get(c)
 		u.Requests += req
 		u.ByRegion[region] += b
+		u.ByRegionBody[region] += body
 	}
 	rows.Close() // #nosec G104 -- read-only result set; rows.Err is checked next
 	if err := rows.Err(); err != nil {
@@ -138,25 +144,25 @@ func (l *Ledger) monthUsage(ctx context.Context, src usageSource, month time.Tim
 	// zeros at the end, so the billed sample is v[skip] when v is longer
 	// than skip and zero otherwise. Sending every sample to Go instead
 	// moved 446k rows for a month of 50 customers.
-	samples := fmt.Sprintf(`SELECT customer, groupArray(b) AS v FROM (
-    SELECT customer, toStartOfFiveMinute(%[4]s) AS slot, %[5]s AS b FROM %[1]s.%[2]s
+	samples := fmt.Sprintf(`SELECT customer, groupArray(b) AS v, groupArray(bb) AS vb FROM (
+    SELECT customer, toStartOfFiveMinute(%[4]s) AS slot, %[5]s AS b, %[6]s AS bb FROM %[1]s.%[2]s
     WHERE %[4]s >= toDateTime(?) AND %[4]s < toDateTime(?)%[3]s
     GROUP BY customer, slot)
-GROUP BY customer`, l.Store.DB, src.slots, filter, src.time, src.bytes)
+GROUP BY customer`, l.Store.DB, src.slots, filter, src.time, src.total, src.body)
 	skip, _ := p95Rank(month)
-	rows, err = l.Store.Query(ctx, fmt.Sprintf("SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0) FROM (\n%s)", samples),
-		append([]any{uint32(skip), uint32(skip + 1)}, args...)...) // #nosec G115 -- skip < slots in a month (8928)
+	rows, err = l.Store.Query(ctx, fmt.Sprintf("SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0), if(length(vb) > ?, arrayElement(arrayReverseSort(vb), ?), 0) FROM (\n%s)", samples),
+		append([]any{uint32(skip), uint32(skip + 1), uint32(skip), uint32(skip + 1)}, args...)...) // #nosec G115 -- skip < slots in a month (8928)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var c string
-		var p95 uint64
-		if err := rows.Scan(&c, &p95); err != nil {
+		var p95, p95Body uint64
+		if err := rows.Scan(&c, &p95, &p95Body); err != nil {
 			return nil, err
 		}
-		get(c).P95Bytes = p95
+		get(c).P95Bytes, get(c).P95Body = p95, p95Body
 	}
 	return usage, rows.Err()
 }
@@ -169,15 +175,32 @@ func p95Rank(month time.Time) (skip, slots int) {
 	return slots * 5 / 100, slots
 }
 
-// MakeBill prices a customer-month's usage.
+// MakeBill prices a customer-month's usage: its total bytes, or its body
+// bytes when the price book says billable_bytes: body.
 func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) api.Bill {
-	b := api.Bill{Customer: customer, Month: month.Format("2006-01"), Requests: u.Requests, ByRegion: u.ByRegion, Lines: []api.BillLine{}}
+	byRegion, p95 := u.ByRegion, u.P95Bytes
+	b := api.Bill{Customer: customer, Month: month.Format("2006-01"), Requests: u.Requests, BillableBytes: pb.billable(), Lines: []api.BillLine{}}
+	if b.BillableBytes == BillBody {
+		byRegion, p95 = u.ByRegionBody, u.P95Body
+	}
+	if byRegion == nil {
+		byRegion = map[string]uint64{}
+	}
+	b.ByRegion = byRegion
+	var allBytes, bodyBytes uint64
 	for _, v := range u.ByRegion {
+		allBytes += v
+	}
+	for _, v := range u.ByRegionBody {
+		bodyBytes += v
+	}
+	b.BytesTotal, b.BytesBody = &allBytes, &bodyBytes
+	for _, v := range byRegion {
 		b.BytesOut += v
 	}
 	_, b.Samples = p95Rank(month)
 	// bytes per 300 s -> megabits per second
-	mbps := new(big.Rat).SetFrac(new(big.Int).SetUint64(u.P95Bytes*8), big.NewInt(300*1_000_000))
+	mbps := new(big.Rat).SetFrac(new(big.Int).SetUint64(p95*8), big.NewInt(300*1_000_000))
 	b.P95Mbps, _ = mbps.Float64()
 	if pb == nil {
 		return b
@@ -193,8 +216,8 @@ func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) api.Bil
 		b.Lines = append(b.Lines, api.BillLine{Item: item, Region: region, Tier: tier, Quantity: qty.FloatString(6), Unit: unit, UnitPrice: unitPrice, Amount: amount.FloatString(2)})
 	}
 	gb := big.NewRat(1_000_000_000, 1)
-	for _, region := range sortedKeys(u.ByRegion) {
-		left := new(big.Rat).Quo(new(big.Rat).SetInt(new(big.Int).SetUint64(u.ByRegion[region])), gb)
+	for _, region := range sortedKeys(byRegion) {
+		left := new(big.Rat).Quo(new(big.Rat).SetInt(new(big.Int).SetUint64(byRegion[region])), gb)
 		var from uint64
 		for _, t := range plan.tiers(region) {
 			if left.Sign() == 0 {
@@ -225,7 +248,7 @@ func MakeBill(pb *PriceBook, month time.Time, customer string, u *Usage) api.Bil
 
 // EmptyBill is the bill of a customer-month without traffic.
 func EmptyBill(pb *PriceBook, month time.Time, customer string) api.Bill {
-	return MakeBill(pb, month, customer, &Usage{ByRegion: map[string]uint64{}})
+	return MakeBill(pb, month, customer, &Usage{ByRegion: map[string]uint64{}, ByRegionBody: map[string]uint64{}})
 }
 
 // BillsCSV writes bills as CSV: one row per invoice line and a total row per

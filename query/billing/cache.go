@@ -105,6 +105,7 @@ func cloneUsage(in map[string]*Usage) map[string]*Usage {
 	for c, u := range in {
 		v := *u
 		v.ByRegion = maps.Clone(u.ByRegion)
+		v.ByRegionBody = maps.Clone(u.ByRegionBody)
 		out[c] = &v
 	}
 	return out

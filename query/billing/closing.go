@@ -146,8 +146,8 @@ type Difference struct {
 }
 
 // VerifyMonth recomputes every bill of the month from the raw table and
-// compares it with the bill from billing_1d: requests, bytes per region,
-// the 95th-percentile sample and the total.
+// compares it with the bill from billing_1d: requests, billed bytes per
+// region, body and total bytes, the 95th-percentile sample and the total.
 func (l *Ledger) VerifyMonth(ctx context.Context, pb *PriceBook, month time.Time) ([]api.Bill, []Difference, error) {
 	fromRollup, err := l.RollupUsage(ctx, month, "")
 	if err != nil {
@@ -167,7 +167,7 @@ func (l *Ledger) VerifyMonth(ctx context.Context, pb *PriceBook, month time.Time
 		seen[c] = true
 	}
 	for _, c := range sortedKeys(seen) {
-		empty := &Usage{ByRegion: map[string]uint64{}}
+		empty := &Usage{ByRegion: map[string]uint64{}, ByRegionBody: map[string]uint64{}}
 		ru, rw := fromRollup[c], fromRaw[c]
 		if ru == nil {
 			ru = empty
@@ -184,6 +184,8 @@ func (l *Ledger) VerifyMonth(ctx context.Context, pb *PriceBook, month time.Time
 		}
 		add("requests", a.Requests, b.Requests)
 		add("bytes_out", a.BytesOut, b.BytesOut)
+		add("bytes_body", *a.BytesBody, *b.BytesBody)
+		add("bytes_total", *a.BytesTotal, *b.BytesTotal)
 		for _, r := range sortedKeys(mergeKeys(a.ByRegion, b.ByRegion)) {
 			add("bytes_out "+r, a.ByRegion[r], b.ByRegion[r])
 		}

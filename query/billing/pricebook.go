@@ -28,6 +28,13 @@ import (
 //	    per_mbps_p95: "0"          # 95th-percentile bandwidth, when sold that way
 //	customers:                     # customer -> plan, when not the default
 //	  acme: enterprise
+//	billable_bytes: total          # total (default) or body
+//
+// billable_bytes says which bytes the per-GB and 95th-percentile lines
+// price: total, every byte the edge wrote (headers and body: the log's
+// total, nginx $bytes_sent, W3C sc-bytes, Apache %O, where it has one,
+// else its body bytes; body bytes for rows before schema migration 10), or
+// body, the response bodies only (nginx $body_bytes_sent, Apache %b).
 //
 // Prices are decimal strings and all arithmetic is exact (math/big.Rat):
 // a bill is rounded once per line, to the cent, half away from zero.
@@ -36,6 +43,23 @@ type PriceBook struct {
 	DefaultPlan string            `yaml:"default_plan"`
 	Plans       map[string]Plan   `yaml:"plans"`
 	Customers   map[string]string `yaml:"customers"`
+	// BillableBytes is BillTotal (the default, "") or BillBody.
+	BillableBytes string `yaml:"billable_bytes"`
+}
+
+// The bytes a bill may price (PriceBook.BillableBytes).
+const (
+	BillTotal = "total"
+	BillBody  = "body"
+)
+
+// billable returns the bytes pb bills: its choice, BillTotal by default
+// and without a price book.
+func (pb *PriceBook) billable() string {
+	if pb == nil || pb.BillableBytes == "" {
+		return BillTotal
+	}
+	return pb.BillableBytes
 }
 
 // Plan prices one customer's usage.
@@ -75,6 +99,9 @@ func LoadPriceBook(path string) (*PriceBook, error) {
 func (pb *PriceBook) Validate() error {
 	if pb.Currency == "" {
 		return errors.New("currency is required")
+	}
+	if b := pb.BillableBytes; b != "" && b != BillTotal && b != BillBody {
+		return fmt.Errorf("billable_bytes %q must be total or body", b)
 	}
 	if _, ok := pb.Plans[pb.DefaultPlan]; !ok {
 		return fmt.Errorf("default_plan %q is not among the plans", pb.DefaultPlan)

@@ -50,7 +50,7 @@ var letters = map[byte]spec{
 	// The record stores body bytes; %O (mod_logio) counts headers too.
 	'b': {Kind: field.KBytesSent, Slot: slotBytesSent, Prio: 2},
 	'B': {Kind: field.KBytesSent, Slot: slotBytesSent, Prio: 2},
-	'O': {Kind: field.KBytesSent, Slot: slotBytesSent, Prio: 1},
+	'O': {Kind: field.KBytesTotal, Slot: slotOther}, // headers and body; the body too when the format has no %b or %B
 	'I': {Kind: field.KBytesReceived, Slot: slotOther},
 
 	'D': {Kind: field.KMicros, Slot: slotRequestTime, Prio: 3},

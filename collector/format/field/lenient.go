@@ -210,6 +210,8 @@ func (t *Template) setLenient(o *Op, r *record.Record, v []byte, n *Notes) (vhos
 		r.TTFBUs = 0
 	case KBytesReceived:
 		r.BytesReceived = 0
+	case KBytesTotal: // the row bills its body bytes (record.Record.BytesTotal)
+		r.BytesTotal = 0
 	case KASN:
 		r.ASN = 0
 	}

@@ -39,6 +39,11 @@ const (
 	KHTTPS                     // nginx's $https: "on" or ""
 	KCache                     // a cache header in any spelling; normalised
 	KForwarded                 // an X-Forwarded-For header: kept for the client choice
+	// KBytesTotal is every byte written to the client, headers and body
+	// (nginx's $bytes_sent, Apache's %O). In a template without a
+	// KBytesSent it is the body size too: Compile makes it KBytesBoth.
+	KBytesTotal
+	KBytesBoth // total bytes, stored as the body bytes as well
 	NumKinds
 )
 
@@ -140,6 +145,16 @@ func Compile(prefix string, items []Item, esc Escape) *Template {
 		}
 		o.Info.Field = KindField(o.Kind, o.Str)
 		t.Ops = append(t.Ops, o)
+	}
+	// A log of the total bytes without the body's bills the total and
+	// reports it as the body bytes too, as before the total was kept.
+	if !t.Has(KBytesSent) {
+		for i := range t.Ops {
+			if o := &t.Ops[i]; o.Kind == KBytesTotal {
+				o.Kind = KBytesBoth
+				o.Info.Field = KindField(o.Kind, o.Str)
+			}
+		}
 	}
 	return t
 }

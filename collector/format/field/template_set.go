@@ -55,6 +55,11 @@ func (t *Template) set(o *Op, r *record.Record, v []byte) (err error) {
 		r.BytesSent, err = Uint(v)
 	case KBytesReceived:
 		r.BytesReceived, err = Uint(v)
+	case KBytesTotal:
+		r.BytesTotal, err = Uint(v)
+	case KBytesBoth:
+		n, err = Uint(v)
+		r.BytesSent, r.BytesTotal = n, n
 	case KRequestTime:
 		r.RequestTimeUs, err = SecondsToMicros(v)
 	case KTTFB:
@@ -137,8 +142,10 @@ func KindField(k Kind, s record.Str) string {
 		return "path"
 	case KStatus:
 		return "status"
-	case KBytesSent:
+	case KBytesSent, KBytesBoth:
 		return "bytes_sent"
+	case KBytesTotal:
+		return "bytes_total"
 	case KBytesReceived:
 		return "bytes_received"
 	case KRequestTime, KSeconds, KMillis, KMicros:

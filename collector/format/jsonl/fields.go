@@ -12,7 +12,8 @@ import (
 // holds the dots itself matches too), and may list alternatives separated
 // by '|', best first ("msec|time_iso8601"): the first one a line has is
 // used. The record field names are the column names of record.StrNames
-// plus time, client_ip, asn, status, bytes_sent, bytes_received, request
+// plus time, client_ip, asn, status, bytes_sent (body bytes), bytes_total
+// (headers and body: nginx's $bytes_sent), bytes_received, request
 // (a request line, "GET /a HTTP/1.1", filling method, path and protocol),
 // request_time and ttfb in seconds, request_time_ms, request_time_us,
 // ttfb_ms, ttfb_us for logs that count in those units, and x_forwarded_for
@@ -33,6 +34,7 @@ var Defaults = Fields{
 	"host":           "host|http_host|server_name",
 	"scheme":         "scheme",
 	"bytes_sent":     "body_bytes_sent|bytes_sent",
+	"bytes_total":    "bytes_sent",
 	"bytes_received": "request_length",
 	"request_time":   "request_time",
 	"ttfb":           "upstream_header_time",
@@ -85,6 +87,7 @@ const (
 	tStatus
 	tBytesSent
 	tBytesReceived
+	tBytesTotal
 	tRequestTime
 	tRequestTimeMs
 	tRequestTimeUs
@@ -104,6 +107,7 @@ var targetNames = map[string]target{
 	"status":          tStatus,
 	"bytes_sent":      tBytesSent,
 	"bytes_received":  tBytesReceived,
+	"bytes_total":     tBytesTotal,
 	"request_time":    tRequestTime,
 	"request_time_ms": tRequestTimeMs,
 	"request_time_us": tRequestTimeUs,

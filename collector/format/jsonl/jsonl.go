@@ -208,6 +208,8 @@ func (p *Parser) ParseLenient(line []byte, r *record.Record, n *field.Notes) err
 			r.ASN = 0
 		case tBytesReceived:
 			r.BytesReceived = 0
+		case tBytesTotal: // the row bills its body bytes (record.Record.BytesTotal)
+			r.BytesTotal = 0
 		case tRequestTime, tRequestTimeMs, tRequestTimeUs:
 			r.RequestTimeUs = 0
 		case tTTFB, tTTFBMs, tTTFBUs:

@@ -36,6 +36,8 @@ func (p *Parser) set(t target, r *record.Record, v *fastjson.Value) error {
 		r.BytesSent, err = field.Uint(b)
 	case tBytesReceived:
 		r.BytesReceived, err = field.Uint(b)
+	case tBytesTotal:
+		r.BytesTotal, err = field.Uint(b)
 	case tRequestTime:
 		r.RequestTimeUs, err = field.SecondsToMicros(b)
 	case tRequestTimeMs:

@@ -56,9 +56,10 @@ var vars = map[string]field.Spec{
 	// has none ("-") and stores 0.
 	"upstream_header_time": {Kind: field.KTTFB, Slot: slotOther},
 
-	// The record stores body bytes; $bytes_sent adds the headers.
+	// The record stores body bytes and, apart, the total: $bytes_sent adds
+	// the headers. A format with $bytes_sent alone gives both from it.
 	"body_bytes_sent": {Kind: field.KBytesSent, Slot: slotBytesSent, Prio: 2},
-	"bytes_sent":      {Kind: field.KBytesSent, Slot: slotBytesSent, Prio: 1},
+	"bytes_sent":      {Kind: field.KBytesTotal, Slot: slotOther},
 
 	"http_referer": {Kind: field.KStr, Str: record.Referer, Slot: slotOther},
 	// Read for the client choice when the peer is a trusted proxy

@@ -20,7 +20,7 @@ const (
 	kUnixMillis                // timestamp(ms): 1772611200123
 	kPath                      // cs-uri-stem, cs-uri: the query is dropped
 	kStatus                    // sc-status
-	kBytesSent                 // sc-bytes
+	kBytesSent                 // sc-bytes: the total, and the body bytes (no W3C field has them apart)
 	kBytesReceived             // cs-bytes
 	kDuration                  // time-taken: seconds, or IIS's milliseconds
 	kTTFB                      // time-to-first-byte: seconds

@@ -34,7 +34,10 @@ func (p *Parser) set(c *col, r *record.Record, v []byte, sep byte) (err error) {
 	case kStatus:
 		r.Status, err = field.Status(v)
 	case kBytesSent:
+		// sc-bytes is every byte sent, headers included; W3C logs have no
+		// body size, so it is the body bytes too.
 		r.BytesSent, err = field.Uint(v)
+		r.BytesTotal = r.BytesSent
 	case kBytesReceived:
 		r.BytesReceived, err = field.Uint(v)
 	case kDuration:

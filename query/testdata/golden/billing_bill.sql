@@ -6,14 +6,14 @@ GROUP BY table
 ORDER BY table;
 
 -- args: 1790812800, 1793491200, "acme"
-SELECT customer, region, sum(requests), sum(bytes_out) FROM edgelog.billing_1d
+SELECT customer, region, sum(requests), sum(bytes_total), sum(bytes_out) FROM edgelog.billing_1d
 WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
 GROUP BY customer, region;
 
--- args: 446, 447, 1790812800, 1793491200, "acme"
-SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0) FROM (
-SELECT customer, groupArray(b) AS v FROM (
-    SELECT customer, toStartOfFiveMinute(t) AS slot, sum(bytes_out) AS b FROM edgelog.billing_5m
+-- args: 446, 447, 446, 447, 1790812800, 1793491200, "acme"
+SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0), if(length(vb) > ?, arrayElement(arrayReverseSort(vb), ?), 0) FROM (
+SELECT customer, groupArray(b) AS v, groupArray(bb) AS vb FROM (
+    SELECT customer, toStartOfFiveMinute(t) AS slot, sum(bytes_total) AS b, sum(bytes_out) AS bb FROM edgelog.billing_5m
     WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
     GROUP BY customer, slot)
 GROUP BY customer);

@@ -1,5 +1,5 @@
 -- args: 1790812800, 1793491200, 20
-SELECT country AS key, sum(requests) AS req, sum(bytes_out), sum(cache_hit)
+SELECT country AS key, sum(requests) AS req, sum(bytes_out), toUInt8(1), sum(cache_hit), sum(bytes_hit), toUInt8(1), sum(bytes_total), toUInt8(1)
 FROM edgelog.traffic_1d
 WHERE t >= toDateTime(?) AND t < toDateTime(?)
 GROUP BY key

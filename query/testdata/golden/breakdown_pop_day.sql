@@ -1,5 +1,5 @@
 -- args: 1791590400, 1791676800, "acme", 20
-SELECT pop AS key, sum(requests) AS req, sum(bytes_out), sum(cache_hit)
+SELECT pop AS key, sum(requests) AS req, sum(bytes_out), toUInt8(1), sum(cache_hit), sum(bytes_hit), toUInt8(1), sum(bytes_total), toUInt8(1)
 FROM edgelog.traffic_1d
 WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?
 GROUP BY key

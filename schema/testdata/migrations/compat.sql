@@ -558,7 +558,189 @@ FROM edgelog.requests
 WHERE src_file != ''
 GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq;
 
--- migration 10: field fallbacks per message for the operations overview
+-- migration 10: total bytes (bytes_total) in raw rows and rollups; body bytes per cache outcome and status class
+DROP TABLE IF EXISTS edgelog.traffic_1m_mv;
+
+DROP TABLE IF EXISTS edgelog.traffic_1h_mv;
+
+DROP TABLE IF EXISTS edgelog.traffic_1d_mv;
+
+DROP TABLE IF EXISTS edgelog.billing_5m_mv;
+
+DROP TABLE IF EXISTS edgelog.billing_1d_mv;
+
+ALTER TABLE edgelog.requests ADD COLUMN bytes_total UInt64 DEFAULT bytes_sent AFTER bytes_sent;
+
+ALTER TABLE edgelog.traffic_1m ADD COLUMN bytes_total UInt64 DEFAULT bytes_out;
+
+ALTER TABLE edgelog.traffic_1m ADD COLUMN bytes_miss UInt64;
+
+ALTER TABLE edgelog.traffic_1m ADD COLUMN bytes_1xx UInt64;
+
+ALTER TABLE edgelog.traffic_1m ADD COLUMN bytes_2xx UInt64;
+
+ALTER TABLE edgelog.traffic_1m ADD COLUMN bytes_3xx UInt64;
+
+ALTER TABLE edgelog.traffic_1m ADD COLUMN bytes_4xx UInt64;
+
+ALTER TABLE edgelog.traffic_1m ADD COLUMN bytes_5xx UInt64;
+
+ALTER TABLE edgelog.traffic_1m ADD COLUMN split_requests UInt64;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1m_mv TO edgelog.traffic_1m AS
+SELECT
+    toStartOfMinute(time) AS t,
+    customer AS customer,
+    host AS host,
+    region AS region,
+    pop AS pop,
+    country AS country,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    countIf(cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS cache_hit,
+    countIf(cache_status IN ('MISS', 'EXPIRED')) AS cache_miss,
+    sumIf(bytes_sent, cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS bytes_hit,
+    countIf(status < 200) AS status_1xx,
+    countIf(status >= 200 AND status < 300) AS status_2xx,
+    countIf(status >= 300 AND status < 400) AS status_3xx,
+    countIf(status >= 400 AND status < 500) AS status_4xx,
+    countIf(status >= 500) AS status_5xx,
+    sum(toUInt64(request_time_us)) AS request_time_us_sum,
+    sum(bytes_total) AS bytes_total,
+    sumIf(bytes_sent, cache_status IN ('MISS', 'EXPIRED')) AS bytes_miss,
+    sumIf(bytes_sent, status < 200) AS bytes_1xx,
+    sumIf(bytes_sent, status >= 200 AND status < 300) AS bytes_2xx,
+    sumIf(bytes_sent, status >= 300 AND status < 400) AS bytes_3xx,
+    sumIf(bytes_sent, status >= 400 AND status < 500) AS bytes_4xx,
+    sumIf(bytes_sent, status >= 500) AS bytes_5xx,
+    count() AS split_requests
+FROM edgelog.requests
+GROUP BY t, customer, host, region, pop, country;
+
+ALTER TABLE edgelog.traffic_1h ADD COLUMN bytes_total UInt64 DEFAULT bytes_out;
+
+ALTER TABLE edgelog.traffic_1h ADD COLUMN bytes_miss UInt64;
+
+ALTER TABLE edgelog.traffic_1h ADD COLUMN bytes_1xx UInt64;
+
+ALTER TABLE edgelog.traffic_1h ADD COLUMN bytes_2xx UInt64;
+
+ALTER TABLE edgelog.traffic_1h ADD COLUMN bytes_3xx UInt64;
+
+ALTER TABLE edgelog.traffic_1h ADD COLUMN bytes_4xx UInt64;
+
+ALTER TABLE edgelog.traffic_1h ADD COLUMN bytes_5xx UInt64;
+
+ALTER TABLE edgelog.traffic_1h ADD COLUMN split_requests UInt64;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1h_mv TO edgelog.traffic_1h AS
+SELECT
+    toStartOfHour(time) AS t,
+    customer AS customer,
+    host AS host,
+    region AS region,
+    pop AS pop,
+    country AS country,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    countIf(cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS cache_hit,
+    countIf(cache_status IN ('MISS', 'EXPIRED')) AS cache_miss,
+    sumIf(bytes_sent, cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS bytes_hit,
+    countIf(status < 200) AS status_1xx,
+    countIf(status >= 200 AND status < 300) AS status_2xx,
+    countIf(status >= 300 AND status < 400) AS status_3xx,
+    countIf(status >= 400 AND status < 500) AS status_4xx,
+    countIf(status >= 500) AS status_5xx,
+    sum(toUInt64(request_time_us)) AS request_time_us_sum,
+    sum(bytes_total) AS bytes_total,
+    sumIf(bytes_sent, cache_status IN ('MISS', 'EXPIRED')) AS bytes_miss,
+    sumIf(bytes_sent, status < 200) AS bytes_1xx,
+    sumIf(bytes_sent, status >= 200 AND status < 300) AS bytes_2xx,
+    sumIf(bytes_sent, status >= 300 AND status < 400) AS bytes_3xx,
+    sumIf(bytes_sent, status >= 400 AND status < 500) AS bytes_4xx,
+    sumIf(bytes_sent, status >= 500) AS bytes_5xx,
+    count() AS split_requests
+FROM edgelog.requests
+GROUP BY t, customer, host, region, pop, country;
+
+ALTER TABLE edgelog.traffic_1d ADD COLUMN bytes_total UInt64 DEFAULT bytes_out;
+
+ALTER TABLE edgelog.traffic_1d ADD COLUMN bytes_miss UInt64;
+
+ALTER TABLE edgelog.traffic_1d ADD COLUMN bytes_1xx UInt64;
+
+ALTER TABLE edgelog.traffic_1d ADD COLUMN bytes_2xx UInt64;
+
+ALTER TABLE edgelog.traffic_1d ADD COLUMN bytes_3xx UInt64;
+
+ALTER TABLE edgelog.traffic_1d ADD COLUMN bytes_4xx UInt64;
+
+ALTER TABLE edgelog.traffic_1d ADD COLUMN bytes_5xx UInt64;
+
+ALTER TABLE edgelog.traffic_1d ADD COLUMN split_requests UInt64;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1d_mv TO edgelog.traffic_1d AS
+SELECT
+    toStartOfDay(time) AS t,
+    customer AS customer,
+    host AS host,
+    region AS region,
+    pop AS pop,
+    country AS country,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    countIf(cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS cache_hit,
+    countIf(cache_status IN ('MISS', 'EXPIRED')) AS cache_miss,
+    sumIf(bytes_sent, cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS bytes_hit,
+    countIf(status < 200) AS status_1xx,
+    countIf(status >= 200 AND status < 300) AS status_2xx,
+    countIf(status >= 300 AND status < 400) AS status_3xx,
+    countIf(status >= 400 AND status < 500) AS status_4xx,
+    countIf(status >= 500) AS status_5xx,
+    sum(toUInt64(request_time_us)) AS request_time_us_sum,
+    sum(bytes_total) AS bytes_total,
+    sumIf(bytes_sent, cache_status IN ('MISS', 'EXPIRED')) AS bytes_miss,
+    sumIf(bytes_sent, status < 200) AS bytes_1xx,
+    sumIf(bytes_sent, status >= 200 AND status < 300) AS bytes_2xx,
+    sumIf(bytes_sent, status >= 300 AND status < 400) AS bytes_3xx,
+    sumIf(bytes_sent, status >= 400 AND status < 500) AS bytes_4xx,
+    sumIf(bytes_sent, status >= 500) AS bytes_5xx,
+    count() AS split_requests
+FROM edgelog.requests
+GROUP BY t, customer, host, region, pop, country;
+
+ALTER TABLE edgelog.billing_5m ADD COLUMN bytes_total UInt64 DEFAULT bytes_out;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.billing_5m_mv TO edgelog.billing_5m AS
+SELECT
+    toStartOfFiveMinute(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    sum(bytes_total) AS bytes_total
+FROM edgelog.requests
+GROUP BY t, customer, region;
+
+ALTER TABLE edgelog.billing_1d ADD COLUMN bytes_total UInt64 DEFAULT bytes_out;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.billing_1d_mv TO edgelog.billing_1d AS
+SELECT
+    toStartOfDay(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    sum(bytes_total) AS bytes_total
+FROM edgelog.requests
+GROUP BY t, customer, region;
+
+-- migration 11: field fallbacks per message for the operations overview
 CREATE TABLE IF NOT EXISTS edgelog.field_fallbacks (
     time DateTime,
     customer String,

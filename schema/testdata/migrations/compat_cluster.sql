@@ -602,7 +602,213 @@ FROM edgelog.requests_local
 WHERE src_file != ''
 GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq;
 
--- migration 10: field fallbacks per message for the operations overview
+-- migration 10: total bytes (bytes_total) in raw rows and rollups; body bytes per cache outcome and status class
+DROP TABLE IF EXISTS edgelog.traffic_1m_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.traffic_1h_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.traffic_1d_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.billing_5m_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.billing_1d_mv ON CLUSTER edge;
+
+ALTER TABLE edgelog.requests_local ON CLUSTER edge ADD COLUMN bytes_total UInt64 DEFAULT bytes_sent AFTER bytes_sent;
+
+DROP TABLE IF EXISTS edgelog.requests ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.requests ON CLUSTER edge AS edgelog.requests_local ENGINE = Distributed(edge, edgelog, requests_local, cityHash64(customer, host));
+
+ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN bytes_total UInt64 DEFAULT bytes_out;
+
+ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN bytes_miss UInt64;
+
+ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN bytes_1xx UInt64;
+
+ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN bytes_2xx UInt64;
+
+ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN bytes_3xx UInt64;
+
+ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN bytes_4xx UInt64;
+
+ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN bytes_5xx UInt64;
+
+ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN split_requests UInt64;
+
+DROP TABLE IF EXISTS edgelog.traffic_1m ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.traffic_1m ON CLUSTER edge AS edgelog.traffic_1m_local ENGINE = Distributed(edge, edgelog, traffic_1m_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1m_mv ON CLUSTER edge TO edgelog.traffic_1m_local AS
+SELECT
+    toStartOfMinute(time) AS t,
+    customer AS customer,
+    host AS host,
+    region AS region,
+    pop AS pop,
+    country AS country,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    countIf(cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS cache_hit,
+    countIf(cache_status IN ('MISS', 'EXPIRED')) AS cache_miss,
+    sumIf(bytes_sent, cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS bytes_hit,
+    countIf(status < 200) AS status_1xx,
+    countIf(status >= 200 AND status < 300) AS status_2xx,
+    countIf(status >= 300 AND status < 400) AS status_3xx,
+    countIf(status >= 400 AND status < 500) AS status_4xx,
+    countIf(status >= 500) AS status_5xx,
+    sum(toUInt64(request_time_us)) AS request_time_us_sum,
+    sum(bytes_total) AS bytes_total,
+    sumIf(bytes_sent, cache_status IN ('MISS', 'EXPIRED')) AS bytes_miss,
+    sumIf(bytes_sent, status < 200) AS bytes_1xx,
+    sumIf(bytes_sent, status >= 200 AND status < 300) AS bytes_2xx,
+    sumIf(bytes_sent, status >= 300 AND status < 400) AS bytes_3xx,
+    sumIf(bytes_sent, status >= 400 AND status < 500) AS bytes_4xx,
+    sumIf(bytes_sent, status >= 500) AS bytes_5xx,
+    count() AS split_requests
+FROM edgelog.requests_local
+GROUP BY t, customer, host, region, pop, country;
+
+ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN bytes_total UInt64 DEFAULT bytes_out;
+
+ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN bytes_miss UInt64;
+
+ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN bytes_1xx UInt64;
+
+ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN bytes_2xx UInt64;
+
+ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN bytes_3xx UInt64;
+
+ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN bytes_4xx UInt64;
+
+ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN bytes_5xx UInt64;
+
+ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN split_requests UInt64;
+
+DROP TABLE IF EXISTS edgelog.traffic_1h ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.traffic_1h ON CLUSTER edge AS edgelog.traffic_1h_local ENGINE = Distributed(edge, edgelog, traffic_1h_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1h_mv ON CLUSTER edge TO edgelog.traffic_1h_local AS
+SELECT
+    toStartOfHour(time) AS t,
+    customer AS customer,
+    host AS host,
+    region AS region,
+    pop AS pop,
+    country AS country,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    countIf(cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS cache_hit,
+    countIf(cache_status IN ('MISS', 'EXPIRED')) AS cache_miss,
+    sumIf(bytes_sent, cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS bytes_hit,
+    countIf(status < 200) AS status_1xx,
+    countIf(status >= 200 AND status < 300) AS status_2xx,
+    countIf(status >= 300 AND status < 400) AS status_3xx,
+    countIf(status >= 400 AND status < 500) AS status_4xx,
+    countIf(status >= 500) AS status_5xx,
+    sum(toUInt64(request_time_us)) AS request_time_us_sum,
+    sum(bytes_total) AS bytes_total,
+    sumIf(bytes_sent, cache_status IN ('MISS', 'EXPIRED')) AS bytes_miss,
+    sumIf(bytes_sent, status < 200) AS bytes_1xx,
+    sumIf(bytes_sent, status >= 200 AND status < 300) AS bytes_2xx,
+    sumIf(bytes_sent, status >= 300 AND status < 400) AS bytes_3xx,
+    sumIf(bytes_sent, status >= 400 AND status < 500) AS bytes_4xx,
+    sumIf(bytes_sent, status >= 500) AS bytes_5xx,
+    count() AS split_requests
+FROM edgelog.requests_local
+GROUP BY t, customer, host, region, pop, country;
+
+ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN bytes_total UInt64 DEFAULT bytes_out;
+
+ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN bytes_miss UInt64;
+
+ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN bytes_1xx UInt64;
+
+ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN bytes_2xx UInt64;
+
+ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN bytes_3xx UInt64;
+
+ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN bytes_4xx UInt64;
+
+ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN bytes_5xx UInt64;
+
+ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN split_requests UInt64;
+
+DROP TABLE IF EXISTS edgelog.traffic_1d ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.traffic_1d ON CLUSTER edge AS edgelog.traffic_1d_local ENGINE = Distributed(edge, edgelog, traffic_1d_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1d_mv ON CLUSTER edge TO edgelog.traffic_1d_local AS
+SELECT
+    toStartOfDay(time) AS t,
+    customer AS customer,
+    host AS host,
+    region AS region,
+    pop AS pop,
+    country AS country,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    countIf(cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS cache_hit,
+    countIf(cache_status IN ('MISS', 'EXPIRED')) AS cache_miss,
+    sumIf(bytes_sent, cache_status IN ('HIT', 'STALE', 'UPDATING', 'REVALIDATED')) AS bytes_hit,
+    countIf(status < 200) AS status_1xx,
+    countIf(status >= 200 AND status < 300) AS status_2xx,
+    countIf(status >= 300 AND status < 400) AS status_3xx,
+    countIf(status >= 400 AND status < 500) AS status_4xx,
+    countIf(status >= 500) AS status_5xx,
+    sum(toUInt64(request_time_us)) AS request_time_us_sum,
+    sum(bytes_total) AS bytes_total,
+    sumIf(bytes_sent, cache_status IN ('MISS', 'EXPIRED')) AS bytes_miss,
+    sumIf(bytes_sent, status < 200) AS bytes_1xx,
+    sumIf(bytes_sent, status >= 200 AND status < 300) AS bytes_2xx,
+    sumIf(bytes_sent, status >= 300 AND status < 400) AS bytes_3xx,
+    sumIf(bytes_sent, status >= 400 AND status < 500) AS bytes_4xx,
+    sumIf(bytes_sent, status >= 500) AS bytes_5xx,
+    count() AS split_requests
+FROM edgelog.requests_local
+GROUP BY t, customer, host, region, pop, country;
+
+ALTER TABLE edgelog.billing_5m_local ON CLUSTER edge ADD COLUMN bytes_total UInt64 DEFAULT bytes_out;
+
+DROP TABLE IF EXISTS edgelog.billing_5m ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.billing_5m ON CLUSTER edge AS edgelog.billing_5m_local ENGINE = Distributed(edge, edgelog, billing_5m_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.billing_5m_mv ON CLUSTER edge TO edgelog.billing_5m_local AS
+SELECT
+    toStartOfFiveMinute(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    sum(bytes_total) AS bytes_total
+FROM edgelog.requests_local
+GROUP BY t, customer, region;
+
+ALTER TABLE edgelog.billing_1d_local ON CLUSTER edge ADD COLUMN bytes_total UInt64 DEFAULT bytes_out;
+
+DROP TABLE IF EXISTS edgelog.billing_1d ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.billing_1d ON CLUSTER edge AS edgelog.billing_1d_local ENGINE = Distributed(edge, edgelog, billing_1d_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.billing_1d_mv ON CLUSTER edge TO edgelog.billing_1d_local AS
+SELECT
+    toStartOfDay(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out,
+    sum(bytes_received) AS bytes_in,
+    sum(bytes_total) AS bytes_total
+FROM edgelog.requests_local
+GROUP BY t, customer, region;
+
+-- migration 11: field fallbacks per message for the operations overview
 CREATE TABLE IF NOT EXISTS edgelog.field_fallbacks ON CLUSTER edge (
     time DateTime,
     customer String,

@@ -68,9 +68,14 @@ func billingP95(ctx context.Context, d *Datasource, q Query, dq backend.DataQuer
 	if err != nil {
 		return nil, err
 	}
+	// The samples count the bytes the bill counts: total bytes, or body
+	// bytes when the price book says billable_bytes: body.
 	byT := make(map[int64]uint64, len(s.Points))
 	for _, pt := range s.Points {
-		byT[pt.Time.Unix()] = pt.BytesOut
+		byT[pt.Time.Unix()] = pt.BytesTotal
+		if b.BillableBytes == "body" {
+			byT[pt.Time.Unix()] = pt.BytesOut
+		}
 	}
 	var times []time.Time
 	var mbps, p95 []float64

@@ -89,6 +89,7 @@ var (
 	tNTime   = data.FieldTypeNullableTime
 	tString  = data.FieldTypeString
 	tUint    = data.FieldTypeUint64
+	tNUint   = data.FieldTypeNullableUint64
 	tFloat   = data.FieldTypeFloat64
 	tNFloat  = data.FieldTypeNullableFloat64
 	seriesOf = func(metrics ...string) map[string]FieldType {
@@ -114,12 +115,15 @@ func perfSeriesModel() map[string]FieldType {
 }
 
 // seriesMetrics are the values of a traffic series, each a per-step figure.
-var seriesMetrics = []string{"requests_per_s", "bandwidth_bps", "bytes_out", "cache_hit_ratio", "error_rate_5xx"}
+// bandwidth_bps and bytes_total count every byte the edge wrote (headers
+// and body), bytes_out body bytes; byte_hit_ratio is body bytes served
+// from cache over body bytes.
+var seriesMetrics = []string{"requests_per_s", "bandwidth_bps", "bytes_out", "bytes_total", "cache_hit_ratio", "byte_hit_ratio", "error_rate_5xx"}
 
 // Specs is the query model: every query type the plugin answers.
 var Specs = map[string]Spec{
 	TrafficSeries: {
-		Description: "requests/s, bandwidth, bytes, cache hit ratio or 5xx rate per step: a customer's, or every customer's summed (staff without a customer)",
+		Description: "requests/s, bandwidth, bytes, cache hit ratio (of requests or bytes) or 5xx rate per step: a customer's, or every customer's summed (staff without a customer)",
 		Metrics:     seriesMetrics, TimeSeries: true,
 		Fields: seriesOf(seriesMetrics...),
 	},
@@ -127,7 +131,7 @@ var Specs = map[string]Spec{
 		Description: "traffic over the range by host, region, PoP, country, status class or cache status",
 		GroupBys:    []string{"host", "region", "pop", "country", "status_class", "cache_status"}, Limit: true,
 		Fields: map[string]FieldType{"host": tString, "region": tString, "pop": tString, "country": tString, "status_class": tString, "cache_status": tString,
-			"requests": tUint, "bytes_out": tUint, "cache_hit_ratio": tFloat, "share": tFloat},
+			"requests": tUint, "bytes_out": tNUint, "bytes_total": tNUint, "cache_hit_ratio": tNFloat, "byte_hit_ratio": tNFloat, "share": tFloat},
 	},
 	TrafficTop: {
 		Description: "a customer's top hosts (with requests and bytes) or paths (ranked)",

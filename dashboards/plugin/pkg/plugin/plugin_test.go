@@ -226,7 +226,7 @@ func TestBreakdownByRegion(t *testing.T) {
 	var shares float64
 	for i := range f.Rows() {
 		w := env.Truth.Regions[keys.At(i).(string)]
-		if w == nil || req.At(i).(uint64) != w.Requests || out.At(i).(uint64) != w.BytesSent {
+		if w == nil || req.At(i).(uint64) != w.Requests || out.At(i).(*uint64) == nil || *out.At(i).(*uint64) != w.BytesSent {
 			t.Errorf("region %s: %d requests %d bytes, want %+v", keys.At(i), req.At(i), out.At(i), w)
 		}
 		shares += share.At(i).(float64)
@@ -500,6 +500,47 @@ func TestResources(t *testing.T) {
 	for r := range plugin.Resources {
 		if code, _ := env.Resource(t, env.Settings(dsEngineer), r, day); code != http.StatusOK {
 			t.Errorf("resource %s: %d", r, code)
+		}
+	}
+}
+
+// Bytes per cache outcome and status class, and the byte hit ratio, are
+// the generated ones (no false zeros), and hit ratios the rollups do not
+// keep per status class are null cells.
+func TestBreakdownBytesByOutcomeAndClass(t *testing.T) {
+	env := grafanaenv.Shared(t)
+	w := env.Truth.Counts
+	f := one(t, env, dsEngineer, dq("A", grafanaenv.DayRange(), map[string]any{"queryType": "traffic_breakdown", "groupBy": "cache_status"}))
+	keys, out, byteHit := field(t, f, "cache_status"), field(t, f, "bytes_out"), field(t, f, "byte_hit_ratio")
+	want := map[string]uint64{"hit": w.BytesHit, "miss": w.BytesMiss, "other": w.BytesSent - w.BytesHit - w.BytesMiss}
+	for i := range f.Rows() {
+		k := keys.At(i).(string)
+		if b := out.At(i).(*uint64); b == nil || *b != want[k] || want[k] == 0 {
+			t.Errorf("cache outcome %s: bytes %v, generated %d", k, b, want[k])
+		}
+		if r := byteHit.At(i).(*float64); k == "hit" && (r == nil || *r != 1) {
+			t.Errorf("byte hit ratio of the hit row: %v", r)
+		}
+	}
+	f = one(t, env, dsEngineer, dq("B", grafanaenv.DayRange(), map[string]any{"queryType": "traffic_breakdown", "groupBy": "status_class"}))
+	keys, out, hit := field(t, f, "status_class"), field(t, f, "bytes_out"), field(t, f, "cache_hit_ratio")
+	for i := range f.Rows() {
+		k := keys.At(i).(string)
+		if b := out.At(i).(*uint64); b == nil || *b != w.BytesByClass[k] {
+			t.Errorf("status class %s: bytes %v, generated %d", k, b, w.BytesByClass[k])
+		}
+		if r := hit.At(i).(*float64); r != nil {
+			t.Errorf("status class %s: cache hit ratio %v, which no rollup keeps", k, *r)
+		}
+	}
+	// The series' byte hit ratio over the day is the generated one.
+	s := one(t, env, dsEngineer, dq("C", grafanaenv.DayRange(), map[string]any{"queryType": "traffic_series", "metric": "byte_hit_ratio"}))
+	if s.Rows() == 0 {
+		t.Fatal("no byte hit ratio series")
+	}
+	for i := range s.Rows() {
+		if r := s.Fields[1].At(i).(float64); r <= 0 || r > 1 {
+			t.Errorf("byte hit ratio %v at step %d", r, i)
 		}
 	}
 }

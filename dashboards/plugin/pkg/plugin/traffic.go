@@ -15,7 +15,9 @@ var seriesUnits = map[string]string{
 	"requests_per_s":  "reqps",
 	"bandwidth_bps":   "bps",
 	"bytes_out":       "decbytes",
+	"bytes_total":     "decbytes",
 	"cache_hit_ratio": "percentunit",
+	"byte_hit_ratio":  "percentunit",
 	"error_rate_5xx":  "percentunit",
 }
 
@@ -38,12 +40,19 @@ func trafficSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQ
 		switch q.Metric {
 		case "requests_per_s":
 			return float64(pt.Requests) / secs, true
-		case "bandwidth_bps":
-			return float64(pt.BytesOut) * 8 / secs, true
+		case "bandwidth_bps": // what the edge wrote: the total bytes (api.Point)
+			return float64(pt.BytesTotal) * 8 / secs, true
 		case "bytes_out":
 			return float64(pt.BytesOut), true
+		case "bytes_total":
+			return float64(pt.BytesTotal), true
 		case "cache_hit_ratio":
 			return pt.CacheHitRatio, pt.Requests > 0
+		case "byte_hit_ratio":
+			if pt.ByteHitRatio == nil {
+				return 0, false
+			}
+			return *pt.ByteHitRatio, true
 		case "error_rate_5xx":
 			return float64(pt.Status5xx) / float64(max(pt.Requests, 1)), pt.Requests > 0
 		}
@@ -52,7 +61,7 @@ func trafficSeries(ctx context.Context, d *Datasource, q Query, dq backend.DataQ
 	// A step without requests is absent from the API's answer; for counts
 	// it is a true zero and is drawn as one (up to now), while a ratio of
 	// nothing stays a gap.
-	ratio := q.Metric == "cache_hit_ratio" || q.Metric == "error_rate_5xx"
+	ratio := q.Metric == "cache_hit_ratio" || q.Metric == "byte_hit_ratio" || q.Metric == "error_rate_5xx"
 	byT := make(map[int64]api.Point, len(s.Points))
 	for _, pt := range s.Points {
 		byT[pt.Time.Unix()] = pt
@@ -97,18 +106,27 @@ func trafficBreakdown(ctx context.Context, d *Datasource, q Query, dq backend.Da
 	if err := d.API.Get(ctx, "traffic/breakdown", p, &b); err != nil {
 		return nil, err
 	}
+	// A figure the API leaves out (the rollups have none for the range) is
+	// a null cell, never a 0.
 	n := len(b.Rows)
-	keys, req, out, hit, share := make([]string, n), make([]uint64, n), make([]uint64, n), make([]float64, n), make([]float64, n)
+	keys, req, share := make([]string, n), make([]uint64, n), make([]float64, n)
+	out, total, hit, byteHit := make([]*uint64, n), make([]*uint64, n), make([]*float64, n), make([]*float64, n)
 	for i, r := range b.Rows {
-		keys[i], req[i], out[i], hit[i], share[i] = r.Key, r.Requests, r.BytesOut, r.CacheHitRatio, r.Share
+		keys[i], req[i], share[i] = r.Key, r.Requests, r.Share
+		out[i], total[i], hit[i], byteHit[i] = r.BytesOut, r.BytesTotal, r.CacheHitRatio, r.ByteHitRatio
 	}
 	f := data.NewFrame("breakdown by "+q.GroupBy,
 		data.NewField(q.GroupBy, nil, keys),
 		data.NewField("requests", nil, req).SetConfig(&data.FieldConfig{Unit: "short"}),
-		data.NewField("bytes_out", nil, out).SetConfig(&data.FieldConfig{Unit: "decbytes"}),
+		data.NewField("bytes_out", nil, out).SetConfig(&data.FieldConfig{Unit: "decbytes", Description: "body bytes"}),
+		data.NewField("bytes_total", nil, total).SetConfig(&data.FieldConfig{Unit: "decbytes", Description: "headers and body bytes"}),
 		data.NewField("cache_hit_ratio", nil, hit).SetConfig(&data.FieldConfig{Unit: "percentunit"}),
+		data.NewField("byte_hit_ratio", nil, byteHit).SetConfig(&data.FieldConfig{Unit: "percentunit", Description: "body bytes served from cache over body bytes"}),
 		data.NewField("share", nil, share).SetConfig(&data.FieldConfig{Unit: "percentunit"}),
 	)
+	if b.Absent != "" {
+		f.AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo, Text: b.Absent})
+	}
 	f.Meta = &data.FrameMeta{ExecutedQueryString: "GET traffic/breakdown?" + p.Encode() + " (" + b.Table + ")"}
 	return data.Frames{f}, nil
 }
