@@ -267,12 +267,35 @@ func clickhouseClientLoad(ctx context.Context, st *stack.Stack, dir string, line
 		return 0, 0, err
 	}
 
-	// The raw table alone: migration 1, without the ledgers and rollups.
+	// The raw table alone: every migration (so the table has today's
+	// columns), then every materialized view dropped, so nothing but the
+	// raw table is written.
 	const rawDB = "bench_raw_only"
-	stmts := append([]string{"CREATE DATABASE IF NOT EXISTS " + rawDB}, schema.Migrations[0].SQL(rawDB, d)...)
-	for _, q := range stmts {
+	if err := st.Run(ctx, "schema", "migrate", "--ch-addr", st.CH.Addr(), "--ch-db", rawDB); err != nil {
+		return 0, 0, err
+	}
+	views, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ? AND engine = 'MaterializedView'", rawDB)
+	if err != nil {
+		return 0, 0, err
+	}
+	var drop []string
+	for views.Next() {
+		var name string
+		if err := views.Scan(&name); err != nil {
+			return 0, 0, err
+		}
+		drop = append(drop, "DROP TABLE "+rawDB+"."+name)
+	}
+	if err := views.Err(); err != nil {
+		return 0, 0, err
+	}
+	views.Close() // #nosec G104 -- read to the end; Err above has the error
+	if len(drop) == 0 {
+		panic("BUG: the schema has no materialized views")
+	}
+	for _, q := range drop {
 		if err := conn.Exec(ctx, q); err != nil {
-			return 0, 0, fmt.Errorf("cannot create the raw-only table: %w", err)
+			return 0, 0, fmt.Errorf("cannot drop a view of the raw-only database: %w", err)
 		}
 	}
 	if rawOnly, err = load(rawDB); err != nil {
