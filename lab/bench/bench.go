@@ -129,6 +129,13 @@ func Run(ctx context.Context, o Options) error {
 	}
 	bench("clickhouse_raw_disk_bytes_per_request", float64(rawDisk)/n, "bytes")
 	bench("clickhouse_all_tables_disk_bytes_per_request", float64(disk)/n, "bytes")
+	inserts, parts, err := insertsAndParts(ctx, st)
+	if err != nil {
+		return err
+	}
+	bench("clickhouse_inserts", float64(inserts), "inserts")
+	bench("clickhouse_rows_per_insert", n/float64(max(inserts, 1)), "rows")
+	bench("clickhouse_active_parts_all_tables", float64(parts), "parts")
 	ingest.Stop()
 	os.Unsetenv("EDGELOG_CPUPROFILE_DIR")
 
@@ -209,6 +216,22 @@ func diskBytes(ctx context.Context, st *stack.Stack) (all, raw uint64, err error
 	err = conn.QueryRow(ctx, "SELECT sum(bytes_on_disk), sumIf(bytes_on_disk, table = ?) FROM system.parts WHERE active AND database = ?",
 		schema.RawTable, st.DB).Scan(&all, &raw)
 	return all, raw, err
+}
+
+// insertsAndParts counts the INSERTs of the run and the active parts of
+// every table at its end. Each INSERT writes one unpartitioned ledger row
+// (ingest_ledger has no partition key), so the ledger's level-0 parts,
+// active or already merged away (kept for old_parts_lifetime, 8 minutes),
+// are the INSERTs.
+func insertsAndParts(ctx context.Context, st *stack.Stack) (inserts, parts uint64, err error) {
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	err = conn.QueryRow(ctx, "SELECT countIf(table = ? AND level = 0), countIf(active) FROM system.parts WHERE database = ?",
+		schema.LedgerTable, st.DB).Scan(&inserts, &parts)
+	return inserts, parts, err
 }
 
 // clickhouseClientLoad exports the ingested rows as TSV and times
