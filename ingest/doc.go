@@ -83,30 +83,30 @@
 // # Cost
 //
 // CPU seconds per million requests in the 3M-line `edgelog bench`
-// (December 2026): 3.66 at the start of issue 14's work, 2.17 now. Where
-// they go (`edgelog bench --profile`, pprof of the ingest process): clickhouse-go
-// copying every string into its own String column (25%, most of it the
-// column buffers growing: the driver builds fresh columns for every
-// INSERT and offers no way to size them) and then into the native block
-// (14%); LZ4 of that block (16%); wire decoding (23%: zstd, and each
-// dictionary column expanded into the block's arenas); merging the waiting
-// partitions' batches into one block (7%); garbage collection (8%).
+// (December 2026): 3.66 at the start of issue 14's work, 2.17 after its
+// first pass, 1.7-1.8 now. Where they go (`edgelog bench --profile`, pprof
+// of the ingest process): wire decoding 24% (zstd, and each dictionary
+// column expanded into the block's arenas); the driver encoding the native
+// block 23% (each string's length and bytes copied into its buffer) and
+// LZ4 of it 16%; merging the waiting partitions' batches into one block
+// 7%; garbage collection and page faults of fresh buffers the rest.
 //
 // Why this shape: the INSERT is a loop over the raw table's columns, each
 // found by name in record.Block.Columns or the batch's provenance columns,
-// whole slices appended (no per-row struct). The driver takes strings as
-// []string only, so each column's strings are views into the block's
-// arenas, built one column at a time: with all fourteen alive at once the
-// garbage collector scanned 14 pointers a row through every insert (GC was
-// 25% of ingest; now 8%). ch-go's proto columns would take the arenas as
-// they are (a byte arena and offsets, like record.StrCol), saving the
-// driver's copy and its growth, but ch-go cannot talk to ClickHouse 18.16
-// (its query packet's settings are refused: UNKNOWN_SETTING); that is the
-// next lever once 18.16 is gone. Inserts run one at a time
+// whole slices appended (no per-row struct). String columns are not
+// appended at all: the driver's String column is pointed at the block's
+// arena (strcol.go), which removed the driver's copy of every string into
+// fresh, growing buffers (a quarter of ingest's CPU; 2.38 -> 1.83 CPU-s
+// per million in the same run). The driver's encoding of the native block
+// and LZ4 remain: ch-go's own client would write the columns without the
+// driver, but cannot talk to ClickHouse 18.16 (its query packet's
+// settings are refused: UNKNOWN_SETTING), and an uncompressed INSERT
+// would save the LZ4 here at the price of ~6x the network bytes between
+// ingest and ClickHouse (not done). Inserts run one at a time
 // (InsertConcurrency) so the partitions' batches that wait meanwhile go
 // together into one large block, and they ask the server not to squash
-// blocks (workerInsertSettings): see package schema for what a block costs
-// ClickHouse.
+// blocks (workerInsertSettings): see package schema for what a block
+// costs ClickHouse.
 //
 // # Bounds
 //
@@ -115,5 +115,7 @@
 // messages; one message may decode to at most MaxDecodedBytes (128 MiB,
 // checked before it is decompressed; see wire.Decoder), a larger one is
 // dead-lettered as too_large. An INSERT is at most MaxInsertRows
-// (1,000,000) rows and InsertTimeout (20s).
+// (1,000,000) rows and InsertTimeout (20s); between INSERTs the inserter
+// keeps the string positions of at most maxKeptPositions (1,048,576) rows
+// per string column (16 bytes a row), those of a larger INSERT are dropped.
 package ingest

@@ -84,7 +84,15 @@ type inserter struct {
 	// stream is the src_stream of every row (see stream.go).
 	stream    string
 	streamCol []string
+	// strCols holds the positions of the string columns the driver's
+	// columns alias (strcol.go).
+	strCols strColumns
 }
+
+// maxKeptPositions is how many rows' string positions the inserter keeps
+// between INSERTs per string column (16 bytes a row): a larger INSERT's are
+// dropped after it.
+const maxKeptPositions = 1 << 20
 
 func newInserter(conn driver.Conn, db string, d schema.Dialect) *inserter {
 	return &inserter{conn: conn, db: db, sql: schema.InsertRawSQL(db, d), dialect: d, cols: schema.RawColumns(d), data: map[string]any{}}
@@ -133,16 +141,25 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 		return fmt.Errorf("cannot prepare insert: %w", err)
 	}
 	defer chb.Abort()
+	driverCols := chb.Columns()
+	if len(driverCols) != len(ins.cols) {
+		return fmt.Errorf("cannot insert: the server's %s has %d columns, the schema %d", schema.RawTable, len(driverCols), len(ins.cols))
+	}
 	for i, c := range ins.cols {
 		v, ok := ins.data[c.Name]
 		if !ok {
 			panic("BUG: raw column " + c.Name + " has no source in the record or the batch")
 		}
+		if s, ok := v.(*record.StrCol); ok && ins.strCols.set(i, driverCols[i], s) {
+			continue // the driver's column aliases the arena (strcol.go)
+		}
 		if err := chb.Column(i).Append(ins.forDriver(c.Name, v)); err != nil {
 			return fmt.Errorf("cannot append column %s: %w", c.Name, err)
 		}
 	}
-	if err := chb.Send(); err != nil {
+	err = chb.Send()
+	ins.strCols.release(maxKeptPositions)
+	if err != nil {
 		return fmt.Errorf("cannot insert %d rows: %w", n, err)
 	}
 	return nil

@@ -1,0 +1,89 @@
+package ingest
+
+import (
+	"reflect"
+	"unsafe"
+
+	"github.com/ClickHouse/ch-go/proto"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+
+	"github.com/edgelog/edgelog/internal/record"
+)
+
+// strColumns hands the block's string arenas to clickhouse-go's String
+// columns without copying them.
+//
+// The driver takes strings as []string only and copies every one into
+// its own proto.ColStr (a byte arena and per-value positions), growing
+// fresh buffers for every INSERT: that copy and its growth were a quarter
+// of ingest's CPU (pprof of the 3M-line `edgelog bench`, December 2026).
+// record.StrCol is already an arena with end offsets, so the column the
+// driver encodes can point at it: Buf aliases the arena (capacity capped,
+// so nothing the driver appends can reach past it) and Pos is built from
+// the end offsets into slices kept here and reused across INSERTs (no
+// pointers, so the garbage collector does not scan them).
+//
+// The driver does not export the ColStr inside column.String, so it is
+// reached by reflection, by name and type. Hand-written because neither
+// driver offers it: ch-go's own client, which takes proto.ColStr as it
+// is, cannot talk to ClickHouse 18.16 (its query packet's settings are
+// refused: UNKNOWN_SETTING). When the field is not there (another driver
+// version, or a column that is not a plain String, such as the modern
+// dialect's LowCardinality) driverStr returns nil and the insert falls
+// back to appending []string views (forDriver); TestDriverStrAliased fails
+// if the driver's layout changes.
+type strColumns struct {
+	pos [][]proto.Position // one per raw-table column index
+}
+
+// set points c's ColStr at s if c is a plain String column, and reports
+// whether it did. The column then aliases s's arena until the INSERT is
+// sent: s must not be reset or appended to before.
+func (sc *strColumns) set(i int, c column.Interface, s *record.StrCol) bool {
+	cs := driverStr(c)
+	if cs == nil {
+		return false
+	}
+	for len(sc.pos) <= i {
+		sc.pos = append(sc.pos, nil)
+	}
+	pos := sc.pos[i][:0]
+	if cap(pos) < len(s.End) {
+		pos = make([]proto.Position, 0, len(s.End)) // exact, so release keeps it if small enough
+	}
+	start := 0
+	for _, end := range s.End {
+		pos = append(pos, proto.Position{Start: start, End: int(end)})
+		start = int(end)
+	}
+	sc.pos[i] = pos
+	cs.Buf = s.Buf[:start:start]
+	cs.Pos = pos
+	return true
+}
+
+// release drops the positions of columns longer than keep rows, so one
+// unusually large INSERT does not hold its memory for good.
+func (sc *strColumns) release(keep int) {
+	for i := range sc.pos {
+		if cap(sc.pos[i]) > keep {
+			sc.pos[i] = nil
+		}
+	}
+}
+
+var colStrType = reflect.TypeOf(proto.ColStr{})
+
+// driverStr returns the proto.ColStr inside a clickhouse-go String column,
+// or nil if c is not one or the driver's layout is not the expected one.
+func driverStr(c column.Interface) *proto.ColStr {
+	s, ok := c.(*column.String)
+	if !ok || s == nil {
+		return nil
+	}
+	f := reflect.ValueOf(s).Elem().FieldByName("col")
+	if !f.IsValid() || f.Type() != colStrType {
+		return nil
+	}
+	return (*proto.ColStr)(unsafe.Pointer(f.UnsafeAddr())) // #nosec G103 -- the driver's unexported ColStr, found by name and type above (see strColumns)
+}
