@@ -61,6 +61,9 @@ var Migrations = []Migration{
 	}},
 	{9, "ledgers keyed by Kafka cluster and topic (src_stream)", streamsMigration},
 	{10, "field fallbacks per message for the operations overview", createFallbacks},
+	{11, "offset gaps (Kafka data lost to retention) and clock skew of edge servers", func(db string, d Dialect) []string {
+		return []string{createOffsetGaps(db, d), createClockSkew(db, d)}
+	}},
 }
 
 // createAll returns the statements that create each rollup in turn.
