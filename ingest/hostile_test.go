@@ -12,6 +12,7 @@ import (
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/schema"
 )
 
 // TestTimeThatLies sends a message whose rows include one stamped in 2150
@@ -137,4 +138,56 @@ func TestTimeThatLies(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestDataKafkaNoLongerHas stops ingest, lets "retention" delete offsets it
+// had not read (the partition's log start moves past its committed
+// offset), and starts it again: the lost offsets are recorded in
+// offset_gaps (and the metric), and everything Kafka still has is
+// inserted exactly once. Before, kafka-go's reader jumped to the log start
+// and nothing said so.
+func TestDataKafkaNoLongerHas(t *testing.T) {
+	b := chtest.Broker(t, 1, topic, "dlq")
+	db := chtest.NewDB(t)
+	p1 := produce(t, b.Addr(), 10, 100, 40) // offsets 0-9
+	ctx, cancel := context.WithCancel(context.Background())
+	_, done := startWorker(t, ctx, b.Addr(), db, nil)
+	waitRows(t, db, p1.rows, time.Minute)
+	cancel()
+	<-done
+
+	produce(t, b.Addr(), 10, 100, 41) // offsets 10-19, never read
+	if err := b.DeleteRecords(context.Background(), topic, 0, 15); err != nil {
+		t.Fatal(err)
+	}
+	p3 := produce(t, b.Addr(), 5, 100, 42) // offsets 20-24
+	// What is left of the second batch: offsets 15-19, 5 messages of 100 rows.
+	left := uint64(500)
+	ctx, cancel = context.WithCancel(context.Background())
+	_, done = startWorker(t, ctx, b.Addr(), db, nil)
+	c := waitRows(t, db, p1.rows+left+p3.rows, time.Minute)
+	cancel()
+	<-done
+	if c.raw != p1.rows+left+p3.rows || c.rollup != c.raw || c.ledgerRows != c.raw {
+		t.Fatalf("rows: raw %d, traffic_1m %d, ledger %d; want %d", c.raw, c.rollup, c.ledgerRows, p1.rows+left+p3.rows)
+	}
+	conn, err := chconn.Open(context.Background(), chtest.Config(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var from, to, lost uint64
+	var n uint64
+	if err := conn.QueryRow(context.Background(), "SELECT count(), min(from_offset), max(to_offset), sum(lost) FROM "+db+".offset_gaps WHERE src_partition = 0").Scan(&n, &from, &to, &lost); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || from != 10 || to != 15 || lost != 5 {
+		t.Fatalf("offset_gaps: %d rows, [%d, %d) lost %d; want one row [10, 15) lost 5", n, from, to, lost)
+	}
+	// What `schema verify` prints.
+	gaps, err := schema.OffsetGaps(context.Background(), conn, db)
+	if err != nil || len(gaps) != 1 || gaps[0].From != 10 || gaps[0].To != 15 || gaps[0].Partition != 0 {
+		t.Fatalf("schema.OffsetGaps: %v, %v", gaps, err)
+	}
+	t.Logf("LOST %s", gaps[0])
 }
