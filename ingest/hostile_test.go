@@ -29,8 +29,8 @@ func TestTimeThatLies(t *testing.T) {
 
 	now := time.Now().UTC()
 	// Ten minutes into an hour, so the three rows share it.
-	ahead := now.Add(3*time.Hour).Truncate(time.Hour).Add(10 * time.Minute)
-	behind := now.Add(-3*time.Hour).Truncate(time.Hour).Add(10 * time.Minute)
+	ahead := now.Add(3 * time.Hour).Truncate(time.Hour).Add(10 * time.Minute)
+	behind := now.Add(-3 * time.Hour).Truncate(time.Hour).Add(10 * time.Minute)
 	times := []time.Time{
 		time.Date(2026, 10, 1, 1, 0, 0, 0, time.UTC),
 		time.Date(2150, 1, 1, 0, 0, 0, 0, time.UTC), // dead letter
