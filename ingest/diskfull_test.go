@@ -104,9 +104,9 @@ func TestClickHouseDiskFull(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
+	waitRowsOn(t, conn, db, p1.rows+p2.rows)
+	time.Sleep(2 * time.Second) // a late duplicate would show by now
 	c := waitRowsOn(t, conn, db, p1.rows+p2.rows)
-	time.Sleep(2 * time.Second)
-	c = waitRowsOn(t, conn, db, p1.rows+p2.rows)
 	checkExact(t, c, produced{rows: p1.rows + p2.rows, bytes: p1.bytes + p2.bytes})
 	deadline = time.Now().Add(30 * time.Second)
 	for w.Healthy() != nil {
