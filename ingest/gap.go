@@ -112,7 +112,8 @@ func (w *Worker) recordGap(ctx context.Context, partition int, from, to int64) e
 	if err != nil {
 		return fmt.Errorf("cannot record lost offsets: %w", err)
 	}
-	if err := b.Append(w.streamName(), uint16(partition), uint64(from), uint64(to), uint64(to-from), time.Now().UTC()); err != nil { // #nosec G115 -- partition < 2^16, offsets >= 0, to > from
+	part, first, end := uint16(partition), uint64(from), uint64(to) // #nosec G115 -- partition < 2^16, offsets >= 0
+	if err := b.Append(w.streamName(), part, first, end, end-first, time.Now().UTC()); err != nil {
 		b.Abort() // #nosec G104 -- already failing; the append error is returned
 		return fmt.Errorf("cannot record lost offsets: %w", err)
 	}
