@@ -55,7 +55,7 @@ func (a *Admission) do(ctx context.Context, key string, compute func() (result, 
 		return compute()
 	}
 	run := func() (any, error) {
-		release, err := a.acquireToken(ctx, principalOf(ctx).Name)
+		release, err := a.acquireToken(ctx, principalOf(ctx))
 		if err != nil {
 			return result{}, err
 		}

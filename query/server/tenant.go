@@ -12,7 +12,8 @@ import (
 // concurrent dashboard loads then makes finance's bill wait behind 200
 // queries. So each token (Principal.Name) also has its own gate in front
 // of the global one: at most PerToken of its requests compute at once
-// (default DefaultPerToken, a quarter of the global slots, at least 1) and
+// (a quarter of the global slots, at least 1, or the token's own
+// max_concurrent from the tokens file) and
 // at most PerTokenQueue more wait for one of its slots (default
 // DefaultPerTokenQueue, room for a whole dashboard's panels); beyond that,
 // or after MaxWait in its line, the request gets 429 Too Many Requests
@@ -54,27 +55,33 @@ func (a *Admission) LimitPerToken(concurrent, queue int) *Admission {
 // PerToken returns the per-token limits in force.
 func (a *Admission) PerToken() (concurrent, queue int) { return a.perToken, a.perTokenQueue }
 
-func (a *Admission) gate(token string) *tokenGate {
+// gate returns p's gate, made on first use with p.MaxConcurrent slots, or
+// the per-token default.
+func (a *Admission) gate(p Principal) *tokenGate {
 	a.gatesMu.Lock()
 	defer a.gatesMu.Unlock()
 	if a.gates == nil {
 		a.gates = map[string]*tokenGate{}
 	}
-	g := a.gates[token]
+	g := a.gates[p.Name]
 	if g == nil {
-		g = &tokenGate{slots: make(chan struct{}, a.perToken)}
-		a.gates[token] = g
+		n := a.perToken
+		if p.MaxConcurrent > 0 {
+			n = p.MaxConcurrent
+		}
+		g = &tokenGate{slots: make(chan struct{}, n)}
+		a.gates[p.Name] = g
 	}
 	return g
 }
 
-// acquireToken takes one of token's slots; release gives it back. An empty
-// token (the open API) has no gate.
-func (a *Admission) acquireToken(ctx context.Context, token string) (release func(), err error) {
-	if token == "" {
+// acquireToken takes one of p's slots; release gives it back. The open API
+// (no name) has no gate.
+func (a *Admission) acquireToken(ctx context.Context, p Principal) (release func(), err error) {
+	if p.Name == "" {
 		return func() {}, nil
 	}
-	g := a.gate(token)
+	g := a.gate(p)
 	release = func() { <-g.slots }
 	select {
 	case g.slots <- struct{}{}:

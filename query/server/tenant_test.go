@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -34,7 +36,7 @@ func TestPerTokenAdmission(t *testing.T) {
 	}
 	computing.Wait()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		g := a.gate("noisy")
+		g := a.gate(Principal{Name: "noisy"})
 		g.mu.Lock()
 		w := g.waiting
 		g.mu.Unlock()
@@ -91,4 +93,41 @@ func TestOpenAPIHasNoTokenGate(t *testing.T) {
 	}
 	computing.Wait() // would hang with a gate of 1
 	close(hold)
+}
+
+// A token's own max_concurrent replaces the per-token default.
+func TestTokenMaxConcurrent(t *testing.T) {
+	a := NewAdmission(8, 50*time.Millisecond).LimitPerToken(1, 1)
+	ctx := context.WithValue(context.Background(), principalKey{}, Principal{Name: "grafana", Role: RoleEngineer, MaxConcurrent: 4})
+	hold := make(chan struct{})
+	var computing sync.WaitGroup
+	computing.Add(4)
+	for i := range 4 {
+		go a.do(ctx, "panel "+strconv.Itoa(i), func() (result, error) {
+			computing.Done()
+			<-hold
+			return result{}, nil
+		})
+	}
+	computing.Wait() // would hang with the default of 1
+	close(hold)
+}
+
+func TestTokensFileMaxConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	os.WriteFile(secret, []byte("grafana-Token_1\n"), 0o600)
+	path := filepath.Join(dir, "tokens.yaml")
+	os.WriteFile(path, []byte("tokens:\n  - name: grafana\n    role: engineer\n    token_file: "+secret+"\n    max_concurrent: 6\n"), 0o600)
+	tok, err := LoadTokens(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := tok.lookup("grafana-Token_1"); !ok || p.MaxConcurrent != 6 {
+		t.Fatalf("grafana: %+v %v, want max_concurrent 6", p, ok)
+	}
+	os.WriteFile(path, []byte("tokens:\n  - name: grafana\n    role: engineer\n    token_file: "+secret+"\n    max_concurrent: -1\n"), 0o600)
+	if _, err := LoadTokens(path); err == nil {
+		t.Fatal("a negative max_concurrent was accepted")
+	}
 }
