@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"maps"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 )
@@ -38,12 +39,12 @@ import (
 
 // quorumSettings returns the worker's INSERT settings with a quorum of n
 // replicas (n < 2: the settings unchanged).
-func quorumSettings(base clickhouse.Settings, n int, timeoutMs int64) clickhouse.Settings {
+func quorumSettings(base clickhouse.Settings, n int, timeout time.Duration) clickhouse.Settings {
 	if n < 2 {
 		return base
 	}
 	s := maps.Clone(base)
 	s["insert_quorum"] = n
-	s["insert_quorum_timeout"] = timeoutMs
+	s["insert_quorum_timeout"] = int(timeout.Milliseconds()) // clickhouse-go takes int, not int64, settings
 	return s
 }
