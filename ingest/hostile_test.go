@@ -68,7 +68,7 @@ func TestTimeThatLies(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	_, done := startWorker(t, ctx, b.Addr(), db, nil)
-	want := produced{rows: p1.rows + good.rows + p2.rows, bytes: p1.bytes + good.bytes + p2.bytes}
+	want := produced{rows: p1.rows + good.rows + p2.rows, bytes: p1.bytes + good.bytes + p2.bytes, fallbacks: p1.fallbacks + p2.fallbacks}
 	c := waitRows(t, db, want.rows, time.Minute)
 	checkExact(t, c, want)
 
