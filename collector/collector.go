@@ -112,6 +112,13 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Collector, e
 		}
 		c.m.spoolBytes.Set(float64(c.spool.Bytes()))
 		c.m.spoolBatches.Set(float64(c.spool.Len()))
+		c.spool.OnDiskFull = func(err error) {
+			if err != nil {
+				c.log.Error("spool disk full: inputs paused until space returns; nothing is dropped", "dir", cfg.Spool.Dir, "err", err)
+				return
+			}
+			c.log.Info("spool disk has space again: inputs resume", "dir", cfg.Spool.Dir)
+		}
 	}
 	return c, nil
 }

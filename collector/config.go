@@ -11,6 +11,7 @@ import (
 
 	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/internal/kafkaconf"
+	"github.com/edgelog/edgelog/internal/tlsconf"
 )
 
 // Config configures a collector. It is read from a YAML file (LoadConfig),
@@ -126,6 +127,11 @@ type Input struct {
 	// ReadTimeout (syslog, tcp) closes a connection whose message is not
 	// complete this long after its first byte. Default 30s.
 	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// TLSCert and TLSKey (syslog, tcp) serve the input over TLS (RFC
+	// 5425: octet-counted frames only), TLS 1.2+ with ECDHE and AEAD
+	// ciphers only (internal/tlsconf). PEM files, read at start.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
 	// Format and LogFormat override the collector's for this input.
 	Format    string `yaml:"format"`
 	LogFormat string `yaml:"log_format"`
@@ -298,13 +304,19 @@ func (c *Config) Validate() error {
 			if in.MaxConnections < 0 || in.IdleTimeout < 0 || in.ReadTimeout < 0 {
 				return fmt.Errorf("%s: max_connections, idle_timeout and read_timeout must be positive", where)
 			}
+			if (in.TLSCert != "" || in.TLSKey != "") && in.Network != "tcp" {
+				return fmt.Errorf("%s: tls_cert and tls_key need network tcp (RFC 5425)", where)
+			}
+			if _, err := tlsconf.Server(in.TLSCert, in.TLSKey); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
 		case "":
 			return fmt.Errorf("%s: input without type (file, stdin, syslog, import)", where)
 		default:
 			return fmt.Errorf("%s: unknown input type %q (want file, stdin, syslog, import)", where, in.Type)
 		}
-		if in.Type != "syslog" && (len(in.Allow) > 0 || in.MaxConnections != 0 || in.IdleTimeout != 0 || in.ReadTimeout != 0) {
-			return fmt.Errorf("%s: allow, max_connections, idle_timeout and read_timeout are only for syslog inputs", where)
+		if in.Type != "syslog" && (len(in.Allow) > 0 || in.MaxConnections != 0 || in.IdleTimeout != 0 || in.ReadTimeout != 0 || in.TLSCert != "" || in.TLSKey != "") {
+			return fmt.Errorf("%s: allow, max_connections, idle_timeout, read_timeout, tls_cert and tls_key are only for syslog inputs", where)
 		}
 		if in.Type != "file" && in.Type != "import" && in.Path != "" {
 			return fmt.Errorf("%s: path is only for file and import inputs", where)

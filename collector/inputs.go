@@ -23,6 +23,7 @@ import (
 	"github.com/edgelog/edgelog/collector/tail"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/retrylog"
+	"github.com/edgelog/edgelog/internal/tlsconf"
 )
 
 // runInput reads one configured input until it ends or ctx is cancelled.
@@ -467,9 +468,13 @@ func (c *Collector) runSyslog(ctx context.Context, in Input, parser format.Parse
 	if err != nil {
 		panic("BUG: allow-list not validated: " + err.Error())
 	}
+	tlsCfg, err := tlsconf.Server(in.TLSCert, in.TLSKey)
+	if err != nil {
+		return err
+	}
 	msgs := make(chan syslog.Message, 1024)
 	srv, err := syslog.Listen(syslog.Config{Network: in.Network, Addr: in.Listen, MaxMessageBytes: c.cfg.MaxLineBytes,
-		MaxConns: in.MaxConnections, IdleTimeout: in.IdleTimeout, ReadTimeout: in.ReadTimeout, Allow: allow}, msgs)
+		MaxConns: in.MaxConnections, IdleTimeout: in.IdleTimeout, ReadTimeout: in.ReadTimeout, Allow: allow, TLS: tlsCfg}, msgs)
 	if err != nil {
 		return err
 	}

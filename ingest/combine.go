@@ -46,7 +46,7 @@ func (w *Worker) insertCombined(procCtx, gctx context.Context, b *batch) error {
 // combine runs until procCtx ends, inserting what partitions hand it.
 func (w *Worker) combine(procCtx context.Context) {
 	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
-	ins.settings = workerInsertSettings
+	ins.settings = quorumSettings(workerInsertSettings, w.cfg.InsertQuorum, w.cfg.InsertTimeout) // quorum.go
 	merged := &batch{}
 	for {
 		var group []insertReq

@@ -60,6 +60,11 @@ type Config struct {
 	InsertTimeout time.Duration
 	// RetryMax is the longest backoff between insert attempts. Default 10s.
 	RetryMax time.Duration
+	// InsertQuorum, when 2 or more, makes an INSERT (and so a committed
+	// offset) wait until that many replicas of each shard have the rows
+	// (ClickHouse's insert_quorum, replicated tables only). Default 0:
+	// one replica. See quorum.go for its limits on 18.16.
+	InsertQuorum int
 }
 
 func (c *Config) setDefaults() {

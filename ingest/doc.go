@@ -74,6 +74,14 @@
 // one shard whole or not at all, and the re-inserted rows go to the shard
 // that lacks them (dropLanded).
 //
+// # Hostile conditions
+//
+// A row of impossible time is dead-lettered alone and rows ahead of the
+// worker's clock are counted per edge server (timecheck.go); offsets Kafka
+// deleted before they were read are detected, stored in offset_gaps,
+// counted and logged, never skipped silently (gap.go); an INSERT may wait
+// for a quorum of replicas (quorum.go).
+//
 // # Backpressure
 //
 // Each partition worker holds at most one batch (BatchRows / BatchBytes).
@@ -118,4 +126,6 @@
 // (1,000,000) rows and InsertTimeout (20s); between INSERTs the inserter
 // keeps the string positions of at most maxKeptPositions (1,048,576) rows
 // per string column (16 bytes a row), those of a larger INSERT are dropped.
+// A partition remembers at most 1,000 clock-skewed servers between two
+// flushes (maxSkewServers).
 package ingest

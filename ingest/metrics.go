@@ -19,6 +19,10 @@ type metrics struct {
 	lag           *prometheus.GaugeVec
 	lastInsertOK  prometheus.Gauge
 	combined      prometheus.Histogram
+	// Issue 17: time that lies, data Kafka no longer has.
+	invalidTimeRows prometheus.Counter
+	clockSkewedRows prometheus.Counter
+	lostOffsets     *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -41,11 +45,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		combined: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_ingest_combined_batches", Help: "Partition batches merged into one INSERT (when more than one).",
 			Buckets: prometheus.LinearBuckets(2, 2, 8)}),
 	}
+	m.invalidTimeRows = prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_invalid_time_rows_total",
+		Help: "Rows dead-lettered alone because ClickHouse cannot store their time (before 1970-01-02 or from 2100 on); the rest of their message was inserted."})
+	m.clockSkewedRows = prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_ingest_clock_skewed_rows_total",
+		Help: "Rows stamped more than 5 minutes after ingest read them: their edge server's clock is ahead (stored as stamped; see the clock_skew table)."})
+	m.lostOffsets = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgelog_ingest_lost_offsets_total",
+		Help: "Kafka offsets never read because the partition's log start moved past them (retention deleted them): data lost, recorded in the offset_gaps table."}, []string{"partition"})
 	// Every reason has its series from the start: a dashboard reads 0, not
 	// "No data", until the first dead letter.
 	for _, r := range deadLetterReasons {
 		m.deadLetters.WithLabelValues(r)
 	}
-	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.resent, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastInsertOK, m.combined)
+	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.resent, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastInsertOK, m.combined, m.invalidTimeRows, m.clockSkewedRows, m.lostOffsets)
 	return m
 }

@@ -41,6 +41,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	if err != nil {
 		return
 	}
+	next := expectedOffset(offset, ledger) // see gap.go
 	if offset < 0 {
 		offset = kafka.FirstOffset
 	}
@@ -64,6 +65,15 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	b := &batch{partition: partition}
 	b.reset()
 	dec := wire.Decoder{MaxDecodedBytes: w.cfg.MaxDecodedBytes}
+	var badRows, scratch record.Block
+	skew := skewSeen{}
+	flush := func() bool {
+		ok := w.flush(procCtx, gctx, gen, b)
+		if ok {
+			w.writeSkew(gctx, skew)
+		}
+		return ok
+	}
 	var started time.Time
 	for {
 		fetchCtx, cancel := gctx, context.CancelFunc(func() {})
@@ -77,7 +87,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 				return // abandon the batch; the next owner re-reads it
 			}
 			if errors.Is(err, context.DeadlineExceeded) {
-				if !w.flush(procCtx, gctx, gen, b) {
+				if !flush() {
 					return
 				}
 				continue
@@ -88,6 +98,10 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			}
 			continue
 		}
+		if next >= 0 && msg.Offset > next && !w.offsetGap(gctx, partition, next, msg.Offset) {
+			return
+		}
+		next = msg.Offset + 1
 		if b.last < 0 {
 			started = time.Now()
 		}
@@ -115,7 +129,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			continue
 		}
 		before := b.block.Len()
-		if err := decodeValid(&dec, &b.block, msg.Value); err != nil {
+		if err := dec.Decode(&b.block, msg.Value); err != nil {
 			b.block.Truncate(before)
 			if msg.Offset <= ledger {
 				continue // dead-lettered the first time it was read
@@ -125,6 +139,15 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			}
 			continue
 		}
+		// Rows ClickHouse cannot store go to the dead letters alone; the
+		// rest of the message is inserted (timecheck.go).
+		if splitInvalidTime(&b.block, before, &badRows, &scratch) > 0 && msg.Offset > ledger {
+			if !w.deadLetterRows(gctx, msg, src, &badRows) {
+				return
+			}
+		}
+		badRows.Reset()
+		w.m.clockSkewedRows.Add(float64(skew.observe(&b.block, before, time.Now())))
 		for range b.block.Len() - before {
 			b.srcOffset = append(b.srcOffset, uint64(msg.Offset)) // #nosec G115 -- a fetched message's offset is >= 0
 			b.srcFile = append(b.srcFile, src)
@@ -139,30 +162,16 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		}
 		b.messages++
 		if b.block.Len() >= w.cfg.BatchRows || b.block.SizeBytes() >= w.cfg.BatchBytes {
-			if !w.flush(procCtx, gctx, gen, b) {
+			if !flush() {
 				return
 			}
 		}
 	}
 }
 
-// decodeValid decodes msg into blk and checks what ClickHouse would refuse.
-func decodeValid(dec *wire.Decoder, blk *record.Block, msg []byte) error {
-	before := blk.Len()
-	if err := dec.Decode(blk, msg); err != nil {
-		return err
-	}
-	for _, t := range blk.TimeMs[before:] {
-		if !record.ValidTime(t) {
-			return fmt.Errorf("row time %d ms is outside what ClickHouse DateTime can store", t)
-		}
-	}
-	return nil
-}
-
 // deadLetterReasons are every value reasonOf returns (the reason label of
 // edgelog_ingest_dead_letters_total, pre-initialised at 0).
-var deadLetterReasons = []string{"bad_magic", "unknown_version", "corrupt", "invalid_rows"}
+var deadLetterReasons = []string{"bad_magic", "unknown_version", "corrupt", "invalid_rows", "invalid_time"}
 
 func reasonOf(err error) string {
 	switch {
@@ -185,11 +194,17 @@ func (w *Worker) deadLetter(gctx context.Context, msg kafka.Message, cause error
 	reason := reasonOf(cause)
 	l := deadletter.Letter{Stage: "ingest", Reason: reason + ": " + cause.Error(), Source: msg.Topic,
 		Partition: msg.Partition, Offset: msg.Offset, Time: time.Now().UTC(), Data: msg.Value}
+	return w.writeLetter(gctx, l, reason)
+}
+
+// writeLetter stores one letter, retrying until it is stored or the
+// generation ends.
+func (w *Worker) writeLetter(gctx context.Context, l deadletter.Letter, reason string) bool {
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
 		err := w.dlq.Write(gctx, []deadletter.Letter{l})
 		if err == nil {
 			w.m.deadLetters.WithLabelValues(reason).Inc()
-			w.log.Warn("dead-lettered message", "partition", msg.Partition, "offset", msg.Offset, "reason", l.Reason)
+			w.log.Warn("dead-lettered message", "partition", l.Partition, "offset", l.Offset, "reason", l.Reason)
 			return true
 		}
 		w.log.Warn("cannot dead-letter, retrying", "err", err)

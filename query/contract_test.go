@@ -137,6 +137,29 @@ func TestContract(t *testing.T) {
 			t.Fatal("the holding request never took the admission slot")
 		}
 	}
+	// On the noisy server finance and the engineers each hold their one
+	// per-token slot (their ClickHouse never answers): their next request
+	// waits in its token's line and gets 429, while slots stay free.
+	noisyAdm := server.NewAdmission(8, 20*time.Millisecond).LimitPerToken(1, 1)
+	noisy := contractServer(t, hung, noisyAdm)
+	for _, tok := range []string{tokFinance, tokEng} {
+		holdCtx, release := context.WithCancel(ctx)
+		held := make(chan struct{})
+		go func() {
+			defer close(held)
+			req, _ := http.NewRequestWithContext(holdCtx, http.MethodGet, noisy.URL+"/api/v1/traffic/summary?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		t.Cleanup(func() { release(); <-held })
+	}
+	for deadline := time.Now().Add(10 * time.Second); noisyAdm.InFlight() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the holding requests never took their slots")
+		}
+	}
 
 	const (
 		rng = "from=2026-10-01T00:00:00Z&to=2026-10-08T00:00:00Z"
@@ -153,56 +176,56 @@ func TestContract(t *testing.T) {
 	ops := map[string][]call{
 		"/api/v1/customers": {
 			{live, tokFinance, "?" + rng, 200}, {live, tokFinance, "?" + bad, 400}, {live, "", "?" + rng, 401},
-			{live, tokAcme, "?customer=globex&" + rng, 403}, {down, tokFinance, "?" + rng, 500}, {busy, tokFinance, "?" + rng, 503},
+			{live, tokAcme, "?customer=globex&" + rng, 403}, {down, tokFinance, "?" + rng, 500}, {busy, tokFinance, "?" + rng, 503}, {noisy, tokFinance, "?" + rng, 429},
 		},
 		"/api/v1/traffic/timeseries": {
 			{live, tokAcme, "?step=24h&" + rng, 200}, {live, tokEng, "?step=1h&" + rng, 200}, {live, tokAcme, "?step=1x&" + rng, 400},
 			{live, "nope", "?" + rng, 401}, {live, tokAcme, "?customer=globex&" + rng, 403},
-			{down, tokEng, "?" + rng, 500}, {busy, tokEng, "?" + rng, 503},
+			{down, tokEng, "?" + rng, 500}, {busy, tokEng, "?" + rng, 503}, {noisy, tokEng, "?" + rng, 429},
 		},
 		"/api/v1/traffic/summary": {
 			{live, tokFinance, "?" + rng, 200}, {live, tokFinance, "?" + bad, 400}, {live, "", "?" + rng, 401},
-			{live, tokAcme, "?customer=globex&" + rng, 403}, {down, tokFinance, "?" + rng, 500}, {busy, tokFinance, "?" + rng, 503},
+			{live, tokAcme, "?customer=globex&" + rng, 403}, {down, tokFinance, "?" + rng, 500}, {busy, tokFinance, "?" + rng, 503}, {noisy, tokFinance, "?" + rng, 429},
 		},
 		"/api/v1/traffic/breakdown": {
 			{live, tokAcme, "?by=region&" + rng, 200}, {live, tokEng, "?by=country&limit=5&" + rng, 200},
 			{live, tokAcme, "?by=nothing&" + rng, 400}, {live, "", "?" + rng, 401}, {live, tokAcme, "?customer=globex&" + rng, 403},
-			{down, tokEng, "?" + rng, 500}, {busy, tokEng, "?" + rng, 503},
+			{down, tokEng, "?" + rng, 500}, {busy, tokEng, "?" + rng, 503}, {noisy, tokEng, "?" + rng, 429},
 		},
 		"/api/v1/traffic/top": {
 			{live, tokAcme, "?kind=paths&limit=5&" + rng, 200}, {live, tokEng, "?kind=hosts&customer=acme&" + rng, 200},
 			{live, tokAcme, "?limit=0&" + rng, 400}, {live, "", "?" + rng, 401}, {live, tokAcme, "?customer=globex&" + rng, 403},
-			{down, tokEng, "?customer=acme&" + rng, 500}, {busy, tokEng, "?customer=acme&" + rng, 503},
+			{down, tokEng, "?customer=acme&" + rng, 500}, {busy, tokEng, "?customer=acme&" + rng, 503}, {noisy, tokEng, "?customer=acme&" + rng, 429},
 		},
 		"/api/v1/perf/breakdown": {
 			{live, tokEng, "?by=pop&metric=request_time&" + rng, 200}, {live, tokAcme, "?by=country&" + rng, 200},
 			{live, tokEng, "?by=planet&" + rng, 400}, {live, "", "?" + rng, 401}, {live, tokFinance, "?" + rng, 403},
-			{down, tokEng, "?" + rng, 500}, {busy, tokEng, "?" + rng, 503},
+			{down, tokEng, "?" + rng, 500}, {busy, tokEng, "?" + rng, 503}, {noisy, tokEng, "?" + rng, 429},
 		},
 		"/api/v1/perf/timeseries": {
 			{live, tokEng, "?step=1h&" + rng, 200}, {live, tokAcme, "?step=1h&metric=request_time&" + rng, 200},
 			{live, tokEng, "?" + bad, 400}, {live, "", "?" + rng, 401}, {live, tokFinance, "?" + rng, 403},
-			{down, tokEng, "?" + rng, 500}, {busy, tokEng, "?" + rng, 503},
+			{down, tokEng, "?" + rng, 500}, {busy, tokEng, "?" + rng, 503}, {noisy, tokEng, "?" + rng, 429},
 		},
 		"/api/v1/perf/slowest": {
 			{live, tokEng, "?" + at, 200}, {live, tokAcme, "?window=30m&" + at, 200},
 			{live, tokEng, "?at=noon", 400}, {live, "", "?" + at, 401}, {live, tokFinance, "?" + at, 403},
-			{down, tokEng, "?" + at, 500}, {busy, tokEng, "?" + at, 503},
+			{down, tokEng, "?" + at, 500}, {busy, tokEng, "?" + at, 503}, {noisy, tokEng, "?" + at, 429},
 		},
 		"/api/v1/ops/overview": {
 			{live, tokAdmin, "?" + at, 200}, {live, tokAcme, "?" + at, 200},
 			{live, tokEng, "?at=noon", 400}, {live, "", "?" + at, 401}, {live, tokAcme, "?customer=globex&" + at, 403},
-			{down, tokEng, "?" + at, 500}, {busy, tokEng, "?" + at, 503},
+			{down, tokEng, "?" + at, 500}, {busy, tokEng, "?" + at, 503}, {noisy, tokEng, "?" + at, 429},
 		},
 		"/api/v1/billing/bill": {
 			{live, tokAcme, "?month=2026-10", 200}, {live, tokFinance, "?month=2026-10&customer=globex&format=csv", 200},
 			{live, tokFinance, "?month=October", 400}, {live, "", "?month=2026-10", 401}, {live, tokEng, "?month=2026-10&customer=acme", 403},
-			{down, tokFinance, "?month=2026-10&customer=acme", 500}, {busy, tokFinance, "?month=2026-10&customer=acme", 503},
+			{down, tokFinance, "?month=2026-10&customer=acme", 500}, {busy, tokFinance, "?month=2026-10&customer=acme", 503}, {noisy, tokFinance, "?month=2026-10&customer=acme", 429},
 		},
 		"/api/v1/billing/bills": {
 			{live, tokFinance, "?month=2026-10", 200}, {live, tokFinance, "?month=2026-10&format=csv", 200},
 			{live, tokFinance, "?month=2026-13", 400}, {live, "", "?month=2026-10", 401}, {live, tokEng, "?month=2026-10", 403},
-			{down, tokFinance, "?month=2026-10", 500}, {busy, tokFinance, "?month=2026-10", 503},
+			{down, tokFinance, "?month=2026-10", 500}, {busy, tokFinance, "?month=2026-10", 503}, {noisy, tokFinance, "?month=2026-10", 429},
 		},
 		"/api/v1/openapi.yaml": {{live, "", "", 200}},
 		"/healthz":             {{live, "", "", 200}, {down, "", "", 503}},

@@ -68,6 +68,9 @@ LIMIT 1`, s.DB, minute, filter)
 		if err := row.Scan(&o.StoredBytes); err != nil {
 			return nil, fmt.Errorf("query failed: %w", err)
 		}
+		if err := s.hostileFigures(ctx, o, at); err != nil {
+			return nil, err
+		}
 	}
 	if o.FieldFallbacks24h, err = s.fieldFallbacks(ctx, scope, at.Add(-24*time.Hour), at); err != nil {
 		return nil, err
@@ -149,4 +152,23 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// skewWindow is how far back a server counts as clock-skewed.
+const skewWindow = time.Hour
+
+// hostileFigures fills the fleet's figures of issue 17: edge servers whose
+// clock is ahead (clock_skew, written by ingest) and Kafka offsets lost to
+// retention (offset_gaps, each gap once).
+func (s *Store) hostileFigures(ctx context.Context, o *api.Overview, at time.Time) error {
+	row := s.QueryRow(ctx, fmt.Sprintf(`SELECT uniqExact(server) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)`, s.DB, schema.ClockSkewTable),
+		uint32(at.Add(-skewWindow).Unix()), uint32(at.Add(time.Minute).Unix())) // #nosec G115 -- at range-checked by the server (query.CheckTime, 24h lookback): UInt32 seconds
+	if err := row.Scan(&o.ServersClockSkewed); err != nil {
+		return fmt.Errorf("query failed: %w", err)
+	}
+	row = s.QueryRow(ctx, fmt.Sprintf(`SELECT sum(lost) FROM (SELECT max(lost) AS lost FROM %s.%s GROUP BY src_stream, src_partition, from_offset)`, s.DB, schema.OffsetGapsTable))
+	if err := row.Scan(&o.KafkaOffsetsLost); err != nil {
+		return fmt.Errorf("query failed: %w", err)
+	}
+	return nil
 }

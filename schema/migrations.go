@@ -63,6 +63,9 @@ var Migrations = []Migration{
 	{9, "ledgers keyed by Kafka cluster and topic (src_stream)", streamsMigration},
 	{10, "total bytes (bytes_total) in raw rows and rollups; body bytes per cache outcome and status class", bytesMigration},
 	{11, "field fallbacks per message for the operations overview", createFallbacks},
+	{12, "offset gaps (Kafka data lost to retention) and clock skew of edge servers", func(db string, d Dialect) []string {
+		return []string{createOffsetGaps(db, d), createClockSkew(db, d)}
+	}},
 }
 
 // createAll returns the statements that create each rollup in turn, as

@@ -28,6 +28,7 @@ acknowledged the rows. Run several for more throughput (one per partition at mos
 	fs.IntVar(&cfg.MaxDecodedBytes, "max-decoded-bytes", 0, "dead-letter a message that decodes to more (default 128 MiB)")
 	fs.StringVar(&cfg.KafkaCluster, "kafka-cluster", "", "name of the Kafka cluster in the ledgers (default the cluster id Kafka reports)")
 	fs.StringVar(&cfg.LedgerLegacyStream, "ledger-legacy-stream", "", "cluster/topic whose ledger rows predate schema migration 9 (logged at start as \"ledger stream\")")
+	fs.IntVar(&cfg.InsertQuorum, "insert-quorum", 0, "on a replicated cluster, acknowledge (and commit) only once this many replicas of each shard have the rows (insert_quorum; default 0: one)")
 	metrics := fs.String("metrics-addr", ingestMetricsAddr, "serve /metrics and /healthz here (off: nowhere)")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err

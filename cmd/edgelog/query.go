@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/internal/httplimit"
+	"github.com/edgelog/edgelog/internal/tlsconf"
 	"github.com/edgelog/edgelog/query"
 	"github.com/edgelog/edgelog/query/billing"
 	"github.com/edgelog/edgelog/query/server"
@@ -35,11 +37,19 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	maxWait := fs.Duration("max-wait", server.DefaultMaxWait, "longest a request waits in line before a 503 with Retry-After")
 	maxExec := fs.Duration("max-execution", 25*time.Second, "ClickHouse max_execution_time of each query")
 	maxConns := fs.Int("max-connections", httplimit.Defaults.MaxConns, "connections served at once on --listen; more wait in the listen backlog")
+	perToken := fs.Int("per-token-concurrent", 0, "requests of one token computing at once; more wait in its own line (default: a quarter of --max-concurrent, at least 1)")
+	perTokenQueue := fs.Int("per-token-queue", server.DefaultPerTokenQueue, "requests of one token waiting for its slots; more get 429 with Retry-After")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM, with --tls-key): TLS 1.2+ with ECDHE and AEAD ciphers only")
+	tlsKey := fs.String("tls-key", "", "the private key (PEM) of --tls-cert")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
 	if !schema.ValidIdent(ch.Database) {
 		return fmt.Errorf("invalid database name %q", ch.Database)
+	}
+	tlsCfg, err := tlsconf.Server(*tlsCert, *tlsKey)
+	if err != nil {
+		return err
 	}
 	log := newLogger()
 	conn, err := chconn.Open(ctx, ch)
@@ -50,7 +60,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	reg := newRegistry()
 	m := server.NewMetrics(reg)
 	srv := &server.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery, MaxExecution: *maxExec},
-		Log: log, Metrics: m, Admission: server.NewAdmission(*concurrent, *maxWait)}
+		Log: log, Metrics: m, Admission: server.NewAdmission(*concurrent, *maxWait).LimitPerToken(*perToken, *perTokenQueue)}
 	if *tokensPath != "" {
 		if srv.Tokens, err = server.LoadTokens(*tokensPath); err != nil {
 			return err
@@ -74,6 +84,12 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	if err != nil {
 		return err
 	}
+	scheme := "http"
+	if tlsCfg != nil {
+		// The handshake runs under the server's read deadlines
+		// (httplimit), like the request that follows it.
+		ln, scheme = tls.NewListener(ln, tlsCfg), "https"
+	}
 	// Every ClickHouse query a request makes ends with the request; a
 	// slow query cannot pile up behind a client that gave up. Slow, idle
 	// and greedy clients are bounded by httplimit.
@@ -94,7 +110,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 		}
 		log.Info("stopped: every request in flight was answered")
 	}()
-	fmt.Printf("query API listening on http://%s/api/v1\n", ln.Addr())
+	fmt.Printf("query API listening on %s://%s/api/v1\n", scheme, ln.Addr())
 	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

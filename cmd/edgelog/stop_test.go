@@ -59,6 +59,7 @@ func TestStop(t *testing.T) {
 		"ingest with Kafka down":                    stopIngestKafkaDown,
 		"ingest inserting while ClickHouse is gone": stopIngestClickHouseGone,
 		"query serving":                             stopQuery,
+		"query serving over TLS":                    stopQueryTLS,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -3,7 +3,9 @@
 // a limit on the bytes it holds.
 //
 // Push blocks while the spool is full, which is how backpressure reaches the
-// tailer; Peek blocks while it is empty. An entry leaves only through Pop,
+// tailer, and also while its disk is full (ENOSPC, EDQUOT: the entry is
+// written again each DiskFullRetry or when an entry is popped, until it
+// fits); Peek blocks while it is empty. An entry leaves only through Pop,
 // after the caller has delivered it, so a crash between the two replays the
 // entry on the next Open rather than losing it.
 //
@@ -28,6 +30,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // ErrClosed is returned by Push and Peek after Close.
@@ -47,6 +51,10 @@ type Spool struct {
 	used   int64
 	next   uint64
 	closed bool
+	// OnDiskFull, when set, is called once each time a Push starts
+	// waiting for disk space (the collector logs it), and with nil when
+	// the entry is written after all.
+	OnDiskFull func(err error)
 }
 
 type entry struct {
@@ -121,7 +129,7 @@ func (s *Spool) Push(ctx context.Context, data []byte) error {
 	s.next++
 	s.mu.Unlock()
 
-	if err := s.write(seq, data); err != nil {
+	if err := s.writeWhenSpace(ctx, seq, data); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -233,4 +241,39 @@ func (s *Spool) Close() {
 	s.closed = true
 	s.cond.Broadcast()
 	s.mu.Unlock()
+}
+
+// DiskFullRetry is how often a Push waiting for disk space tries again.
+const DiskFullRetry = time.Second
+
+// writeWhenSpace writes the entry, waiting while the disk is full: the
+// inputs then pause (the caller blocks) and nothing is dropped.
+func (s *Spool) writeWhenSpace(ctx context.Context, seq uint64, data []byte) error {
+	waiting := false
+	for {
+		err := s.write(seq, data)
+		if err == nil || !(errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)) {
+			if waiting && err == nil && s.OnDiskFull != nil {
+				s.OnDiskFull(nil)
+			}
+			return err
+		}
+		if !waiting && s.OnDiskFull != nil {
+			s.OnDiskFull(err)
+		}
+		waiting = true
+		t := time.NewTimer(DiskFullRetry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			return ErrClosed
+		}
+	}
 }

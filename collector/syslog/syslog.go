@@ -1,7 +1,8 @@
 // Package syslog receives access-log lines sent over syslog, as nginx's
 // `access_log syslog:server=127.0.0.1:5514` does: UDP datagrams (one message
 // each) and TCP streams, octet-counted (RFC 6587 3.4.1, "123 <190>...") or
-// newline-framed (3.4.2). Both RFC 3164 and RFC 5424 messages are accepted;
+// newline-framed (3.4.2), and TCP over TLS (RFC 5425: octet-counted only;
+// rsyslog's gtls/ossl drivers, syslog-ng's tls()). Both RFC 3164 and RFC 5424 messages are accepted;
 // what the collector parses is the message's MSG part, the log line.
 //
 // Parsing is leodido/go-syslog's (Ragel state machines, fuzzed upstream,
@@ -30,6 +31,7 @@ package syslog
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -83,6 +85,11 @@ type Config struct {
 	ReadTimeout time.Duration
 	// Allow, when not empty, lists the only source networks accepted.
 	Allow []netip.Prefix
+	// TLS, when set (tcp only), serves syslog over TLS as RFC 5425 has
+	// it: every frame octet-counted ("MSG-LEN SP SYSLOG-MSG"); a stream
+	// that starts otherwise is refused. The handshake runs within
+	// IdleTimeout. internal/tlsconf builds it (TLS 1.2+, AEAD only).
+	TLS *tls.Config
 }
 
 // Server listens for syslog messages and sends them to a channel.
@@ -118,6 +125,9 @@ func Listen(cfg Config, out chan<- Message) (*Server, error) {
 	var err error
 	switch cfg.Network {
 	case "udp":
+		if cfg.TLS != nil {
+			return nil, errors.New("syslog over TLS needs network tcp")
+		}
 		if s.pc, err = net.ListenPacket("udp", cfg.Addr); err != nil {
 			return nil, fmt.Errorf("cannot listen for syslog: %w", err)
 		}
@@ -129,6 +139,12 @@ func Listen(cfg Config, out chan<- Message) (*Server, error) {
 			return nil, fmt.Errorf("cannot listen for syslog: %w", err)
 		}
 		s.ln = netutil.LimitListener(ln, cfg.MaxConns)
+		if cfg.TLS != nil {
+			// Wrapped after the limit: a connection's handshake holds one
+			// of the MaxConns slots, and the allow-list is checked on
+			// the plain address before any TLS byte is read.
+			s.ln = tls.NewListener(s.ln, cfg.TLS)
+		}
 		s.wg.Add(1)
 		go s.serveTCP()
 	default:
@@ -284,6 +300,10 @@ func (s *Server) serveConn(c net.Conn) {
 		_ = c.SetReadDeadline(time.Now().Add(s.cfg.ReadTimeout))
 		if f == nil {
 			octet := first[0] >= '0' && first[0] <= '9'
+			if !octet && s.cfg.TLS != nil {
+				s.out <- Message{Err: errors.New("syslog: over TLS (RFC 5425) every frame must be octet-counted (MSG-LEN SP SYSLOG-MSG)"), Peer: peer}
+				return
+			}
 			f = &framer{r: r, max: s.cfg.MaxMessageBytes, octet: octet}
 			m = newMachine(octet)
 		}

@@ -155,7 +155,7 @@ func TestMigrateOnCluster(t *testing.T) {
 	}
 	// Every data table is a replicated "_local" table with a Distributed
 	// table of the plain name in front and, for rollups, its view.
-	want := map[string]bool{schema.MigrationsTable: true, schema.BillSnapshotsTable: true, schema.FallbacksTable: true}
+	want := map[string]bool{schema.MigrationsTable: true, schema.BillSnapshotsTable: true, schema.FallbacksTable: true, schema.OffsetGapsTable: true, schema.ClockSkewTable: true}
 	for _, n := range []string{schema.RawTable, schema.LedgerTable, schema.SourceLedgerTable} {
 		want[n], want[n+"_local"] = true, true
 	}
@@ -176,8 +176,8 @@ func TestMigrateOnCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	// raw, two ledgers, each rollup, migrations, bill snapshots, field
-	// fallbacks
-	if want := uint64(3 + len(schema.Rollups) + 3); replicated != want {
+	// fallbacks, offset gaps and clock skew
+	if want := uint64(3 + len(schema.Rollups) + 3 + 2); replicated != want {
 		t.Fatalf("%d replicated tables on shard 2, want %d", replicated, want)
 	}
 	// The applied versions are on every server: migrating again through

@@ -29,6 +29,14 @@ type Overview struct {
 	// first; a scoped answer counts its customer's. Empty, never null,
 	// when there were none.
 	FieldFallbacks24h []FieldFallback `json:"field_fallbacks_24h"`
+	// ServersClockSkewed counts edge servers that logged rows stamped
+	// more than 5 minutes ahead of ingest's clock in the hour before At
+	// (the rows are stored as stamped); 0 for a scoped answer.
+	ServersClockSkewed uint64 `json:"servers_clock_skewed"`
+	// KafkaOffsetsLost counts Kafka messages that retention deleted
+	// before ingest read them, since the start (`schema verify` lists the
+	// ranges); 0 for a scoped answer.
+	KafkaOffsetsLost uint64 `json:"kafka_offsets_lost"`
 }
 
 // FieldFallback is how many requests took one fallback: Field is the

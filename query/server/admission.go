@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -21,6 +22,10 @@ type Admission struct {
 	// flights coalesces identical requests in flight: viewers of one
 	// dashboard panel share one computation even with the cache off.
 	flights singleflight.Group
+	// Per-token gates in front of the slots (tenant.go).
+	perToken, perTokenQueue int
+	gatesMu                 sync.Mutex
+	gates                   map[string]*tokenGate
 }
 
 // Default admission settings: a few queries per core keep ClickHouse busy
@@ -36,7 +41,8 @@ func NewAdmission(concurrent int, maxWait time.Duration) *Admission {
 	if concurrent < 1 {
 		concurrent = 1
 	}
-	return &Admission{slots: make(chan struct{}, concurrent), maxWait: maxWait}
+	return &Admission{slots: make(chan struct{}, concurrent), maxWait: maxWait,
+		perToken: max(1, concurrent/4), perTokenQueue: DefaultPerTokenQueue}
 }
 
 // errBusy is the answer when no slot freed up in time (HTTP 503).
@@ -49,6 +55,11 @@ func (a *Admission) do(ctx context.Context, key string, compute func() (result, 
 		return compute()
 	}
 	run := func() (any, error) {
+		release, err := a.acquireToken(ctx, principalOf(ctx))
+		if err != nil {
+			return result{}, err
+		}
+		defer release()
 		if err := a.acquire(ctx); err != nil {
 			return result{}, err
 		}
@@ -56,9 +67,10 @@ func (a *Admission) do(ctx context.Context, key string, compute func() (result, 
 		return compute()
 	}
 	v, err, shared := a.flights.Do(key, run)
-	if shared && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if shared && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errTokenBusy)) {
 		// The caller whose computation we shared gave up (its client went
-		// away); that is no answer for this caller, who computes its own.
+		// away) or was refused for its own token's load; that is no answer
+		// for this caller, who computes its own.
 		v, err = run()
 	}
 	return v.(result), err

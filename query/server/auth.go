@@ -30,6 +30,10 @@ type Principal struct {
 	Name     string
 	Role     Role
 	Customer string // for RoleCustomer
+	// MaxConcurrent, when > 0, replaces the per-token limit of
+	// admission for this token (tenant.go): a Grafana data source
+	// serving many viewers with one token, say.
+	MaxConcurrent int
 }
 
 // may reports whether p may use a capability.
@@ -81,6 +85,10 @@ var errForbidden = errors.New("this token may not read that")
 //	  - name: finance
 //	    role: finance
 //	    token_file: /run/secrets/finance-token   # or the token itself in a file
+//	  - name: grafana
+//	    role: engineer
+//	    sha256: ...
+//	    max_concurrent: 6   # its own per-token admission limit (tenant.go)
 type Tokens struct {
 	byDigest map[[32]byte]Principal
 }
@@ -90,6 +98,8 @@ type tokenEntry struct {
 	Role      string `yaml:"role"`
 	SHA256    string `yaml:"sha256"`
 	TokenFile string `yaml:"token_file"`
+	// MaxConcurrent overrides --per-token-concurrent for this token.
+	MaxConcurrent int `yaml:"max_concurrent"`
 }
 
 // LoadTokens reads a tokens secrets file.
@@ -114,6 +124,10 @@ func LoadTokens(path string) (*Tokens, error) {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 		p.Name = e.Name
+		if e.MaxConcurrent < 0 || e.MaxConcurrent > 1000 {
+			return nil, fmt.Errorf("%s: max_concurrent must be between 0 (the default) and 1000", where)
+		}
+		p.MaxConcurrent = e.MaxConcurrent
 		var digest [32]byte
 		switch {
 		case e.SHA256 != "" && e.TokenFile == "":

@@ -16,6 +16,7 @@ type Metrics struct {
 	cacheHits prometheus.Counter
 	cacheMiss prometheus.Counter
 	busy      prometheus.Counter
+	tokenBusy prometheus.Counter
 	// admission is the Server's, read by the in-flight gauge at scrape
 	// time (set by Handler; nil reads 0).
 	admission atomic.Pointer[Admission]
@@ -32,11 +33,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		cacheHits: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_query_cache_hits_total", Help: "Answers served from the short-TTL cache."}),
 		cacheMiss: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_query_cache_misses_total", Help: "Answers computed."}),
 		busy:      prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_query_rejected_busy_total", Help: "Requests answered 503 because no admission slot freed up in time."}),
+		tokenBusy: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_query_rejected_token_busy_total",
+			Help: "Requests answered 429 because their token had too many requests computing and waiting (per-token admission)."}),
 	}
 	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "edgelog_query_in_flight", Help: "Requests holding an admission slot (computing an answer)."},
 		func() float64 { return float64(m.admission.Load().InFlight()) })
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.queryTime, m.cacheHits, m.cacheMiss, m.busy, inFlight)
+		reg.MustRegister(m.requests, m.latency, m.queryTime, m.cacheHits, m.cacheMiss, m.busy, m.tokenBusy, inFlight)
 	}
 	return m
 }

@@ -459,6 +459,11 @@ func (s *Server) fail(w http.ResponseWriter, err error) int {
 		w.Header().Set("Retry-After", "1")
 		writeJSONStatus(w, http.StatusServiceUnavailable, api.Error{Error: err.Error()})
 		return http.StatusServiceUnavailable
+	case errors.Is(err, errTokenBusy):
+		s.Metrics.tokenBusy.Inc()
+		w.Header().Set("Retry-After", "1")
+		writeJSONStatus(w, http.StatusTooManyRequests, api.Error{Error: err.Error()})
+		return http.StatusTooManyRequests
 	case errors.Is(err, context.DeadlineExceeded):
 		writeJSONStatus(w, http.StatusGatewayTimeout, api.Error{Error: "query timed out"})
 		return http.StatusGatewayTimeout

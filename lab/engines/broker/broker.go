@@ -7,10 +7,14 @@
 package broker
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Config configures the embedded broker.
@@ -86,4 +90,35 @@ func (a slogAdapter) Logf(level kfake.LogLevel, msg string, args ...any) {
 	default:
 		a.l.Debug(text)
 	}
+}
+
+// DeleteRecords moves a partition's log start to before, deleting every
+// earlier record, as Kafka's retention does when it deletes old segments
+// (the Kafka DeleteRecords request, sent over the wire like any client's).
+func (b *Broker) DeleteRecords(ctx context.Context, topic string, partition int32, before int64) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	if err != nil {
+		return fmt.Errorf("cannot delete records: %w", err)
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrDeleteRecordsRequest()
+	rt := kmsg.NewDeleteRecordsRequestTopic()
+	rt.Topic = topic
+	rp := kmsg.NewDeleteRecordsRequestTopicPartition()
+	rp.Partition, rp.Offset = partition, before
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	req.TimeoutMillis = 10_000
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return fmt.Errorf("cannot delete records: %w", err)
+	}
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				return fmt.Errorf("cannot delete records of %s/%d: %w", t.Topic, p.Partition, err)
+			}
+		}
+	}
+	return nil
 }

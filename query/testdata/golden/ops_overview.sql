@@ -18,6 +18,12 @@ SELECT uniqExact(server) FROM edgelog.edge_servers_1m WHERE t >= toDateTime(?) A
 -- args: "edgelog"
 SELECT sum(bytes_on_disk) FROM system.parts WHERE database = ? AND active;
 
+-- args: 1791640800, 1791644460
+SELECT uniqExact(server) FROM edgelog.clock_skew WHERE t >= toDateTime(?) AND t < toDateTime(?);
+
+-- args: 
+SELECT sum(lost) FROM (SELECT max(lost) AS lost FROM edgelog.offset_gaps GROUP BY src_stream, src_partition, from_offset);
+
 -- args: 1791558000, 1791644400
 SELECT format, field, reason, sum(n) AS lines FROM (
     SELECT format, field, reason, any(lines) AS n

@@ -755,3 +755,23 @@ CREATE TABLE IF NOT EXISTS edgelog.field_fallbacks (
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (time, src_stream, src_partition, src_offset, field, reason);
 
+-- migration 12: offset gaps (Kafka data lost to retention) and clock skew of edge servers
+CREATE TABLE IF NOT EXISTS edgelog.offset_gaps (
+    src_stream String,
+    src_partition UInt16,
+    from_offset UInt64,
+    to_offset UInt64,
+    lost UInt64,
+    detected_at DateTime
+) ENGINE = MergeTree
+ORDER BY (src_stream, src_partition, from_offset);
+
+CREATE TABLE IF NOT EXISTS edgelog.clock_skew (
+    t DateTime,
+    server String,
+    rows UInt64,
+    max_ahead_s Int64
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(t)
+ORDER BY (t, server);
+

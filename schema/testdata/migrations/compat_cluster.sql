@@ -823,3 +823,23 @@ CREATE TABLE IF NOT EXISTS edgelog.field_fallbacks ON CLUSTER edge (
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (time, src_stream, src_partition, src_offset, field, reason);
 
+-- migration 12: offset gaps (Kafka data lost to retention) and clock skew of edge servers
+CREATE TABLE IF NOT EXISTS edgelog.offset_gaps ON CLUSTER edge (
+    src_stream String,
+    src_partition UInt16,
+    from_offset UInt64,
+    to_offset UInt64,
+    lost UInt64,
+    detected_at DateTime
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/edgelog/offset_gaps', '{replica}')
+ORDER BY (src_stream, src_partition, from_offset);
+
+CREATE TABLE IF NOT EXISTS edgelog.clock_skew ON CLUSTER edge (
+    t DateTime,
+    server String,
+    rows UInt64,
+    max_ahead_s Int64
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/edgelog/clock_skew', '{replica}')
+PARTITION BY toYYYYMM(t)
+ORDER BY (t, server);
+
