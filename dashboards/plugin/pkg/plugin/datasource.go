@@ -141,6 +141,7 @@ var handlers = map[string]handler{
 	BillingSummary:   billingSummary,
 	BillingCustomers: billingCustomers,
 	OpsOverview:      opsOverview,
+	Requests:         requests,
 }
 
 // withFilters adds the customer and limit filters of q to v.

@@ -36,6 +36,19 @@ type Query struct {
 	// WeekBefore adds the same range a week earlier, drawn over this one,
 	// as fields named <field>_week_before.
 	WeekBefore bool `json:"weekBefore,omitempty"`
+	// Order and the row filters below are the drill-down's (requests):
+	// newest or slowest first, and what the rows must match. "" (and a
+	// dashboard variable's All value, "*") matches everything.
+	Order            string  `json:"order,omitempty"`
+	Host             string  `json:"host,omitempty"`
+	Server           string  `json:"server,omitempty"`
+	Country          string  `json:"country,omitempty"`
+	ASN              *uint32 `json:"asn,omitempty"`
+	Status           string  `json:"status,omitempty"`      // a code (503) or class (5xx)
+	CacheStatus      string  `json:"cacheStatus,omitempty"` // hit, miss or other
+	PathPrefix       string  `json:"pathPrefix,omitempty"`
+	MinRequestTimeMs float64 `json:"minRequestTimeMs,omitempty"`
+	MinTTFBMs        float64 `json:"minTtfbMs,omitempty"`
 }
 
 // Query types.
@@ -52,6 +65,7 @@ const (
 	BillingSummary   = "billing_summary"
 	BillingCustomers = "billing_customers"
 	OpsOverview      = "ops_overview"
+	Requests         = "requests"
 )
 
 // FieldType is the Go type of a frame field, as Grafana sees it.
@@ -81,6 +95,11 @@ type Spec struct {
 	Fields map[string]FieldType
 	// TimeSeries: the frame is a wide time series (a time field first).
 	TimeSeries bool
+	// Orders lists the accepted orders, the default first; RowFilters: the
+	// query takes the drill-down's row filters (host, server, country,
+	// asn, status, cacheStatus, pathPrefix, minRequestTimeMs, minTtfbMs).
+	Orders     []string
+	RowFilters bool
 }
 
 var (
@@ -178,6 +197,14 @@ var Specs = map[string]Spec{
 		Fields: map[string]FieldType{"customer": tString, "plan": tString, "currency": tString, "requests": tUint, "bytes_out": tUint,
 			"p95_mbps": tFloat, "total": tFloat, "projected_total": tFloat},
 	},
+	Requests: {
+		Description: "drill-down: the logged requests of the last hour of the range at most (newest or slowest first), filtered by customer, host, region, PoP, server, country, ASN, status, cache outcome, path prefix and minimum times",
+		Metrics:     []string{"request_time", "ttfb"}, Orders: []string{"slowest", "newest"}, Place: true, RowFilters: true, Limit: true,
+		Fields: map[string]FieldType{"time": tTime, "customer": tString, "host": tString, "region": tString, "pop": tString, "server": tString,
+			"country": tString, "asn": tUint, "client_ip": tString, "method": tString, "scheme": tString, "protocol": tString, "path": tString,
+			"status": tUint, "bytes_sent": tUint, "bytes_received": tUint, "request_time_ms": tFloat, "ttfb_ms": tFloat,
+			"cache_status": tString, "content_type": tString, "user_agent": tString, "referer": tString},
+	},
 	OpsOverview: {
 		Description: "the network operations wall: hits/s now and today's peak, requests and bytes in 24 hours, edge servers reporting, stored bytes",
 		Fields: map[string]FieldType{"requests_per_s_now": tFloat, "peak_requests_per_s_today": tFloat, "peak_at": tNTime,
@@ -269,6 +296,12 @@ func (q *Query) Validate() error {
 		return err
 	}
 	if q.GroupBy, err = check("groupBy", q.GroupBy, s.GroupBys); err != nil {
+		return err
+	}
+	if q.Order, err = check("order", q.Order, s.Orders); err != nil {
+		return err
+	}
+	if err := q.checkRowFilters(s); err != nil {
 		return err
 	}
 	switch {
