@@ -35,6 +35,8 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
       pop: next?.place ? query.pop : undefined,
       weekBefore: next?.weekBefore ? query.weekBefore : undefined,
       order: next?.orders.length ? next.orders[0] : undefined,
+      minRequests: next?.minRequests ? query.minRequests : undefined,
+      value: undefined,
       ...(next?.rowFilters
         ? {}
         : {
@@ -145,6 +147,41 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
               <InlineSwitch
                 value={!!query.weekBefore}
                 onChange={(e: FormEvent<HTMLInputElement>) => set({ weekBefore: e.currentTarget.checked || undefined })}
+              />
+            </InlineField>
+          )}
+        </InlineFieldRow>
+      )}
+      {spec && !spec.timeSeries && (
+        <InlineFieldRow>
+          <InlineField
+            label="Alert value"
+            labelWidth={14}
+            tooltip="for alert rules: answer only this numeric field, labelled by the text fields"
+          >
+            <Select
+              width={28}
+              isClearable
+              options={options(
+                Object.entries(spec.fields)
+                  .filter(([, t]) => /int|float/.test(t))
+                  .map(([name]) => name)
+                  .sort()
+              )}
+              value={query.value}
+              onChange={(v) => set({ value: v?.value })}
+            />
+          </InlineField>
+          {spec.minRequests && (
+            <InlineField label="Min requests" labelWidth={14} tooltip="leave out places with fewer requests (in either week)">
+              <Input
+                width={10}
+                type="number"
+                value={query.minRequests ?? ''}
+                onChange={(e: ChangeEvent<HTMLInputElement>) =>
+                  onChange({ ...query, minRequests: e.target.value ? Number(e.target.value) : undefined })
+                }
+                onBlur={onRunQuery}
               />
             </InlineField>
           )}

@@ -49,6 +49,15 @@ type Query struct {
 	PathPrefix       string  `json:"pathPrefix,omitempty"`
 	MinRequestTimeMs float64 `json:"minRequestTimeMs,omitempty"`
 	MinTTFBMs        float64 `json:"minTtfbMs,omitempty"`
+	// MinRequests leaves out of a perf_breakdown the places with fewer
+	// requests (and compares a place with the week before only when that
+	// week had as many): the p90 of a handful of requests is one slow
+	// client, not a slow place.
+	MinRequests uint64 `json:"minRequests,omitempty"`
+	// Value names the one numeric field a table query answers, beside its
+	// string fields, as a numeric frame: what Grafana's alerting reads
+	// (each row a number labelled by the string fields).
+	Value string `json:"value,omitempty"`
 }
 
 // Query types.
@@ -100,6 +109,8 @@ type Spec struct {
 	// asn, status, cacheStatus, pathPrefix, minRequestTimeMs, minTtfbMs).
 	Orders     []string
 	RowFilters bool
+	// MinRequests: the query takes minRequests.
+	MinRequests bool
 }
 
 var (
@@ -163,6 +174,7 @@ var Specs = map[string]Spec{
 			"requests": tUint, "p50_ms": tFloat, "p90_ms": tFloat, "p99_ms": tFloat,
 			"errors_4xx": tUint, "errors_5xx": tUint, "error_rate_5xx": tFloat,
 			"p90_ms_week_before": tNFloat, "p90_change": tNFloat, "error_rate_5xx_week_before": tNFloat},
+		MinRequests: true,
 	},
 	PerfSlowest: {
 		Description: "the slowest places now: PoPs by p90 over the recent window against the hours before, with since when",
@@ -302,6 +314,9 @@ func (q *Query) Validate() error {
 		return err
 	}
 	if err := q.checkRowFilters(s); err != nil {
+		return err
+	}
+	if err := q.checkAlerting(s); err != nil {
 		return err
 	}
 	switch {

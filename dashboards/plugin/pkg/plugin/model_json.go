@@ -21,6 +21,7 @@ type modelEntry struct {
 	Fields           map[string]string `json:"fields"`
 	Orders           []string          `json:"orders"`
 	RowFilters       bool              `json:"rowFilters"`
+	MinRequests      bool              `json:"minRequests"`
 }
 
 // ModelJSON renders Specs for the frontend (dashboards/plugin/src/
@@ -38,7 +39,7 @@ func ModelJSON() ([]byte, error) {
 		if e.GroupBys == nil {
 			e.GroupBys = []string{}
 		}
-		if e.Orders, e.RowFilters = s.Orders, s.RowFilters; e.Orders == nil {
+		if e.Orders, e.RowFilters, e.MinRequests = s.Orders, s.RowFilters, s.MinRequests; e.Orders == nil {
 			e.Orders = []string{}
 		}
 		for f, t := range s.Fields {
