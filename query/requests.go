@@ -76,7 +76,7 @@ const requestColumns = `toUInt32(toDateTime(time)), customer, host, region, pop,
     method, scheme, protocol, path, status, bytes_sent, bytes_received, request_time_us, ttfb_us,
     cache_status, content_type, user_agent, referer`
 
-// checkRequests validates o and fills its defaults.
+// check validates o and fills its defaults.
 func (o *RequestsOptions) check() error {
 	if o.Order == "" {
 		o.Order = "newest"
