@@ -87,6 +87,7 @@ type Variable struct {
 	Datasource *Ref            `json:"datasource"`
 	Refresh    int             `json:"refresh"` // 2: on time range change
 	Multi      bool            `json:"multi"`
+	IncludeAll bool            `json:"includeAll"`
 	AllValue   string          `json:"allValue"`
 	Current    struct {
 		Value any `json:"value"`

@@ -432,7 +432,8 @@ func TestEveryPanelQueryRuns(t *testing.T) {
 }
 
 // resolveVariables asks the plugin for each query variable's values and
-// takes the first, as Grafana does for a variable with no saved value.
+// takes the first, as Grafana does for a variable with no saved value (All
+// for a variable that has it).
 func resolveVariables(t *testing.T, env *grafanaenv.Env, s *backend.DataSourceInstanceSettings, d dashboards.Dashboard, tr backend.TimeRange) map[string]string {
 	t.Helper()
 	vals := map[string]string{"datasource": s.UID}
@@ -456,6 +457,10 @@ func resolveVariables(t *testing.T, env *grafanaenv.Env, s *backend.DataSourceIn
 			t.Fatalf("%s: variable %s: resource %s answered %d %s", d.Title, v.Name, q["resource"], code, body)
 		}
 		vals[v.Name] = list[0]
+		// A variable with an All option starts on it, as in Grafana.
+		if v.IncludeAll {
+			vals[v.Name] = v.AllValue
+		}
 	}
 	return vals
 }
@@ -535,4 +540,79 @@ func relTime(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("relative time %q not understood", s)
 	}
 	return now.Add(-time.Duration(n) * unit), nil
+}
+
+// TestSlowestPlacesLinkToSlowRequests checks the drill-down path of the
+// performance dashboard: the slowest places table links each row to the
+// same dashboard with $region and $pop set from the row's fields (which
+// the query model says perf_slowest answers), and a requests panel
+// follows those variables, whose All value the plugin reads as
+// everywhere.
+func TestSlowestPlacesLinkToSlowRequests(t *testing.T) {
+	var perf *dashboards.File
+	for _, f := range all(t) {
+		if f.Dashboard.UID == "edgelog-performance" {
+			perf = &f
+		}
+	}
+	if perf == nil {
+		t.Fatal("no performance dashboard")
+	}
+	var raw struct {
+		Panels []struct {
+			ID          int               `json:"id"`
+			Targets     []json.RawMessage `json:"targets"`
+			FieldConfig struct {
+				Defaults struct {
+					Links []struct{ Title, URL string } `json:"links"`
+				} `json:"defaults"`
+			} `json:"fieldConfig"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(perf.JSON, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"region", "pop"} {
+		v, ok := perf.Dashboard.Variable(name)
+		if !ok || !v.IncludeAll || v.AllValue != "*" {
+			t.Errorf("variable %s: %+v, want one with an All option of value *", name, v)
+		}
+	}
+	linked, followed := false, false
+	for _, p := range raw.Panels {
+		for _, tg := range p.Targets {
+			q, err := plugin.CheckQuery(tg)
+			if err != nil {
+				continue
+			}
+			switch q.QueryType {
+			case plugin.PerfSlowest:
+				for _, l := range p.FieldConfig.Defaults.Links {
+					u, err := url.Parse(l.URL)
+					if err != nil {
+						t.Fatalf("panel %d: link %q: %v", p.ID, l.URL, err)
+					}
+					fields := plugin.Specs[plugin.PerfSlowest].Fields
+					if strings.HasPrefix(u.Path, "/d/"+perf.Dashboard.UID+"/") && u.Query().Get("var-region") == "${__data.fields.region}" &&
+						u.Query().Get("var-pop") == "${__data.fields.pop}" && fields["region"] != 0 && fields["pop"] != 0 &&
+						strings.Contains(l.URL, "${__url_time_range}") && strings.Contains(l.URL, "${datasource:queryparam}") {
+						linked = true
+					}
+				}
+			case plugin.Requests:
+				var r struct{ Region, PoP string }
+				json.Unmarshal(tg, &r)
+				followed = followed || (r.Region == "$region" && r.PoP == "$pop")
+			}
+		}
+	}
+	if !linked {
+		t.Error("the slowest places table has no data link setting $region and $pop on this dashboard")
+	}
+	if !followed {
+		t.Error("no requests panel follows $region and $pop")
+	}
+	if q, err := plugin.ParseQuery([]byte(`{"queryType":"requests","region":"*","pop":"*"}`)); err != nil || q.Region != "" || q.PoP != "" {
+		t.Errorf("All values: %+v %v, want everywhere", q, err)
+	}
 }

@@ -17,6 +17,7 @@ type metrics struct {
 	insertSeconds prometheus.Histogram
 	batchRows     prometheus.Histogram
 	lag           *prometheus.GaugeVec
+	lastMsgTime   *prometheus.GaugeVec
 	lastInsertOK  prometheus.Gauge
 	combined      prometheus.Histogram
 	// Issue 17: time that lies, data Kafka no longer has.
@@ -40,7 +41,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
 		batchRows: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_ingest_batch_rows", Help: "Rows per INSERT.",
 			Buckets: prometheus.ExponentialBuckets(100, 4, 10)}),
-		lag:          prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "edgelog_ingest_lag_messages", Help: "Messages between the last one read and the partition end."}, []string{"partition"}),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "edgelog_ingest_lag_messages", Help: "Messages between the last one read and the partition end."}, []string{"partition"}),
+		lastMsgTime: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "edgelog_ingest_last_message_timestamp_seconds",
+			Help: "Kafka timestamp of the last message read, per partition: with messages waiting (edgelog_ingest_lag_messages > 0), time() minus it is how far ingest is behind."}, []string{"partition"}),
 		lastInsertOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "edgelog_ingest_last_insert_success_timestamp_seconds", Help: "Unix time of the last acknowledged INSERT."}),
 		combined: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_ingest_combined_batches", Help: "Partition batches merged into one INSERT (when more than one).",
 			Buckets: prometheus.LinearBuckets(2, 2, 8)}),
@@ -56,6 +59,6 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	for _, r := range deadLetterReasons {
 		m.deadLetters.WithLabelValues(r)
 	}
-	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.resent, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastInsertOK, m.combined, m.invalidTimeRows, m.clockSkewedRows, m.lostOffsets)
+	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.resent, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastMsgTime, m.lastInsertOK, m.combined, m.invalidTimeRows, m.clockSkewedRows, m.lostOffsets)
 	return m
 }

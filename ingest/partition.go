@@ -107,6 +107,9 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		}
 		w.m.messages.Inc()
 		w.m.lag.WithLabelValues(strconv.Itoa(partition)).Set(float64(msg.HighWaterMark - msg.Offset - 1))
+		if !msg.Time.IsZero() {
+			w.m.lastMsgTime.WithLabelValues(strconv.Itoa(partition)).Set(float64(msg.Time.UnixMilli()) / 1000)
+		}
 		b.last = msg.Offset
 		if msg.Offset <= ledger {
 			if !dist {

@@ -165,6 +165,8 @@ func TestContract(t *testing.T) {
 		rng = "from=2026-10-01T00:00:00Z&to=2026-10-08T00:00:00Z"
 		bad = "from=yesterday&to=2026-10-08T00:00:00Z"
 		at  = "at=2026-10-07T12:00:00Z"
+		// hour is a drill-down's window: raw rows of at most an hour.
+		hour = "from=2026-10-07T11:00:00Z&to=2026-10-07T12:00:00Z"
 	)
 	type call struct {
 		hs    *httptest.Server
@@ -226,6 +228,12 @@ func TestContract(t *testing.T) {
 			{live, tokFinance, "?month=2026-10", 200}, {live, tokFinance, "?month=2026-10&format=csv", 200},
 			{live, tokFinance, "?month=2026-13", 400}, {live, "", "?month=2026-10", 401}, {live, tokEng, "?month=2026-10", 403},
 			{down, tokFinance, "?month=2026-10", 500}, {busy, tokFinance, "?month=2026-10", 503}, {noisy, tokFinance, "?month=2026-10", 429},
+		},
+		"/api/v1/requests": {
+			{live, tokEng, "?order=slowest&pop=bom1&limit=5&" + hour, 200}, {live, tokAcme, "?status=2xx&cache_status=hit&path_prefix=/&min_ttfb_ms=0&" + hour, 200},
+			{live, tokEng, "?from=2026-10-07T11:00:00Z&to=2026-10-07T12:00:01Z", 400}, {live, tokEng, "?limit=1001&" + hour, 400},
+			{live, "", "?" + hour, 401}, {live, tokAcme, "?customer=globex&" + hour, 403}, {live, tokFinance, "?" + hour, 403},
+			{down, tokEng, "?" + hour, 500}, {busy, tokEng, "?" + hour, 503}, {noisy, tokEng, "?" + hour, 429},
 		},
 		"/api/v1/openapi.yaml": {{live, "", "", 200}},
 		"/healthz":             {{live, "", "", 200}, {down, "", "", 503}},

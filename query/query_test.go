@@ -419,6 +419,7 @@ func FuzzAPIParams(f *testing.F) {
 		"perf/slowest?window=15m&baseline=3h&limit=5",
 		"billing/bill?month=2026-10&format=csv",
 		"customers?" + monthRange,
+		"requests?order=slowest&host=www.globex.example&from=2026-10-01T10:00:00Z&to=2026-10-01T11:00:00Z",
 	} {
 		f.Add(seed)
 	}

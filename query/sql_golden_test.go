@@ -105,6 +105,8 @@ func TestSQLGolden(t *testing.T) {
 		"ops_overview_scoped":        "/api/v1/ops/overview?customer=acme&at=2026-10-10T15:00:00Z",
 		"billing_bill":               "/api/v1/billing/bill?month=2026-10&customer=acme",
 		"billing_bills":              "/api/v1/billing/bills?month=2026-10",
+		"requests_slowest_pop":       "/api/v1/requests?order=slowest&pop=bom1&limit=20&from=2026-10-10T14:00:00Z&to=2026-10-10T15:00:00Z",
+		"requests_filtered_scoped":   "/api/v1/requests?customer=acme&host=www.acme.example&region=eu-west&server=edge-fra1-00&country=DE&asn=3320&status=5xx&cache_status=other&path_prefix=/img/&min_request_time_ms=250&min_ttfb_ms=100.5&metric=ttfb&from=2026-10-10T14:00:00Z&to=2026-10-10T14:30:00Z",
 	}
 	for name, path := range cases {
 		if code := get(t, hs, "", path, nil); code != 200 {

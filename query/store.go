@@ -20,6 +20,9 @@ type Store struct {
 	// query: the server itself stops a runaway query, even one whose
 	// client connection is stuck.
 	MaxExecution time.Duration
+	// MaxRawRows is ClickHouse's max_rows_to_read for the drill-down, the
+	// one query that reads the raw table (0: DefaultMaxRawRows).
+	MaxRawRows int64
 }
 
 // withLimits adds the per-query server settings to ctx.

@@ -51,9 +51,10 @@ import (
 )
 
 // Traffic the Env loads: a day with the default incidents (a slow PoP, a
-// failing origin) and, a week earlier, a quieter day for the
-// week-over-week comparisons. Both in October 2026, so the month's bills
-// hold both.
+// failing origin) and, a week earlier, a normal day of the same volume for
+// the week-over-week comparisons (the alert rules compare a place's p90
+// only where both weeks hold enough requests). Both in October 2026, so
+// the month's bills hold both.
 var (
 	Day        = gen.DefaultStart.AddDate(0, 0, 7) // 2026-10-08
 	WeekBefore = gen.DefaultStart                  // 2026-10-01
@@ -61,7 +62,7 @@ var (
 
 const (
 	dayLines        = 150_000
-	weekBeforeLines = 60_000
+	weekBeforeLines = 150_000
 	customers       = 6
 	seed            = 11
 )

@@ -25,6 +25,7 @@ var types = []any{
 	api.Point{}, api.Series{}, api.CustomerTotal{}, api.Summary{},
 	api.BreakdownRow{}, api.Breakdown{}, api.TopRow{}, api.Top{},
 	api.SlowPlace{}, api.Slowest{}, api.PerfRow{}, api.PerfBreakdown{}, api.PerfPoint{}, api.PerfSeries{},
+	api.RequestRow{}, api.Requests{},
 	api.Overview{}, api.FieldFallback{}, api.BillLine{}, api.Bill{}, api.Bills{},
 }
 
@@ -39,6 +40,7 @@ var answers = map[string]any{
 	"/api/v1/perf/timeseries":    api.PerfSeries{},
 	"/api/v1/perf/slowest":       api.Slowest{},
 	"/api/v1/ops/overview":       api.Overview{},
+	"/api/v1/requests":           api.Requests{},
 	"/api/v1/billing/bill":       api.Bill{},
 	"/api/v1/billing/bills":      api.Bills{},
 }

@@ -12,7 +12,10 @@
 // 64 MiB, in `edgelog query`; one answer at most a quarter of it) for TTL
 // (--cache-ttl, default 10s), after which a timer frees them; a list is at
 // most query.MaxLimit (1000) rows and a series query.MaxPoints (11,000)
-// points with a step of at most query.MaxStep (10 years). Each route takes
+// points with a step of at most query.MaxStep (10 years); the drill-down
+// (GET /requests, requests.go) reads a window of at most
+// query.MaxRequestsWindow (1h) under its own ClickHouse limits (see
+// query.Requests). Each route takes
 // a fixed set of parameters, each once: anything else is a 400, never
 // computed or cached. The listener `edgelog query` serves it on is bounded
 // by internal/httplimit: read 10s, headers 5s, write 35s, idle 30s, body

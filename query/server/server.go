@@ -72,6 +72,7 @@ func (s *Server) Handler() http.Handler {
 	route("GET /api/v1/ops/overview", capTraffic, "at customer limit", s.opsOverview)
 	route("GET /api/v1/billing/bill", capBilling, "month customer format", s.billingBill)
 	route("GET /api/v1/billing/bills", capBilling, "month format", s.billingBills)
+	route("GET /api/v1/requests", capPerf, requestsParams, s.requests)
 	mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(api.OpenAPI) // #nosec G104 -- the body of a 200 already sent; nothing to recover

@@ -38,6 +38,8 @@ func apiCalls(customer string) []string {
 			"/api/v1/perf/slowest?at=2026-10-08T12:00:00Z"+scope,
 			"/api/v1/perf/slowest?at=2026-10-08T12:00:00Z&metric=ttfb&window=30m&baseline=6h"+scope,
 			"/api/v1/ops/overview?at=2026-10-08T12:00:00Z"+scope,
+			"/api/v1/requests?order=slowest&limit=50&"+hour+scope,
+			"/api/v1/requests?status=2xx&cache_status=miss&path_prefix=/&min_ttfb_ms=1&limit=20&"+hour+scope,
 		)
 		for _, by := range []string{"host", "region", "pop", "country", "status_class", "cache_status"} {
 			calls = append(calls,

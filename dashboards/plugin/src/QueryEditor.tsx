@@ -34,6 +34,22 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
       region: next?.place ? query.region : undefined,
       pop: next?.place ? query.pop : undefined,
       weekBefore: next?.weekBefore ? query.weekBefore : undefined,
+      order: next?.orders.length ? next.orders[0] : undefined,
+      minRequests: next?.minRequests ? query.minRequests : undefined,
+      value: undefined,
+      ...(next?.rowFilters
+        ? {}
+        : {
+            host: undefined,
+            server: undefined,
+            country: undefined,
+            asn: undefined,
+            status: undefined,
+            cacheStatus: undefined,
+            pathPrefix: undefined,
+            minRequestTimeMs: undefined,
+            minTtfbMs: undefined,
+          }),
     });
   };
   return (
@@ -50,6 +66,11 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
         {spec && spec.metrics.length > 0 && (
           <InlineField label="Metric" labelWidth={10}>
             <Select width={22} options={options(spec.metrics)} value={query.metric || spec.metrics[0]} onChange={(v) => set({ metric: v.value })} />
+          </InlineField>
+        )}
+        {spec && spec.orders.length > 0 && (
+          <InlineField label="Order" labelWidth={10}>
+            <Select width={16} options={options(spec.orders)} value={query.order || spec.orders[0]} onChange={(v) => set({ order: v.value })} />
           </InlineField>
         )}
         {spec && spec.groupBys.length > 0 && (
@@ -129,6 +150,93 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
               />
             </InlineField>
           )}
+        </InlineFieldRow>
+      )}
+      {spec && !spec.timeSeries && (
+        <InlineFieldRow>
+          <InlineField
+            label="Alert value"
+            labelWidth={14}
+            tooltip="for alert rules: answer only this numeric field, labelled by the text fields"
+          >
+            <Select
+              width={28}
+              isClearable
+              options={options(
+                Object.entries(spec.fields)
+                  .filter(([, t]) => /int|float/.test(t))
+                  .map(([name]) => name)
+                  .sort()
+              )}
+              value={query.value}
+              onChange={(v) => set({ value: v?.value })}
+            />
+          </InlineField>
+          {spec.minRequests && (
+            <InlineField label="Min requests" labelWidth={14} tooltip="leave out places with fewer requests (in either week)">
+              <Input
+                width={10}
+                type="number"
+                value={query.minRequests ?? ''}
+                onChange={(e: ChangeEvent<HTMLInputElement>) =>
+                  onChange({ ...query, minRequests: e.target.value ? Number(e.target.value) : undefined })
+                }
+                onBlur={onRunQuery}
+              />
+            </InlineField>
+          )}
+        </InlineFieldRow>
+      )}
+      {spec?.rowFilters && (
+        <InlineFieldRow>
+          {(['host', 'server', 'country', 'status', 'pathPrefix'] as const).map((k) => (
+            <InlineField key={k} label={k} labelWidth={10} tooltip={k === 'status' ? 'a code (503) or a class (5xx)' : 'empty: any'}>
+              <Input
+                width={16}
+                value={query[k] || ''}
+                onChange={(e: ChangeEvent<HTMLInputElement>) => onChange({ ...query, [k]: e.target.value || undefined })}
+                onBlur={onRunQuery}
+              />
+            </InlineField>
+          ))}
+          <InlineField label="Cache" labelWidth={10} tooltip="cache outcome: hit, miss or other">
+            <Select
+              width={12}
+              isClearable
+              options={options(['hit', 'miss', 'other'])}
+              value={query.cacheStatus}
+              onChange={(v) => set({ cacheStatus: v?.value })}
+            />
+          </InlineField>
+          <InlineField label="ASN" labelWidth={8}>
+            <Input
+              width={12}
+              type="number"
+              value={query.asn ?? ''}
+              onChange={(e: ChangeEvent<HTMLInputElement>) => onChange({ ...query, asn: e.target.value ? Number(e.target.value) : undefined })}
+              onBlur={onRunQuery}
+            />
+          </InlineField>
+          <InlineField label="Min request time (ms)" labelWidth={22}>
+            <Input
+              width={10}
+              type="number"
+              value={query.minRequestTimeMs ?? ''}
+              onChange={(e: ChangeEvent<HTMLInputElement>) =>
+                onChange({ ...query, minRequestTimeMs: e.target.value ? Number(e.target.value) : undefined })
+              }
+              onBlur={onRunQuery}
+            />
+          </InlineField>
+          <InlineField label="Min TTFB (ms)" labelWidth={16}>
+            <Input
+              width={10}
+              type="number"
+              value={query.minTtfbMs ?? ''}
+              onChange={(e: ChangeEvent<HTMLInputElement>) => onChange({ ...query, minTtfbMs: e.target.value ? Number(e.target.value) : undefined })}
+              onBlur={onRunQuery}
+            />
+          </InlineField>
         </InlineFieldRow>
       )}
     </>

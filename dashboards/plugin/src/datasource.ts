@@ -30,6 +30,13 @@ export class DataSource extends DataSourceWithBackend<EdgelogQuery, EdgelogOptio
     if (query.window) {
       out.window = t.replace(query.window, scopedVars);
     }
+    // Place and row filters ($region, $pop, ...); a variable's All is '*'.
+    for (const k of ['region', 'pop', 'host', 'server', 'country', 'status', 'cacheStatus', 'pathPrefix'] as const) {
+      const v = query[k];
+      if (v) {
+        out[k] = t.replace(v, scopedVars);
+      }
+    }
     return out;
   }
 

@@ -100,12 +100,19 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) (data.Fram
 	if err != nil {
 		return nil, err
 	}
+	if q.Value != "" {
+		if frames, err = numericFrames(frames, q.Value); err != nil {
+			return nil, err
+		}
+	}
 	for _, f := range frames {
 		f.RefID = dq.RefID
 		if f.Meta == nil {
 			f.Meta = &data.FrameMeta{}
 		}
-		f.Meta.Type = frameType(q.QueryType)
+		if q.Value == "" {
+			f.Meta.Type = frameType(q.QueryType)
+		}
 		f.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
 	}
 	return frames, nil
@@ -142,6 +149,7 @@ var handlers = map[string]handler{
 	BillingCustomers: billingCustomers,
 	OpsOverview:      opsOverview,
 	OpsFallbacks:     opsFallbacks,
+	Requests:         requests,
 }
 
 // withFilters adds the customer and limit filters of q to v.

@@ -117,6 +117,7 @@ func TestPluginJSON(t *testing.T) {
 		Type       string `json:"type"`
 		ID         string `json:"id"`
 		Backend    bool   `json:"backend"`
+		Alerting   bool   `json:"alerting"`
 		Executable string `json:"executable"`
 		Includes   []struct{ Type, Path string }
 		Info       struct {
@@ -128,6 +129,11 @@ func TestPluginJSON(t *testing.T) {
 	}
 	if pj.Type != "datasource" || pj.ID != plugin.PluginID || !pj.Backend || pj.Executable != "gpx_edgelog" {
 		t.Errorf("plugin.json: %+v", pj)
+	}
+	// Grafana's alerting calls the backend's QueryData only for plugins
+	// that declare it (dashboards/alerting_test.go runs the rules).
+	if !pj.Alerting {
+		t.Error("plugin.json does not declare alerting: the provisioned alert rules would not run")
 	}
 	if !strings.HasSuffix(pj.ID, "-datasource") {
 		t.Errorf("plugin id %q must end in -datasource", pj.ID)

@@ -36,6 +36,28 @@ type Query struct {
 	// WeekBefore adds the same range a week earlier, drawn over this one,
 	// as fields named <field>_week_before.
 	WeekBefore bool `json:"weekBefore,omitempty"`
+	// Order and the row filters below are the drill-down's (requests):
+	// newest or slowest first, and what the rows must match. "" (and a
+	// dashboard variable's All value, "*") matches everything.
+	Order            string  `json:"order,omitempty"`
+	Host             string  `json:"host,omitempty"`
+	Server           string  `json:"server,omitempty"`
+	Country          string  `json:"country,omitempty"`
+	ASN              *uint32 `json:"asn,omitempty"`
+	Status           string  `json:"status,omitempty"`      // a code (503) or class (5xx)
+	CacheStatus      string  `json:"cacheStatus,omitempty"` // hit, miss or other
+	PathPrefix       string  `json:"pathPrefix,omitempty"`
+	MinRequestTimeMs float64 `json:"minRequestTimeMs,omitempty"`
+	MinTTFBMs        float64 `json:"minTtfbMs,omitempty"`
+	// MinRequests leaves out of a perf_breakdown the places with fewer
+	// requests (and compares a place with the week before only when that
+	// week had as many): the p90 of a handful of requests is one slow
+	// client, not a slow place.
+	MinRequests uint64 `json:"minRequests,omitempty"`
+	// Value names the one numeric field a table query answers, beside its
+	// string fields, as a numeric frame: what Grafana's alerting reads
+	// (each row a number labelled by the string fields).
+	Value string `json:"value,omitempty"`
 }
 
 // Query types.
@@ -53,6 +75,7 @@ const (
 	BillingCustomers = "billing_customers"
 	OpsOverview      = "ops_overview"
 	OpsFallbacks     = "ops_fallbacks"
+	Requests         = "requests"
 )
 
 // FieldType is the Go type of a frame field, as Grafana sees it.
@@ -82,6 +105,13 @@ type Spec struct {
 	Fields map[string]FieldType
 	// TimeSeries: the frame is a wide time series (a time field first).
 	TimeSeries bool
+	// Orders lists the accepted orders, the default first; RowFilters: the
+	// query takes the drill-down's row filters (host, server, country,
+	// asn, status, cacheStatus, pathPrefix, minRequestTimeMs, minTtfbMs).
+	Orders     []string
+	RowFilters bool
+	// MinRequests: the query takes minRequests.
+	MinRequests bool
 }
 
 var (
@@ -149,6 +179,7 @@ var Specs = map[string]Spec{
 			"requests": tUint, "p50_ms": tFloat, "p90_ms": tFloat, "p99_ms": tFloat,
 			"errors_4xx": tUint, "errors_5xx": tUint, "error_rate_5xx": tFloat,
 			"p90_ms_week_before": tNFloat, "p90_change": tNFloat, "error_rate_5xx_week_before": tNFloat},
+		MinRequests: true,
 	},
 	PerfSlowest: {
 		Description: "the slowest places now: PoPs by p90 over the recent window against the hours before, with since when",
@@ -182,6 +213,14 @@ var Specs = map[string]Spec{
 		NoCustomer:  true,
 		Fields: map[string]FieldType{"customer": tString, "plan": tString, "currency": tString, "requests": tUint, "bytes_out": tUint,
 			"p95_mbps": tFloat, "total": tFloat, "projected_total": tFloat},
+	},
+	Requests: {
+		Description: "drill-down: the logged requests of the last hour of the range at most (newest or slowest first), filtered by customer, host, region, PoP, server, country, ASN, status, cache outcome, path prefix and minimum times",
+		Metrics:     []string{"request_time", "ttfb"}, Orders: []string{"slowest", "newest"}, Place: true, RowFilters: true, Limit: true,
+		Fields: map[string]FieldType{"time": tTime, "customer": tString, "host": tString, "region": tString, "pop": tString, "server": tString,
+			"country": tString, "asn": tUint, "client_ip": tString, "method": tString, "scheme": tString, "protocol": tString, "path": tString,
+			"status": tUint, "bytes_sent": tUint, "bytes_received": tUint, "request_time_ms": tFloat, "ttfb_ms": tFloat,
+			"cache_status": tString, "content_type": tString, "user_agent": tString, "referer": tString},
 	},
 	OpsOverview: {
 		Description: "the network operations wall: hits/s now and today's peak, requests and bytes in 24 hours, edge servers reporting, stored bytes",
@@ -278,6 +317,15 @@ func (q *Query) Validate() error {
 		return err
 	}
 	if q.GroupBy, err = check("groupBy", q.GroupBy, s.GroupBys); err != nil {
+		return err
+	}
+	if q.Order, err = check("order", q.Order, s.Orders); err != nil {
+		return err
+	}
+	if err := q.checkRowFilters(s); err != nil {
+		return err
+	}
+	if err := q.checkAlerting(s); err != nil {
 		return err
 	}
 	switch {

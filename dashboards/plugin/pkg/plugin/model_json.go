@@ -19,6 +19,9 @@ type modelEntry struct {
 	WeekBefore       bool              `json:"weekBefore"`
 	TimeSeries       bool              `json:"timeSeries"`
 	Fields           map[string]string `json:"fields"`
+	Orders           []string          `json:"orders"`
+	RowFilters       bool              `json:"rowFilters"`
+	MinRequests      bool              `json:"minRequests"`
 }
 
 // ModelJSON renders Specs for the frontend (dashboards/plugin/src/
@@ -35,6 +38,9 @@ func ModelJSON() ([]byte, error) {
 		}
 		if e.GroupBys == nil {
 			e.GroupBys = []string{}
+		}
+		if e.Orders, e.RowFilters, e.MinRequests = s.Orders, s.RowFilters, s.MinRequests; e.Orders == nil {
+			e.Orders = []string{}
 		}
 		for f, t := range s.Fields {
 			e.Fields[f] = t.ItemTypeString()

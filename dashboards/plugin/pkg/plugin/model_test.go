@@ -36,6 +36,15 @@ func TestParseAndCheckQuery(t *testing.T) {
 	f(`{"queryType":"perf_series","metric":"requests_per_s"}`, "metric of perf_series", "metric of perf_series")
 	f(`{"queryType":"perf_series","week_before":true}`, "", `unknown field "week_before"`)
 	f(`[1]`, "not a JSON object", "not a JSON object")
+	// The drill-down's filters and the alerting keys.
+	f(`{"queryType":"requests","order":"newest","region":"*","pop":"bom1","status":"5xx","cacheStatus":"hit","asn":0,"minTtfbMs":100}`, "", "")
+	f(`{"queryType":"requests","order":"oldest"}`, "order of requests", "order of requests")
+	f(`{"queryType":"requests","cacheStatus":"HIT"}`, "cacheStatus must be", "cacheStatus must be")
+	f(`{"queryType":"perf_series","host":"a.example"}`, "does not take the drill-down's filters", "does not take the drill-down's filters")
+	f(`{"queryType":"perf_breakdown","groupBy":"pop","minRequests":100,"value":"p90_change"}`, "", "")
+	f(`{"queryType":"perf_breakdown","value":"pop"}`, "value of perf_breakdown must be one of its numeric fields", "value of perf_breakdown")
+	f(`{"queryType":"traffic_series","value":"requests_per_s"}`, "takes no value", "takes no value")
+	f(`{"queryType":"traffic_breakdown","minRequests":5}`, "does not take minRequests", "does not take minRequests")
 }
 
 func TestValidateFillsDefaults(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -25,6 +26,7 @@ func perfBreakdown(ctx context.Context, d *Datasource, q Query, dq backend.DataQ
 	if err := d.API.Get(ctx, "perf/breakdown", p, &b); err != nil {
 		return nil, err
 	}
+	b.Rows = slices.DeleteFunc(b.Rows, func(r api.PerfRow) bool { return r.Requests < q.MinRequests })
 	n := len(b.Rows)
 	var (
 		keys                      = make([]string, n)
@@ -35,7 +37,7 @@ func perfBreakdown(ctx context.Context, d *Datasource, q Query, dq backend.DataQ
 	for i, r := range b.Rows {
 		keys[i], req[i], e4[i], e5[i] = r.Key, r.Requests, r.Errors4xx, r.Errors5xx
 		p50[i], p90[i], p99[i], rate[i] = r.P50Ms, r.P90Ms, r.P99Ms, r.ErrorRate
-		if wb := r.WeekBefore; wb != nil && wb.Requests > 0 {
+		if wb := r.WeekBefore; wb != nil && wb.Requests > 0 && wb.Requests >= q.MinRequests {
 			p90Before[i], rateWB[i] = &wb.P90Ms, &wb.ErrorRate
 			if wb.P90Ms > 0 {
 				c := r.P90Ms/wb.P90Ms - 1
