@@ -61,6 +61,7 @@ var Migrations = []Migration{
 	}},
 	{9, "ledgers keyed by Kafka cluster and topic (src_stream)", streamsMigration},
 	{10, "field fallbacks per message for the operations overview", createFallbacks},
+	{11, "per-second live counter and ingest watermark", liveMigration},
 }
 
 // createAll returns the statements that create each rollup in turn.
