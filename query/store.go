@@ -20,6 +20,10 @@ type Store struct {
 	// query: the server itself stops a runaway query, even one whose
 	// client connection is stuck.
 	MaxExecution time.Duration
+	// Lateness and WatermarkWindow set the live counter's watermark
+	// (Watermark). Defaults DefaultLateness (600ms) and
+	// DefaultWatermarkWindow (1m).
+	Lateness, WatermarkWindow time.Duration
 }
 
 // withLimits adds the per-query server settings to ctx.

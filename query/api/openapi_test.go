@@ -25,7 +25,7 @@ var types = []any{
 	api.Point{}, api.Series{}, api.CustomerTotal{}, api.Summary{},
 	api.BreakdownRow{}, api.Breakdown{}, api.TopRow{}, api.Top{},
 	api.SlowPlace{}, api.Slowest{}, api.PerfRow{}, api.PerfBreakdown{}, api.PerfPoint{}, api.PerfSeries{},
-	api.Overview{}, api.FieldFallback{}, api.BillLine{}, api.Bill{}, api.Bills{},
+	api.Overview{}, api.FieldFallback{}, api.Live{}, api.BillLine{}, api.Bill{}, api.Bills{},
 }
 
 // answers are the JSON answer of every GET route (200), by path.
@@ -39,6 +39,7 @@ var answers = map[string]any{
 	"/api/v1/perf/timeseries":    api.PerfSeries{},
 	"/api/v1/perf/slowest":       api.Slowest{},
 	"/api/v1/ops/overview":       api.Overview{},
+	"/api/v1/ops/live":           api.Live{},
 	"/api/v1/billing/bill":       api.Bill{},
 	"/api/v1/billing/bills":      api.Bills{},
 }
