@@ -34,6 +34,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	concurrent := fs.Int("max-concurrent", server.DefaultConcurrent, "requests computing answers at once; more wait in line")
 	maxWait := fs.Duration("max-wait", server.DefaultMaxWait, "longest a request waits in line before a 503 with Retry-After")
 	maxExec := fs.Duration("max-execution", 25*time.Second, "ClickHouse max_execution_time of each query")
+	lateness := fs.Duration("live-lateness", query.DefaultLateness, "how far rows of one Kafka partition may arrive out of time order (the collectors' batch wait and a margin): the live counter's watermark")
 	maxConns := fs.Int("max-connections", httplimit.Defaults.MaxConns, "connections served at once on --listen; more wait in the listen backlog")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
@@ -49,7 +50,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	defer conn.Close()
 	reg := newRegistry()
 	m := server.NewMetrics(reg)
-	srv := &server.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery, MaxExecution: *maxExec},
+	srv := &server.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery, MaxExecution: *maxExec, Lateness: *lateness},
 		Log: log, Metrics: m, Admission: server.NewAdmission(*concurrent, *maxWait)}
 	if *tokensPath != "" {
 		if srv.Tokens, err = server.LoadTokens(*tokensPath); err != nil {
