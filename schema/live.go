@@ -55,7 +55,7 @@ func createWatermark(db string, d Dialect) []string {
     inserted_at DateTime DEFAULT now()
 ) ENGINE = %s
 PARTITION BY toYYYYMMDD(inserted_at)
-ORDER BY (src_stream, src_partition, inserted_at)`, db, localName(WatermarkTable, d), onCluster(d), engine(d, "MergeTree", db, WatermarkTable))}
+ORDER BY (inserted_at, src_stream, src_partition)`, db, localName(WatermarkTable, d), onCluster(d), engine(d, "MergeTree", db, WatermarkTable))}
 	if d.Cluster != "" {
 		s = append(s, distributed(db, WatermarkTable, d))
 	}

@@ -602,7 +602,7 @@ CREATE TABLE IF NOT EXISTS edgelog.ingest_watermark (
     inserted_at DateTime DEFAULT now()
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMMDD(inserted_at)
-ORDER BY (src_stream, src_partition, inserted_at);
+ORDER BY (inserted_at, src_stream, src_partition);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.ingest_watermark_mv TO edgelog.ingest_watermark AS
 SELECT src_stream, src_partition, max(toUInt64(time) * 1000 + time_ms) AS max_time_ms, count() AS rows, now() AS inserted_at

@@ -648,7 +648,7 @@ CREATE TABLE IF NOT EXISTS edgelog.ingest_watermark_local ON CLUSTER edge (
     inserted_at DateTime DEFAULT now()
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/edgelog/ingest_watermark_local', '{replica}')
 PARTITION BY toYYYYMMDD(inserted_at)
-ORDER BY (src_stream, src_partition, inserted_at);
+ORDER BY (inserted_at, src_stream, src_partition);
 
 CREATE TABLE IF NOT EXISTS edgelog.ingest_watermark ON CLUSTER edge AS edgelog.ingest_watermark_local ENGINE = Distributed(edge, edgelog, ingest_watermark_local);
 
