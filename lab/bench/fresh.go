@@ -456,4 +456,3 @@ func (w *clockWriter) check(l *api.Live) (float64, bool) {
 	}
 	return max(rel(l.RequestsPerS, sec), rel(l.RequestsToday, today)), true
 }
-
