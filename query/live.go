@@ -26,7 +26,8 @@ const (
 
 // Watermark returns the end of the last complete second: every Kafka
 // partition (of every stream) that inserted in the last WatermarkWindow
-// has landed a row at least Lateness past it. Rows of one partition land
+// has landed a row at least Lateness past it in an INSERT before its
+// latest (see below). Rows of one partition land
 // in offset order, and within a partition time runs at most Lateness
 // backwards, so nothing of an earlier second can still arrive. The rows
 // behind it are in every rollup too (the same INSERT fills them), so a
@@ -48,8 +49,16 @@ func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
 	var minMs uint64
 	var parts uint64
 	var now time.Time
+	// Per partition the second-latest INSERT's row time, not the latest:
+	// an INSERT's parts become visible table by table (18.16 writes the
+	// views of a block one after the other, ingest_watermark before the
+	// rollups, by name), so the latest INSERT's watermark row may be
+	// visible while its live_1s and traffic_1m rows are not yet. A
+	// partition's INSERTs run one after the other, so the one before the
+	// latest has landed in every table. (Reading the latest: `edgelog
+	// bench --fresh` at 117k requests/s saw a second 7.9% short.)
 	q := fmt.Sprintf(`SELECT min(m), count(), now() FROM (
-SELECT src_stream, src_partition, max(max_time_ms) AS m
+SELECT src_stream, src_partition, arrayReverseSort(groupArray(max_time_ms)) AS a, if(length(a) >= 2, a[2], a[1]) AS m
 FROM %s.%s
 WHERE inserted_at >= now() - ?
 GROUP BY src_stream, src_partition)`, s.DB, schema.WatermarkTable)

@@ -119,6 +119,30 @@ func TestLive(t *testing.T) {
 	// One partition: the latest row less the lateness, whole seconds.
 	check(time.UnixMilli(maxMs).Add(-700 * time.Millisecond).Truncate(time.Second).UTC())
 
+	// A later INSERT of partition 0 may be visible in ingest_watermark
+	// before it is in live_1s: its row alone does not move the watermark,
+	// the one after it does (the second-latest INSERT counts).
+	late := time.UnixMilli(maxMs).Add(20 * time.Second)
+	for i, ms := range []int64{late.UnixMilli(), late.Add(time.Second).UnixMilli()} {
+		if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows) SELECT '', 0, toUInt64(%d), 1", db, ms)); err != nil {
+			t.Fatal(err)
+		}
+		at, err := store.Watermark(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := time.UnixMilli(maxMs).Add(-700 * time.Millisecond).Truncate(time.Second)
+		if i == 1 {
+			want = late.Add(-700 * time.Millisecond).Truncate(time.Second)
+		}
+		if !at.Equal(want) {
+			t.Errorf("after %d later watermark rows: %s, want %s", i+1, at, want)
+		}
+	}
+	if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.ingest_watermark DELETE WHERE max_time_ms >= %d", db, late.UnixMilli())); err != nil {
+		t.Fatal(err)
+	}
+
 	// A second partition that has landed rows only up to 10:00:31.250
 	// holds the watermark back to 10:00:30 (31.25 - 0.7 s).
 	lag := time.Date(2026, 12, 5, 10, 0, 31, 250_000_000, time.UTC)

@@ -182,6 +182,7 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 		written0 := w.written()
 		api0 := &shownSeconds{}
 		stream.reset()
+		phaseStart := time.Now()
 		pctx, cancel := context.WithTimeout(ctx, o.Phase)
 		werr := make(chan error, 1)
 		go func() { werr <- w.run(pctx, out, rate) }()
@@ -227,7 +228,10 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 		time.Sleep(3 * time.Second)
 		n := float64(w.written() - written0)
 		off := w.offsetNow()
-		apiLags, liveLags := api0.lags(off), stream.lags(off)
+		// Only the seconds this phase wrote are timed: a watermark that
+		// jumps over the gap before the phase's first stamp is not lag.
+		from := phaseStart.Add(-off).Unix() + 1
+		apiLags, liveLags := api0.lags(off, from), stream.lags(off, from)
 		for _, m := range []struct {
 			what string
 			v    []float64
@@ -327,13 +331,17 @@ func (s *shownSeconds) show(at, when time.Time) {
 	}
 }
 
-// lags returns, per second shown, how long after its end (in wall time:
-// stamps run offset behind the clock) it was shown.
-func (s *shownSeconds) lags(offset time.Duration) []float64 {
+// lags returns, per second shown whose end is at or after from (unix s),
+// how long after its end (in wall time: stamps run offset behind the
+// clock) it was shown.
+func (s *shownSeconds) lags(offset time.Duration, from int64) []float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []float64
 	for end, when := range s.shown {
+		if end <= from {
+			continue
+		}
 		out = append(out, when.Sub(time.Unix(end, 0).Add(offset)).Seconds())
 	}
 	return out

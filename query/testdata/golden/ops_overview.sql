@@ -1,6 +1,6 @@
 -- args: 60
 SELECT min(m), count(), now() FROM (
-SELECT src_stream, src_partition, max(max_time_ms) AS m
+SELECT src_stream, src_partition, arrayReverseSort(groupArray(max_time_ms)) AS a, if(length(a) >= 2, a[2], a[1]) AS m
 FROM edgelog.ingest_watermark
 WHERE inserted_at >= now() - ?
 GROUP BY src_stream, src_partition);
