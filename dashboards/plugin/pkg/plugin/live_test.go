@@ -30,7 +30,9 @@ func TestLiveStream(t *testing.T) {
 		return l
 	}
 	fleet := apiLive(dsAdmin, "")
-	if fleet.RequestsPerS == 0 || fleet.RequestsToday == 0 || fleet.ServersReporting == 0 {
+	// (The loaded days are sparse: the last complete second may hold no
+	// request; the day does.)
+	if fleet.RequestsToday == 0 || fleet.ServersReporting == 0 {
 		t.Fatalf("the fleet's live figures are empty: %+v", fleet)
 	}
 
