@@ -8,7 +8,7 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 DATE ?= $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS := -X github.com/edgelog/edgelog/internal/buildinfo.Version=$(VERSION) -X github.com/edgelog/edgelog/internal/buildinfo.Commit=$(COMMIT) -X github.com/edgelog/edgelog/internal/buildinfo.Date=$(DATE)
 
-.PHONY: all build package docs setup demo test bench bench-e2e bench-ingest bench-query bench-collector bench-storage bench-layouts chaos fuzz plugin plugin-validator lint lint-go lint-tools clean pgo
+.PHONY: all build package docs setup demo test bench bench-fresh bench-e2e bench-ingest bench-query bench-collector bench-storage bench-layouts chaos fuzz plugin plugin-validator lint lint-go lint-tools clean pgo
 
 all: build
 
@@ -89,6 +89,11 @@ bench-query: setup
 	$(GO) test -run=NONE -bench='DashboardQueries|Load200Clients' -benchtime=1x -timeout 120m ./query/
 
 BENCH_LINES ?= 20000000
+# freshness at 20/50/80% of the measured maximum: raw rows, rollups, the
+# live API and the plugin's live stream (BENCH fresh_p50_<pct>_<what>)
+bench-fresh: setup build
+	$(BIN) bench --fresh --duration 40s $(FRESH_FLAGS)
+
 bench-e2e: setup build
 	$(BIN) bench --lines $(BENCH_LINES)
 

@@ -367,7 +367,7 @@ func TestDashboardsFollowGrafanasLinterRules(t *testing.T) {
 // the list in Grafana's valueFormats, which the dashboard linter checks).
 var grafanaUnits = map[string]bool{
 	"none": true, "short": true, "percent": true, "percentunit": true,
-	"bytes": true, "decbytes": true, "decgbytes": true, "bps": true, "Mbits": true,
+	"bytes": true, "decbytes": true, "decgbytes": true, "bps": true, "Bps": true, "Mbits": true,
 	"reqps": true, "ms": true, "s": true, "currencyUSD": true,
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -218,6 +219,11 @@ func TestContract(t *testing.T) {
 			{live, tokAdmin, "?" + at, 200}, {live, tokAcme, "?" + at, 200},
 			{live, tokEng, "?at=noon", 400}, {live, "", "?" + at, 401}, {live, tokAcme, "?customer=globex&" + at, 403},
 			{down, tokEng, "?" + at, 500}, {busy, tokEng, "?" + at, 503}, {noisy, tokEng, "?" + at, 429},
+		},
+		"/api/v1/ops/live": {
+			{live, tokAdmin, "", 200}, {live, tokAcme, "?region=eu", 200}, {live, tokEng, "?region=" + strings.Repeat("r", 101), 400},
+			{live, "", "", 401}, {live, tokAcme, "?customer=globex", 403},
+			{down, tokEng, "", 500}, {busy, tokEng, "", 503}, {noisy, tokEng, "", 429},
 		},
 		"/api/v1/billing/bill": {
 			{live, tokAcme, "?month=2026-10", 200}, {live, tokFinance, "?month=2026-10&customer=globex&format=csv", 200},

@@ -24,7 +24,7 @@ func (s *Store) Overview(ctx context.Context, scope string, at time.Time) (*api.
 	o := &api.Overview{At: at, Customer: scope}
 	var tables []string
 	var err error
-	if o.Requests24h, o.BytesOut24h, tables, err = s.trafficTotal(ctx, scope, at.Add(-24*time.Hour), at); err != nil {
+	if o.Requests24h, o.BytesOut24h, tables, err = s.trafficTotal(ctx, trafficFilter{customer: scope}, at.Add(-24*time.Hour), at); err != nil {
 		return nil, err
 	}
 	minute := schema.EdgeServers.Name
@@ -109,7 +109,7 @@ func (s *Store) fieldFallbacks(ctx context.Context, scope string, from, to time.
 // trafficTotal sums requests and bytes out over [from, to) (whole minutes):
 // whole hours from traffic_1h, the ragged ends from traffic_1m, so a 24-hour
 // window never scans a day of minute rows.
-func (s *Store) trafficTotal(ctx context.Context, scope string, from, to time.Time) (req, bytes uint64, tables []string, err error) {
+func (s *Store) trafficTotal(ctx context.Context, f trafficFilter, from, to time.Time) (req, bytes uint64, tables []string, err error) {
 	type piece struct {
 		table    string
 		from, to time.Time
@@ -128,10 +128,9 @@ func (s *Store) trafficTotal(ctx context.Context, scope string, from, to time.Ti
 		}
 		q := fmt.Sprintf(`SELECT sum(requests), sum(bytes_out) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)`, s.DB, p.table)
 		args := []any{uint32(p.from.Unix()), uint32(p.to.Unix())} // #nosec G115 -- at range-checked by the server (query.CheckTime, 24h lookback): UInt32 seconds
-		if scope != "" {
-			q += " AND customer = ?"
-			args = append(args, scope)
-		}
+		where, fargs := f.sql()
+		q += where
+		args = append(args, fargs...)
 		var r, b uint64
 		if err := s.QueryRow(ctx, q, args...).Scan(&r, &b); err != nil {
 			return 0, 0, nil, fmt.Errorf("query failed: %w", err)

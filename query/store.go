@@ -23,6 +23,10 @@ type Store struct {
 	// MaxRawRows is ClickHouse's max_rows_to_read for the drill-down, the
 	// one query that reads the raw table (0: DefaultMaxRawRows).
 	MaxRawRows int64
+	// Lateness and WatermarkWindow set the live counter's watermark
+	// (Watermark). Defaults DefaultLateness (600ms) and
+	// DefaultWatermarkWindow (1m).
+	Lateness, WatermarkWindow time.Duration
 }
 
 // withLimits adds the per-query server settings to ctx.

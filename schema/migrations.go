@@ -66,6 +66,7 @@ var Migrations = []Migration{
 	{12, "offset gaps (Kafka data lost to retention) and clock skew of edge servers", func(db string, d Dialect) []string {
 		return []string{createOffsetGaps(db, d), createClockSkew(db, d)}
 	}},
+	{13, "per-second live counter and ingest watermark", liveMigration},
 }
 
 // createAll returns the statements that create each rollup in turn, as

@@ -30,6 +30,8 @@ var DefaultRetention = map[string]int{
 	"path_hits_1h":    90,
 	"perf_all_1m":     35,
 	FallbacksTable:    35,
+	Live.Name:         1,
+	WatermarkTable:    1,
 }
 
 // Drop is one partition the retention policy removes.

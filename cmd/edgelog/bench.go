@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +37,9 @@ same broker, with the ratios against them.`)
 	duration := fs.Duration("duration", 0, "sustained-load check: how long to write at --rate (e.g. 10m)")
 	ingestFlags := fs.String("ingest-flags", "", "extra flags for ingest, space-separated (e.g. \"--insert-concurrency 1\")")
 	profile := fs.String("profile", "", "write CPU profiles of the collector and ingest into this directory")
+	fresh := fs.Bool("fresh", false, "freshness: run the stack at 20, 50 and 80% of --max-rate and print the lag of raw rows, rollups, the live API and the plugin's live stream")
+	maxRate := fs.Int("max-rate", 0, "freshness: the measured maximum in requests/s (0: measure it first with a --lines run)")
+	waits := fs.String("waits", "", "freshness: waits to run with, e.g. ingest=150ms,collector=100ms,lateness=250ms (default each process's)")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
@@ -44,6 +53,9 @@ same broker, with the ratios against them.`)
 	if err := os.RemoveAll(*dir); err != nil {
 		return err
 	}
+	if *fresh {
+		return runFresh(ctx, *dir, bin, *lines, *maxRate, *seed, *duration, *waits)
+	}
 	if *rate > 0 || *duration > 0 {
 		return bench.Sustained(ctx, bench.SustainedOptions{Dir: *dir, Bin: bin, Rate: *rate, Duration: *duration, Seed: *seed, Out: os.Stdout})
 	}
@@ -54,4 +66,55 @@ same broker, with the ratios against them.`)
 		}
 	}
 	return bench.Run(ctx, o)
+}
+
+// runFresh measures the maximum (unless given) with an end-to-end run of
+// lines requests without baselines, then runs the freshness phases.
+func runFresh(ctx context.Context, dir, bin string, lines, maxRate int, seed uint64, phase time.Duration, waits string) error {
+	o := bench.FreshOptions{Dir: dir, Bin: bin, Seed: seed, Out: os.Stdout, Phase: phase}
+	for _, kv := range strings.Split(waits, ",") {
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("--waits %s: %w", kv, err)
+		}
+		switch k {
+		case "ingest":
+			o.IngestWait = d
+		case "collector":
+			o.CollectorWait = d
+		case "lateness":
+			o.Lateness = d
+		default:
+			return fmt.Errorf("--waits: unknown wait %q (ingest, collector, lateness)", k)
+		}
+	}
+	if maxRate == 0 {
+		var out bytes.Buffer
+		if lines == 20_000_000 {
+			lines = 2_000_000 // the flag's default is for the full benchmark
+		}
+		err := bench.Run(ctx, bench.Options{Dir: filepath.Join(dir, "max"), Bin: bin, Lines: lines, Seed: seed,
+			Out: io.MultiWriter(os.Stdout, &out), Skip: map[string]bool{"clickhouse-client": true, "goaccess": true, "kcat": true}})
+		if err != nil {
+			return err
+		}
+		for _, l := range strings.Split(out.String(), "\n") {
+			if f := strings.Fields(l); len(f) == 4 && f[0] == "BENCH" && f[1] == "e2e_requests_per_sec" {
+				v, _ := strconv.ParseFloat(f[2], 64)
+				maxRate = int(v)
+			}
+		}
+		if maxRate == 0 {
+			return errors.New("the end-to-end run printed no e2e_requests_per_sec")
+		}
+		if err := os.RemoveAll(filepath.Join(dir, "max")); err != nil {
+			return err
+		}
+	}
+	o.MaxRate = maxRate
+	return bench.Fresh(ctx, o)
 }

@@ -38,6 +38,8 @@ report per customer and leaves the API running until Ctrl-C.`)
 	edgeConfig := fs.String("edge-config", "", "edge mapping file for --log")
 	listen := fs.String("listen", "127.0.0.1:8080", "query API address")
 	keep := fs.Bool("keep", false, "keep data from a previous run instead of starting fresh")
+	ingestWait := fs.Duration("ingest-batch-wait", 0, "ingest's --batch-wait: insert a partial batch this long after its first row (default ingest's, 1s)")
+	collectorWait := fs.Duration("collector-batch-wait", 0, "the collector's --batch-wait: ship pending rows this long after the first (default the collector's, 500ms)")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
@@ -96,11 +98,19 @@ report per customer and leaves the API running until Ctrl-C.`)
 	step("ClickHouse on %s, broker on %s", st.CH.Addr(), st.BrokerAddr)
 	common := []string{"--brokers", st.BrokerAddr}
 	chArgs := []string{"--ch-addr", st.CH.Addr(), "--ch-db", st.DB}
-	if _, err := st.Start("ingest", append(append(common, chArgs...), "--metrics-addr", "127.0.0.1:0")...); err != nil {
+	ingestArgs := append(append(common, chArgs...), "--metrics-addr", "127.0.0.1:0")
+	if *ingestWait > 0 {
+		ingestArgs = append(ingestArgs, "--batch-wait", ingestWait.String())
+	}
+	if _, err := st.Start("ingest", ingestArgs...); err != nil {
 		return err
 	}
-	if _, err := st.Start("collector", append(common, "--file", access, "--edge-config", edge,
-		"--dead-letter-file", filepath.Join(st.Dir, "dead-letters.jsonl"))...); err != nil {
+	collectorArgs := append(common, "--file", access, "--edge-config", edge,
+		"--dead-letter-file", filepath.Join(st.Dir, "dead-letters.jsonl"))
+	if *collectorWait > 0 {
+		collectorArgs = append(collectorArgs, "--batch-wait", collectorWait.String())
+	}
+	if _, err := st.Start("collector", collectorArgs...); err != nil {
 		return err
 	}
 	prices := filepath.Join(st.Dir, "pricebook.yaml")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 
 	"github.com/edgelog/edgelog/ingest"
 )
@@ -30,8 +31,42 @@ acknowledged the rows. Run several for more throughput (one per partition at mos
 	fs.StringVar(&cfg.LedgerLegacyStream, "ledger-legacy-stream", "", "cluster/topic whose ledger rows predate schema migration 9 (logged at start as \"ledger stream\")")
 	fs.IntVar(&cfg.InsertQuorum, "insert-quorum", 0, "on a replicated cluster, acknowledge (and commit) only once this many replicas of each shard have the rows (insert_quorum; default 0: one)")
 	metrics := fs.String("metrics-addr", ingestMetricsAddr, "serve /metrics and /healthz here (off: nowhere)")
+	config := fs.String("config", "", "YAML file of the batching and wait settings (batch_wait, batch_rows, ...); flags given override it")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
+	}
+	if *config != "" {
+		fc, err := ingest.LoadConfigFile(*config)
+		if err != nil {
+			return err
+		}
+		// The file's settings, then again every flag given (flags win).
+		flagCfg := cfg
+		fc.Apply(&cfg)
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "topic":
+				cfg.Topic = flagCfg.Topic
+			case "group":
+				cfg.GroupID = flagCfg.GroupID
+			case "dead-letter-topic":
+				cfg.DeadLetterTopic = flagCfg.DeadLetterTopic
+			case "batch-rows":
+				cfg.BatchRows = flagCfg.BatchRows
+			case "batch-wait":
+				cfg.BatchWait = flagCfg.BatchWait
+			case "batch-bytes":
+				cfg.BatchBytes = flagCfg.BatchBytes
+			case "max-insert-rows":
+				cfg.MaxInsertRows = flagCfg.MaxInsertRows
+			case "insert-concurrency":
+				cfg.InsertConcurrency = flagCfg.InsertConcurrency
+			case "max-decoded-bytes":
+				cfg.MaxDecodedBytes = flagCfg.MaxDecodedBytes
+			case "kafka-cluster":
+				cfg.KafkaCluster = flagCfg.KafkaCluster
+			}
+		})
 	}
 	log := newLogger()
 	reg := newRegistry()

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/edgelog/edgelog/collector"
 	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/collector/format"
+	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/query/billing"
 	"github.com/edgelog/edgelog/query/server"
@@ -143,6 +145,16 @@ func TestEdgeExample(t *testing.T) {
 
 // TestQueryExamples loads tokens.yaml and pricebook.yaml with the query
 // service's loaders.
+func TestIngestExample(t *testing.T) {
+	fc, err := ingest.LoadConfigFile("ingest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fc.BatchWait != time.Second || fc.BatchRows != 500_000 {
+		t.Errorf("ingest.yaml: %+v", fc)
+	}
+}
+
 func TestQueryExamples(t *testing.T) {
 	if _, err := server.LoadTokens("tokens.yaml"); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -156,11 +157,11 @@ func TestMigrateOnCluster(t *testing.T) {
 	// Every data table is a replicated "_local" table with a Distributed
 	// table of the plain name in front and, for rollups, its view.
 	want := map[string]bool{schema.MigrationsTable: true, schema.BillSnapshotsTable: true, schema.FallbacksTable: true, schema.OffsetGapsTable: true, schema.ClockSkewTable: true}
-	for _, n := range []string{schema.RawTable, schema.LedgerTable, schema.SourceLedgerTable} {
+	for _, n := range []string{schema.RawTable, schema.LedgerTable, schema.SourceLedgerTable, schema.WatermarkTable} {
 		want[n], want[n+"_local"] = true, true
 	}
-	want[schema.LedgerTable+"_mv"], want[schema.SourceLedgerTable+"_mv"] = true, true
-	for _, r := range schema.Rollups {
+	want[schema.LedgerTable+"_mv"], want[schema.SourceLedgerTable+"_mv"], want[schema.WatermarkTable+"_mv"] = true, true, true
+	for _, r := range append(slices.Clone(schema.Rollups), schema.Live) {
 		want[r.Name], want[r.Name+"_local"], want[r.Name+"_mv"] = true, true, true
 	}
 	var wantList []string
@@ -176,7 +177,7 @@ func TestMigrateOnCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	// raw, two ledgers, each rollup, migrations, bill snapshots, field
-	// fallbacks, offset gaps and clock skew
+	// fallbacks, offset gaps, clock skew, live_1s and ingest_watermark
 	if want := uint64(3 + len(schema.Rollups) + 3 + 2); replicated != want {
 		t.Fatalf("%d replicated tables on shard 2, want %d", replicated, want)
 	}

@@ -32,7 +32,10 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental/datasourcetest"
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"gopkg.in/yaml.v3"
 
 	"github.com/edgelog/edgelog/collector/enrich"
@@ -90,6 +93,9 @@ type Env struct {
 	// the compose tokens file grants them.
 	Roles  map[string]string
 	Plugin datasourcetest.TestPlugin
+	// streams calls the plugin's stream handlers over the same gRPC
+	// protocol (the SDK's test client has no stream client).
+	streams pluginv2.StreamClient
 }
 
 var (
@@ -166,7 +172,9 @@ func start(chAddr string) (*Env, error) {
 		return nil, err
 	}
 	srv := &server.Server{
-		Store:  &query.Store{Conn: conn, DB: db},
+		// The loaded rows hold the live counter's watermark however long
+		// after loading a test asks.
+		Store:  &query.Store{Conn: conn, DB: db, WatermarkWindow: 24 * time.Hour},
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Tokens: tokens,
 		Prices: prices,
@@ -177,9 +185,15 @@ func start(chAddr string) (*Env, error) {
 	if err := e.readSources(filepath.Join(root, "dashboards", "provisioning", "datasources", "edgelog.yaml"), tokensPath); err != nil {
 		return nil, err
 	}
-	if e.Plugin, err = startPlugin(); err != nil {
+	var addr string
+	if e.Plugin, addr, err = startPlugin(); err != nil {
 		return nil, err
 	}
+	gc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
+	e.streams = pluginv2.NewStreamClient(gc)
 	return e, nil
 }
 
@@ -306,10 +320,10 @@ func (e *Env) readSources(path, tokensPath string) error {
 
 // startPlugin serves the plugin over gRPC on a free port, as Grafana's
 // plugin host would start it, and connects a client.
-func startPlugin() (datasourcetest.TestPlugin, error) {
+func startPlugin() (datasourcetest.TestPlugin, string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return datasourcetest.TestPlugin{}, err
+		return datasourcetest.TestPlugin{}, "", err
 	}
 	addr := ln.Addr().String()
 	ln.Close() // #nosec G104 -- a probe listener closed to free its port
@@ -319,7 +333,8 @@ func startPlugin() (datasourcetest.TestPlugin, error) {
 	log.DefaultLogger = log.NewWithLevel(log.Warn)
 	backend.Logger = log.DefaultLogger
 	backend.NewLoggerWith = func(args ...any) log.Logger { return log.NewWithLevel(log.Warn).With(args...) }
-	return datasourcetest.Manage(plugin.NewDatasource, datasourcetest.ManageOpts{Address: addr})
+	p, err := datasourcetest.Manage(plugin.NewDatasource, datasourcetest.ManageOpts{Address: addr})
+	return p, addr, err
 }
 
 // Settings is what Grafana sends as a data source's settings.
@@ -392,4 +407,55 @@ func (e *Env) Resource(t testing.TB, s *backend.DataSourceInstanceSettings, path
 // DayRange is the loaded day as a panel's time range.
 func DayRange() backend.TimeRange {
 	return backend.TimeRange{From: Day, To: Day.Add(24 * time.Hour)}
+}
+
+// Subscribe runs SubscribeStream over gRPC, as Grafana does when a viewer
+// joins a channel of the data source.
+func (e *Env) Subscribe(t testing.TB, s *backend.DataSourceInstanceSettings, path string) *backend.SubscribeStreamResponse {
+	t.Helper()
+	resp, err := e.streams.SubscribeStream(context.Background(), backend.ToProto().SubscribeStreamRequest(
+		&backend.SubscribeStreamRequest{PluginContext: pluginContext(s), Path: path}))
+	if err != nil {
+		t.Fatalf("SubscribeStream over gRPC: %v", err)
+	}
+	return backend.FromProto().SubscribeStreamResponse(resp)
+}
+
+// Publish runs PublishStream over gRPC.
+func (e *Env) Publish(t testing.TB, s *backend.DataSourceInstanceSettings, path string, body []byte) *backend.PublishStreamResponse {
+	t.Helper()
+	resp, err := e.streams.PublishStream(context.Background(), backend.ToProto().PublishStreamRequest(
+		&backend.PublishStreamRequest{PluginContext: pluginContext(s), Path: path, Data: body}))
+	if err != nil {
+		t.Fatalf("PublishStream over gRPC: %v", err)
+	}
+	return backend.FromProto().PublishStreamResponse(resp)
+}
+
+// RunStream runs RunStream over gRPC, as Grafana does for a channel's
+// first viewer, and returns the packets as they come; cancelling ctx ends
+// the stream (the last viewer left), which closes the channel.
+func (e *Env) RunStream(ctx context.Context, t testing.TB, s *backend.DataSourceInstanceSettings, path string) <-chan []byte {
+	t.Helper()
+	st, err := e.streams.RunStream(ctx, backend.ToProto().RunStreamRequest(
+		&backend.RunStreamRequest{PluginContext: pluginContext(s), Path: path}))
+	if err != nil {
+		t.Fatalf("RunStream over gRPC: %v", err)
+	}
+	out := make(chan []byte, 16)
+	go func() {
+		defer close(out)
+		for {
+			p, err := st.Recv()
+			if err != nil {
+				return
+			}
+			select {
+			case out <- p.Data:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
 }

@@ -26,7 +26,7 @@ var types = []any{
 	api.BreakdownRow{}, api.Breakdown{}, api.TopRow{}, api.Top{},
 	api.SlowPlace{}, api.Slowest{}, api.PerfRow{}, api.PerfBreakdown{}, api.PerfPoint{}, api.PerfSeries{},
 	api.RequestRow{}, api.Requests{},
-	api.Overview{}, api.FieldFallback{}, api.BillLine{}, api.Bill{}, api.Bills{},
+	api.Overview{}, api.FieldFallback{}, api.Live{}, api.BillLine{}, api.Bill{}, api.Bills{},
 }
 
 // answers are the JSON answer of every GET route (200), by path.
@@ -41,6 +41,7 @@ var answers = map[string]any{
 	"/api/v1/perf/slowest":       api.Slowest{},
 	"/api/v1/ops/overview":       api.Overview{},
 	"/api/v1/requests":           api.Requests{},
+	"/api/v1/ops/live":           api.Live{},
 	"/api/v1/billing/bill":       api.Bill{},
 	"/api/v1/billing/bills":      api.Bills{},
 }

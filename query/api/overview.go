@@ -37,6 +37,10 @@ type Overview struct {
 	// before ingest read them, since the start (`schema verify` lists the
 	// ranges); 0 for a scoped answer.
 	KafkaOffsetsLost uint64 `json:"kafka_offsets_lost"`
+	// Complete is false when At is past the watermark (the last second
+	// every Kafka partition's rows have landed past): the minute before
+	// it may still grow. Such answers are not cached.
+	Complete bool `json:"complete"`
 }
 
 // FieldFallback is how many requests took one fallback: Field is the
@@ -50,4 +54,31 @@ type FieldFallback struct {
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
 	Lines  uint64 `json:"lines"`
+}
+
+// Live answers GET /ops/live, the live counter the operations wall's
+// headline panels stream every second (Grafana Live, through the plugin).
+// Every figure is of complete periods only: At is the watermark, the end
+// of the last second every Kafka partition's rows have landed past
+// (query.Store.Watermark), never later.
+type Live struct {
+	// Table is the rollup read for the seconds (live_1s).
+	Table string `json:"table"`
+	// At is the end of the last complete second; the figures per second
+	// are of the second before it.
+	At       time.Time `json:"at"`
+	Customer string    `json:"customer,omitempty"`
+	Region   string    `json:"region,omitempty"`
+	// RequestsPerS and BytesOutPerS are the requests and bytes sent in
+	// the second [At-1s, At).
+	RequestsPerS uint64 `json:"requests_per_s"`
+	BytesOutPerS uint64 `json:"bytes_out_per_s"`
+	// RequestsToday and BytesOutToday are since 00:00 UTC of At's day, up
+	// to At.
+	RequestsToday uint64 `json:"requests_today"`
+	BytesOutToday uint64 `json:"bytes_out_today"`
+	// ServersReporting counts edge servers (of the region, when scoped to
+	// one) that logged traffic in the five whole minutes before At's
+	// minute; customer-scoped answers get 0 (the fleet's figure).
+	ServersReporting uint64 `json:"servers_reporting"`
 }

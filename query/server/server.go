@@ -40,6 +40,9 @@ type result struct {
 	value any
 	csv   []byte
 	table string
+	// noCache keeps the answer out of the cache: it covers a period not
+	// yet complete, or changes every second (the live counter).
+	noCache bool
 }
 
 type endpoint func(r *http.Request, p Principal) (result, error)
@@ -70,6 +73,7 @@ func (s *Server) Handler() http.Handler {
 	route("GET /api/v1/perf/slowest", capPerf, "at window baseline metric limit customer", s.perfSlowest)
 	route("GET /api/v1/perf/timeseries", capPerf, common+" metric region pop", s.perfSeries)
 	route("GET /api/v1/ops/overview", capTraffic, "at customer limit", s.opsOverview)
+	route("GET /api/v1/ops/live", capTraffic, "customer region", s.opsLive)
 	route("GET /api/v1/billing/bill", capBilling, "month customer format", s.billingBill)
 	route("GET /api/v1/billing/bills", capBilling, "month format", s.billingBills)
 	route("GET /api/v1/requests", capPerf, requestsParams, s.requests)
@@ -150,7 +154,9 @@ func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, p Principal, 
 			return s.fail(w, err)
 		}
 		ans = encode(res)
-		s.Cache.put(key, ans)
+		if !res.noCache {
+			s.Cache.put(key, ans)
+		}
 	}
 	if ans.table != "" {
 		w.Header().Set("X-Edgelog-Table", ans.table)
@@ -326,12 +332,17 @@ func (s *Server) perfSlowest(r *http.Request, p Principal) (result, error) {
 }
 
 // opsOverview serves the operations wall's figures: ?at=RFC3339 (default
-// now), scoped like every traffic query.
+// the watermark: the last complete minute), scoped like every traffic
+// query. An answer for an `at` past the watermark covers a minute not yet
+// complete: it says so (complete: false) and is not cached.
 func (s *Server) opsOverview(r *http.Request, p Principal) (result, error) {
 	q := r.URL.Query()
-	at := time.Now()
+	wm, err := s.Store.Watermark(r.Context())
+	if err != nil {
+		return result{}, err
+	}
+	at := wm
 	if v := q.Get("at"); v != "" {
-		var err error
 		if at, err = time.Parse(time.RFC3339, v); err != nil {
 			return result{}, query.UserError{Err: errors.New("at must be an RFC 3339 time")}
 		}
@@ -347,7 +358,28 @@ func (s *Server) opsOverview(r *http.Request, p Principal) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: o, table: o.Table}, nil
+	o.Complete = !o.At.After(wm)
+	return result{value: o, table: o.Table, noCache: !o.Complete}, nil
+}
+
+// opsLive serves the live counter: ?customer=&region= (both optional),
+// scoped like every traffic query. Never cached: it moves every second,
+// and Grafana Live already fans one stream out to every viewer.
+func (s *Server) opsLive(r *http.Request, p Principal) (result, error) {
+	q := r.URL.Query()
+	customer, err := p.scope(q.Get("customer"))
+	if err != nil {
+		return result{}, err
+	}
+	region := q.Get("region")
+	if len(region) > 100 {
+		return result{}, query.UserError{Err: errors.New("region is at most 100 bytes")}
+	}
+	l, err := s.Store.Live(r.Context(), query.LiveScope{Customer: customer, Region: region})
+	if err != nil {
+		return result{}, err
+	}
+	return result{value: l, table: l.Table, noCache: true}, nil
 }
 
 func (s *Server) billingBill(r *http.Request, p Principal) (result, error) {

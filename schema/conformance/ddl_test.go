@@ -21,8 +21,9 @@ func TestModernDDL(t *testing.T) {
 		t.Fatal(err)
 	}
 	// raw + two ledgers (+mv) + each rollup (+mv) + bill snapshots + field
-	// fallbacks + migrations
-	if want := 1 + 4 + 2*len(schema.Rollups) + 1 + 1 + 1; n != strconv.Itoa(want) {
+	// fallbacks + migrations + offset gaps and clock skew + live_1s and
+	// ingest_watermark (+mv)
+	if want := 1 + 4 + 2*len(schema.Rollups) + 1 + 1 + 1 + 2 + 4; n != strconv.Itoa(want) {
 		t.Fatalf("%s tables on chDB, want %d", n, want)
 	}
 	for _, c := range schema.RawColumns(Modern) {

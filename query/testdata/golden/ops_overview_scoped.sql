@@ -1,3 +1,10 @@
+-- args: 60
+SELECT min(m), count(), now() FROM (
+SELECT src_stream, src_partition, arrayReverseSort(groupArray(max_time_ms)) AS a, if(length(a) >= 2, a[2], a[1]) AS m
+FROM edgelog.ingest_watermark
+WHERE inserted_at >= now() - ?
+GROUP BY src_stream, src_partition);
+
 -- args: 1791558000, 1791644400, "acme"
 SELECT sum(requests), sum(bytes_out) FROM edgelog.traffic_1h WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?;
 

@@ -775,3 +775,39 @@ CREATE TABLE IF NOT EXISTS edgelog.clock_skew (
 PARTITION BY toYYYYMM(t)
 ORDER BY (t, server);
 
+-- migration 13: per-second live counter and ingest watermark
+CREATE TABLE IF NOT EXISTS edgelog.live_1s (
+    t DateTime('UTC'),
+    customer LowCardinality(String),
+    region LowCardinality(String),
+    requests UInt64,
+    bytes_out UInt64
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMMDD(t)
+ORDER BY (customer, t, region);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.live_1s_mv TO edgelog.live_1s AS
+SELECT
+    toDateTime(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out
+FROM edgelog.requests
+GROUP BY t, customer, region;
+
+CREATE TABLE IF NOT EXISTS edgelog.ingest_watermark (
+    src_stream String,
+    src_partition UInt16,
+    max_time_ms UInt64,
+    rows UInt64,
+    inserted_at DateTime DEFAULT now()
+) ENGINE = MergeTree
+PARTITION BY toYYYYMMDD(inserted_at)
+ORDER BY (inserted_at, src_stream, src_partition);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.ingest_watermark_mv TO edgelog.ingest_watermark AS
+SELECT src_stream, src_partition, max(toUnixTimestamp64Milli(time)) AS max_time_ms, count() AS rows, now() AS inserted_at
+FROM edgelog.requests
+GROUP BY src_stream, src_partition;
+

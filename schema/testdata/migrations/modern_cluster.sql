@@ -842,3 +842,43 @@ CREATE TABLE IF NOT EXISTS edgelog.clock_skew ON CLUSTER edge (
 PARTITION BY toYYYYMM(t)
 ORDER BY (t, server);
 
+-- migration 13: per-second live counter and ingest watermark
+CREATE TABLE IF NOT EXISTS edgelog.live_1s_local ON CLUSTER edge (
+    t DateTime('UTC'),
+    customer LowCardinality(String),
+    region LowCardinality(String),
+    requests UInt64,
+    bytes_out UInt64
+) ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/edgelog/live_1s_local', '{replica}')
+PARTITION BY toYYYYMMDD(t)
+ORDER BY (customer, t, region);
+
+CREATE TABLE IF NOT EXISTS edgelog.live_1s ON CLUSTER edge AS edgelog.live_1s_local ENGINE = Distributed(edge, edgelog, live_1s_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.live_1s_mv ON CLUSTER edge TO edgelog.live_1s_local AS
+SELECT
+    toDateTime(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out
+FROM edgelog.requests_local
+GROUP BY t, customer, region;
+
+CREATE TABLE IF NOT EXISTS edgelog.ingest_watermark_local ON CLUSTER edge (
+    src_stream String,
+    src_partition UInt16,
+    max_time_ms UInt64,
+    rows UInt64,
+    inserted_at DateTime DEFAULT now()
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/edgelog/ingest_watermark_local', '{replica}')
+PARTITION BY toYYYYMMDD(inserted_at)
+ORDER BY (inserted_at, src_stream, src_partition);
+
+CREATE TABLE IF NOT EXISTS edgelog.ingest_watermark ON CLUSTER edge AS edgelog.ingest_watermark_local ENGINE = Distributed(edge, edgelog, ingest_watermark_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.ingest_watermark_mv ON CLUSTER edge TO edgelog.ingest_watermark_local AS
+SELECT src_stream, src_partition, max(toUnixTimestamp64Milli(time)) AS max_time_ms, count() AS rows, now() AS inserted_at
+FROM edgelog.requests_local
+GROUP BY src_stream, src_partition;
+

@@ -23,6 +23,8 @@ type Datasource struct {
 	API *Client
 	// Now is the clock for "month so far" figures (default time.Now).
 	Now func() time.Time
+	// UID is the data source's uid: the namespace of its live channels.
+	UID string
 }
 
 var (
@@ -51,7 +53,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	if err != nil {
 		return nil, fmt.Errorf("cannot build HTTP client: %w", err)
 	}
-	return &Datasource{API: &Client{BaseURL: base, Token: s.DecryptedSecureJSONData["token"], HTTP: hc}}, nil
+	return &Datasource{API: &Client{BaseURL: base, Token: s.DecryptedSecureJSONData["token"], HTTP: hc}, UID: s.UID}, nil
 }
 
 // Dispose is called when the data source's settings change.
@@ -150,6 +152,7 @@ var handlers = map[string]handler{
 	OpsOverview:      opsOverview,
 	OpsFallbacks:     opsFallbacks,
 	Requests:         requests,
+	OpsLive:          opsLive,
 }
 
 // withFilters adds the customer and limit filters of q to v.

@@ -76,6 +76,7 @@ const (
 	OpsOverview      = "ops_overview"
 	OpsFallbacks     = "ops_fallbacks"
 	Requests         = "requests"
+	OpsLive          = "ops_live"
 )
 
 // FieldType is the Go type of a frame field, as Grafana sees it.
@@ -230,6 +231,12 @@ var Specs = map[string]Spec{
 	OpsFallbacks: {
 		Description: "requests of the last 24 hours kept with a field fallback (a field of their log line the collector could not read), per log family, field and reason",
 		Fields:      map[string]FieldType{"format": tString, "field": tString, "reason": tString, "lines": tUint},
+	},
+	OpsLive: {
+		Description: "the live counter, ticking every second through Grafana Live: hits/s and bytes/s in the last complete second, requests and bytes today, edge servers reporting; the fleet, a region (no PoP) or a customer",
+		Place:       true,
+		Fields: map[string]FieldType{"time": tTime, "requests_per_s": tUint, "bytes_out_per_s": tUint,
+			"requests_today": tUint, "bytes_out_today": tUint, "servers_reporting": tUint},
 	},
 }
 

@@ -12,9 +12,14 @@ import (
 )
 
 // opsOverview answers the operations wall's figures at the panel's end,
-// one row (GET ops/overview).
+// one row (GET ops/overview). A range that ends now asks without `at`: the
+// query service then answers at its watermark, the last complete minute,
+// rather than for a minute still filling.
 func opsOverview(ctx context.Context, d *Datasource, q Query, dq backend.DataQuery) (data.Frames, error) {
-	p := withFilters(url.Values{"at": {dq.TimeRange.To.UTC().Truncate(time.Second).Format(time.RFC3339)}}, q)
+	p := withFilters(url.Values{}, q)
+	if end := dq.TimeRange.To; end.Before(d.now().Add(-2 * time.Minute)) {
+		p.Set("at", end.UTC().Truncate(time.Second).Format(time.RFC3339))
+	}
 	var o api.Overview
 	if err := d.API.Get(ctx, "ops/overview", p, &o); err != nil {
 		return nil, err

@@ -1,0 +1,145 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/edgelog/edgelog/query/api"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// Defaults of the live counter's watermark (Store.Lateness,
+// Store.WatermarkWindow).
+const (
+	// DefaultLateness is how far rows of one Kafka partition may arrive
+	// out of time order: a collector ships each customer's rows a batch
+	// wait (500 ms by default) after the first, so a partition may hold a
+	// row up to one batch wait older than rows inserted before it. Set it
+	// to the collectors' batch wait plus a margin.
+	DefaultLateness = 600 * time.Millisecond
+	// DefaultWatermarkWindow is how recently a partition must have
+	// inserted to hold the watermark back: a partition with no INSERT for
+	// this long is taken for idle.
+	DefaultWatermarkWindow = time.Minute
+)
+
+// Watermark returns the end of the last complete second: every Kafka
+// partition (of every stream) that inserted in the last WatermarkWindow
+// has landed a row at least Lateness past it in an INSERT before its
+// latest (see below). Rows of one partition land
+// in offset order, and within a partition time runs at most Lateness
+// backwards, so nothing of an earlier second can still arrive. The rows
+// behind it are in every rollup too (the same INSERT fills them), so a
+// minute that ends at or before it is complete in traffic_1m.
+//
+// The rule's limits, stated: a partition whose ingest stalls for longer
+// than WatermarkWindow stops holding the watermark back; and when no
+// partition inserted within the window, everything before the window is
+// taken for complete. Both are read from the ingest_watermark table
+// (schema.WatermarkTable), a few rows per INSERT, kept a day.
+func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
+	lateness, window := s.Lateness, s.WatermarkWindow
+	if lateness <= 0 {
+		lateness = DefaultLateness
+	}
+	if window <= 0 {
+		window = DefaultWatermarkWindow
+	}
+	var minMs uint64
+	var parts uint64
+	var now time.Time
+	// Per partition the second-latest INSERT's row time, not the latest:
+	// an INSERT's parts become visible table by table (18.16 writes the
+	// views of a block one after the other, ingest_watermark before the
+	// rollups, by name), so the latest INSERT's watermark row may be
+	// visible while its live_1s and traffic_1m rows are not yet. A
+	// partition's INSERTs run one after the other, so the one before the
+	// latest has landed in every table. (Reading the latest: `edgelog
+	// bench --fresh` at 117k requests/s saw a second 7.9% short.)
+	q := fmt.Sprintf(`SELECT min(m), count(), now() FROM (
+SELECT src_stream, src_partition, arrayReverseSort(groupArray(max_time_ms)) AS a, if(length(a) >= 2, a[2], a[1]) AS m
+FROM %s.%s
+WHERE inserted_at >= now() - ?
+GROUP BY src_stream, src_partition)`, s.DB, schema.WatermarkTable)
+	if err := s.QueryRow(ctx, q, uint32(window/time.Second)).Scan(&minMs, &parts, &now); err != nil { // #nosec G115 -- a window of seconds, set by the operator
+		return time.Time{}, fmt.Errorf("cannot read the ingest watermark: %w", err)
+	}
+	if parts == 0 {
+		return now.Add(-window).Truncate(time.Second).UTC(), nil
+	}
+	w := time.UnixMilli(int64(minMs)).Add(-lateness) // #nosec G115 -- a row time in ms, record.ValidTime
+	return w.Truncate(time.Second).UTC(), nil
+}
+
+// LiveScope is what one live stream counts: the fleet (both empty), a
+// region, a customer, or a customer in a region.
+type LiveScope struct {
+	Customer, Region string
+}
+
+// Live computes the live counter's figures at the watermark: the last
+// complete second's requests and bytes, the day's requests up to it
+// (whole hours from traffic_1h, whole minutes from traffic_1m, the
+// seconds of the current minute from live_1s) and, for staff, the edge
+// servers that logged in the five complete minutes before it.
+func (s *Store) Live(ctx context.Context, sc LiveScope) (*api.Live, error) {
+	at, err := s.Watermark(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l := &api.Live{At: at, Customer: sc.Customer, Region: sc.Region}
+	minute := at.Truncate(time.Minute)
+	dayStart := at.Truncate(24 * time.Hour)
+	second := at.Add(-time.Second)
+	var req, bytes uint64
+	f := trafficFilter{customer: sc.Customer, region: sc.Region}
+	if req, bytes, _, err = s.trafficTotal(ctx, f, dayStart, minute); err != nil {
+		return nil, err
+	}
+	l.RequestsToday, l.BytesOutToday = req, bytes
+	where, args := f.sql()
+	q := fmt.Sprintf(`SELECT sumIf(requests, t = toDateTime(?)), sumIf(bytes_out, t = toDateTime(?)), sumIf(requests, t >= toDateTime(?)), sumIf(bytes_out, t >= toDateTime(?))
+FROM %s.%s
+WHERE t >= toDateTime(?) AND t < toDateTime(?)%s`, s.DB, schema.Live.Name, where)
+	sec, minS := uint32(second.Unix()), uint32(minute.Unix()) // #nosec G115 -- the watermark is a row time: UInt32 seconds
+	var minuteReq, minuteBytes uint64
+	row := s.QueryRow(ctx, q, append([]any{sec, sec, minS, minS, min(sec, minS), uint32(at.Unix())}, args...)...) // #nosec G115 -- see above
+	if err := row.Scan(&l.RequestsPerS, &l.BytesOutPerS, &minuteReq, &minuteBytes); err != nil {
+		return nil, fmt.Errorf("query failed: %w", err)
+	}
+	l.RequestsToday += minuteReq
+	l.BytesOutToday += minuteBytes
+	if sc.Customer == "" {
+		q := fmt.Sprintf(`SELECT uniqExact(server) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)`, s.DB, schema.EdgeServers.Name)
+		args := []any{uint32(minute.Add(-serversWindow).Unix()), minS} // #nosec G115 -- see above
+		if sc.Region != "" {
+			q += " AND region = ?"
+			args = append(args, sc.Region)
+		}
+		if err := s.QueryRow(ctx, q, args...).Scan(&l.ServersReporting); err != nil {
+			return nil, fmt.Errorf("query failed: %w", err)
+		}
+	}
+	l.Table = schema.Live.Name
+	return l, nil
+}
+
+// trafficFilter scopes a traffic rollup query; every value is a bound
+// parameter.
+type trafficFilter struct {
+	customer, region string
+}
+
+func (f trafficFilter) sql() (string, []any) {
+	where, args := "", []any{}
+	if f.customer != "" {
+		where += " AND customer = ?"
+		args = append(args, f.customer)
+	}
+	if f.region != "" {
+		where += " AND region = ?"
+		args = append(args, f.region)
+	}
+	return where, args
+}

@@ -1,0 +1,178 @@
+package query_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/edgelog/edgelog/collector/enrich"
+	"github.com/edgelog/edgelog/collector/format/nginx"
+	"github.com/edgelog/edgelog/ingest"
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/query"
+	"github.com/edgelog/edgelog/query/api"
+	"github.com/edgelog/edgelog/query/server"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// TestLive checks the live counter against the generated events: the
+// watermark is the latest row less the lateness, the figures are of the
+// second before it and of the day up to it, a lagging partition holds the
+// watermark back, and the overview's default "now" is a complete minute
+// while one asked past the watermark says it is not and stays uncached.
+func TestLive(t *testing.T) {
+	db := chtest.NewDB(t)
+	start := time.Date(2026, 12, 5, 9, 55, 0, 0, time.UTC)
+	g, err := gen.New(gen.Options{Lines: 30_000, Seed: 7, Start: start, Duration: 6 * time.Minute, Customers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr := enrich.New(g.EdgeConfig())
+	p := nginx.MustCompile(nginx.Edge)
+	f, _ := gen.NewFormatter("nginx")
+	type key struct{ customer, region string }
+	perSecond := map[int64]map[key]uint64{} // unix second -> scope -> requests
+	servers := map[int64]map[string]bool{}  // minute -> servers
+	var blk record.Block
+	var e gen.Event
+	var r record.Record
+	var maxMs int64
+	for g.Next(&e) {
+		if err := p.Parse(f.AppendLine(nil, &e), &r); err != nil {
+			t.Fatal(err)
+		}
+		enr.Enrich(&r)
+		blk.Append(&r)
+		s := e.TimeMs / 1000
+		if perSecond[s] == nil {
+			perSecond[s] = map[key]uint64{}
+		}
+		perSecond[s][key{e.Customer, e.Region}]++
+		if servers[e.TimeMs/60_000] == nil {
+			servers[e.TimeMs/60_000] = map[string]bool{}
+		}
+		servers[e.TimeMs/60_000][e.Server] = true
+		maxMs = max(maxMs, e.TimeMs)
+	}
+	conn := chtest.Conn(t)
+	ctx := context.Background()
+	if err := ingest.InsertBlock(ctx, conn, db, schema.Dialect{}, &blk); err != nil {
+		t.Fatal(err)
+	}
+	count := func(from, to int64, customer, region string) (n uint64) {
+		for s, m := range perSecond {
+			if s < from || s >= to {
+				continue
+			}
+			for k, v := range m {
+				if (customer == "" || k.customer == customer) && (region == "" || k.region == region) {
+					n += v
+				}
+			}
+		}
+		return n
+	}
+	store := &query.Store{Conn: conn, DB: db, Lateness: 700 * time.Millisecond}
+	check := func(wantAt time.Time) {
+		t.Helper()
+		for _, sc := range []query.LiveScope{{}, {Customer: "acme"}, {Region: "eu-west"}, {Customer: "acme", Region: "eu-west"}} {
+			l, err := store.Live(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := l.At.Unix()
+			day := l.At.Truncate(24 * time.Hour).Unix()
+			want := api.Live{Table: "live_1s", At: wantAt, Customer: sc.Customer, Region: sc.Region,
+				RequestsPerS: count(at-1, at, sc.Customer, sc.Region), RequestsToday: count(day, at, sc.Customer, sc.Region)}
+			if sc.Customer == "" {
+				all := map[string]bool{}
+				min := at / 60
+				for m := min - 5; m < min; m++ {
+					for s := range servers[m] {
+						all[s] = true
+					}
+				}
+				if sc.Region == "" {
+					want.ServersReporting = uint64(len(all))
+				} else {
+					want.ServersReporting = l.ServersReporting // per region: checked against the fleet below
+					if l.ServersReporting == 0 || l.ServersReporting >= uint64(len(all)) {
+						t.Errorf("%+v: %d servers in the region of %d in the fleet", sc, l.ServersReporting, len(all))
+					}
+				}
+			}
+			want.BytesOutPerS, want.BytesOutToday = l.BytesOutPerS, l.BytesOutToday
+			if *l != want {
+				t.Errorf("%+v:\n got %+v\nwant %+v", sc, *l, want)
+			}
+			if want.RequestsPerS == 0 || want.RequestsToday == 0 {
+				t.Fatalf("%+v: the generated traffic is empty at %s", sc, wantAt)
+			}
+		}
+	}
+	// One partition: the latest row less the lateness, whole seconds.
+	check(time.UnixMilli(maxMs).Add(-700 * time.Millisecond).Truncate(time.Second).UTC())
+
+	// A later INSERT of partition 0 may be visible in ingest_watermark
+	// before it is in live_1s: its row alone does not move the watermark,
+	// the one after it does (the second-latest INSERT counts).
+	late := time.UnixMilli(maxMs).Add(20 * time.Second)
+	for i, ms := range []int64{late.UnixMilli(), late.Add(time.Second).UnixMilli()} {
+		if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows) SELECT '', 0, toUInt64(%d), 1", db, ms)); err != nil {
+			t.Fatal(err)
+		}
+		at, err := store.Watermark(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := time.UnixMilli(maxMs).Add(-700 * time.Millisecond).Truncate(time.Second)
+		if i == 1 {
+			want = late.Add(-700 * time.Millisecond).Truncate(time.Second)
+		}
+		if !at.Equal(want) {
+			t.Errorf("after %d later watermark rows: %s, want %s", i+1, at, want)
+		}
+	}
+	if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.ingest_watermark DELETE WHERE max_time_ms >= %d", db, late.UnixMilli())); err != nil {
+		t.Fatal(err)
+	}
+
+	// A second partition that has landed rows only up to 10:00:31.250
+	// holds the watermark back to 10:00:30 (31.25 - 0.7 s).
+	lag := time.Date(2026, 12, 5, 10, 0, 31, 250_000_000, time.UTC)
+	if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows) SELECT 'c/t', 1, toUInt64(%d), 1", db, lag.UnixMilli())); err != nil {
+		t.Fatal(err)
+	}
+	check(time.Date(2026, 12, 5, 10, 0, 30, 0, time.UTC))
+
+	// The overview's "now" is the last complete minute; one asked past the
+	// watermark is marked incomplete and never cached.
+	cache := server.NewCache(time.Minute, 1<<20)
+	hs := httptest.NewServer((&server.Server{Store: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Cache: cache}).Handler())
+	t.Cleanup(hs.Close)
+	var o api.Overview
+	if code := get(t, hs, "", "/api/v1/ops/overview", &o); code != 200 {
+		t.Fatalf("overview: %d", code)
+	}
+	if want := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC); !o.At.Equal(want) || !o.Complete || o.RequestsPerSNow != float64(count(want.Unix()-60, want.Unix(), "", ""))/60 {
+		t.Errorf("default overview at %s complete %v now %.2f/s; want the complete minute %s", o.At, o.Complete, o.RequestsPerSNow, want)
+	}
+	if n, _ := cache.Stats(); n != 1 {
+		t.Errorf("%d answers cached after a complete overview, want 1", n)
+	}
+	if code := get(t, hs, "", "/api/v1/ops/overview?at=2026-12-05T10:01:00Z", &o); code != 200 || o.Complete {
+		t.Errorf("overview past the watermark: %d, complete %v", code, o.Complete)
+	}
+	if code := get(t, hs, "", "/api/v1/ops/live", nil); code != 200 {
+		t.Errorf("live: %d", code)
+	}
+	if n, _ := cache.Stats(); n != 1 {
+		t.Errorf("%d answers cached, want 1: an incomplete overview or a live answer was cached", n)
+	}
+}

@@ -1,0 +1,71 @@
+package schema
+
+import "fmt"
+
+// Live is the per-second rollup the operations wall's live counter reads
+// (query.Store.Live, GET /api/v1/ops/live): requests and bytes per second,
+// customer and region. It is not among Rollups: it keeps a day
+// (DefaultRetention), so `schema verify` and the month-long query
+// benchmarks, which walk Rollups, leave it alone. Added by migration 11.
+//
+// Why a view over the raw rows rather than figures ingest publishes: the
+// view is written by the same INSERT as the raw rows and the other
+// rollups, so a second the watermark calls complete is exactly what the
+// minute rollups will say of it, with no second delivery path to keep
+// exactly-once (a crash between a raw INSERT and a separate figures
+// INSERT would lose or double them). Its cost is one more GROUP BY per
+// INSERT over three keys (see ARCHITECTURE.md, "The live counter", for the
+// measured CPU-s per million requests).
+var Live = Rollup{
+	Name: "live_1s", Comment: "requests and bytes per second by customer and region (live counter; kept a day)",
+	Dims: []Field{
+		{"t", "DateTime('UTC')", "toDateTime(time)"},
+		{"customer", "{lc}", "customer"},
+		{"region", "{lc}", "region"},
+	},
+	Measures: []Field{
+		{"requests", "UInt64", "count()"},
+		{"bytes_out", "UInt64", "sum(bytes_sent)"},
+	},
+	Partition: "toYYYYMMDD(t)", Step: 1,
+}
+
+// WatermarkTable records, per INSERT and Kafka partition, the latest row
+// time (ms) the INSERT carried: how far each partition's rows have landed.
+// The live counter calls a second complete only when every partition that
+// inserted recently is past it (query.Store.Watermark). Like the ledgers
+// it is written by a view of the raw table, so it never runs ahead of the
+// rows. Added by migration 11; kept a day.
+const WatermarkTable = "ingest_watermark"
+
+// rowTimeMs is a raw row's time in Unix milliseconds in d.
+func rowTimeMs(d Dialect) string {
+	if d.Modern {
+		return "toUnixTimestamp64Milli(time)"
+	}
+	return "toUInt64(time) * 1000 + time_ms"
+}
+
+func createWatermark(db string, d Dialect) []string {
+	s := []string{fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.%s%s (
+    src_stream String,
+    src_partition UInt16,
+    max_time_ms UInt64,
+    rows UInt64,
+    inserted_at DateTime DEFAULT now()
+) ENGINE = %s
+PARTITION BY toYYYYMMDD(inserted_at)
+ORDER BY (inserted_at, src_stream, src_partition)`, db, localName(WatermarkTable, d), onCluster(d), engine(d, "MergeTree", db, WatermarkTable))}
+	if d.Cluster != "" {
+		s = append(s, distributed(db, WatermarkTable, d))
+	}
+	return append(s, fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
+SELECT src_stream, src_partition, max(%s) AS max_time_ms, count() AS rows, now() AS inserted_at
+FROM %s.%s
+GROUP BY src_stream, src_partition`, db, WatermarkTable, onCluster(d), db, localName(WatermarkTable, d), rowTimeMs(d), db, localName(RawTable, d)))
+}
+
+// liveMigration creates the live counter's tables (migration 11).
+func liveMigration(db string, d Dialect) []string {
+	return append(Live.create(db, d), createWatermark(db, d)...)
+}
