@@ -79,8 +79,8 @@ func TestBusyIs503WithRetryAfter(t *testing.T) {
 		t.Fatalf("busy: code %d, header %q", w.Code, w.Header().Get("Retry-After"))
 	}
 	w = httptest.NewRecorder()
-	if s.fail(w, context.DeadlineExceeded); w.Code != 504 {
-		t.Fatalf("deadline: code %d, want 504", w.Code)
+	if s.fail(w, context.DeadlineExceeded); w.Code != 503 || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("deadline: code %d, header %q, want 503 with Retry-After (the document has no 504)", w.Code, w.Header().Get("Retry-After"))
 	}
 }
 

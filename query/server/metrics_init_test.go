@@ -13,7 +13,7 @@ import (
 func TestRequestSeriesPreinitialised(t *testing.T) {
 	m := NewMetrics(prometheus.NewRegistry())
 	(&Server{Metrics: m}).Handler()
-	const endpoints = 12 // the GET routes under /api/v1 but the document
+	const endpoints = 13 // the GET routes under /api/v1 but the document
 	if n := testutil.CollectAndCount(m.requests); n != endpoints*len(answerCodes) {
 		t.Errorf("%d request series before any request, want %d", n, endpoints*len(answerCodes))
 	}

@@ -498,8 +498,12 @@ func (s *Server) fail(w http.ResponseWriter, err error) int {
 		writeJSONStatus(w, http.StatusTooManyRequests, api.Error{Error: err.Error()})
 		return http.StatusTooManyRequests
 	case errors.Is(err, context.DeadlineExceeded):
-		writeJSONStatus(w, http.StatusGatewayTimeout, api.Error{Error: "query timed out"})
-		return http.StatusGatewayTimeout
+		// A query that ran out of time is the API's documented 503 (Busy,
+		// with Retry-After), as the listener's 30 s limit answers too: the
+		// document has no 504, and a client's retry logic wants one code.
+		w.Header().Set("Retry-After", "5")
+		writeJSONStatus(w, http.StatusServiceUnavailable, api.Error{Error: "query timed out; try again or ask for a shorter range"})
+		return http.StatusServiceUnavailable
 	}
 	s.Log.Error("query failed", "err", err)
 	writeJSONStatus(w, http.StatusInternalServerError, api.Error{Error: "internal error"})
