@@ -6,7 +6,7 @@ import "fmt"
 // (query.Store.Live, GET /api/v1/ops/live): requests and bytes per second,
 // customer and region. It is not among Rollups: it keeps a day
 // (DefaultRetention), so `schema verify` and the month-long query
-// benchmarks, which walk Rollups, leave it alone. Added by migration 11.
+// benchmarks, which walk Rollups, leave it alone. Added by migration 13.
 //
 // Why a view over the raw rows rather than figures ingest publishes: the
 // view is written by the same INSERT as the raw rows and the other
@@ -35,7 +35,7 @@ var Live = Rollup{
 // The live counter calls a second complete only when every partition that
 // inserted recently is past it (query.Store.Watermark). Like the ledgers
 // it is written by a view of the raw table, so it never runs ahead of the
-// rows. Added by migration 11; kept a day.
+// rows. Added by migration 13; kept a day.
 const WatermarkTable = "ingest_watermark"
 
 // rowTimeMs is a raw row's time in Unix milliseconds in d.
@@ -65,7 +65,7 @@ FROM %s.%s
 GROUP BY src_stream, src_partition`, db, WatermarkTable, onCluster(d), db, localName(WatermarkTable, d), rowTimeMs(d), db, localName(RawTable, d)))
 }
 
-// liveMigration creates the live counter's tables (migration 11).
+// liveMigration creates the live counter's tables (migration 13).
 func liveMigration(db string, d Dialect) []string {
 	return append(Live.create(db, d), createWatermark(db, d)...)
 }
