@@ -49,8 +49,7 @@ const MaxAddressListBytes = 256
 // from it ("203.0.113.7, 10.0.0.1, 10.0.0.2": the list logged, then the
 // peer when it came from an X-Forwarded-For field), at most
 // MaxAddressListBytes; nil when the line had a single address. Valid
-// until the next line. It is what the raw table would keep of the list
-// once the wire carries a field for it (see the issue 21 notes); today
+// until the next line. parse keeps it in the row (x_forwarded_for), and
 // the Checker shows it.
 func (lp *lineParser) AddressList() []byte {
 	if len(lp.chain) < 2 {
@@ -142,6 +141,7 @@ func (lp *lineParser) parse(data []byte, oversize bool, r *record.Record) string
 		lp.note("country", field.ReasonTooLong)
 		r.Str[record.Country] = nil
 	}
+	r.Str[record.ForwardedFor] = lp.AddressList() // nil for a single address
 	return ""
 }
 

@@ -74,7 +74,7 @@ var requestOrders = map[string]map[string]string{
 // so that one statement reads both the 18.16 and the modern table.
 const requestColumns = `toUInt32(toDateTime(time)), customer, host, region, pop, server, country, asn, IPv6NumToString(client_ip),
     method, scheme, protocol, path, status, bytes_sent, bytes_received, request_time_us, ttfb_us,
-    cache_status, content_type, user_agent, referer`
+    cache_status, content_type, user_agent, referer, x_forwarded_for`
 
 // check validates o and fills its defaults.
 func (o *RequestsOptions) check() error {
@@ -252,7 +252,7 @@ func (s *Store) Requests(ctx context.Context, o RequestsOptions) (*api.Requests,
 		var t, rt, ttfb uint32
 		if err := rows.Scan(&t, &r.Customer, &r.Host, &r.Region, &r.PoP, &r.Server, &r.Country, &r.ASN, &r.ClientIP,
 			&r.Method, &r.Scheme, &r.Protocol, &r.Path, &r.Status, &r.BytesSent, &r.BytesReceived, &rt, &ttfb,
-			&r.CacheStatus, &r.ContentType, &r.UserAgent, &r.Referer); err != nil {
+			&r.CacheStatus, &r.ContentType, &r.UserAgent, &r.Referer, &r.ForwardedFor); err != nil {
 			return nil, err
 		}
 		if len(out.Rows) == o.Limit {

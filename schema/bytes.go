@@ -81,3 +81,17 @@ func redistribute(db, table string, d Dialect) []string {
 	}
 	return []string{fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, table, onCluster(d)), distributed(db, table, d)}
 }
+
+// addressListMigration adds x_forwarded_for, the client's address list, to
+// the raw table after referer. No view reads it, so ingest may run.
+func addressListMigration(db string, d Dialect) []string {
+	for _, c := range rawColumns {
+		if c.Name == "x_forwarded_for" {
+			if c.Since != 14 {
+				panic("BUG: raw column x_forwarded_for is not migration 14's")
+			}
+			return append([]string{addColumn(db, RawTable, c.Name, columnDef(c, d), "referer", d)}, redistribute(db, RawTable, d)...)
+		}
+	}
+	panic("BUG: no raw column x_forwarded_for")
+}

@@ -67,6 +67,7 @@ var Migrations = []Migration{
 		return []string{createOffsetGaps(db, d), createClockSkew(db, d)}
 	}},
 	{13, "per-second live counter and ingest watermark", liveMigration},
+	{14, "the client's address list (x_forwarded_for) in raw rows", addressListMigration},
 }
 
 // createAll returns the statements that create each rollup in turn, as

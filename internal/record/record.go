@@ -24,14 +24,20 @@ const (
 	ContentType            // response Content-Type
 	UserAgent              // User-Agent header
 	Referer                // Referer header
-	NumStr                 // number of string fields
+	// ForwardedFor is the client's address list as the edge logged it
+	// (X-Forwarded-For addresses plus the peer, whole addresses up to
+	// 256 bytes), "" when the line had no list: the collector picks the
+	// client from it (trusted_proxies) and keeps it, as log shippers do.
+	// Not a parser's field: the collector sets it after parsing.
+	ForwardedFor
+	NumStr // number of string fields
 )
 
 // StrNames are the column names of the string fields, indexed by Str.
 var StrNames = [NumStr]string{
 	"customer", "host", "pop", "region", "server", "country", "method",
 	"scheme", "protocol", "path", "cache_status", "content_type",
-	"user_agent", "referer",
+	"user_agent", "referer", "x_forwarded_for",
 }
 
 func (s Str) String() string { return StrNames[s] }

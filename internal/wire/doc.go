@@ -28,6 +28,8 @@
 //	                  1 (dictionary): uvarint n (<= rows), n uvarint lengths,
 //	                    the n values' bytes, then rows uvarint indices < n
 //
+// Versions 1 to 3 have no x_forwarded_for column (their string columns end
+// at referer): a decoder gives their rows an empty list.
 // Version 2 has no bytes_total column: a decoder gives its rows the total
 // bytes_sent, as for a log without a total (old rows: total = body).
 // Version 1 differs from version 2 in two places: client_ip is 16 bytes per row, and every

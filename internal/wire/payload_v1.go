@@ -9,11 +9,11 @@ import (
 // decodePayloadV1 decodes a version 1 payload (see the package doc). The
 // encoder writes version 2 now; version 1 stays readable for batches still
 // in Kafka or a spool when a collector is upgraded.
-func decodePayloadV1(b *record.Block, p []byte, rows int, budget uint64) error {
+func decodePayloadV1(b *record.Block, p []byte, rows int, budget uint64, nStr int) error {
 	// Every row needs at least 16 bytes (client IP) plus one byte per varint
 	// column, so a row count the payload cannot hold is rejected before any
 	// slice is sized by it.
-	if rows*(16+7+int(record.NumStr)) > len(p) {
+	if rows*(16+7+nStr) > len(p) {
 		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, len(p))
 	}
 	r := reader{p: p}
@@ -26,7 +26,7 @@ func decodePayloadV1(b *record.Block, p []byte, rows int, budget uint64) error {
 		b.ClientIP = append(b.ClientIP, [16]byte(r.bytes(16)))
 	}
 	readCounters(&r, b, rows, false)
-	for s := range b.Str {
+	for s := range b.Str[:nStr] {
 		col := &b.Str[s]
 		base := uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
 		total := uint64(0)

@@ -163,11 +163,12 @@ func appendIP(p []byte, ip *[16]byte) []byte {
 }
 
 // decodePayloadV2 appends the rows of a version 2 payload, or of a
-// version 3 one (withTotal: bytes_total after ttfb_us), to b.
-func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget uint64, withTotal bool) error {
+// version 3 or 4 one (withTotal: bytes_total after ttfb_us), to b: its
+// first nStr string columns.
+func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget uint64, withTotal bool, nStr int) error {
 	// Every row takes at least one byte per column, so a row count the
 	// payload cannot hold is rejected before any slice is sized by it.
-	if rows*(8+int(record.NumStr))+int(record.NumStr) > len(p) {
+	if rows*(8+nStr)+nStr > len(p) {
 		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, len(p))
 	}
 	r := reader{p: p}
@@ -196,7 +197,7 @@ func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget ui
 	if r.err {
 		return fmt.Errorf("%w: truncated", ErrCorrupt)
 	}
-	for s := range b.Str {
+	for s := range b.Str[:nStr] {
 		var err error
 		switch mode := r.bytes(1)[0]; mode {
 		case strPlainMode:

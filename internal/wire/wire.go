@@ -13,8 +13,8 @@ import (
 
 const (
 	// Version is the format version Encode writes. Decode reads it and
-	// versions 1 and 2.
-	Version = 3
+	// versions 1 to 3.
+	Version = 4
 	// MaxRows bounds the rows of one batch a decoder accepts.
 	MaxRows = 1 << 22
 	// MaxPayload bounds the uncompressed payload a decoder accepts (256 MiB).
@@ -164,10 +164,11 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 	if d.MaxDecodedBytes > 0 {
 		limit = uint64(d.MaxDecodedBytes) // #nosec G115 -- positive, checked above
 	}
-	minRow := uint64(8 + record.NumStr)
+	nStr := strColumns(version)
+	minRow := uint64(8 + nStr)
 	switch version {
 	case 1:
-		minRow = 16 + 7 + uint64(record.NumStr)
+		minRow = 16 + 7 + uint64(nStr)
 	}
 	if rows*minRow > rawLen {
 		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, rawLen)
@@ -198,10 +199,32 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 	}
 	// What the strings may take once copied or expanded.
 	budget := limit - rawLen - rows*uint64(decodedRowBytes)
+	var err error
 	if version == 1 {
-		return decodePayloadV1(b, raw, int(rows), budget)
+		err = decodePayloadV1(b, raw, int(rows), budget, nStr)
+	} else {
+		err = d.decodePayloadV2(b, raw, int(rows), budget, version >= 3, nStr)
 	}
-	return d.decodePayloadV2(b, raw, int(rows), budget, version >= 3)
+	if err != nil {
+		return err
+	}
+	// Columns a version does not carry are empty in its rows.
+	for s := nStr; s < int(record.NumStr); s++ {
+		for i := 0; i < int(rows); i++ {
+			b.Str[s].Append(nil)
+		}
+	}
+	return nil
+}
+
+// strColumns is how many string columns a format version carries, the
+// first of record.Str order: versions 1 to 3 end at referer, version 4
+// adds x_forwarded_for.
+func strColumns(version byte) int {
+	if version < 4 {
+		return int(record.Referer) + 1
+	}
+	return int(record.NumStr)
 }
 
 // shrink lets a scratch buffer far larger than the collector's messages go,

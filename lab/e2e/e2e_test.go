@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -286,5 +287,68 @@ func TestFormatsEndToEnd(t *testing.T) {
 		if total != wantTotal {
 			t.Errorf("%s: %d total bytes, generated %d (body %d)", table, total, wantTotal, wantBytes)
 		}
+	}
+}
+
+// TestAddressListEndToEnd: a line whose address field holds an
+// X-Forwarded-For list (edges behind load balancers) reaches the raw table
+// with its client taken from the list and the list itself kept in
+// x_forwarded_for; a line with one address keeps an empty list.
+func TestAddressListEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(dir, "stack"), Bin: bin, Partitions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Stop()
+	mustStart(t, st, "ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	access, edge := filepath.Join(dir, "access.log"), filepath.Join(dir, "edge.yaml")
+	lines := `66.249.66.1, 10.12.0.7 - - [04/Mar/2026:01:00:03 -0500] "GET /a.js HTTP/2.0" 206 1435 "-" "Googlebot/2.1"
+"203.0.113.7, 10.0.0.1" - - [04/Mar/2026:01:00:05 -0500] "GET /b HTTP/1.1" 200 609 "-" "curl/8.5.0"
+198.51.100.23 - - [04/Mar/2026:01:00:07 -0500] "GET /c HTTP/1.1" 200 100 "-" "curl/8.5.0"
+`
+	if err := os.WriteFile(access, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(edge, []byte("default_customer: acme\npops: {fra1: eu-central}\npop: fra1\nserver: edge-fra1-01\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dlq := filepath.Join(dir, "dlq.jsonl")
+	if err := st.Run(ctx, "collector", "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
+		"--format", "nginx", "--log-format", "combined", "--dead-letter-file", dlq, "--follow=false"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(dlq); len(b) > 0 {
+		t.Fatalf("dead letters:\n%s", b)
+	}
+	if _, err := st.WaitRows(ctx, 3, 2*time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query(ctx, "SELECT path, IPv6NumToString(client_ip), x_forwarded_for FROM "+st.DB+".requests ORDER BY path")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var path, ip, list string
+		if err := rows.Scan(&path, &ip, &list); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, path+" "+ip+" ["+list+"]")
+	}
+	want := []string{
+		"/a.js ::ffff:66.249.66.1 [66.249.66.1, 10.12.0.7]",
+		"/b ::ffff:203.0.113.7 [203.0.113.7, 10.0.0.1]",
+		"/c ::ffff:198.51.100.23 []",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("raw rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -811,3 +811,6 @@ SELECT src_stream, src_partition, max(toUInt64(time) * 1000 + time_ms) AS max_ti
 FROM edgelog.requests
 GROUP BY src_stream, src_partition;
 
+-- migration 14: the client's address list (x_forwarded_for) in raw rows
+ALTER TABLE edgelog.requests ADD COLUMN x_forwarded_for String AFTER referer;
+

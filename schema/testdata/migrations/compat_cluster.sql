@@ -883,3 +883,10 @@ SELECT src_stream, src_partition, max(toUInt64(time) * 1000 + time_ms) AS max_ti
 FROM edgelog.requests_local
 GROUP BY src_stream, src_partition;
 
+-- migration 14: the client's address list (x_forwarded_for) in raw rows
+ALTER TABLE edgelog.requests_local ON CLUSTER edge ADD COLUMN x_forwarded_for String AFTER referer;
+
+DROP TABLE IF EXISTS edgelog.requests ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.requests ON CLUSTER edge AS edgelog.requests_local ENGINE = Distributed(edge, edgelog, requests_local, cityHash64(customer, host));
+

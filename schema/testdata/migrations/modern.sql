@@ -811,3 +811,6 @@ SELECT src_stream, src_partition, max(toUnixTimestamp64Milli(time)) AS max_time_
 FROM edgelog.requests
 GROUP BY src_stream, src_partition;
 
+-- migration 14: the client's address list (x_forwarded_for) in raw rows
+ALTER TABLE edgelog.requests ADD COLUMN IF NOT EXISTS x_forwarded_for String CODEC(ZSTD(1)) AFTER referer;
+

@@ -882,3 +882,10 @@ SELECT src_stream, src_partition, max(toUnixTimestamp64Milli(time)) AS max_time_
 FROM edgelog.requests_local
 GROUP BY src_stream, src_partition;
 
+-- migration 14: the client's address list (x_forwarded_for) in raw rows
+ALTER TABLE edgelog.requests_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS x_forwarded_for String CODEC(ZSTD(1)) AFTER referer;
+
+DROP TABLE IF EXISTS edgelog.requests ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.requests ON CLUSTER edge AS edgelog.requests_local ENGINE = Distributed(edge, edgelog, requests_local, cityHash64(customer, host));
+

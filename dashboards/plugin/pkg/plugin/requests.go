@@ -90,7 +90,7 @@ func requestsFrame(res api.Requests, p url.Values) *data.Frame {
 	n := len(res.Rows)
 	times := make([]time.Time, n)
 	str := map[string][]string{}
-	strNames := []string{"customer", "host", "region", "pop", "server", "country", "client_ip", "method", "scheme", "protocol", "path", "cache_status", "content_type", "user_agent", "referer"}
+	strNames := []string{"customer", "host", "region", "pop", "server", "country", "client_ip", "x_forwarded_for", "method", "scheme", "protocol", "path", "cache_status", "content_type", "user_agent", "referer"}
 	for _, name := range strNames {
 		str[name] = make([]string, n)
 	}
@@ -99,7 +99,7 @@ func requestsFrame(res api.Requests, p url.Values) *data.Frame {
 	for i, r := range res.Rows {
 		times[i] = r.Time
 		for name, v := range map[string]string{"customer": r.Customer, "host": r.Host, "region": r.Region, "pop": r.PoP, "server": r.Server,
-			"country": r.Country, "client_ip": r.ClientIP, "method": r.Method, "scheme": r.Scheme, "protocol": r.Protocol, "path": r.Path,
+			"country": r.Country, "client_ip": r.ClientIP, "x_forwarded_for": r.ForwardedFor, "method": r.Method, "scheme": r.Scheme, "protocol": r.Protocol, "path": r.Path,
 			"cache_status": r.CacheStatus, "content_type": r.ContentType, "user_agent": r.UserAgent, "referer": r.Referer} {
 			str[name][i] = v
 		}
@@ -117,7 +117,7 @@ func requestsFrame(res api.Requests, p url.Values) *data.Frame {
 		sf("cache_status"), sf("method"), sf("path"),
 		data.NewField("bytes_sent", nil, sent).SetConfig(&data.FieldConfig{Unit: "decbytes"}),
 		data.NewField("bytes_received", nil, recv).SetConfig(&data.FieldConfig{Unit: "decbytes"}),
-		sf("client_ip"), sf("country"),
+		sf("client_ip"), sf("x_forwarded_for"), sf("country"),
 		data.NewField("asn", nil, asn).SetConfig(&data.FieldConfig{Unit: "none"}),
 		sf("scheme"), sf("protocol"), sf("content_type"), sf("user_agent"), sf("referer"),
 	)
