@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/lab/engines/chserver"
 	"github.com/edgelog/edgelog/lab/engines/stack"
 	"github.com/edgelog/edgelog/lab/engines/stacktest"
@@ -316,7 +317,7 @@ func TestAddressListEndToEnd(t *testing.T) {
 	}
 	dlq := filepath.Join(dir, "dlq.jsonl")
 	if err := st.Run(ctx, "collector", "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
-		"--format", "nginx", "--log-format", "combined", "--dead-letter-file", dlq, "--follow=false"); err != nil {
+		"--format", "nginx", "--log-format", nginx.Combined, "--dead-letter-file", dlq, "--follow=false"); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(dlq); len(b) > 0 {

@@ -219,7 +219,7 @@ var Specs = map[string]Spec{
 		Description: "drill-down: the logged requests of the last hour of the range at most (newest or slowest first), filtered by customer, host, region, PoP, server, country, ASN, status, cache outcome, path prefix and minimum times",
 		Metrics:     []string{"request_time", "ttfb"}, Orders: []string{"slowest", "newest"}, Place: true, RowFilters: true, Limit: true,
 		Fields: map[string]FieldType{"time": tTime, "customer": tString, "host": tString, "region": tString, "pop": tString, "server": tString,
-			"country": tString, "asn": tUint, "client_ip": tString, "method": tString, "scheme": tString, "protocol": tString, "path": tString,
+			"country": tString, "asn": tUint, "client_ip": tString, "x_forwarded_for": tString, "method": tString, "scheme": tString, "protocol": tString, "path": tString,
 			"status": tUint, "bytes_sent": tUint, "bytes_received": tUint, "request_time_ms": tFloat, "ttfb_ms": tFloat,
 			"cache_status": tString, "content_type": tString, "user_agent": tString, "referer": tString},
 	},
