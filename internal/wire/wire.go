@@ -165,10 +165,14 @@ func (d *Decoder) Decode(b *record.Block, msg []byte) error {
 		limit = uint64(d.MaxDecodedBytes) // #nosec G115 -- positive, checked above
 	}
 	nStr := strColumns(version)
-	minRow := uint64(8 + nStr)
+	minStr := uint64(record.NumStr) // nStr, from constants (no conversion of a variable)
+	if version < 4 {
+		minStr = uint64(record.Referer) + 1
+	}
+	minRow := 8 + minStr
 	switch version {
 	case 1:
-		minRow = 16 + 7 + uint64(nStr)
+		minRow = 16 + 7 + minStr
 	}
 	if rows*minRow > rawLen {
 		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, rawLen)
