@@ -23,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite the golden payloads in testdata
 // zstd upgrade may change them and still decode the same.
 func TestPayloadGolden(t *testing.T) {
 	in := batchOf(testBlock(300))
-	for _, r := range [][2]int{{0, 300}, {17, 230}, {5, 9}, {299, 300}} {
+	for _, r := range goldenRanges {
 		name := filepath.Join("testdata", fmt.Sprintf("v4-payload-testblock-300-%d-%d.bin", r[0], r[1]))
 		var e Encoder
 		msg := e.EncodeBatch(nil, in, r[0], r[1])
@@ -61,25 +61,35 @@ func payload(t *testing.T, msg []byte) []byte {
 	return raw
 }
 
+// goldenRanges are the row ranges of the golden payloads in testdata.
+var goldenRanges = [][2]int{{0, 300}, {17, 230}, {5, 9}, {299, 300}}
+
+// decodeGolden decodes the golden payload of rows r that the encoder of
+// version wrote (testdata/v<version>-payload-testblock-300-<from>-<to>.bin).
+func decodeGolden(t *testing.T, version byte, r [2]int) *record.Block {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", fmt.Sprintf("v%d-payload-testblock-300-%d-%d.bin", version, r[0], r[1])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := append([]byte("ELGB"), version, codecNone)
+	msg = binary.AppendUvarint(msg, uint64(r[1]-r[0]))
+	msg = binary.AppendUvarint(msg, uint64(len(raw)))
+	msg = append(msg, raw...)
+	var d Decoder
+	var out record.Block
+	if err := d.Decode(&out, msg); err != nil {
+		t.Fatalf("version %d rows [%d, %d): %v", version, r[0], r[1], err)
+	}
+	return &out
+}
+
 // The version 3 payloads kept in testdata (written by the version 3
 // encoder) still decode, with every row's address list empty.
 func TestDecodeVersion3Golden(t *testing.T) {
 	in := noAddressList(testBlock(300))
-	for _, r := range [][2]int{{0, 300}, {17, 230}, {5, 9}, {299, 300}} {
-		raw, err := os.ReadFile(filepath.Join("testdata", fmt.Sprintf("v3-payload-testblock-300-%d-%d.bin", r[0], r[1])))
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg := append([]byte("ELGB"), 3, codecNone)
-		msg = binary.AppendUvarint(msg, uint64(r[1]-r[0]))
-		msg = binary.AppendUvarint(msg, uint64(len(raw)))
-		msg = append(msg, raw...)
-		var d Decoder
-		var out record.Block
-		if err := d.Decode(&out, msg); err != nil {
-			t.Fatalf("rows [%d, %d): %v", r[0], r[1], err)
-		}
-		assertSameRows(t, in, r[0], r[1], &out)
+	for _, r := range goldenRanges {
+		assertSameRows(t, in, r[0], r[1], decodeGolden(t, 3, r))
 	}
 }
 
@@ -88,21 +98,9 @@ func TestDecodeVersion3Golden(t *testing.T) {
 // batches in Kafka or a spool outlive an upgrade.
 func TestDecodeVersion2Golden(t *testing.T) {
 	in := bodyTotals(testBlock(300))
-	for _, r := range [][2]int{{0, 300}, {17, 230}, {5, 9}, {299, 300}} {
-		raw, err := os.ReadFile(filepath.Join("testdata", fmt.Sprintf("v2-payload-testblock-300-%d-%d.bin", r[0], r[1])))
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg := append([]byte("ELGB"), 2, codecNone)
-		msg = binary.AppendUvarint(msg, uint64(r[1]-r[0]))
-		msg = binary.AppendUvarint(msg, uint64(len(raw)))
-		msg = append(msg, raw...)
-		var d Decoder
-		var out record.Block
-		if err := d.Decode(&out, msg); err != nil {
-			t.Fatalf("rows [%d, %d): %v", r[0], r[1], err)
-		}
-		assertSameRows(t, in, r[0], r[1], &out)
+	for _, r := range goldenRanges {
+		out := decodeGolden(t, 2, r)
+		assertSameRows(t, in, r[0], r[1], out)
 		for i := range out.Len() {
 			if out.BytesTotal[i] != out.BytesSent[i] {
 				t.Fatalf("version 2 row %d: total %d, want its body bytes %d", i, out.BytesTotal[i], out.BytesSent[i])
