@@ -6,7 +6,8 @@
 # its Java runtime and SLF4J (cluster-mode tests) and npm (chDB for the
 # modern-ClickHouse conformance tests, the Grafana plugin's frontend) and
 # systemd's tools (systemd-analyze verifies the packaged service units) and
-# logrotate (the shipped rotation config runs in a test).
+# logrotate (the shipped rotation config runs in a test) and bash-completion
+# (the packaged completion script is exercised in a test).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ command -v java >/dev/null || missing+=(default-jre-headless)
 command -v npm >/dev/null || missing+=(npm)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v logrotate >/dev/null || missing+=(logrotate)
+[[ -e /usr/share/bash-completion/bash_completion ]] || missing+=(bash-completion)
 
 if ((${#missing[@]})); then
 	sudo=""
@@ -29,4 +31,4 @@ if ((${#missing[@]})); then
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "setup: clickhouse-server, clickhouse-client, kcat, goaccess, zookeeper, java, npm, systemd-analyze, logrotate present"
+echo "setup: clickhouse-server, clickhouse-client, kcat, goaccess, zookeeper, java, npm, systemd-analyze, logrotate, bash-completion present"

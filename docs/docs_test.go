@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/cli/*.md and docs/metrics.md")
+var update = flag.Bool("update", false, "rewrite docs/cli/*.md, docs/completion/* and docs/metrics.md")
 
 const regenerate = "make docs (go test ./docs/ -run TestGenerated -update)"
 
@@ -23,13 +23,16 @@ func TestGenerated(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	pages, err := CLIPages(bin)
+	pages, completions, err := CLIPages(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{}
 	for name, text := range pages {
 		want[filepath.Join("cli", name)] = text
+	}
+	for name, text := range completions {
+		want[filepath.Join("completion", name)] = text
 	}
 	ms, err := Metrics()
 	if err != nil {
@@ -39,12 +42,14 @@ func TestGenerated(t *testing.T) {
 
 	if *update {
 		old, _ := filepath.Glob(filepath.Join("cli", "*.md"))
-		for _, p := range old {
+		oldScripts, _ := filepath.Glob(filepath.Join("completion", "*"))
+		for _, p := range append(old, oldScripts...) {
 			if _, ok := want[p]; !ok {
 				os.Remove(p)
 			}
 		}
 		os.MkdirAll("cli", 0o755)
+		os.MkdirAll("completion", 0o755)
 		for p, text := range want {
 			if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 				t.Fatal(err)
@@ -53,7 +58,8 @@ func TestGenerated(t *testing.T) {
 		return
 	}
 	have, _ := filepath.Glob(filepath.Join("cli", "*.md"))
-	have = append(have, "metrics.md")
+	scripts, _ := filepath.Glob(filepath.Join("completion", "*"))
+	have = append(append(have, scripts...), "metrics.md")
 	for _, p := range have {
 		if _, ok := want[p]; !ok {
 			t.Errorf("docs/%s is no longer generated (a removed command?); run %s", p, regenerate)

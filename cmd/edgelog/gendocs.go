@@ -14,7 +14,10 @@ import (
 // genDocsCommand is the hidden `edgelog gen-docs DIR`: the markdown
 // reference, a page per command by cobra's generator (github.com/spf13/cobra/doc),
 // README.md for edgelog itself and <command>.md (completion_bash.md...) for
-// the others. docs/ (make docs) runs it and keeps the pages in docs/cli.
+// the others, and the shell completion scripts cobra generates into
+// DIR/completion (edgelog.bash, _edgelog for zsh, edgelog.fish), which the
+// packages install where each shell looks. docs/ (make docs) runs it and
+// keeps the pages in docs/cli and the scripts in docs/completion.
 func genDocsCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:    "gen-docs DIR",
@@ -70,5 +73,35 @@ func writeDocs(root *cobra.Command, dir string) error {
 		}
 		return nil
 	}
-	return walk(root)
+	if err := walk(root); err != nil {
+		return err
+	}
+	return writeCompletions(root, filepath.Join(dir, "completion"))
+}
+
+// writeCompletions writes cobra's completion script for each shell a
+// Linux package serves (PowerShell's is printed by `edgelog completion
+// powershell` only).
+func writeCompletions(root *cobra.Command, dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	scripts := []struct {
+		file string
+		gen  func(*bytes.Buffer) error
+	}{
+		{"edgelog.bash", func(b *bytes.Buffer) error { return root.GenBashCompletionV2(b, true) }},
+		{"_edgelog", func(b *bytes.Buffer) error { return root.GenZshCompletion(b) }},
+		{"edgelog.fish", func(b *bytes.Buffer) error { return root.GenFishCompletion(b, true) }},
+	}
+	for _, s := range scripts {
+		var b bytes.Buffer
+		if err := s.gen(&b); err != nil {
+			return fmt.Errorf("cannot generate the completion script %s: %w", s.file, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, s.file), b.Bytes(), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package packaging
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
@@ -129,6 +130,9 @@ func TestDebInstall(t *testing.T) {
 		"/usr/share/doc/edgelog/metrics.md":                 {mode: 0o644, owner: "0", grp: "0"},
 		"/usr/share/doc/edgelog/cli/collector.md":           {mode: 0o644, owner: "0", grp: "0"},
 		"/usr/share/doc/edgelog/examples/logrotate-nginx":   {mode: 0o644, owner: "0", grp: "0"},
+		"/usr/share/bash-completion/completions/edgelog":    {mode: 0o644, owner: "0", grp: "0"},
+		"/usr/share/zsh/vendor-completions/_edgelog":        {mode: 0o644, owner: "0", grp: "0"},
+		"/usr/share/fish/vendor_completions.d/edgelog.fish": {mode: 0o644, owner: "0", grp: "0"},
 	}
 	conffiles := run("dpkg-query", "-W", "-f=${Conffiles}", "edgelog")
 	for path, w := range files {
@@ -155,6 +159,19 @@ func TestDebInstall(t *testing.T) {
 	}
 	if out := run("/usr/bin/edgelog", "collector", "--help"); !strings.Contains(out, "--config") {
 		t.Errorf("edgelog collector --help:\n%s", out)
+	}
+	// The installed bash completion, as bash-completion loads it, completes
+	// a subcommand and an action by asking the installed binary.
+	for line, want := range map[string]string{"edgelog coll": "collector", "edgelog bill v": "verify"} {
+		words := strings.Fields(line)
+		script := fmt.Sprintf(`source /usr/share/bash-completion/bash_completion
+source /usr/share/bash-completion/completions/edgelog
+COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE=%q; COMP_POINT=%d
+__start_edgelog 2>/dev/null
+echo "${COMPREPLY[@]}"`, line, len(words)-1, line, len(line))
+		if out := run("bash", "-c", script); strings.TrimSpace(out) != want {
+			t.Errorf("bash completion of %q: %q, want %q", line, out, want)
+		}
 	}
 
 	// The units as installed, against the installed binary.

@@ -81,6 +81,9 @@ func TestRPMContents(t *testing.T) {
 		"/var/lib/edgelog":                                  {dirMode | 0o750, "edgelog", "edgelog", false},
 		"/var/lib/edgelog/spool":                            {dirMode | 0o750, "edgelog", "edgelog", false},
 		"/var/log/edgelog":                                  {dirMode | 0o750, "edgelog", "edgelog", false},
+		"/usr/share/bash-completion/completions/edgelog":    {0o100644, "root", "root", false},
+		"/usr/share/zsh/vendor-completions/_edgelog":        {0o100644, "root", "root", false},
+		"/usr/share/fish/vendor_completions.d/edgelog.fish": {0o100644, "root", "root", false},
 	}
 	seen := map[string]bool{}
 	for _, fi := range files {
