@@ -114,7 +114,7 @@ func LoadTokens(path string) (*Tokens, error) {
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("cannot parse tokens %s: %w", path, err)
+		return nil, fmt.Errorf("cannot parse tokens %s: %w%s", path, err, tokensHint(err))
 	}
 	t := &Tokens{byDigest: map[[32]byte]Principal{}}
 	for i, e := range f.Tokens {
@@ -155,6 +155,27 @@ func LoadTokens(path string) (*Tokens, error) {
 		t.byDigest[digest] = p
 	}
 	return t, nil
+}
+
+// tokensHint is the advice for a tokens file with keys it does not know
+// ("" for other errors): a token written inline (token:) is refused with
+// how to list it instead, any other key with where the keys are described.
+func tokensHint(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return ""
+	}
+	hint := ""
+	for _, e := range te.Errors {
+		switch {
+		case strings.Contains(e, "field token not found"):
+			return "\ntoken: the tokens file holds no tokens: give each token's digest as sha256 " +
+				"(printf %s \"$TOKEN\" | sha256sum) or name a file readable only by edgelog that holds it with token_file"
+		case strings.Contains(e, " not found in type"):
+			hint = "\n(every key is shown, with its meaning, in /etc/edgelog/tokens.yaml as installed, deploy/examples/tokens.yaml in the source)"
+		}
+	}
+	return hint
 }
 
 // fileToken is the token a secret file holds: its bytes without one

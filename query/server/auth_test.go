@@ -75,3 +75,21 @@ func TestTokenComparedAsSent(t *testing.T) {
 		}
 	}
 }
+
+// A token written inline is refused with what to write instead, another
+// unknown key with where the keys are described.
+func TestTokensFileHints(t *testing.T) {
+	for body, want := range map[string]string{
+		"tokens:\n  - name: a\n    role: finance\n    token: s3cret-s3cret-s3cret\n": "give each token's digest as sha256",
+		"tokens:\n  - name: a\n    role: finance\n    sha: abc\n":                   "deploy/examples/tokens.yaml",
+	} {
+		path := filepath.Join(t.TempDir(), "tokens.yaml")
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadTokens(path)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("LoadTokens(%q): %v, want a hint containing %q and not the secret", body, err, want)
+		}
+	}
+}
