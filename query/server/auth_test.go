@@ -81,7 +81,7 @@ func TestTokenComparedAsSent(t *testing.T) {
 func TestTokensFileHints(t *testing.T) {
 	for body, want := range map[string]string{
 		"tokens:\n  - name: a\n    role: finance\n    token: s3cret-s3cret-s3cret\n": "give each token's digest as sha256",
-		"tokens:\n  - name: a\n    role: finance\n    sha: abc\n":                   "deploy/examples/tokens.yaml",
+		"tokens:\n  - name: a\n    role: finance\n    sha: abc\n":                    "deploy/examples/tokens.yaml",
 	} {
 		path := filepath.Join(t.TempDir(), "tokens.yaml")
 		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
