@@ -18,7 +18,7 @@ import (
 // bounds, each refused with a 400 when asked for more:
 //   - MaxRequestsWindow: the window is at most an hour;
 //   - MaxLimit: at most 1000 rows answered;
-//   - Store.MaxRawRows (DefaultMaxRawRows): ClickHouse's max_rows_to_read,
+//   - Store.MaxRawRows (DefaultMaxRawRows, `edgelog query --max-raw-rows`): ClickHouse's max_rows_to_read,
 //     the rows a drill-down may read before the server stops it;
 //   - DefaultMaxRawExecution: its max_execution_time (or the store's
 //     MaxExecution when that is shorter).

@@ -69,6 +69,7 @@ func TestCLIHabits(t *testing.T) {
 			stderr: "stat a.log: no such file or directory", notStderrs: "--edge-config"},
 		{name: "--flag=value", args: []string{"import", "--edge-config=x", "--metrics-addr=off", "b.log"}, code: 1, stderr: "stat b.log"},
 		{name: "stray argument", args: []string{"ingest", "--batch-rows", "5", "stray"}, code: 1, stderr: `unexpected argument "stray": ingest takes flags only`},
+		{name: "drill-down bound", args: []string{"query", "--max-raw-rows", "0"}, code: 1, stderr: "--max-raw-rows must be positive"},
 		{name: "bad value", args: []string{"gen", "--lines=many"}, code: 1, stderr: `invalid argument "many" for --lines`},
 		{name: "version", args: []string{"version"}, stdout: "edgelog dev ("},
 		{name: "--version", args: []string{"--version"}, stdout: "edgelog dev ("},

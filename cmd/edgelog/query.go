@@ -36,6 +36,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	concurrent := fs.Int("max-concurrent", server.DefaultConcurrent, "requests computing answers at once; more wait in line")
 	maxWait := fs.Duration("max-wait", server.DefaultMaxWait, "longest a request waits in line before a 503 with Retry-After")
 	maxExec := fs.Duration("max-execution", 25*time.Second, "ClickHouse max_execution_time of each query")
+	maxRawRows := fs.Int64("max-raw-rows", query.DefaultMaxRawRows, "rows of the raw table one drill-down (GET /api/v1/requests) may read (ClickHouse max_rows_to_read); more is a 400 asking for a narrower window")
 	lateness := fs.Duration("live-lateness", query.DefaultLateness, "how far rows of one Kafka partition may arrive out of time order (the collectors' batch wait and a margin): the live counter's watermark")
 	maxConns := fs.Int("max-connections", httplimit.Defaults.MaxConns, "connections served at once on --listen; more wait in the listen backlog")
 	perToken := fs.Int("per-token-concurrent", 0, "requests of one token computing at once; more wait in its own line (default: a quarter of --max-concurrent, at least 1)")
@@ -47,6 +48,9 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	}
 	if !schema.ValidIdent(ch.Database) {
 		return fmt.Errorf("invalid database name %q", ch.Database)
+	}
+	if *maxRawRows <= 0 {
+		return fmt.Errorf("--max-raw-rows must be positive: it bounds what one drill-down reads")
 	}
 	tlsCfg, err := tlsconf.Server(*tlsCert, *tlsKey)
 	if err != nil {
@@ -60,7 +64,7 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	defer conn.Close()
 	reg := newRegistry()
 	m := server.NewMetrics(reg)
-	srv := &server.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery, MaxExecution: *maxExec, Lateness: *lateness},
+	srv := &server.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery, MaxExecution: *maxExec, MaxRawRows: *maxRawRows, Lateness: *lateness},
 		Log: log, Metrics: m, Admission: server.NewAdmission(*concurrent, *maxWait).LimitPerToken(*perToken, *perTokenQueue)}
 	if *tokensPath != "" {
 		if srv.Tokens, err = server.LoadTokens(*tokensPath); err != nil {
