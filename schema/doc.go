@@ -52,14 +52,23 @@
 // (`edgelog bench --span` sets it). Background merges were under 1% of
 // these loads.
 //
-// Not done yet, the levers left by the numbers: coarse rollups fed from
-// fine ones (18.16 does not feed a view from another view's target
-// table: see the latency rollups in rollups.go), and ingest computing
-// partial aggregates from the batch it holds and inserting them with a
-// ledger of their own (the latency states would need 18.16's t-digest
-// format written from Go, or a mergeable log-bucketed histogram instead).
-// The sum rollups ingest could compute (traffic, billing, edge servers)
-// cost 2.0 of the 4.7 above at the bench's sparse default and less at
-// production density, while the rows they write stay to be written: the
-// saving is the GROUP BY, not the parts.
+// # The rollup feed (migration 15)
+//
+// The five sum rollups of traffic and billing (traffic_1m, traffic_1h,
+// traffic_1d, billing_5m, billing_1d) are no longer views over the raw
+// table on a single server: ingest aggregates each block once at
+// traffic_1m's grain and INSERTs the groups into rollup_feed, a Null
+// table whose views fold them into the five and into feed_ledger (feed.go
+// says why this shape and how it stays exact; package ingest, how a crash
+// between the two INSERTs is repaired). The views over raw rows that stay
+// are the ledgers, the watermark, live_1s, edge_servers_1m, path_hits_1h
+// (its top-N is per raw block) and the seven latency rollups (t-digest
+// states, which Go cannot write in 18.16's format without reimplementing
+// it). In cluster mode the feed is not created and the five stay views
+// over raw rows: a feed there would need a Distributed feed table sharded
+// like the raw rows and the cluster's replay path (dropLanded re-inserts
+// the groups a shard lacks) taught about feed rows, which was left for
+// later; the cluster keeps the cost of the views over raw rows.
+//
+// FEED_COST
 package schema
