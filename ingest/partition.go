@@ -293,8 +293,8 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 		if gctx.Err() != nil {
 			return errGenerationEnded
 		}
-		if w.afterRaw != nil {
-			if err := w.afterRaw(); err != nil {
+		if f := w.afterRaw.Load(); f != nil {
+			if err := (*f)(); err != nil {
 				return err
 			}
 		}

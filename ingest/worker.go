@@ -42,7 +42,7 @@ type Worker struct {
 	feed atomic.Bool
 	// afterRaw, when set (tests), runs between a batch's raw and feed
 	// INSERTs; an error abandons the batch there, as a crash would.
-	afterRaw func() error
+	afterRaw atomic.Pointer[func() error]
 
 	failingSince atomic.Int64 // unix nanos of the first failed insert in a row; 0 = healthy
 	inserts      chan insertReq
