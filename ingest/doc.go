@@ -164,7 +164,9 @@
 // ClickHouse 1.52 and 0.47 CPU-s per million in the same runs (package
 // schema). Why Go and not more views: a view runs on every raw block and
 // reads its columns again; ingest holds the columns already and touches
-// each row once for all five rollups.
+// each row once for all five rollups. BenchmarkFeedAggregate: 62 ns a row
+// when a minute's 400k rows share 600 groups, 462 ns when every row is a
+// group of its own (each a map insert and a key string allocated).
 //
 // # Bounds
 //
