@@ -30,6 +30,9 @@ type batch struct {
 	// cluster: rows of messages up to it may be partly in ClickHouse
 	// already (see dropLanded).
 	recheckUpTo int64
+	// feedOnly marks a batch of rows the raw table holds already and the
+	// rollup feed does not: only its feed rows are inserted (feed.go).
+	feedOnly bool
 }
 
 // span is one partition's rows within a merged batch.
@@ -57,6 +60,7 @@ func (b *batch) reset() {
 	b.first, b.last, b.messages = -1, -1, 0
 	b.spans = nil
 	b.recheckUpTo = -1
+	b.feedOnly = false
 }
 
 // inserter turns a batch into one clickhouse-go native INSERT, appending
@@ -87,6 +91,8 @@ type inserter struct {
 	// strCols holds the positions of the string columns the driver's
 	// columns alias (strcol.go).
 	strCols strColumns
+	// feed aggregates batches into the rollup feed's rows (feed.go).
+	feed feeder
 }
 
 // maxKeptPositions is how many rows' string positions the inserter keeps
@@ -249,8 +255,10 @@ func floorDiv(a, b int64) int64 {
 // InsertBlock inserts rows that did not come through Kafka (their
 // src_partition and src_offset are 0 and they carry no collector source):
 // for tests and tools that load generated or historical rows directly. It
-// gives none of Worker's exactly-once guarantees, and the INSERT runs with
-// the settings of ctx (clickhouse.Context), none of the worker's.
+// gives none of Worker's exactly-once guarantees, and the INSERTs run with
+// the settings of ctx (clickhouse.Context), none of the worker's. Where db
+// has the rollup feed, the rows' feed rows are inserted after them, as the
+// worker does.
 func InsertBlock(ctx context.Context, conn driver.Conn, db string, d schema.Dialect, blk *record.Block) error {
 	b := &batch{}
 	b.reset()
@@ -261,5 +269,13 @@ func InsertBlock(ctx context.Context, conn driver.Conn, db string, d schema.Dial
 		b.srcEnd = append(b.srcEnd, 0)
 		b.srcSeq = append(b.srcSeq, 0)
 	}
-	return newInserter(conn, db, d).insert(ctx, b)
+	ins := newInserter(conn, db, d)
+	if err := ins.insert(ctx, b); err != nil {
+		return err
+	}
+	feed, err := hasFeed(ctx, conn, db)
+	if err != nil || !feed {
+		return err
+	}
+	return ins.insertFeed(ctx, b)
 }

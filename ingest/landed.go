@@ -70,12 +70,39 @@ func dropLanded(ctx context.Context, conn driver.Conn, db string, streams []any,
 	if err != nil {
 		return 0, err
 	}
+	upTo := b.recheckUpTo
+	dropped := filterRows(b, func(i int) bool {
+		return int64(b.srcOffset[i]) > upTo || have[keyOf(b, i)] == 0 // #nosec G115 -- offsets come from Kafka, int64 >= 0
+	})
+	// Checked once: a retry of this batch's INSERT must send it unchanged.
+	b.recheckUpTo = -1
+	return dropped, nil
+}
+
+// keepLanded keeps of a feed-only batch b the rows the raw table holds
+// (by message and sharding key, as dropLanded) and returns how many it
+// removed.
+func keepLanded(ctx context.Context, conn driver.Conn, db string, streams []any, b *batch) (int, error) {
+	if b.spans != nil {
+		return 0, fmt.Errorf("BUG: keepLanded on a merged batch")
+	}
+	_, have, err := groupCounts(ctx, conn, db, streams, b, b.partition, 0, b.block.Len(), -1)
+	if err != nil {
+		return 0, err
+	}
+	return filterRows(b, func(i int) bool { return have[keyOf(b, i)] > 0 }), nil
+}
+
+// filterRows keeps the rows of b that keep accepts and returns how many it
+// removed.
+func filterRows(b *batch, keepRow func(i int) bool) int {
+	blk := &b.block
 	var keep batch
 	keep.reset()
 	var r record.Record
 	for i := range blk.Len() {
 		off := b.srcOffset[i]
-		if int64(off) <= b.recheckUpTo && have[keyOf(b, i)] > 0 { // #nosec G115 -- offsets come from Kafka, int64 >= 0
+		if !keepRow(i) {
 			continue
 		}
 		blk.Row(i, &r)
@@ -92,9 +119,7 @@ func dropLanded(ctx context.Context, conn driver.Conn, db string, streams []any,
 	b.srcFile = append(b.srcFile[:0], keep.srcFile...)
 	b.srcEnd = append(b.srcEnd[:0], keep.srcEnd...)
 	b.srcSeq = append(b.srcSeq[:0], keep.srcSeq...)
-	// Checked once: a retry of this batch's INSERT must send it unchanged.
-	b.recheckUpTo = -1
-	return dropped, nil
+	return dropped
 }
 
 func keyOf(b *batch, i int) groupKey {

@@ -41,7 +41,18 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	if err != nil {
 		return
 	}
+	// feedLedger: messages up to it have their feed rows in ClickHouse;
+	// those after it and up to ledger have raw rows only (a crash between
+	// a batch's two INSERTs, or an ingest older than the feed): they are
+	// read again and only their feed rows inserted (feed.go).
+	feedLedger, err := w.retryFeedLedger(gctx, partition, ledger)
+	if err != nil {
+		return
+	}
 	next := expectedOffset(offset, ledger) // see gap.go
+	if feedLedger < ledger && (offset < 0 || offset > feedLedger+1) {
+		offset = feedLedger + 1
+	}
 	if offset < 0 {
 		offset = kafka.FirstOffset
 	}
@@ -60,7 +71,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		log.Error("cannot seek", "offset", offset, "err", err)
 		return
 	}
-	log.Info("consuming", "from_offset", offset, "ledger_max", ledger)
+	log.Info("consuming", "from_offset", offset, "ledger_max", ledger, "feed_ledger_max", feedLedger)
 
 	b := &batch{partition: partition}
 	b.reset()
@@ -110,8 +121,20 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		if !msg.Time.IsZero() {
 			w.m.lastMsgTime.WithLabelValues(strconv.Itoa(partition)).Set(float64(msg.Time.UnixMilli()) / 1000)
 		}
+		if msg.Offset > feedLedger && msg.Offset <= ledger {
+			// Raw rows in ClickHouse, feed rows not: a feed-only batch.
+			if b.last >= 0 && !b.feedOnly {
+				panic("BUG: a feed-only message after a batch of new ones")
+			}
+			b.feedOnly = true
+		} else if b.feedOnly {
+			// The first new message: the feed-only rows go first.
+			if !flush() {
+				return
+			}
+		}
 		b.last = msg.Offset
-		if msg.Offset <= ledger {
+		if msg.Offset <= ledger && !b.feedOnly {
 			if !dist {
 				w.m.skipped.Inc()
 				continue
@@ -125,7 +148,9 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			b.first = msg.Offset
 		}
 		src, srcEnd, srcSeq := wire.SourceOf(msg.Headers)
-		if src != "" && sources.inserted(src, srcEnd, srcSeq) {
+		// A feed-only message is in the source ledger if its rows are in
+		// the raw table: the raw table says which are (flushFeedOnly).
+		if src != "" && !b.feedOnly && sources.inserted(src, srcEnd, srcSeq) {
 			// A collector re-sent a batch it had already delivered (it
 			// crashed before its checkpoint): the rows are in ClickHouse.
 			w.m.resent.Inc()
@@ -150,15 +175,19 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			}
 		}
 		badRows.Reset()
-		w.m.clockSkewedRows.Add(float64(skew.observe(&b.block, before, time.Now())))
+		if !b.feedOnly {
+			w.m.clockSkewedRows.Add(float64(skew.observe(&b.block, before, time.Now())))
+		}
 		for range b.block.Len() - before {
 			b.srcOffset = append(b.srcOffset, uint64(msg.Offset)) // #nosec G115 -- a fetched message's offset is >= 0
 			b.srcFile = append(b.srcFile, src)
 			b.srcEnd = append(b.srcEnd, srcEnd)
 			b.srcSeq = append(b.srcSeq, srcSeq)
 		}
-		b.fallbacks.add(msg, b.block.TimeMs[before:])
-		if src != "" {
+		if !b.feedOnly {
+			b.fallbacks.add(msg, b.block.TimeMs[before:])
+		}
+		if src != "" && !b.feedOnly {
 			// Rows of this batch will be in ClickHouse when the batch is;
 			// if the insert is abandoned, this ledger is dropped with it.
 			sources.add(src, srcEnd, srcSeq)
@@ -229,7 +258,11 @@ func (w *Worker) flush(procCtx, gctx context.Context, gen *kafka.Generation, b *
 			return false
 		}
 	}
-	if b.block.Len() > 0 {
+	if b.feedOnly && b.block.Len() > 0 {
+		if err := w.flushFeedOnly(procCtx, gctx, b); err != nil {
+			return false
+		}
+	} else if b.block.Len() > 0 {
 		if err := w.insertCombined(procCtx, gctx, b); err != nil {
 			return false
 		}
@@ -243,7 +276,43 @@ func (w *Worker) flush(procCtx, gctx context.Context, gen *kafka.Generation, b *
 	return gctx.Err() == nil
 }
 
+// insertWithRetry inserts b's raw rows, then, where the database has the
+// rollup feed, its feed rows, each retried until it landed (feed.go).
+// A feed-only batch has its raw rows in ClickHouse already.
 func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b *batch) error {
+	start := time.Now()
+	if !b.feedOnly {
+		if err := w.retryInsert(procCtx, gctx, b, ins.insert, w.landed); err != nil {
+			return err
+		}
+	}
+	if w.feed.Load() {
+		// No new INSERT once the generation ended: the partition's next
+		// owner may read the ledgers now, and re-reads the batch for its
+		// feed rows (this bounds an old owner's overlap to one INSERT).
+		if gctx.Err() != nil {
+			return errGenerationEnded
+		}
+		if f := w.afterRaw.Load(); f != nil {
+			if err := (*f)(); err != nil {
+				return err
+			}
+		}
+		if err := w.retryInsert(procCtx, gctx, b, ins.insertFeed, w.feedLanded); err != nil {
+			return err
+		}
+	}
+	if b.feedOnly {
+		w.failingSince.Store(0) // rows counted when their raw rows were inserted
+		return nil
+	}
+	w.insertDone(b.block.Len(), time.Since(start))
+	return nil
+}
+
+// retryInsert runs insert until it succeeded or landed says its rows are
+// in ClickHouse after a failure.
+func (w *Worker) retryInsert(procCtx, gctx context.Context, b *batch, insert func(context.Context, *batch) error, landed func(context.Context, *batch) bool) error {
 	rows := b.block.Len()
 	// pending is a failed INSERT's query id until it is known to have
 	// ended: it may still have landed, or still be running on the server,
@@ -252,7 +321,6 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 	// double-counts (checking at once let a 20 s timeout on a busy server
 	// insert a batch twice: 433,950 extra rows in a 20M-line benchmark).
 	pending := ""
-	start := time.Now()
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
 		var err error
 		if pending != "" {
@@ -262,8 +330,8 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 				err = fmt.Errorf("cannot tell whether the failed insert ended: %w", qerr)
 			case running:
 				err = errors.New("the failed insert is still running on the server")
-			case w.landed(procCtx, b):
-				w.insertDone(rows, time.Since(start))
+			case landed(procCtx, b):
+				w.chWarn.OK()
 				return nil
 			default:
 				pending = ""
@@ -272,12 +340,10 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 		if pending == "" {
 			queryID := fmt.Sprintf("%s%016x", insertIDPrefix, rand.Uint64()) // #nosec G404 -- a query id to find the INSERT again, not a secret
 			ctx, cancel := context.WithTimeout(clickhouse.Context(procCtx, clickhouse.WithQueryID(queryID)), w.cfg.InsertTimeout)
-			start = time.Now()
-			err = ins.insert(ctx, b)
+			err = insert(ctx, b)
 			cancel()
 			if err == nil {
 				w.chWarn.OK()
-				w.insertDone(rows, time.Since(start))
 				return nil
 			}
 			pending = queryID
@@ -442,4 +508,75 @@ func (w *Worker) retryLedger(gctx context.Context, partition int) (int64, error)
 			return 0, err
 		}
 	}
+}
+
+// feedLedgerCheck is off only in the test that shows what the feed ledger
+// is for (export_test.go).
+var feedLedgerCheck = true
+
+// retryFeedLedger returns the feed ledger's highest offset of partition,
+// or ledger (the raw one's) where the database has no feed. It re-reads
+// whether the feed exists: a worker started before migration 15 learns it
+// at its next assignment.
+func (w *Worker) retryFeedLedger(gctx context.Context, partition int, ledger int64) (int64, error) {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+		feed, err := hasFeed(gctx, w.conn, w.cfg.CH.Database)
+		if err == nil {
+			w.feed.Store(feed)
+			if !feed || !feedLedgerCheck {
+				return ledger, nil
+			}
+			var max int64
+			if max, err = w.feedLedgerMax(gctx, partition); err == nil {
+				if max > ledger {
+					// The feed INSERT of a batch follows its raw INSERT.
+					panic(fmt.Sprintf("BUG: partition %d: the feed ledger is at offset %d, past the raw ledger's %d", partition, max, ledger))
+				}
+				return max, nil
+			}
+		}
+		w.log.Warn("cannot read the feed ledger, retrying", "partition", partition, "err", err)
+		if !sleepCtx(gctx, delay) {
+			return 0, err
+		}
+	}
+}
+
+// feedLanded reports whether b's feed rows are in ClickHouse after a
+// failed INSERT: the feed ledger has every partition's first offset (the
+// feed is on one server only, where an INSERT lands whole).
+func (w *Worker) feedLanded(ctx context.Context, b *batch) bool {
+	for _, s := range b.parts() {
+		max, err := w.feedLedgerMax(ctx, s.partition)
+		if err != nil || max < s.first {
+			return false
+		}
+	}
+	return true
+}
+
+// flushFeedOnly inserts the feed rows of a feed-only batch: of its rows,
+// those the raw table holds (keepLanded), so the rollups get exactly the
+// raw rows of those messages whatever happened to them when they were
+// first inserted (dead letters, collector re-sends).
+func (w *Worker) flushFeedOnly(procCtx, gctx context.Context, b *batch) error {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+		dropped, err := keepLanded(gctx, w.conn, w.cfg.CH.Database, w.streamArgs(), b)
+		if err == nil {
+			w.log.Info("inserting the feed rows of messages whose raw rows are in ClickHouse", "partition", b.partition,
+				"from_offset", b.first, "to_offset", b.last, "rows", b.block.Len(), "not_in_raw", dropped)
+			break
+		}
+		w.log.Warn("cannot check re-read rows, retrying", "partition", b.partition, "err", err)
+		if !sleepCtx(gctx, delay) {
+			return err
+		}
+	}
+	if b.block.Len() == 0 {
+		return nil
+	}
+	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
+	ins.settings = quorumSettings(workerInsertSettings, w.cfg.InsertQuorum, w.cfg.InsertTimeout)
+	ins.stream = w.streamName()
+	return w.insertWithRetry(procCtx, gctx, ins, b)
 }

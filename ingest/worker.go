@@ -37,6 +37,13 @@ type Worker struct {
 	stream   string
 	streams  []string
 
+	// feed: the database has the rollup feed (feed.go); read at start and
+	// at each partition assignment.
+	feed atomic.Bool
+	// afterRaw, when set (tests), runs between a batch's raw and feed
+	// INSERTs; an error abandons the batch there, as a crash would.
+	afterRaw atomic.Pointer[func() error]
+
 	failingSince atomic.Int64 // unix nanos of the first failed insert in a row; 0 = healthy
 	inserts      chan insertReq
 
@@ -94,6 +101,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.log.Info("stopped before ClickHouse was reachable: nothing consumed, nothing committed")
 			return nil
 		}
+		return err
+	}
+	if err := w.checkSchema(ctx); err != nil {
+		w.conn.Close() // #nosec G104 -- giving up; a close error loses nothing
 		return err
 	}
 	defer w.log.Info("stopped: every batch ClickHouse acknowledged has its offset committed; batches in flight were abandoned and are read again from the committed offsets by the partition's next owner (the ledgers skip what was inserted)")
@@ -173,6 +184,26 @@ func (w *Worker) connect(ctx context.Context) error {
 	}
 }
 
+// checkSchema refuses a schema newer than this ingest knows (a later
+// migration may feed rollups in a way it does not: inserting raw rows only
+// would silently starve them) and learns whether the feed is there.
+func (w *Worker) checkSchema(ctx context.Context) error {
+	v, err := schemaVersion(ctx, w.conn, w.cfg.CH.Database)
+	if err != nil {
+		return err
+	}
+	if known := schema.Migrations[len(schema.Migrations)-1].Version; v > known {
+		return fmt.Errorf("cannot ingest into schema version %d: this ingest knows versions up to %d (upgrade ingest)", v, known)
+	}
+	feed, err := hasFeed(ctx, w.conn, w.cfg.CH.Database)
+	if err != nil {
+		return err
+	}
+	w.feed.Store(feed)
+	w.log.Info("schema", "version", v, "rollup_feed", feed)
+	return nil
+}
+
 // rawIsDistributed reports whether db's raw table is a Distributed table
 // (cluster mode).
 func rawIsDistributed(ctx context.Context, conn driver.Conn, db string) (bool, error) {
@@ -185,11 +216,21 @@ func rawIsDistributed(ctx context.Context, conn driver.Conn, db string) (bool, e
 }
 
 // ledgerMax returns the highest Kafka offset of partition already in
-// ClickHouse, or -1.
+// ClickHouse's raw table, or -1.
 func (w *Worker) ledgerMax(ctx context.Context, partition int) (int64, error) {
+	return w.ledgerMaxOf(ctx, schema.LedgerTable, partition)
+}
+
+// feedLedgerMax returns the highest Kafka offset of partition whose rows
+// are in the rollup feed, or -1.
+func (w *Worker) feedLedgerMax(ctx context.Context, partition int) (int64, error) {
+	return w.ledgerMaxOf(ctx, schema.FeedLedgerTable, partition)
+}
+
+func (w *Worker) ledgerMaxOf(ctx context.Context, table string, partition int) (int64, error) {
 	var n uint64
 	var max uint64
-	q := fmt.Sprintf("SELECT count(), max(max_offset) FROM %s.%s WHERE src_partition = ? AND src_stream IN (?, ?)", w.cfg.CH.Database, schema.LedgerTable)
+	q := fmt.Sprintf("SELECT count(), max(max_offset) FROM %s.%s WHERE src_partition = ? AND src_stream IN (?, ?)", w.cfg.CH.Database, table)
 	if err := w.conn.QueryRow(ctx, q, append([]any{uint16(partition)}, w.streamArgs()...)...).Scan(&n, &max); err != nil { // #nosec G115 -- Kafka partition ids are < 2^16 (the schema's src_partition is UInt16)
 		return 0, fmt.Errorf("cannot read offsets ledger: %w", err)
 	}

@@ -52,14 +52,41 @@
 // (`edgelog bench --span` sets it). Background merges were under 1% of
 // these loads.
 //
-// Not done yet, the levers left by the numbers: coarse rollups fed from
-// fine ones (18.16 does not feed a view from another view's target
-// table: see the latency rollups in rollups.go), and ingest computing
-// partial aggregates from the batch it holds and inserting them with a
-// ledger of their own (the latency states would need 18.16's t-digest
-// format written from Go, or a mergeable log-bucketed histogram instead).
-// The sum rollups ingest could compute (traffic, billing, edge servers)
-// cost 2.0 of the 4.7 above at the bench's sparse default and less at
-// production density, while the rows they write stay to be written: the
-// saving is the GROUP BY, not the parts.
+// # The rollup feed (migration 15)
+//
+// The five sum rollups of traffic and billing (traffic_1m, traffic_1h,
+// traffic_1d, billing_5m, billing_1d) are no longer views over the raw
+// table on a single server: ingest aggregates each block once at
+// traffic_1m's grain and INSERTs the groups into rollup_feed, a Null
+// table whose views fold them into the five and into feed_ledger (feed.go
+// says why this shape and how it stays exact; package ingest, how a crash
+// between the two INSERTs is repaired). The views over raw rows that stay
+// are the ledgers, the watermark, live_1s, edge_servers_1m, path_hits_1h
+// (its top-N is per raw block) and the seven latency rollups (t-digest
+// states, which Go cannot write in 18.16's format without reimplementing
+// it). In cluster mode the feed is not created and the five stay views
+// over raw rows: a feed there would need a Distributed feed table sharded
+// like the raw rows and the cluster's replay path (dropLanded re-inserts
+// the groups a shard lacks) taught about feed rows, which was left for
+// later; the cluster keeps the cost of the views over raw rows.
+//
+// What it saved (`edgelog bench --lines 20000000 --skip goaccess,kcat`,
+// before and after in the same session on the shared box, December 2026;
+// README, performance): ClickHouse 7.99 -> 6.47 CPU-s per million requests
+// at the default 24h span, 5.28 -> 4.81 at `--span 1m`; ingest pays 0.21
+// and 0.08 for it (feed.go in package ingest). Less than the 2.0 the five
+// views cost on their own: the five tables' rows are still written (their
+// parts and sorting, the part of a view's cost that follows the rows it
+// writes), traffic_1m's view still groups the feed's rows (one per group
+// and Kafka partition of the INSERT), and the raw table, its ledgers and
+// the ten rollup views left on it (seven latency, path_hits_1h,
+// edge_servers_1m, live_1s) are untouched. At dense spans the views over
+// raw rows were cheaper already (few groups), so the feed saves less there.
+//
+// Where ClickHouse's CPU goes now, by the per-view figures above: the raw
+// table and its ledgers about 1.9 per million, the seven latency rollups
+// (t-digest states) about 1.7, path_hits_1h 0.26, the feed's five tables
+// what their rows cost to write. The levers left: the latency rollups
+// (t-digest states written from Go need 18.16's serialization, or a
+// mergeable histogram instead), and the feed on a cluster.
 package schema

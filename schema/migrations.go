@@ -68,6 +68,7 @@ var Migrations = []Migration{
 	}},
 	{13, "per-second live counter and ingest watermark", liveMigration},
 	{14, "the client's address list (x_forwarded_for) in raw rows", addressListMigration},
+	{FeedMigration, "traffic and billing rollups fed from ingest's per-block aggregates (rollup_feed, feed_ledger)", feedMigration},
 }
 
 // createAll returns the statements that create each rollup in turn, as

@@ -116,6 +116,11 @@ func loadChDB(db string, blk *record.Block) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) FROM INFILE '%s' FORMAT TSV",
-		db, schema.RawTable, strings.Join(schema.RawColumnNames(Modern), ", "), path))
+	if err := chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) FROM INFILE '%s' FORMAT TSV",
+		db, schema.RawTable, strings.Join(schema.RawColumnNames(Modern), ", "), path)); err != nil {
+		return err
+	}
+	// The traffic and billing rollups are fed from the feed, which ingest
+	// fills in Go: the same rows in SQL (schema.FeedFromRaw).
+	return chExec(schema.FeedFromRaw(db, "1"))
 }

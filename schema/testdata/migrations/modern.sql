@@ -814,3 +814,185 @@ GROUP BY src_stream, src_partition;
 -- migration 14: the client's address list (x_forwarded_for) in raw rows
 ALTER TABLE edgelog.requests ADD COLUMN IF NOT EXISTS x_forwarded_for String CODEC(ZSTD(1)) AFTER referer;
 
+-- migration 15: traffic and billing rollups fed from ingest's per-block aggregates (rollup_feed, feed_ledger)
+CREATE TABLE IF NOT EXISTS edgelog.rollup_feed (
+    minute DateTime('UTC'),
+    customer LowCardinality(String),
+    host LowCardinality(String),
+    region LowCardinality(String),
+    pop LowCardinality(String),
+    country LowCardinality(String),
+    src_stream String,
+    src_partition UInt16,
+    requests UInt64,
+    bytes_out UInt64,
+    bytes_in UInt64,
+    cache_hit UInt64,
+    cache_miss UInt64,
+    bytes_hit UInt64,
+    status_1xx UInt64,
+    status_2xx UInt64,
+    status_3xx UInt64,
+    status_4xx UInt64,
+    status_5xx UInt64,
+    request_time_us_sum UInt64,
+    bytes_total UInt64,
+    bytes_miss UInt64,
+    bytes_1xx UInt64,
+    bytes_2xx UInt64,
+    bytes_3xx UInt64,
+    bytes_4xx UInt64,
+    bytes_5xx UInt64,
+    split_requests UInt64,
+    min_offset UInt64,
+    max_offset UInt64
+) ENGINE = Null;
+
+CREATE TABLE IF NOT EXISTS edgelog.feed_ledger (
+    src_stream String,
+    src_partition UInt16,
+    min_offset UInt64,
+    max_offset UInt64,
+    rows UInt64,
+    inserted_at DateTime DEFAULT now()
+) ENGINE = MergeTree
+ORDER BY (src_stream, src_partition, max_offset);
+
+INSERT INTO edgelog.feed_ledger (src_stream, src_partition, min_offset, max_offset, rows)
+SELECT src_stream, src_partition, min(min_offset), max(max_offset), 0
+FROM edgelog.ingest_ledger
+WHERE (SELECT count() FROM edgelog.feed_ledger) = 0
+GROUP BY src_stream, src_partition;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.feed_ledger_mv TO edgelog.feed_ledger AS
+SELECT src_stream, src_partition, min(min_offset) AS min_offset, max(max_offset) AS max_offset, sum(requests) AS rows, now() AS inserted_at
+FROM edgelog.rollup_feed
+GROUP BY src_stream, src_partition;
+
+DROP TABLE IF EXISTS edgelog.traffic_1m_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1m_mv TO edgelog.traffic_1m AS
+SELECT
+    toStartOfMinute(minute) AS t,
+    customer,
+    host,
+    region,
+    pop,
+    country,
+    sum(requests) AS requests,
+    sum(bytes_out) AS bytes_out,
+    sum(bytes_in) AS bytes_in,
+    sum(cache_hit) AS cache_hit,
+    sum(cache_miss) AS cache_miss,
+    sum(bytes_hit) AS bytes_hit,
+    sum(status_1xx) AS status_1xx,
+    sum(status_2xx) AS status_2xx,
+    sum(status_3xx) AS status_3xx,
+    sum(status_4xx) AS status_4xx,
+    sum(status_5xx) AS status_5xx,
+    sum(request_time_us_sum) AS request_time_us_sum,
+    sum(bytes_total) AS bytes_total,
+    sum(bytes_miss) AS bytes_miss,
+    sum(bytes_1xx) AS bytes_1xx,
+    sum(bytes_2xx) AS bytes_2xx,
+    sum(bytes_3xx) AS bytes_3xx,
+    sum(bytes_4xx) AS bytes_4xx,
+    sum(bytes_5xx) AS bytes_5xx,
+    sum(split_requests) AS split_requests
+FROM edgelog.rollup_feed
+GROUP BY t, customer, host, region, pop, country;
+
+DROP TABLE IF EXISTS edgelog.traffic_1h_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1h_mv TO edgelog.traffic_1h AS
+SELECT
+    toStartOfHour(minute) AS t,
+    customer,
+    host,
+    region,
+    pop,
+    country,
+    sum(requests) AS requests,
+    sum(bytes_out) AS bytes_out,
+    sum(bytes_in) AS bytes_in,
+    sum(cache_hit) AS cache_hit,
+    sum(cache_miss) AS cache_miss,
+    sum(bytes_hit) AS bytes_hit,
+    sum(status_1xx) AS status_1xx,
+    sum(status_2xx) AS status_2xx,
+    sum(status_3xx) AS status_3xx,
+    sum(status_4xx) AS status_4xx,
+    sum(status_5xx) AS status_5xx,
+    sum(request_time_us_sum) AS request_time_us_sum,
+    sum(bytes_total) AS bytes_total,
+    sum(bytes_miss) AS bytes_miss,
+    sum(bytes_1xx) AS bytes_1xx,
+    sum(bytes_2xx) AS bytes_2xx,
+    sum(bytes_3xx) AS bytes_3xx,
+    sum(bytes_4xx) AS bytes_4xx,
+    sum(bytes_5xx) AS bytes_5xx,
+    sum(split_requests) AS split_requests
+FROM edgelog.rollup_feed
+GROUP BY t, customer, host, region, pop, country;
+
+DROP TABLE IF EXISTS edgelog.traffic_1d_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1d_mv TO edgelog.traffic_1d AS
+SELECT
+    toStartOfDay(minute) AS t,
+    customer,
+    host,
+    region,
+    pop,
+    country,
+    sum(requests) AS requests,
+    sum(bytes_out) AS bytes_out,
+    sum(bytes_in) AS bytes_in,
+    sum(cache_hit) AS cache_hit,
+    sum(cache_miss) AS cache_miss,
+    sum(bytes_hit) AS bytes_hit,
+    sum(status_1xx) AS status_1xx,
+    sum(status_2xx) AS status_2xx,
+    sum(status_3xx) AS status_3xx,
+    sum(status_4xx) AS status_4xx,
+    sum(status_5xx) AS status_5xx,
+    sum(request_time_us_sum) AS request_time_us_sum,
+    sum(bytes_total) AS bytes_total,
+    sum(bytes_miss) AS bytes_miss,
+    sum(bytes_1xx) AS bytes_1xx,
+    sum(bytes_2xx) AS bytes_2xx,
+    sum(bytes_3xx) AS bytes_3xx,
+    sum(bytes_4xx) AS bytes_4xx,
+    sum(bytes_5xx) AS bytes_5xx,
+    sum(split_requests) AS split_requests
+FROM edgelog.rollup_feed
+GROUP BY t, customer, host, region, pop, country;
+
+DROP TABLE IF EXISTS edgelog.billing_5m_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.billing_5m_mv TO edgelog.billing_5m AS
+SELECT
+    toStartOfFiveMinute(minute) AS t,
+    customer,
+    region,
+    sum(requests) AS requests,
+    sum(bytes_out) AS bytes_out,
+    sum(bytes_in) AS bytes_in,
+    sum(bytes_total) AS bytes_total
+FROM edgelog.rollup_feed
+GROUP BY t, customer, region;
+
+DROP TABLE IF EXISTS edgelog.billing_1d_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.billing_1d_mv TO edgelog.billing_1d AS
+SELECT
+    toStartOfDay(minute) AS t,
+    customer,
+    region,
+    sum(requests) AS requests,
+    sum(bytes_out) AS bytes_out,
+    sum(bytes_in) AS bytes_in,
+    sum(bytes_total) AS bytes_total
+FROM edgelog.rollup_feed
+GROUP BY t, customer, region;
+

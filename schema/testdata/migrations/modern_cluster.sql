@@ -889,3 +889,4 @@ DROP TABLE IF EXISTS edgelog.requests ON CLUSTER edge;
 
 CREATE TABLE IF NOT EXISTS edgelog.requests ON CLUSTER edge AS edgelog.requests_local ENGINE = Distributed(edge, edgelog, requests_local, cityHash64(customer, host));
 
+-- migration 15: traffic and billing rollups fed from ingest's per-block aggregates (rollup_feed, feed_ledger)

@@ -1,0 +1,10 @@
+package ingest
+
+// SetAfterRaw makes w run f between each batch's raw and feed INSERTs; an
+// error from f abandons the batch there, as a crash would.
+func SetAfterRaw(w *Worker, f func() error) { w.afterRaw.Store(&f) }
+
+// SetFeedLedgerCheck switches the feed ledger's reading on assignment on
+// or off (off: the raw ledger's offset stands for both), to show that the
+// crash test fails without it.
+func SetFeedLedgerCheck(on bool) { feedLedgerCheck = on }
