@@ -102,9 +102,6 @@ func (o *Options) fill() {
 		if o.SampleEvery == 0 {
 			o.SampleEvery = time.Minute
 		}
-		if o.SamplesCSV == "" {
-			o.SamplesCSV = filepath.Join(o.Dir, "soak-samples.csv")
-		}
 		if o.RotateBytes == 0 {
 			o.RotateBytes = 1 << 30
 		}
@@ -118,6 +115,13 @@ func (o *Options) warmup() time.Duration { return max(time.Minute, 2*o.SampleEve
 // Run runs the pipeline under faults and returns the accounting.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o.fill()
+	var err error
+	if o.Dir, err = filepath.Abs(o.Dir); err != nil { // the processes run in the stack's directory
+		return nil, err
+	}
+	if o.SamplesCSV == "" && o.Soak > 0 {
+		o.SamplesCSV = filepath.Join(o.Dir, "soak-samples.csv")
+	}
 	began := time.Now()
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(o.Progress, "[%6.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, a...))

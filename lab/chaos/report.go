@@ -69,13 +69,19 @@ func (r *Report) verify(ctx context.Context, st *stack.Stack, logf func(string, 
 // count reads every table's totals and the per-customer daily sums.
 func (r *Report) count(ctx context.Context, st *stack.Stack, w *writer) error {
 	w.mu.Lock()
-	r.Lines, r.Bytes = w.lines, w.bytes
+	lines, bytes := w.lines, w.bytes
 	byCustomer := make(map[string][2]uint64, len(w.byCustomer))
 	for k, v := range w.byCustomer {
 		byCustomer[k] = v
 	}
 	w.mu.Unlock()
+	return r.countTruth(ctx, st, lines, bytes, byCustomer)
+}
 
+// countTruth reads every table's totals and the per-customer daily sums
+// against what was written: lines requests of bytes, byCustomer.
+func (r *Report) countTruth(ctx context.Context, st *stack.Stack, lines, bytes uint64, byCustomer map[string][2]uint64) error {
+	r.Lines, r.Bytes = lines, bytes
 	conn, err := st.Conn(ctx)
 	if err != nil {
 		return err
