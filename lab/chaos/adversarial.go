@@ -615,38 +615,58 @@ func readLetters(ctx context.Context, broker string) ([]deadletter.Letter, error
 			pc.Close() // #nosec G104 -- already failing
 			return nil, err
 		}
-		if _, err := pc.Seek(first, kafka.SeekAbsolute); err != nil {
-			pc.Close() // #nosec G104 -- already failing
-			return nil, err
-		}
+		// Whole fetches of up to 64 MiB at a time (one fetch per message
+		// would make the broker scan its log once per letter).
 		for off := first; off < last; {
+			if _, err := pc.Seek(off, kafka.SeekAbsolute); err != nil {
+				pc.Close() // #nosec G104 -- already failing
+				return nil, err
+			}
 			_ = pc.SetReadDeadline(time.Now().Add(30 * time.Second))
-			m, err := pc.ReadMessage(10 << 20)
-			if err != nil {
+			batch := pc.ReadBatch(1, 64<<20)
+			n := 0
+			for {
+				m, err := batch.ReadMessage()
+				if err != nil {
+					break
+				}
+				n++
+				off = m.Offset + 1
+				out = append(out, letterOf(m))
+			}
+			if err := batch.Close(); err != nil && n == 0 {
 				pc.Close() // #nosec G104 -- already failing
 				return nil, fmt.Errorf("cannot read dead letters of partition %d at %d: %w", p.ID, off, err)
 			}
-			off = m.Offset + 1
-			l := deadletter.Letter{Data: m.Value, Time: m.Time}
-			for _, hd := range m.Headers {
-				switch hd.Key {
-				case "stage":
-					l.Stage = string(hd.Value)
-				case "reason":
-					l.Reason = string(hd.Value)
-				case "source":
-					l.Source = string(hd.Value)
-				case "partition":
-					l.Partition, _ = strconv.Atoi(string(hd.Value))
-				case "offset":
-					l.Offset, _ = strconv.ParseInt(string(hd.Value), 10, 64)
-				}
+			if n == 0 {
+				pc.Close() // #nosec G104 -- already failing
+				return nil, fmt.Errorf("no dead letter of partition %d at %d (last %d)", p.ID, off, last)
 			}
-			out = append(out, l)
 		}
 		pc.Close() // #nosec G104 -- read-only
 	}
 	return out, nil
+}
+
+// letterOf decodes a dead letter from its Kafka message (KafkaSink's
+// headers).
+func letterOf(m kafka.Message) deadletter.Letter {
+	l := deadletter.Letter{Data: m.Value, Time: m.Time}
+	for _, hd := range m.Headers {
+		switch hd.Key {
+		case "stage":
+			l.Stage = string(hd.Value)
+		case "reason":
+			l.Reason = string(hd.Value)
+		case "source":
+			l.Source = string(hd.Value)
+		case "partition":
+			l.Partition, _ = strconv.Atoi(string(hd.Value))
+		case "offset":
+			l.Offset, _ = strconv.ParseInt(string(hd.Value), 10, 64)
+		}
+	}
+	return l
 }
 
 // truncatedImports writes 20,000 generated lines, compresses them with gzip
