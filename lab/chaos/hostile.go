@@ -53,7 +53,7 @@ func newHostile(seed uint64, corpusRoot string) (*hostile, error) {
 	for range 16 {
 		g := make([]byte, 4<<10)
 		for i := range g {
-			if g[i] = byte(h.rng.IntN(256)); g[i] == '\n' {
+			if g[i] = byte(h.rng.IntN(256)); g[i] == '\n' { // #nosec G115 -- IntN(256) fits a byte
 				g[i] = 0
 			}
 		}
@@ -61,7 +61,7 @@ func newHostile(seed uint64, corpusRoot string) (*hostile, error) {
 	}
 	h.noise = make([]byte, 1_040_000)
 	for i := range h.noise {
-		for h.noise[i] = byte(h.rng.IntN(256)); h.noise[i] == '\n' || h.noise[i] == '"' || h.noise[i] == '\\'; h.noise[i] = byte(h.rng.IntN(256)) {
+		for h.noise[i] = byte(h.rng.IntN(256)); h.noise[i] == '\n' || h.noise[i] == '"' || h.noise[i] == '\\'; h.noise[i] = byte(h.rng.IntN(256)) { // #nosec G115 -- IntN(256) fits a byte
 		}
 	}
 	line := func(e *gen.Event, f gen.Formatter) []byte { return f.AppendLine(nil, e) }
