@@ -30,6 +30,7 @@ type writer struct {
 	maxBytes      int64
 	size          int64 // bytes in the current file
 	sizeRotations int
+	inodes        []uint64 // the inodes of access.log, in the order written
 
 	mu         sync.Mutex
 	lines      uint64
@@ -46,7 +47,11 @@ func newWriter(g *gen.Generator, path string, rate float64) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &writer{g: g, fmt: lf, path: path, rate: rate, f: f, byCustomer: map[string][2]uint64{}}, nil
+	w := &writer{g: g, fmt: lf, path: path, rate: rate, f: f, byCustomer: map[string][2]uint64{}}
+	if st, err := f.Stat(); err == nil {
+		w.inodes = append(w.inodes, inodeOf(st))
+	}
+	return w, nil
 }
 
 func (w *writer) written() uint64 {
@@ -127,6 +132,9 @@ func (w *writer) rotate(ctx context.Context, copyTruncate bool) error {
 		}
 		w.f.Close() // #nosec G104 -- rotation of a generated log; the next open reports a real problem
 		w.f, w.size = f, 0
+		if st, err := f.Stat(); err == nil {
+			w.inodes = append(w.inodes, inodeOf(st))
+		}
 		return nil
 	}
 	if err := w.waitShipped(ctx, 2*time.Minute); err != nil {
@@ -152,17 +160,31 @@ func (w *writer) rotate(ctx context.Context, copyTruncate bool) error {
 	return w.f.Truncate(0)
 }
 
-// prune deletes the rotated files the collector's checkpoint shows read
-// to their end; the others stay for the next call.
+// prune deletes the rotated files the collector is done with: those whose
+// checkpoint shows them read to their end, and those older than the file
+// the checkpoint names now (a path's checkpoint moves on to the next file
+// only once every line of the one before is acknowledged: checkpoint.HandOver).
 func (w *writer) prune() error {
 	read := checkpointInodes(w.path)
+	current := -1 // the index in w.inodes of the file the checkpoint names
+	for i, ino := range w.inodes {
+		if _, ok := read[ino]; ok {
+			current = i
+		}
+	}
 	for n := 1; n < w.rotN; n++ {
 		name := w.path + "." + strconv.Itoa(n)
 		st, err := os.Stat(name)
 		if err != nil {
 			continue // gone already
 		}
-		if off, ok := read[inodeOf(st)]; ok && off == st.Size() {
+		ino := inodeOf(st)
+		off, ok := read[ino]
+		done := ok && off == st.Size()
+		for i := range w.inodes[:max(current, 0)] {
+			done = done || w.inodes[i] == ino
+		}
+		if done {
 			if err := os.Remove(name); err != nil {
 				return err
 			}
