@@ -31,6 +31,10 @@ type Rule struct {
 	ShareOfMedian float64
 	Warmup        float64 // seconds after a restart left out
 	MinPoints     int     // fewer points judged: the verdict is "short", not a pass or a fail (default 6)
+	// MinSpan is the shortest judged window, in seconds (default 600): a
+	// slope per hour from a minute or two of a young process's samples is
+	// its warm-up extrapolated sixtyfold, not a verdict.
+	MinSpan float64
 }
 
 // The rules of the soak (README, Guarantees): RSS may grow by 20 MiB or
@@ -62,6 +66,9 @@ func (v Verdict) OK() bool { return !v.Judged || v.Short || v.Slope <= v.Allowed
 func Judge(name string, pts []Point, end float64, rule Rule) Verdict {
 	if rule.MinPoints == 0 {
 		rule.MinPoints = 6
+	}
+	if rule.MinSpan == 0 {
+		rule.MinSpan = 600
 	}
 	v := Verdict{Name: name, Judged: true}
 	if len(pts) == 0 {
@@ -98,11 +105,10 @@ func Judge(name string, pts []Point, end float64, rule Rule) Verdict {
 	}
 	v.Allowed = max(rule.PerHour, rule.ShareOfMedian*v.Med)
 	slope, ok := pooledSlope(kept)
-	if !ok || len(kept) < rule.MinPoints {
-		v.Short = true
-		return v
-	}
 	v.Slope = slope * 3600
+	if !ok || len(kept) < rule.MinPoints || kept[len(kept)-1].T-kept[0].T < rule.MinSpan {
+		v.Short = true
+	}
 	return v
 }
 

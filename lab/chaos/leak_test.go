@@ -84,6 +84,12 @@ func TestShortRun(t *testing.T) {
 	if v := Judge("x", pts, 40, FDRule); !v.Short {
 		t.Fatalf("3 points judged: %+v", v)
 	}
+	// Many points, but a 90-second window (a 3-minute run): the slope is
+	// shown, no verdict is given.
+	pts = series(180, 5, nil, func(t float64, _ int, _ float64) float64 { return t })
+	if v := Judge("x", pts, 180, FDRule); !v.Short || !v.OK() || v.Slope < 3000 {
+		t.Fatalf("a 90 s window judged: %+v", v)
+	}
 }
 
 func TestSpoolDrained(t *testing.T) {

@@ -124,14 +124,14 @@ func judgeSoak(s *sampler, end float64, warmup float64, faultTimes []float64) ([
 // printSoak writes one SOAK line per series and the rule.
 func printSoak(w io.Writer, series []SoakSeries, spoolErr error) {
 	fmt.Fprintln(w, "SOAK rule: least-squares slope over the second half, per process incarnation, leaving out the samples within the warm-up after a restart;"+
-		" RSS <= max(20 MiB, 5% of median)/h, goroutines <= 60/h, open files <= 60/h; spool <= 1 MiB before the next fault and at the end")
+		" RSS <= max(20 MiB, 5% of median)/h, goroutines <= 60/h, open files <= 60/h, judged on windows of 10 min or more (shorter: slope shown, verdict short); spool <= 1 MiB before the next fault and at the end")
 	for _, s := range series {
 		verdict := "ok"
 		switch {
 		case !s.Judged:
 			verdict = "reported (" + s.Why + ")"
 		case s.Short:
-			verdict = "short (too few samples to judge)"
+			verdict = "short (window under 10 min or too few samples: not judged)"
 		case !s.OK():
 			verdict = "GROWS"
 		}
