@@ -32,10 +32,11 @@ const (
 	StopClickHouse Fault = "stop_clickhouse"  // server stopped for ClickHouseDown
 	RenameRotate   Fault = "rotate_rename"    // mv access.log access.log.N; new access.log
 	CopyTruncate   Fault = "rotate_copytrunc" // cp access.log access.log.N; truncate access.log
+	KillQuery      Fault = "kill_query"       // SIGKILL of the query service, restart after a moment
 )
 
 // AllFaults lists every kind, in report order.
-var AllFaults = []Fault{KillCollector, KillIngest, PauseBroker, StopClickHouse, RenameRotate, CopyTruncate}
+var AllFaults = []Fault{KillCollector, KillIngest, PauseBroker, StopClickHouse, RenameRotate, CopyTruncate, KillQuery}
 
 // Options configure a run.
 type Options struct {
@@ -51,6 +52,23 @@ type Options struct {
 	BrokerPause    time.Duration // default 3s
 	Settle         time.Duration // how long to wait for the pipeline to drain (default 10 min)
 	Progress       io.Writer     // progress lines; nil for none
+
+	// Soak, when set, writes at Rate for this long (Lines is Rate*Soak)
+	// with the query service running under a light load, injects one
+	// fault of SoakFaults every FaultEvery (default 3 min), samples every
+	// process every SampleEvery (default 1 min) into SamplesCSV (default
+	// DIR/soak-samples.csv), rotates the log by rename whenever it passes
+	// RotateBytes (default 1 GiB, deleting rotated files the collector has
+	// checkpointed to their end) and fails the run if a sampled series
+	// grows (see Judge and the rules).
+	Soak        time.Duration
+	FaultEvery  time.Duration
+	SampleEvery time.Duration
+	SamplesCSV  string
+	RotateBytes int64
+	// Verify runs `edgelog schema verify` and `edgelog bill verify` at the
+	// end; either failing fails the run. The soak always does.
+	Verify bool
 }
 
 func (o *Options) fill() {
@@ -75,11 +93,35 @@ func (o *Options) fill() {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	if o.Soak > 0 {
+		o.Lines = int(o.Rate * o.Soak.Seconds())
+		o.Verify = true
+		if o.FaultEvery == 0 {
+			o.FaultEvery = 3 * time.Minute
+		}
+		if o.SampleEvery == 0 {
+			o.SampleEvery = time.Minute
+		}
+		if o.RotateBytes == 0 {
+			o.RotateBytes = 1 << 30
+		}
+	}
 }
+
+// warmup is how long after a restart the soak leaves a process's samples
+// out: a minute or two sampling intervals, whichever is longer.
+func (o *Options) warmup() time.Duration { return max(time.Minute, 2*o.SampleEvery) }
 
 // Run runs the pipeline under faults and returns the accounting.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o.fill()
+	var err error
+	if o.Dir, err = filepath.Abs(o.Dir); err != nil { // the processes run in the stack's directory
+		return nil, err
+	}
+	if o.SamplesCSV == "" && o.Soak > 0 {
+		o.SamplesCSV = filepath.Join(o.Dir, "soak-samples.csv")
+	}
 	began := time.Now()
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(o.Progress, "[%6.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, a...))
@@ -106,19 +148,48 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer w.close()
+	w.maxBytes = o.RotateBytes
 
 	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
 	if err != nil {
 		return nil, err
 	}
-	collector, err := st.Start("collector", "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
-		"--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl"))
+	collectorArgs := []string{"--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
+		"--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl")}
+	spoolDir := ""
+	if o.Soak > 0 {
+		spoolDir = filepath.Join(o.Dir, "spool")
+		collectorArgs = append(collectorArgs, "--spool-dir", spoolDir)
+	}
+	collector, err := st.Start("collector", collectorArgs...)
 	if err != nil {
 		return nil, err
 	}
 
-	rep := &Report{Faults: map[Fault]int{}}
+	rep := &Report{Faults: map[Fault]int{}, soak: o.Soak > 0}
+	var query *stack.Proc
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
+	if o.Soak > 0 || o.Faults[KillQuery] > 0 {
+		if query, err = startQuery(loadCtx, st, &rep.QueryOK, &rep.QueryFailed); err != nil {
+			return nil, err
+		}
+	}
+	var smp *sampler
+	if o.Soak > 0 {
+		logs := filepath.Join(st.Dir, "logs")
+		smp = newSampler(began, spoolDir,
+			watched{"collector", collector.Pid, filepath.Join(logs, "collector.log")},
+			watched{"ingest", ingest.Pid, filepath.Join(logs, "ingest.log")},
+			watched{"query", query.Pid, filepath.Join(logs, "query.log")},
+			watched{"broker", st.Broker.Pid, ""},
+			watched{"clickhouse", st.CH.Pid, ""})
+		go smp.run(loadCtx, o.SampleEvery)
+		logf("soak: %s at %.0f lines/s (%d lines), a fault every %s, samples every %s into %s",
+			o.Soak, o.Rate, o.Lines, o.FaultEvery, o.SampleEvery, o.SamplesCSV)
+	}
 	var wg sync.WaitGroup
+	writeStart := time.Now()
 	writeErr := make(chan error, 1)
 	wg.Add(1)
 	go func() {
@@ -135,13 +206,20 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 99)) // #nosec G404 -- reproducible fault schedule from a seed, not a secret
 	rng.Shuffle(len(plan), func(i, j int) { plan[i], plan[j] = plan[j], plan[i] })
+	if o.Soak > 0 {
+		plan = soakPlan(o)
+	}
 	gap := time.Duration(float64(o.Lines)/o.Rate*float64(time.Second)) / time.Duration(len(plan)+1)
-	for _, f := range plan {
-		if !sleepCtx(ctx, gap) {
+	var faultTimes []float64
+	for i, f := range plan {
+		// Each fault at its own time from the start, whatever the last
+		// one took (a copytruncate waits for the collector).
+		if !sleepCtx(ctx, time.Until(writeStart.Add(time.Duration(i+1)*gap))) {
 			return nil, ctx.Err()
 		}
 		logf("%s (%d lines written)", f, w.written())
-		if err := inject(ctx, f, o, st, collector, ingest, w); err != nil {
+		faultTimes = append(faultTimes, time.Since(began).Seconds())
+		if err := inject(ctx, f, o, st, collector, ingest, query, w); err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		rep.Faults[f]++
@@ -150,21 +228,44 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := <-writeErr; err != nil {
 		return nil, err
 	}
+	writeEnd := time.Since(began).Seconds()
+	rep.SizeRotations = w.sizeRotations
 	logf("all %d lines written; waiting for the pipeline to drain", o.Lines)
 	if _, err := st.WaitRows(ctx, uint64(o.Lines), o.Settle, nil); err != nil { // #nosec G115 -- a line count, positive
 		logf("did not drain: %v", err)
 	}
 	time.Sleep(3 * time.Second) // a late duplicate would land now
+	if smp != nil {
+		smp.once(ctx) // the drained state: the spool must be empty again
+	}
+	stopLoad()
 	if err := rep.count(ctx, st, w); err != nil {
 		return nil, err
+	}
+	if o.Verify {
+		rep.verify(ctx, st, logf)
+	}
+	if smp != nil {
+		rep.Series, rep.SpoolErr = judgeSoak(smp, writeEnd, o.warmup().Seconds(), faultTimes)
+		if err := writeSamples(smp, o.SamplesCSV); err != nil {
+			return nil, err
+		}
+		rep.SamplesCSV = o.SamplesCSV
 	}
 	rep.Duration = time.Since(began)
 	return rep, nil
 }
 
-func inject(ctx context.Context, f Fault, o Options, st *stack.Stack, collector, ingest *stack.Proc, w *writer) error {
+func inject(ctx context.Context, f Fault, o Options, st *stack.Stack, collector, ingest, query *stack.Proc, w *writer) error {
 	pause := func(d time.Duration) { sleepCtx(ctx, d) }
 	switch f {
+	case KillQuery:
+		if query == nil {
+			return fmt.Errorf("no query service runs")
+		}
+		query.Kill()
+		pause(500 * time.Millisecond)
+		return query.Restart()
 	case KillCollector:
 		collector.Kill()
 		pause(500 * time.Millisecond)

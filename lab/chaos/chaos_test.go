@@ -64,3 +64,24 @@ func TestChaosShort(t *testing.T) {
 	run(t, Options{Lines: 1_000_000, Rate: 30_000, Seed: 4, ClickHouseDown: 4 * time.Second, BrokerPause: 2 * time.Second,
 		Faults: map[Fault]int{KillCollector: 2, KillIngest: 2, PauseBroker: 1, StopClickHouse: 1, RenameRotate: 1, CopyTruncate: 1}})
 }
+
+// TestAdversarialShort is the short form of `edgelog chaos --adversarial`:
+// 20,000 lines, 2% hostile (each class at least once, the megabyte ones
+// too), a corrupt checkpoint, corrupt wire messages and truncated imports.
+func TestAdversarialShort(t *testing.T) {
+	dir := t.TempDir()
+	var progress strings.Builder
+	rep, err := RunAdversarial(context.Background(), AdversarialOptions{Dir: dir, Bin: bin, Lines: envInt("EDGELOG_ADVERSARIAL_LINES", 20_000), Rate: 10_000, Seed: 5, Progress: &progress})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, progress.String())
+	}
+	var out strings.Builder
+	rep.Print(&out)
+	t.Logf("\n%s%s", progress.String(), out.String())
+	if err := rep.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rejected == 0 || rep.Letters < rep.Rejected || rep.IngestLetters != 2 || rep.ImportRows == 0 {
+		t.Fatalf("too little was tested: %d must-reject lines, %d letters, %d ingest letters, %d import rows", rep.Rejected, rep.Letters, rep.IngestLetters, rep.ImportRows)
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/edgelog/edgelog/lab/engines/stack"
+	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -32,18 +34,54 @@ type Report struct {
 	CustomerMismatches []string
 	Faults             map[Fault]int
 	Duration           time.Duration
+
+	// VerifyErrs are the failures of `schema verify` and `bill verify`
+	// (when run); Verified names what ran.
+	Verified   []string
+	VerifyErrs []string
+	// The soak's: the sampled series' judgements, the spool's drain, the
+	// query load's answers, the CSV of the samples, size rotations.
+	soak                 bool
+	Series               []SoakSeries
+	SpoolErr             error
+	QueryOK, QueryFailed atomic.Int64
+	SamplesCSV           string
+	SizeRotations        int
+}
+
+// verify runs `edgelog schema verify` and `edgelog bill verify` for the
+// generated traffic's month.
+func (r *Report) verify(ctx context.Context, st *stack.Stack, logf func(string, ...any)) {
+	ch := []string{"--ch-addr", st.CH.Addr(), "--ch-db", st.DB}
+	for _, args := range [][]string{
+		append([]string{"schema", "verify"}, ch...),
+		append([]string{"bill", "verify", "--month", gen.DefaultStart.Format("2006-01")}, ch...),
+	} {
+		name := strings.Join(args[:2], " ")
+		r.Verified = append(r.Verified, name)
+		if err := st.Run(ctx, args[0], args[1:]...); err != nil {
+			r.VerifyErrs = append(r.VerifyErrs, fmt.Sprintf("%s: %v", name, err))
+		}
+		logf("%s done", name)
+	}
 }
 
 // count reads every table's totals and the per-customer daily sums.
 func (r *Report) count(ctx context.Context, st *stack.Stack, w *writer) error {
 	w.mu.Lock()
-	r.Lines, r.Bytes = w.lines, w.bytes
+	lines, bytes := w.lines, w.bytes
 	byCustomer := make(map[string][2]uint64, len(w.byCustomer))
 	for k, v := range w.byCustomer {
 		byCustomer[k] = v
 	}
 	w.mu.Unlock()
+	return r.countTruth(ctx, st, lines, bytes, byCustomer)
+}
 
+// countTruth reads every table's totals and the per-customer daily sums
+// against what was written: lines requests of bytes, byCustomer.
+func (r *Report) countTruth(ctx context.Context, st *stack.Stack, lines, bytes uint64, byCustomer map[string][2]uint64) error {
+	r.Lines, r.Bytes = lines, bytes
 	conn, err := st.Conn(ctx)
 	if err != nil {
 		return err
@@ -134,6 +172,12 @@ func (r *Report) Err() error {
 		}
 	}
 	bad = append(bad, r.CustomerMismatches...)
+	bad = append(bad, r.VerifyErrs...)
+	if r.soak {
+		if err := soakErr(r.Series, r.SpoolErr); err != nil {
+			bad = append(bad, err.Error())
+		}
+	}
 	if len(bad) > 0 {
 		return fmt.Errorf("wrote %d requests %d bytes, but %s", r.Lines, r.Bytes, strings.Join(bad, "; "))
 	}
@@ -155,6 +199,17 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "CHAOS lost %d\nCHAOS duplicated %d\nCHAOS customer_mismatches %d\nCHAOS seconds %.0f\n",
 		r.Lost(), r.Duplicated(), len(r.CustomerMismatches), r.Duration.Seconds())
+	for _, v := range r.Verified {
+		fmt.Fprintf(w, "CHAOS verify %q\n", v)
+	}
+	for _, e := range r.VerifyErrs {
+		fmt.Fprintf(w, "CHAOS verify_failed %s\n", e)
+	}
+	if r.soak {
+		fmt.Fprintf(w, "CHAOS size_rotations %d\nCHAOS query_answers %d\nCHAOS query_failures %d\nCHAOS samples %s\n",
+			r.SizeRotations, r.QueryOK.Load(), r.QueryFailed.Load(), r.SamplesCSV)
+		printSoak(w, r.Series, r.SpoolErr)
+	}
 	if err := r.Err(); err != nil {
 		fmt.Fprintf(w, "CHAOS result FAIL %v\n", err)
 	} else {

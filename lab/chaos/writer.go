@@ -24,6 +24,13 @@ type writer struct {
 	f     *os.File
 	rotN  int
 	rotMu sync.Mutex // held while writing a burst or rotating
+	// maxBytes, when set, rotates the log by rename once it holds that
+	// much (as logrotate's maxsize does) and deletes the rotated files the
+	// collector has read to their end: a soak writes more than the disk holds.
+	maxBytes      int64
+	size          int64 // bytes in the current file
+	sizeRotations int
+	inodes        []uint64 // the inodes of access.log, in the order written
 
 	mu         sync.Mutex
 	lines      uint64
@@ -40,7 +47,11 @@ func newWriter(g *gen.Generator, path string, rate float64) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &writer{g: g, fmt: lf, path: path, rate: rate, f: f, byCustomer: map[string][2]uint64{}}, nil
+	w := &writer{g: g, fmt: lf, path: path, rate: rate, f: f, byCustomer: map[string][2]uint64{}}
+	if st, err := f.Stat(); err == nil {
+		w.inodes = append(w.inodes, inodeOf(st))
+	}
+	return w, nil
 }
 
 func (w *writer) written() uint64 {
@@ -80,9 +91,20 @@ func (w *writer) run(ctx context.Context) error {
 			w.mu.Unlock()
 			w.rotMu.Lock()
 			_, err := w.f.Write(buf)
+			w.size += int64(len(buf))
+			full := w.maxBytes > 0 && w.size >= w.maxBytes
 			w.rotMu.Unlock()
 			if err != nil {
 				return err
+			}
+			if full {
+				if err := w.rotate(ctx, false); err != nil {
+					return err
+				}
+				w.sizeRotations++
+				if err := w.prune(); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -109,7 +131,10 @@ func (w *writer) rotate(ctx context.Context, copyTruncate bool) error {
 			return err
 		}
 		w.f.Close() // #nosec G104 -- rotation of a generated log; the next open reports a real problem
-		w.f = f
+		w.f, w.size = f, 0
+		if st, err := f.Stat(); err == nil {
+			w.inodes = append(w.inodes, inodeOf(st))
+		}
 		return nil
 	}
 	if err := w.waitShipped(ctx, 2*time.Minute); err != nil {
@@ -131,7 +156,41 @@ func (w *writer) rotate(ctx context.Context, copyTruncate bool) error {
 	if err := dst.Close(); err != nil {
 		return err
 	}
+	w.size = 0
 	return w.f.Truncate(0)
+}
+
+// prune deletes the rotated files the collector is done with: those whose
+// checkpoint shows them read to their end, and those older than the file
+// the checkpoint names now (a path's checkpoint moves on to the next file
+// only once every line of the one before is acknowledged: checkpoint.HandOver).
+func (w *writer) prune() error {
+	read := checkpointInodes(w.path)
+	current := -1 // the index in w.inodes of the file the checkpoint names
+	for i, ino := range w.inodes {
+		if _, ok := read[ino]; ok {
+			current = i
+		}
+	}
+	for n := 1; n < w.rotN; n++ {
+		name := w.path + "." + strconv.Itoa(n)
+		st, err := os.Stat(name)
+		if err != nil {
+			continue // gone already
+		}
+		ino := inodeOf(st)
+		off, ok := read[ino]
+		done := ok && off == st.Size()
+		for i := range w.inodes[:max(current, 0)] {
+			done = done || w.inodes[i] == ino
+		}
+		if done {
+			if err := os.Remove(name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // waitShipped waits until the collector's checkpoint covers the whole file.
@@ -180,6 +239,29 @@ func checkpointOffset(path string, inode uint64) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// checkpointInodes reads the collector's checkpoint: each file's offset by
+// inode.
+func checkpointInodes(path string) map[uint64]int64 {
+	b, err := os.ReadFile(path + ".checkpoint") // #nosec G304 -- a checkpoint in the chaos run's own directory
+	if err != nil {
+		return nil
+	}
+	var cp struct {
+		Files []struct {
+			Inode  uint64
+			Offset int64
+		}
+	}
+	if json.Unmarshal(b, &cp) != nil {
+		return nil
+	}
+	m := make(map[uint64]int64, len(cp.Files))
+	for _, f := range cp.Files {
+		m[f.Inode] = f.Offset
+	}
+	return m
 }
 
 func (w *writer) close() { w.f.Close() } // #nosec G104 -- end of a generated log; nothing to recover
