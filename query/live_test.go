@@ -175,4 +175,30 @@ func TestLive(t *testing.T) {
 	if n, _ := cache.Stats(); n != 1 {
 		t.Errorf("%d answers cached, want 1: an incomplete overview or a live answer was cached", n)
 	}
+
+	// A series, summary or ranking whose last period ends past the
+	// watermark (10:00:30) holds a partial minute (hour, day): never
+	// cached. One that ends before it is.
+	for _, path := range []string{
+		"/api/v1/traffic/timeseries?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&step=1m", // ends with the running minute
+		"/api/v1/traffic/summary?from=2026-12-05T09:00:00Z&to=2026-12-05T11:00:00Z",
+		"/api/v1/traffic/breakdown?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&by=region",
+		"/api/v1/traffic/top?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&kind=hosts&customer=acme",
+		"/api/v1/perf/timeseries?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&step=1m",
+		"/api/v1/traffic/top?from=2026-12-05T09:00:00Z&to=2026-12-05T11:00:00Z&kind=paths&customer=acme", // the running hour
+		"/api/v1/customers?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z",
+	} {
+		if code := get(t, hs, "", path, nil); code != 200 {
+			t.Errorf("%s: %d", path, code)
+		}
+	}
+	if n, _ := cache.Stats(); n != 1 {
+		t.Errorf("%d answers cached, want 1: an answer holding a period past the watermark was cached", n)
+	}
+	if code := get(t, hs, "", "/api/v1/traffic/timeseries?from=2026-12-05T09:55:00Z&to=2026-12-05T10:00:00Z&step=1m", nil); code != 200 {
+		t.Errorf("complete series: %d", code)
+	}
+	if n, _ := cache.Stats(); n != 2 {
+		t.Errorf("%d answers cached, want 2: a complete series was not cached", n)
+	}
 }
