@@ -5,8 +5,9 @@ import "fmt"
 // Live is the per-second rollup the operations wall's live counter reads
 // (query.Store.Live, GET /api/v1/ops/live): requests and bytes per second,
 // customer and region. It is not among Rollups: it keeps a day
-// (DefaultRetention), so `schema verify` and the month-long query
-// benchmarks, which walk Rollups, leave it alone. Added by migration 13.
+// (DefaultRetention), so Verify and the month-long query benchmarks, which
+// walk Rollups, leave it alone; VerifyLive (`schema verify`) compares it
+// with the raw rows per second. Added by migration 13.
 //
 // Why a view over the raw rows rather than figures ingest publishes: the
 // view is written by the same INSERT as the raw rows and the other
