@@ -45,7 +45,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		messages:    prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_messages_total", Help: "Kafka messages acknowledged."}),
 		wireBytes:   prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_wire_bytes_total", Help: "Encoded bytes acknowledged by Kafka."}),
 		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_dead_letters_total", Help: "Dead letters written to the dead-letter sink."}),
-		batchAge: newBatchAgeHistogram(),
+		batchAge:    newBatchAgeHistogram(),
 		produceSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_collector_produce_seconds", Help: "Time from produce to acknowledgement.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 		produceErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_produce_errors_total", Help: "Failed produce attempts (retried)."}),
