@@ -58,9 +58,10 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	var letters []deadletter.Letter
 	var geoCache geo.Cache // per loop: no locks on the hot path
 	var r record.Record
-	var due time.Time                                                          // when the pending batch must be cut
-	var begun time.Time                                                        // when its first line was read
-	wait := newBatchWait(c.cfg.BatchWaitMin, c.cfg.BatchWait, c.cfg.BatchRows) // wait.go
+	var due time.Time   // when the pending batch must be cut
+	var begun time.Time // when its first line was read
+	// The adaptive batch wait (wait.go).
+	wait := newBatchWait(c.cfg.BatchWaitMin, c.cfg.BatchWait, c.cfg.BatchRows)
 	var last tail.Line
 	fileGen := -1
 	cuts := src.cuts
