@@ -26,8 +26,8 @@ const (
 
 // Watermark returns the end of the last complete second: every Kafka
 // partition (of every stream) that inserted in the last WatermarkWindow
-// has landed a row at least Lateness past it in an INSERT before its
-// latest (see below). Rows of one partition land
+// has landed a row at least Lateness past it in an INSERT visible in every
+// table (see below). Rows of one partition land
 // in offset order, and within a partition time runs at most Lateness
 // backwards, so nothing of an earlier second can still arrive. The rows
 // behind it are in every rollup too (the same INSERT fills them), so a
@@ -49,16 +49,24 @@ func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
 	var minMs uint64
 	var parts uint64
 	var now time.Time
-	// Per partition the second-latest INSERT's row time, not the latest:
-	// an INSERT's parts become visible table by table (18.16 writes the
-	// views of a block one after the other, ingest_watermark before the
-	// rollups, by name), so the latest INSERT's watermark row may be
-	// visible while its live_1s and traffic_1m rows are not yet. A
-	// partition's INSERTs run one after the other, so the one before the
-	// latest has landed in every table. (Reading the latest: `edgelog
-	// bench --fresh` at 117k requests/s saw a second 7.9% short.)
+	// Per partition the latest INSERT's row time when its watermark row
+	// was written by the view that runs last (visible_last = 1, see
+	// schema.WatermarkView): a raw INSERT's views run one after the other
+	// in name order, each table's rows visible once its view has run, so
+	// that row is visible only once the INSERT's live_1s and traffic_1m
+	// rows are. Otherwise (rows from before migration 16, a cluster, a
+	// modern server) the second-latest INSERT's: its row may be visible
+	// before the other tables' rows of the same INSERT, and a partition's
+	// INSERTs run one after the other, so the one before the latest has
+	// landed in every table. (Reading the latest that way: `edgelog bench
+	// --fresh` at 117k requests/s saw a second 7.9% short.) Row times are
+	// taken distinct: while migration 16 runs, both views write a row per
+	// INSERT. The latest row's flag is read from max(time*2 + flag): a
+	// flagged copy of the latest time wins over an unflagged one.
 	q := fmt.Sprintf(`SELECT min(m), count(), now() FROM (
-SELECT src_stream, src_partition, arrayReverseSort(groupArray(max_time_ms)) AS a, if(length(a) >= 2, a[2], a[1]) AS m
+SELECT src_stream, src_partition, arrayReverseSort(groupUniqArray(max_time_ms)) AS a,
+  bitAnd(max(max_time_ms * 2 + visible_last), 1) AS last_ok,
+  if(last_ok = 1 OR length(a) < 2, a[1], a[2]) AS m
 FROM %s.%s
 WHERE inserted_at >= now() - ?
 GROUP BY src_stream, src_partition)`, s.DB, schema.WatermarkTable)

@@ -66,6 +66,40 @@ FROM %s.%s
 GROUP BY src_stream, src_partition`, db, WatermarkTable, onCluster(d), db, localName(WatermarkTable, d), rowTimeMs(d), db, localName(RawTable, d)))
 }
 
+// WatermarkView is the view that fills WatermarkTable since migration 16.
+// ClickHouse 18.16 runs a raw INSERT's materialized views one after the
+// other, in the order of their names (and not of their creation: see
+// TestViewsRunInNameOrder), each view's rows visible as soon as it has
+// run. Named to sort after every other view, its row of an INSERT is
+// visible only once every other table has that INSERT's rows: the live
+// counter may then trust a partition's latest INSERT instead of the one
+// before it, a whole insert interval sooner. TestWatermarkViewRunsLast
+// keeps it last. Its rows say so (visible_last = 1) on a single 18.16
+// server only: on a cluster each shard writes its part of an INSERT on
+// its own, and on modern servers the order was not verified, so there
+// its rows carry 0 and the query keeps the rule of old (query.Store.Watermark).
+const WatermarkView = "zz_ingest_watermark_mv"
+
+// watermarkLastMigration (migration 16) moves the watermark's view to
+// WatermarkView, marking its rows visible_last where the view order is
+// known. The new view is created before the old one is dropped: for a
+// moment both write a row per INSERT, and the query ignores such
+// duplicates (it reads distinct row times), so ingest may run.
+func watermarkLastMigration(db string, d Dialect) []string {
+	last := 0
+	if !d.Modern && d.Cluster == "" {
+		last = 1
+	}
+	s := []string{addColumn(db, WatermarkTable, "visible_last", "UInt8 DEFAULT 0", "rows", d)}
+	s = append(s, redistribute(db, WatermarkTable, d)...)
+	return append(s,
+		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s%s TO %s.%s AS
+SELECT src_stream, src_partition, max(%s) AS max_time_ms, count() AS rows, toUInt8(%d) AS visible_last, now() AS inserted_at
+FROM %s.%s
+GROUP BY src_stream, src_partition`, db, WatermarkView, onCluster(d), db, localName(WatermarkTable, d), rowTimeMs(d), last, db, localName(RawTable, d)),
+		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, WatermarkTable, onCluster(d)))
+}
+
 // liveMigration creates the live counter's tables (migration 13).
 func liveMigration(db string, d Dialect) []string {
 	return append(Live.create(db, d), createWatermark(db, d)...)

@@ -68,6 +68,7 @@ var Migrations = []Migration{
 	}},
 	{13, "per-second live counter and ingest watermark", liveMigration},
 	{14, "the client's address list (x_forwarded_for) in raw rows", addressListMigration},
+	{16, "the ingest watermark's view runs last (the live counter trusts a partition's latest INSERT)", watermarkLastMigration},
 }
 
 // createAll returns the statements that create each rollup in turn, as

@@ -814,3 +814,13 @@ GROUP BY src_stream, src_partition;
 -- migration 14: the client's address list (x_forwarded_for) in raw rows
 ALTER TABLE edgelog.requests ADD COLUMN x_forwarded_for String AFTER referer;
 
+-- migration 16: the ingest watermark's view runs last (the live counter trusts a partition's latest INSERT)
+ALTER TABLE edgelog.ingest_watermark ADD COLUMN visible_last UInt8 DEFAULT 0 AFTER rows;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.zz_ingest_watermark_mv TO edgelog.ingest_watermark AS
+SELECT src_stream, src_partition, max(toUInt64(time) * 1000 + time_ms) AS max_time_ms, count() AS rows, toUInt8(1) AS visible_last, now() AS inserted_at
+FROM edgelog.requests
+GROUP BY src_stream, src_partition;
+
+DROP TABLE IF EXISTS edgelog.ingest_watermark_mv;
+

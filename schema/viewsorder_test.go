@@ -1,0 +1,90 @@
+package schema_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// TestViewsRunInNameOrder checks what schema.WatermarkView relies on, on
+// ClickHouse 18.16 itself: an INSERT's materialized views run one after
+// the other in the order of their names (not of their creation), each
+// view's rows visible once it has run. Three views are created z, m, a;
+// the middle one sleeps a second: a's rows are visible at once, z's only
+// after m's.
+func TestViewsRunInNameOrder(t *testing.T) {
+	db := chtest.NewDB(t)
+	conn := chtest.Conn(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE %[1]s.src (x UInt64) ENGINE = MergeTree ORDER BY x",
+		"CREATE TABLE %[1]s.slow (x UInt64) ENGINE = MergeTree ORDER BY x",
+		"CREATE TABLE %[1]s.mark_a (x UInt64) ENGINE = MergeTree ORDER BY x",
+		"CREATE TABLE %[1]s.mark_z (x UInt64) ENGINE = MergeTree ORDER BY x",
+		"CREATE MATERIALIZED VIEW %[1]s.zz_mark_mv TO %[1]s.mark_z AS SELECT max(x) AS x FROM %[1]s.src",
+		"CREATE MATERIALIZED VIEW %[1]s.m_slow_mv TO %[1]s.slow AS SELECT x + sleep(1) * 0 AS x FROM %[1]s.src",
+		"CREATE MATERIALIZED VIEW %[1]s.a_mark_mv TO %[1]s.mark_a AS SELECT max(x) AS x FROM %[1]s.src",
+	} {
+		if err := conn.Exec(ctx, fmt.Sprintf(q, db)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.src SELECT number FROM system.numbers LIMIT 1000", db)) }()
+	start := time.Now()
+	seen := map[string]time.Duration{}
+	for len(seen) < 4 && time.Since(start) < 10*time.Second {
+		for _, tb := range []string{"src", "slow", "mark_a", "mark_z"} {
+			if _, ok := seen[tb]; ok {
+				continue
+			}
+			var n uint64
+			if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.%s", db, tb)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				seen[tb] = time.Since(start)
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) < 4 || seen["mark_a"] > 500*time.Millisecond || seen["slow"] < 900*time.Millisecond || seen["mark_z"] < seen["slow"] {
+		t.Fatalf("visible after %v: want mark_a at once, slow after its second, mark_z after slow", seen)
+	}
+}
+
+// TestWatermarkViewRunsLast: after every migration, no view sorts after
+// schema.WatermarkView (a new view named past it would run after it, and
+// the live counter could count a second before that view's rows are
+// visible), and the view of old is gone.
+func TestWatermarkViewRunsLast(t *testing.T) {
+	db := chtest.NewDB(t)
+	var names []string
+	rows, err := chtest.Conn(t).Query(context.Background(), "SELECT name FROM system.tables WHERE database = ? AND engine = 'MaterializedView' ORDER BY name", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if len(names) < 10 || names[len(names)-1] != schema.WatermarkView {
+		t.Fatalf("views in name order %v: want %s last", names, schema.WatermarkView)
+	}
+	for _, n := range names {
+		if n == schema.WatermarkTable+"_mv" {
+			t.Errorf("the watermark's view of old (%s) is still there: every INSERT writes its row twice", n)
+		}
+	}
+}
