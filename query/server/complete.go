@@ -39,8 +39,8 @@ func periodEnd(table string, to time.Time) time.Time {
 // (through), or its last period ends at or before the watermark. A
 // watermark that cannot be read keeps the answer out of the cache.
 func (s *Server) cacheable(ctx context.Context, res result) bool {
-	if res.noCache {
-		return false
+	if res.noCache || s.Cache == nil {
+		return false // nothing to cache into: the watermark is not asked
 	}
 	if res.through.IsZero() {
 		return true
