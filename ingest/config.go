@@ -38,9 +38,9 @@ type Config struct {
 	BatchBytes int
 	// BatchWait is the longest a non-empty batch is held after its first
 	// row; BatchWaitMin the shortest. The wait in between adapts to load:
-	// the last INSERT's duration (wait.go). Defaults 1s and 200ms; both
-	// at most MaxBatchWait, BatchWaitMin at most BatchWait (equal: a
-	// fixed wait).
+	// the last INSERT's duration (wait.go). Defaults 1s and 1s (a fixed
+	// wait: see wait.go for what 200ms costs); both at most MaxBatchWait,
+	// BatchWaitMin at most BatchWait.
 	BatchWait    time.Duration
 	BatchWaitMin time.Duration
 	// MaxDecodedBytes bounds what one Kafka message may decode to

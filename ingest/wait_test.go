@@ -45,6 +45,9 @@ func TestBatchWaitBounds(t *testing.T) {
 	if c, err = valid(0, 150*time.Millisecond); err != nil || c.BatchWaitMin != 150*time.Millisecond {
 		t.Errorf("a maximum below the default minimum lowers it: %s %v", c.BatchWaitMin, err)
 	}
+	if c, err = valid(200*time.Millisecond, 0); err != nil || c.BatchWait != DefaultBatchWait || c.BatchWaitMin != 200*time.Millisecond {
+		t.Errorf("a minimum alone: %s %s %v", c.BatchWaitMin, c.BatchWait, err)
+	}
 	if _, err = valid(time.Minute, MaxBatchWait); err != nil {
 		t.Errorf("the bound itself: %v", err)
 	}
