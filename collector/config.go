@@ -66,9 +66,9 @@ type Config struct {
 	BatchRows int `yaml:"batch_rows"`
 	// BatchWait is the longest pending rows wait after the first;
 	// BatchWaitMin the shortest. In between the wait adapts to load, from
-	// the previous batch's size (wait.go). Defaults 500ms and 100ms; both
-	// at most MaxBatchWait, BatchWaitMin at most BatchWait (equal: a fixed
-	// wait).
+	// the previous batch's size (wait.go). Defaults 500ms and 500ms (a
+	// fixed wait: see wait.go for what 100ms costs); both at most
+	// MaxBatchWait, BatchWaitMin at most BatchWait.
 	BatchWait    time.Duration `yaml:"batch_wait"`
 	BatchWaitMin time.Duration `yaml:"batch_wait_min"`
 	// Follow keeps tailing at EOF. When false the collector exits once every

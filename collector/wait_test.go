@@ -38,7 +38,7 @@ func TestBatchWaitGrowsWithLoad(t *testing.T) {
 		rate float64
 		want time.Duration
 	}{{10_000, 109 * time.Millisecond}, {60_000, 192 * time.Millisecond}, {200_000, 500 * time.Millisecond}} {
-		w := newBatchWait(DefaultBatchWaitMin, DefaultBatchWait, 50_000)
+		w := newBatchWait(100*time.Millisecond, 500*time.Millisecond, 50_000)
 		for range 50 {
 			w.observe(min(int(c.rate*w.next.Seconds()), 50_000))
 		}
