@@ -116,7 +116,18 @@ func TestLive(t *testing.T) {
 			}
 		}
 	}
-	// One partition: the latest row less the lateness, whole seconds.
+	// One partition with a single INSERT is cold (it may have just
+	// started, others with it): nothing past the window's start is
+	// complete yet.
+	before := time.Now()
+	if at, err := store.Watermark(ctx); err != nil || at.After(before.Add(-50*time.Second)) || at.Before(before.Add(-70*time.Second)) {
+		t.Fatalf("a cold partition: watermark %s, %v; want the window's start, a minute ago", at, err)
+	}
+	// With an INSERT before it, the latest row less the lateness, whole
+	// seconds.
+	if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows, visible_last) SELECT '', 0, toUInt64(%d), 1, 1", db, maxMs-60_000)); err != nil {
+		t.Fatal(err)
+	}
 	check(time.UnixMilli(maxMs).Add(-700 * time.Millisecond).Truncate(time.Second).UTC())
 
 	// A later INSERT of partition 0 may be visible in ingest_watermark
@@ -152,10 +163,22 @@ func TestLive(t *testing.T) {
 	}
 
 	// A second partition that has landed rows only up to 10:00:31.250
-	// holds the watermark back to 10:00:30 (31.25 - 0.7 s).
+	// holds the watermark back to 10:00:30 (31.25 - 0.7 s). While it had
+	// a single INSERT it was cold: the watermark held where it was.
 	lag := time.Date(2026, 12, 5, 10, 0, 31, 250_000_000, time.UTC)
-	if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows) SELECT 'c/t', 1, toUInt64(%d), 1", db, lag.UnixMilli())); err != nil {
+	held, err := store.Watermark(ctx)
+	if err != nil {
 		t.Fatal(err)
+	}
+	for i, ms := range []int64{lag.Add(-time.Second).UnixMilli(), lag.UnixMilli()} {
+		if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows, visible_last) SELECT 'c/t', 1, toUInt64(%d), 1, 1", db, ms)); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if at, err := store.Watermark(ctx); err != nil || !at.Equal(held) {
+				t.Errorf("a cold partition: watermark %s, %v; want it held at %s", at, err, held)
+			}
+		}
 	}
 	check(time.Date(2026, 12, 5, 10, 0, 30, 0, time.UTC))
 
