@@ -34,7 +34,9 @@ func TestViewsRunInNameOrder(t *testing.T) {
 		}
 	}
 	done := make(chan error, 1)
-	go func() { done <- conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.src SELECT number FROM system.numbers LIMIT 1000", db)) }()
+	go func() {
+		done <- conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.src SELECT number FROM system.numbers LIMIT 1000", db))
+	}()
 	start := time.Now()
 	seen := map[string]time.Duration{}
 	for len(seen) < 4 && time.Since(start) < 10*time.Second {
