@@ -64,8 +64,13 @@ type Config struct {
 	DeadLetterTopic string `yaml:"dead_letter_topic"`
 	// BatchRows flushes when this many rows are pending. Default 50,000.
 	BatchRows int `yaml:"batch_rows"`
-	// BatchWait flushes pending rows this long after the first. Default 500ms.
-	BatchWait time.Duration `yaml:"batch_wait"`
+	// BatchWait is the longest pending rows wait after the first;
+	// BatchWaitMin the shortest. In between the wait adapts to load, from
+	// the previous batch's size (wait.go). Defaults 500ms and 500ms (a
+	// fixed wait: see wait.go for what 100ms costs); both at most
+	// MaxBatchWait, BatchWaitMin at most BatchWait.
+	BatchWait    time.Duration `yaml:"batch_wait"`
+	BatchWaitMin time.Duration `yaml:"batch_wait_min"`
 	// Follow keeps tailing at EOF. When false the collector exits once every
 	// file is shipped (backfill). DefaultConfig sets it.
 	Follow bool `yaml:"follow"`
@@ -233,7 +238,10 @@ func (c *Config) setDefaults() {
 		c.BatchRows = 50_000
 	}
 	if c.BatchWait == 0 {
-		c.BatchWait = 500 * time.Millisecond
+		c.BatchWait = DefaultBatchWait
+	}
+	if c.BatchWaitMin == 0 {
+		c.BatchWaitMin = min(DefaultBatchWaitMin, c.BatchWait)
 	}
 	if c.DiscoverInterval == 0 {
 		c.DiscoverInterval = 10 * time.Second
@@ -338,8 +346,10 @@ func (c *Config) Validate() error {
 	switch {
 	case c.BatchRows < 0:
 		return fmt.Errorf("batch_rows %d: must be positive", c.BatchRows)
-	case c.BatchWait < 0:
-		return fmt.Errorf("batch_wait %s: must be positive", c.BatchWait)
+	case c.BatchWait < 0 || c.BatchWait > MaxBatchWait:
+		return fmt.Errorf("batch_wait %s: must be positive and at most %s", c.BatchWait, MaxBatchWait)
+	case c.BatchWaitMin < 0 || c.BatchWaitMin > c.BatchWait:
+		return fmt.Errorf("batch_wait_min %s: must be positive and at most batch_wait (%s)", c.BatchWaitMin, c.BatchWait)
 	case c.ForgetDeleted < 0:
 		return fmt.Errorf("forget_deleted_after %s: must be positive", c.ForgetDeleted)
 	case c.MaxLineBytes < 0:

@@ -56,7 +56,7 @@ func TestConfigValues(t *testing.T) {
 	if len(cfg.TrustedProxies) != 3 || cfg.TrustedProxies[1] != "2001:db8:ffff::/48" {
 		t.Fatalf("trusted_proxies %q", cfg.TrustedProxies)
 	}
-	if cfg.Spool.MaxBytes != 512<<20 || cfg.Spool.After != 2*time.Second || cfg.BatchWait != 250*time.Millisecond {
+	if cfg.Spool.MaxBytes != 512<<20 || cfg.Spool.After != 2*time.Second || cfg.BatchWait != 250*time.Millisecond || cfg.BatchWaitMin != 50*time.Millisecond {
 		t.Fatalf("spool %+v, batch_wait %s", cfg.Spool, cfg.BatchWait)
 	}
 	if len(cfg.Inputs) != 4 || cfg.Inputs[2].Network != "udp" || cfg.Inputs[3].Network != "tcp" {

@@ -19,6 +19,7 @@ type metrics struct {
 	wireBytes     prometheus.Counter
 	deadLetters   prometheus.Counter
 	produceSecs   prometheus.Histogram
+	batchAge      prometheus.Histogram // wait.go
 	produceErrors prometheus.Counter
 	shipped       *prometheus.GaugeVec
 	behind        *prometheus.GaugeVec
@@ -44,6 +45,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		messages:    prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_messages_total", Help: "Kafka messages acknowledged."}),
 		wireBytes:   prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_wire_bytes_total", Help: "Encoded bytes acknowledged by Kafka."}),
 		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_dead_letters_total", Help: "Dead letters written to the dead-letter sink."}),
+		batchAge:    newBatchAgeHistogram(),
 		produceSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edgelog_collector_produce_seconds", Help: "Time from produce to acknowledgement.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 		produceErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgelog_collector_produce_errors_total", Help: "Failed produce attempts (retried)."}),
@@ -60,7 +62,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		m.linesRejected.WithLabelValues(r)
 	}
 	reg.MustRegister(m.linesRead, m.bytesRead, m.linesParsed, m.linesSkipped, m.linesRejected, m.unknownHosts, m.fallbacks, m.batches, m.rowsShipped, m.messages, m.wireBytes,
-		m.deadLetters, m.produceSecs, m.produceErrors, m.shipped, m.behind, m.spooled, m.spoolBytes, m.spoolBatches, m.reloads)
+		m.deadLetters, m.batchAge, m.produceSecs, m.produceErrors, m.shipped, m.behind, m.spooled, m.spoolBytes, m.spoolBatches, m.reloads)
 	return m
 }
 

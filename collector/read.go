@@ -58,7 +58,10 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	var letters []deadletter.Letter
 	var geoCache geo.Cache // per loop: no locks on the hot path
 	var r record.Record
-	var due time.Time // when the pending batch must be cut
+	var due time.Time   // when the pending batch must be cut
+	var begun time.Time // when its first line was read
+	// The adaptive batch wait (wait.go).
+	wait := newBatchWait(c.cfg.BatchWaitMin, c.cfg.BatchWait, c.cfg.BatchRows)
 	var last tail.Line
 	fileGen := -1
 	cuts := src.cuts
@@ -74,6 +77,8 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		}
 		// A batch's messages depend on its rows alone, so that a re-cut
 		// after a crash yields the very same messages (see cuts).
+		c.m.batchAge.Observe(time.Since(begun).Seconds())
+		wait.observe(rows.Rows())
 		s := shipment{Letters: letters, Rows: rows.Rows(), Source: src.name}
 		s.Msgs = rows.Cut(nil, src.name)
 		id := src.id
@@ -123,7 +128,8 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		}
 		fileGen = line.File
 		if rows.Rows() == 0 && len(letters) == 0 {
-			due = time.Now().Add(c.cfg.BatchWait)
+			begun = time.Now()
+			due = begun.Add(wait.next)
 		}
 		last = line
 		counts.read++

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/edgelog/edgelog/internal/chconn"
@@ -35,9 +36,13 @@ type Config struct {
 	BatchRows int
 	// BatchBytes flushes at this many bytes of decoded rows. Default 64 MiB.
 	BatchBytes int
-	// BatchWait flushes a non-empty batch this long after its first row.
-	// Default 1s.
-	BatchWait time.Duration
+	// BatchWait is the longest a non-empty batch is held after its first
+	// row; BatchWaitMin the shortest. The wait in between adapts to load:
+	// the last INSERT's duration (wait.go). Defaults 1s and 1s (a fixed
+	// wait: see wait.go for what 200ms costs); both at most MaxBatchWait,
+	// BatchWaitMin at most BatchWait.
+	BatchWait    time.Duration
+	BatchWaitMin time.Duration
 	// MaxDecodedBytes bounds what one Kafka message may decode to
 	// (payload and rows); a larger one is dead-lettered as too_large.
 	// Default wire.DefaultMaxDecodedBytes (128 MiB).
@@ -90,7 +95,10 @@ func (c *Config) setDefaults() {
 		c.MaxInsertRows = 1_000_000
 	}
 	if c.BatchWait == 0 {
-		c.BatchWait = time.Second
+		c.BatchWait = DefaultBatchWait
+	}
+	if c.BatchWaitMin == 0 {
+		c.BatchWaitMin = min(DefaultBatchWaitMin, c.BatchWait)
 	}
 	if c.MaxDecodedBytes == 0 {
 		c.MaxDecodedBytes = wire.DefaultMaxDecodedBytes
@@ -114,6 +122,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BatchRows < 1 || c.BatchRows > 4_000_000 {
 		return errors.New("batch rows must be between 1 and 4,000,000")
+	}
+	if c.BatchWait < 0 || c.BatchWait > MaxBatchWait || c.BatchWaitMin < 0 || c.BatchWaitMin > c.BatchWait {
+		return fmt.Errorf("batch waits: need 0 < batch_wait_min (%s) <= batch_wait (%s) <= %s", c.BatchWaitMin, c.BatchWait, MaxBatchWait)
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ type FileConfig struct {
 	BatchRows         int           `yaml:"batch_rows"`
 	BatchBytes        int           `yaml:"batch_bytes"`
 	BatchWait         time.Duration `yaml:"batch_wait"`
+	BatchWaitMin      time.Duration `yaml:"batch_wait_min"`
 	MaxDecodedBytes   int           `yaml:"max_decoded_bytes"`
 	MaxInsertRows     int           `yaml:"max_insert_rows"`
 	InsertConcurrency int           `yaml:"insert_concurrency"`
@@ -47,7 +48,7 @@ func LoadConfigFile(path string) (FileConfig, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return fc, fmt.Errorf("cannot parse config %s: more than one YAML document", path)
 	}
-	if fc.BatchWait < 0 || fc.InsertTimeout < 0 || fc.RetryMax < 0 {
+	if fc.BatchWait < 0 || fc.BatchWaitMin < 0 || fc.InsertTimeout < 0 || fc.RetryMax < 0 {
 		return fc, fmt.Errorf("config %s: a wait or timeout is negative", path)
 	}
 	return fc, nil
@@ -77,6 +78,7 @@ func (fc FileConfig) Apply(c *Config) {
 	setInt(&c.BatchRows, fc.BatchRows)
 	setInt(&c.BatchBytes, fc.BatchBytes)
 	setDur(&c.BatchWait, fc.BatchWait)
+	setDur(&c.BatchWaitMin, fc.BatchWaitMin)
 	setInt(&c.MaxDecodedBytes, fc.MaxDecodedBytes)
 	setInt(&c.MaxInsertRows, fc.MaxInsertRows)
 	setInt(&c.InsertConcurrency, fc.InsertConcurrency)

@@ -13,7 +13,7 @@ func TestLoadConfigFile(t *testing.T) {
 	}
 	c := Config{BatchRows: 1, Topic: "t"}
 	fc.Apply(&c)
-	if c.BatchRows != 300_000 || c.BatchWait != 150*time.Millisecond || c.InsertTimeout != 15*time.Second || c.Topic != "t" {
+	if c.BatchRows != 300_000 || c.BatchWait != 150*time.Millisecond || c.BatchWaitMin != 50*time.Millisecond || c.InsertTimeout != 15*time.Second || c.Topic != "t" {
 		t.Errorf("applied %+v", c)
 	}
 	if _, err := LoadConfigFile("testdata/ingest.bad.yml"); err == nil || !strings.Contains(err.Error(), "batch_wiat") {

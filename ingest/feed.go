@@ -128,6 +128,7 @@ type feeder struct {
 	part   []uint16
 	minOff []uint64
 	maxOff []uint64
+	maxMs  []uint64 // the latest row time, ms (the watermark's, schema.WatermarkView)
 	sums   [][numFeedMeasures]uint64
 
 	// column buffers of the INSERT
@@ -142,7 +143,7 @@ func (f *feeder) aggregate(b *batch) {
 		f.index = map[string]int32{}
 	}
 	clear(f.index)
-	f.first, f.minute, f.part, f.minOff, f.maxOff, f.sums = f.first[:0], f.minute[:0], f.part[:0], f.minOff[:0], f.maxOff[:0], f.sums[:0]
+	f.first, f.minute, f.part, f.minOff, f.maxOff, f.maxMs, f.sums = f.first[:0], f.minute[:0], f.part[:0], f.minOff[:0], f.maxOff[:0], f.maxMs[:0], f.sums[:0]
 	blk := &b.block
 	cache := &blk.Str[record.CacheStatus]
 	row := 0
@@ -160,6 +161,7 @@ func (f *feeder) aggregate(b *batch) {
 			f.key = k
 			g, ok := f.index[string(k)]
 			off := b.srcOffset[row]
+			ms := uint64(blk.TimeMs[row]) // #nosec G115 -- a valid row time is after 1970 (timecheck.go)
 			if !ok {
 				g = int32(len(f.first)) // #nosec G115 -- at most one group per row of an INSERT (MaxInsertRows)
 				f.index[string(k)] = g
@@ -168,10 +170,12 @@ func (f *feeder) aggregate(b *batch) {
 				f.part = append(f.part, part)
 				f.minOff = append(f.minOff, off)
 				f.maxOff = append(f.maxOff, off)
+				f.maxMs = append(f.maxMs, ms)
 				f.sums = append(f.sums, [numFeedMeasures]uint64{})
 			} else {
 				f.minOff[g] = min(f.minOff[g], off)
 				f.maxOff[g] = max(f.maxOff[g], off)
+				f.maxMs[g] = max(f.maxMs[g], ms)
 			}
 			a := &f.sums[g]
 			sent := blk.BytesSent[row]
@@ -222,11 +226,14 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 		return fmt.Errorf("cannot prepare feed insert: %w", err)
 	}
 	defer chb.Abort()
-	if len(chb.Columns()) != 8+len(feedOrder)+2 {
-		return fmt.Errorf("cannot insert: the server's %s has %d columns, ingest writes %d", schema.FeedTable, len(chb.Columns()), 8+len(feedOrder)+2)
+	if want := len(schema.FeedColumnNames()); len(chb.Columns()) != want {
+		return fmt.Errorf("cannot insert: the server's %s has %d columns, ingest writes %d", schema.FeedTable, len(chb.Columns()), want)
 	}
 	col := 0
 	appendCol := func(name string, v any) error {
+		if got := chb.Columns()[col].Name(); got != name {
+			panic("BUG: feed column " + name + " written where the INSERT has " + got)
+		}
 		if err := chb.Column(col).Append(v); err != nil {
 			return fmt.Errorf("cannot append feed column %s: %w", name, err)
 		}
@@ -269,6 +276,9 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 		return err
 	}
 	if err := appendCol("max_offset", f.maxOff); err != nil {
+		return err
+	}
+	if err := appendCol("max_time_ms", f.maxMs); err != nil {
 		return err
 	}
 	if err := chb.Send(); err != nil {

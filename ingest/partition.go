@@ -78,18 +78,23 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	dec := wire.Decoder{MaxDecodedBytes: w.cfg.MaxDecodedBytes}
 	var badRows, scratch record.Block
 	skew := skewSeen{}
+	var started time.Time // when the batch's first message was read
 	flush := func() bool {
+		held, handed := b.last >= 0, time.Now()
 		ok := w.flush(procCtx, gctx, gen, b)
+		if held && ok {
+			w.stages.batchAge.Observe(handed.Sub(started).Seconds())
+			w.stages.flushSecs.Observe(time.Since(handed).Seconds())
+		}
 		if ok {
 			w.writeSkew(gctx, skew)
 		}
 		return ok
 	}
-	var started time.Time
 	for {
 		fetchCtx, cancel := gctx, context.CancelFunc(func() {})
 		if b.last >= 0 {
-			fetchCtx, cancel = context.WithDeadline(gctx, started.Add(w.cfg.BatchWait))
+			fetchCtx, cancel = context.WithDeadline(gctx, started.Add(w.waits.wait())) // wait.go
 		}
 		msg, err := r.FetchMessage(fetchCtx)
 		cancel()
@@ -119,6 +124,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		w.m.messages.Inc()
 		w.m.lag.WithLabelValues(strconv.Itoa(partition)).Set(float64(msg.HighWaterMark - msg.Offset - 1))
 		if !msg.Time.IsZero() {
+			w.stages.messageAge.Observe(time.Since(msg.Time).Seconds())
 			w.m.lastMsgTime.WithLabelValues(strconv.Itoa(partition)).Set(float64(msg.Time.UnixMilli()) / 1000)
 		}
 		if msg.Offset > feedLedger && msg.Offset <= ledger {
@@ -451,6 +457,7 @@ func (w *Worker) insertDone(rows int, took time.Duration) {
 	w.m.batches.Inc()
 	w.m.batchRows.Observe(float64(rows))
 	w.m.insertSeconds.Observe(took.Seconds())
+	w.waits.observe(took) // the next batches wait about as long (wait.go)
 	w.m.lastInsertOK.SetToCurrentTime()
 }
 

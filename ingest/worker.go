@@ -47,6 +47,11 @@ type Worker struct {
 	failingSince atomic.Int64 // unix nanos of the first failed insert in a row; 0 = healthy
 	inserts      chan insertReq
 
+	// waits is the adaptive batch wait, stages the per-stage timings
+	// (wait.go).
+	waits  *batchWaits
+	stages *stageMetrics
+
 	// kafkaWarn and chWarn rate-limit the warnings of the retry loops
 	// while Kafka or ClickHouse is away.
 	kafkaWarn, chWarn *retrylog.Warner
@@ -68,7 +73,10 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Worker, erro
 	if err != nil {
 		return nil, err
 	}
+	stages := newStageMetrics(reg)
 	return &Worker{
+		waits:     newBatchWaits(cfg.BatchWaitMin, cfg.BatchWait, stages.wait),
+		stages:    stages,
 		cfg:       cfg,
 		log:       log,
 		kafkaWarn: &retrylog.Warner{Log: log, What: "Kafka"},

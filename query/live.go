@@ -26,8 +26,8 @@ const (
 
 // Watermark returns the end of the last complete second: every Kafka
 // partition (of every stream) that inserted in the last WatermarkWindow
-// has landed a row at least Lateness past it in an INSERT before its
-// latest (see below). Rows of one partition land
+// has landed a row at least Lateness past it in an INSERT visible in every
+// table (see below). Rows of one partition land
 // in offset order, and within a partition time runs at most Lateness
 // backwards, so nothing of an earlier second can still arrive. The rows
 // behind it are in every rollup too (the same INSERT fills them), so a
@@ -47,29 +47,55 @@ func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
 		window = DefaultWatermarkWindow
 	}
 	var minMs uint64
-	var parts uint64
+	var parts, cold uint64
 	var now time.Time
-	// Per partition the second-latest INSERT's row time, not the latest:
-	// an INSERT's parts become visible table by table (18.16 writes the
-	// views of a block one after the other, ingest_watermark before the
-	// rollups, by name), so the latest INSERT's watermark row may be
-	// visible while its live_1s and traffic_1m rows are not yet. A
-	// partition's INSERTs run one after the other, so the one before the
-	// latest has landed in every table. (Reading the latest: `edgelog
-	// bench --fresh` at 117k requests/s saw a second 7.9% short.)
-	q := fmt.Sprintf(`SELECT min(m), count(), now() FROM (
-SELECT src_stream, src_partition, arrayReverseSort(groupArray(max_time_ms)) AS a, if(length(a) >= 2, a[2], a[1]) AS m
+	// Per partition the latest INSERT's row time when its watermark row
+	// was written by the view that runs last (visible_last = 1, see
+	// schema.WatermarkView): a raw INSERT's views run one after the other
+	// in name order, each table's rows visible once its view has run, so
+	// that row is visible only once the INSERT's live_1s and traffic_1m
+	// rows are. Otherwise (rows from before migration 16, a cluster, a
+	// modern server) the second-latest INSERT's: its row may be visible
+	// before the other tables' rows of the same INSERT, and a partition's
+	// INSERTs run one after the other, so the one before the latest has
+	// landed in every table. (Reading the latest that way: `edgelog bench
+	// --fresh` at 117k requests/s saw a second 7.9% short.) Row times are
+	// taken distinct: while migration 16 runs, both views write a row per
+	// INSERT. The latest row's flag is read from max(time*2 + flag): a
+	// flagged copy of the latest time wins over an unflagged one.
+	//
+	// A partition with a single INSERT in the window has just started
+	// (or woken): others may be about to insert their first rows, of the
+	// same seconds (at a start, the partitions' first batches reach the
+	// inserter one INSERT apart). While one is, the watermark holds where
+	// it was (or, with none yet, at the window's start): a second is not
+	// called complete before every partition that has rows of it could
+	// have inserted them. (`edgelog bench --fresh` at its start saw the
+	// first second 70-77% short without this.)
+	q := fmt.Sprintf(`SELECT min(m), count(), countIf(length(a) < 2), now() FROM (
+SELECT src_stream, src_partition, arrayReverseSort(groupUniqArray(max_time_ms)) AS a,
+  bitAnd(max(max_time_ms * 2 + visible_last), 1) AS last_ok,
+  if(last_ok = 1 OR length(a) < 2, a[1], a[2]) AS m
 FROM %s.%s
 WHERE inserted_at >= now() - ?
 GROUP BY src_stream, src_partition)`, s.DB, schema.WatermarkTable)
-	if err := s.QueryRow(ctx, q, uint32(window/time.Second)).Scan(&minMs, &parts, &now); err != nil { // #nosec G115 -- a window of seconds, set by the operator
+	if err := s.QueryRow(ctx, q, uint32(window/time.Second)).Scan(&minMs, &parts, &cold, &now); err != nil { // #nosec G115 -- a window of seconds, set by the operator
 		return time.Time{}, fmt.Errorf("cannot read the ingest watermark: %w", err)
 	}
 	if parts == 0 {
 		return now.Add(-window).Truncate(time.Second).UTC(), nil
 	}
-	w := time.UnixMilli(int64(minMs)).Add(-lateness) // #nosec G115 -- a row time in ms, record.ValidTime
-	return w.Truncate(time.Second).UTC(), nil
+	if cold > 0 {
+		if held := s.lastWatermark.Load(); held != 0 {
+			return time.Unix(held, 0).UTC(), nil
+		}
+		return now.Add(-window).Truncate(time.Second).UTC(), nil
+	}
+	w := time.UnixMilli(int64(minMs)).Add(-lateness).Truncate(time.Second).UTC() // #nosec G115 -- a row time in ms, record.ValidTime
+	// Held where it was only while a partition is cold: otherwise the
+	// rule's answer.
+	s.lastWatermark.Store(w.Unix())
+	return w, nil
 }
 
 // LiveScope is what one live stream counts: the fleet (both empty), a

@@ -116,15 +116,31 @@ func TestLive(t *testing.T) {
 			}
 		}
 	}
-	// One partition: the latest row less the lateness, whole seconds.
+	// One partition with a single INSERT is cold (it may have just
+	// started, others with it): nothing past the window's start is
+	// complete yet.
+	before := time.Now()
+	if at, err := store.Watermark(ctx); err != nil || at.After(before.Add(-50*time.Second)) || at.Before(before.Add(-70*time.Second)) {
+		t.Fatalf("a cold partition: watermark %s, %v; want the window's start, a minute ago", at, err)
+	}
+	// With an INSERT before it, the latest row less the lateness, whole
+	// seconds.
+	if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows, visible_last) SELECT '', 0, toUInt64(%d), 1, 1", db, maxMs-60_000)); err != nil {
+		t.Fatal(err)
+	}
 	check(time.UnixMilli(maxMs).Add(-700 * time.Millisecond).Truncate(time.Second).UTC())
 
 	// A later INSERT of partition 0 may be visible in ingest_watermark
 	// before it is in live_1s: its row alone does not move the watermark,
 	// the one after it does (the second-latest INSERT counts).
+	// A row of the view that runs last (visible_last, migration 16) is
+	// written after every other table's rows: it moves the watermark at
+	// once, and a copy of it from the view of old (while migration 16
+	// runs) does not count as an INSERT of its own.
 	late := time.UnixMilli(maxMs).Add(20 * time.Second)
-	for i, ms := range []int64{late.UnixMilli(), late.Add(time.Second).UnixMilli()} {
-		if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows) SELECT '', 0, toUInt64(%d), 1", db, ms)); err != nil {
+	for i, ms := range []int64{late.UnixMilli(), late.Add(time.Second).UnixMilli(), late.Add(2 * time.Second).UnixMilli(), late.Add(2 * time.Second).UnixMilli()} {
+		last := map[int]int{2: 1}[i]
+		if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows, visible_last) SELECT '', 0, toUInt64(%d), 1, %d", db, ms, last)); err != nil {
 			t.Fatal(err)
 		}
 		at, err := store.Watermark(ctx)
@@ -132,8 +148,11 @@ func TestLive(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := time.UnixMilli(maxMs).Add(-700 * time.Millisecond).Truncate(time.Second)
-		if i == 1 {
+		switch i {
+		case 1:
 			want = late.Add(-700 * time.Millisecond).Truncate(time.Second)
+		case 2, 3:
+			want = late.Add(2*time.Second - 700*time.Millisecond).Truncate(time.Second)
 		}
 		if !at.Equal(want) {
 			t.Errorf("after %d later watermark rows: %s, want %s", i+1, at, want)
@@ -144,10 +163,22 @@ func TestLive(t *testing.T) {
 	}
 
 	// A second partition that has landed rows only up to 10:00:31.250
-	// holds the watermark back to 10:00:30 (31.25 - 0.7 s).
+	// holds the watermark back to 10:00:30 (31.25 - 0.7 s). While it had
+	// a single INSERT it was cold: the watermark held where it was.
 	lag := time.Date(2026, 12, 5, 10, 0, 31, 250_000_000, time.UTC)
-	if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows) SELECT 'c/t', 1, toUInt64(%d), 1", db, lag.UnixMilli())); err != nil {
+	held, err := store.Watermark(ctx)
+	if err != nil {
 		t.Fatal(err)
+	}
+	for i, ms := range []int64{lag.Add(-time.Second).UnixMilli(), lag.UnixMilli()} {
+		if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows, visible_last) SELECT 'c/t', 1, toUInt64(%d), 1, 1", db, ms)); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if at, err := store.Watermark(ctx); err != nil || !at.Equal(held) {
+				t.Errorf("a cold partition: watermark %s, %v; want it held at %s", at, err, held)
+			}
+		}
 	}
 	check(time.Date(2026, 12, 5, 10, 0, 30, 0, time.UTC))
 
@@ -174,5 +205,31 @@ func TestLive(t *testing.T) {
 	}
 	if n, _ := cache.Stats(); n != 1 {
 		t.Errorf("%d answers cached, want 1: an incomplete overview or a live answer was cached", n)
+	}
+
+	// A series, summary or ranking whose last period ends past the
+	// watermark (10:00:30) holds a partial minute (hour, day): never
+	// cached. One that ends before it is.
+	for _, path := range []string{
+		"/api/v1/traffic/timeseries?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&step=1m", // ends with the running minute
+		"/api/v1/traffic/summary?from=2026-12-05T09:00:00Z&to=2026-12-05T11:00:00Z",
+		"/api/v1/traffic/breakdown?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&by=region",
+		"/api/v1/traffic/top?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&kind=hosts&customer=acme",
+		"/api/v1/perf/timeseries?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&step=1m",
+		"/api/v1/traffic/top?from=2026-12-05T09:00:00Z&to=2026-12-05T11:00:00Z&kind=paths&customer=acme", // the running hour
+		"/api/v1/customers?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z",
+	} {
+		if code := get(t, hs, "", path, nil); code != 200 {
+			t.Errorf("%s: %d", path, code)
+		}
+	}
+	if n, _ := cache.Stats(); n != 1 {
+		t.Errorf("%d answers cached, want 1: an answer holding a period past the watermark was cached", n)
+	}
+	if code := get(t, hs, "", "/api/v1/traffic/timeseries?from=2026-12-05T09:55:00Z&to=2026-12-05T10:00:00Z&step=1m", nil); code != 200 {
+		t.Errorf("complete series: %d", code)
+	}
+	if n, _ := cache.Stats(); n != 2 {
+		t.Errorf("%d answers cached, want 2: a complete series was not cached", n)
 	}
 }

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -27,6 +28,10 @@ type Store struct {
 	// (Watermark). Defaults DefaultLateness (600ms) and
 	// DefaultWatermarkWindow (1m).
 	Lateness, WatermarkWindow time.Duration
+
+	// lastWatermark is the last watermark the rule gave (unix seconds;
+	// 0: none yet), held while a partition is cold (Watermark).
+	lastWatermark atomic.Int64
 }
 
 // withLimits adds the per-query server settings to ctx.

@@ -20,8 +20,10 @@ import (
 // which is why the feed is a table ingest writes to.
 //
 // The latency rollups (t-digest states), path_hits_1h (its per-block
-// top-N), edge_servers_1m, live_1s, the watermark and both ledgers stay
-// views over the raw table.
+// top-N), edge_servers_1m, live_1s and both ledgers stay views over the
+// raw table. The live counter's watermark moves to the feed with migration
+// 16 (WatermarkView): the feed INSERT is a batch's last, so its row says
+// every table has the batch.
 //
 // Exactly once: the raw INSERT and the feed INSERT are two INSERTs, each
 // with its own ledger (ingest_ledger by the raw table's view,
@@ -71,8 +73,10 @@ func FeedDims() []Field {
 func FeedMeasures() []Field { return feedSource.Measures }
 
 // FeedOffsets are the feed's ledger columns: the lowest and highest Kafka
-// offset of the row's raw rows.
-var FeedOffsets = []Field{{"min_offset", "UInt64", "min(src_offset)"}, {"max_offset", "UInt64", "max(src_offset)"}}
+// offset of the row's raw rows, and the latest time of them in ms
+// (max_time_ms, the live counter's watermark: WatermarkView). The time's
+// expression over raw rows depends on the dialect (FeedFromRaw).
+var FeedOffsets = []Field{{"min_offset", "UInt64", "min(src_offset)"}, {"max_offset", "UInt64", "max(src_offset)"}, {"max_time_ms", "UInt64", "max({time_ms})"}}
 
 // FeedColumnNames are the feed table's columns in order.
 func FeedColumnNames() []string {
@@ -97,7 +101,7 @@ func InsertFeedSQL(db string) string {
 // FeedFromRaw returns the INSERT that writes the feed rows of the raw rows
 // matching where, as ingest would have: for tools and tests that load raw
 // rows with plain SQL (chDB has no native protocol for ingest).
-func FeedFromRaw(db, where string) string {
+func FeedFromRaw(db string, d Dialect, where string) string {
 	var sel, group []string
 	for _, f := range FeedDims() {
 		sel = append(sel, f.Expr+" AS "+f.Name)
@@ -107,7 +111,7 @@ func FeedFromRaw(db, where string) string {
 		sel = append(sel, f.Expr+" AS "+f.Name)
 	}
 	for _, f := range FeedOffsets {
-		sel = append(sel, f.Expr+" AS "+f.Name)
+		sel = append(sel, strings.ReplaceAll(f.Expr, "{time_ms}", rowTimeMs(d))+" AS "+f.Name)
 	}
 	return fmt.Sprintf("INSERT INTO %s.%s (%s)\nSELECT %s\nFROM %s.%s\nWHERE %s\nGROUP BY %s", db, FeedTable, strings.Join(FeedColumnNames(), ", "),
 		strings.Join(sel, ", "), db, RawTable, where, strings.Join(group, ", "))

@@ -5,8 +5,9 @@ import "fmt"
 // Live is the per-second rollup the operations wall's live counter reads
 // (query.Store.Live, GET /api/v1/ops/live): requests and bytes per second,
 // customer and region. It is not among Rollups: it keeps a day
-// (DefaultRetention), so `schema verify` and the month-long query
-// benchmarks, which walk Rollups, leave it alone. Added by migration 13.
+// (DefaultRetention), so Verify and the month-long query benchmarks, which
+// walk Rollups, leave it alone; VerifyLive (`schema verify`) compares it
+// with the raw rows per second. Added by migration 13.
 //
 // Why a view over the raw rows rather than figures ingest publishes: the
 // view is written by the same INSERT as the raw rows and the other
@@ -63,6 +64,59 @@ ORDER BY (inserted_at, src_stream, src_partition)`, db, localName(WatermarkTable
 SELECT src_stream, src_partition, max(%s) AS max_time_ms, count() AS rows, now() AS inserted_at
 FROM %s.%s
 GROUP BY src_stream, src_partition`, db, WatermarkTable, onCluster(d), db, localName(WatermarkTable, d), rowTimeMs(d), db, localName(RawTable, d)))
+}
+
+// WatermarkView is the view that fills WatermarkTable since migration 16.
+// ClickHouse 18.16 runs an INSERT's materialized views one after the
+// other, in the order of their names (and not of their creation: see
+// TestViewsRunInNameOrder), each view's rows visible as soon as it has
+// run. Named to sort after every other view, its row of an INSERT is
+// visible only once every other table has that INSERT's rows: the live
+// counter may then trust a partition's latest INSERT instead of the one
+// before it, a whole insert interval sooner. TestWatermarkViewRunsLast
+// keeps it last.
+//
+// On a single server it is a view of the rollup feed (FeedTable), not of
+// the raw table: ingest INSERTs a batch's raw rows, then its feed rows
+// (migration 15), so a feed row visible after every other view of the feed
+// means the batch is in every table, raw views (live_1s, latency rollups)
+// and feed views (traffic, billing) alike. Over the raw table, a batch's
+// watermark would be visible before its traffic rows were written.
+//
+// Its rows say so (visible_last = 1) on a single 18.16 server only: on a
+// cluster (no feed: a view of the raw table) each shard writes its part of
+// an INSERT on its own, and on modern servers the order was not verified,
+// so there its rows carry 0 and the query keeps the rule of old
+// (query.Store.Watermark): the second-latest INSERT's row, which on a
+// single server is that of the previous batch's feed INSERT, landed
+// whole before this batch's raw INSERT began.
+const WatermarkView = "zz_ingest_watermark_mv"
+
+// watermarkLastMigration (migration 16) moves the watermark's view to
+// WatermarkView, marking its rows visible_last where the view order is
+// known. The new view is created before the old one is dropped: for a
+// moment both write a row per INSERT, and the query ignores such
+// duplicates (it reads distinct row times), so ingest may run.
+func watermarkLastMigration(db string, d Dialect) []string {
+	last := 0
+	if !d.Modern && d.Cluster == "" {
+		last = 1
+	}
+	s := []string{addColumn(db, WatermarkTable, "visible_last", "UInt8 DEFAULT 0", "rows", d)}
+	s = append(s, redistribute(db, WatermarkTable, d)...)
+	// From the feed where there is one (migration 15: single servers),
+	// else from the raw rows.
+	view := fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s TO %s.%s AS
+SELECT src_stream, src_partition, max(max_time_ms) AS max_time_ms, sum(requests) AS rows, toUInt8(%d) AS visible_last, now() AS inserted_at
+FROM %s.%s
+GROUP BY src_stream, src_partition`, db, WatermarkView, db, WatermarkTable, last, db, FeedTable)
+	if d.Cluster != "" {
+		view = fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s%s TO %s.%s AS
+SELECT src_stream, src_partition, max(%s) AS max_time_ms, count() AS rows, toUInt8(%d) AS visible_last, now() AS inserted_at
+FROM %s.%s
+GROUP BY src_stream, src_partition`, db, WatermarkView, onCluster(d), db, localName(WatermarkTable, d), rowTimeMs(d), last, db, localName(RawTable, d))
+	}
+	return append(s, view, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, WatermarkTable, onCluster(d)))
 }
 
 // liveMigration creates the live counter's tables (migration 13).

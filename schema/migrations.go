@@ -69,6 +69,7 @@ var Migrations = []Migration{
 	{13, "per-second live counter and ingest watermark", liveMigration},
 	{14, "the client's address list (x_forwarded_for) in raw rows", addressListMigration},
 	{FeedMigration, "traffic and billing rollups fed from ingest's per-block aggregates (rollup_feed, feed_ledger)", feedMigration},
+	{16, "the ingest watermark's view runs last (the live counter trusts a partition's latest INSERT)", watermarkLastMigration},
 }
 
 // createAll returns the statements that create each rollup in turn, as

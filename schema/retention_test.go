@@ -26,7 +26,7 @@ func TestRetention(t *testing.T) {
 	}
 	// The traffic and billing rollups are fed from the rollup feed, which
 	// ingest writes: the same rows in SQL.
-	if err := conn.Exec(ctx, schema.FeedFromRaw(db, "1")); err != nil {
+	if err := conn.Exec(ctx, schema.FeedFromRaw(db, schema.Dialect{}, "1")); err != nil {
 		t.Fatal(err)
 	}
 	drops, err := schema.RetentionPlan(ctx, conn, db, schema.DefaultRetention, now)

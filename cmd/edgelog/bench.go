@@ -39,7 +39,7 @@ same broker, with the ratios against them.`)
 	profile := fs.String("profile", "", "write CPU profiles of the collector and ingest into this directory")
 	fresh := fs.Bool("fresh", false, "freshness: run the stack at 20, 50 and 80% of --max-rate and print the lag of raw rows, rollups, the live API and the plugin's live stream")
 	maxRate := fs.Int("max-rate", 0, "freshness: the measured maximum in requests/s (0: measure it first with a --lines run)")
-	waits := fs.String("waits", "", "freshness: waits to run with, e.g. ingest=150ms,collector=100ms,lateness=250ms (default each process's)")
+	waits := fs.String("waits", "", "freshness: waits to run with, e.g. ingest=1s,ingest-min=200ms,collector=500ms,collector-min=100ms,lateness=600ms (default each process's)")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
@@ -86,10 +86,14 @@ func runFresh(ctx context.Context, dir, bin string, lines, maxRate int, seed uin
 			o.IngestWait = d
 		case "collector":
 			o.CollectorWait = d
+		case "ingest-min":
+			o.IngestWaitMin = d
+		case "collector-min":
+			o.CollectorWaitMin = d
 		case "lateness":
 			o.Lateness = d
 		default:
-			return fmt.Errorf("--waits: unknown wait %q (ingest, collector, lateness)", k)
+			return fmt.Errorf("--waits: unknown wait %q (ingest, ingest-min, collector, collector-min, lateness)", k)
 		}
 	}
 	if maxRate == 0 {

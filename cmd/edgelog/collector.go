@@ -49,7 +49,8 @@ func newCollectorFlags(name, usageLine, help string) *collectorFlags {
 	fs.StringVar(&f.cfg.DeadLetterFile, "dead-letter-file", "", "write rejected lines here as JSON lines (default: the dead-letter topic)")
 	fs.StringVar(&f.cfg.DeadLetterTopic, "dead-letter-topic", "", "dead-letter topic (default edgelog-deadletter)")
 	fs.IntVar(&f.cfg.BatchRows, "batch-rows", 0, "rows per batch (default 50000)")
-	fs.DurationVar(&f.cfg.BatchWait, "batch-wait", 0, "flush a batch this long after its first row (default 500ms)")
+	fs.DurationVar(&f.cfg.BatchWait, "batch-wait", 0, "flush a batch at most this long after its first row (default 500ms; at most 1m)")
+	fs.DurationVar(&f.cfg.BatchWaitMin, "batch-wait-min", 0, "flush a batch at least this long after its first row; in between the wait grows with the previous batch's rows (default 500ms, and at most --batch-wait: equal, a fixed wait; lower is fresher at low rates and costs more CPU per line)")
 	fs.BoolVar(&f.cfg.Follow, "follow", true, "keep tailing at end of file (false: exit once shipped)")
 	fs.StringVar(&f.spool, "spool-dir", "", "disk spool for batches Kafka does not take")
 	fs.Var(&f.cfg.Spool.MaxBytes, "spool-max-bytes", "spool size limit, e.g. 512MiB (default 1GiB)")
@@ -130,6 +131,8 @@ func (f *collectorFlags) resolve() (collector.Config, error) {
 			cfg.BatchRows = v.BatchRows
 		case "batch-wait":
 			cfg.BatchWait = v.BatchWait
+		case "batch-wait-min":
+			cfg.BatchWaitMin = v.BatchWaitMin
 		case "follow":
 			cfg.Follow = v.Follow
 		case "spool-dir":

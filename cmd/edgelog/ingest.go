@@ -22,7 +22,8 @@ acknowledged the rows. Run several for more throughput (one per partition at mos
 	fs.StringVar(&cfg.GroupID, "group", "", "consumer group (default edgelog-ingest)")
 	fs.StringVar(&cfg.DeadLetterTopic, "dead-letter-topic", "", "topic for undecodable messages (default edgelog-deadletter)")
 	fs.IntVar(&cfg.BatchRows, "batch-rows", 0, "rows per INSERT (default 200000)")
-	fs.DurationVar(&cfg.BatchWait, "batch-wait", 0, "insert a partial batch this long after its first row (default 1s)")
+	fs.DurationVar(&cfg.BatchWait, "batch-wait", 0, "insert a partial batch at most this long after its first row (default 1s; at most 1m)")
+	fs.DurationVar(&cfg.BatchWaitMin, "batch-wait-min", 0, "insert a partial batch at least this long after its first row; the wait in between is the last INSERT's duration (default 1s, and at most --batch-wait: equal, a fixed wait; lower is fresher and costs ClickHouse more INSERTs)")
 	fs.IntVar(&cfg.BatchBytes, "batch-bytes", 0, "decoded bytes per partition batch (default 64 MiB)")
 	fs.IntVar(&cfg.MaxInsertRows, "max-insert-rows", 0, "rows of one INSERT merged from several partitions' batches (default 1,000,000)")
 	fs.IntVar(&cfg.InsertConcurrency, "insert-concurrency", 0, "INSERTs running at once (default 1)")
@@ -55,6 +56,8 @@ acknowledged the rows. Run several for more throughput (one per partition at mos
 				cfg.BatchRows = flagCfg.BatchRows
 			case "batch-wait":
 				cfg.BatchWait = flagCfg.BatchWait
+			case "batch-wait-min":
+				cfg.BatchWaitMin = flagCfg.BatchWaitMin
 			case "batch-bytes":
 				cfg.BatchBytes = flagCfg.BatchBytes
 			case "max-insert-rows":

@@ -150,7 +150,7 @@ func TestIngestExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fc.BatchWait != time.Second || fc.BatchRows != 500_000 {
+	if fc.BatchWait != time.Second || fc.BatchWaitMin != time.Second || fc.BatchRows != 500_000 {
 		t.Errorf("ingest.yaml: %+v", fc)
 	}
 }

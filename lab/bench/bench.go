@@ -301,7 +301,7 @@ func clickhouseClientLoad(ctx context.Context, st *stack.Stack, dir string, line
 		return 0, 0, err
 	}
 	for i := 0; feed > 0 && i < 4; i++ {
-		if err := conn.Exec(ctx, schema.FeedFromRaw(db, fmt.Sprintf("%s %% 4 = %d", schema.RawShardingKey, i))); err != nil {
+		if err := conn.Exec(ctx, schema.FeedFromRaw(db, schema.Dialect{}, fmt.Sprintf("%s %% 4 = %d", schema.RawShardingKey, i))); err != nil {
 			return 0, 0, fmt.Errorf("cannot feed the rollups of the clickhouse-client load: %w", err)
 		}
 	}

@@ -36,6 +36,9 @@ type FreshOptions struct {
 	// the collector's --batch-wait and the query service's
 	// --live-lateness; zero leaves each process's default.
 	IngestWait, CollectorWait, Lateness time.Duration
+	// IngestWaitMin and CollectorWaitMin are the --batch-wait-min of
+	// ingest and the collector; zero leaves each process's default.
+	IngestWaitMin, CollectorWaitMin time.Duration
 	// MaxError is the live figure's largest relative error allowed
 	// against the truth (default 0.005); a larger one fails the run.
 	MaxError float64
@@ -105,18 +108,34 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 		return err
 	}
 	defer conn.Close()
-	ingestArgs := []string{"--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--batch-rows", "500000"}
+	// Metrics on known ports: each phase reads the stages' timings.
+	ingestMetrics, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	collectorMetrics, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	metricsURL := map[string]string{"ingest": "http://" + ingestMetrics + "/metrics", "collector": "http://" + collectorMetrics + "/metrics"}
+	ingestArgs := []string{"--metrics-addr", ingestMetrics, "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--batch-rows", "500000"}
 	if o.IngestWait > 0 {
 		ingestArgs = append(ingestArgs, "--batch-wait", o.IngestWait.String())
+	}
+	if o.IngestWaitMin > 0 {
+		ingestArgs = append(ingestArgs, "--batch-wait-min", o.IngestWaitMin.String())
 	}
 	ingest, err := st.Start("ingest", ingestArgs...)
 	if err != nil {
 		return err
 	}
-	collectorArgs := []string{"--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
+	collectorArgs := []string{"--metrics-addr", collectorMetrics, "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
 		"--follow=true", "--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl")}
 	if o.CollectorWait > 0 {
 		collectorArgs = append(collectorArgs, "--batch-wait", o.CollectorWait.String())
+	}
+	if o.CollectorWaitMin > 0 {
+		collectorArgs = append(collectorArgs, "--batch-wait-min", o.CollectorWaitMin.String())
 	}
 	collector, err := st.Start("collector", collectorArgs...)
 	if err != nil {
@@ -180,6 +199,12 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 			cpu0[p] = f()
 		}
 		written0 := w.written()
+		stages0 := map[string]map[string]histSnap{}
+		for p, u := range metricsURL {
+			if stages0[p], err = scrapeHistograms(ctx, u); err != nil {
+				return err
+			}
+		}
 		api0 := &shownSeconds{}
 		stream.reset()
 		phaseStart := time.Now()
@@ -219,6 +244,9 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 				api0.show(l.At, time.Now())
 				if e, ok := w.check(&l); ok {
 					errs = append(errs, e)
+					if e > o.MaxError {
+						logf("live figure off by %.3f%% at %s: %d requests in its second, %d today", e*100, l.At.Format(time.RFC3339), l.RequestsPerS, l.RequestsToday)
+					}
 				}
 			}
 		}
@@ -243,6 +271,20 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 			bench("fresh_p99_"+pct+"_"+m.what, quantile(m.v, 0.99), "s")
 		}
 		bench("fresh_rate_"+pct, n/o.Phase.Seconds(), "req/s")
+		// Where the lag goes: each stage's mean and p99 (a histogram
+		// bucket's upper bound) over the phase.
+		stages1 := map[string]map[string]histSnap{}
+		for p, u := range metricsURL {
+			if stages1[p], err = scrapeHistograms(ctx, u); err != nil {
+				return err
+			}
+		}
+		for _, sg := range freshStages {
+			if mean, p99, ok := stageFigures(stages0[sg.proc][sg.metric], stages1[sg.proc][sg.metric]); ok {
+				bench("fresh_stage_mean_"+pct+"_"+sg.name, mean, "s")
+				bench("fresh_stage_p99_"+pct+"_"+sg.name, p99, "s")
+			}
+		}
 		if len(errs) == 0 {
 			return fmt.Errorf("phase %s%%: no live figure to check", pct)
 		}

@@ -58,7 +58,7 @@ func (s *Server) requests(r *http.Request, p Principal) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: res, table: res.Table}, nil
+	return result{value: res, table: res.Table, through: o.To}, nil
 }
 
 // parseMs reads a parameter of milliseconds (decimals allowed) within an

@@ -43,6 +43,10 @@ type result struct {
 	// noCache keeps the answer out of the cache: it covers a period not
 	// yet complete, or changes every second (the live counter).
 	noCache bool
+	// through is the end of the range the answer covers (zero: none);
+	// one whose last period is past the watermark is not cached
+	// (complete.go).
+	through time.Time
 }
 
 type endpoint func(r *http.Request, p Principal) (result, error)
@@ -154,7 +158,7 @@ func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, p Principal, 
 			return s.fail(w, err)
 		}
 		ans = encode(res)
-		if !res.noCache {
+		if s.cacheable(r.Context(), res) {
 			s.Cache.put(key, ans)
 		}
 	}
@@ -214,7 +218,7 @@ func (s *Server) customers(r *http.Request, p Principal) (result, error) {
 		return result{}, err
 	}
 	list, table, err := s.Store.Customers(r.Context(), a.customer, a.rng)
-	return result{value: api.Customers{Customers: list}, table: table}, err
+	return result{value: api.Customers{Customers: list}, table: table, through: a.rng.To}, err
 }
 
 func (s *Server) trafficSeries(r *http.Request, p Principal) (result, error) {
@@ -228,7 +232,7 @@ func (s *Server) trafficSeries(r *http.Request, p Principal) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: series, table: series.Table}, nil
+	return result{value: series, table: series.Table, through: a.rng.To}, nil
 }
 
 func (s *Server) trafficSummary(r *http.Request, p Principal) (result, error) {
@@ -240,7 +244,7 @@ func (s *Server) trafficSummary(r *http.Request, p Principal) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: sum, table: sum.Table}, nil
+	return result{value: sum, table: sum.Table, through: a.rng.To}, nil
 }
 
 func (s *Server) trafficBreakdown(r *http.Request, p Principal) (result, error) {
@@ -252,7 +256,7 @@ func (s *Server) trafficBreakdown(r *http.Request, p Principal) (result, error) 
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: b, table: b.Table}, nil
+	return result{value: b, table: b.Table, through: a.rng.To}, nil
 }
 
 func (s *Server) trafficTop(r *http.Request, p Principal) (result, error) {
@@ -264,7 +268,7 @@ func (s *Server) trafficTop(r *http.Request, p Principal) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: t, table: t.Table}, nil
+	return result{value: t, table: t.Table, through: a.rng.To}, nil
 }
 
 func (s *Server) perfBreakdown(r *http.Request, p Principal) (result, error) {
@@ -276,7 +280,7 @@ func (s *Server) perfBreakdown(r *http.Request, p Principal) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: b, table: b.Table}, nil
+	return result{value: b, table: b.Table, through: a.rng.To}, nil
 }
 
 // perfSeries serves latency quantiles per step:
@@ -291,7 +295,7 @@ func (s *Server) perfSeries(r *http.Request, p Principal) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: res, table: res.Table}, nil
+	return result{value: res, table: res.Table, through: a.rng.To}, nil
 }
 
 // perfSlowest serves the "slowest places now" ranking:
@@ -324,11 +328,15 @@ func (s *Server) perfSlowest(r *http.Request, p Principal) (result, error) {
 	if o.Customer, err = p.scope(q.Get("customer")); err != nil {
 		return result{}, err
 	}
+	through := o.At // the ranking's window ends at its minute
+	if through.IsZero() {
+		through = time.Now()
+	}
 	res, err := s.Store.Slowest(r.Context(), o)
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: res, table: res.Table}, nil
+	return result{value: res, table: res.Table, through: through.Truncate(time.Minute).Add(time.Minute)}, nil
 }
 
 // opsOverview serves the operations wall's figures: ?at=RFC3339 (default

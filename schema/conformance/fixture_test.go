@@ -122,5 +122,5 @@ func loadChDB(db string, blk *record.Block) error {
 	}
 	// The traffic and billing rollups are fed from the feed, which ingest
 	// fills in Go: the same rows in SQL (schema.FeedFromRaw).
-	return chExec(schema.FeedFromRaw(db, "1"))
+	return chExec(schema.FeedFromRaw(db, Modern, "1"))
 }

@@ -104,7 +104,7 @@ func BenchmarkStorage(b *testing.B) {
 		// (ingest.InsertBlock did for the 18.16 server), in slices by the
 		// raw sharding key to bound the GROUP BY's memory.
 		for i := range 4 {
-			if err := chExec(schema.FeedFromRaw(sdb, fmt.Sprintf("%s %% 4 = %d", schema.RawShardingKey, i))); err != nil {
+			if err := chExec(schema.FeedFromRaw(sdb, Modern, fmt.Sprintf("%s %% 4 = %d", schema.RawShardingKey, i))); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -845,7 +845,8 @@ CREATE TABLE IF NOT EXISTS edgelog.rollup_feed (
     bytes_5xx UInt64,
     split_requests UInt64,
     min_offset UInt64,
-    max_offset UInt64
+    max_offset UInt64,
+    max_time_ms UInt64
 ) ENGINE = Null;
 
 CREATE TABLE IF NOT EXISTS edgelog.feed_ledger (
@@ -995,4 +996,14 @@ SELECT
     sum(bytes_total) AS bytes_total
 FROM edgelog.rollup_feed
 GROUP BY t, customer, region;
+
+-- migration 16: the ingest watermark's view runs last (the live counter trusts a partition's latest INSERT)
+ALTER TABLE edgelog.ingest_watermark ADD COLUMN IF NOT EXISTS visible_last UInt8 DEFAULT 0 AFTER rows;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.zz_ingest_watermark_mv TO edgelog.ingest_watermark AS
+SELECT src_stream, src_partition, max(max_time_ms) AS max_time_ms, sum(requests) AS rows, toUInt8(0) AS visible_last, now() AS inserted_at
+FROM edgelog.rollup_feed
+GROUP BY src_stream, src_partition;
+
+DROP TABLE IF EXISTS edgelog.ingest_watermark_mv;
 

@@ -890,3 +890,17 @@ DROP TABLE IF EXISTS edgelog.requests ON CLUSTER edge;
 CREATE TABLE IF NOT EXISTS edgelog.requests ON CLUSTER edge AS edgelog.requests_local ENGINE = Distributed(edge, edgelog, requests_local, cityHash64(customer, host));
 
 -- migration 15: traffic and billing rollups fed from ingest's per-block aggregates (rollup_feed, feed_ledger)
+-- migration 16: the ingest watermark's view runs last (the live counter trusts a partition's latest INSERT)
+ALTER TABLE edgelog.ingest_watermark_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS visible_last UInt8 DEFAULT 0 AFTER rows;
+
+DROP TABLE IF EXISTS edgelog.ingest_watermark ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.ingest_watermark ON CLUSTER edge AS edgelog.ingest_watermark_local ENGINE = Distributed(edge, edgelog, ingest_watermark_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.zz_ingest_watermark_mv ON CLUSTER edge TO edgelog.ingest_watermark_local AS
+SELECT src_stream, src_partition, max(toUnixTimestamp64Milli(time)) AS max_time_ms, count() AS rows, toUInt8(0) AS visible_last, now() AS inserted_at
+FROM edgelog.requests_local
+GROUP BY src_stream, src_partition;
+
+DROP TABLE IF EXISTS edgelog.ingest_watermark_mv ON CLUSTER edge;
+

@@ -1,0 +1,134 @@
+package schema_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// TestViewsRunInNameOrder checks what schema.WatermarkView relies on, on
+// ClickHouse 18.16 itself: an INSERT's materialized views run one after
+// the other in the order of their names (not of their creation), each
+// view's rows visible once it has run. Three views are created z, m, a;
+// the middle one sleeps a second: a's rows are visible at once, z's only
+// after m's.
+func TestViewsRunInNameOrder(t *testing.T) {
+	db := chtest.NewDB(t)
+	conn := chtest.Conn(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE %[1]s.src (x UInt64) ENGINE = MergeTree ORDER BY x",
+		"CREATE TABLE %[1]s.slow (x UInt64) ENGINE = MergeTree ORDER BY x",
+		"CREATE TABLE %[1]s.mark_a (x UInt64) ENGINE = MergeTree ORDER BY x",
+		"CREATE TABLE %[1]s.mark_z (x UInt64) ENGINE = MergeTree ORDER BY x",
+		"CREATE MATERIALIZED VIEW %[1]s.zz_mark_mv TO %[1]s.mark_z AS SELECT max(x) AS x FROM %[1]s.src",
+		"CREATE MATERIALIZED VIEW %[1]s.m_slow_mv TO %[1]s.slow AS SELECT x + sleep(1) * 0 AS x FROM %[1]s.src",
+		"CREATE MATERIALIZED VIEW %[1]s.a_mark_mv TO %[1]s.mark_a AS SELECT max(x) AS x FROM %[1]s.src",
+	} {
+		if err := conn.Exec(ctx, fmt.Sprintf(q, db)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.src SELECT number FROM system.numbers LIMIT 1000", db))
+	}()
+	start := time.Now()
+	seen := map[string]time.Duration{}
+	count := func(tb string) uint64 {
+		var n uint64
+		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.%s", db, tb)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// mark_z is read before slow: once mark_z's rows are seen, slow's
+	// must be there when read next (under load, a poll of slow before
+	// mark_z in the same round could miss rows that landed in between).
+	zBeforeSlow := false
+	for len(seen) < 4 && time.Since(start) < 10*time.Second {
+		for _, tb := range []string{"mark_z", "slow", "mark_a", "src"} {
+			if _, ok := seen[tb]; ok {
+				continue
+			}
+			if count(tb) > 0 {
+				seen[tb] = time.Since(start)
+				if tb == "mark_z" && count("slow") == 0 {
+					zBeforeSlow = true
+				}
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) < 4 || seen["mark_a"] > 500*time.Millisecond || seen["slow"] < 900*time.Millisecond || seen["mark_z"] < 900*time.Millisecond || zBeforeSlow {
+		t.Fatalf("visible after %v (mark_z before slow: %v): want mark_a at once, slow after its second, mark_z after slow", seen, zBeforeSlow)
+	}
+}
+
+// TestWatermarkViewRunsLast: after every migration, no view sorts after
+// schema.WatermarkView (a new view named past it would run after it, and
+// the live counter could count a second before that view's rows are
+// visible), and the view of old is gone.
+func TestWatermarkViewRunsLast(t *testing.T) {
+	db := chtest.NewDB(t)
+	var names []string
+	rows, err := chtest.Conn(t).Query(context.Background(), "SELECT name FROM system.tables WHERE database = ? AND engine = 'MaterializedView' ORDER BY name", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if len(names) < 10 || names[len(names)-1] != schema.WatermarkView {
+		t.Fatalf("views in name order %v: want %s last", names, schema.WatermarkView)
+	}
+	for _, n := range names {
+		if n == schema.WatermarkTable+"_mv" {
+			t.Errorf("the watermark's view of old (%s) is still there: every INSERT writes its row twice", n)
+		}
+	}
+}
+
+// TestWatermarkFromFeed: on a single server the watermark's row of a batch
+// comes from its feed INSERT, the batch's last: raw rows alone write none
+// (their traffic rollups are not in yet), the feed rows of them write the
+// partition's latest row time, marked visible_last.
+func TestWatermarkFromFeed(t *testing.T) {
+	db := chtest.NewDB(t)
+	conn := chtest.Conn(t)
+	ctx := context.Background()
+	const ms = 1_790_000_000_123 // 2026-09-21T13:33:20.123Z
+	watermark := func() (n, maxMs, last uint64) {
+		t.Helper()
+		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count(), max(max_time_ms), toUInt64(max(visible_last)) FROM %s.%s", db, schema.WatermarkTable)).Scan(&n, &maxMs, &last); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	q := fmt.Sprintf(`INSERT INTO %s.requests (time, time_ms, customer, status, bytes_sent, src_stream, src_partition, src_offset)
+SELECT toDateTime(%d) - number, 123, 'acme', 200, 100, 's', 3, number FROM system.numbers LIMIT 5`, db, ms/1000)
+	if err := conn.Exec(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := watermark(); n != 0 {
+		t.Fatalf("raw rows alone wrote %d watermark rows: the live counter would count seconds whose traffic rollups are not in", n)
+	}
+	if err := conn.Exec(ctx, schema.FeedFromRaw(db, schema.Dialect{}, "1")); err != nil {
+		t.Fatal(err)
+	}
+	if n, maxMs, last := watermark(); n != 1 || maxMs != ms || last != 1 {
+		t.Fatalf("after the feed INSERT: %d watermark rows, latest %d ms, visible_last %d; want 1, %d, 1", n, maxMs, last, uint64(ms))
+	}
+}
