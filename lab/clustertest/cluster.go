@@ -64,13 +64,15 @@ func Start(ctx context.Context, dir string, l Layout) (c *Cluster, err error) {
 		return nil, err
 	}
 	// Every server's remote_servers names every server's native port, so
-	// the ports are chosen before any server starts.
-	ports := make([]int, l.Shards*l.Replicas)
-	for i := range ports {
-		if ports[i], err = chserver.FreePort(); err != nil {
-			return nil, err
-		}
+	// the ports are chosen before any server starts, all at once and with
+	// each server's HTTP and interserver ports (distinct: chserver.FreePorts;
+	// a server picking its own later could take another's native port).
+	n := l.Shards * l.Replicas
+	free, err := chserver.FreePorts(3 * n)
+	if err != nil {
+		return nil, err
 	}
+	ports := free[:n]
 	for i := range ports {
 		sdir := filepath.Join(dir, fmt.Sprintf("ch%d", i+1))
 		if err := os.MkdirAll(filepath.Join(sdir, "config.d"), 0o755); err != nil { // #nosec G301 -- test cluster's config in its temporary directory
@@ -84,7 +86,7 @@ func Start(ctx context.Context, dir string, l Layout) (c *Cluster, err error) {
 				return nil, err
 			}
 		}
-		s, err := chserver.Start(ctx, chserver.Config{Dir: sdir, TCPPort: ports[i], Extra: c.configXML(ports, i)})
+		s, err := chserver.Start(ctx, chserver.Config{Dir: sdir, TCPPort: ports[i], HTTPPort: free[n+2*i], InterserverPort: free[n+2*i+1], Extra: c.configXML(ports, i)})
 		if err != nil {
 			return nil, fmt.Errorf("cannot start server %d of cluster %s: %w", i+1, l.Name, err)
 		}

@@ -63,11 +63,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Dir, err = filepath.Abs(cfg.Dir); err != nil {
 		return nil, err
 	}
-	for _, p := range []*int{&cfg.TCPPort, &cfg.HTTPPort, &cfg.InterserverPort} {
+	free, err := FreePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range []*int{&cfg.TCPPort, &cfg.HTTPPort, &cfg.InterserverPort} {
 		if *p == 0 {
-			if *p, err = FreePort(); err != nil {
-				return nil, err
-			}
+			*p = free[i]
 		}
 	}
 	for _, sub := range []string{"log", "data", "tmp", "user_files", "format_schemas"} {
@@ -205,10 +207,27 @@ func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ps, err := FreePorts(1)
 	if err != nil {
-		return 0, fmt.Errorf("cannot find a free port: %w", err)
+		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ps[0], nil
+}
+
+// FreePorts returns n distinct TCP ports on 127.0.0.1 that were free a
+// moment ago. Each is held until all are chosen: ports taken one at a time
+// and released in between may repeat (the kernel may hand the one just
+// closed out again), and a cluster whose config names one port for two
+// servers does not start (ClickHouse: "two exactly the same instances").
+func FreePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("cannot find a free port: %w", err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
 }
