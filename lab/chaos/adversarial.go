@@ -128,9 +128,7 @@ func RunAdversarial(ctx context.Context, o AdversarialOptions) (*AdversarialRepo
 		o.Progress = io.Discard
 	}
 	began := time.Now()
-	logf := func(format string, a ...any) {
-		fmt.Fprintf(o.Progress, "[%6.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, a...))
-	}
+	logf := progress(o.Progress)
 	var err error
 	if o.Dir, err = filepath.Abs(o.Dir); err != nil { // the processes run in the stack's directory
 		return nil, err
@@ -139,22 +137,12 @@ func RunAdversarial(ctx context.Context, o AdversarialOptions) (*AdversarialRepo
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil { // #nosec G301 -- the run's own directory
-		return nil, err
-	}
-	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(o.Dir, "stack"), Bin: o.Bin, Partitions: 4})
+	r, err := startRig(ctx, o.Dir, o.Bin, o.Lines, o.Seed)
 	if err != nil {
 		return nil, err
 	}
+	st, g, access, edge := r.st, r.g, r.access, r.edge
 	defer st.Stop()
-	access, edge := filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")
-	g, err := gen.New(gen.Options{Lines: o.Lines, Seed: o.Seed, Duration: 6 * time.Hour, UnknownHostShare: -1})
-	if err != nil {
-		return nil, err
-	}
-	if err := g.WriteEdgeConfig(edge); err != nil {
-		return nil, err
-	}
 	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
 	if err != nil {
 		return nil, err

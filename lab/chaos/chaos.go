@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/edgelog/edgelog/lab/engines/stack"
-	"github.com/edgelog/edgelog/lab/gen"
 )
 
 // Fault is a kind of fault.
@@ -128,26 +127,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.SamplesCSV = filepath.Join(o.Dir, "soak-samples.csv")
 	}
 	began := time.Now()
-	logf := func(format string, a ...any) {
-		fmt.Fprintf(o.Progress, "[%6.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, a...))
-	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil { // #nosec G301 -- the chaos run's own work directory of generated data
-		return nil, err
-	}
-	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(o.Dir, "stack"), Bin: o.Bin, Partitions: 4})
+	logf := progress(o.Progress)
+	r, err := startRig(ctx, o.Dir, o.Bin, o.Lines, o.Seed)
 	if err != nil {
 		return nil, err
 	}
+	st, g, access, edge := r.st, r.g, r.access, r.edge
 	defer st.Stop()
 
-	access, edge := filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")
-	g, err := gen.New(gen.Options{Lines: o.Lines, Seed: o.Seed, Duration: 6 * time.Hour, UnknownHostShare: -1})
-	if err != nil {
-		return nil, err
-	}
-	if err := g.WriteEdgeConfig(edge); err != nil {
-		return nil, err
-	}
 	w, err := newWriter(g, access, o.Rate)
 	if err != nil {
 		return nil, err
