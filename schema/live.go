@@ -106,16 +106,14 @@ func watermarkLastMigration(db string, d Dialect) []string {
 	s = append(s, redistribute(db, WatermarkTable, d)...)
 	// From the feed where there is one (migration 15: single servers),
 	// else from the raw rows.
-	view := fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s TO %s.%s AS
-SELECT src_stream, src_partition, max(max_time_ms) AS max_time_ms, sum(requests) AS rows, toUInt8(%d) AS visible_last, now() AS inserted_at
-FROM %s.%s
-GROUP BY src_stream, src_partition`, db, WatermarkView, db, WatermarkTable, last, db, FeedTable)
+	src, maxMs, rows := FeedTable, "max(max_time_ms)", "sum(requests)"
 	if d.Cluster != "" {
-		view = fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s%s TO %s.%s AS
-SELECT src_stream, src_partition, max(%s) AS max_time_ms, count() AS rows, toUInt8(%d) AS visible_last, now() AS inserted_at
-FROM %s.%s
-GROUP BY src_stream, src_partition`, db, WatermarkView, onCluster(d), db, localName(WatermarkTable, d), rowTimeMs(d), last, db, localName(RawTable, d))
+		src, maxMs, rows = localName(RawTable, d), "max("+rowTimeMs(d)+")", "count()"
 	}
+	view := fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s%s TO %s.%s AS
+SELECT src_stream, src_partition, %s AS max_time_ms, %s AS rows, toUInt8(%d) AS visible_last, now() AS inserted_at
+FROM %s.%s
+GROUP BY src_stream, src_partition`, db, WatermarkView, onCluster(d), db, localName(WatermarkTable, d), maxMs, rows, last, db, src)
 	return append(s, view, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, WatermarkTable, onCluster(d)))
 }
 
