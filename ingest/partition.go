@@ -20,14 +20,21 @@ import (
 // commit, repeat. procCtx is the process's lifetime, gctx the generation's.
 func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, partition int, offset int64) {
 	log := w.log.With("partition", partition)
+	if err := w.resolveStream(gctx); err != nil {
+		return // generation ended while Kafka did not answer
+	}
+	// Claimed before anything else is asked of ClickHouse: the live
+	// counter's watermark waits for this partition's first INSERT
+	// (claim.go).
+	stamp := time.Now().UnixMilli()
+	if !w.claim(gctx, partition, stamp, false) {
+		return
+	}
 	// The partition's previous owner may have left an INSERT running on
 	// the server (a client that gives up does not stop it): the ledger is
 	// read once those have ended, or it could miss rows about to land.
 	if !w.earlierInsertsEnded(gctx) {
 		return
-	}
-	if err := w.resolveStream(gctx); err != nil {
-		return // generation ended while Kafka did not answer
 	}
 	ledger, err := w.retryLedger(gctx, partition)
 	if err != nil {
@@ -71,6 +78,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		log.Error("cannot seek", "offset", offset, "err", err)
 		return
 	}
+	w.releaseIfIdle(gctx, r, partition, stamp)
 	log.Info("consuming", "from_offset", offset, "ledger_max", ledger, "feed_ledger_max", feedLedger)
 
 	b := &batch{partition: partition}

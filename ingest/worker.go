@@ -40,6 +40,9 @@ type Worker struct {
 	// feed: the database has the rollup feed (feed.go); read at start and
 	// at each partition assignment.
 	feed atomic.Bool
+	// claims: the database has the watermark table, where a partition's
+	// owner claims it on assignment (claim.go).
+	claims atomic.Bool
 	// afterRaw, when set (tests), runs between a batch's raw and feed
 	// INSERTs; an error abandons the batch there, as a crash would.
 	afterRaw atomic.Pointer[func() error]
@@ -208,6 +211,7 @@ func (w *Worker) checkSchema(ctx context.Context) error {
 		return err
 	}
 	w.feed.Store(feed)
+	w.claims.Store(v >= claimsFrom)
 	w.log.Info("schema", "version", v, "rollup_feed", feed)
 	return nil
 }

@@ -34,7 +34,9 @@ const (
 // minute that ends at or before it is complete in traffic_1m.
 //
 // The rule's limits, stated: a partition whose ingest stalls for longer
-// than WatermarkWindow stops holding the watermark back; and when no
+// than WatermarkWindow stops holding the watermark back; a partition idle
+// for longer than the window (or idle when its owner was assigned it) that
+// wakes is not waited for until its first INSERT lands; and when no
 // partition inserted within the window, everything before the window is
 // taken for complete. Both are read from the ingest_watermark table
 // (schema.WatermarkTable), a few rows per INSERT, kept a day.
@@ -72,23 +74,30 @@ func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
 	// called complete before every partition that has rows of it could
 	// have inserted them. (`edgelog bench --fresh` at its start saw the
 	// first second 70-77% short without this.)
-	q := fmt.Sprintf(`SELECT min(m), count(), countIf(length(a) < 2), now() FROM (
-SELECT src_stream, src_partition, arrayReverseSort(groupUniqArray(max_time_ms)) AS a,
+	//
+	// A partition with no INSERT in the window whose owner claimed it
+	// (ingest's claim.go: a row of max_time_ms 0, a stamp in rows, even
+	// for a claim, odd for a release) holds it the same way until its
+	// first INSERT: an owner still reading its ledgers while others
+	// insert (CI once saw a second 16% short at a stack's start).
+	q := fmt.Sprintf(`SELECT minIf(m, length(t) > 0), countIf(length(t) > 0), countIf(length(t) = 1 OR (length(t) = 0 AND c > 0 AND bitAnd(c, 1) = 0)), now() FROM (
+SELECT src_stream, src_partition, arrayFilter(x -> x > 0, arrayReverseSort(groupUniqArray(max_time_ms))) AS t,
   bitAnd(max(max_time_ms * 2 + visible_last), 1) AS last_ok,
-  if(last_ok = 1 OR length(a) < 2, a[1], a[2]) AS m
+  if(last_ok = 1 OR length(t) < 2, t[1], t[2]) AS m,
+  maxIf(rows, max_time_ms = 0) AS c
 FROM %s.%s
 WHERE inserted_at >= now() - ?
 GROUP BY src_stream, src_partition)`, s.DB, schema.WatermarkTable)
 	if err := s.QueryRow(ctx, q, uint32(window/time.Second)).Scan(&minMs, &parts, &cold, &now); err != nil { // #nosec G115 -- a window of seconds, set by the operator
 		return time.Time{}, fmt.Errorf("cannot read the ingest watermark: %w", err)
 	}
-	if parts == 0 {
-		return now.Add(-window).Truncate(time.Second).UTC(), nil
-	}
 	if cold > 0 {
 		if held := s.lastWatermark.Load(); held != 0 {
 			return time.Unix(held, 0).UTC(), nil
 		}
+		return now.Add(-window).Truncate(time.Second).UTC(), nil
+	}
+	if parts == 0 {
 		return now.Add(-window).Truncate(time.Second).UTC(), nil
 	}
 	w := time.UnixMilli(int64(minMs)).Add(-lateness).Truncate(time.Second).UTC() // #nosec G115 -- a row time in ms, record.ValidTime

@@ -232,4 +232,34 @@ func TestLive(t *testing.T) {
 	if n, _ := cache.Stats(); n != 2 {
 		t.Errorf("%d answers cached, want 2: a complete series was not cached", n)
 	}
+
+	// A partition its owner claimed (ingest's claim.go: reading its
+	// ledgers, no INSERT yet) holds the watermark where it was until its
+	// first INSERT, as a cold one does; its release (nothing to read) lets
+	// it go; a newer claim holds it again.
+	wm := func(partition int, ms int64, rows uint64) {
+		t.Helper()
+		if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows, visible_last) SELECT 'c/t', %d, toUInt64(%d), toUInt64(%d), 1", db, partition, ms, rows)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect := func(what string, want time.Time) {
+		t.Helper()
+		if at, err := store.Watermark(ctx); err != nil || !at.Equal(want) {
+			t.Errorf("%s: watermark %s, %v; want %s", what, at, err, want)
+		}
+	}
+	stamp := uint64(time.Now().UnixMilli())
+	wm(2, 0, stamp*2) // claimed
+	wm(1, lag.Add(2*time.Second).UnixMilli(), 1)
+	expect("partition 2 claimed", time.Date(2026, 12, 5, 10, 0, 30, 0, time.UTC))
+	wm(2, 0, stamp*2+1) // released: partition 1 alone moves it
+	expect("partition 2 released", time.Date(2026, 12, 5, 10, 0, 32, 0, time.UTC))
+	wm(2, 0, (stamp+1)*2) // claimed again by a later assignment
+	wm(1, lag.Add(4*time.Second).UnixMilli(), 1)
+	expect("partition 2 claimed again", time.Date(2026, 12, 5, 10, 0, 32, 0, time.UTC))
+	wm(2, lag.Add(3*time.Second).UnixMilli(), 1) // its first INSERT: cold
+	expect("partition 2 after one INSERT", time.Date(2026, 12, 5, 10, 0, 32, 0, time.UTC))
+	wm(2, lag.Add(4*time.Second).UnixMilli(), 1)
+	expect("partition 2 after two INSERTs", time.Date(2026, 12, 5, 10, 0, 34, 0, time.UTC))
 }

@@ -1,8 +1,9 @@
 -- args: 60
-SELECT min(m), count(), countIf(length(a) < 2), now() FROM (
-SELECT src_stream, src_partition, arrayReverseSort(groupUniqArray(max_time_ms)) AS a,
+SELECT minIf(m, length(t) > 0), countIf(length(t) > 0), countIf(length(t) = 1 OR (length(t) = 0 AND c > 0 AND bitAnd(c, 1) = 0)), now() FROM (
+SELECT src_stream, src_partition, arrayFilter(x -> x > 0, arrayReverseSort(groupUniqArray(max_time_ms))) AS t,
   bitAnd(max(max_time_ms * 2 + visible_last), 1) AS last_ok,
-  if(last_ok = 1 OR length(a) < 2, a[1], a[2]) AS m
+  if(last_ok = 1 OR length(t) < 2, t[1], t[2]) AS m,
+  maxIf(rows, max_time_ms = 0) AS c
 FROM edgelog.ingest_watermark
 WHERE inserted_at >= now() - ?
 GROUP BY src_stream, src_partition);
