@@ -526,12 +526,17 @@ func (s *syslogSource) Next(ctx context.Context) (tail.Line, string, error) {
 
 // streamSource reads lines from a reader that cannot be re-read or
 // followed (stdin, a decompressed import). A last line without a newline
-// is a line: the stream has ended.
+// is a line: the stream has ended. A stream that fails mid-line (a
+// truncated or corrupt gzip or zstd archive) hands its partial last line
+// out rejected, to the dead letters with its source and offset (parsed,
+// `... 200 1234` cut to `... 200 12` would bill 12 bytes), and its error
+// on the next call.
 type streamSource struct {
 	r    *bufio.Reader
 	max  int
 	off  int64
 	long []byte
+	err  error // the stream's error, after its partial line
 }
 
 func newStreamSource(r io.Reader, maxLine int) *streamSource {
@@ -541,6 +546,9 @@ func newStreamSource(r io.Reader, maxLine int) *streamSource {
 func (s *streamSource) Next(ctx context.Context) (tail.Line, string, error) {
 	if err := ctx.Err(); err != nil {
 		return tail.Line{}, "", err
+	}
+	if s.err != nil {
+		return tail.Line{}, "", s.err
 	}
 	s.long = s.long[:0]
 	n := 0
@@ -553,8 +561,13 @@ func (s *streamSource) Next(ctx context.Context) (tail.Line, string, error) {
 			}
 			continue
 		}
-		if err != nil && (err != io.EOF || n == 0) {
+		if err != nil && n == 0 {
 			return tail.Line{}, "", err
+		}
+		reject := ""
+		if err != nil && err != io.EOF {
+			s.err = err
+			reject = "truncated: the stream failed mid-line: " + err.Error()
 		}
 		l := tail.Line{Offset: s.off, End: s.off + int64(n)}
 		s.off = l.End
@@ -572,6 +585,6 @@ func (s *streamSource) Next(ctx context.Context) (tail.Line, string, error) {
 			data = data[:min(len(data), s.max)]
 		}
 		l.Data = data
-		return l, "", nil
+		return l, reject, nil
 	}
 }

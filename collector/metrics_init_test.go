@@ -16,7 +16,7 @@ func TestRejectReasonsPreinitialised(t *testing.T) {
 	if n := testutil.CollectAndCount(m.linesRejected); n != len(rejectReasons) {
 		t.Errorf("%d reject series before any reject, want %d", n, len(rejectReasons))
 	}
-	for _, reject := range []string{"parse: timestamp out of range", "oversize: line longer than 10 bytes", "empty line", "parse: invalid UTF-8 in path"} {
+	for _, reject := range []string{"parse: timestamp out of range", "oversize: line longer than 10 bytes", "empty line", "parse: invalid UTF-8 in path", "truncated: the stream failed mid-line: unexpected EOF"} {
 		if r := reasonLabel(reject); !slices.Contains(rejectReasons, r) {
 			t.Errorf("reject %q has label %q, not in rejectReasons %v", reject, r, rejectReasons)
 		}

@@ -230,7 +230,7 @@ func (c *Collector) enrich(r *record.Record, gc *geo.Cache) (unknownHost bool) {
 // rejectReasons are the reason labels of edgelog_collector_lines_rejected_total
 // (reasonLabel of every reject the read loop and the inputs make),
 // pre-initialised at 0.
-var rejectReasons = []string{"parse", "oversize", "empty line"}
+var rejectReasons = []string{"parse", "oversize", "empty line", "truncated"}
 
 func reasonLabel(reason string) string {
 	for i := 0; i < len(reason); i++ {

@@ -2,12 +2,17 @@ package collector
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -89,5 +94,70 @@ func TestJournalKeepsContentsApart(t *testing.T) {
 	}
 	if cp, _ := c.state.Lookup(path); cp.Fingerprint != old.Fingerprint || cp.Offset != 500 || len(cp.Pending) != 0 {
 		t.Fatalf("checkpoint after the old content's batch: %+v, want offset 500 and no pending ends", cp)
+	}
+}
+
+// TestStreamSourceTruncatedArchive: a gzip or zstd import cut mid-line
+// hands out its complete lines, then its partial last line rejected
+// ("truncated", for the dead letters: parsed, a cut `200 1234` would bill
+// 12 bytes), then the decompressor's error.
+func TestStreamSourceTruncatedArchive(t *testing.T) {
+	var plain []byte
+	for i := range 20_000 { // ~1.2 MB: zstd blocks are at most 128 KiB, so half the file holds whole ones
+		plain = fmt.Appendf(plain, "line %d %s\n", i, strings.Repeat("x", i%97))
+	}
+	var gz, zs bytes.Buffer
+	gw := gzip.NewWriter(&gz)
+	gw.Write(plain) // #nosec G104 -- a bytes.Buffer; Close reports
+	if err := gw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zw, err := zstd.NewWriter(&zs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(plain) // #nosec G104 -- a bytes.Buffer; Close reports
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"gzip": gz.Bytes(), "zstd": zs.Bytes()} {
+		r, err := Decompress(bytes.NewReader(data[:len(data)/2]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newStreamSource(r, 1<<20)
+		var off int64
+		var complete int
+		var partial []byte
+		for {
+			l, reject, err := s.Next(context.Background())
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					t.Fatalf("%s: a cut archive ended without an error", name)
+				}
+				break
+			}
+			if l.Offset != off {
+				t.Fatalf("%s: line at %d, want %d", name, l.Offset, off)
+			}
+			off = l.End
+			if partial != nil {
+				t.Fatalf("%s: a line after the partial one", name)
+			}
+			switch {
+			case reject == "":
+				if !bytes.Equal(l.Data, bytes.SplitN(plain[l.Offset:], []byte("\n"), 2)[0]) {
+					t.Fatalf("%s: line at %d is %q", name, l.Offset, l.Data)
+				}
+				complete++
+			case strings.HasPrefix(reject, "truncated:"):
+				partial = append([]byte(nil), l.Data...)
+			default:
+				t.Fatalf("%s: reject %q", name, reject)
+			}
+		}
+		if complete == 0 || partial == nil || !bytes.HasPrefix(plain[off-int64(len(partial)):], partial) || bytes.Contains(partial, []byte("\n")) {
+			t.Errorf("%s: %d complete lines, partial %q at %d", name, complete, partial, off-int64(len(partial)))
+		}
 	}
 }

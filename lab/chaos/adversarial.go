@@ -54,6 +54,7 @@ type AdversarialReport struct {
 	LetterProblems   []string
 	IngestLetters    int // corrupt wire messages dead-lettered by ingest (distinct)
 	ImportRows       int // rows the truncated imports shipped (their complete lines)
+	ImportLetters    int // the truncated imports' partial last lines, dead-lettered
 	Crashes          []string
 	CheckpointRefuse string // what the collector said about the corrupt checkpoint
 }
@@ -80,6 +81,7 @@ func (r *AdversarialReport) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "ADVERSARIAL must_reject %d\nADVERSARIAL fuzz_lines %d fuzz_rejected %d\nADVERSARIAL collector_dead_letters %d (written twice %d)\n",
 		r.Rejected, r.FuzzWritten, r.FuzzRejected, r.Letters, r.LettersTwice)
+	fmt.Fprintf(w, "ADVERSARIAL import_partial_lines_dead_lettered %d\n", r.ImportLetters)
 	accepted := int(r.Lines) - r.ImportRows // #nosec G115 -- a line count, far below 2^63
 	fmt.Fprintf(w, "ADVERSARIAL rows_expected %d (accepted lines %d + import rows %d)\n", r.Lines, accepted, r.ImportRows)
 	fmt.Fprintf(w, "ADVERSARIAL rejected_plus_accepted %d written %d\n", r.Letters+accepted, r.Written)
@@ -197,7 +199,7 @@ func RunAdversarial(ctx context.Context, o AdversarialOptions) (*AdversarialRepo
 		return nil, err
 	}
 	logf("truncated imports (%d lines written)", aw.written())
-	importRows, importTruth, err := truncatedImports(ctx, st, o, edge)
+	importRows, importTruth, partials, err := truncatedImports(ctx, st, o, edge)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +215,7 @@ func RunAdversarial(ctx context.Context, o AdversarialOptions) (*AdversarialRepo
 	if err != nil {
 		return nil, err
 	}
-	aw.account(rep, letters, access)
+	aw.account(rep, letters, access, partials)
 	for _, c := range corrupt {
 		found := false
 		for _, l := range letters {
@@ -403,8 +405,9 @@ func (w *advWriter) waitCheckpoint(ctx context.Context, timeout time.Duration) e
 	}
 }
 
-// account matches the collector's dead letters against the hostile lines.
-func (w *advWriter) account(rep *AdversarialReport, letters []deadletter.Letter, path string) {
+// account matches the collector's dead letters against the hostile lines
+// and the truncated imports' partial last lines.
+func (w *advWriter) account(rep *AdversarialReport, letters []deadletter.Letter, path string, partials map[string]partialLine) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	rep.Written = w.n
@@ -415,8 +418,21 @@ func (w *advWriter) account(rep *AdversarialReport, letters []deadletter.Letter,
 		rep.LetterProblems = append(rep.LetterProblems, fmt.Sprintf(format, a...))
 	}
 	seen := map[int64]bool{}
+	partialSeen := map[string]bool{}
 	for _, l := range letters {
 		if l.Stage != "collector" {
+			continue
+		}
+		if p, ok := partials[l.Source]; ok {
+			switch {
+			case partialSeen[l.Source]:
+				problem("%s: its partial last line dead-lettered twice", l.Source)
+			case l.Offset != p.offset || sum64(l.Data) != sum64(p.data) || !strings.HasPrefix(l.Reason, "truncated:"):
+				problem("%s: dead letter at offset %d (%s), want its partial last line at offset %d, reason truncated", l.Source, l.Offset, l.Reason, p.offset)
+			default:
+				rep.ImportLetters++
+			}
+			partialSeen[l.Source] = true
 			continue
 		}
 		if l.Source != path {
@@ -439,6 +455,11 @@ func (w *advWriter) account(rep *AdversarialReport, letters []deadletter.Letter,
 		hl.rejectd = true
 		w.hostAt[l.Offset] = hl
 		rep.Letters++
+	}
+	for src := range partials {
+		if !partialSeen[src] {
+			problem("%s: its partial last line has no dead letter", src)
+		}
 	}
 	for off, hl := range w.hostAt {
 		switch {
@@ -659,19 +680,27 @@ func letterOf(m kafka.Message) deadletter.Letter {
 	return l
 }
 
+// partialLine is a truncated import's last, partial line: the bytes the
+// file's decompression gave after its last newline, at offset.
+type partialLine struct {
+	offset int64
+	data   []byte
+}
+
 // truncatedImports writes 20,000 generated lines, compresses them with gzip
 // and with zstd, cuts each compressed file in half and imports both. The
-// import must fail naming the truncation and ship exactly the complete lines
-// before it (counted here by decompressing the cut file until its error).
-// It returns the rows shipped and their customers' truth.
-func truncatedImports(ctx context.Context, st *stack.Stack, o AdversarialOptions, edge string) (int, map[string][2]uint64, error) {
+// import must fail naming the truncation, ship exactly the complete lines
+// before it (counted here by decompressing the cut file until its error)
+// and dead-letter the partial line after them. It returns the rows shipped,
+// their customers' truth and each file's partial line.
+func truncatedImports(ctx context.Context, st *stack.Stack, o AdversarialOptions, edge string) (int, map[string][2]uint64, map[string]partialLine, error) {
 	g, err := gen.New(gen.Options{Lines: 20_000, Seed: o.Seed + 1000, Duration: time.Hour, UnknownHostShare: -1})
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	lf, err := gen.NewFormatter("nginx")
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	var plain []byte
 	var events []gen.Event
@@ -684,18 +713,19 @@ func truncatedImports(ctx context.Context, st *stack.Stack, o AdversarialOptions
 	zw := gzip.NewWriter(&gz)
 	zw.Write(plain) // #nosec G104 -- a bytes.Buffer; Close reports
 	if err := zw.Close(); err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	enc, err := zstd.NewWriter(&zs)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	enc.Write(plain) // #nosec G104 -- a bytes.Buffer; Close reports
 	if err := enc.Close(); err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	rows := 0
 	truth := map[string][2]uint64{}
+	partials := map[string]partialLine{}
 	for _, f := range []struct {
 		name string
 		data []byte
@@ -707,17 +737,20 @@ func truncatedImports(ctx context.Context, st *stack.Stack, o AdversarialOptions
 		cut := f.data[:len(f.data)/2]
 		path := filepath.Join(o.Dir, f.name)
 		if err := os.WriteFile(path, cut, 0o644); err != nil { // #nosec G306 -- the run's generated import file
-			return 0, nil, err
+			return 0, nil, nil, err
 		}
 		r, err := f.open(bytes.NewReader(cut))
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, nil, err
 		}
 		got, rerr := io.ReadAll(r)
 		if rerr == nil {
-			return 0, nil, fmt.Errorf("%s decompressed whole after the cut", f.name)
+			return 0, nil, nil, fmt.Errorf("%s decompressed whole after the cut", f.name)
 		}
 		complete := bytes.Count(got, []byte("\n"))
+		if last := bytes.LastIndexByte(got, '\n') + 1; last < len(got) {
+			partials[path] = partialLine{offset: int64(last), data: got[last:]}
+		}
 		for _, ev := range events[:complete] {
 			c := truth[ev.Customer]
 			truth[ev.Customer] = [2]uint64{c[0] + 1, c[1] + ev.BytesSent}
@@ -726,8 +759,8 @@ func truncatedImports(ctx context.Context, st *stack.Stack, o AdversarialOptions
 		err = st.Run(ctx, "import", "--brokers", st.BrokerAddr, "--edge-config", edge, "--metrics-addr", "off",
 			"--default-customer", defaultCustomer, path)
 		if err == nil || !strings.Contains(err.Error(), "unexpected EOF") {
-			return 0, nil, fmt.Errorf("import of the cut %s: want an unexpected EOF error, got %v", f.name, err)
+			return 0, nil, nil, fmt.Errorf("import of the cut %s: want an unexpected EOF error, got %v", f.name, err)
 		}
 	}
-	return rows, truth, nil
+	return rows, truth, partials, nil
 }
