@@ -67,9 +67,10 @@
 // is lost while Kafka keeps the messages: the raw ledger runs ahead of the
 // feed ledger, and the first current ingest to own the partition inserts
 // the missing feed rows (the rollups are late, `schema verify` shows it
-// meanwhile). Past Kafka's retention those feed rows are lost (the raw
-// rows are not); such a gap is not recorded in offset_gaps, which counts
-// raw rows lost.
+// meanwhile). Messages Kafka has deleted by then (retention) have their
+// feed rows rebuilt from their raw rows in ClickHouse (feedrepair.go,
+// TestFeedRebuiltWhenKafkaDeletedIt), counted in
+// edgelog_ingest_feed_rebuilt_offsets_total: nothing is lost.
 //
 // Limits of the guarantee:
 //   - Several topics and Kafka clusters may feed one database: the ledgers

@@ -8,3 +8,7 @@ func SetAfterRaw(w *Worker, f func() error) { w.afterRaw.Store(&f) }
 // or off (off: the raw ledger's offset stands for both), to show that the
 // crash test fails without it.
 func SetFeedLedgerCheck(on bool) { feedLedgerCheck = on }
+
+// SetFeedRebuild switches the rebuild of feed rows Kafka no longer has
+// (feedrepair.go) on or off, for the test that shows what it is for.
+func SetFeedRebuild(on bool) { feedRebuild = on }

@@ -56,6 +56,13 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	if err != nil {
 		return
 	}
+	if feedLedger < ledger {
+		// Kafka may have deleted some (feedrepair.go).
+		var ok bool
+		if feedLedger, ok = w.rebuildLostFeed(gctx, partition, feedLedger, ledger); !ok {
+			return
+		}
+	}
 	next := expectedOffset(offset, ledger) // see gap.go
 	if feedLedger < ledger && (offset < 0 || offset > feedLedger+1) {
 		offset = feedLedger + 1
