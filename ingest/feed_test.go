@@ -63,6 +63,26 @@ func feedShort(c map[string]uint64) []string {
 	return bad
 }
 
+// waitFeedEqual waits until the raw table holds want rows and every total
+// equals it (a minute; 15 s when the test expects them not to: switched
+// off), then a second more, and returns the totals.
+func waitFeedEqual(t *testing.T, db string, want uint64, expectEqual bool) map[string]uint64 {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	if !expectEqual {
+		deadline = time.Now().Add(15 * time.Second)
+	}
+	for {
+		c := feedTotals(t, db)
+		if c["raw rows"] >= want && len(feedShort(c)) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // anything counted twice shows by now
+	return feedTotals(t, db)
+}
+
 // TestCrashBetweenRawAndFeedInserts kills a worker after its first raw
 // INSERT landed and before the feed INSERT of the same batch, then starts
 // another: raw rows, every rollup and both ledgers must end equal. With
@@ -97,19 +117,7 @@ func TestCrashBetweenRawAndFeedInserts(t *testing.T) {
 			_, done2 := startWorker(t, ctx2, b.Addr(), db, nil)
 			p2 := produce(t, b.Addr(), 10, 1000, 8)
 			want := p.rows + p2.rows
-			deadline := time.Now().Add(time.Minute)
-			if !check {
-				deadline = time.Now().Add(15 * time.Second)
-			}
-			for {
-				c = feedTotals(t, db)
-				if c["raw rows"] >= want && len(feedShort(c)) == 0 || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
-			time.Sleep(time.Second) // anything counted twice shows by now
-			c = feedTotals(t, db)
+			c = waitFeedEqual(t, db, want, check)
 			cancel2()
 			<-done2
 			short := feedShort(c)
@@ -320,20 +328,7 @@ func TestFeedRebuiltWhenKafkaDeletedIt(t *testing.T) {
 
 			ctx2, cancel2 := context.WithCancel(context.Background())
 			_, done2 := startWorker(t, ctx2, b.Addr(), db, nil)
-			deadline := time.Now().Add(time.Minute)
-			if !rebuild {
-				deadline = time.Now().Add(15 * time.Second)
-			}
-			var c map[string]uint64
-			for {
-				c = feedTotals(t, db)
-				if c["raw rows"] >= p.rows && len(feedShort(c)) == 0 || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
-			time.Sleep(time.Second) // anything counted twice shows by now
-			c = feedTotals(t, db)
+			c := waitFeedEqual(t, db, p.rows, rebuild)
 			cancel2()
 			<-done2
 			short := feedShort(c)

@@ -36,16 +36,9 @@ var feedRebuild = true
 // (feedLedger, ledger] that Kafka no longer has and returns the feed
 // ledger after it. It returns false when the generation ended first.
 func (w *Worker) rebuildLostFeed(gctx context.Context, partition int, feedLedger, ledger int64) (int64, bool) {
-	var start int64
-	for delay := 200 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		var err error
-		if start, err = w.logStart(gctx, partition); err == nil {
-			break
-		}
-		w.kafkaWarn.Fail("cannot read the partition's log start, retrying", "partition", partition, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return 0, false
-		}
+	start, ok := w.retryLogStart(gctx, partition)
+	if !ok {
+		return 0, false
 	}
 	if start <= feedLedger+1 || !feedRebuild {
 		return feedLedger, true // Kafka has them: they are read again

@@ -53,16 +53,9 @@ func expectedOffset(committed, ledger int64) int64 {
 // returns false when the generation ended before the gap was stored.
 func (w *Worker) offsetGap(gctx context.Context, partition int, next, got int64) bool {
 	log := w.log.With("partition", partition)
-	var start int64
-	for delay := 200 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		var err error
-		if start, err = w.logStart(gctx, partition); err == nil {
-			break
-		}
-		w.kafkaWarn.Fail("cannot read the partition's log start, retrying", "partition", partition, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return false
-		}
+	start, ok := w.retryLogStart(gctx, partition)
+	if !ok {
+		return false
 	}
 	if start <= next {
 		log.Warn("offsets skipped that Kafka still holds (not data: transaction markers or compaction)", "from_offset", next, "to_offset", got)
@@ -84,6 +77,21 @@ func (w *Worker) offsetGap(gctx context.Context, partition int, next, got int64)
 	log.Error("Kafka no longer has offsets ingest had not read: the partition's log start moved past them (retention); their data is lost",
 		"from_offset", next, "to_offset", to, "lost_offsets", lost, "log_start", start)
 	return true
+}
+
+// retryLogStart asks Kafka for the partition's first offset until it
+// answers; false when the generation ended first.
+func (w *Worker) retryLogStart(gctx context.Context, partition int) (int64, bool) {
+	for delay := 200 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+		start, err := w.logStart(gctx, partition)
+		if err == nil {
+			return start, true
+		}
+		w.kafkaWarn.Fail("cannot read the partition's log start, retrying", "partition", partition, "err", err)
+		if !sleepCtx(gctx, delay) {
+			return 0, false
+		}
+	}
 }
 
 // logStart asks Kafka for the partition's first offset.
