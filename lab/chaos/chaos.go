@@ -32,10 +32,11 @@ const (
 	RenameRotate   Fault = "rotate_rename"    // mv access.log access.log.N; new access.log
 	CopyTruncate   Fault = "rotate_copytrunc" // cp access.log access.log.N; truncate access.log
 	KillQuery      Fault = "kill_query"       // SIGKILL of the query service, restart after a moment
+	KillClickHouse Fault = "kill_clickhouse"  // SIGKILL of the server (INSERTs in flight), restarted after ClickHouseDown
 )
 
 // AllFaults lists every kind, in report order.
-var AllFaults = []Fault{KillCollector, KillIngest, PauseBroker, StopClickHouse, RenameRotate, CopyTruncate, KillQuery}
+var AllFaults = []Fault{KillCollector, KillIngest, PauseBroker, StopClickHouse, RenameRotate, CopyTruncate, KillQuery, KillClickHouse}
 
 // Options configure a run.
 type Options struct {
@@ -283,6 +284,14 @@ func inject(ctx context.Context, f Fault, o Options, st *stack.Stack, collector,
 		return st.Broker.Signal(syscall.SIGCONT)
 	case StopClickHouse:
 		st.CH.Stop()
+		pause(o.ClickHouseDown)
+		return st.CH.Restart(ctx)
+	case KillClickHouse:
+		// No shutdown: INSERTs die half-sent or half-written (a part is
+		// written to a temporary directory and renamed whole, so the
+		// server drops a half-written one when it starts), and ingest
+		// cannot tell whether its last INSERT landed: its ledgers tell.
+		st.CH.Kill()
 		pause(o.ClickHouseDown)
 		return st.CH.Restart(ctx)
 	case RenameRotate:

@@ -15,8 +15,8 @@ import (
 )
 
 // SoakFaults is the soak's fault cycle: each process killed in turn, the
-// broker frozen, ClickHouse stopped, both rotations.
-var SoakFaults = []Fault{KillCollector, PauseBroker, KillIngest, StopClickHouse, KillQuery, RenameRotate, KillCollector, CopyTruncate}
+// broker frozen, ClickHouse stopped and killed, both rotations.
+var SoakFaults = []Fault{KillCollector, PauseBroker, KillIngest, StopClickHouse, KillQuery, RenameRotate, KillCollector, KillClickHouse, CopyTruncate}
 
 // soakPlan is the soak's fault schedule: one fault every o.FaultEvery,
 // cycling through SoakFaults, none in the last interval.
