@@ -120,6 +120,9 @@ func Sustained(ctx context.Context, o SustainedOptions) error {
 			}
 			now := time.Now()
 			lags = append(lags, w.lag(min(raw, rolled), now).Seconds())
+			if err := w.prune(raw); err != nil {
+				return err
+			}
 		}
 	}
 	writeSecs := time.Since(start).Seconds()
@@ -164,10 +167,37 @@ func quantile(v []float64, q float64) float64 {
 }
 
 // pacer writes generated lines to the followed log at a fixed rate and
-// remembers when each was written.
+// remembers when each was written. It rotates the log by rename (as
+// logrotate would; the collector follows) every rotateBytes, and the run
+// deletes a rotated file once ClickHouse holds every line written before
+// its rotation (prune): 10 minutes at 130k lines/s would otherwise keep
+// 22 GB of log on disk.
 type pacer struct {
-	mu    sync.Mutex
-	marks []mark // in order: after each write, the lines written so far
+	mu      sync.Mutex
+	marks   []mark    // in order: after each write, the lines written so far
+	rotated []rotated // rotated files not deleted yet, oldest first
+}
+
+type rotated struct {
+	path    string
+	written uint64 // lines written before it was rotated
+}
+
+// rotateBytes is the size at which the pacer rotates the log.
+const rotateBytes = 1 << 30
+
+// prune deletes the rotated files whose every line is among the first
+// visible lines in ClickHouse.
+func (p *pacer) prune(visible uint64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.rotated) > 0 && p.rotated[0].written <= visible {
+		if err := os.Remove(p.rotated[0].path); err != nil {
+			return err
+		}
+		p.rotated = p.rotated[1:]
+	}
+	return nil
 }
 
 type mark struct {
@@ -184,8 +214,9 @@ func (p *pacer) run(ctx context.Context, g *gen.Generator, lf gen.Formatter, acc
 	if err != nil {
 		return err
 	}
-	defer out.Close()
+	defer func() { out.Close() }() // #nosec G104 -- the generated log; writes were flushed and checked
 	bw := bufio.NewWriterSize(out, 1<<20)
+	var size int64
 	var line []byte
 	var e gen.Event
 	start := time.Now()
@@ -204,6 +235,7 @@ func (p *pacer) run(ctx context.Context, g *gen.Generator, lf gen.Formatter, acc
 				return fmt.Errorf("the generator ended after %d of %d lines", written, lines)
 			}
 			line = append(lf.AppendLine(line[:0], &e), '\n')
+			size += int64(len(line))
 			bw.Write(line) // #nosec G104 -- bufio.Writer keeps its first error; Flush's is returned
 		}
 		if err := bw.Flush(); err != nil {
@@ -212,6 +244,21 @@ func (p *pacer) run(ctx context.Context, g *gen.Generator, lf gen.Formatter, acc
 		p.mu.Lock()
 		p.marks = append(p.marks, mark{at: time.Now(), written: uint64(written)})
 		p.mu.Unlock()
+		if size >= rotateBytes {
+			name := fmt.Sprintf("%s.%d", access, len(p.marks))
+			if err := os.Rename(access, name); err != nil {
+				return err
+			}
+			out.Close()                                                                                 // #nosec G104 -- flushed above; the next open reports a real problem
+			if out, err = os.OpenFile(access, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil { // #nosec G302 G304 -- the benchmark's own generated access log
+				return err
+			}
+			bw.Reset(out)
+			size = 0
+			p.mu.Lock()
+			p.rotated = append(p.rotated, rotated{path: name, written: uint64(written)})
+			p.mu.Unlock()
+		}
 	}
 	return nil
 }
