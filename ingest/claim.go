@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/edgelog/edgelog/schema"
@@ -39,11 +40,23 @@ import (
 // already (skipped by the ledger) and that then stays idle inserts
 // nothing and holds the live counter until its claim leaves the window.
 
-// claimTable is where claims go: the watermark table (migration 13).
-const claimTable = schema.WatermarkTable
-
 // claimsFrom is the schema version that created the watermark table.
 const claimsFrom = 13
+
+// claimTableIn is where claims go in db: the watermark table, or on a
+// cluster its shard table on the server ingest is connected to (a
+// Distributed table without a sharding key takes no INSERT over several
+// shards; the query reads every shard's through the Distributed one).
+func claimTableIn(ctx context.Context, conn driver.Conn, db string) (string, error) {
+	dist, err := rawIsDistributed(ctx, conn, db)
+	if err != nil {
+		return "", err
+	}
+	if dist {
+		return schema.ShardTable(schema.WatermarkTable), nil
+	}
+	return schema.WatermarkTable, nil
+}
 
 // claim writes partition's claim (release false) or release (true) for
 // the assignment stamped stamp, retrying until it is written or gctx ends.
@@ -56,7 +69,7 @@ func (w *Worker) claim(gctx context.Context, partition int, stamp int64, release
 	if release {
 		v++
 	}
-	q := fmt.Sprintf("INSERT INTO %s.%s (src_stream, src_partition, max_time_ms, rows)", w.cfg.CH.Database, claimTable)
+	q := fmt.Sprintf("INSERT INTO %s.%s (src_stream, src_partition, max_time_ms, rows)", w.cfg.CH.Database, w.claimTable)
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
 		b, err := w.conn.PrepareBatch(gctx, q)
 		if err == nil {

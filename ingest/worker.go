@@ -41,8 +41,10 @@ type Worker struct {
 	// at each partition assignment.
 	feed atomic.Bool
 	// claims: the database has the watermark table, where a partition's
-	// owner claims it on assignment (claim.go).
-	claims atomic.Bool
+	// owner claims it on assignment (claim.go), in claimTable (set before
+	// any partition is consumed).
+	claims     atomic.Bool
+	claimTable string
 	// afterRaw, when set (tests), runs between a batch's raw and feed
 	// INSERTs; an error abandons the batch there, as a crash would.
 	afterRaw atomic.Pointer[func() error]
@@ -211,7 +213,12 @@ func (w *Worker) checkSchema(ctx context.Context) error {
 		return err
 	}
 	w.feed.Store(feed)
-	w.claims.Store(v >= claimsFrom)
+	if v >= claimsFrom {
+		if w.claimTable, err = claimTableIn(ctx, w.conn, w.cfg.CH.Database); err != nil {
+			return err
+		}
+		w.claims.Store(true)
+	}
 	w.log.Info("schema", "version", v, "rollup_feed", feed)
 	return nil
 }

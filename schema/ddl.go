@@ -26,8 +26,12 @@ func localName(name string, d Dialect) string {
 	if d.Cluster == "" {
 		return name
 	}
-	return name + "_local"
+	return ShardTable(name)
 }
+
+// ShardTable is the table holding one shard's rows of the Distributed
+// table name on a cluster.
+func ShardTable(name string) string { return name + "_local" }
 
 // engine renders a MergeTree-family engine for a table of db, replicated
 // in cluster mode. Each shard replicates its own part of the data under
