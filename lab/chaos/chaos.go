@@ -33,10 +33,11 @@ const (
 	CopyTruncate   Fault = "rotate_copytrunc" // cp access.log access.log.N; truncate access.log
 	KillQuery      Fault = "kill_query"       // SIGKILL of the query service, restart after a moment
 	KillClickHouse Fault = "kill_clickhouse"  // SIGKILL of the server (INSERTs in flight), restarted after ClickHouseDown
+	KillBroker     Fault = "kill_broker"      // SIGKILL of the broker (its log on disk), restarted after BrokerPause
 )
 
 // AllFaults lists every kind, in report order.
-var AllFaults = []Fault{KillCollector, KillIngest, PauseBroker, StopClickHouse, RenameRotate, CopyTruncate, KillQuery, KillClickHouse}
+var AllFaults = []Fault{KillCollector, KillIngest, PauseBroker, StopClickHouse, RenameRotate, CopyTruncate, KillQuery, KillClickHouse, KillBroker}
 
 // Options configure a run.
 type Options struct {
@@ -286,6 +287,14 @@ func inject(ctx context.Context, f Fault, o Options, st *stack.Stack, collector,
 		st.CH.Stop()
 		pause(o.ClickHouseDown)
 		return st.CH.Restart(ctx)
+	case KillBroker:
+		// The broker keeps its log and committed offsets in its data
+		// directory (kfake.DataDir, written as it goes; fsync left to the
+		// OS as Kafka's default): a process killed loses nothing it
+		// acknowledged. Producers and consumers reconnect.
+		st.Broker.Kill()
+		pause(o.BrokerPause)
+		return st.Broker.Restart()
 	case KillClickHouse:
 		// No shutdown: INSERTs die half-sent or half-written (a part is
 		// written to a temporary directory and renamed whole, so the

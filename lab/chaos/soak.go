@@ -15,8 +15,8 @@ import (
 )
 
 // SoakFaults is the soak's fault cycle: each process killed in turn, the
-// broker frozen, ClickHouse stopped and killed, both rotations.
-var SoakFaults = []Fault{KillCollector, PauseBroker, KillIngest, StopClickHouse, KillQuery, RenameRotate, KillCollector, KillClickHouse, CopyTruncate}
+// broker frozen and killed, ClickHouse stopped and killed, both rotations.
+var SoakFaults = []Fault{KillCollector, PauseBroker, KillIngest, StopClickHouse, KillQuery, RenameRotate, KillCollector, KillClickHouse, KillBroker, CopyTruncate}
 
 // soakPlan is the soak's fault schedule: one fault every o.FaultEvery,
 // cycling through SoakFaults, none in the last interval.
