@@ -91,23 +91,12 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 	if err != nil {
 		return err
 	}
-	access, edge := filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")
-	if err := g.WriteEdgeConfig(edge); err != nil {
-		return err
-	}
-	if err := os.WriteFile(access, nil, 0o644); err != nil { // #nosec G306 -- the benchmark's own generated access log
-		return err
-	}
-	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(o.Dir, "stack"), Bin: o.Bin, Partitions: 8})
+	f, err := startFollowed(ctx, o.Dir, o.Bin, g)
 	if err != nil {
 		return err
 	}
-	defer st.Stop()
-	conn, err := st.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+	defer f.stop()
+	access, edge, st, conn := f.access, f.edge, f.st, f.conn
 	// Metrics on known ports: each phase reads the stages' timings.
 	ingestMetrics, err := freeAddr()
 	if err != nil {

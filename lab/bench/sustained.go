@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/edgelog/edgelog/lab/engines/stack"
 	"github.com/edgelog/edgelog/lab/gen"
 )
 
@@ -50,7 +49,6 @@ func Sustained(ctx context.Context, o SustainedOptions) error {
 		return err
 	}
 	lines := int(float64(o.Rate) * o.Duration.Seconds())
-	access, edge := filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")
 	// The lines are generated as they are written, not copied from a file
 	// generated first: 10 minutes at 130k lines/s is 22 GB of log, and a
 	// copy beside the followed log did not fit this machine's disk. The
@@ -60,26 +58,16 @@ func Sustained(ctx context.Context, o SustainedOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := g.WriteEdgeConfig(edge); err != nil {
-		return err
-	}
 	lf, err := gen.NewFormatter("nginx")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(access, nil, 0o644); err != nil { // #nosec G306 -- the benchmark's own generated access log
-		return err
-	}
-	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(o.Dir, "stack"), Bin: o.Bin, Partitions: 8})
+	f, err := startFollowed(ctx, o.Dir, o.Bin, g)
 	if err != nil {
 		return err
 	}
-	defer st.Stop()
-	conn, err := st.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+	defer f.stop()
+	access, edge, st, conn := f.access, f.edge, f.st, f.conn
 
 	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid())}
 	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--batch-rows", "500000")
