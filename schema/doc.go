@@ -88,8 +88,8 @@
 // Measured again on the rows of a 20M-line bench (`edgelog bench --lines
 // 20000000`, 24h span: the first 3.46M rows, loaded time-ordered as
 // 392k-row Native INSERTs, the feed's rows for them as 45k-row INSERTs,
-// server CPU per million requests, views added one set at a time, the
-// box shared): the raw table alone 2.9-3.2; the ledgers add 0.38,
+// server process CPU per million requests, merges included, views added
+// one set at a time, the box shared): the raw table alone 2.9-3.2; the ledgers add 0.38,
 // path_hits_1h 0.31, live_1s 0.35-0.5, edge_servers_1m 0.04; the seven
 // latency views 3.0-3.7 together, the largest cost left; the feed with its
 // five views and ledgers 0.76-0.94. A latency view writes few rows
@@ -103,11 +103,18 @@
 //
 // Migration 17 (chain.go) feeds the five coarse latency rollups from
 // their finer rollup's view output, so only perf_1m and perf_geo_1h group
-// the raw block: three rounds on the rows above, the seven views
-// chained 5.29, 6.11, 6.56 against 5.82, 6.75, 6.73 over raw rows (raw
-// table included), about 0.45 saved; the chained five still cost 1.5-2.0,
-// their digests' merges. It also drops the GROUP BY of traffic_1m's view
-// over the feed (0.05-0.11 saved).
+// the raw block, and drops the GROUP BY of traffic_1m's view over the
+// feed. Measured pair by pair (the same rows in nine time-ordered chunks,
+// each INSERTed, raw rows then feed rows, into a database at migration 16
+// and one at 17 in turn, background merges stopped, CPU of the INSERT
+// queries from query_log; three runs): after/before 0.90, 0.91, 0.92 (the
+// raw INSERT with its views 0.93-0.94, the feed INSERT 0.64-0.77); in the
+// fastest run 3.27 -> 2.94 CPU-s per million (raw 2.89 -> 2.69, feed 0.39
+// -> 0.25). The box's speed drifted 1.7x between those runs (the same
+// work took 3.27, 4.62 and 5.65), so whole-pipeline runs, one before and
+// one after, cannot resolve a 10% change; README has the 20M-line pair.
+// The chained five still cost most of what they did: their digests'
+// merges, per value like the digests themselves.
 //
 // The larger lever, not taken: ingest building the digests in Go, so that
 // ClickHouse only stores them. The state format is simple and was checked
