@@ -83,10 +83,69 @@
 // edge_servers_1m, live_1s) are untouched. At dense spans the views over
 // raw rows were cheaper already (few groups), so the feed saves less there.
 //
-// Where ClickHouse's CPU goes now, by the per-view figures above: the raw
-// table and its ledgers about 1.9 per million, the seven latency rollups
-// (t-digest states) about 1.7, path_hits_1h 0.26, the feed's five tables
-// what their rows cost to write. The levers left: the latency rollups
-// (t-digest states written from Go need 18.16's serialization, or a
-// mergeable histogram instead), and the feed on a cluster.
+// # The latency rollups (migration 17)
+//
+// Measured again on the rows of a 20M-line bench (`edgelog bench --lines
+// 20000000`, 24h span: the first 3.46M rows, loaded time-ordered as
+// 392k-row Native INSERTs, the feed's rows for them as 45k-row INSERTs,
+// server process CPU per million requests, merges included, views added
+// one set at a time, the box shared): the raw table alone 2.9-3.2; the ledgers add 0.38,
+// path_hits_1h 0.31, live_1s 0.35-0.5, edge_servers_1m 0.04; the seven
+// latency views 3.0-3.7 together, the largest cost left; the feed with its
+// five views and ledgers 0.76-0.94. A latency view writes few rows
+// (perf_1m: 57k for 3.46M requests) but builds two t-digests from every
+// raw row of the block, and that is its cost (a GROUP BY of 3M synthetic
+// rows at perf_1m's grain into a table: 19.8 CPU-s with the two states,
+// 7.1 with sums in their place, 3.8 to load the same states ready-made
+// as Native). ClickHouse keeps every value of
+// a digest of fewer than a few hundred as its own centroid (epsilon 0.01),
+// so merging small states costs per value too.
+//
+// Migration 17 (chain.go) feeds the five coarse latency rollups from
+// their finer rollup's view output, so only perf_1m and perf_geo_1h group
+// the raw block, and drops the GROUP BY of traffic_1m's view over the
+// feed. Measured pair by pair (the same rows in nine time-ordered chunks,
+// each INSERTed, raw rows then feed rows, into a database at migration 16
+// and one at 17 in turn, background merges stopped, CPU of the INSERT
+// queries from query_log; three runs): after/before 0.90, 0.91, 0.92 (the
+// raw INSERT with its views 0.93-0.94, the feed INSERT 0.64-0.77); in the
+// fastest run 3.27 -> 2.94 CPU-s per million (raw 2.89 -> 2.69, feed 0.39
+// -> 0.25). The box's speed drifted 1.7x between those runs (the same
+// work took 3.27, 4.62 and 5.65), so whole-pipeline runs, one before and
+// one after, cannot resolve a 10% change; README has the 20M-line pair.
+// The chained five still cost most of what they did: their digests'
+// merges, per value like the digests themselves.
+//
+// The larger lever, not taken: ingest building the digests in Go, so that
+// ClickHouse only stores them. The state format is simple and was checked
+// on 18.16: a varuint centroid count, then (mean Float32, count Float32)
+// pairs sorted by mean (three values 0, 1, 2 serialize as 03, then
+// 0.0 1.0, 1.0 1.0, 2.0 1.0); loading ready states costs ClickHouse a
+// fifth of building them (above). What stops it is getting states in: the
+// clickhouse-go driver (v2.50) has no AggregateFunction column, so a batch
+// for a table with one fails on the server's header ("unsupported column
+// type"), and so does an INSERT with inline TSV data sent with Exec (over
+// the native protocol 18.16 answers it with the header and waits for
+// blocks); ch-go cannot talk to 18.16 (package ingest); and 18.16 cannot
+// turn anything the driver can send into a quantilesTDigest state: CAST
+// from String is not supported (code 70), quantilesTDigestWeighted exists
+// but its state is another type (a view writing it gets "Type mismatch",
+// CAST between the two is not supported, and quantilesTDigestMergeState
+// over it builds quantilesTDigest with both arguments: "require single
+// argument"). A way in is the HTTP interface, where an INSERT's TSV
+// carries a state as its bytes: a second connection and address for
+// ingest, the feed's INSERT in TSV, and the feed carrying rows of seven
+// latency grains (asn is not in its key), all under the feed ledger. The
+// other way is option (b) of issue 14, a mergeable log-bucketed histogram
+// (sums of bucket counts, exact merges, a stated relative error): new
+// columns in the perf tables and every latency query rewritten, with the
+// digests' history beside them. Either would remove most of the 3+ CPU-s
+// per million the latency views cost; neither fitted the session.
+//
+// Where ClickHouse's CPU goes now, by the figures above: the raw table
+// and its ledgers, the latency views (two over raw rows, five chained),
+// path_hits_1h and live_1s over raw rows, the feed's five tables. The
+// levers left: the latency digests out of ClickHouse (above), live_1s and
+// path_hits_1h onto the feed (rows of another grain in it), and the feed
+// on a cluster.
 package schema

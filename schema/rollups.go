@@ -262,10 +262,10 @@ var (
 // and day ones (migration 6) exist because a dashboard's day of latency
 // by PoP merged 933k perf_1m states at 43.71 billion requests a day;
 // perf_1h holds 60 times fewer. ClickHouse 18.16 does not feed a view
-// from another view's target table, so they are fed from raw rows like
-// the others: building a t-digest costs per value, the same for any
-// bucket width, and the coarser states are few. History before migration
-// 6 stays in perf_1m and perf_geo_1h only.
+// from another view's target table, so they were fed from raw rows like
+// the others; since migration 17 a single server feeds the coarse ones
+// from their finer rollup's view instead (chain.go). History before
+// migration 6 stays in perf_1m and perf_geo_1h only.
 var (
 	perf1m = latencyRollup("perf_1m", "latency quantile states and errors per minute by region, PoP and customer",
 		"toStartOfMinute", "toYYYYMMDD(t)", 60, popPlace, false)

@@ -1007,3 +1007,115 @@ GROUP BY src_stream, src_partition;
 
 DROP TABLE IF EXISTS edgelog.ingest_watermark_mv;
 
+-- migration 17: coarse latency rollups fed from their finer rollup's view, traffic_1m's feed view without a GROUP BY (single server)
+DROP TABLE IF EXISTS edgelog.traffic_1m_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.traffic_1m_mv TO edgelog.traffic_1m AS
+SELECT
+    minute AS t,
+    customer,
+    host,
+    region,
+    pop,
+    country,
+    requests,
+    bytes_out,
+    bytes_in,
+    cache_hit,
+    cache_miss,
+    bytes_hit,
+    status_1xx,
+    status_2xx,
+    status_3xx,
+    status_4xx,
+    status_5xx,
+    request_time_us_sum,
+    bytes_total,
+    bytes_miss,
+    bytes_1xx,
+    bytes_2xx,
+    bytes_3xx,
+    bytes_4xx,
+    bytes_5xx,
+    split_requests
+FROM edgelog.rollup_feed;
+
+DROP TABLE IF EXISTS edgelog.perf_1h_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_1h_mv TO edgelog.perf_1h AS
+SELECT
+    toStartOfHour(t) AS t,
+    region,
+    pop,
+    customer,
+    sum(requests) AS requests,
+    sum(errors_4xx) AS errors_4xx,
+    sum(errors_5xx) AS errors_5xx,
+    quantilesTDigestMergeState(0.5, 0.9, 0.99)(ttfb_us_q) AS ttfb_us_q,
+    quantilesTDigestMergeState(0.5, 0.9, 0.99)(request_time_us_q) AS request_time_us_q
+FROM edgelog.perf_1m_mv
+GROUP BY t, region, pop, customer;
+
+DROP TABLE IF EXISTS edgelog.perf_all_1m_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_all_1m_mv TO edgelog.perf_all_1m AS
+SELECT
+    toStartOfMinute(t) AS t,
+    region,
+    pop,
+    sum(requests) AS requests,
+    sum(errors_4xx) AS errors_4xx,
+    sum(errors_5xx) AS errors_5xx,
+    quantilesTDigestMergeState(0.5, 0.9, 0.99)(ttfb_us_q) AS ttfb_us_q,
+    quantilesTDigestMergeState(0.5, 0.9, 0.99)(request_time_us_q) AS request_time_us_q
+FROM edgelog.perf_1m_mv
+GROUP BY t, region, pop;
+
+DROP TABLE IF EXISTS edgelog.perf_all_1h_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_all_1h_mv TO edgelog.perf_all_1h AS
+SELECT
+    toStartOfHour(t) AS t,
+    region,
+    pop,
+    sum(requests) AS requests,
+    sum(errors_4xx) AS errors_4xx,
+    sum(errors_5xx) AS errors_5xx,
+    quantilesTDigestMergeState(0.5, 0.9, 0.99)(ttfb_us_q) AS ttfb_us_q,
+    quantilesTDigestMergeState(0.5, 0.9, 0.99)(request_time_us_q) AS request_time_us_q
+FROM edgelog.perf_1h_mv
+GROUP BY t, region, pop;
+
+DROP TABLE IF EXISTS edgelog.perf_geo_1d_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_geo_1d_mv TO edgelog.perf_geo_1d AS
+SELECT
+    toStartOfDay(t) AS t,
+    region,
+    country,
+    asn,
+    customer,
+    sum(requests) AS requests,
+    sum(errors_4xx) AS errors_4xx,
+    sum(errors_5xx) AS errors_5xx,
+    quantilesTDigestMergeState(0.5, 0.9, 0.99)(ttfb_us_q) AS ttfb_us_q,
+    quantilesTDigestMergeState(0.5, 0.9, 0.99)(request_time_us_q) AS request_time_us_q
+FROM edgelog.perf_geo_1h_mv
+GROUP BY t, region, country, asn, customer;
+
+DROP TABLE IF EXISTS edgelog.perf_geo_all_1d_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_geo_all_1d_mv TO edgelog.perf_geo_all_1d AS
+SELECT
+    toStartOfDay(t) AS t,
+    region,
+    country,
+    asn,
+    sum(requests) AS requests,
+    sum(errors_4xx) AS errors_4xx,
+    sum(errors_5xx) AS errors_5xx,
+    quantilesTDigestMergeState(0.5, 0.9, 0.99)(ttfb_us_q) AS ttfb_us_q,
+    quantilesTDigestMergeState(0.5, 0.9, 0.99)(request_time_us_q) AS request_time_us_q
+FROM edgelog.perf_geo_1d_mv
+GROUP BY t, region, country, asn;
+

@@ -905,3 +905,4 @@ GROUP BY src_stream, src_partition;
 
 DROP TABLE IF EXISTS edgelog.ingest_watermark_mv ON CLUSTER edge;
 
+-- migration 17: coarse latency rollups fed from their finer rollup's view, traffic_1m's feed view without a GROUP BY (single server)
