@@ -86,8 +86,10 @@ type inserter struct {
 	partCol []uint16
 	ipRows  [][]byte
 	// stream is the src_stream of every row (see stream.go).
-	stream    string
-	streamCol []string
+	stream string
+	// provenance holds src_stream and src_file as arenas the driver's
+	// columns alias (provenanceArenas).
+	provenance [2]record.StrCol
 	// strCols holds the positions of the string columns the driver's
 	// columns alias (strcol.go).
 	strCols strColumns
@@ -181,7 +183,7 @@ func (ins *inserter) sources(b *batch) {
 	for _, c := range b.columns(&ins.partCol) {
 		ins.data[c.Name] = c.Data
 	}
-	ins.data["src_stream"] = ins.streamColumn(b.block.Len()) // see stream.go
+	ins.provenanceArenas(b)
 	if !ins.dialect.Modern {
 		// DateTime has no sub-second part on 18.16.
 		ins.millis = ins.millis[:0]
@@ -189,6 +191,32 @@ func (ins *inserter) sources(b *batch) {
 			ins.millis = append(ins.millis, uint16(ms-floorDiv(ms, 1000)*1000)) // #nosec G115 -- ms-floor(ms/1000)*1000 is in [0, 999]
 		}
 		ins.data["time_ms"] = ins.millis
+	}
+}
+
+// provenanceArenas puts src_stream (the worker's stream, see stream.go)
+// and src_file, one value a row, into arenas kept across INSERTs, which
+// the driver's String columns alias (strcol.go) like the block's own. As
+// []string the driver copied each value into a ColStr it grew from
+// nothing every INSERT: ch-go's ColStr.Append was 1.8 of ingest's 26.8
+// CPU-seconds in the 20M-line bench (pprof), most of it growing and
+// copying these two columns. Filling an arena costs one copy into memory
+// that is already there.
+func (ins *inserter) provenanceArenas(b *batch) {
+	for i, name := range []string{"src_stream", "src_file"} {
+		a := &ins.provenance[i]
+		if a.Len() > maxKeptPositions {
+			*a = record.StrCol{} // one unusually large INSERT's memory is not kept
+		}
+		a.Reset()
+		for r := range b.block.Len() {
+			if i == 0 {
+				a.AppendString(ins.stream)
+			} else {
+				a.AppendString(b.srcFile[r])
+			}
+		}
+		ins.data[name] = a
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -70,12 +69,4 @@ func (w *Worker) streamArgs() []any {
 		panic("BUG: ledger read before the stream is known")
 	}
 	return []any{w.streams[0], w.streams[len(w.streams)-1]}
-}
-
-// streamColumn is the src_stream column of an n-row INSERT.
-func (ins *inserter) streamColumn(n int) []string {
-	if len(ins.streamCol) != n || (n > 0 && ins.streamCol[0] != ins.stream) {
-		ins.streamCol = slices.Repeat([]string{ins.stream}, n)
-	}
-	return ins.streamCol
 }
