@@ -83,19 +83,7 @@ func chainSource(db string, src Rollup, d Dialect) string {
 }
 
 // chainView renders r's view over the rows of from (chainSource).
-func (r Rollup) chainView(db, from string) string {
-	sel := []string{r.bucket() + "(t) AS t"}
-	group := []string{"t"}
-	for _, f := range r.Dims[1:] {
-		sel = append(sel, f.Name)
-		group = append(group, f.Name)
-	}
-	for _, f := range r.Measures {
-		sel = append(sel, f.merge()+" AS "+f.Name)
-	}
-	return fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv TO %s.%s AS\nSELECT\n    %s\nFROM %s\nGROUP BY %s",
-		db, r.Name, db, r.Name, strings.Join(sel, ",\n    "), from, strings.Join(group, ", "))
-}
+func (r Rollup) chainView(db, from string) string { return r.foldView(db, "t", from) }
 
 // feedProjection renders traffic_1m's view over the feed without a GROUP
 // BY: ingest already grouped the block at traffic_1m's grain plus the

@@ -168,7 +168,14 @@ GROUP BY src_stream, src_partition`, db, FeedLedgerTable, db, FeedLedgerTable, d
 
 // feedView renders the view that folds feed rows into r.
 func (r Rollup) feedView(db string) string {
-	sel := []string{r.bucket() + "(minute) AS t"}
+	return r.foldView(db, "minute", db+"."+FeedTable)
+}
+
+// foldView renders r's view over already aggregated rows of from (the
+// feed, or a finer rollup's view: chain.go): their time column timeCol
+// bucketed at r's step, r's dimensions, r's measures merged.
+func (r Rollup) foldView(db, timeCol, from string) string {
+	sel := []string{r.bucket() + "(" + timeCol + ") AS t"}
 	group := []string{"t"}
 	for _, f := range r.Dims[1:] {
 		sel = append(sel, f.Name)
@@ -177,8 +184,8 @@ func (r Rollup) feedView(db string) string {
 	for _, f := range r.Measures {
 		sel = append(sel, f.merge()+" AS "+f.Name)
 	}
-	return fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv TO %s.%s AS\nSELECT\n    %s\nFROM %s.%s\nGROUP BY %s",
-		db, r.Name, db, r.Name, strings.Join(sel, ",\n    "), db, FeedTable, strings.Join(group, ", "))
+	return fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv TO %s.%s AS\nSELECT\n    %s\nFROM %s\nGROUP BY %s",
+		db, r.Name, db, r.Name, strings.Join(sel, ",\n    "), from, strings.Join(group, ", "))
 }
 
 func init() {
