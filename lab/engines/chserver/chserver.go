@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -36,9 +37,20 @@ type Config struct {
 // Server is a running clickhouse-server process.
 type Server struct {
 	Config
+	// mu guards cmd and done, replaced by Restart while a sampler may be
+	// reading them (current).
+	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
-	err  error
+	err  error // the last run's exit, set before its done is closed
+}
+
+// current returns the server process's command and its done channel
+// (nil before the first start).
+func (s *Server) current() (*exec.Cmd, chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd, s.done
 }
 
 // Binary returns the clickhouse-server executable (or the single
@@ -111,12 +123,17 @@ func (s *Server) start(ctx context.Context, bin, conf string) error {
 		out.Close() // #nosec G104 -- already failing; the start error is returned
 		return fmt.Errorf("cannot start clickhouse-server: %w", err)
 	}
-	s.cmd = cmd
-	s.done = make(chan struct{})
+	done := make(chan struct{})
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
 	go func() {
-		s.err = cmd.Wait()
+		err := cmd.Wait()
+		s.mu.Lock()
+		s.err = err
+		s.mu.Unlock()
 		out.Close() // #nosec G104 -- the server's stdout log, closed when it exits
-		close(s.done)
+		close(done)
 	}()
 	return s.waitReady(ctx)
 }
@@ -125,7 +142,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case <-s.done:
+		case <-s.Done():
 			return fmt.Errorf("clickhouse-server exited at start (%v); see %s", s.err, filepath.Join(s.Dir, "log"))
 		case <-ctx.Done():
 			s.Kill()
@@ -167,13 +184,24 @@ func (s *Server) Restart(ctx context.Context) error {
 	return s.start(ctx, bin, filepath.Join(s.Dir, "config.xml"))
 }
 
+// Done is closed when the server process exits (nil before it started).
+func (s *Server) Done() <-chan struct{} {
+	_, done := s.current()
+	return done
+}
+
 // Running reports whether the process is alive.
 func (s *Server) Running() bool {
-	if s.done == nil {
+	_, done := s.current()
+	return running(done)
+}
+
+func running(done chan struct{}) bool {
+	if done == nil {
 		return false
 	}
 	select {
-	case <-s.done:
+	case <-done:
 		return false
 	default:
 		return true
@@ -182,12 +210,13 @@ func (s *Server) Running() bool {
 
 // Stop asks the server to shut down and waits for it (SIGKILL after 30s).
 func (s *Server) Stop() {
-	if !s.Running() {
+	cmd, done := s.current()
+	if !running(done) {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-s.done:
+	case <-done:
 	case <-time.After(30 * time.Second):
 		s.Kill()
 	}
@@ -195,15 +224,19 @@ func (s *Server) Stop() {
 
 // Kill kills the server at once and waits for it to exit.
 func (s *Server) Kill() {
-	if !s.Running() {
+	cmd, done := s.current()
+	if !running(done) {
 		return
 	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
+	_ = cmd.Process.Kill()
+	<-done
 }
 
 // Pid returns the server's process id.
-func (s *Server) Pid() int { return s.cmd.Process.Pid }
+func (s *Server) Pid() int {
+	cmd, _ := s.current()
+	return cmd.Process.Pid
+}
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func FreePort() (int, error) {

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -101,9 +102,19 @@ type Proc struct {
 	Name string
 	args []string
 	s    *Stack
+	// mu guards cmd and done, replaced by Restart while a sampler or a
+	// fault injector may be reading them (current).
+	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
-	Err  error
+	Err  error // the last run's exit, set before its done is closed
+}
+
+// current returns the process's command and its done channel.
+func (p *Proc) current() (*exec.Cmd, chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd, p.done
 }
 
 // Start runs `edgelog <name> args...` in the background. A collector,
@@ -147,13 +158,19 @@ func (p *Proc) start() error {
 		}
 		return fmt.Errorf("cannot start edgelog %s: %w", p.Name, err)
 	}
-	p.cmd, p.done = cmd, make(chan struct{})
+	done := make(chan struct{})
+	p.mu.Lock()
+	p.cmd, p.done = cmd, done
+	p.mu.Unlock()
 	go func() {
-		p.Err = cmd.Wait()
+		err := cmd.Wait()
+		p.mu.Lock()
+		p.Err = err
+		p.mu.Unlock()
 		if f != nil {
 			f.Close() // #nosec G104 -- the process's log, closed when it exits
 		}
-		close(p.done)
+		close(done)
 	}()
 	return nil
 }
@@ -170,15 +187,21 @@ func (s *Stack) Run(ctx context.Context, name string, args ...string) error {
 }
 
 // Pid returns the process id.
-func (p *Proc) Pid() int { return p.cmd.Process.Pid }
+func (p *Proc) Pid() int {
+	cmd, _ := p.current()
+	return cmd.Process.Pid
+}
 
 // Done is closed when the process exits.
-func (p *Proc) Done() <-chan struct{} { return p.done }
+func (p *Proc) Done() <-chan struct{} {
+	_, done := p.current()
+	return done
+}
 
 // Running reports whether the process is alive.
 func (p *Proc) Running() bool {
 	select {
-	case <-p.done:
+	case <-p.Done():
 		return false
 	default:
 		return true
@@ -186,24 +209,33 @@ func (p *Proc) Running() bool {
 }
 
 // Signal sends sig to the process.
-func (p *Proc) Signal(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }
+func (p *Proc) Signal(sig syscall.Signal) error {
+	cmd, _ := p.current()
+	return cmd.Process.Signal(sig)
+}
 
 // Kill kills the process with SIGKILL (no flush, no goodbye) and waits.
 func (p *Proc) Kill() {
-	if p.Running() {
-		_ = p.cmd.Process.Kill()
-		<-p.done
+	cmd, done := p.current()
+	select {
+	case <-done:
+	default:
+		_ = cmd.Process.Kill()
+		<-done
 	}
 }
 
 // Stop sends SIGTERM and waits up to 30s, then kills.
 func (p *Proc) Stop() {
-	if !p.Running() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	cmd, done := p.current()
 	select {
-	case <-p.done:
+	case <-done:
+		return
+	default:
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
 	case <-time.After(30 * time.Second):
 		p.Kill()
 	}
@@ -268,8 +300,14 @@ func WaitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 
 // CPUSeconds is the user and system CPU time of an exited process.
 func (p *Proc) CPUSeconds() float64 {
-	if p.Running() || p.cmd.ProcessState == nil {
+	cmd, done := p.current()
+	select {
+	case <-done:
+	default:
+		return 0 // running
+	}
+	if cmd.ProcessState == nil {
 		return 0
 	}
-	return (p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()).Seconds()
+	return (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 }
