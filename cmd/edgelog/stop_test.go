@@ -284,7 +284,10 @@ func stopIngestClickHouseGone(t *testing.T) {
 	b := chtest.Broker(t, 1, "edgelog-requests")
 	logs(t, dir, 20_000)
 	p := startProc(t, dir, "ingest", "--brokers", b.Addr(), "--ch-addr", ch.Addr(), "--metrics-addr", "off")
-	p.waitFor(t, "assigned partitions")
+	// Once the partition reads (its claim and ledgers are behind it):
+	// stopped any earlier, ingest retries its ledger reads and never
+	// reaches an INSERT (CI once lost that race at "assigned partitions").
+	p.waitFor(t, "msg=consuming")
 	ch.Stop()
 	run(t, dir, "import", "--brokers", b.Addr(), "--edge-config", "edge.yaml", "--metrics-addr", "off", "access.log")
 	p.waitFor(t, "insert failed, retrying")
