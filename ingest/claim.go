@@ -71,14 +71,7 @@ func (w *Worker) claim(gctx context.Context, partition int, stamp int64, release
 	}
 	q := fmt.Sprintf("INSERT INTO %s.%s (src_stream, src_partition, max_time_ms, rows)", w.cfg.CH.Database, w.claimTable)
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		b, err := w.conn.PrepareBatch(gctx, q)
-		if err == nil {
-			if err = b.Append(w.streamName(), uint16(partition), uint64(0), v); err == nil { // #nosec G115 -- Kafka partition ids are < 2^16 (src_partition is UInt16)
-				err = b.Send()
-			} else {
-				b.Abort() // #nosec G104 -- already failing; the append error is reported
-			}
-		}
+		err := w.insertRow(gctx, q, w.streamName(), uint16(partition), uint64(0), v) // #nosec G115 -- Kafka partition ids are < 2^16 (src_partition is UInt16)
 		if err == nil {
 			return true
 		}

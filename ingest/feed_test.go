@@ -83,6 +83,21 @@ func waitFeedEqual(t *testing.T, db string, want uint64, expectEqual bool) map[s
 	return feedTotals(t, db)
 }
 
+// killBetweenInserts runs a worker until its first batch's raw INSERT has
+// landed and kills it before that batch's feed INSERT.
+func killBetweenInserts(t *testing.T, brokers, db string) {
+	t.Helper()
+	ctx, kill := context.WithCancel(context.Background())
+	w, done := startWorker(t, ctx, brokers, db, nil)
+	var once sync.Once
+	ingest.SetAfterRaw(w, func() error {
+		once.Do(kill)
+		return errors.New("killed between the raw and the feed INSERT")
+	})
+	<-done
+	kill()
+}
+
 // TestCrashBetweenRawAndFeedInserts kills a worker after its first raw
 // INSERT landed and before the feed INSERT of the same batch, then starts
 // another: raw rows, every rollup and both ledgers must end equal. With
@@ -98,16 +113,7 @@ func TestCrashBetweenRawAndFeedInserts(t *testing.T) {
 			db := chtest.NewDB(t)
 			p := produce(t, b.Addr(), 30, 1000, 7)
 
-			ctx1, kill := context.WithCancel(context.Background())
-			w1, done1 := startWorker(t, ctx1, b.Addr(), db, nil)
-			var once sync.Once
-			ingest.SetAfterRaw(w1, func() error {
-				err := errors.New("killed between the raw and the feed INSERT")
-				once.Do(kill)
-				return err
-			})
-			<-done1
-			kill()
+			killBetweenInserts(t, b.Addr(), db)
 			c := feedTotals(t, db)
 			if c["raw rows"] == 0 || c["traffic_1m requests"] != 0 || c["feed_ledger"] != 0 {
 				t.Fatalf("after the kill: %v; want raw rows and nothing in the feed", c)
@@ -310,15 +316,7 @@ func TestFeedRebuiltWhenKafkaDeletedIt(t *testing.T) {
 			db := chtest.NewDB(t)
 			p := produce(t, b.Addr(), 30, 1000, 9) // offsets 0-29; a batch is 5 messages (BatchRows 5000)
 
-			ctx1, kill := context.WithCancel(context.Background())
-			w1, done1 := startWorker(t, ctx1, b.Addr(), db, nil)
-			var once sync.Once
-			ingest.SetAfterRaw(w1, func() error {
-				once.Do(kill)
-				return errors.New("killed between the raw and the feed INSERT")
-			})
-			<-done1
-			kill()
+			killBetweenInserts(t, b.Addr(), db)
 			if c := feedTotals(t, db); c["raw rows"] != 5000 || c["feed_ledger"] != 0 {
 				t.Fatalf("after the kill: %v; want offsets 0-4's 5000 raw rows and nothing in the feed", c)
 			}

@@ -112,21 +112,27 @@ func (w *Worker) logStart(ctx context.Context, partition int) (int64, error) {
 	return 0, fmt.Errorf("cannot list offsets: partition %d not in the answer", partition)
 }
 
-// recordGap stores the lost offsets [from, to) of partition in offset_gaps
-// (a prepared batch: 18.16 waits for a data block after an INSERT sent as
-// a query with inline VALUES over the native protocol).
+// recordGap stores the lost offsets [from, to) of partition in offset_gaps.
 func (w *Worker) recordGap(ctx context.Context, partition int, from, to int64) error {
-	b, err := w.conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s.%s (src_stream, src_partition, from_offset, to_offset, lost, detected_at)", w.cfg.CH.Database, schema.OffsetGapsTable))
-	if err != nil {
-		return fmt.Errorf("cannot record lost offsets: %w", err)
-	}
 	part, first, end := uint16(partition), uint64(from), uint64(to) // #nosec G115 -- partition < 2^16, offsets >= 0
-	if err := b.Append(w.streamName(), part, first, end, end-first, time.Now().UTC()); err != nil {
-		b.Abort() // #nosec G104 -- already failing; the append error is returned
-		return fmt.Errorf("cannot record lost offsets: %w", err)
-	}
-	if err := b.Send(); err != nil {
+	if err := w.insertRow(ctx, fmt.Sprintf("INSERT INTO %s.%s (src_stream, src_partition, from_offset, to_offset, lost, detected_at)", w.cfg.CH.Database, schema.OffsetGapsTable),
+		w.streamName(), part, first, end, end-first, time.Now().UTC()); err != nil {
 		return fmt.Errorf("cannot record lost offsets: %w", err)
 	}
 	return nil
+}
+
+// insertRow inserts one row with a prepared batch (18.16 waits for a data
+// block after an INSERT sent as a query with inline VALUES over the native
+// protocol).
+func (w *Worker) insertRow(ctx context.Context, insert string, vals ...any) error {
+	b, err := w.conn.PrepareBatch(ctx, insert)
+	if err != nil {
+		return err
+	}
+	if err := b.Append(vals...); err != nil {
+		b.Abort() // #nosec G104 -- already failing; the append error is returned
+		return err
+	}
+	return b.Send()
 }

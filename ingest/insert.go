@@ -203,21 +203,23 @@ func (ins *inserter) sources(b *batch) {
 // copying these two columns. Filling an arena costs one copy into memory
 // that is already there.
 func (ins *inserter) provenanceArenas(b *batch) {
-	for i, name := range []string{"src_stream", "src_file"} {
-		a := &ins.provenance[i]
-		if a.Len() > maxKeptPositions {
-			*a = record.StrCol{} // one unusually large INSERT's memory is not kept
-		}
-		a.Reset()
-		for r := range b.block.Len() {
-			if i == 0 {
-				a.AppendString(ins.stream)
-			} else {
-				a.AppendString(b.srcFile[r])
-			}
-		}
-		ins.data[name] = a
+	stream, file := ins.provenanceArena(0), ins.provenanceArena(1)
+	for _, f := range b.srcFile {
+		stream.AppendString(ins.stream)
+		file.AppendString(f)
 	}
+	ins.data["src_stream"], ins.data["src_file"] = stream, file
+}
+
+// provenanceArena returns provenance arena i emptied, dropping its memory
+// first when the last INSERT made it larger than maxKeptPositions rows.
+func (ins *inserter) provenanceArena(i int) *record.StrCol {
+	a := &ins.provenance[i]
+	if a.Len() > maxKeptPositions {
+		*a = record.StrCol{}
+	}
+	a.Reset()
+	return a
 }
 
 // forDriver returns column data in the form clickhouse-go takes for the
@@ -254,8 +256,8 @@ func (ins *inserter) forDriver(name string, v any) any {
 	return v
 }
 
-// columns returns the batch's provenance columns by name; partCol is
-// scratch for src_partition.
+// columns returns the batch's provenance columns by name but src_file
+// (an arena: provenanceArenas); partCol is scratch for src_partition.
 func (b *batch) columns(partCol *[]uint16) []record.Column {
 	*partCol = (*partCol)[:0]
 	for _, s := range b.parts() {
@@ -266,7 +268,6 @@ func (b *batch) columns(partCol *[]uint16) []record.Column {
 	return []record.Column{
 		{Name: "src_partition", Data: *partCol},
 		{Name: "src_offset", Data: b.srcOffset},
-		{Name: "src_file", Data: b.srcFile},
 		{Name: "src_file_end", Data: b.srcEnd},
 		{Name: "src_seq", Data: b.srcSeq},
 	}
