@@ -32,7 +32,14 @@ const (
 	RenameRotate   Fault = "rotate_rename"    // mv access.log access.log.N; new access.log
 	CopyTruncate   Fault = "rotate_copytrunc" // cp access.log access.log.N; truncate access.log
 	KillQuery      Fault = "kill_query"       // SIGKILL of the query service, restart after a moment
-	KillClickHouse Fault = "kill_clickhouse"  // SIGKILL of the server (INSERTs in flight), restarted after ClickHouseDown
+	// KillClickHouse is SIGKILL of the server (INSERTs in flight),
+	// restarted after ClickHouseDown. Not in the default plans: it finds
+	// an open defect. Killed between writing an INSERT's raw part and
+	// running its views, the server keeps raw rows no view saw; the
+	// ledger (a view) says the INSERT did not land, ingest sends it
+	// again, and the raw table holds those rows twice (every view and
+	// ledger stays exact). TestChaosShort saw 3,646 such rows in 1M.
+	KillClickHouse Fault = "kill_clickhouse"
 	KillBroker     Fault = "kill_broker"      // SIGKILL of the broker (its log on disk), restarted after BrokerPause
 )
 
@@ -296,10 +303,8 @@ func inject(ctx context.Context, f Fault, o Options, st *stack.Stack, collector,
 		pause(o.BrokerPause)
 		return st.Broker.Restart()
 	case KillClickHouse:
-		// No shutdown: INSERTs die half-sent or half-written (a part is
-		// written to a temporary directory and renamed whole, so the
-		// server drops a half-written one when it starts), and ingest
-		// cannot tell whether its last INSERT landed: its ledgers tell.
+		// No shutdown: INSERTs die half-sent or half-written (see
+		// KillClickHouse for what that can leave behind).
 		st.CH.Kill()
 		pause(o.ClickHouseDown)
 		return st.CH.Restart(ctx)
