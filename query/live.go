@@ -37,9 +37,11 @@ const (
 // than WatermarkWindow stops holding the watermark back; a partition idle
 // for longer than the window (or idle when its owner was assigned it) that
 // wakes is not waited for until its first INSERT lands; and when no
-// partition inserted within the window, everything before the window is
-// taken for complete. Both are read from the ingest_watermark table
-// (schema.WatermarkTable), a few rows per INSERT, kept a day.
+// partition inserted within the window, the latest row landed before it
+// (less the lateness) is taken for the watermark (idleWatermark), a
+// partition waking with rows older than that not waited for. Each is read
+// from the ingest_watermark table (schema.WatermarkTable), a few rows per
+// INSERT, kept a day.
 func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
 	lateness, window := s.Lateness, s.WatermarkWindow
 	if lateness <= 0 {
@@ -70,7 +72,7 @@ func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
 	// (or woken): others may be about to insert their first rows, of the
 	// same seconds (at a start, the partitions' first batches reach the
 	// inserter one INSERT apart). While one is, the watermark holds where
-	// it was (or, with none yet, at the window's start): a second is not
+	// it was (or, with none yet, at idleWatermark's answer): a second is not
 	// called complete before every partition that has rows of it could
 	// have inserted them. (`edgelog bench --fresh` at its start saw the
 	// first second 70-77% short without this.)
@@ -95,16 +97,43 @@ GROUP BY src_stream, src_partition)`, s.DB, schema.WatermarkTable)
 		if held := s.lastWatermark.Load(); held != 0 {
 			return time.Unix(held, 0).UTC(), nil
 		}
-		return now.Add(-window).Truncate(time.Second).UTC(), nil
 	}
-	if parts == 0 {
-		return now.Add(-window).Truncate(time.Second).UTC(), nil
+	if cold > 0 || parts == 0 {
+		w, err := s.idleWatermark(ctx, window, lateness, now)
+		if err != nil {
+			return time.Time{}, err
+		}
+		s.lastWatermark.Store(w.Unix())
+		return w, nil
 	}
 	w := time.UnixMilli(int64(minMs)).Add(-lateness).Truncate(time.Second).UTC() // #nosec G115 -- a row time in ms, record.ValidTime
 	// Held where it was only while a partition is cold: otherwise the
 	// rule's answer.
 	s.lastWatermark.Store(w.Unix())
 	return w, nil
+}
+
+// idleWatermark is the watermark when no partition counts (none inserted
+// in the window, or one is cold and nothing is held yet, as at the query
+// service's start): the latest row time landed by INSERTs older than the
+// window, less the lateness (the partitions that wrote them have been
+// idle since, and rows of one partition run at most Lateness back in
+// time), or, with none, the start of now's day (nothing of today is
+// called complete before it has landed). Not the clock: rows written
+// now may be stamped long before it (`edgelog bench --fresh` shifts its
+// stamps up to a minute back, and CI once saw, with a fallback of the
+// clock less the window, a second called complete with none of its rows
+// in).
+func (s *Store) idleWatermark(ctx context.Context, window, lateness time.Duration, now time.Time) (time.Time, error) {
+	q := fmt.Sprintf(`SELECT max(max_time_ms) FROM %s.%s WHERE inserted_at < now() - ? AND max_time_ms > 0`, s.DB, schema.WatermarkTable)
+	var ms uint64
+	if err := s.QueryRow(ctx, q, uint32(window/time.Second)).Scan(&ms); err != nil { // #nosec G115 -- see Watermark
+		return time.Time{}, fmt.Errorf("cannot read the ingest watermark: %w", err)
+	}
+	if ms == 0 {
+		return now.UTC().Truncate(24 * time.Hour), nil
+	}
+	return time.UnixMilli(int64(ms)).Add(-lateness).Truncate(time.Second).UTC(), nil // #nosec G115 -- a row time in ms
 }
 
 // LiveScope is what one live stream counts: the fleet (both empty), a

@@ -39,6 +39,11 @@ type FreshOptions struct {
 	// IngestWaitMin and CollectorWaitMin are the --batch-wait-min of
 	// ingest and the collector; zero leaves each process's default.
 	IngestWaitMin, CollectorWaitMin time.Duration
+	// StampsBehind shifts every stamp this much further back than the
+	// phase's shift (0 to 59 s, to put a minute boundary 10 s in): rows
+	// written now, stamped more than the watermark's window (a minute)
+	// before the clock, as a collector catching up a backlog ships.
+	StampsBehind time.Duration
 	// MaxError is the live figure's largest relative error allowed
 	// against the truth (default 0.005); a larger one fails the run.
 	MaxError float64
@@ -181,7 +186,7 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 		pct := strconv.Itoa(int(math.Round(frac * 100)))
 		// Stamps shifted so the next minute boundary falls 10 s in.
 		now := time.Now()
-		w.setOffset(time.Duration((now.Second()+60-50)%60) * time.Second)
+		w.setOffset(time.Duration((now.Second()+60-50)%60)*time.Second + o.StampsBehind)
 		logf("phase %s%%: %d lines/s for %s (stamps %s behind the clock)", pct, rate, o.Phase, w.offsetNow())
 		cpu0 := map[string]float64{}
 		for p, f := range procs {
