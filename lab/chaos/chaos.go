@@ -40,7 +40,7 @@ const (
 	// again, and the raw table holds those rows twice (every view and
 	// ledger stays exact). TestChaosShort saw 3,646 such rows in 1M.
 	KillClickHouse Fault = "kill_clickhouse"
-	KillBroker     Fault = "kill_broker"      // SIGKILL of the broker (its log on disk), restarted after BrokerPause
+	KillBroker     Fault = "kill_broker" // SIGKILL of the broker (its log on disk), restarted after BrokerPause
 )
 
 // AllFaults lists every kind, in report order.
