@@ -32,6 +32,13 @@
 // the latest batch and already in the ledger, is a re-send and is skipped.
 // Together: exactly once from log line to rollup.
 //
+// "Same INSERT" is not "atomic": ClickHouse 18.16 commits the raw part,
+// then each view's part in name order, and a server killed in between
+// keeps what it wrote. The ledgers' views run last (schema's
+// ledgerlast.go), so a ledger row means every table has the rows; what
+// an INSERT cut by a kill left behind is found before the batch is sent
+// again and recorded as a bounded double count (partial.go).
+//
 // # The rollup feed: two INSERTs per batch
 //
 // Where the database has the rollup feed (schema migration 15, single

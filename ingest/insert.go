@@ -33,6 +33,10 @@ type batch struct {
 	// feedOnly marks a batch of rows the raw table holds already and the
 	// rollup feed does not: only its feed rows are inserted (feed.go).
 	feedOnly bool
+	// probeFirst marks the partition's first batch of raw rows after an
+	// assignment: probed for a partial INSERT of the old owner before it
+	// is inserted (partial.go). Not cleared by reset.
+	probeFirst bool
 }
 
 // span is one partition's rows within a merged batch.

@@ -25,6 +25,8 @@ type metrics struct {
 	clockSkewedRows prometheus.Counter
 	lostOffsets     *prometheus.CounterVec
 	feedRebuilt     *prometheus.CounterVec
+	partialRows     *prometheus.CounterVec
+	partialFeed     *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -57,11 +59,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Help: "Kafka offsets never read because the partition's log start moved past them (retention deleted them): data lost, recorded in the offset_gaps table."}, []string{"partition"})
 	m.feedRebuilt = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgelog_ingest_feed_rebuilt_offsets_total",
 		Help: "Kafka offsets whose rollup-feed rows were rebuilt from their raw rows in ClickHouse: Kafka had deleted them before ingest re-read them after a crash between a batch's two INSERTs (nothing lost)."}, []string{"partition"})
+	m.partialRows = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgelog_ingest_partial_insert_rows_total",
+		Help: "Raw rows of failed INSERTs found in ClickHouse without their ledger row (the server stopped within the INSERT): sent again, so counted twice (recorded in the partial_inserts table)."}, []string{"partition"})
+	m.partialFeed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgelog_ingest_partial_feed_requests_total",
+		Help: "Requests of failed rollup-feed INSERTs that had begun without landing in the feed ledger (the server stopped within the INSERT): sent again, so up to these are counted twice in some rollups (recorded in the partial_inserts table)."}, []string{"partition"})
 	// Every reason has its series from the start: a dashboard reads 0, not
 	// "No data", until the first dead letter.
 	for _, r := range deadLetterReasons {
 		m.deadLetters.WithLabelValues(r)
 	}
-	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.resent, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastMsgTime, m.lastInsertOK, m.combined, m.invalidTimeRows, m.clockSkewedRows, m.lostOffsets, m.feedRebuilt)
+	reg.MustRegister(m.rows, m.messages, m.batches, m.skipped, m.resent, m.deadLetters, m.retries, m.insertSeconds, m.batchRows, m.lag, m.lastMsgTime, m.lastInsertOK, m.combined, m.invalidTimeRows, m.clockSkewedRows, m.lostOffsets, m.feedRebuilt, m.partialRows, m.partialFeed)
 	return m
 }

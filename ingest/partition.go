@@ -88,7 +88,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	w.releaseIfIdle(gctx, r, partition, stamp)
 	log.Info("consuming", "from_offset", offset, "ledger_max", ledger, "feed_ledger_max", feedLedger)
 
-	b := &batch{partition: partition}
+	b := &batch{partition: partition, probeFirst: !dist}
 	b.reset()
 	dec := wire.Decoder{MaxDecodedBytes: w.cfg.MaxDecodedBytes}
 	var badRows, scratch record.Block
@@ -284,6 +284,10 @@ func (w *Worker) flush(procCtx, gctx context.Context, gen *kafka.Generation, b *
 			return false
 		}
 	} else if b.block.Len() > 0 {
+		if b.probeFirst && !w.probeBeforeInsert(gctx, b, w.probeRaw) {
+			return false
+		}
+		b.probeFirst = false
 		if err := w.insertCombined(procCtx, gctx, b); err != nil {
 			return false
 		}
@@ -333,7 +337,7 @@ func (w *Worker) insertWithRetry(procCtx, gctx context.Context, ins *inserter, b
 
 // retryInsert runs insert until it succeeded or landed says its rows are
 // in ClickHouse after a failure.
-func (w *Worker) retryInsert(procCtx, gctx context.Context, b *batch, insert func(context.Context, *batch) error, landed func(context.Context, *batch) bool) error {
+func (w *Worker) retryInsert(procCtx, gctx context.Context, b *batch, insert func(context.Context, *batch) error, landed func(context.Context, *batch) (bool, error)) error {
 	rows := b.block.Len()
 	// pending is a failed INSERT's query id until it is known to have
 	// ended: it may still have landed, or still be running on the server,
@@ -351,11 +355,17 @@ func (w *Worker) retryInsert(procCtx, gctx context.Context, b *batch, insert fun
 				err = fmt.Errorf("cannot tell whether the failed insert ended: %w", qerr)
 			case running:
 				err = errors.New("the failed insert is still running on the server")
-			case landed(procCtx, b):
-				w.chWarn.OK()
-				return nil
 			default:
-				pending = ""
+				ok, lerr := landed(procCtx, b)
+				switch {
+				case lerr != nil:
+					err = lerr
+				case ok:
+					w.chWarn.OK()
+					return nil
+				default:
+					pending = ""
+				}
 			}
 		}
 		if pending == "" {
@@ -448,22 +458,25 @@ func (w *Worker) running(ctx context.Context, queryID string) (bool, error) {
 // (ReplicatedMergeTree insert deduplication). The engine is asked here, on
 // the failure path only, so a worker started before the migration still
 // knows.
-func (w *Worker) landed(ctx context.Context, b *batch) bool {
+func (w *Worker) landed(ctx context.Context, b *batch) (bool, error) {
 	dist, err := rawIsDistributed(ctx, w.conn, w.cfg.CH.Database)
 	if err != nil {
-		return false
+		return false, err
 	}
 	if dist {
-		ok, err := rowsLanded(ctx, w.conn, w.cfg.CH.Database, w.streamArgs(), b)
-		return err == nil && ok
+		return rowsLanded(ctx, w.conn, w.cfg.CH.Database, w.streamArgs(), b)
 	}
 	for _, s := range b.parts() {
 		max, err := w.ledgerMax(ctx, s.partition)
-		if err != nil || max < s.first {
-			return false
+		if err != nil {
+			return false, err
+		}
+		if max < s.first {
+			// Not in the ledger: it may still have landed in part.
+			return false, w.probeRaw(ctx, b)
 		}
 	}
-	return true
+	return true, nil
 }
 
 func (w *Worker) insertDone(rows int, took time.Duration) {
@@ -567,14 +580,18 @@ func (w *Worker) retryFeedLedger(gctx context.Context, partition int, ledger int
 // feedLanded reports whether b's feed rows are in ClickHouse after a
 // failed INSERT: the feed ledger has every partition's first offset (the
 // feed is on one server only, where an INSERT lands whole).
-func (w *Worker) feedLanded(ctx context.Context, b *batch) bool {
+func (w *Worker) feedLanded(ctx context.Context, b *batch) (bool, error) {
 	for _, s := range b.parts() {
 		max, err := w.feedLedgerMax(ctx, s.partition)
-		if err != nil || max < s.first {
-			return false
+		if err != nil {
+			return false, err
+		}
+		if max < s.first {
+			// Not in the feed ledger: it may have begun (partial.go).
+			return false, w.probeFeed(ctx, b)
 		}
 	}
-	return true
+	return true, nil
 }
 
 // flushFeedOnly inserts the feed rows of a feed-only batch: of its rows,
@@ -596,6 +613,10 @@ func (w *Worker) flushFeedOnly(procCtx, gctx context.Context, b *batch) error {
 	}
 	if b.block.Len() == 0 {
 		return nil
+	}
+	// The old owner's feed INSERT of these rows may have been cut.
+	if !w.probeBeforeInsert(gctx, b, w.probeFeed) {
+		return errGenerationEnded
 	}
 	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
 	ins.settings = quorumSettings(workerInsertSettings, w.cfg.InsertQuorum, w.cfg.InsertTimeout)

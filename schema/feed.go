@@ -136,15 +136,7 @@ func feedMigration(db string, d Dialect) []string {
 	}
 	b.WriteString(") ENGINE = Null")
 	s := []string{b.String(),
-		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.%s (
-    src_stream String,
-    src_partition UInt16,
-    min_offset UInt64,
-    max_offset UInt64,
-    rows UInt64,
-    inserted_at DateTime DEFAULT now()
-) ENGINE = MergeTree
-ORDER BY (src_stream, src_partition, max_offset)`, db, FeedLedgerTable),
+		createFeedLedger(db, FeedLedgerTable),
 		// Level with the raw table: the views over raw rows fed the
 		// rollups up to here. Only into an empty ledger, so a migration
 		// run again after an interruption adds nothing.
@@ -153,10 +145,7 @@ SELECT src_stream, src_partition, min(min_offset), max(max_offset), 0
 FROM %s.%s
 WHERE (SELECT count() FROM %s.%s) = 0
 GROUP BY src_stream, src_partition`, db, FeedLedgerTable, db, LedgerTable, db, FeedLedgerTable),
-		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv TO %s.%s AS
-SELECT src_stream, src_partition, min(min_offset) AS min_offset, max(max_offset) AS max_offset, sum(requests) AS rows, now() AS inserted_at
-FROM %s.%s
-GROUP BY src_stream, src_partition`, db, FeedLedgerTable, db, FeedLedgerTable, db, FeedTable),
+		feedLedgerView(db, FeedLedgerTable+"_mv", FeedLedgerTable),
 	}
 	for _, r := range FeedRollups {
 		// The view keeps its name: the one over raw rows goes, the one

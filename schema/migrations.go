@@ -71,6 +71,7 @@ var Migrations = []Migration{
 	{FeedMigration, "traffic and billing rollups fed from ingest's per-block aggregates (rollup_feed, feed_ledger)", feedMigration},
 	{16, "the ingest watermark's view runs last (the live counter trusts a partition's latest INSERT)", watermarkLastMigration},
 	{ChainMigration, "coarse latency rollups fed from their finer rollup's view, traffic_1m's feed view without a GROUP BY (single server)", chainMigration},
+	{18, "the ledgers' views run last in their INSERT; partial INSERTs recorded (partial_inserts)", ledgerLastMigration},
 }
 
 // createAll returns the statements that create each rollup in turn, as

@@ -53,16 +53,9 @@ func streamsMigration(db string, d Dialect) []string {
 	s = append(s, addTo(SourceLedgerTable, "String", "src_partition")...)
 	s = append(s,
 		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, LedgerTable, onCluster(d)),
-		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
-SELECT src_stream, src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
-FROM %s.%s
-GROUP BY src_stream, src_partition`, db, LedgerTable, onCluster(d), db, localName(LedgerTable, d), db, localName(RawTable, d)),
+		ledgerView(db, LedgerTable+"_mv", d),
 		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, SourceLedgerTable, onCluster(d)),
-		fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv%s TO %s.%s AS
-SELECT src_file, src_stream, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
-FROM %s.%s
-WHERE src_file != ''
-GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq`, db, SourceLedgerTable, onCluster(d), db, localName(SourceLedgerTable, d), db, localName(RawTable, d)),
+		sourceLedgerView(db, SourceLedgerTable+"_mv", d),
 	)
 	return s
 }

@@ -3,6 +3,7 @@ package schema_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -72,11 +73,13 @@ func TestViewsRunInNameOrder(t *testing.T) {
 	}
 }
 
-// TestWatermarkViewRunsLast: after every migration, no view sorts after
-// schema.WatermarkView (a new view named past it would run after it, and
-// the live counter could count a second before that view's rows are
-// visible), and the view of old is gone.
-func TestWatermarkViewRunsLast(t *testing.T) {
+// TestLedgerAndWatermarkViewsRunLast: after every migration the ledgers'
+// views and then the watermark's sort after every other view (a new view
+// named past them would run after them: a server killed in between would
+// leave a ledger row for an INSERT that view lacks, and the live counter
+// could count a second before that view's rows are visible), and the
+// views of old are gone.
+func TestLedgerAndWatermarkViewsRunLast(t *testing.T) {
 	db := chtest.NewDB(t)
 	var names []string
 	rows, err := chtest.Conn(t).Query(context.Background(), "SELECT name FROM system.tables WHERE database = ? AND engine = 'MaterializedView' ORDER BY name", db)
@@ -91,12 +94,17 @@ func TestWatermarkViewRunsLast(t *testing.T) {
 		}
 		names = append(names, n)
 	}
-	if len(names) < 10 || names[len(names)-1] != schema.WatermarkView {
-		t.Fatalf("views in name order %v: want %s last", names, schema.WatermarkView)
+	last := []string{schema.LedgerView, schema.FeedLedgerView, schema.WatermarkView, schema.SourceLedgerView}
+	if len(names) < 10 || !slices.Equal(names[len(names)-len(last):], last) {
+		t.Fatalf("views in name order %v: want %v last", names, last)
+	}
+	if names[0] != schema.FeedAttemptsView {
+		t.Errorf("views in name order %v: want %s first (a feed INSERT's attempt is written before any rollup's rows)", names, schema.FeedAttemptsView)
 	}
 	for _, n := range names {
-		if n == schema.WatermarkTable+"_mv" {
-			t.Errorf("the watermark's view of old (%s) is still there: every INSERT writes its row twice", n)
+		switch n {
+		case schema.WatermarkTable + "_mv", schema.LedgerTable + "_mv", schema.SourceLedgerTable + "_mv", schema.FeedLedgerTable + "_mv":
+			t.Errorf("the view of old %s is still there: every INSERT writes its rows twice", n)
 		}
 	}
 }

@@ -191,12 +191,24 @@ func verifySchema(ctx context.Context, conn driver.Conn, db, fromArg, toArg stri
 	for _, g := range gaps {
 		fmt.Printf("LOST %s\n", g)
 	}
+	// INSERTs the server applied in part before ingest sent them again
+	// (schema.PartialInsertsTable): raw rows counted twice.
+	partial, err := schema.PartialInserts(ctx, conn, db)
+	if err != nil {
+		return err
+	}
+	for _, p := range partial {
+		fmt.Printf("TWICE %s\n", p)
+	}
 	if len(diffs) > 0 || lc.Differ > 0 {
 		return fmt.Errorf("%d differences between rollups and raw rows", uint64(len(diffs))+lc.Differ)
 	}
 	fmt.Println("every rollup agrees with the raw rows")
 	if len(gaps) > 0 {
 		return fmt.Errorf("%d ranges of Kafka offsets were lost before ingest read them (see LOST lines)", len(gaps))
+	}
+	if len(partial) > 0 {
+		return fmt.Errorf("%d failed INSERTs landed in part and were sent again: their raw rows are counted twice (see TWICE lines)", len(partial))
 	}
 	return nil
 }

@@ -33,12 +33,12 @@ const (
 	CopyTruncate   Fault = "rotate_copytrunc" // cp access.log access.log.N; truncate access.log
 	KillQuery      Fault = "kill_query"       // SIGKILL of the query service, restart after a moment
 	// KillClickHouse is SIGKILL of the server (INSERTs in flight),
-	// restarted after ClickHouseDown. Not in the default plans: it finds
-	// an open defect. Killed between writing an INSERT's raw part and
-	// running its views, the server keeps raw rows no view saw; the
-	// ledger (a view) says the INSERT did not land, ingest sends it
-	// again, and the raw table holds those rows twice (every view and
-	// ledger stays exact). TestChaosShort saw 3,646 such rows in 1M.
+	// restarted after ClickHouseDown. Killed within an INSERT, 18.16
+	// keeps the parts it wrote (the raw table's, then each view's in
+	// name order, the ledger's last: schema's ledgerlast.go); ingest
+	// sends the batch again and records what the cut INSERT had left
+	// (ingest's partial.go), so a run ends exact or with a double count
+	// detected and bounded: Report.Err.
 	KillClickHouse Fault = "kill_clickhouse"
 	KillBroker     Fault = "kill_broker" // SIGKILL of the broker (its log on disk), restarted after BrokerPause
 )

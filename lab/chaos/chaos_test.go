@@ -62,7 +62,7 @@ func TestIngestKilledRepeatedly(t *testing.T) {
 // every kind over a million lines.
 func TestChaosShort(t *testing.T) {
 	run(t, Options{Lines: 1_000_000, Rate: 30_000, Seed: 4, ClickHouseDown: 4 * time.Second, BrokerPause: 2 * time.Second,
-		Faults: map[Fault]int{KillCollector: 2, KillIngest: 2, PauseBroker: 1, StopClickHouse: 1, KillBroker: 1, RenameRotate: 1, CopyTruncate: 1}})
+		Faults: map[Fault]int{KillCollector: 2, KillIngest: 2, PauseBroker: 1, StopClickHouse: 1, KillClickHouse: 2, KillBroker: 1, RenameRotate: 1, CopyTruncate: 1}})
 }
 
 // TestAdversarialShort is the short form of `edgelog chaos --adversarial`:

@@ -15,9 +15,9 @@ import (
 )
 
 // SoakFaults is the soak's fault cycle: each process killed in turn, the
-// broker frozen and killed, ClickHouse stopped, both rotations. Not
-// kill_clickhouse: see KillClickHouse.
-var SoakFaults = []Fault{KillCollector, PauseBroker, KillIngest, StopClickHouse, KillQuery, RenameRotate, KillCollector, KillBroker, CopyTruncate}
+// broker frozen and killed, ClickHouse stopped and killed, both
+// rotations.
+var SoakFaults = []Fault{KillCollector, PauseBroker, KillIngest, StopClickHouse, KillQuery, RenameRotate, KillCollector, KillBroker, KillClickHouse, CopyTruncate}
 
 // soakPlan is the soak's fault schedule: one fault every o.FaultEvery,
 // cycling through SoakFaults, none in the last interval.

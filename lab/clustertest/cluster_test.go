@@ -160,7 +160,7 @@ func TestMigrateOnCluster(t *testing.T) {
 	for _, n := range []string{schema.RawTable, schema.LedgerTable, schema.SourceLedgerTable, schema.WatermarkTable} {
 		want[n], want[n+"_local"] = true, true
 	}
-	want[schema.LedgerTable+"_mv"], want[schema.SourceLedgerTable+"_mv"], want[schema.WatermarkView] = true, true, true
+	want[schema.LedgerView], want[schema.SourceLedgerView], want[schema.WatermarkView], want[schema.PartialInsertsTable] = true, true, true, true
 	for _, r := range append(slices.Clone(schema.Rollups), schema.Live) {
 		want[r.Name], want[r.Name+"_local"], want[r.Name+"_mv"] = true, true, true
 	}

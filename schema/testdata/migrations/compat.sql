@@ -1119,3 +1119,52 @@ SELECT
 FROM edgelog.perf_geo_1d_mv
 GROUP BY t, region, country, asn;
 
+-- migration 18: the ledgers' views run last in their INSERT; partial INSERTs recorded (partial_inserts)
+CREATE TABLE IF NOT EXISTS edgelog.partial_inserts (
+    src_stream String,
+    src_partition UInt16,
+    min_offset UInt64,
+    max_offset UInt64,
+    raw_rows UInt64,
+    feed_requests UInt64,
+    detected_at DateTime
+) ENGINE = MergeTree
+ORDER BY (src_stream, src_partition, min_offset);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.zy_ingest_ledger_mv TO edgelog.ingest_ledger AS
+SELECT src_stream, src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
+FROM edgelog.requests
+GROUP BY src_stream, src_partition;
+
+DROP TABLE IF EXISTS edgelog.ingest_ledger_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.zz_source_ledger_mv TO edgelog.source_ledger AS
+SELECT src_file, src_stream, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
+FROM edgelog.requests
+WHERE src_file != ''
+GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq;
+
+DROP TABLE IF EXISTS edgelog.source_ledger_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.zz_feed_ledger_mv TO edgelog.feed_ledger AS
+SELECT src_stream, src_partition, min(min_offset) AS min_offset, max(max_offset) AS max_offset, sum(requests) AS rows, now() AS inserted_at
+FROM edgelog.rollup_feed
+GROUP BY src_stream, src_partition;
+
+DROP TABLE IF EXISTS edgelog.feed_ledger_mv;
+
+CREATE TABLE IF NOT EXISTS edgelog.feed_attempts (
+    src_stream String,
+    src_partition UInt16,
+    min_offset UInt64,
+    max_offset UInt64,
+    rows UInt64,
+    inserted_at DateTime DEFAULT now()
+) ENGINE = MergeTree
+ORDER BY (src_stream, src_partition, max_offset);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.a_feed_attempts_mv TO edgelog.feed_attempts AS
+SELECT src_stream, src_partition, min(min_offset) AS min_offset, max(max_offset) AS max_offset, sum(requests) AS rows, now() AS inserted_at
+FROM edgelog.rollup_feed
+GROUP BY src_stream, src_partition;
+

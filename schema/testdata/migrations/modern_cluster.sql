@@ -905,3 +905,30 @@ GROUP BY src_stream, src_partition;
 DROP TABLE IF EXISTS edgelog.ingest_watermark_mv ON CLUSTER edge;
 
 -- migration 17: coarse latency rollups fed from their finer rollup's view, traffic_1m's feed view without a GROUP BY (single server)
+-- migration 18: the ledgers' views run last in their INSERT; partial INSERTs recorded (partial_inserts)
+CREATE TABLE IF NOT EXISTS edgelog.partial_inserts ON CLUSTER edge (
+    src_stream String,
+    src_partition UInt16,
+    min_offset UInt64,
+    max_offset UInt64,
+    raw_rows UInt64,
+    feed_requests UInt64,
+    detected_at DateTime
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/edgelog/partial_inserts', '{replica}')
+ORDER BY (src_stream, src_partition, min_offset);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.zy_ingest_ledger_mv ON CLUSTER edge TO edgelog.ingest_ledger_local AS
+SELECT src_stream, src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
+FROM edgelog.requests_local
+GROUP BY src_stream, src_partition;
+
+DROP TABLE IF EXISTS edgelog.ingest_ledger_mv ON CLUSTER edge;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.zz_source_ledger_mv ON CLUSTER edge TO edgelog.source_ledger_local AS
+SELECT src_file, src_stream, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
+FROM edgelog.requests_local
+WHERE src_file != ''
+GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq;
+
+DROP TABLE IF EXISTS edgelog.source_ledger_mv ON CLUSTER edge;
+
