@@ -157,8 +157,9 @@ func dedupe(s []string) []string {
 const skewWindow = time.Hour
 
 // hostileFigures fills the fleet's figures of issue 17: edge servers whose
-// clock is ahead (clock_skew, written by ingest) and Kafka offsets lost to
-// retention (offset_gaps, each gap once).
+// clock is ahead (clock_skew, written by ingest), Kafka offsets lost to
+// retention (offset_gaps, each gap once) and requests counted twice by
+// INSERTs ClickHouse applied in part (partial_inserts).
 func (s *Store) hostileFigures(ctx context.Context, o *api.Overview, at time.Time) error {
 	row := s.QueryRow(ctx, fmt.Sprintf(`SELECT uniqExact(server) FROM %s.%s WHERE t >= toDateTime(?) AND t < toDateTime(?)`, s.DB, schema.ClockSkewTable),
 		uint32(at.Add(-skewWindow).Unix()), uint32(at.Add(time.Minute).Unix())) // #nosec G115 -- at range-checked by the server (query.CheckTime, 24h lookback): UInt32 seconds
@@ -167,6 +168,10 @@ func (s *Store) hostileFigures(ctx context.Context, o *api.Overview, at time.Tim
 	}
 	row = s.QueryRow(ctx, fmt.Sprintf(`SELECT sum(lost) FROM (SELECT max(lost) AS lost FROM %s.%s GROUP BY src_stream, src_partition, from_offset)`, s.DB, schema.OffsetGapsTable))
 	if err := row.Scan(&o.KafkaOffsetsLost); err != nil {
+		return fmt.Errorf("query failed: %w", err)
+	}
+	row = s.QueryRow(ctx, fmt.Sprintf(`SELECT toUInt64(sum(raw_rows) + sum(feed_requests)) FROM %s.%s`, s.DB, schema.PartialInsertsTable))
+	if err := row.Scan(&o.RequestsCountedTwice); err != nil {
 		return fmt.Errorf("query failed: %w", err)
 	}
 	return nil

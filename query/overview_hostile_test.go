@@ -12,7 +12,8 @@ import (
 // TestOverviewHostileFigures: the wall counts the edge servers ingest saw
 // with a clock ahead in the hour before `at` and every Kafka offset lost to
 // retention, each gap once though ingest may record it twice (a crash
-// before its commit); customers get 0 for both (fleet figures).
+// before its commit), and the requests partial INSERTs counted twice;
+// customers get 0 for all (fleet figures).
 func TestOverviewHostileFigures(t *testing.T) {
 	db := chtest.NewDB(t)
 	conn := chtest.Conn(t)
@@ -38,17 +39,22 @@ func TestOverviewHostileFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for _, p := range [][2]uint64{{1200, 0}, {0, 500}} {
+		if err := conn.Exec(ctx, "INSERT INTO "+db+".partial_inserts (src_stream, src_partition, min_offset, max_offset, raw_rows, feed_requests, detected_at) SELECT 'k/requests', 0, 7, 9, ?, ?, now()", p[0], p[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	hs := newServer(t, db, nil)
 	for _, tc := range []struct {
-		token        string
-		skewed, lost uint64
-	}{{tokEng, 2, 8}, {tokAcme, 0, 0}} {
+		token               string
+		skewed, lost, twice uint64
+	}{{tokEng, 2, 8, 1700}, {tokAcme, 0, 0, 0}} {
 		var o api.Overview
 		if code := get(t, hs, tc.token, "/api/v1/ops/overview?at="+at.Format(time.RFC3339), &o); code != 200 {
 			t.Fatalf("overview: %d", code)
 		}
-		if o.ServersClockSkewed != tc.skewed || o.KafkaOffsetsLost != tc.lost {
-			t.Errorf("%s: %d servers skewed, %d offsets lost; want %d, %d", tc.token, o.ServersClockSkewed, o.KafkaOffsetsLost, tc.skewed, tc.lost)
+		if o.ServersClockSkewed != tc.skewed || o.KafkaOffsetsLost != tc.lost || o.RequestsCountedTwice != tc.twice {
+			t.Errorf("%s: %d servers skewed, %d offsets lost, %d requests counted twice; want %d, %d, %d", tc.token, o.ServersClockSkewed, o.KafkaOffsetsLost, o.RequestsCountedTwice, tc.skewed, tc.lost, tc.twice)
 		}
 	}
 }

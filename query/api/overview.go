@@ -37,6 +37,11 @@ type Overview struct {
 	// before ingest read them, since the start (`schema verify` lists the
 	// ranges); 0 for a scoped answer.
 	KafkaOffsetsLost uint64 `json:"kafka_offsets_lost"`
+	// RequestsCountedTwice bounds the requests counted twice since the
+	// start: rows of INSERTs ClickHouse applied in part (killed within
+	// them) that ingest recorded and sent again (`schema verify` lists
+	// them as TWICE lines); 0 for a scoped answer.
+	RequestsCountedTwice uint64 `json:"requests_counted_twice"`
 	// Complete is false when At is past the watermark (the last second
 	// every Kafka partition's rows have landed past): the minute before
 	// it may still grow. Such answers are not cached.

@@ -8,6 +8,9 @@ FROM edgelog.ingest_watermark
 WHERE inserted_at >= now() - ?
 GROUP BY src_stream, src_partition);
 
+-- args: 60
+SELECT max(max_time_ms) FROM edgelog.ingest_watermark WHERE inserted_at < now() - ? AND max_time_ms > 0;
+
 -- args: 1791558000, 1791644400
 SELECT sum(requests), sum(bytes_out) FROM edgelog.traffic_1h WHERE t >= toDateTime(?) AND t < toDateTime(?);
 
@@ -33,6 +36,9 @@ SELECT uniqExact(server) FROM edgelog.clock_skew WHERE t >= toDateTime(?) AND t 
 
 -- args: 
 SELECT sum(lost) FROM (SELECT max(lost) AS lost FROM edgelog.offset_gaps GROUP BY src_stream, src_partition, from_offset);
+
+-- args: 
+SELECT toUInt64(sum(raw_rows) + sum(feed_requests)) FROM edgelog.partial_inserts;
 
 -- args: 1791558000, 1791644400
 SELECT format, field, reason, sum(n) AS lines FROM (

@@ -8,9 +8,6 @@ FROM edgelog.ingest_watermark
 WHERE inserted_at >= now() - ?
 GROUP BY src_stream, src_partition);
 
--- args: 60
-SELECT max(max_time_ms) FROM edgelog.ingest_watermark WHERE inserted_at < now() - ? AND max_time_ms > 0;
-
 -- args: 1791558000, 1791644400, "acme"
 SELECT sum(requests), sum(bytes_out) FROM edgelog.traffic_1h WHERE t >= toDateTime(?) AND t < toDateTime(?) AND customer = ?;
 
