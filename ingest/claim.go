@@ -70,16 +70,9 @@ func (w *Worker) claim(gctx context.Context, partition int, stamp int64, release
 		v++
 	}
 	q := fmt.Sprintf("INSERT INTO %s.%s (src_stream, src_partition, max_time_ms, rows)", w.cfg.CH.Database, w.claimTable)
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		err := w.insertRow(gctx, q, w.streamName(), uint16(partition), uint64(0), v) // #nosec G115 -- Kafka partition ids are < 2^16 (src_partition is UInt16)
-		if err == nil {
-			return true
-		}
-		w.log.Warn("cannot write the partition's watermark claim, retrying", "partition", partition, "release", release, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return false
-		}
-	}
+	return w.retry(gctx, w.log.Warn, "cannot write the partition's watermark claim, retrying", func() error {
+		return w.insertRow(gctx, q, w.streamName(), uint16(partition), uint64(0), v) // #nosec G115 -- Kafka partition ids are < 2^16 (src_partition is UInt16)
+	}, "partition", partition, "release", release) == nil
 }
 
 // releaseIfIdle releases partition's claim when its reader, about to

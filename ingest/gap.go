@@ -63,15 +63,8 @@ func (w *Worker) offsetGap(gctx context.Context, partition int, next, got int64)
 	}
 	to := min(start, got)
 	lost := to - next
-	for delay := 200 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		err := w.recordGap(gctx, partition, next, to)
-		if err == nil {
-			break
-		}
-		w.chWarn.Fail("cannot record lost offsets, retrying", "partition", partition, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return false
-		}
+	if w.retry(gctx, w.chWarn.Fail, "cannot record lost offsets, retrying", func() error { return w.recordGap(gctx, partition, next, to) }, "partition", partition) != nil {
+		return false
 	}
 	w.m.lostOffsets.WithLabelValues(strconv.Itoa(partition)).Add(float64(lost))
 	log.Error("Kafka no longer has offsets ingest had not read: the partition's log start moved past them (retention); their data is lost",
@@ -81,17 +74,12 @@ func (w *Worker) offsetGap(gctx context.Context, partition int, next, got int64)
 
 // retryLogStart asks Kafka for the partition's first offset until it
 // answers; false when the generation ended first.
-func (w *Worker) retryLogStart(gctx context.Context, partition int) (int64, bool) {
-	for delay := 200 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		start, err := w.logStart(gctx, partition)
-		if err == nil {
-			return start, true
-		}
-		w.kafkaWarn.Fail("cannot read the partition's log start, retrying", "partition", partition, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return 0, false
-		}
-	}
+func (w *Worker) retryLogStart(gctx context.Context, partition int) (start int64, ok bool) {
+	err := w.retry(gctx, w.kafkaWarn.Fail, "cannot read the partition's log start, retrying", func() (err error) {
+		start, err = w.logStart(gctx, partition)
+		return err
+	}, "partition", partition)
+	return start, err == nil
 }
 
 // logStart asks Kafka for the partition's first offset.

@@ -152,14 +152,5 @@ func (w *Worker) recordPartial(ctx context.Context, partition int, lo, hi, rawRo
 // feed INSERT of a feed-only batch), retrying until the probe is done;
 // false when the generation ended first.
 func (w *Worker) probeBeforeInsert(gctx context.Context, b *batch, probe func(context.Context, *batch) error) bool {
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		err := probe(gctx, b)
-		if err == nil {
-			return true
-		}
-		w.chWarn.Fail("cannot look for a partial insert in the raw table, retrying", "partition", b.partition, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return false
-		}
-	}
+	return w.retry(gctx, w.chWarn.Fail, "cannot look for a partial insert, retrying", func() error { return probe(gctx, b) }, "partition", b.partition) == nil
 }

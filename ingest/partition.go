@@ -253,18 +253,12 @@ func (w *Worker) deadLetter(gctx context.Context, msg kafka.Message, cause error
 // writeLetter stores one letter, retrying until it is stored or the
 // generation ends.
 func (w *Worker) writeLetter(gctx context.Context, l deadletter.Letter, reason string) bool {
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		err := w.dlq.Write(gctx, []deadletter.Letter{l})
-		if err == nil {
-			w.m.deadLetters.WithLabelValues(reason).Inc()
-			w.log.Warn("dead-lettered message", "partition", l.Partition, "offset", l.Offset, "reason", l.Reason)
-			return true
-		}
-		w.log.Warn("cannot dead-letter, retrying", "err", err)
-		if !sleepCtx(gctx, delay) {
-			return false
-		}
+	if w.retry(gctx, w.log.Warn, "cannot dead-letter, retrying", func() error { return w.dlq.Write(gctx, []deadletter.Letter{l}) }) != nil {
+		return false
 	}
+	w.m.deadLetters.WithLabelValues(reason).Inc()
+	w.log.Warn("dead-lettered message", "partition", l.Partition, "offset", l.Offset, "reason", l.Reason)
+	return true
 }
 
 // flush inserts the batch (retrying while ClickHouse is down) and commits
@@ -489,60 +483,41 @@ func (w *Worker) insertDone(rows int, took time.Duration) {
 	w.m.lastInsertOK.SetToCurrentTime()
 }
 
-func (w *Worker) retrySourceLedger(gctx context.Context, partition int) (sourceLedger, error) {
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		m, err := w.sourceLedger(gctx, partition)
-		if err == nil {
-			return m, nil
-		}
-		w.log.Warn("cannot read source ledger, retrying", "partition", partition, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return nil, err
-		}
-	}
+func (w *Worker) retrySourceLedger(gctx context.Context, partition int) (m sourceLedger, err error) {
+	err = w.retry(gctx, w.log.Warn, "cannot read source ledger, retrying", func() (err error) {
+		m, err = w.sourceLedger(gctx, partition)
+		return err
+	}, "partition", partition)
+	return m, err
 }
 
-func (w *Worker) retryDistributed(gctx context.Context) (bool, error) {
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		dist, err := rawIsDistributed(gctx, w.conn, w.cfg.CH.Database)
-		if err == nil {
-			return dist, nil
-		}
-		w.log.Warn("cannot read the raw table's engine, retrying", "err", err)
-		if !sleepCtx(gctx, delay) {
-			return false, err
-		}
-	}
+func (w *Worker) retryDistributed(gctx context.Context) (dist bool, err error) {
+	err = w.retry(gctx, w.log.Warn, "cannot read the raw table's engine, retrying", func() (err error) {
+		dist, err = rawIsDistributed(gctx, w.conn, w.cfg.CH.Database)
+		return err
+	})
+	return dist, err
 }
 
 func (w *Worker) retryDropLanded(gctx context.Context, b *batch) error {
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		upTo := b.recheckUpTo
-		dropped, err := dropLanded(gctx, w.conn, w.cfg.CH.Database, w.streamArgs(), b)
-		if err == nil {
-			if dropped > 0 {
-				w.log.Info("re-read rows already on their shards", "partition", b.partition, "rows", dropped, "up_to_offset", upTo)
-			}
-			return nil
-		}
-		w.log.Warn("cannot check re-read rows, retrying", "partition", b.partition, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return err
-		}
+	upTo := b.recheckUpTo
+	var dropped int
+	err := w.retry(gctx, w.log.Warn, "cannot check re-read rows, retrying", func() (err error) {
+		dropped, err = dropLanded(gctx, w.conn, w.cfg.CH.Database, w.streamArgs(), b)
+		return err
+	}, "partition", b.partition)
+	if err == nil && dropped > 0 {
+		w.log.Info("re-read rows already on their shards", "partition", b.partition, "rows", dropped, "up_to_offset", upTo)
 	}
+	return err
 }
 
-func (w *Worker) retryLedger(gctx context.Context, partition int) (int64, error) {
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		max, err := w.ledgerMax(gctx, partition)
-		if err == nil {
-			return max, nil
-		}
-		w.log.Warn("cannot read offsets ledger, retrying", "partition", partition, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return 0, err
-		}
-	}
+func (w *Worker) retryLedger(gctx context.Context, partition int) (max int64, err error) {
+	err = w.retry(gctx, w.log.Warn, "cannot read offsets ledger, retrying", func() (err error) {
+		max, err = w.ledgerMax(gctx, partition)
+		return err
+	}, "partition", partition)
+	return max, err
 }
 
 // feedLedgerCheck is off only in the test that shows what the feed ledger
@@ -599,18 +574,15 @@ func (w *Worker) feedLanded(ctx context.Context, b *batch) (bool, error) {
 // raw rows of those messages whatever happened to them when they were
 // first inserted (dead letters, collector re-sends).
 func (w *Worker) flushFeedOnly(procCtx, gctx context.Context, b *batch) error {
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
-		dropped, err := keepLanded(gctx, w.conn, w.cfg.CH.Database, w.streamArgs(), b)
-		if err == nil {
-			w.log.Info("inserting the feed rows of messages whose raw rows are in ClickHouse", "partition", b.partition,
-				"from_offset", b.first, "to_offset", b.last, "rows", b.block.Len(), "not_in_raw", dropped)
-			break
-		}
-		w.log.Warn("cannot check re-read rows, retrying", "partition", b.partition, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return err
-		}
+	var dropped int
+	if err := w.retry(gctx, w.log.Warn, "cannot check re-read rows, retrying", func() (err error) {
+		dropped, err = keepLanded(gctx, w.conn, w.cfg.CH.Database, w.streamArgs(), b)
+		return err
+	}, "partition", b.partition); err != nil {
+		return err
 	}
+	w.log.Info("inserting the feed rows of messages whose raw rows are in ClickHouse", "partition", b.partition,
+		"from_offset", b.first, "to_offset", b.last, "rows", b.block.Len(), "not_in_raw", dropped)
 	if b.block.Len() == 0 {
 		return nil
 	}
