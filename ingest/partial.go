@@ -69,8 +69,11 @@ func (w *Worker) probeRaw(ctx context.Context, b *batch) error {
 			continue
 		}
 		extra, err := w.unrecorded(ctx, "raw_rows", s.partition, minOff, maxOff, found)
-		if err != nil || extra == 0 {
+		if err != nil {
 			return err
+		}
+		if extra == 0 {
+			continue
 		}
 		if err := w.recordPartial(ctx, s.partition, minOff, maxOff, extra, 0); err != nil {
 			return err
@@ -101,8 +104,11 @@ func (w *Worker) probeFeed(ctx context.Context, b *batch) error {
 			continue
 		}
 		extra, err := w.unrecorded(ctx, "feed_requests", s.partition, minOff, maxOff, attempts*uint64(s.rows)) // #nosec G115 -- a row count
-		if err != nil || extra == 0 {
+		if err != nil {
 			return err
+		}
+		if extra == 0 {
+			continue
 		}
 		if err := w.recordPartial(ctx, s.partition, minOff, maxOff, 0, extra); err != nil {
 			return err

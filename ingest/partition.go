@@ -440,8 +440,11 @@ func (w *Worker) running(ctx context.Context, queryID string) (bool, error) {
 // (it may have landed all the same: a timeout, a lost answer).
 //
 // On one server the ledger says: every partition in b has its first
-// offset recorded (one INSERT lands whole or not at all, and nothing later
-// of those partitions was inserted since).
+// offset recorded (the ledger's view runs last in the INSERT, so its row
+// means the INSERT is whole, and nothing later of those partitions was
+// inserted since). Without it the INSERT may still have landed in part, a
+// server killed within it: probeRaw records what it left before the
+// batch is sent again (partial.go).
 //
 // Through a Distributed table an INSERT is not atomic: each shard writes
 // its part on its own, so one shard's ledger rows may show a block another
@@ -553,8 +556,9 @@ func (w *Worker) retryFeedLedger(gctx context.Context, partition int, ledger int
 }
 
 // feedLanded reports whether b's feed rows are in ClickHouse after a
-// failed INSERT: the feed ledger has every partition's first offset (the
-// feed is on one server only, where an INSERT lands whole).
+// failed INSERT: the feed ledger (on one server only, its view last in
+// the INSERT) has every partition's first offset. Without it, probeFeed
+// records a feed INSERT that had begun (partial.go).
 func (w *Worker) feedLanded(ctx context.Context, b *batch) (bool, error) {
 	for _, s := range b.parts() {
 		max, err := w.feedLedgerMax(ctx, s.partition)
