@@ -269,8 +269,8 @@ func stopIngestKafkaDown(t *testing.T) {
 	}
 }
 
-// Ingest consuming when ClickHouse goes away and rows arrive: its insert
-// retries stop, the batch is abandoned (its offset not committed).
+// Ingest consuming when ClickHouse goes away and rows arrive: its retries
+// stop, the batch is abandoned (its offset not committed).
 func stopIngestClickHouseGone(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -290,10 +290,14 @@ func stopIngestClickHouseGone(t *testing.T) {
 	p.waitFor(t, "msg=consuming")
 	ch.Stop()
 	run(t, dir, "import", "--brokers", b.Addr(), "--edge-config", "edge.yaml", "--metrics-addr", "off", "access.log")
-	p.waitFor(t, "insert failed, retrying")
+	// The partition's first batch is probed for an old owner's partial
+	// INSERT before it is inserted (ingest's partial.go): with ClickHouse
+	// gone that probe is what retries, else the INSERT.
+	const retrying = `, retrying"`
+	p.waitFor(t, retrying)
 	out := p.stop(t, []string{"stopped: every batch ClickHouse acknowledged"})
-	if n := strings.Count(out, "insert failed, retrying"); n != 1 {
-		t.Errorf("%d 'insert failed' lines, want 1 (the rest rate-limited)", n)
+	if n := strings.Count(out, retrying); n != 1 {
+		t.Errorf("%d retry warnings, want 1 (the rest rate-limited)", n)
 	}
 }
 
