@@ -1,4 +1,4 @@
--- args: 60
+-- args: 86400
 SELECT minIf(m, length(t) > 0), countIf(length(t) > 0), countIf(length(t) = 1 OR (length(t) = 0 AND c > 0 AND bitAnd(c, 1) = 0)), now() FROM (
 SELECT src_stream, src_partition, arrayFilter(x -> x > 0, arrayReverseSort(groupUniqArray(max_time_ms))) AS t,
   bitAnd(max(max_time_ms * 2 + visible_last), 1) AS last_ok,
