@@ -105,8 +105,8 @@ func Run(ctx context.Context, o Options) error {
 	}
 	<-collector.Done()
 	collectorSecs := time.Since(start).Seconds()
-	if collector.Err != nil {
-		return fmt.Errorf("collector: %w", collector.Err)
+	if collector.Err() != nil {
+		return fmt.Errorf("collector: %w", collector.Err())
 	}
 	collectorCPU := collector.CPUSeconds()
 	logf("collector shipped the file in %.1fs", collectorSecs)

@@ -263,7 +263,7 @@ func RunAdversarial(ctx context.Context, o AdversarialOptions) (*AdversarialRepo
 	rep.verify(ctx, st, logf)
 	for _, p := range []*stack.Proc{collector, ingest, st.Broker} {
 		if !p.Running() {
-			rep.Crashes = append(rep.Crashes, fmt.Sprintf("%s not running at the end: %v", p.Name, p.Err))
+			rep.Crashes = append(rep.Crashes, fmt.Sprintf("%s not running at the end: %v", p.Name, p.Err()))
 		}
 	}
 	logs, _ := filepath.Glob(filepath.Join(st.Dir, "logs", "*.log"))
@@ -526,8 +526,8 @@ func corruptCheckpoint(ctx context.Context, st *stack.Stack, collector *stack.Pr
 	if i := strings.LastIndex(said, "\n"); i >= 0 {
 		said = said[i+1:]
 	}
-	if collector.Err == nil || !strings.Contains(said, "checkpoint") {
-		return said, fmt.Errorf("on a corrupt checkpoint the collector exited with %v, saying %q", collector.Err, said)
+	if collector.Err() == nil || !strings.Contains(said, "checkpoint") {
+		return said, fmt.Errorf("on a corrupt checkpoint the collector exited with %v, saying %q", collector.Err(), said)
 	}
 	if err := os.WriteFile(path, good, 0o600); err != nil { // #nosec G703 -- the run's own checkpoint
 		return "", err

@@ -96,8 +96,8 @@ func TestUpgradeWithoutLoss(t *testing.T) {
 	oldCollector.Stop()
 	oldIngest.Stop()
 	<-writing
-	if oldCollector.Err != nil || oldIngest.Err != nil {
-		t.Fatalf("old processes did not exit cleanly on SIGTERM: collector %v, ingest %v", oldCollector.Err, oldIngest.Err)
+	if oldCollector.Err() != nil || oldIngest.Err() != nil {
+		t.Fatalf("old processes did not exit cleanly on SIGTERM: collector %v, ingest %v", oldCollector.Err(), oldIngest.Err())
 	}
 	appendChunk(chunks[3])
 	st.Bin = next
@@ -139,7 +139,7 @@ func TestUpgradeWithoutLoss(t *testing.T) {
 		t.Errorf("dead-letter reason %q, want %q", reason, want)
 	}
 	if !newIngest.Running() {
-		t.Fatalf("ingest exited after the newer message: %v", newIngest.Err)
+		t.Fatalf("ingest exited after the newer message: %v", newIngest.Err())
 	}
 	t.Logf("%d lines across the upgrade 1.0.0 -> 1.0.1: %d rows in ClickHouse; newer wire version dead-lettered: %q", lines, c.RawRows, reason)
 }

@@ -12,13 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/edgelog/edgelog/deploy"
+	"github.com/edgelog/edgelog/lab/engines/proc"
 )
 
 // SetupHint is what to run when the server binary is missing.
@@ -37,20 +37,8 @@ type Config struct {
 // Server is a running clickhouse-server process.
 type Server struct {
 	Config
-	// mu guards cmd and done, replaced by Restart while a sampler may be
-	// reading them (current).
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error // the last run's exit, set before its done is closed
-}
-
-// current returns the server process's command and its done channel
-// (nil before the first start).
-func (s *Server) current() (*exec.Cmd, chan struct{}) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cmd, s.done
+	// Process is the server's latest run (Restart starts another).
+	proc.Process
 }
 
 // Binary returns the clickhouse-server executable (or the single
@@ -119,22 +107,13 @@ func (s *Server) start(ctx context.Context, bin, conf string) error {
 	// Its own process group, so a Ctrl-C at the terminal reaches it only
 	// through Stop, after the stages that write to it have flushed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		out.Close() // #nosec G104 -- already failing; the start error is returned
+	closeLog := func() {
+		out.Close() // #nosec G104 -- the server's stdout log, closed when it exits (or fails to start)
+	}
+	if err := s.Process.Start(cmd, closeLog); err != nil {
+		closeLog()
 		return fmt.Errorf("cannot start clickhouse-server: %w", err)
 	}
-	done := make(chan struct{})
-	s.mu.Lock()
-	s.cmd, s.done = cmd, done
-	s.mu.Unlock()
-	go func() {
-		err := cmd.Wait()
-		s.mu.Lock()
-		s.err = err
-		s.mu.Unlock()
-		out.Close() // #nosec G104 -- the server's stdout log, closed when it exits
-		close(done)
-	}()
 	return s.waitReady(ctx)
 }
 
@@ -143,7 +122,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.Done():
-			return fmt.Errorf("clickhouse-server exited at start (%v); see %s", s.err, filepath.Join(s.Dir, "log"))
+			return fmt.Errorf("clickhouse-server exited at start (%v); see %s", s.Err(), filepath.Join(s.Dir, "log"))
 		case <-ctx.Done():
 			s.Kill()
 			return ctx.Err()
@@ -182,60 +161,6 @@ func (s *Server) Restart(ctx context.Context) error {
 		return err
 	}
 	return s.start(ctx, bin, filepath.Join(s.Dir, "config.xml"))
-}
-
-// Done is closed when the server process exits (nil before it started).
-func (s *Server) Done() <-chan struct{} {
-	_, done := s.current()
-	return done
-}
-
-// Running reports whether the process is alive.
-func (s *Server) Running() bool {
-	_, done := s.current()
-	return running(done)
-}
-
-func running(done chan struct{}) bool {
-	if done == nil {
-		return false
-	}
-	select {
-	case <-done:
-		return false
-	default:
-		return true
-	}
-}
-
-// Stop asks the server to shut down and waits for it (SIGKILL after 30s).
-func (s *Server) Stop() {
-	cmd, done := s.current()
-	if !running(done) {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		s.Kill()
-	}
-}
-
-// Kill kills the server at once and waits for it to exit.
-func (s *Server) Kill() {
-	cmd, done := s.current()
-	if !running(done) {
-		return
-	}
-	_ = cmd.Process.Kill()
-	<-done
-}
-
-// Pid returns the server's process id.
-func (s *Server) Pid() int {
-	cmd, _ := s.current()
-	return cmd.Process.Pid
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.

@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/lab/engines/chserver"
+	"github.com/edgelog/edgelog/lab/engines/proc"
 )
 
 // Options configure a stack.
@@ -102,19 +102,8 @@ type Proc struct {
 	Name string
 	args []string
 	s    *Stack
-	// mu guards cmd and done, replaced by Restart while a sampler or a
-	// fault injector may be reading them (current).
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-	Err  error // the last run's exit, set before its done is closed
-}
-
-// current returns the process's command and its done channel.
-func (p *Proc) current() (*exec.Cmd, chan struct{}) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cmd, p.done
+	// Process is its latest run (Restart starts another).
+	proc.Process
 }
 
 // Start runs `edgelog <name> args...` in the background. A collector,
@@ -152,26 +141,15 @@ func (p *Proc) start() error {
 	// Own process group: the terminal's Ctrl-C reaches the stack's Stop,
 	// which shuts the stages down in order.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	closeLog := func() {
 		if f != nil {
-			f.Close() // #nosec G104 -- already failing; the start error is returned
+			f.Close() // #nosec G104 -- the process's log, closed when it exits (or fails to start)
 		}
+	}
+	if err := p.Process.Start(cmd, closeLog); err != nil {
+		closeLog()
 		return fmt.Errorf("cannot start edgelog %s: %w", p.Name, err)
 	}
-	done := make(chan struct{})
-	p.mu.Lock()
-	p.cmd, p.done = cmd, done
-	p.mu.Unlock()
-	go func() {
-		err := cmd.Wait()
-		p.mu.Lock()
-		p.Err = err
-		p.mu.Unlock()
-		if f != nil {
-			f.Close() // #nosec G104 -- the process's log, closed when it exits
-		}
-		close(done)
-	}()
 	return nil
 }
 
@@ -184,61 +162,6 @@ func (s *Stack) Run(ctx context.Context, name string, args ...string) error {
 		return fmt.Errorf("edgelog %s: %w\n%s", name, err, out)
 	}
 	return nil
-}
-
-// Pid returns the process id.
-func (p *Proc) Pid() int {
-	cmd, _ := p.current()
-	return cmd.Process.Pid
-}
-
-// Done is closed when the process exits.
-func (p *Proc) Done() <-chan struct{} {
-	_, done := p.current()
-	return done
-}
-
-// Running reports whether the process is alive.
-func (p *Proc) Running() bool {
-	select {
-	case <-p.Done():
-		return false
-	default:
-		return true
-	}
-}
-
-// Signal sends sig to the process.
-func (p *Proc) Signal(sig syscall.Signal) error {
-	cmd, _ := p.current()
-	return cmd.Process.Signal(sig)
-}
-
-// Kill kills the process with SIGKILL (no flush, no goodbye) and waits.
-func (p *Proc) Kill() {
-	cmd, done := p.current()
-	select {
-	case <-done:
-	default:
-		_ = cmd.Process.Kill()
-		<-done
-	}
-}
-
-// Stop sends SIGTERM and waits up to 30s, then kills.
-func (p *Proc) Stop() {
-	cmd, done := p.current()
-	select {
-	case <-done:
-		return
-	default:
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		p.Kill()
-	}
 }
 
 // Restart starts the process again with the same arguments.
@@ -296,18 +219,4 @@ func WaitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// CPUSeconds is the user and system CPU time of an exited process.
-func (p *Proc) CPUSeconds() float64 {
-	cmd, done := p.current()
-	select {
-	case <-done:
-	default:
-		return 0 // running
-	}
-	if cmd.ProcessState == nil {
-		return 0
-	}
-	return (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 }
