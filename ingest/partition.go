@@ -531,28 +531,27 @@ var feedLedgerCheck = true
 // or ledger (the raw one's) where the database has no feed. It re-reads
 // whether the feed exists: a worker started before migration 15 learns it
 // at its next assignment.
-func (w *Worker) retryFeedLedger(gctx context.Context, partition int, ledger int64) (int64, error) {
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+func (w *Worker) retryFeedLedger(gctx context.Context, partition int, ledger int64) (max int64, err error) {
+	err = w.retry(gctx, w.log.Warn, "cannot read the feed ledger, retrying", func() error {
 		feed, err := hasFeed(gctx, w.conn, w.cfg.CH.Database)
-		if err == nil {
-			w.feed.Store(feed)
-			if !feed || !feedLedgerCheck {
-				return ledger, nil
-			}
-			var max int64
-			if max, err = w.feedLedgerMax(gctx, partition); err == nil {
-				if max > ledger {
-					// The feed INSERT of a batch follows its raw INSERT.
-					panic(fmt.Sprintf("BUG: partition %d: the feed ledger is at offset %d, past the raw ledger's %d", partition, max, ledger))
-				}
-				return max, nil
-			}
+		if err != nil {
+			return err
 		}
-		w.log.Warn("cannot read the feed ledger, retrying", "partition", partition, "err", err)
-		if !sleepCtx(gctx, delay) {
-			return 0, err
+		w.feed.Store(feed)
+		if !feed || !feedLedgerCheck {
+			max = ledger
+			return nil
 		}
-	}
+		if max, err = w.feedLedgerMax(gctx, partition); err != nil {
+			return err
+		}
+		if max > ledger {
+			// The feed INSERT of a batch follows its raw INSERT.
+			panic(fmt.Sprintf("BUG: partition %d: the feed ledger is at offset %d, past the raw ledger's %d", partition, max, ledger))
+		}
+		return nil
+	}, "partition", partition)
+	return max, err
 }
 
 // feedLanded reports whether b's feed rows are in ClickHouse after a

@@ -13,8 +13,9 @@ const retryFirst = 100 * time.Millisecond
 // warn (w.log.Warn, or a rate-limited Warner's Fail) with msg, args and
 // the error. It returns nil once try succeeded, or try's last error when
 // ctx ended first. Every loop of ingest that waits out ClickHouse or
-// Kafka is this one, but retryInsert's (which must first learn whether a
-// failed INSERT landed) and those that connect.
+// Kafka is this one but two, retryInsert's and the feed repair's
+// (rebuildLostFeed), which must learn whether a failed attempt landed
+// before they try again.
 func (w *Worker) retry(ctx context.Context, warn func(string, ...any), msg string, try func() error, args ...any) error {
 	for delay := retryFirst; ; delay = min(2*delay, w.cfg.RetryMax) {
 		err := try()

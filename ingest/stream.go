@@ -29,18 +29,19 @@ func (w *Worker) resolveStream(ctx context.Context) error {
 		return nil
 	}
 	cluster := w.cfg.KafkaCluster
-	for delay := 200 * time.Millisecond; cluster == ""; delay = min(2*delay, w.cfg.RetryMax) {
-		c := &kafka.Client{Addr: kafka.TCP(w.cfg.Kafka.Brokers...), Transport: w.transport, Timeout: 10 * time.Second}
-		res, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{w.cfg.Topic}})
-		switch {
-		case err == nil && res.ClusterID != "":
+	if cluster == "" {
+		if err := w.retry(ctx, w.kafkaWarn.Fail, "cannot learn the Kafka cluster id, retrying", func() error {
+			c := &kafka.Client{Addr: kafka.TCP(w.cfg.Kafka.Brokers...), Transport: w.transport, Timeout: 10 * time.Second}
+			res, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{w.cfg.Topic}})
+			switch {
+			case err != nil:
+				return err
+			case res.ClusterID == "":
+				return errors.New("no cluster id in Kafka's metadata: name the cluster with --kafka-cluster")
+			}
 			cluster = res.ClusterID
-			continue
-		case err == nil:
-			err = errors.New("no cluster id in Kafka's metadata: name the cluster with --kafka-cluster")
-		}
-		w.kafkaWarn.Fail("cannot learn the Kafka cluster id, retrying", "err", err)
-		if !sleepCtx(ctx, delay) {
+			return nil
+		}); err != nil {
 			return fmt.Errorf("cannot learn the Kafka cluster id: %w", ctx.Err())
 		}
 	}

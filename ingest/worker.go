@@ -178,23 +178,23 @@ func (w *Worker) Run(ctx context.Context) error {
 
 // connect opens ClickHouse, waiting for it if it is not up yet.
 func (w *Worker) connect(ctx context.Context) error {
-	for delay := 200 * time.Millisecond; ; delay = min(2*delay, w.cfg.RetryMax) {
+	if err := w.retry(ctx, w.chWarn.Fail, "waiting for ClickHouse", func() error {
 		conn, err := chconn.Open(ctx, w.cfg.CH)
-		if err == nil {
-			d, derr := schema.ServerDialect(ctx, conn)
-			if derr == nil {
-				w.chWarn.OK()
-				w.conn, w.dialect = conn, d
-				return nil
-			}
+		if err != nil {
+			return err
+		}
+		d, err := schema.ServerDialect(ctx, conn)
+		if err != nil {
 			conn.Close() // #nosec G104 -- connection given up on; a close error loses nothing
-			err = derr
+			return err
 		}
-		w.chWarn.Fail("waiting for ClickHouse", "err", err)
-		if !sleepCtx(ctx, delay) {
-			return ctx.Err()
-		}
+		w.conn, w.dialect = conn, d
+		return nil
+	}); err != nil {
+		return ctx.Err()
 	}
+	w.chWarn.OK()
+	return nil
 }
 
 // checkSchema refuses a schema newer than this ingest knows (a later
