@@ -43,6 +43,21 @@ const (
 // from the ingest_watermark table (schema.WatermarkTable), a few rows per
 // INSERT, kept a day.
 func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
+	wm, err := s.watermark(ctx)
+	return wm.at, err
+}
+
+// watermarkState is the watermark with what the wall says of it.
+type watermarkState struct {
+	at time.Time
+	// now is ClickHouse's clock when it was read.
+	now time.Time
+	// idle: no partition inserted within the window, so at is the last
+	// second that landed (idleWatermark) and holds until rows come.
+	idle bool
+}
+
+func (s *Store) watermark(ctx context.Context) (watermarkState, error) {
 	lateness, window := s.Lateness, s.WatermarkWindow
 	if lateness <= 0 {
 		lateness = DefaultLateness
@@ -91,26 +106,29 @@ FROM %s.%s
 WHERE inserted_at >= now() - ?
 GROUP BY src_stream, src_partition)`, s.DB, schema.WatermarkTable)
 	if err := s.QueryRow(ctx, q, uint32(window/time.Second)).Scan(&minMs, &parts, &cold, &now); err != nil { // #nosec G115 -- a window of seconds, set by the operator
-		return time.Time{}, fmt.Errorf("cannot read the ingest watermark: %w", err)
+		return watermarkState{}, fmt.Errorf("cannot read the ingest watermark: %w", err)
 	}
+	st := watermarkState{now: now, idle: parts == 0}
 	if cold > 0 {
 		if held := s.lastWatermark.Load(); held != 0 {
-			return time.Unix(held, 0).UTC(), nil
+			st.at = time.Unix(held, 0).UTC()
+			return st, nil
 		}
 	}
 	if cold > 0 || parts == 0 {
 		w, err := s.idleWatermark(ctx, window, lateness, now)
 		if err != nil {
-			return time.Time{}, err
+			return watermarkState{}, err
 		}
 		s.lastWatermark.Store(w.Unix())
-		return w, nil
+		st.at = w
+		return st, nil
 	}
-	w := time.UnixMilli(int64(minMs)).Add(-lateness).Truncate(time.Second).UTC() // #nosec G115 -- a row time in ms, record.ValidTime
+	st.at = time.UnixMilli(int64(minMs)).Add(-lateness).Truncate(time.Second).UTC() // #nosec G115 -- a row time in ms, record.ValidTime
 	// Held where it was only while a partition is cold: otherwise the
 	// rule's answer.
-	s.lastWatermark.Store(w.Unix())
-	return w, nil
+	s.lastWatermark.Store(st.at.Unix())
+	return st, nil
 }
 
 // idleWatermark is the watermark when no partition counts (none inserted
@@ -148,11 +166,12 @@ type LiveScope struct {
 // seconds of the current minute from live_1s) and, for staff, the edge
 // servers that logged in the five complete minutes before it.
 func (s *Store) Live(ctx context.Context, sc LiveScope) (*api.Live, error) {
-	at, err := s.Watermark(ctx)
+	wm, err := s.watermark(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l := &api.Live{At: at, Customer: sc.Customer, Region: sc.Region}
+	at := wm.at
+	l := &api.Live{At: at, Customer: sc.Customer, Region: sc.Region, Idle: wm.idle, BehindS: max(0, wm.now.Sub(at).Seconds())}
 	minute := at.Truncate(time.Minute)
 	dayStart := at.Truncate(24 * time.Hour)
 	second := at.Add(-time.Second)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -71,6 +72,15 @@ func TestLive(t *testing.T) {
 	if at, err := store.Watermark(ctx); err != nil || !at.Equal(time.Now().UTC().Truncate(24*time.Hour)) {
 		t.Fatalf("nothing landed: watermark %s, %v; want the day's start", at, err)
 	}
+	// The wall says so: idle, and as far behind the clock as the day's
+	// start is.
+	l, err := store.Live(ctx, query.LiveScope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Idle || math.Abs(l.BehindS-time.Since(l.At).Seconds()) > 5 {
+		t.Fatalf("nothing landed: live %+v; want idle and behind by %.0f s", *l, time.Since(l.At).Seconds())
+	}
 	idle := start.Add(30*time.Second + 900*time.Millisecond)
 	if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.ingest_watermark (src_stream, src_partition, max_time_ms, rows, inserted_at) SELECT 'old', 9, toUInt64(%d), 1, now() - 120", db, idle.UnixMilli())); err != nil {
 		t.Fatal(err)
@@ -124,6 +134,12 @@ func TestLive(t *testing.T) {
 				}
 			}
 			want.BytesOutPerS, want.BytesOutToday = l.BytesOutPerS, l.BytesOutToday
+			// Partitions count: not idle; behind by the clock's distance
+			// from the generated seconds (ClickHouse's clock, this host's).
+			if behind := time.Since(l.At).Seconds(); math.Abs(l.BehindS-behind) > 5 {
+				t.Errorf("%+v: behind_s %.1f, want about %.1f", sc, l.BehindS, behind)
+			}
+			want.BehindS = l.BehindS
 			if *l != want {
 				t.Errorf("%+v:\n got %+v\nwant %+v", sc, *l, want)
 			}

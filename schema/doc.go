@@ -158,4 +158,48 @@
 // levers left: a cheaper latency sketch (above), live_1s and path_hits_1h
 // onto the feed (rows of another grain in it), and the feed on a
 // cluster.
+//
+// # Measured again at migration 18 (2026-12-05, afternoon)
+//
+// The raw rows of a 3M-line `edgelog bench` (24h span: 13 customers, 40
+// hosts, 76 servers, 8,160 paths), exported time-ordered and loaded by
+// `INSERT ... SELECT` in eight 375k-row chunks into fresh databases on one
+// 18.16 server, server process CPU per million rows, merges included
+// (single runs; the box drifts by up to 10% between loads):
+//
+//   - raw table alone 2.2-2.3 (the chunks' SELECT included), its two
+//     ledgers +0.12;
+//   - live_1s +0.76, the largest single view at this span: 2.07M rows for
+//     3M requests (35 requests a second of log time spread over customer
+//     and region), so it writes almost a second raw table. At the goal's
+//     density (506k/s) it keeps 78 rows a second and costs next to
+//     nothing; the bench's default span is a catch-up of a small fleet;
+//   - perf_1m and perf_geo_1h, the two latency views over raw rows,
+//     +0.93 together (their five chained views come on top);
+//   - path_hits_1h +0.17, edge_servers_1m +0.09.
+//
+// Two levers measured and not taken:
+//
+//   - LowCardinality(String) for the twelve low-cardinality string
+//     columns of every table (18.16 needs allow_experimental_low_cardinality_type):
+//     the whole load -0.32 CPU-s per million (-6%), the raw table
+//     58 -> 44 bytes a request on disk. Not taken: 18.16 cannot ALTER a
+//     key column's type (customer is in every ORDER BY), so it means new
+//     tables and a copy; a view writing LowCardinality into a String
+//     column fails ("Type mismatch ... while pushing to view"), so every
+//     view would be rewritten with it; and ingest's String fast path
+//     (package ingest, strcol.go) does not apply to LowCardinality.
+//   - Blocks sorted by the raw table's key (customer, time) before the
+//     INSERT: the raw-only load 2.24 -> 2.02 CPU-s per million (-10% of
+//     the raw table, the server's sort skipped or cheap). Ingest would pay
+//     a permutation of every column of the block (its batches are
+//     partitions' messages end to end, time-ordered within a customer
+//     only when one partition carries it); about the same work moved,
+//     not saved.
+//
+// And the digest branch again, at the goal's density (`edgelog bench
+// --lines 3000000 --span 1m`, main and the branch alternated, two runs
+// each): ClickHouse 2.76/3.79 (main) against 3.67/4.17 (branch), ingest
+// 1.41/1.56 against 2.10/2.05, e2e 251k/211k against 192k/179k requests
+// a second: a loss at dense traffic too.
 package schema

@@ -86,4 +86,16 @@ type Live struct {
 	// one) that logged traffic in the five whole minutes before At's
 	// minute; customer-scoped answers get 0 (the fleet's figure).
 	ServersReporting uint64 `json:"servers_reporting"`
+	// BehindS is how far At is behind ClickHouse's clock, in seconds: a
+	// second or three while rows flow (the batch waits, the INSERT, the
+	// lateness), more while a backlog is caught up (rows stamped in the
+	// past) or while nothing lands.
+	BehindS float64 `json:"behind_s"`
+	// Idle says that no Kafka partition's rows landed within the
+	// watermark's window (a minute by default): At is then the last
+	// second that landed and stays there until rows come, so a wall that
+	// stopped moving says whether the fleet sent nothing (or ingest
+	// inserts nothing: the ops overview's ingest lag tells which) rather
+	// than ticking zeros.
+	Idle bool `json:"idle"`
 }

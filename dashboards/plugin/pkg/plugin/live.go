@@ -130,6 +130,8 @@ func liveFrame(l *api.Live) *data.Frame {
 		data.NewField("requests_today", nil, []uint64{l.RequestsToday}).SetConfig(&data.FieldConfig{Unit: "short", DisplayNameFromDS: "requests today"}),
 		data.NewField("bytes_out_today", nil, []uint64{l.BytesOutToday}).SetConfig(&data.FieldConfig{Unit: "decbytes", DisplayNameFromDS: "delivered today"}),
 		data.NewField("servers_reporting", nil, []uint64{l.ServersReporting}).SetConfig(&data.FieldConfig{Unit: "short", DisplayNameFromDS: "edge servers reporting"}),
+		data.NewField("behind_s", nil, []float64{l.BehindS}).SetConfig(&data.FieldConfig{Unit: "s", DisplayNameFromDS: "wall behind the clock"}),
+		data.NewField("idle", nil, []bool{l.Idle}).SetConfig(&data.FieldConfig{DisplayNameFromDS: "nothing landed for a minute"}),
 	)
 }
 

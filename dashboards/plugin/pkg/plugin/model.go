@@ -123,6 +123,7 @@ var (
 	tNUint   = data.FieldTypeNullableUint64
 	tFloat   = data.FieldTypeFloat64
 	tNFloat  = data.FieldTypeNullableFloat64
+	tBool    = data.FieldTypeBool
 	seriesOf = func(metrics ...string) map[string]FieldType {
 		m := map[string]FieldType{"time": tTime}
 		for _, v := range metrics {
@@ -233,10 +234,11 @@ var Specs = map[string]Spec{
 		Fields:      map[string]FieldType{"format": tString, "field": tString, "reason": tString, "lines": tUint},
 	},
 	OpsLive: {
-		Description: "the live counter, ticking every second through Grafana Live: hits/s and bytes/s in the last complete second, requests and bytes today, edge servers reporting; the fleet, a region (no PoP) or a customer",
+		Description: "the live counter, ticking every second through Grafana Live: hits/s and bytes/s in the last complete second, requests and bytes today, edge servers reporting, how far the wall is behind the clock and whether nothing landed for a minute; the fleet, a region (no PoP) or a customer",
 		Place:       true,
 		Fields: map[string]FieldType{"time": tTime, "requests_per_s": tUint, "bytes_out_per_s": tUint,
-			"requests_today": tUint, "bytes_out_today": tUint, "servers_reporting": tUint},
+			"requests_today": tUint, "bytes_out_today": tUint, "servers_reporting": tUint,
+			"behind_s": tFloat, "idle": tBool},
 	},
 }
 
