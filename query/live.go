@@ -3,9 +3,12 @@ package query
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/edgelog/edgelog/query/api"
+	"github.com/edgelog/edgelog/query/livetail"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -55,6 +58,9 @@ type watermarkState struct {
 	// idle: no partition inserted within the window, so at is the last
 	// second that landed (idleWatermark) and holds until rows come.
 	idle bool
+	// active are the partitions inserting or claimed within the window,
+	// "<stream>#<partition>" (the live tail must have read each).
+	active []string
 }
 
 func (s *Store) watermark(ctx context.Context) (watermarkState, error) {
@@ -68,6 +74,7 @@ func (s *Store) watermark(ctx context.Context) (watermarkState, error) {
 	var minMs uint64
 	var parts, cold uint64
 	var now time.Time
+	var active []string
 	// Per partition the latest INSERT's row time when its watermark row
 	// was written by the view that runs last (visible_last = 1, see
 	// schema.WatermarkView): a raw INSERT's views run one after the other
@@ -97,7 +104,8 @@ func (s *Store) watermark(ctx context.Context) (watermarkState, error) {
 	// for a claim, odd for a release) holds it the same way until its
 	// first INSERT: an owner still reading its ledgers while others
 	// insert (CI once saw a second 16% short at a stack's start).
-	q := fmt.Sprintf(`SELECT minIf(m, length(t) > 0), countIf(length(t) > 0), countIf(length(t) = 1 OR (length(t) = 0 AND c > 0 AND bitAnd(c, 1) = 0)), now() FROM (
+	q := fmt.Sprintf(`SELECT minIf(m, length(t) > 0), countIf(length(t) > 0), countIf(length(t) = 1 OR (length(t) = 0 AND c > 0 AND bitAnd(c, 1) = 0)), now(),
+  groupArrayIf(concat(src_stream, '#', toString(src_partition)), length(t) > 0 OR (c > 0 AND bitAnd(c, 1) = 0)) FROM (
 SELECT src_stream, src_partition, arrayFilter(x -> x > 0, arrayReverseSort(groupUniqArray(max_time_ms))) AS t,
   bitAnd(max(max_time_ms * 2 + visible_last), 1) AS last_ok,
   if(last_ok = 1 OR length(t) < 2, t[1], t[2]) AS m,
@@ -105,10 +113,10 @@ SELECT src_stream, src_partition, arrayFilter(x -> x > 0, arrayReverseSort(group
 FROM %s.%s
 WHERE inserted_at >= now() - ?
 GROUP BY src_stream, src_partition)`, s.DB, schema.WatermarkTable)
-	if err := s.QueryRow(ctx, q, uint32(window/time.Second)).Scan(&minMs, &parts, &cold, &now); err != nil { // #nosec G115 -- a window of seconds, set by the operator
+	if err := s.QueryRow(ctx, q, uint32(window/time.Second)).Scan(&minMs, &parts, &cold, &now, &active); err != nil { // #nosec G115 -- a window of seconds, set by the operator
 		return watermarkState{}, fmt.Errorf("cannot read the ingest watermark: %w", err)
 	}
-	st := watermarkState{now: now, idle: parts == 0}
+	st := watermarkState{now: now, idle: parts == 0, active: active}
 	if cold > 0 {
 		if held := s.lastWatermark.Load(); held != 0 {
 			st.at = time.Unix(held, 0).UTC()
@@ -170,14 +178,63 @@ func (s *Store) Live(ctx context.Context, sc LiveScope) (*api.Live, error) {
 	if err != nil {
 		return nil, err
 	}
-	at := wm.at
-	l := &api.Live{At: at, Customer: sc.Customer, Region: sc.Region, Idle: wm.idle, BehindS: max(0, wm.now.Sub(at).Seconds())}
+	l, err := s.liveAt(ctx, sc, wm.at)
+	if err != nil {
+		return nil, err
+	}
+	l.Idle, l.BehindS = wm.idle, max(0, wm.now.Sub(wm.at).Seconds())
+	s.fromTail(l, sc, wm)
+	return l, nil
+}
+
+// fromTail moves l past ClickHouse's watermark with the seconds the
+// Kafka tail has counted, when it vouches for every second between
+// the two (livetail.State): the second before its watermark, and the
+// day's figures up to it (ClickHouse's up to its own watermark, the
+// tail's after). The servers reporting stay ClickHouse's (whole minutes
+// before its watermark's minute).
+func (s *Store) fromTail(l *api.Live, sc LiveScope, wm watermarkState) {
+	if s.Tail == nil {
+		return
+	}
+	// Every partition ClickHouse saw inserting must be one the tail
+	// reads, and read: another stream's rows are not counted here.
+	need := make([]int, 0, len(wm.active))
+	for _, a := range wm.active {
+		stream, part, _ := strings.Cut(a, "#")
+		p, err := strconv.Atoi(part)
+		if err != nil || !strings.HasSuffix(stream, "/"+s.Tail.Topic()) {
+			return
+		}
+		need = append(need, p)
+	}
+	ts, ok := s.Tail.State(need)
+	if !ok || !ts.At.After(wm.at) || ts.From.After(wm.at) {
+		return
+	}
+	tsc := livetail.Scope{Customer: sc.Customer, Region: sc.Region}
+	l.RequestsPerS, l.BytesOutPerS = s.Tail.Sum(tsc, ts.At.Add(-time.Second), ts.At)
+	from := wm.at
+	if day := ts.At.Truncate(24 * time.Hour); day.After(from) {
+		// A day began after ClickHouse's watermark: today is the tail's.
+		from, l.RequestsToday, l.BytesOutToday = day, 0, 0
+	}
+	req, bytes := s.Tail.Sum(tsc, from, ts.At)
+	l.RequestsToday += req
+	l.BytesOutToday += bytes
+	l.KafkaSeconds = uint32(ts.At.Sub(wm.at) / time.Second) // #nosec G115 -- seconds between two watermarks of a day
+	l.At, l.Idle, l.BehindS = ts.At, false, max(0, wm.now.Sub(ts.At).Seconds())
+}
+
+// liveAt computes the live counter's figures at at from ClickHouse.
+func (s *Store) liveAt(ctx context.Context, sc LiveScope, at time.Time) (*api.Live, error) {
+	l := &api.Live{At: at, Customer: sc.Customer, Region: sc.Region}
 	minute := at.Truncate(time.Minute)
 	dayStart := at.Truncate(24 * time.Hour)
 	second := at.Add(-time.Second)
-	var req, bytes uint64
 	f := trafficFilter{customer: sc.Customer, region: sc.Region}
-	if req, bytes, _, err = s.trafficTotal(ctx, f, dayStart, minute); err != nil {
+	req, bytes, _, err := s.trafficTotal(ctx, f, dayStart, minute)
+	if err != nil {
 		return nil, err
 	}
 	l.RequestsToday, l.BytesOutToday = req, bytes

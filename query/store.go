@@ -8,6 +8,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/edgelog/edgelog/query/livetail"
 )
 
 // Store runs queries against one database. Every value reaches ClickHouse
@@ -28,6 +30,10 @@ type Store struct {
 	// (Watermark). Defaults DefaultLateness (600ms) and
 	// DefaultWatermarkWindow (1m).
 	Lateness, WatermarkWindow time.Duration
+	// Tail, when set, counts the live counter's seconds from Kafka as
+	// the collectors' messages arrive: Live answers the seconds past
+	// ClickHouse's watermark from it (package livetail).
+	Tail *livetail.Tail
 
 	// lastWatermark is the last watermark the rule gave (unix seconds;
 	// 0: none yet), held while a partition is cold (Watermark).

@@ -40,6 +40,7 @@ same broker, with the ratios against them.`)
 	fresh := fs.Bool("fresh", false, "freshness: run the stack at 20, 50 and 80% of --max-rate and print the lag of raw rows, rollups, the live API and the plugin's live stream")
 	maxRate := fs.Int("max-rate", 0, "freshness: the measured maximum in requests/s (0: measure it first with a --lines run)")
 	waits := fs.String("waits", "", "freshness: waits to run with, e.g. ingest=1s,ingest-min=200ms,collector=500ms,collector-min=100ms,lateness=600ms (default each process's)")
+	liveTail := fs.Bool("live-tail", true, "freshness: the query service counts the live counter's newest seconds from Kafka (its --live-tail); false: from ClickHouse only")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
@@ -54,7 +55,7 @@ same broker, with the ratios against them.`)
 		return err
 	}
 	if *fresh {
-		return runFresh(ctx, *dir, bin, *lines, *maxRate, *seed, *duration, *waits)
+		return runFresh(ctx, *dir, bin, *lines, *maxRate, *seed, *duration, *waits, *liveTail)
 	}
 	if *rate > 0 || *duration > 0 {
 		return bench.Sustained(ctx, bench.SustainedOptions{Dir: *dir, Bin: bin, Rate: *rate, Duration: *duration, Seed: *seed, Out: os.Stdout})
@@ -70,8 +71,8 @@ same broker, with the ratios against them.`)
 
 // runFresh measures the maximum (unless given) with an end-to-end run of
 // lines requests without baselines, then runs the freshness phases.
-func runFresh(ctx context.Context, dir, bin string, lines, maxRate int, seed uint64, phase time.Duration, waits string) error {
-	o := bench.FreshOptions{Dir: dir, Bin: bin, Seed: seed, Out: os.Stdout, Phase: phase}
+func runFresh(ctx context.Context, dir, bin string, lines, maxRate int, seed uint64, phase time.Duration, waits string, liveTail bool) error {
+	o := bench.FreshOptions{Dir: dir, Bin: bin, Seed: seed, Out: os.Stdout, Phase: phase, LiveTail: liveTail}
 	for _, kv := range strings.Split(waits, ",") {
 		if kv == "" {
 			continue

@@ -117,7 +117,9 @@ report per customer and leaves the API running until Ctrl-C.`)
 	if err := os.WriteFile(prices, deploy.DemoPriceBook, 0o644); err != nil { // #nosec G306 -- the demo's sample price book, no secret
 		return err
 	}
-	if _, err := st.Start("query", append(chArgs, "--listen", *listen, "--prices", prices)...); err != nil {
+	// The wall's newest seconds counted from Kafka as they arrive
+	// (query --live-tail; ARCHITECTURE.md, "The live counter").
+	if _, err := st.Start("query", append(chArgs, "--listen", *listen, "--prices", prices, "--live-tail", "--brokers", st.BrokerAddr)...); err != nil {
 		return err
 	}
 	api := "http://" + *listen + "/api/v1"

@@ -10,9 +10,11 @@ import (
 
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/internal/httplimit"
+	"github.com/edgelog/edgelog/internal/kafkaconf"
 	"github.com/edgelog/edgelog/internal/tlsconf"
 	"github.com/edgelog/edgelog/query"
 	"github.com/edgelog/edgelog/query/billing"
+	"github.com/edgelog/edgelog/query/livetail"
 	"github.com/edgelog/edgelog/query/server"
 	"github.com/edgelog/edgelog/schema"
 )
@@ -41,6 +43,10 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	maxConns := fs.Int("max-connections", httplimit.Defaults.MaxConns, "connections served at once on --listen; more wait in the listen backlog")
 	perToken := fs.Int("per-token-concurrent", 0, "requests of one token computing at once; more wait in its own line (default: a quarter of --max-concurrent, at least 1)")
 	perTokenQueue := fs.Int("per-token-queue", server.DefaultPerTokenQueue, "requests of one token waiting for its slots; more get 429 with Retry-After")
+	liveTail := fs.Bool("live-tail", false, "count the live counter's newest seconds from the Kafka topic as the collectors' messages arrive (--brokers, --topic): the wall about a second and a half fresher than ClickHouse's watermark, whose figures replace them as it catches up")
+	topic := fs.String("topic", kafkaconf.DefaultTopic, "Kafka topic the collectors write (read by --live-tail)")
+	var kc kafkaconf.Config
+	kc.RegisterFlags(fs)
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM, with --tls-key): TLS 1.2+ with ECDHE and AEAD ciphers only")
 	tlsKey := fs.String("tls-key", "", "the private key (PEM) of --tls-cert")
 	if err := parseFlags(ctx, fs, args); err != nil {
@@ -64,7 +70,17 @@ without it the API is open to anyone who can reach --listen (local demo only).`)
 	defer conn.Close()
 	reg := newRegistry()
 	m := server.NewMetrics(reg)
-	srv := &server.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery, MaxExecution: *maxExec, MaxRawRows: *maxRawRows, Lateness: *lateness},
+	var tail *livetail.Tail
+	if *liveTail {
+		dialer, err := kc.Dialer()
+		if err != nil {
+			return err
+		}
+		tail = livetail.New(livetail.Config{Brokers: kc.Brokers, Dialer: dialer, Topic: *topic, Lateness: *lateness, Log: log})
+		go tail.Run(ctx) // #nosec G118 -- reads until the process's context ends
+		log.Info("live tail: counting the wall's newest seconds from Kafka", "topic", *topic, "brokers", kc.Brokers)
+	}
+	srv := &server.Server{Store: &query.Store{Conn: conn, DB: ch.Database, QueryTime: m.ObserveQuery, MaxExecution: *maxExec, MaxRawRows: *maxRawRows, Lateness: *lateness, Tail: tail},
 		Log: log, Metrics: m, Admission: server.NewAdmission(*concurrent, *maxWait).LimitPerToken(*perToken, *perTokenQueue)}
 	if *tokensPath != "" {
 		if srv.Tokens, err = server.LoadTokens(*tokensPath); err != nil {

@@ -44,6 +44,9 @@ type FreshOptions struct {
 	// written now, stamped more than the watermark's window (a minute)
 	// before the clock, as a collector catching up a backlog ships.
 	StampsBehind time.Duration
+	// LiveTail runs the query service with --live-tail: the live
+	// counter's newest seconds counted from Kafka (package livetail).
+	LiveTail bool
 	// MaxError is the live figure's largest relative error allowed
 	// against the truth (default 0.005); a larger one fails the run.
 	MaxError float64
@@ -142,6 +145,9 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 	queryArgs := []string{"--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--listen", listen, "--metrics-addr", "off"}
 	if o.Lateness > 0 {
 		queryArgs = append(queryArgs, "--live-lateness", o.Lateness.String())
+	}
+	if o.LiveTail {
+		queryArgs = append(queryArgs, "--live-tail", "--brokers", st.BrokerAddr)
 	}
 	qp, err := st.Start("query", queryArgs...)
 	if err != nil {

@@ -98,4 +98,8 @@ type Live struct {
 	// inserts nothing: the ops overview's ingest lag tells which) rather
 	// than ticking zeros.
 	Idle bool `json:"idle"`
+	// KafkaSeconds counts the seconds before At counted from the Kafka
+	// topic as messages arrived (the query service's live tail), not yet
+	// past ClickHouse's watermark; 0 when every figure is ClickHouse's.
+	KafkaSeconds uint32 `json:"kafka_seconds"`
 }

@@ -1,5 +1,6 @@
 -- args: 86400
-SELECT minIf(m, length(t) > 0), countIf(length(t) > 0), countIf(length(t) = 1 OR (length(t) = 0 AND c > 0 AND bitAnd(c, 1) = 0)), now() FROM (
+SELECT minIf(m, length(t) > 0), countIf(length(t) > 0), countIf(length(t) = 1 OR (length(t) = 0 AND c > 0 AND bitAnd(c, 1) = 0)), now(),
+  groupArrayIf(concat(src_stream, '#', toString(src_partition)), length(t) > 0 OR (c > 0 AND bitAnd(c, 1) = 0)) FROM (
 SELECT src_stream, src_partition, arrayFilter(x -> x > 0, arrayReverseSort(groupUniqArray(max_time_ms))) AS t,
   bitAnd(max(max_time_ms * 2 + visible_last), 1) AS last_ok,
   if(last_ok = 1 OR length(t) < 2, t[1], t[2]) AS m,
