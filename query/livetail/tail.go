@@ -129,7 +129,7 @@ type partState struct {
 	// firstMs is the earliest valid row time of the first message read:
 	// rows of earlier messages are at most Lateness past it.
 	firstMs int64
-	maxMs   int64     // the latest row time read (within maxAhead of the clock)
+	maxMs   int64     // the newest row read (within maxAhead of the clock; see Add)
 	last    time.Time // when its last message was read
 	seen    bool      // a message was read
 	dedup   dedup
@@ -273,7 +273,7 @@ func (t *Tail) Add(p int, blk *record.Block, src string, end uint64, seq uint32)
 		return // a collector's batch sent again: counted the first time
 	}
 	customers, regions := &blk.Str[record.Customer], &blk.Str[record.Region]
-	first := int64(-1)
+	first, latest := int64(-1), int64(-1)
 	var sec int64 = -1
 	var cur map[key]*fig
 	var last key
@@ -285,8 +285,8 @@ func (t *Tail) Add(p int, blk *record.Block, src string, end uint64, seq uint32)
 		if first < 0 || ms < first {
 			first = ms
 		}
-		if ms <= ahead && ms > ps.maxMs {
-			ps.maxMs = ms
+		if ms <= ahead && ms > latest {
+			latest = ms
 		}
 		if s := ms / 1000; s != sec {
 			sec, cur, lastFig = s, t.second(s), nil
@@ -310,6 +310,12 @@ func (t *Tail) Add(p int, blk *record.Block, src string, end uint64, seq uint32)
 	}
 	if !ps.seen && first >= 0 {
 		ps.seen, ps.firstMs = true, first
+	}
+	if latest > ps.maxMs || (latest >= 0 && latest < ps.maxMs-t.cfg.Lateness.Milliseconds()) {
+		// The newest row read; but rows that jump back further than the
+		// lateness (a backlog, a clock set back) move the watermark back
+		// with them, as ClickHouse's rule reading the latest INSERT does.
+		ps.maxMs = latest
 	}
 	t.prune()
 }

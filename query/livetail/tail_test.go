@@ -112,6 +112,17 @@ func TestCountsAndWatermark(t *testing.T) {
 	if st, _ := tl.State(nil); !st.At.Equal(base.Add(4 * time.Second)) {
 		t.Errorf("a row two hours ahead moved the watermark to %s", st.At)
 	}
+	// Rows that jump back in time further than the lateness (a backlog)
+	// take the partition's watermark back with them; within it, not.
+	tl.Add(1, rows("beta", "us", 1, 5200, 1), "f1", 310, 0)
+	if st, _ := tl.State(nil); !st.At.Equal(base.Add(4 * time.Second)) {
+		t.Errorf("a row 300 ms back moved the watermark to %s", st.At)
+	}
+	tl.Add(1, rows("beta", "us", 1, 2000, 1), "f1", 320, 0)
+	if st, _ := tl.State(nil); !st.At.Equal(base.Add(1 * time.Second)) {
+		t.Errorf("rows 3.5 s back: watermark %s, want 1 s", st.At)
+	}
+	tl.Add(1, rows("beta", "us", 1, 5500, 1), "f1", 330, 0)
 	// A partition silent for over the window holds nothing back.
 	c.t = c.t.Add(2 * time.Minute)
 	tl.Add(0, rows("acme", "eu", 1, 9000, 1), "f0", 500, 0)
