@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Partitions flush their batches through combiners (Config.InsertConcurrency
@@ -11,8 +12,9 @@ import (
 // eight partitions' batches inserted as one block cost the raw table and
 // the rollups far less than eight blocks would (fewer parts to write and
 // merge, fewer and fuller aggregation passes). Under load the queue fills
-// while an insert runs and the next insert takes all of it; when idle a
-// batch goes alone, with no added wait.
+// while an insert runs and the next insert takes all of it; when idle the
+// batches that waited go together, a wait apart (flushAt), after a 2 ms
+// gather.
 //
 // Exactly-once is unchanged: a merged block is one atomic INSERT whose rows
 // keep their own partition and offset, so the ledger view records each
@@ -27,6 +29,10 @@ type insertReq struct {
 }
 
 var errGenerationEnded = errors.New("generation ended while retrying")
+
+// gatherWait is how long the combiner waits, after a batch reaches it, for
+// other partitions' batches to go in the same INSERT.
+const gatherWait = 2 * time.Millisecond
 
 // insertCombined hands b to the combiner and waits until its rows are in
 // ClickHouse or abandoned. Once accepted it always waits for the outcome:
@@ -56,17 +62,22 @@ func (w *Worker) combine(procCtx context.Context) {
 		case <-procCtx.Done():
 			return
 		}
+		// Partitions' batches that waited go at the same instant
+		// (flushAt) but reach this queue a few microseconds apart: gather
+		// them a moment before inserting.
 		rows := group[0].b.block.Len()
+		gather := time.NewTimer(gatherWait)
 	more:
 		for rows < w.cfg.MaxInsertRows {
 			select {
 			case r := <-w.inserts:
 				group = append(group, r)
 				rows += r.b.block.Len()
-			default:
+			case <-gather.C:
 				break more
 			}
 		}
+		gather.Stop()
 		// A batch of a generation that ended while it queued belongs to a
 		// partition that may have another owner now: never insert it.
 		live := group[:0]

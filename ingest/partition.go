@@ -109,7 +109,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	for {
 		fetchCtx, cancel := gctx, context.CancelFunc(func() {})
 		if b.last >= 0 {
-			fetchCtx, cancel = context.WithDeadline(gctx, started.Add(w.waits.wait())) // wait.go
+			fetchCtx, cancel = context.WithDeadline(gctx, flushAt(started, w.waits.wait())) // wait.go
 		}
 		msg, err := r.FetchMessage(fetchCtx)
 		cancel()

@@ -8,8 +8,8 @@ import (
 )
 
 // Batch waits adapt to load (issue 23), Nagle-like: a partition's batch goes
-// to the inserter when it is full (BatchRows, BatchBytes) or when it is
-// older than the current wait, and the current wait is as long as the
+// to the inserter when it is full (BatchRows, BatchBytes) or at the next
+// multiple of the current wait (flushAt), and the current wait is as long as the
 // worker's last INSERT took, kept within [BatchWaitMin, BatchWait].
 //
 // Why the INSERT's duration: it is what the wait protects. ClickHouse pays
@@ -27,6 +27,20 @@ import (
 // much CPU again per million requests (more INSERTs, so more parts to
 // merge and for every poll of the wall to read), past the cost budget.
 // An operator who wants the freshness and has the CPU sets it lower.
+
+// flushAt is when a partition's batch whose first message was read at
+// started goes to the inserter unless it fills first: the first multiple
+// of wait after started (on the wall clock, counted from the zero time),
+// not started plus wait. Every partition's batch then goes at the same
+// instants, so the combiner merges them into one INSERT a wait (combine.go)
+// instead of one a partition at moments of its own: with eight partitions
+// at 20% of the maximum load `edgelog bench --fresh` saw 3.6-5.9 INSERTs a
+// second. A row is held as long as before on average (between 0 and a
+// wait), and the live counter's watermark, which waits for every
+// partition, moves when they all have inserted, once a wait.
+func flushAt(started time.Time, wait time.Duration) time.Time {
+	return started.Truncate(wait).Add(wait)
+}
 
 // Defaults and bounds of the batch waits (Config.BatchWaitMin,
 // Config.BatchWait).

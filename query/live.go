@@ -172,16 +172,24 @@ type LiveScope struct {
 // complete second's requests and bytes, the day's requests up to it
 // (whole hours from traffic_1h, whole minutes from traffic_1m, the
 // seconds of the current minute from live_1s) and, for staff, the edge
-// servers that logged in the five complete minutes before it.
+// servers that logged in the five complete minutes before it. With a live
+// tail (Store.Tail) the answer moves on to the tail's watermark where the
+// tail vouches for every second past ClickHouse's (fromTail).
 func (s *Store) Live(ctx context.Context, sc LiveScope) (*api.Live, error) {
 	wm, err := s.watermark(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.liveAt(ctx, sc, wm.at)
-	if err != nil {
-		return nil, err
+	cached, ok := s.live.get(sc, wm.at)
+	if !ok {
+		l, err := s.liveAt(ctx, sc, wm.at)
+		if err != nil {
+			return nil, err
+		}
+		cached = *l
+		s.live.put(sc, wm.at, cached)
 	}
+	l := &cached
 	l.Idle, l.BehindS = wm.idle, max(0, wm.now.Sub(wm.at).Seconds())
 	s.fromTail(l, sc, wm)
 	return l, nil

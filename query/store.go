@@ -38,6 +38,8 @@ type Store struct {
 	// lastWatermark is the last watermark the rule gave (unix seconds;
 	// 0: none yet), held while a partition is cold (Watermark).
 	lastWatermark atomic.Int64
+	// live keeps recent live answers' ClickHouse figures (livecache.go).
+	live liveCache
 }
 
 // withLimits adds the per-query server settings to ctx.

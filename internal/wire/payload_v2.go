@@ -198,12 +198,16 @@ func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget ui
 		return fmt.Errorf("%w: truncated", ErrCorrupt)
 	}
 	for s := range b.Str[:nStr] {
+		col := &b.Str[s]
+		if d.OnlyStrings != 0 && d.OnlyStrings&(1<<s) == 0 {
+			col = nil // read past, not kept
+		}
 		var err error
 		switch mode := r.bytes(1)[0]; mode {
 		case strPlainMode:
-			err = decodePlain(&r, &b.Str[s], rows, &budget)
+			err = decodePlain(&r, col, rows, &budget)
 		case strDictMode:
-			err = d.decodeDict(&r, &b.Str[s], rows, &budget)
+			err = d.decodeDict(&r, col, rows, &budget)
 		default:
 			err = fmt.Errorf("%w: string column mode %d", ErrCorrupt, mode)
 		}
@@ -220,15 +224,26 @@ func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget ui
 	return nil
 }
 
+// decodePlain appends a plain column's rows to col, or reads past them
+// when col is nil.
 func decodePlain(r *reader, col *record.StrCol, rows int, budget *uint64) error {
-	base := uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
+	base := uint32(0)
+	if col != nil {
+		base = uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
+	}
 	total := uint64(0)
 	for i := 0; i < rows; i++ {
 		total += r.uvarintMax(MaxPayload)
 		if total > MaxPayload {
 			return fmt.Errorf("%w: column larger than %d bytes", ErrCorrupt, MaxPayload)
 		}
-		col.End = append(col.End, base+uint32(total))
+		if col != nil {
+			col.End = append(col.End, base+uint32(total))
+		}
+	}
+	if col == nil {
+		r.bytes(int(total))
+		return nil
 	}
 	if total > *budget {
 		return fmt.Errorf("%w: string columns past the limit", ErrTooLarge)
@@ -241,7 +256,7 @@ func decodePlain(r *reader, col *record.StrCol, rows int, budget *uint64) error 
 // decodeDict expands a dictionary column. budget is what the batch's string
 // columns may still take once expanded (see Decoder): a small dictionary repeated over
 // many rows must not become a memory bomb, so indices are read and sized
-// before anything is copied.
+// before anything is copied. With col nil it reads past the column.
 func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *uint64) error {
 	n := r.uvarintMax(uint64(rows)) // #nosec G115 -- rows >= 0
 	d.spans = d.spans[:0]
@@ -259,6 +274,12 @@ func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *ui
 	}
 	if n == 0 && rows > 0 {
 		return fmt.Errorf("%w: empty dictionary", ErrCorrupt)
+	}
+	if col == nil {
+		for i := 0; i < rows && !r.err; i++ {
+			r.uvarintMax(n - 1)
+		}
+		return nil
 	}
 	d.idx = d.idx[:0]
 	size := uint64(0)

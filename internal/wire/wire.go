@@ -129,6 +129,13 @@ type Decoder struct {
 	// MaxDecodedBytes bounds the uncompressed payload plus the decoded
 	// rows of one message. Default DefaultMaxDecodedBytes.
 	MaxDecodedBytes int
+	// OnlyStrings, when not zero, names the string columns (bit
+	// 1<<record.Str) a version 2-4 message's rows get; the others are
+	// read past and left empty in the block (a reader that needs a few
+	// columns, such as the query service's live tail, skips copying
+	// paths and user agents). Every column is still checked as Decode
+	// checks it; version 1 messages decode whole.
+	OnlyStrings uint32
 
 	raw   []byte
 	spans []uint32 // a dictionary's value ends (version 2)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/edgelog/edgelog/internal/record"
@@ -151,5 +152,48 @@ func FuzzDecode(f *testing.F) {
 		if again.Len() != out.Len() || !bytes.Equal(again.Str[record.Path].Buf, out.Str[record.Path].Buf) {
 			t.Fatal("re-encoded batch differs")
 		}
+		checkOnlyStrings(t, msg, &out)
 	})
+}
+
+// checkOnlyStrings decodes msg again keeping the customer and region
+// columns only: what a whole decode gave, less the other string columns.
+func checkOnlyStrings(t *testing.T, msg []byte, whole *record.Block) {
+	t.Helper()
+	d := Decoder{OnlyStrings: 1<<record.Customer | 1<<record.Region}
+	var part record.Block
+	if err := d.Decode(&part, msg); err != nil {
+		t.Fatalf("a message that decodes whole fails with OnlyStrings: %v", err)
+	}
+	if !slices.Equal(part.TimeMs, whole.TimeMs) || !slices.Equal(part.BytesSent, whole.BytesSent) || !slices.Equal(part.Status, whole.Status) {
+		t.Fatal("OnlyStrings changed a numeric column")
+	}
+	for s := range record.NumStr {
+		want := &whole.Str[s]
+		if s != record.Customer && s != record.Region {
+			want = &record.StrCol{}
+			if s >= record.ForwardedFor && msg[4] < 4 {
+				want = &whole.Str[s] // a column the version lacks: empty rows, as in a whole decode
+			}
+		}
+		if !bytes.Equal(part.Str[s].Buf, want.Buf) || !slices.Equal(part.Str[s].End, want.End) {
+			t.Fatalf("column %s: %d rows %q, want %d rows %q", s, part.Str[s].Len(), part.Str[s].Buf, want.Len(), want.Buf)
+		}
+	}
+}
+
+func TestOnlyStrings(t *testing.T) {
+	var e Encoder
+	for _, n := range []int{0, 1, 3, 100} {
+		msg := e.Encode(nil, testBlock(n))
+		var d Decoder
+		var whole record.Block
+		if err := d.Decode(&whole, msg); err != nil {
+			t.Fatal(err)
+		}
+		checkOnlyStrings(t, msg, &whole)
+		if n > 0 && whole.Str[record.Path].Len() == 0 {
+			t.Fatal("the test block has no paths to skip")
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
@@ -199,6 +200,10 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 			cpu0[p] = f()
 		}
 		written0 := w.written()
+		events0, err := chEvents(ctx, conn)
+		if err != nil {
+			return err
+		}
 		stages0 := map[string]map[string]histSnap{}
 		for p, u := range metricsURL {
 			if stages0[p], err = scrapeHistograms(ctx, u); err != nil {
@@ -303,6 +308,17 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 		}
 		bench("fresh_cpu_seconds_per_million_"+pct+"_query", (procs["query"]()-cpu0["query"])/n*1e6, "s")
 		bench("fresh_cpu_seconds_per_million_"+pct, total, "s")
+		// What ClickHouse did in the phase (its ProfileEvents): the
+		// queries the wall's polls and this run's sampling make, the
+		// INSERTs and the rows merged.
+		events1, err := chEvents(ctx, conn)
+		if err != nil {
+			return err
+		}
+		secs := time.Since(phaseStart).Seconds()
+		bench("fresh_clickhouse_selects_per_sec_"+pct, float64(events1["SelectQuery"]-events0["SelectQuery"])/secs, "queries/s")
+		bench("fresh_clickhouse_inserts_per_sec_"+pct, float64(events1["InsertQuery"]-events0["InsertQuery"])/secs, "queries/s")
+		bench("fresh_clickhouse_merged_rows_per_request_"+pct, float64(events1["MergedRows"]-events0["MergedRows"])/n, "rows")
 	}
 	stopStream()
 	if err := <-streamDone; err != nil {
@@ -505,4 +521,23 @@ func (w *clockWriter) check(l *api.Live) (float64, bool) {
 		return math.Abs(float64(got)-float64(want)) / float64(want)
 	}
 	return max(rel(l.RequestsPerS, sec), rel(l.RequestsToday, today)), true
+}
+
+// chEvents reads ClickHouse's cumulative ProfileEvents counters.
+func chEvents(ctx context.Context, conn driver.Conn) (map[string]uint64, error) {
+	rows, err := conn.Query(ctx, "SELECT event, value FROM system.events WHERE event IN ('SelectQuery', 'InsertQuery', 'MergedRows')")
+	if err != nil {
+		return nil, fmt.Errorf("cannot read ClickHouse's events: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]uint64{}
+	for rows.Next() {
+		var e string
+		var v uint64
+		if err := rows.Scan(&e, &v); err != nil {
+			return nil, err
+		}
+		out[e] = v
+	}
+	return out, rows.Err()
 }

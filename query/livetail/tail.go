@@ -218,7 +218,7 @@ func (t *Tail) read(ctx context.Context, p int) {
 		Partition:     p,
 		MinBytes:      1,
 		MaxBytes:      32 << 20,
-		MaxWait:       50 * time.Millisecond, // a fetch answers as soon as a message is there; this bounds an idle one
+		MaxWait:       time.Second, // a fetch answers as soon as a message is there; this bounds an idle one
 		QueueCapacity: 16,
 	})
 	defer r.Close()
@@ -230,7 +230,9 @@ func (t *Tail) read(ctx context.Context, p int) {
 			return
 		}
 	}
-	dec := wire.Decoder{MaxDecodedBytes: t.cfg.MaxDecodedBytes}
+	// The customer and region columns only: paths, user agents and the
+	// rest are read past, not copied.
+	dec := wire.Decoder{MaxDecodedBytes: t.cfg.MaxDecodedBytes, OnlyStrings: 1<<record.Customer | 1<<record.Region}
 	var blk record.Block
 	for {
 		msg, err := r.FetchMessage(ctx)
