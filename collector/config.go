@@ -66,8 +66,8 @@ type Config struct {
 	BatchRows int `yaml:"batch_rows"`
 	// BatchWait is the longest pending rows wait after the first;
 	// BatchWaitMin the shortest. In between the wait adapts to load, from
-	// the previous batch's size (wait.go). Defaults 500ms and 500ms (a
-	// fixed wait: see wait.go for what 100ms costs); both at most
+	// the previous batch's size (wait.go). Defaults 250ms and 250ms (a
+	// fixed wait: see wait.go for why 250 ms and what 100ms costs); both at most
 	// MaxBatchWait, BatchWaitMin at most BatchWait.
 	BatchWait    time.Duration `yaml:"batch_wait"`
 	BatchWaitMin time.Duration `yaml:"batch_wait_min"`

@@ -17,10 +17,11 @@ import (
 const (
 	// DefaultLateness is how far rows of one Kafka partition may arrive
 	// out of time order: a collector ships each customer's rows a batch
-	// wait (500 ms by default) after the first, so a partition may hold a
+	// wait (250 ms by default) after the first, so a partition may hold a
 	// row up to one batch wait older than rows inserted before it. Set it
-	// to the collectors' batch wait plus a margin.
-	DefaultLateness = 600 * time.Millisecond
+	// to the collectors' batch wait plus a margin (100 ms here: the
+	// produce, the fetch and the collector's read, each a few ms).
+	DefaultLateness = 350 * time.Millisecond
 	// DefaultWatermarkWindow is how recently a partition must have
 	// inserted to hold the watermark back: a partition with no INSERT for
 	// this long is taken for idle.

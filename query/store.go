@@ -27,7 +27,7 @@ type Store struct {
 	// one query that reads the raw table (0: DefaultMaxRawRows).
 	MaxRawRows int64
 	// Lateness and WatermarkWindow set the live counter's watermark
-	// (Watermark). Defaults DefaultLateness (600ms) and
+	// (Watermark). Defaults DefaultLateness (350ms) and
 	// DefaultWatermarkWindow (1m).
 	Lateness, WatermarkWindow time.Duration
 	// Tail, when set, counts the live counter's seconds from Kafka as

@@ -39,7 +39,7 @@ same broker, with the ratios against them.`)
 	profile := fs.String("profile", "", "write CPU profiles of the collector and ingest into this directory")
 	fresh := fs.Bool("fresh", false, "freshness: run the stack at 20, 50 and 80% of --max-rate and print the lag of raw rows, rollups, the live API and the plugin's live stream")
 	maxRate := fs.Int("max-rate", 0, "freshness: the measured maximum in requests/s (0: measure it first with a --lines run)")
-	waits := fs.String("waits", "", "freshness: waits to run with, e.g. ingest=1s,ingest-min=200ms,collector=500ms,collector-min=100ms,lateness=600ms (default each process's)")
+	waits := fs.String("waits", "", "freshness: waits to run with, e.g. ingest=1s,ingest-min=200ms,collector=250ms,collector-min=100ms,lateness=350ms (default each process's)")
 	liveTail := fs.Bool("live-tail", true, "freshness: the query service counts the live counter's newest seconds from Kafka (its --live-tail); false: from ClickHouse only")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err

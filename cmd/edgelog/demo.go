@@ -39,7 +39,7 @@ report per customer and leaves the API running until Ctrl-C.`)
 	listen := fs.String("listen", "127.0.0.1:8080", "query API address")
 	keep := fs.Bool("keep", false, "keep data from a previous run instead of starting fresh")
 	ingestWait := fs.Duration("ingest-batch-wait", 0, "ingest's --batch-wait: insert a partial batch this long after its first row (default ingest's, 1s)")
-	collectorWait := fs.Duration("collector-batch-wait", 0, "the collector's --batch-wait: ship pending rows this long after the first (default the collector's, 500ms)")
+	collectorWait := fs.Duration("collector-batch-wait", 0, "the collector's --batch-wait: ship pending rows this long after the first (default the collector's, 250ms)")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
 	}
