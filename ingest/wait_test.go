@@ -9,7 +9,9 @@ import (
 // first message, so batches that began at different moments of the same
 // wait go together.
 func TestFlushAt(t *testing.T) {
-	at := func(ms int) time.Time { return time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond) }
+	at := func(ms int) time.Time {
+		return time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
+	}
 	for _, c := range []struct {
 		started, wait, want int // ms
 	}{
