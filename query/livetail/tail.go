@@ -291,10 +291,13 @@ func (t *Tail) Add(p int, blk *record.Block, src string, end uint64, seq uint32)
 			latest = ms
 		}
 		if s := ms / 1000; s != sec {
-			sec, cur, lastFig = s, t.second(s), nil
+			sec, cur, lastFig = s, nil, nil
+			if sec >= t.dropped {
+				cur = t.second(sec)
+			}
 		}
-		if sec < t.dropped {
-			continue
+		if cur == nil {
+			continue // a second dropped by MaxKeys: the coverage is past it
 		}
 		k := key{customer: unsafeString(customers.Bytes(i)), region: unsafeString(regions.Bytes(i))}
 		if lastFig == nil || k != last {
