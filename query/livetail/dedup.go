@@ -1,7 +1,5 @@
 package livetail
 
-import "unsafe"
-
 // dedup remembers a partition's latest collector batches (source,
 // batch end, sequence: the headers ingest's source ledger keys on), a
 // ring of at most n, so a batch the collector sent again is counted once.
@@ -39,13 +37,4 @@ func (d *dedup) add(src string, end uint64, seq uint32) bool {
 	}
 	d.set[k] = struct{}{}
 	return true
-}
-
-// unsafeString views b as a string for a map lookup; the caller copies it
-// before keeping it.
-func unsafeString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
 }

@@ -45,6 +45,7 @@
 package livetail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -109,9 +110,19 @@ type Config struct {
 // region, or a customer in a region.
 type Scope struct{ Customer, Region string }
 
-type key struct{ customer, region string }
-
 type fig struct{ requests, bytes uint64 }
+
+// figures are one second's, by customer, then region: nested maps so that
+// a row's lookup by its bytes (m[string(b)]) copies nothing.
+type figures map[string]map[string]*fig
+
+// count is the (customer, region) figures held.
+func (f figures) count() (n int) {
+	for _, byRegion := range f {
+		n += len(byRegion)
+	}
+	return n
+}
 
 // Tail counts per second, customer and region from the topic.
 type Tail struct {
@@ -119,9 +130,9 @@ type Tail struct {
 
 	mu      sync.Mutex
 	parts   map[int]*partState
-	secs    map[int64]map[key]*fig // unix second -> figures
-	keys    int                    // entries in secs
-	dropped int64                  // seconds before this were dropped by MaxKeys (unix s)
+	secs    map[int64]figures // unix second -> figures
+	keys    int               // entries in secs
+	dropped int64             // seconds before this were dropped by MaxKeys (unix s)
 }
 
 // partState is what the tail knows of one partition.
@@ -155,7 +166,7 @@ func New(cfg Config) *Tail {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Tail{cfg: cfg, parts: map[int]*partState{}, secs: map[int64]map[key]*fig{}}
+	return &Tail{cfg: cfg, parts: map[int]*partState{}, secs: map[int64]figures{}}
 }
 
 // Run reads every partition of the topic from its end until ctx ends,
@@ -277,9 +288,9 @@ func (t *Tail) Add(p int, blk *record.Block, src string, end uint64, seq uint32)
 	customers, regions := &blk.Str[record.Customer], &blk.Str[record.Region]
 	first, latest := int64(-1), int64(-1)
 	var sec int64 = -1
-	var cur map[key]*fig
-	var last key
+	var cur figures
 	var lastFig *fig
+	var lastCust, lastRegion []byte
 	for i, ms := range blk.TimeMs {
 		if !record.ValidTime(ms) {
 			continue
@@ -299,16 +310,20 @@ func (t *Tail) Add(p int, blk *record.Block, src string, end uint64, seq uint32)
 		if cur == nil {
 			continue // a second dropped by MaxKeys: the coverage is past it
 		}
-		k := key{customer: unsafeString(customers.Bytes(i)), region: unsafeString(regions.Bytes(i))}
-		if lastFig == nil || k != last {
-			f := cur[k]
+		cust, region := customers.Bytes(i), regions.Bytes(i)
+		if lastFig == nil || !bytes.Equal(cust, lastCust) || !bytes.Equal(region, lastRegion) {
+			byRegion := cur[string(cust)]
+			if byRegion == nil {
+				byRegion = map[string]*fig{}
+				cur[string(cust)] = byRegion
+			}
+			f := byRegion[string(region)]
 			if f == nil {
-				k = key{customer: string(customers.Bytes(i)), region: string(regions.Bytes(i))}
 				f = &fig{}
-				cur[k] = f
+				byRegion[string(region)] = f
 				t.keys++
 			}
-			last, lastFig = k, f
+			lastFig, lastCust, lastRegion = f, cust, region
 		}
 		lastFig.requests++
 		lastFig.bytes += blk.BytesSent[i]
@@ -326,10 +341,10 @@ func (t *Tail) Add(p int, blk *record.Block, src string, end uint64, seq uint32)
 }
 
 // second returns second s's figures, creating them.
-func (t *Tail) second(s int64) map[key]*fig {
+func (t *Tail) second(s int64) figures {
 	m := t.secs[s]
 	if m == nil {
-		m = map[key]*fig{}
+		m = figures{}
 		t.secs[s] = m
 	}
 	return m
@@ -343,7 +358,7 @@ func (t *Tail) prune() {
 			cut := w.Add(-t.cfg.Keep).Unix()
 			for s, m := range t.secs {
 				if s < cut {
-					t.keys -= len(m)
+					t.keys -= m.count()
 					delete(t.secs, s)
 				}
 			}
@@ -359,7 +374,7 @@ func (t *Tail) prune() {
 		if t.keys <= t.cfg.MaxKeys*3/4 {
 			break
 		}
-		t.keys -= len(t.secs[s])
+		t.keys -= t.secs[s].count()
 		delete(t.secs, s)
 		t.dropped = max(t.dropped, s+1)
 	}
@@ -427,18 +442,27 @@ func (t *Tail) watermarkLocked() (time.Time, bool) {
 
 // Sum returns the requests and bytes of scope in the seconds [from, to).
 // The caller asks only for seconds State vouches for.
-func (t *Tail) Sum(sc Scope, from, to time.Time) (requests, bytes uint64) {
+func (t *Tail) Sum(sc Scope, from, to time.Time) (requests, bytesOut uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for s := from.Unix(); s < to.Unix(); s++ {
-		for k, f := range t.secs[s] {
-			if (sc.Customer == "" || k.customer == sc.Customer) && (sc.Region == "" || k.region == sc.Region) {
+	add := func(byRegion map[string]*fig) {
+		for region, f := range byRegion {
+			if sc.Region == "" || region == sc.Region {
 				requests += f.requests
-				bytes += f.bytes
+				bytesOut += f.bytes
 			}
 		}
 	}
-	return requests, bytes
+	for s := from.Unix(); s < to.Unix(); s++ {
+		if sc.Customer != "" {
+			add(t.secs[s][sc.Customer])
+			continue
+		}
+		for _, byRegion := range t.secs[s] {
+			add(byRegion)
+		}
+	}
+	return requests, bytesOut
 }
 
 // Topic is the topic the tail reads.
