@@ -4,6 +4,8 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/edgelog/edgelog/query/api"
 )
 
@@ -19,47 +21,34 @@ type liveKey struct {
 	at    int64 // unix seconds
 }
 
-// liveCache keeps the ClickHouse part of recent live answers. An answer
-// at a watermark is final: the watermark says every row before it has
-// landed, so the figures of the seconds and minutes before it do not
-// change (rows older than the watermark arriving later are its stated
-// limit, see Watermark).
+// liveCache keeps the ClickHouse part of recent live answers, the least
+// recently used going first past liveCacheSize. An answer at a watermark
+// is final: the watermark says every row before it has landed, so the
+// figures of the seconds and minutes before it do not change (rows older
+// than the watermark arriving later are its stated limit, see Watermark).
+// The zero value is ready for use.
 type liveCache struct {
-	mu      sync.Mutex
-	entries map[liveKey]api.Live
-	ring    []liveKey // insertion order; the oldest goes first
-	next    int
+	once    sync.Once
+	entries *lru.Cache[liveKey, api.Live]
+}
+
+func (c *liveCache) cache() *lru.Cache[liveKey, api.Live] {
+	c.once.Do(func() {
+		var err error
+		if c.entries, err = lru.New[liveKey, api.Live](liveCacheSize); err != nil {
+			panic("BUG: " + err.Error()) // only for a size <= 0
+		}
+	})
+	return c.entries
 }
 
 func (c *liveCache) get(sc LiveScope, at time.Time) (api.Live, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	l, ok := c.entries[liveKey{sc, at.Unix()}]
-	return l, ok
+	return c.cache().Get(liveKey{sc, at.Unix()})
 }
 
+// put keeps l unless an answer for the same scope and second is kept.
 func (c *liveCache) put(sc LiveScope, at time.Time, l api.Live) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = make(map[liveKey]api.Live, liveCacheSize)
-	}
-	k := liveKey{sc, at.Unix()}
-	if _, ok := c.entries[k]; ok {
-		return
-	}
-	if len(c.ring) < liveCacheSize {
-		c.ring = append(c.ring, k)
-	} else {
-		delete(c.entries, c.ring[c.next])
-		c.ring[c.next] = k
-		c.next = (c.next + 1) % liveCacheSize
-	}
-	c.entries[k] = l
+	c.cache().ContainsOrAdd(liveKey{sc, at.Unix()}, l)
 }
 
-func (c *liveCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries)
-}
+func (c *liveCache) len() int { return c.cache().Len() }

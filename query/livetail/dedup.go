@@ -1,15 +1,15 @@
 package livetail
 
+import lru "github.com/hashicorp/golang-lru/v2"
+
 // dedup remembers a partition's latest collector batches (source,
-// batch end, sequence: the headers ingest's source ledger keys on), a
-// ring of at most n, so a batch the collector sent again is counted once.
-// A collector re-sends a batch it was not sure Kafka had (it crashed
+// batch end, sequence: the headers ingest's source ledger keys on), at
+// most n, so a batch the collector sent again is counted once. A
+// collector re-sends a batch it was not sure Kafka had (it crashed
 // before its checkpoint, or the produce timed out): soon after, to the
-// same partition, so a ring of recent batches is enough.
+// same partition, so the recent batches are enough.
 type dedup struct {
-	ring []batchKey
-	next int
-	set  map[batchKey]struct{}
+	seen *lru.Cache[batchKey, struct{}]
 }
 
 type batchKey struct {
@@ -19,22 +19,16 @@ type batchKey struct {
 }
 
 func newDedup(n int) dedup {
-	return dedup{ring: make([]batchKey, 0, n), set: make(map[batchKey]struct{}, n)}
+	seen, err := lru.New[batchKey, struct{}](n)
+	if err != nil {
+		panic("BUG: " + err.Error()) // only for n <= 0, which New rules out
+	}
+	return dedup{seen: seen}
 }
 
-// add records a batch; false when it was recorded already.
+// add records a batch; false when it was recorded already. A batch seen
+// again does not count as used: the oldest recorded goes first.
 func (d *dedup) add(src string, end uint64, seq uint32) bool {
-	k := batchKey{src: src, end: end, seq: seq}
-	if _, ok := d.set[k]; ok {
-		return false
-	}
-	if len(d.ring) < cap(d.ring) {
-		d.ring = append(d.ring, k)
-	} else {
-		delete(d.set, d.ring[d.next])
-		d.ring[d.next] = k
-		d.next = (d.next + 1) % len(d.ring)
-	}
-	d.set[k] = struct{}{}
-	return true
+	found, _ := d.seen.ContainsOrAdd(batchKey{src: src, end: end, seq: seq}, struct{}{})
+	return !found
 }

@@ -41,7 +41,7 @@
 // Each partition's reader prefetches at most 16 messages (kafka-go's
 // queue), a message decodes to at most MaxDecodedBytes (wire.Decoder), and
 // the collector batches remembered per partition for deduplication are
-// at most DedupBatches (default 4096, a ring).
+// at most DedupBatches (default 4096; the oldest forgotten first).
 package livetail
 
 import (
