@@ -50,7 +50,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -133,6 +134,7 @@ type Tail struct {
 	secs    map[int64]figures // unix second -> figures
 	keys    int               // entries in secs
 	dropped int64             // seconds before this were dropped by MaxKeys (unix s)
+	kept    int64             // seconds before this were dropped by Keep (unix s)
 }
 
 // partState is what the tail knows of one partition.
@@ -350,26 +352,25 @@ func (t *Tail) second(s int64) figures {
 	return m
 }
 
-// prune drops seconds older than Keep behind the watermark and, past
-// MaxKeys, the oldest seconds (moving the coverage past them).
+// prune drops seconds older than Keep behind the watermark (walking the
+// seconds only when that cut has moved: once a second, not per message)
+// and, past MaxKeys, the oldest seconds (moving the coverage past them).
 func (t *Tail) prune() {
 	if t.keys <= t.cfg.MaxKeys {
 		if w, ok := t.watermarkLocked(); ok {
-			cut := w.Add(-t.cfg.Keep).Unix()
-			for s, m := range t.secs {
-				if s < cut {
-					t.keys -= m.count()
-					delete(t.secs, s)
+			if cut := w.Add(-t.cfg.Keep).Unix(); cut > t.kept {
+				for s, m := range t.secs {
+					if s < cut {
+						t.keys -= m.count()
+						delete(t.secs, s)
+					}
 				}
+				t.kept = cut
 			}
 		}
 		return
 	}
-	secs := make([]int64, 0, len(t.secs))
-	for s := range t.secs {
-		secs = append(secs, s)
-	}
-	sort.Slice(secs, func(i, j int) bool { return secs[i] < secs[j] })
+	secs := slices.Sorted(maps.Keys(t.secs))
 	for _, s := range secs {
 		if t.keys <= t.cfg.MaxKeys*3/4 {
 			break
