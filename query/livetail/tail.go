@@ -37,7 +37,9 @@
 // Bounds: at most MaxKeys (second, customer, region) figures are kept
 // (default 1M, about 100 MB at most); past it the oldest seconds are
 // dropped and the coverage moves past them; seconds older than Keep
-// behind the watermark (default 10 minutes) are dropped as it advances.
+// behind the watermark (default 10 minutes) are dropped as it advances,
+// the coverage moving past them too (a ClickHouse watermark stalled
+// further back than that gets ClickHouse's answer, not a sum missing them).
 // Each partition's reader prefetches at most 16 messages (kafka-go's
 // queue), a message decodes to at most MaxDecodedBytes (wire.Decoder), and
 // the collector batches remembered per partition for deduplication are
@@ -409,7 +411,8 @@ func (t *Tail) State(need []int) (State, bool) {
 	if !ok {
 		return State{}, false
 	}
-	from := time.Unix(t.dropped, 0)
+	// Seconds dropped by either bound are not counted any more.
+	from := time.Unix(max(t.dropped, t.kept), 0)
 	for _, ps := range t.parts {
 		if !ps.seen {
 			continue

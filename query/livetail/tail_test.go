@@ -157,7 +157,14 @@ func TestBounds(t *testing.T) {
 	if len(tl2.secs) != 1 || tl2.keys != 1 {
 		t.Errorf("%d seconds, %d figures kept; want the latest only", len(tl2.secs), tl2.keys)
 	}
-	// The ring holds two batches: the third pushes the first out.
+	// The tail no longer vouches for the seconds it dropped: a ClickHouse
+	// watermark stalled behind them gets ClickHouse's answer.
+	// (Its watermark 9:59 in, less the minute kept: seconds before 8:59.)
+	cut := base.Add(8*time.Minute + 59*time.Second)
+	if st, _ := tl2.State(nil); st.From.Before(cut) {
+		t.Errorf("coverage from %s though the seconds before %s were dropped", st.From, cut)
+	}
+	// Two batches remembered: the third pushes the first out.
 	d := newDedup(2)
 	for i, want := range []bool{true, false, true, true, true} {
 		end := []uint64{1, 1, 2, 3, 1}[i]
