@@ -8,8 +8,8 @@ import (
 )
 
 // Batch waits adapt to load (issue 23), Nagle-like: a partition's batch goes
-// to the inserter when it is full (BatchRows, BatchBytes) or at the next
-// multiple of the current wait (flushAt), and the current wait is as long as the
+// to the inserter when it is full (BatchRows, BatchBytes) or at a multiple
+// of the current wait (flushAt), and the current wait is as long as the
 // worker's last INSERT took, kept within [BatchWaitMin, BatchWait].
 //
 // Why the INSERT's duration: it is what the wait protects. ClickHouse pays

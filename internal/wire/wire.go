@@ -133,8 +133,10 @@ type Decoder struct {
 	// 1<<record.Str) a version 2-4 message's rows get; the others are
 	// read past and left empty in the block (a reader that needs a few
 	// columns, such as the query service's live tail, skips copying
-	// paths and user agents). Every column is still checked as Decode
-	// checks it; version 1 messages decode whole.
+	// paths and user agents). A column read past is still checked for
+	// corruption as Decode checks it, but not counted against
+	// MaxDecodedBytes (nothing of it is kept); version 1 messages decode
+	// whole.
 	OnlyStrings uint32
 
 	raw   []byte
