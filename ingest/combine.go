@@ -11,8 +11,9 @@ import (
 // block writes a part per table and runs every materialized view once, so
 // eight partitions' batches inserted as one block cost the raw table and
 // the rollups far less than eight blocks would (fewer parts to write and
-// merge, fewer and fuller aggregation passes). Under load the queue fills
-// while an insert runs and the next insert takes all of it; when idle the
+// merge, fewer and fuller aggregation passes). Under load the partitions read
+// ahead while an insert runs (readahead.go) and the next insert takes all
+// they read, up to MaxInsertRows; when idle the
 // batches that waited go together, a wait apart (flushAt), after a 2 ms
 // gather.
 //
@@ -38,15 +39,24 @@ const gatherWait = 2 * time.Millisecond
 // ClickHouse or abandoned. Once accepted it always waits for the outcome:
 // a partition is never given up with its insert still in flight.
 func (w *Worker) insertCombined(procCtx, gctx context.Context, b *batch) error {
+	req, err := w.submit(procCtx, gctx, b)
+	if err != nil {
+		return err
+	}
+	return <-req.done
+}
+
+// submit hands b to the combiner; its outcome comes on the request's done.
+func (w *Worker) submit(procCtx, gctx context.Context, b *batch) (insertReq, error) {
 	req := insertReq{b: b, gctx: gctx, done: make(chan error, 1)}
 	select {
 	case w.inserts <- req:
+		return req, nil
 	case <-gctx.Done():
-		return errGenerationEnded
+		return req, errGenerationEnded
 	case <-procCtx.Done():
-		return procCtx.Err()
+		return req, procCtx.Err()
 	}
-	return <-req.done
 }
 
 // combine runs until procCtx ends, inserting what partitions hand it.

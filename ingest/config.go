@@ -32,7 +32,9 @@ type Config struct {
 	// DeadLetterTopic receives undecodable messages. Default
 	// kafkaconf.DefaultDeadLetterTopic.
 	DeadLetterTopic string
-	// BatchRows flushes a partition's batch at this many rows. Default 200,000.
+	// BatchRows flushes a partition's batch at this many rows. Default
+	// 200,000. A partition holds at most two batches: one inserting, one
+	// read ahead (readahead.go).
 	BatchRows int
 	// BatchBytes flushes at this many bytes of decoded rows. Default 64 MiB.
 	BatchBytes int
@@ -53,7 +55,8 @@ type Config struct {
 	// InsertConcurrency is how many INSERTs run at once. Default 1:
 	// ClickHouse 18.16 runs an INSERT and its views on one thread, so one
 	// stream leaves the other cores to merges, and while it runs the
-	// partitions' batches queue and go together into the next INSERT.
+	// partitions' batches fill (read-ahead) and go together into the next
+	// INSERT.
 	// With 2, each took half of them: twice the parts for the same rows
 	// (3M-line bench: 18-23 raw parts -> 10-13) and ClickHouse CPU-s per
 	// million requests 7.17 -> 6.28 (mean of 5 runs each), end-to-end

@@ -131,9 +131,12 @@
 //
 // # Backpressure
 //
-// Each partition worker holds at most one batch (BatchRows / BatchBytes).
-// While ClickHouse is down or slow it retries that batch with backoff and
-// fetches nothing more, so memory stays bounded and Kafka holds the backlog.
+// Each partition worker holds at most two batches (BatchRows / BatchBytes
+// each): one handed to the inserter and one it reads ahead into while the
+// first is inserted (readahead.go; TestReadAheadBound holds it). While
+// ClickHouse is down or slow the inserter retries the first with backoff;
+// the worker fills the second and then fetches nothing more, so memory
+// stays bounded and Kafka holds the backlog.
 //
 // # Cost
 //

@@ -1,5 +1,7 @@
 package ingest
 
+import "github.com/prometheus/client_golang/prometheus/testutil"
+
 // SetAfterRaw makes w run f between each batch's raw and feed INSERTs; an
 // error from f abandons the batch there, as a crash would.
 func SetAfterRaw(w *Worker, f func() error) { w.afterRaw.Store(&f) }
@@ -12,3 +14,6 @@ func SetFeedLedgerCheck(on bool) { feedLedgerCheck = on }
 // SetFeedRebuild switches the rebuild of feed rows Kafka no longer has
 // (feedrepair.go) on or off, for the test that shows what it is for.
 func SetFeedRebuild(on bool) { feedRebuild = on }
+
+// MessagesRead is how many Kafka messages w has read.
+func MessagesRead(w *Worker) float64 { return testutil.ToFloat64(w.m.messages) }

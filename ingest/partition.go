@@ -90,12 +90,51 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 
 	b := &batch{partition: partition, probeFirst: !dist}
 	b.reset()
+	// Read-ahead (readahead.go): a batch of raw rows is handed to the
+	// combiner and the partition reads on into spare while it inserts.
+	var ahead *handedBatch
+	spare := &batch{partition: partition}
+	spare.reset()
+	defer func() { ahead.wait() }() // never leave with an INSERT in flight
 	dec := wire.Decoder{MaxDecodedBytes: w.cfg.MaxDecodedBytes}
 	var badRows, scratch record.Block
 	skew := skewSeen{}
 	var started time.Time // when the batch's first message was read
+	// settle waits for the batch in flight and commits its offsets.
+	settle := func() bool {
+		h := ahead
+		if h == nil {
+			return true
+		}
+		ahead = nil
+		if h.wait() != nil {
+			return false
+		}
+		w.stages.flushSecs.Observe(h.answeredAt.Sub(h.handedAt).Seconds())
+		w.commit(gen, h.b)
+		w.writeSkew(gctx, skew)
+		h.b.reset()
+		spare = h.b
+		return gctx.Err() == nil
+	}
+	// due: the batch's time came while another was in flight; it goes as
+	// soon as that one is answered, and grows until then.
+	due := false
 	flush := func() bool {
+		due = false
+		if !settle() {
+			return false
+		}
 		held, handed := b.last >= 0, time.Now()
+		if readsAhead(b) {
+			h, ok := w.handOver(procCtx, gctx, b)
+			if !ok {
+				return false
+			}
+			w.stages.batchAge.Observe(handed.Sub(started).Seconds())
+			ahead, b, spare = h, spare, nil
+			return true
+		}
 		ok := w.flush(procCtx, gctx, gen, b)
 		if held && ok {
 			w.stages.batchAge.Observe(handed.Sub(started).Seconds())
@@ -108,8 +147,12 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	}
 	for {
 		fetchCtx, cancel := gctx, context.CancelFunc(func() {})
-		if b.last >= 0 {
+		if b.last >= 0 && !due {
 			fetchCtx, cancel = context.WithDeadline(gctx, flushAt(started, w.waits.wait())) // wait.go
+		}
+		if ahead != nil {
+			// Wake when the batch in flight is answered, to commit it.
+			fetchCtx, cancel = ahead.wakes(fetchCtx, cancel)
 		}
 		msg, err := r.FetchMessage(fetchCtx)
 		cancel()
@@ -117,7 +160,21 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			if gctx.Err() != nil || procCtx.Err() != nil {
 				return // abandon the batch; the next owner re-reads it
 			}
-			if errors.Is(err, context.DeadlineExceeded) {
+			deadline := errors.Is(err, context.DeadlineExceeded)
+			if ahead.answered() {
+				if !settle() {
+					return
+				}
+				if (due || deadline) && !flush() {
+					return
+				}
+				continue
+			}
+			if deadline && ahead != nil {
+				due = true // read on until the batch in flight is answered
+				continue
+			}
+			if deadline {
 				if !flush() {
 					return
 				}
@@ -286,13 +343,18 @@ func (w *Worker) flush(procCtx, gctx context.Context, gen *kafka.Generation, b *
 			return false
 		}
 	}
+	w.commit(gen, b)
+	b.reset()
+	return gctx.Err() == nil
+}
+
+// commit commits the offset after b's last message.
+func (w *Worker) commit(gen *kafka.Generation, b *batch) {
 	if err := gen.CommitOffsets(map[string]map[int]int64{w.cfg.Topic: {b.partition: b.last + 1}}); err != nil {
 		// Not fatal: the ledger already records the rows, so whoever reads
 		// this range again skips it.
 		w.log.Warn("cannot commit offset", "partition", b.partition, "offset", b.last+1, "err", err)
 	}
-	b.reset()
-	return gctx.Err() == nil
 }
 
 // insertWithRetry inserts b's raw rows, then, where the database has the

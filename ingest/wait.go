@@ -19,7 +19,8 @@ import (
 // an INSERT takes: at most about half the worker's time goes to inserting,
 // batches grow with the load, and the wait reaches BatchWait only when
 // INSERTs take that long. With one INSERT stream (InsertConcurrency 1) the
-// partitions' batches still queue and merge while one runs (combine.go).
+// partitions' batches still fill and merge while one runs (combine.go,
+// readahead.go).
 // BatchWaitMin equal to BatchWait gives the fixed wait of old, and is the
 // default: measured with `edgelog bench --fresh` (README, "Freshness"),
 // BatchWaitMin 200ms made the minute rollups and the live counter about
