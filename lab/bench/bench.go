@@ -92,7 +92,12 @@ func Run(ctx context.Context, o Options) error {
 		os.Setenv("EDGELOG_CPUPROFILE_DIR", o.ProfileDir) // #nosec G104 -- the variable name is valid; Setenv cannot fail here
 	}
 	logf("pipeline: collector and ingest on %s", access)
-	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid())}
+	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid()),
+		"clickhouse_merges": backgroundCPUSeconds(st.CH.Pid())}
+	merged0, err := mergedRows(ctx, st)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	ingest, err := st.Start("ingest", append([]string{"--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--batch-rows", "500000"}, o.IngestArgs...)...)
 	if err != nil {
@@ -119,14 +124,21 @@ func Run(ctx context.Context, o Options) error {
 		"ingest":     cpuSeconds(ingest.Pid()),
 		"broker":     cpuSeconds(st.Broker.Pid()) - cpu0["broker"],
 		"clickhouse": cpuSeconds(st.CH.Pid()) - cpu0["clickhouse"],
+		// Of ClickHouse's: its background pool's threads, merging parts.
+		"clickhouse_merges": backgroundCPUSeconds(st.CH.Pid()) - cpu0["clickhouse_merges"],
+	}
+	merged1, err := mergedRows(ctx, st)
+	if err != nil {
+		return err
 	}
 	e2eRate := n / e2eSecs
 	bench("e2e_requests_per_sec", e2eRate, "req/s")
 	bench("e2e_vs_goal_506k", e2eRate/506_000, "ratio")
 	bench("collector_lines_per_sec", n/collectorSecs, "lines/s")
-	for _, p := range []string{"collector", "broker", "ingest", "clickhouse"} {
+	for _, p := range []string{"collector", "broker", "ingest", "clickhouse", "clickhouse_merges"} {
 		bench("cpu_seconds_per_million_"+p, cpu[p]/n*1e6, "s")
 	}
+	bench("clickhouse_merged_rows_per_request", float64(merged1-merged0)/n, "rows")
 	wire, err := topicBytes(ctx, st.BrokerAddr, kafkaconf.DefaultTopic)
 	if err != nil {
 		return err
@@ -187,7 +199,12 @@ func Run(ctx context.Context, o Options) error {
 
 // cpuSeconds reads a process's user+system CPU time from /proc.
 func cpuSeconds(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return statCPUSeconds(fmt.Sprintf("/proc/%d/stat", pid))
+}
+
+// statCPUSeconds reads user and system time from a /proc stat file.
+func statCPUSeconds(path string) float64 {
+	b, err := os.ReadFile(path) // #nosec G304 -- a /proc path of the benchmark's own processes
 	if err != nil {
 		return 0
 	}
@@ -197,6 +214,38 @@ func cpuSeconds(pid int) float64 {
 	utime, _ := strconv.ParseFloat(f[11], 64)
 	stime, _ := strconv.ParseFloat(f[12], 64)
 	return (utime + stime) / 100 // USER_HZ is 100 on Linux
+}
+
+// backgroundCPUSeconds is the CPU time of the process's threads named for
+// ClickHouse's background pool (18.16's "BackgrProcPool", which merges
+// parts; a modern server's "BgSchPool"/"MergeMutate" threads), from
+// /proc/<pid>/task. The pool's threads live as long as the server.
+func backgroundCPUSeconds(pid int) float64 {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, t := range tasks {
+		comm, err := os.ReadFile(filepath.Join(t, "comm")) // #nosec G304 -- a /proc path of the benchmark's own server
+		name := strings.TrimSpace(string(comm))
+		if err != nil || !(strings.HasPrefix(name, "BackgrProcPool") || strings.HasPrefix(name, "MergeMutate") || strings.HasPrefix(name, "BgSchPool")) {
+			continue
+		}
+		total += statCPUSeconds(filepath.Join(t, "stat"))
+	}
+	return total
+}
+
+// mergedRows is ClickHouse's count of rows its merges have read.
+func mergedRows(ctx context.Context, st *stack.Stack) (uint64, error) {
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	ev, err := chEvents(ctx, conn)
+	return ev["MergedRows"], err
 }
 
 // topicBytes sums the message values of every partition of topic, read

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/schema"
 )
 
 // SustainedOptions configure a run at a fixed rate.
@@ -100,8 +101,13 @@ func Sustained(ctx context.Context, o SustainedOptions) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:
+			// The ledgers, not the tables: rows the raw table holds and
+			// rows whose rollup feed landed (traffic_1m and the other
+			// sums), each a table of a row per INSERT and partition.
+			// Counting the tables themselves every 250 ms is a load of its
+			// own on ClickHouse (stack.WaitRows).
 			var raw, rolled uint64
-			q := fmt.Sprintf("SELECT (SELECT count() FROM %[1]s.requests), (SELECT sum(requests) FROM %[1]s.traffic_1m)", st.DB)
+			q := fmt.Sprintf("SELECT (SELECT sum(rows) FROM %[1]s.%[2]s), (SELECT sum(rows) FROM %[1]s.%[3]s)", st.DB, schema.LedgerTable, schema.FeedLedgerTable)
 			if err := conn.QueryRow(ctx, q).Scan(&raw, &rolled); err != nil {
 				logf("poll: %v", err)
 				continue
