@@ -58,7 +58,9 @@ start() {
 	sed -e "s|@DIR@|$dir|g" -e "s|@TCP_PORT@|$port|g" -e "s|@HTTP_PORT@|$http_port|g" \
 		-e "s|@INTERSERVER_PORT@|$((port + 9))|g" -e "s|@EXTRA@||g" \
 		"$here/clickhouse/config.xml.tmpl" >"$dir/config.xml"
-	clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
+	# jemalloc settings: why in deploy/deploy.go (ClickHouseMallocConf).
+	MALLOC_CONF="${MALLOC_CONF:-$(cat "$here/clickhouse/malloc_conf")}" \
+		clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
 	echo $! >"$pidfile"
 	for _ in $(seq 1 100); do
 		if clickhouse-client --host 127.0.0.1 --port "$port" -q 'SELECT 1' >/dev/null 2>&1; then

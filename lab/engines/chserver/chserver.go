@@ -104,6 +104,9 @@ func (s *Server) start(ctx context.Context, bin, conf string) error {
 	cmd := exec.Command(bin, args...) // #nosec G204 -- the clickhouse binary the project installs, arguments built here
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Dir = s.Dir
+	if os.Getenv("MALLOC_CONF") == "" {
+		cmd.Env = append(os.Environ(), "MALLOC_CONF="+deploy.ClickHouseMallocConf) // see deploy.ClickHouseMallocConf
+	}
 	// Its own process group, so a Ctrl-C at the terminal reaches it only
 	// through Stop, after the stages that write to it have flushed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
