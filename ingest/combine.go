@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -27,7 +28,24 @@ type insertReq struct {
 	b    *batch
 	gctx context.Context
 	done chan error
+	// behind: the batch filled, or its time came while the partition's
+	// previous batch was still inserting (readahead.go): INSERTs are not
+	// keeping up with what arrives.
+	behind bool
 }
+
+// A second INSERT stream (InsertConcurrency 2, the default) runs only
+// while ingest is behind, and for behindHold after the last INSERT that
+// said so. ClickHouse 18.16 runs an INSERT and its views on one thread:
+// with one stream, a pipeline catching up used one core for INSERTs and
+// left the other to merges, idle once they were done (a 20M-line bench:
+// the cores 72-98% busy while ingest drained Kafka, 99-100% with two
+// streams; 200-225k -> 236k requests a second). Two streams all the time
+// split the batches a wait brings into two INSERTs at any load: twice the
+// INSERTs, each paying for a part per table and a pass of every view,
+// which `edgelog bench --fresh` measured at moderate load as more
+// ClickHouse CPU and staler figures (package doc, wait.go).
+const behindHold = 2 * time.Second
 
 var errGenerationEnded = errors.New("generation ended while retrying")
 
@@ -39,7 +57,7 @@ const gatherWait = 2 * time.Millisecond
 // ClickHouse or abandoned. Once accepted it always waits for the outcome:
 // a partition is never given up with its insert still in flight.
 func (w *Worker) insertCombined(procCtx, gctx context.Context, b *batch) error {
-	req, err := w.submit(procCtx, gctx, b)
+	req, err := w.submit(procCtx, gctx, b, false)
 	if err != nil {
 		return err
 	}
@@ -47,8 +65,8 @@ func (w *Worker) insertCombined(procCtx, gctx context.Context, b *batch) error {
 }
 
 // submit hands b to the combiner; its outcome comes on the request's done.
-func (w *Worker) submit(procCtx, gctx context.Context, b *batch) (insertReq, error) {
-	req := insertReq{b: b, gctx: gctx, done: make(chan error, 1)}
+func (w *Worker) submit(procCtx, gctx context.Context, b *batch, behind bool) (insertReq, error) {
+	req := insertReq{b: b, gctx: gctx, done: make(chan error, 1), behind: behind}
 	select {
 	case w.inserts <- req:
 		return req, nil
@@ -60,15 +78,29 @@ func (w *Worker) submit(procCtx, gctx context.Context, b *batch) (insertReq, err
 }
 
 // combine runs until procCtx ends, inserting what partitions hand it.
-func (w *Worker) combine(procCtx context.Context) {
+// An extra stream takes batches only while ingest is behind (behindHold).
+func (w *Worker) combine(procCtx context.Context, extra bool) {
 	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
 	ins.settings = quorumSettings(workerInsertSettings, w.cfg.InsertQuorum, w.cfg.InsertTimeout) // quorum.go
 	merged := &batch{}
 	for {
 		var group []insertReq
+		var stop <-chan time.Time // an extra stream's end of being behind
+		if extra {
+			left := time.Until(time.Unix(0, w.behindUntil.Load()))
+			if left <= 0 {
+				if !sleepCtx(procCtx, 50*time.Millisecond) {
+					return
+				}
+				continue
+			}
+			stop = time.After(left)
+		}
 		select {
 		case r := <-w.inserts:
 			group = append(group, r)
+		case <-stop:
+			continue
 		case <-procCtx.Done():
 			return
 		}
@@ -100,6 +132,9 @@ func (w *Worker) combine(procCtx context.Context) {
 		}
 		if len(live) == 0 {
 			continue
+		}
+		if slices.ContainsFunc(live, func(r insertReq) bool { return r.behind }) {
+			w.behindUntil.Store(time.Now().Add(behindHold).UnixNano())
 		}
 		b := live[0].b
 		if len(live) > 1 {

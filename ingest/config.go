@@ -52,16 +52,16 @@ type Config struct {
 	// MaxInsertRows caps an INSERT merged from several partitions' waiting
 	// batches (see combine.go). Default 1,000,000.
 	MaxInsertRows int
-	// InsertConcurrency is how many INSERTs run at once. Default 1:
-	// ClickHouse 18.16 runs an INSERT and its views on one thread, so one
-	// stream leaves the other cores to merges, and while it runs the
-	// partitions' batches fill (read-ahead) and go together into the next
-	// INSERT.
-	// With 2, each took half of them: twice the parts for the same rows
-	// (3M-line bench: 18-23 raw parts -> 10-13) and ClickHouse CPU-s per
-	// million requests 7.17 -> 6.28 (mean of 5 runs each), end-to-end
-	// rate the same within noise. A partition has at most one batch in
-	// flight, so its rows land in order either way.
+	// InsertConcurrency is how many INSERTs may run at once. Default 2
+	// (1 with InsertQuorum): one stream while ingest keeps up, during
+	// which the partitions' batches fill (read-ahead) and go together
+	// into the next INSERT; the others only while it is behind, so that
+	// ClickHouse 18.16, which runs an INSERT and its views on one thread,
+	// uses more than one core to catch up (combine.go, behindHold). A
+	// partition has at most one batch in flight, so its rows land in
+	// order either way. (Two streams at all times, measured in 2026-11 on
+	// a 3M-line bench: twice the parts for the same rows, end-to-end rate
+	// the same within noise.)
 	InsertConcurrency int
 	// InsertTimeout bounds one INSERT attempt. Default 20s (below the
 	// group's 30s rebalance timeout).
@@ -92,7 +92,11 @@ func (c *Config) setDefaults() {
 		c.BatchBytes = 64 << 20
 	}
 	if c.InsertConcurrency == 0 {
-		c.InsertConcurrency = 1
+		// 18.16 allows one unsatisfied quorum INSERT per table (quorum.go).
+		c.InsertConcurrency = 2
+		if c.InsertQuorum >= 2 {
+			c.InsertConcurrency = 1
+		}
 	}
 	if c.MaxInsertRows == 0 {
 		c.MaxInsertRows = 1_000_000

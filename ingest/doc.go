@@ -161,8 +161,9 @@
 // settings are refused: UNKNOWN_SETTING), and an uncompressed INSERT
 // would save the LZ4 here at the price of ~6x the network bytes between
 // ingest and ClickHouse (not done). Inserts run one at a time
-// (InsertConcurrency) so the partitions' batches that wait meanwhile go
-// together into one large block, and they ask the server not to squash
+// while ingest keeps up (a second stream only while it is behind:
+// InsertConcurrency, combine.go) so the partitions' batches that fill
+// meanwhile go together into one large block, and they ask the server not to squash
 // blocks (workerInsertSettings): see package schema for what a block
 // costs ClickHouse.
 //

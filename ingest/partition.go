@@ -121,13 +121,14 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	// soon as that one is answered, and grows until then.
 	due := false
 	flush := func() bool {
+		behind := due || b.block.Len() >= w.cfg.BatchRows || b.block.SizeBytes() >= w.cfg.BatchBytes
 		due = false
 		if !settle() {
 			return false
 		}
 		held, handed := b.last >= 0, time.Now()
 		if readsAhead(b) {
-			h, ok := w.handOver(procCtx, gctx, b)
+			h, ok := w.handOver(procCtx, gctx, b, behind)
 			if !ok {
 				return false
 			}

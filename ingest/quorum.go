@@ -26,7 +26,8 @@ import (
 //     several ingest processes writing one shard fail each other's
 //     INSERTs ("Quorum for previous write has not been satisfied yet")
 //     and only retry their way through; use one ingest process per
-//     shard's writes, or InsertConcurrency 1 (the default).
+//     shard's writes, and InsertConcurrency 1 (the default with a
+//     quorum).
 //   - A replica that dies *during* a quorum INSERT (after the receiving
 //     replica wrote the raw block, before the other fetched it) makes the
 //     INSERT time out (insert_quorum_timeout, set to InsertTimeout).

@@ -40,10 +40,11 @@ func readsAhead(b *batch) bool {
 	return b.block.Len() > 0 && !b.feedOnly && b.recheckUpTo < 0 && !b.probeFirst
 }
 
-// handOver gives b to the combiner without waiting for its INSERT. It
-// returns false when the generation or the process ended first.
-func (w *Worker) handOver(procCtx, gctx context.Context, b *batch) (*handedBatch, bool) {
-	req, err := w.submit(procCtx, gctx, b)
+// handOver gives b to the combiner without waiting for its INSERT (behind:
+// see insertReq). It returns false when the generation or the process
+// ended first.
+func (w *Worker) handOver(procCtx, gctx context.Context, b *batch, behind bool) (*handedBatch, bool) {
+	req, err := w.submit(procCtx, gctx, b, behind)
 	if err != nil {
 		return nil, false
 	}

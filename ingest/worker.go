@@ -51,6 +51,7 @@ type Worker struct {
 
 	failingSince atomic.Int64 // unix nanos of the first failed insert in a row; 0 = healthy
 	inserts      chan insertReq
+	behindUntil  atomic.Int64 // unix ns: extra INSERT streams run until then (combine.go)
 
 	// waits is the adaptive batch wait, stages the per-stage timings
 	// (wait.go).
@@ -123,8 +124,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer w.log.Info("stopped: every batch ClickHouse acknowledged has its offset committed; batches in flight were abandoned and are read again from the committed offsets by the partition's next owner (the ledgers skip what was inserted)")
 	defer w.conn.Close()
 	w.inserts = make(chan insertReq)
-	for range w.cfg.InsertConcurrency {
-		go w.combine(ctx)
+	for i := range w.cfg.InsertConcurrency {
+		go w.combine(ctx, i > 0)
 	}
 	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                w.cfg.GroupID,

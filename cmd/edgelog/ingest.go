@@ -26,7 +26,7 @@ acknowledged the rows. Run several for more throughput (one per partition at mos
 	fs.DurationVar(&cfg.BatchWaitMin, "batch-wait-min", 0, "insert a partial batch at least this long after its first row; the wait in between is the last INSERT's duration (default 1s, and at most --batch-wait: equal, a fixed wait; lower is fresher and costs ClickHouse more INSERTs)")
 	fs.IntVar(&cfg.BatchBytes, "batch-bytes", 0, "decoded bytes per partition batch (default 64 MiB)")
 	fs.IntVar(&cfg.MaxInsertRows, "max-insert-rows", 0, "rows of one INSERT merged from several partitions' batches (default 1,000,000)")
-	fs.IntVar(&cfg.InsertConcurrency, "insert-concurrency", 0, "INSERTs running at once (default 1)")
+	fs.IntVar(&cfg.InsertConcurrency, "insert-concurrency", 0, "INSERTs running at once: the second only while ingest is behind (default 2; 1 with --insert-quorum)")
 	fs.IntVar(&cfg.MaxDecodedBytes, "max-decoded-bytes", 0, "dead-letter a message that decodes to more (default 128 MiB)")
 	fs.StringVar(&cfg.KafkaCluster, "kafka-cluster", "", "name of the Kafka cluster in the ledgers (default the cluster id Kafka reports)")
 	fs.StringVar(&cfg.LedgerLegacyStream, "ledger-legacy-stream", "", "cluster/topic whose ledger rows predate schema migration 9 (logged at start as \"ledger stream\")")
