@@ -95,7 +95,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	var ahead *handedBatch
 	spare := &batch{partition: partition}
 	spare.reset()
-	defer func() { ahead.wait() }() // never leave with an INSERT in flight
+	defer func() { _ = ahead.wait() }() // never leave with an INSERT in flight (its outcome is moot then)
 	dec := wire.Decoder{MaxDecodedBytes: w.cfg.MaxDecodedBytes}
 	var badRows, scratch record.Block
 	skew := skewSeen{}

@@ -202,4 +202,23 @@
 // each): ClickHouse 2.76/3.79 (main) against 3.67/4.17 (branch), ingest
 // 1.41/1.56 against 2.10/2.05, e2e 251k/211k against 192k/179k requests
 // a second: a loss at dense traffic too.
+//
+// # Merges (2026-12-05, evening)
+//
+// The loads above measured INSERTs; in the 20M-line `edgelog bench` the
+// server's background merges are a third of its CPU (its BackgrProcPool
+// threads: 34.8 of 93 CPU-seconds in one run; `edgelog bench` now prints
+// cpu_seconds_per_million_clickhouse_merges, 1.4-1.9, and
+// clickhouse_merged_rows_per_request, 1.7-2.2). system.part_log of that
+// run (51 INSERTs, merge seconds by table): the raw table 16.4 (18.7M rows
+// in 6 merges: almost every row merged once, at about what writing it
+// cost), traffic_1m 8.0, perf_1m 5.7, perf_all_1m 4.1, live_1s 3.3,
+// perf_geo_1h 2.3, perf_geo_1d 1.2, perf_1h 1.1, path_hits_1h 0.8, the
+// rest under 0.8 each. The seven latency tables' merges (15 s) cost as
+// much as the raw table's: an AggregatingMergeTree merge rebuilds every
+// t-digest state it reads, also for keys that meet no other (at the
+// bench's 24h span an INSERT's rows are half an hour of log time, so
+// parts hold disjoint minutes), 10-200 µs a row against 0.9 for a raw
+// row. A cheaper latency state (the levers above) would take from merges
+// as much as from INSERTs.
 package schema
