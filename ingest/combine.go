@@ -35,8 +35,10 @@ type insertReq struct {
 }
 
 // A second INSERT stream (InsertConcurrency 2, the default) runs only
-// while ingest is behind, and for behindHold after the last INSERT that
-// said so. ClickHouse 18.16 runs an INSERT and its views on one thread:
+// while ingest is behind: from an INSERT that says so until behindHold,
+// or three times that INSERT's duration if longer, after it ended.
+// Meanwhile partition p's batches go to stream p mod InsertConcurrency,
+// otherwise all to the first. ClickHouse 18.16 runs an INSERT and its views on one thread:
 // with one stream, a pipeline catching up used one core for INSERTs and
 // left the other to merges, idle once they were done (a 20M-line bench:
 // the cores 72-98% busy while ingest drained Kafka, 99-100% with two
@@ -67,8 +69,12 @@ func (w *Worker) insertCombined(procCtx, gctx context.Context, b *batch) error {
 // submit hands b to the combiner; its outcome comes on the request's done.
 func (w *Worker) submit(procCtx, gctx context.Context, b *batch, behind bool) (insertReq, error) {
 	req := insertReq{b: b, gctx: gctx, done: make(chan error, 1), behind: behind}
+	stream := w.inserts[0]
+	if n := len(w.inserts); n > 1 && time.Now().UnixNano() < w.behindUntil.Load() {
+		stream = w.inserts[b.partition%n]
+	}
 	select {
-	case w.inserts <- req:
+	case stream <- req:
 		return req, nil
 	case <-gctx.Done():
 		return req, errGenerationEnded
@@ -77,30 +83,17 @@ func (w *Worker) submit(procCtx, gctx context.Context, b *batch, behind bool) (i
 	}
 }
 
-// combine runs until procCtx ends, inserting what partitions hand it.
-// An extra stream takes batches only while ingest is behind (behindHold).
-func (w *Worker) combine(procCtx context.Context, extra bool) {
+// combine runs until procCtx ends, inserting what partitions hand it on
+// stream.
+func (w *Worker) combine(procCtx context.Context, stream <-chan insertReq) {
 	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
 	ins.settings = quorumSettings(workerInsertSettings, w.cfg.InsertQuorum, w.cfg.InsertTimeout) // quorum.go
 	merged := &batch{}
 	for {
 		var group []insertReq
-		var stop <-chan time.Time // an extra stream's end of being behind
-		if extra {
-			left := time.Until(time.Unix(0, w.behindUntil.Load()))
-			if left <= 0 {
-				if !sleepCtx(procCtx, 50*time.Millisecond) {
-					return
-				}
-				continue
-			}
-			stop = time.After(left)
-		}
 		select {
-		case r := <-w.inserts:
+		case r := <-stream:
 			group = append(group, r)
-		case <-stop:
-			continue
 		case <-procCtx.Done():
 			return
 		}
@@ -112,7 +105,7 @@ func (w *Worker) combine(procCtx context.Context, extra bool) {
 	more:
 		for rows < w.cfg.MaxInsertRows {
 			select {
-			case r := <-w.inserts:
+			case r := <-stream:
 				group = append(group, r)
 				rows += r.b.block.Len()
 			case <-gather.C:
@@ -133,9 +126,11 @@ func (w *Worker) combine(procCtx context.Context, extra bool) {
 		if len(live) == 0 {
 			continue
 		}
-		if slices.ContainsFunc(live, func(r insertReq) bool { return r.behind }) {
+		behind := slices.ContainsFunc(live, func(r insertReq) bool { return r.behind })
+		if behind {
 			w.behindUntil.Store(time.Now().Add(behindHold).UnixNano())
 		}
+		began := time.Now()
 		b := live[0].b
 		if len(live) > 1 {
 			merged.reset()
@@ -149,6 +144,9 @@ func (w *Worker) combine(procCtx context.Context, extra bool) {
 		ins.stream = w.streamName() // known: a partition learns it before its first batch
 		err := w.insertWithRetry(procCtx, gctx, ins, b)
 		cancel()
+		if behind {
+			w.behindUntil.Store(time.Now().Add(max(behindHold, 3*time.Since(began))).UnixNano())
+		}
 		for _, r := range live {
 			r.done <- err
 		}

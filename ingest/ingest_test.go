@@ -47,7 +47,14 @@ func produce(t *testing.T, brokers string, n, rowsPer int, seed int) produced {
 // produceTo is produce to another topic.
 func produceTo(t *testing.T, brokers, topic string, n, rowsPer int, seed int) produced {
 	t.Helper()
-	w := &kafka.Writer{Addr: kafka.TCP(brokers), Topic: topic, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond}
+	return produceBalanced(t, brokers, topic, &kafka.Hash{}, n, rowsPer, seed)
+}
+
+// produceBalanced is produceTo with the writer's balancer (kafka.Hash:
+// a customer's messages in one partition).
+func produceBalanced(t *testing.T, brokers, topic string, bal kafka.Balancer, n, rowsPer int, seed int) produced {
+	t.Helper()
+	w := &kafka.Writer{Addr: kafka.TCP(brokers), Topic: topic, Balancer: bal, RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond}
 	defer w.Close()
 	p := produced{byCustomer: map[string]uint64{}}
 	var enc wire.Encoder

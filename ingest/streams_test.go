@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 )
@@ -26,20 +28,22 @@ func peakInserts(w *ingest.Worker, hold time.Duration) *atomic.Int32 {
 }
 
 // TestSecondInsertStreamWhileBehind: with the default InsertConcurrency
-// (2), INSERTs overlap while ingest drains a backlog of full batches, and
-// never while it keeps up (batches that go at their wait, long after the
-// last INSERT ended). Every row lands once either way.
+// (2), INSERTs overlap while ingest drains a backlog of full batches (the
+// even partitions' on one stream, the odd ones' on the other), and never
+// while it keeps up (batches that go at their wait, long after the
+// last INSERT ended: a message every 700 ms). Every row lands once
+// either way.
 func TestSecondInsertStreamWhileBehind(t *testing.T) {
 	t.Run("behind", func(t *testing.T) {
 		b := chtest.Broker(t, 4, topic, "dlq")
 		db := chtest.NewDB(t)
-		p := produce(t, b.Addr(), 100, 1000, 5)
+		p := produceBalanced(t, b.Addr(), topic, &kafka.RoundRobin{}, 100, 1000, 5) // every partition
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		w, done := startWorker(t, ctx, b.Addr(), db, func(c *ingest.Config) {
 			c.BatchRows = 5000 // full batches: behind
 		})
-		peak := peakInserts(w, 150*time.Millisecond)
+		peak := peakInserts(w, 500*time.Millisecond)
 		c := waitFeedEqual(t, db, p.rows, true)
 		if short := feedShort(c); c["raw rows"] != p.rows || len(short) > 0 {
 			t.Fatalf("produced %d rows; differ: %v (all %v)", p.rows, short, c)
@@ -58,9 +62,9 @@ func TestSecondInsertStreamWhileBehind(t *testing.T) {
 		w, done := startWorker(t, ctx, b.Addr(), db, nil) // BatchWait 200ms
 		peak := peakInserts(w, 20*time.Millisecond)
 		var rows uint64
-		for i := range 10 {
+		for i := range 8 {
 			rows += produce(t, b.Addr(), 1, 1000, 10+i).rows
-			time.Sleep(400 * time.Millisecond)
+			time.Sleep(700 * time.Millisecond)
 		}
 		c := waitFeedEqual(t, db, rows, true)
 		if short := feedShort(c); c["raw rows"] != rows || len(short) > 0 {

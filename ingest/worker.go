@@ -49,9 +49,9 @@ type Worker struct {
 	// INSERTs; an error abandons the batch there, as a crash would.
 	afterRaw atomic.Pointer[func() error]
 
-	failingSince atomic.Int64 // unix nanos of the first failed insert in a row; 0 = healthy
-	inserts      chan insertReq
-	behindUntil  atomic.Int64 // unix ns: extra INSERT streams run until then (combine.go)
+	failingSince atomic.Int64     // unix nanos of the first failed insert in a row; 0 = healthy
+	inserts      []chan insertReq // one a combiner (InsertConcurrency)
+	behindUntil  atomic.Int64     // unix ns: extra INSERT streams take batches until then (combine.go)
 
 	// waits is the adaptive batch wait, stages the per-stage timings
 	// (wait.go).
@@ -123,9 +123,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	defer w.log.Info("stopped: every batch ClickHouse acknowledged has its offset committed; batches in flight were abandoned and are read again from the committed offsets by the partition's next owner (the ledgers skip what was inserted)")
 	defer w.conn.Close()
-	w.inserts = make(chan insertReq)
-	for i := range w.cfg.InsertConcurrency {
-		go w.combine(ctx, i > 0)
+	w.inserts = make([]chan insertReq, w.cfg.InsertConcurrency)
+	for i := range w.inserts {
+		w.inserts[i] = make(chan insertReq)
+		go w.combine(ctx, w.inserts[i])
 	}
 	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                w.cfg.GroupID,
