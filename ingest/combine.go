@@ -38,11 +38,14 @@ type insertReq struct {
 // while ingest is behind: from an INSERT that says so until behindHold,
 // or three times that INSERT's duration if longer, after it ended.
 // Meanwhile partition p's batches go to stream p mod InsertConcurrency,
-// otherwise all to the first. ClickHouse 18.16 runs an INSERT and its views on one thread:
-// with one stream, a pipeline catching up used one core for INSERTs and
-// left the other to merges, idle once they were done (a 20M-line bench:
-// the cores 72-98% busy while ingest drained Kafka, 99-100% with two
-// streams; 200-225k -> 236k requests a second). Two streams all the time
+// otherwise all to the first (streams taking from one queue split them by
+// chance: every partition's batches met in one INSERT, the free stream
+// took them all). ClickHouse 18.16 runs an INSERT and its views on one
+// thread: with one stream, a pipeline catching up used one core for
+// INSERTs and left the other to merges, idle once they were done (a
+// 20M-line bench: the cores 72-98% busy while ingest drained Kafka,
+// 99-100% with two streams; 171-225k -> 247k requests a second, README
+// "Issue 14, the drain"). Two streams all the time
 // split the batches a wait brings into two INSERTs at any load: twice the
 // INSERTs, each paying for a part per table and a pass of every view,
 // which `edgelog bench --fresh` measured at moderate load as more
