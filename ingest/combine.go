@@ -89,7 +89,14 @@ func (w *Worker) submit(procCtx, gctx context.Context, b *batch, behind bool) (i
 // combine runs until procCtx ends, inserting what partitions hand it on
 // stream.
 func (w *Worker) combine(procCtx context.Context, stream <-chan insertReq) {
-	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
+	// On its own pool: clickhouse-go encodes a block into its connection's
+	// buffer, which keeps its capacity, but the pool hands out its idle
+	// connections oldest first, so on the shared pool (partitions' probes,
+	// ledger reads) an INSERT mostly met a connection whose buffer had
+	// never held a raw block and grew it again from nothing: growing it
+	// was a tenth of ingest's CPU in the 20M-line bench (pprof: growslice
+	// under ch-go's ColStr.EncodeColumn, 2.6 of 24.2 s).
+	ins := newInserter(w.insertConn, w.cfg.CH.Database, w.dialect)
 	ins.settings = quorumSettings(workerInsertSettings, w.cfg.InsertQuorum, w.cfg.InsertTimeout) // quorum.go
 	merged := &batch{}
 	for {

@@ -134,7 +134,7 @@ type feeder struct {
 	// column buffers of the INSERT
 	strs   [len(feedStrs)][]string
 	stream []string
-	col    []uint64
+	cols   [numFeedMeasures][]uint64 // one a measure: the driver's columns alias them (numcol.go)
 }
 
 // aggregate groups b's rows.
@@ -234,6 +234,10 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 		if got := chb.Columns()[col].Name(); got != name {
 			panic("BUG: feed column " + name + " written where the INSERT has " + got)
 		}
+		if aliasNumeric(chb.Columns()[col], v) {
+			col++
+			return nil
+		}
 		if err := chb.Column(col).Append(v); err != nil {
 			return fmt.Errorf("cannot append feed column %s: %w", name, err)
 		}
@@ -263,12 +267,12 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 		return err
 	}
 	for _, m := range feedOrder {
-		// The driver copies what it is given: one scratch column serves all.
-		f.col = f.col[:0]
+		c := f.cols[m][:0]
 		for g := range f.sums {
-			f.col = append(f.col, f.sums[g][m])
+			c = append(c, f.sums[g][m])
 		}
-		if err := appendCol(feedMeasure[m], f.col); err != nil {
+		f.cols[m] = c
+		if err := appendCol(feedMeasure[m], c); err != nil {
 			return err
 		}
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ClickHouse/ch-go/proto"
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/edgelog/edgelog/internal/record"
@@ -89,6 +91,11 @@ type inserter struct {
 	millis  []uint16
 	partCol []uint16
 	ipRows  [][]byte
+	// dts and ips are time and client_ip on 18.16 in the layout of the
+	// driver's DateTime and FixedString(16) columns, which alias them
+	// (alias).
+	dts []proto.DateTime
+	ips []byte
 	// stream is the src_stream of every row (see stream.go).
 	stream string
 	// provenance holds src_stream and src_file as arenas the driver's
@@ -165,12 +172,18 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 		if s, ok := v.(*record.StrCol); ok && ins.strCols.set(i, driverCols[i], s) {
 			continue // the driver's column aliases the arena (strcol.go)
 		}
+		if ins.alias(driverCols[i], c.Name, v) {
+			continue // the driver's column aliases the data (numcol.go)
+		}
 		if err := chb.Column(i).Append(ins.forDriver(c.Name, v)); err != nil {
 			return fmt.Errorf("cannot append column %s: %w", c.Name, err)
 		}
 	}
 	err = chb.Send()
 	ins.strCols.release(maxKeptPositions)
+	if cap(ins.dts) > maxKeptPositions {
+		ins.dts, ins.ips = nil, nil
+	}
 	if err != nil {
 		return fmt.Errorf("cannot insert %d rows: %w", n, err)
 	}
@@ -224,6 +237,35 @@ func (ins *inserter) provenanceArena(i int) *record.StrCol {
 	}
 	a.Reset()
 	return a
+}
+
+// alias points the driver's column c at column name's data v (numcol.go)
+// and reports whether it did. On 18.16 time (Unix milliseconds) and
+// client_ip ([16]byte a row) are first converted into the driver's layout
+// (DateTime seconds, FixedString bytes end to end) in buffers kept across
+// INSERTs.
+func (ins *inserter) alias(c column.Interface, name string, v any) bool {
+	switch v := v.(type) {
+	case [][16]byte:
+		if ins.dialect.Modern {
+			return false // IPv6: forDriver
+		}
+		ins.ips = ins.ips[:0]
+		for i := range v {
+			ins.ips = append(ins.ips, v[i][:]...)
+		}
+		return aliasFixed16(c, ins.ips)
+	case []int64:
+		if ins.dialect.Modern || name != "time" {
+			return false
+		}
+		ins.dts = ins.dts[:0]
+		for _, ms := range v {
+			ins.dts = append(ins.dts, proto.DateTime(floorDiv(ms, 1000))) // #nosec G115 -- row times are within DateTime's range (record.ValidTime, splitInvalidTime) before they are batched
+		}
+		return aliasNumeric(c, ins.dts)
+	}
+	return aliasNumeric(c, v)
 }
 
 // forDriver returns column data in the form clickhouse-go takes for the

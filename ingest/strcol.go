@@ -1,9 +1,6 @@
 package ingest
 
 import (
-	"reflect"
-	"unsafe"
-
 	"github.com/ClickHouse/ch-go/proto"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 
@@ -72,18 +69,11 @@ func (sc *strColumns) release(keep int) {
 	}
 }
 
-var colStrType = reflect.TypeOf(proto.ColStr{})
-
 // driverStr returns the proto.ColStr inside a clickhouse-go String column,
 // or nil if c is not one or the driver's layout is not the expected one.
 func driverStr(c column.Interface) *proto.ColStr {
-	s, ok := c.(*column.String)
-	if !ok || s == nil {
+	if _, ok := c.(*column.String); !ok {
 		return nil
 	}
-	f := reflect.ValueOf(s).Elem().FieldByName("col")
-	if !f.IsValid() || f.Type() != colStrType {
-		return nil
-	}
-	return (*proto.ColStr)(unsafe.Pointer(f.UnsafeAddr())) // #nosec G103 -- the driver's unexported ColStr, found by name and type above (see strColumns)
+	return driverCol[proto.ColStr](c) // numcol.go
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/ClickHouse/ch-go/proto"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
@@ -12,7 +13,7 @@ import (
 
 func newDriverColumn(t *testing.T, typ column.Type) column.Interface {
 	t.Helper()
-	c, err := typ.Column("c", nil)
+	c, err := typ.Column("c", &column.ServerContext{Timezone: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}

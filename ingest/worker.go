@@ -21,13 +21,16 @@ import (
 
 // Worker is one member of the ingest consumer group.
 type Worker struct {
-	cfg     Config
-	log     *slog.Logger
-	m       *metrics
-	conn    driver.Conn
-	dialect schema.Dialect
-	dlq     deadletter.Sink
-	dialer  *kafka.Dialer
+	cfg  Config
+	log  *slog.Logger
+	m    *metrics
+	conn driver.Conn
+	// insertConn is the combiners' own pool (combine.go): InsertConcurrency
+	// connections, so every INSERT reuses a warm encode buffer.
+	insertConn driver.Conn
+	dialect    schema.Dialect
+	dlq        deadletter.Sink
+	dialer     *kafka.Dialer
 	// transport reaches Kafka for metadata (the cluster id).
 	transport *kafka.Transport
 	// stream is "<cluster>/<topic>"; streams the src_stream values whose
@@ -118,11 +121,13 @@ func (w *Worker) Run(ctx context.Context) error {
 		return err
 	}
 	if err := w.checkSchema(ctx); err != nil {
-		w.conn.Close() // #nosec G104 -- giving up; a close error loses nothing
+		w.conn.Close()       // #nosec G104 -- giving up; a close error loses nothing
+		w.insertConn.Close() // #nosec G104 -- giving up; a close error loses nothing
 		return err
 	}
 	defer w.log.Info("stopped: every batch ClickHouse acknowledged has its offset committed; batches in flight were abandoned and are read again from the committed offsets by the partition's next owner (the ledgers skip what was inserted)")
 	defer w.conn.Close()
+	defer w.insertConn.Close()
 	w.inserts = make([]chan insertReq, w.cfg.InsertConcurrency)
 	for i := range w.inserts {
 		w.inserts[i] = make(chan insertReq)
@@ -190,7 +195,16 @@ func (w *Worker) connect(ctx context.Context) error {
 			conn.Close() // #nosec G104 -- connection given up on; a close error loses nothing
 			return err
 		}
-		w.conn, w.dialect = conn, d
+		// The combiners' INSERTs get a pool of their own, one connection
+		// a combiner (combine.go says why).
+		ic := w.cfg.CH
+		ic.MaxOpenConns = w.cfg.InsertConcurrency
+		insertConn, err := chconn.Open(ctx, ic)
+		if err != nil {
+			conn.Close() // #nosec G104 -- connection given up on; a close error loses nothing
+			return err
+		}
+		w.conn, w.insertConn, w.dialect = conn, insertConn, d
 		return nil
 	}); err != nil {
 		return ctx.Err()
