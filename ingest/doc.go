@@ -142,8 +142,9 @@
 //
 // CPU seconds per million requests in the 3M-line `edgelog bench`
 // (December 2026): 3.66 at the start of issue 14's work, 2.17 after its
-// first pass, 1.7-1.8 now. Where they go (`edgelog bench --profile`, pprof
-// of the ingest process): wire decoding 24% (zstd, and each dictionary
+// first pass, 1.7-1.8 after the second (in the 20M-line bench 1.1-1.3,
+// and 0.93-1.0 since the columns below, 2026-12-05). Where they went then
+// (`edgelog bench --profile`, pprof of the ingest process): wire decoding 24% (zstd, and each dictionary
 // column expanded into the block's arenas); the driver encoding the native
 // block 23% (each string's length and bytes copied into its buffer) and
 // LZ4 of it 16%; merging the waiting partitions' batches into one block
@@ -155,7 +156,19 @@
 // appended at all: the driver's String column is pointed at the block's
 // arena (strcol.go), which removed the driver's copy of every string into
 // fresh, growing buffers (a quarter of ingest's CPU; 2.38 -> 1.83 CPU-s
-// per million in the same run). The driver's encoding of the native block
+// per million in the same run). Numeric, DateTime and FixedString(16)
+// columns are not appended either (numcol.go): the driver appended them
+// element by element into columns it grew from nothing every INSERT. And
+// the combiners insert over a pool of their own, a connection each
+// (combine.go), so the driver's encode buffer is one that has held a raw
+// block before. Together, in the 20M-line bench (pprof of ingest,
+// 2026-12-05): 24.2 -> 17.4 sampled CPU-seconds, 1.27 -> 0.94 CPU-s per
+// million requests, runtime.growslice 7.3 -> 2.0 s. Now: wire decoding
+// 35% (the dictionary columns expanded into the block's arenas 28%), the
+// driver encoding the strings 19%, the rollup feed 19% (grouping 13%),
+// syscalls 7%; the rest growing the partitions' batches while they are
+// new (in a run of 80 seconds a partition's first two batches are a
+// large share of its batches) and the garbage collector. The driver's encoding of the native block
 // and LZ4 remain: ch-go's own client would write the columns without the
 // driver, but cannot talk to ClickHouse 18.16 (its query packet's
 // settings are refused: UNKNOWN_SETTING), and an uncompressed INSERT
@@ -195,7 +208,11 @@
 // dead-lettered as too_large. An INSERT is at most MaxInsertRows
 // (1,000,000) rows and InsertTimeout (20s); between INSERTs the inserter
 // keeps the string positions of at most maxKeptPositions (1,048,576) rows
-// per string column (16 bytes a row), those of a larger INSERT are dropped.
+// per string column (16 bytes a row), and time and client_ip in the
+// driver's layout (numcol.go) up to as many rows; those of a larger INSERT
+// are dropped. The combiners' pool holds InsertConcurrency connections,
+// each with the driver's encode buffer (as large as the largest column it
+// has sent).
 // The rollup feed keeps one group per distinct key of an INSERT, so at most
 // MaxInsertRows groups (feeder).
 // A partition remembers at most 1,000 clock-skewed servers between two
