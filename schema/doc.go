@@ -221,4 +221,25 @@
 // parts hold disjoint minutes), 10-200 µs a row against 0.9 for a raw
 // row. A cheaper latency state (the levers above) would take from merges
 // as much as from INSERTs.
+//
+// # Where the server's CPU goes now (2026-12-05, night)
+//
+// perf of the 18.16 server for 45 s while ingest drained a 20M-line bench
+// (after ingest's column changes; package ingest): LZ4 of every written
+// part's columns 12-18%, the kernel about 30% (copying the written data
+// into the page cache 3-17%, varying between runs; ext4 allocating inodes
+// up to 12% when the run followed the deletion of a previous run's files,
+// which `edgelog bench` no longer does; page clearing 3%), CityHash
+// checksums of the compressed blocks 4-5%, writing String columns 2-4%.
+// The server's own code (41-45%) spreads over many functions, most
+// without symbols in Debian's build and none above 3.5%; the named
+// aggregate functions are below 1% each. So a view's cost is now much
+// in the part it writes, a file pair per column for each of about twenty
+// tables on every INSERT, compressed and checksummed, and in the merges
+// that rewrite them. Larger INSERTs (192 MiB
+// partition batches: 28-30 INSERTs of 670k rows instead of 50-100 of
+// 200-350k) halved the merges within the run (1.1 against 1.8-2.6 CPU-s
+// per million) but mostly defer them: a larger part is merged later, not
+// never. Fewer tables, or fewer columns per table, is what would cut both
+// the writes and the merges.
 package schema
