@@ -31,6 +31,7 @@ func (t *Template) ParseLenient(line []byte, r *record.Record, n *Notes) error {
 	r.Reset()
 	t.scratch = t.scratch[:0]
 	t.fwd = nil
+	t.plain = t.Escape == EscapeNone || bytes.IndexByte(line, '\\') < 0 // as Parse
 	rest := line
 	switch {
 	case bytes.HasPrefix(line, t.Prefix):

@@ -111,6 +111,10 @@ type Template struct {
 	// escQuote says a value's quote is written \" (Apache, nginx's
 	// escape=json), so a literal is searched for unescaped.
 	escQuote bool
+	// plain: the line being parsed has no backslash, so no value of it
+	// needs unescaping. One search of the line instead of one per string
+	// value (most lines have none).
+	plain bool
 }
 
 // Item is one value of a format as its compiler read it, for Compile.
@@ -184,6 +188,7 @@ func (t *Template) Parse(line []byte, r *record.Record) error {
 	if t.fwd != nil {
 		t.fwd = nil
 	}
+	t.plain = t.Escape == EscapeNone || bytes.IndexByte(line, '\\') < 0
 	if !bytes.HasPrefix(line, t.Prefix) {
 		return fmt.Errorf("line does not start with %q", t.Prefix)
 	}

@@ -109,7 +109,7 @@ func Micros(n, scale uint64) uint32 {
 // unescape reverses the format's value escaping into the scratch space
 // when v holds a backslash, and returns v itself otherwise.
 func (t *Template) unescape(v []byte) []byte {
-	if t.Escape == EscapeNone || bytes.IndexByte(v, '\\') < 0 {
+	if t.plain || bytes.IndexByte(v, '\\') < 0 {
 		return v
 	}
 	start := len(t.scratch)
