@@ -98,6 +98,18 @@ func InsertFeedSQL(db string) string {
 	return "INSERT INTO " + db + "." + FeedTable + " (" + strings.Join(FeedColumnNames(), ", ") + ")"
 }
 
+// FeedFromRawSliced returns FeedFromRaw's INSERTs for every raw row of db
+// in n slices by RawShardingKey, for bulk loads: a feed group's rows share
+// their key (customer, host and the rest), so no group straddles two
+// slices, and each INSERT's GROUP BY holds about 1/n of the rows.
+func FeedFromRawSliced(db string, d Dialect, n int) []string {
+	qs := make([]string, n)
+	for i := range qs {
+		qs[i] = FeedFromRaw(db, d, fmt.Sprintf("%s %% %d = %d", RawShardingKey, n, i))
+	}
+	return qs
+}
+
 // FeedFromRaw returns the INSERT that writes the feed rows of the raw rows
 // matching where, as ingest would have: for tools and tests that load raw
 // rows with plain SQL (chDB has no native protocol for ingest).

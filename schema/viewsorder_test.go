@@ -140,3 +140,32 @@ SELECT toDateTime(%d) - number, 123, 'acme', 200, 100, 's', 3, number FROM syste
 		t.Fatalf("after the feed INSERT: %d watermark rows, latest %d ms, visible_last %d; want 1, %d, 1", n, maxMs, last, uint64(ms))
 	}
 }
+
+// TestFeedFromRawSliced: the sliced bulk feed writes every raw row's
+// requests and bytes into the traffic rollup once, whatever the slices.
+func TestFeedFromRawSliced(t *testing.T) {
+	db := chtest.NewDB(t)
+	conn := chtest.Conn(t)
+	ctx := context.Background()
+	q := fmt.Sprintf(`INSERT INTO %s.requests (time, time_ms, customer, host, status, bytes_sent, src_stream, src_partition, src_offset)
+SELECT toDateTime(1790000000) - number, 0, concat('c', toString(number %% 7)), concat('h', toString(number %% 11)), 200, number, 's', 0, number FROM system.numbers LIMIT 1000`, db)
+	if err := conn.Exec(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	qs := schema.FeedFromRawSliced(db, schema.Dialect{}, 3)
+	if len(qs) != 3 {
+		t.Fatalf("%d statements, want 3", len(qs))
+	}
+	for _, q := range qs {
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var requests, bytes uint64
+	if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT sum(requests), sum(bytes_out) FROM %s.traffic_1m", db)).Scan(&requests, &bytes); err != nil {
+		t.Fatal(err)
+	}
+	if requests != 1000 || bytes != 999*1000/2 {
+		t.Fatalf("traffic_1m: %d requests, %d bytes; want 1000, %d", requests, bytes, 999*1000/2)
+	}
+}

@@ -342,16 +342,17 @@ func clickhouseClientLoad(ctx context.Context, st *stack.Stack, dir string, line
 	}
 	// With the rollup feed (schema migration 15) the traffic and billing
 	// rollups are fed by the feed's rows, which ingest computes: a bulk
-	// load writes them with INSERT ... SELECT, timed with the load. In
-	// four slices by the raw sharding key (the feed's groups never
-	// straddle two), so the GROUP BY's memory stays a quarter.
+	// load writes them with INSERT ... SELECT, timed with the load, in
+	// four slices so the GROUP BY's memory stays a quarter.
 	var feed uint64
 	if err := conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", db, schema.FeedTable).Scan(&feed); err != nil {
 		return 0, 0, err
 	}
-	for i := 0; feed > 0 && i < 4; i++ {
-		if err := conn.Exec(ctx, schema.FeedFromRaw(db, schema.Dialect{}, fmt.Sprintf("%s %% 4 = %d", schema.RawShardingKey, i))); err != nil {
-			return 0, 0, fmt.Errorf("cannot feed the rollups of the clickhouse-client load: %w", err)
+	if feed > 0 {
+		for _, q := range schema.FeedFromRawSliced(db, schema.Dialect{}, 4) {
+			if err := conn.Exec(ctx, q); err != nil {
+				return 0, 0, fmt.Errorf("cannot feed the rollups of the clickhouse-client load: %w", err)
+			}
 		}
 	}
 	full = float64(lines) / time.Since(start).Seconds()
