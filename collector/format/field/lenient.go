@@ -28,10 +28,7 @@ var errMissing = errors.New("missing")
 // refused, so it may search more than Parse does. String fields alias line
 // or the scratch space, as Parse's do.
 func (t *Template) ParseLenient(line []byte, r *record.Record, n *Notes) error {
-	r.Reset()
-	t.scratch = t.scratch[:0]
-	t.fwd = nil
-	t.plain = t.Escape == EscapeNone || bytes.IndexByte(line, '\\') < 0 // as Parse
+	t.begin(line, r)
 	rest := line
 	switch {
 	case bytes.HasPrefix(line, t.Prefix):

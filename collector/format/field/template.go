@@ -183,12 +183,7 @@ func (t *Template) Forwarded() []byte { return t.fwd }
 // alias line or the template's scratch space, so r is valid until line is
 // reused or Parse is called again.
 func (t *Template) Parse(line []byte, r *record.Record) error {
-	r.Reset()
-	t.scratch = t.scratch[:0]
-	if t.fwd != nil {
-		t.fwd = nil
-	}
-	t.plain = t.Escape == EscapeNone || bytes.IndexByte(line, '\\') < 0
+	t.begin(line, r)
 	if !bytes.HasPrefix(line, t.Prefix) {
 		return fmt.Errorf("line does not start with %q", t.Prefix)
 	}
@@ -231,6 +226,19 @@ func (t *Template) Parse(line []byte, r *record.Record) error {
 		r.TimeMs += int64(r.RequestTimeUs / 1000)
 	}
 	return nil
+}
+
+// begin resets r and the template's per-line state for line. Parse and
+// ParseLenient both start here, so nothing of the previous line (values
+// in the scratch space, its X-Forwarded-For, whether it held escapes)
+// applies to this one.
+func (t *Template) begin(line []byte, r *record.Record) {
+	r.Reset()
+	t.scratch = t.scratch[:0]
+	if t.fwd != nil {
+		t.fwd = nil
+	}
+	t.plain = t.Escape == EscapeNone || bytes.IndexByte(line, '\\') < 0
 }
 
 // index finds the literal that ends o's value in b.
