@@ -226,15 +226,16 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 		return fmt.Errorf("cannot prepare feed insert: %w", err)
 	}
 	defer chb.Abort()
-	if want := len(schema.FeedColumnNames()); len(chb.Columns()) != want {
-		return fmt.Errorf("cannot insert: the server's %s has %d columns, ingest writes %d", schema.FeedTable, len(chb.Columns()), want)
+	cols := chb.Columns() // a copy of the driver's list each call
+	if want := len(schema.FeedColumnNames()); len(cols) != want {
+		return fmt.Errorf("cannot insert: the server's %s has %d columns, ingest writes %d", schema.FeedTable, len(cols), want)
 	}
 	col := 0
 	appendCol := func(name string, v any) error {
-		if got := chb.Columns()[col].Name(); got != name {
+		if got := cols[col].Name(); got != name {
 			panic("BUG: feed column " + name + " written where the INSERT has " + got)
 		}
-		if aliasNumeric(chb.Columns()[col], v) {
+		if aliasNumeric(cols[col], v) {
 			col++
 			return nil
 		}
