@@ -167,6 +167,7 @@ func (w *Worker) combine(procCtx context.Context, stream <-chan insertReq) {
 func mergeInto(dst, src *batch) {
 	dst.spans = append(dst.spans, src.parts()...)
 	dst.block.AppendBlock(&src.block)
+	dst.reserveProvenance(src.block.Len())
 	dst.srcOffset = append(dst.srcOffset, src.srcOffset...)
 	dst.srcFile = append(dst.srcFile, src.srcFile...)
 	dst.srcEnd = append(dst.srcEnd, src.srcEnd...)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
@@ -132,9 +131,21 @@ type feeder struct {
 	sums   [][numFeedMeasures]uint64
 
 	// column buffers of the INSERT
-	strs   [len(feedStrs)][]string
-	stream []string
-	cols   [numFeedMeasures][]uint64 // one a measure: the driver's columns alias them (numcol.go)
+	strs    [len(feedStrs) + 1]record.StrCol // the string dimensions, then src_stream: arenas the driver's columns alias (strcol.go)
+	strCols strColumns                       // their positions
+	scratch []string                         // a string column for a driver that cannot alias (forDriver)
+	cols    [numFeedMeasures][]uint64        // one a measure: the driver's columns alias them (numcol.go)
+}
+
+// arena returns string arena j emptied, dropping its memory first when the
+// last INSERT made it larger than maxKeptPositions rows (insert.go).
+func (f *feeder) arena(j int) *record.StrCol {
+	a := &f.strs[j]
+	if a.Len() > maxKeptPositions {
+		*a = record.StrCol{}
+	}
+	a.Reset()
+	return a
 }
 
 // aggregate groups b's rows.
@@ -203,16 +214,6 @@ func (f *feeder) aggregate(b *batch) {
 	}
 }
 
-// unsafeString aliases value i of c; valid while c is neither reset nor
-// appended to (the feed INSERT of the batch that holds it).
-func unsafeString(c *record.StrCol, i int) string {
-	v := c.Bytes(i)
-	if len(v) == 0 {
-		return ""
-	}
-	return unsafe.String(&v[0], len(v)) // #nosec G103 -- read-only view of the block's arena for the duration of the INSERT
-}
-
 // insertFeed aggregates b and INSERTs its feed rows.
 func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 	f := &ins.feed
@@ -245,23 +246,38 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 		col++
 		return nil
 	}
+	// A string column: the driver's aliases the arena (strcol.go), or,
+	// where it cannot (the modern dialect's LowCardinality), copies it.
+	appendStrCol := func(name string, j int) error {
+		if got := cols[col].Name(); got != name {
+			panic("BUG: feed column " + name + " written where the INSERT has " + got)
+		}
+		if f.strCols.set(j, cols[col], &f.strs[j]) {
+			col++
+			return nil
+		}
+		f.scratch = f.strs[j].UnsafeStrings(f.scratch)
+		return appendCol(name, f.scratch)
+	}
+	defer f.strCols.release(maxKeptPositions)
 	if err := appendCol("minute", f.minute); err != nil {
 		return err
 	}
 	for j, c := range feedStrs {
-		f.strs[j] = f.strs[j][:0]
+		a, src := f.arena(j), &b.block.Str[c]
 		for _, row := range f.first {
-			f.strs[j] = append(f.strs[j], unsafeString(&b.block.Str[c], int(row)))
+			a.Append(src.Bytes(int(row)))
 		}
-		if err := appendCol(c.String(), f.strs[j]); err != nil {
+		if err := appendStrCol(c.String(), j); err != nil {
 			return err
 		}
 	}
-	f.stream = f.stream[:0]
+	a := f.arena(len(feedStrs))
+	a.Reserve(n*len(ins.stream), n)
 	for range n {
-		f.stream = append(f.stream, ins.stream)
+		a.AppendString(ins.stream)
 	}
-	if err := appendCol("src_stream", f.stream); err != nil {
+	if err := appendStrCol("src_stream", len(feedStrs)); err != nil {
 		return err
 	}
 	if err := appendCol("src_partition", f.part); err != nil {

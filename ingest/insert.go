@@ -69,6 +69,15 @@ func (b *batch) reset() {
 	b.feedOnly = false
 }
 
+// reserveProvenance makes room for n more rows' provenance (record.Grow
+// says why).
+func (b *batch) reserveProvenance(n int) {
+	b.srcOffset = record.Grow(b.srcOffset, n)
+	b.srcFile = record.Grow(b.srcFile, n)
+	b.srcEnd = record.Grow(b.srcEnd, n)
+	b.srcSeq = record.Grow(b.srcSeq, n)
+}
+
 // inserter turns a batch into one clickhouse-go native INSERT, appending
 // whole columns rather than rows: a loop over the raw table's columns, each
 // found by name among the block's columns (record.Block.Columns) and the

@@ -257,6 +257,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 		if !b.feedOnly {
 			w.m.clockSkewedRows.Add(float64(skew.observe(&b.block, before, time.Now())))
 		}
+		b.reserveProvenance(b.block.Len() - before)
 		for range b.block.Len() - before {
 			b.srcOffset = append(b.srcOffset, uint64(msg.Offset)) // #nosec G115 -- a fetched message's offset is >= 0
 			b.srcFile = append(b.srcFile, src)

@@ -46,7 +46,9 @@ func (sc *strColumns) set(i int, c column.Interface, s *record.StrCol) bool {
 	}
 	pos := sc.pos[i][:0]
 	if cap(pos) < len(s.End) {
-		pos = make([]proto.Position, 0, len(s.End)) // exact, so release keeps it if small enough
+		// Twice the last, as record.Grow, but never past what release
+		// keeps unless this INSERT needs it.
+		pos = make([]proto.Position, 0, max(len(s.End), min(2*cap(pos), maxKeptPositions)))
 	}
 	start := 0
 	for _, end := range s.End {

@@ -30,6 +30,9 @@ func (b *Block) Append(r *Record) {
 // AppendNumbers appends r's fields other than strings, leaving the string
 // columns to the caller (wire.Batch keeps them dictionary-coded instead).
 func (b *Block) AppendNumbers(r *Record) {
+	if len(b.TimeMs) == cap(b.TimeMs) {
+		b.Reserve(1)
+	}
 	b.TimeMs = append(b.TimeMs, r.TimeMs)
 	b.ClientIP = append(b.ClientIP, r.ClientIP)
 	b.ASN = append(b.ASN, r.ASN)
@@ -117,6 +120,7 @@ func (b *Block) Truncate(n int) {
 
 // AppendRange appends rows [from, to) of src, column by column.
 func (b *Block) AppendRange(src *Block, from, to int) {
+	b.Reserve(to - from)
 	b.TimeMs = append(b.TimeMs, src.TimeMs[from:to]...)
 	b.ClientIP = append(b.ClientIP, src.ClientIP[from:to]...)
 	b.ASN = append(b.ASN, src.ASN[from:to]...)

@@ -11,12 +11,18 @@ type StrCol struct {
 
 // Append adds b as the next value. b is copied; the caller keeps it.
 func (c *StrCol) Append(b []byte) {
+	if len(b) > cap(c.Buf)-len(c.Buf) || len(c.End) == cap(c.End) {
+		c.Reserve(len(b), 1)
+	}
 	c.Buf = append(c.Buf, b...)
 	c.End = append(c.End, uint32(len(c.Buf))) // #nosec G115 -- a block's string column stays far below 4 GiB (batches cut at BatchBytes, messages at MaxDecodedBytes)
 }
 
 // AppendString adds s as the next value.
 func (c *StrCol) AppendString(s string) {
+	if len(s) > cap(c.Buf)-len(c.Buf) || len(c.End) == cap(c.End) {
+		c.Reserve(len(s), 1)
+	}
 	c.Buf = append(c.Buf, s...)
 	c.End = append(c.End, uint32(len(c.Buf))) // #nosec G115 -- a block's string column stays far below 4 GiB (batches cut at BatchBytes, messages at MaxDecodedBytes)
 }
@@ -31,6 +37,7 @@ func (c *StrCol) AppendRange(src *StrCol, from, to int) {
 		start = src.End[from-1]
 	}
 	base := uint32(len(c.Buf)) // #nosec G115 -- a block's string column stays far below 4 GiB (batches cut at BatchBytes, messages at MaxDecodedBytes)
+	c.Reserve(int(src.End[to-1]-start), to-from)
 	c.Buf = append(c.Buf, src.Buf[start:src.End[to-1]]...)
 	for _, e := range src.End[from:to] {
 		c.End = append(c.End, base+e-start)

@@ -3,7 +3,6 @@ package wire
 import (
 	"encoding/binary"
 	"fmt"
-	"slices"
 
 	"github.com/edgelog/edgelog/internal/record"
 )
@@ -172,6 +171,7 @@ func (d *Decoder) decodePayloadV2(b *record.Block, p []byte, rows int, budget ui
 		return fmt.Errorf("%w: %d rows cannot fit in %d bytes", ErrCorrupt, rows, len(p))
 	}
 	r := reader{p: p}
+	b.Reserve(rows) // rows is bounded by the payload's length (above)
 	prev := int64(0)
 	for i := 0; i < rows; i++ {
 		prev += r.varint()
@@ -230,6 +230,7 @@ func decodePlain(r *reader, col *record.StrCol, rows int, budget *uint64) error 
 	base := uint32(0)
 	if col != nil {
 		base = uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
+		col.End = record.Grow(col.End, rows)
 	}
 	total := uint64(0)
 	for i := 0; i < rows; i++ {
@@ -249,7 +250,7 @@ func decodePlain(r *reader, col *record.StrCol, rows int, budget *uint64) error 
 		return fmt.Errorf("%w: string columns past the limit", ErrTooLarge)
 	}
 	*budget -= total
-	col.Buf = append(col.Buf, r.bytes(int(total))...)
+	col.Buf = append(record.Grow(col.Buf, int(total)), r.bytes(int(total))...) // #nosec G115 -- total is within the budget, below MaxDecodedBytes
 	return nil
 }
 
@@ -296,7 +297,7 @@ func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *ui
 		return fmt.Errorf("%w: string columns past the limit", ErrTooLarge)
 	}
 	*budget -= size
-	col.Buf = slices.Grow(col.Buf, int(size))
+	col.Reserve(int(size), rows) // #nosec G115 -- size is within the budget, itself below MaxDecodedBytes
 	for _, ix := range d.idx {
 		start := uint32(0)
 		if ix > 0 {
