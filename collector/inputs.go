@@ -379,7 +379,12 @@ func (s *fileLines) Next(ctx context.Context) (tail.Line, string, error) {
 		if s.handOver == nil {
 			return l, "", nil
 		}
-		s.held = &l // its Data stays valid: the Tailer is not asked again until it is handed out
+		// A copy, so only this rare case puts a line on the heap: taking
+		// l's address made every line escape (80 bytes allocated a line,
+		// two thirds of the collector's allocations in the 20M-line
+		// bench; heap profile of `edgelog bench --profile`).
+		held := l
+		s.held = &held // its Data stays valid: the Tailer is not asked again until it is handed out
 	}
 	for !s.journaled(*s.handOver) && time.Since(s.since) < s.grace {
 		select {
