@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/edgelog/edgelog/internal/httplimit"
@@ -98,4 +99,16 @@ func serveOps(ctx context.Context, log *slog.Logger, addr string, reg *prometheu
 	}()
 	log.Info("serving metrics", "addr", "http://"+ln.Addr().String()+"/metrics")
 	return nil
+}
+
+// setGCPercent sets the process's GOGC to p unless the environment sets
+// one. The default (100) lets the heap grow to twice what is live before
+// collecting, and every page of that headroom is fresh memory the kernel
+// clears on first touch: 17-23% of ingest's CPU in the 20M-line bench
+// (perf), where a collection of its mostly pointer-free heap costs little.
+// 50 keeps a third less.
+func setGCPercent(p int) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(p)
+	}
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"os"
-	"runtime/debug"
 
 	"github.com/edgelog/edgelog/ingest"
 )
@@ -13,18 +11,10 @@ func init() {
 	register("ingest", "consume Kafka batches and insert them into ClickHouse", runIngest)
 }
 
-// ingestGCPercent is ingest's GOGC unless the environment sets one. Its
-// heap is mostly the partitions' batches, pointer-free column arenas of
-// tens of MiB that a collection barely scans; the default (100) lets the
-// heap grow to twice them before collecting, and every page of that
-// headroom is fresh memory the kernel clears on first touch (17-23% of
-// ingest's CPU in the 20M-line bench, perf). 50 keeps a third less.
-const ingestGCPercent = 50
-
 func runIngest(ctx context.Context, args []string) error {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(ingestGCPercent)
-	}
+	// Ingest's heap is mostly the partitions' batches, pointer-free column
+	// arenas of tens of MiB that a collection barely scans (gcPercent).
+	setGCPercent(50)
 	fs := newFlags("ingest", "[flags]", `Joins the ingest consumer group, decodes batches, inserts them into ClickHouse
 with native batches and commits each Kafka offset only after ClickHouse
 acknowledged the rows. Run several for more throughput (one per partition at most).`)
