@@ -180,6 +180,22 @@
 // blocks (workerInsertSettings): see package schema for what a block
 // costs ClickHouse.
 //
+// The heap (2026-12-05, late night): perf of ingest in the 20M-line bench
+// put 17-23% of its CPU in the kernel clearing pages it touched for the
+// first time (about a million page faults, 4 GB, for a heap that ended at
+// 3.7 GB with 2.1 GB live: the partitions' two batches each and the
+// combined block). Three changes: columns grow by doubling
+// (record.Grow; append's 1.25x for large slices copied and touched
+// about five times a column's final size), the feed's string columns
+// alias arenas as the raw block's do, and GOGC is 50 unless the
+// environment sets one (cmd/edgelog: the heap is mostly pointer-free
+// arenas, cheap to collect, and GOGC 100's headroom was fresh memory).
+// Allocations 8.7 -> 4.0 GB, page faults 1.09M -> 0.75M, 1.35-1.56 ->
+// 1.10-1.17 CPU-s per million requests (heap and CPU profiles of
+// `edgelog bench --profile`; README, "Issue 14, the heap"). What is left
+// of the faults is the heap itself, which a long-running ingest touches
+// once: the bench's 80 seconds are all warm-up.
+//
 // The rollup feed (feed.go) adds, per `edgelog bench --profile` of 20M
 // requests: 0.21 CPU-s per million at the default 24h span (grouping the
 // block 0.115: one map lookup per row on a byte key of minute, partition
@@ -202,7 +218,9 @@
 // # Bounds
 //
 // Per partition: one batch of BatchRows (200,000) rows or BatchBytes
-// (64 MiB) of decoded rows; up to 32 MiB per fetch and 16 prefetched
+// (64 MiB) of decoded rows (its columns' capacity up to twice what they
+// hold, record.Grow: address space, the part never written is never
+// touched); up to 32 MiB per fetch and 16 prefetched
 // messages; one message may decode to at most MaxDecodedBytes (128 MiB,
 // checked before it is decompressed; see wire.Decoder), a larger one is
 // dead-lettered as too_large. An INSERT is at most MaxInsertRows
