@@ -273,9 +273,9 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 		}
 	}
 	a := f.arena(len(feedStrs))
-	a.Reserve(n*len(ins.stream), n)
-	for range n {
-		a.AppendString(ins.stream)
+	a.AppendString(ins.stream)
+	for range n - 1 {
+		a.AppendLast() // the same bytes for every row
 	}
 	if err := appendStrCol("src_stream", len(feedStrs)); err != nil {
 		return err

@@ -14,11 +14,14 @@ import (
 // its own proto.ColStr (a byte arena and per-value positions), growing
 // fresh buffers for every INSERT: that copy and its growth were a quarter
 // of ingest's CPU (pprof of the 3M-line `edgelog bench`, December 2026).
-// record.StrCol is already an arena with end offsets, so the column the
-// driver encodes can point at it: Buf aliases the arena (capacity capped,
-// so nothing the driver appends can reach past it) and Pos is built from
-// the end offsets into slices kept here and reused across INSERTs (no
-// pointers, so the garbage collector does not scan them).
+// record.StrCol is already an arena with each value's span, so the column
+// the driver encodes can point at it: Buf aliases the arena (capacity
+// capped, so nothing the driver appends can reach past it) and Pos is
+// built from the spans into slices kept here and reused across INSERTs
+// (no pointers, so the garbage collector does not scan them). Spans may
+// repeat (a dictionary-coded column's rows share their value's bytes):
+// ch-go encodes each row from its span, so the server receives every
+// row's bytes as before.
 //
 // The driver does not export the ColStr inside column.String, so it is
 // reached by reflection, by name and type. Hand-written because neither
@@ -50,13 +53,11 @@ func (sc *strColumns) set(i int, c column.Interface, s *record.StrCol) bool {
 		// keeps unless this INSERT needs it.
 		pos = make([]proto.Position, 0, max(len(s.End), min(2*cap(pos), maxKeptPositions)))
 	}
-	start := 0
-	for _, end := range s.End {
-		pos = append(pos, proto.Position{Start: start, End: int(end)})
-		start = int(end)
+	for j, end := range s.End {
+		pos = append(pos, proto.Position{Start: int(s.Start[j]), End: int(end)})
 	}
 	sc.pos[i] = pos
-	cs.Buf = s.Buf[:start:start]
+	cs.Buf = s.Buf[:len(s.Buf):len(s.Buf)]
 	cs.Pos = pos
 	return true
 }

@@ -29,6 +29,11 @@ func TestDriverStrAliased(t *testing.T) {
 	for _, v := range []string{"", "a", "", "example.com", "/path?q=1", "", "ünïcode"} {
 		s.AppendString(v)
 	}
+	// Rows that share their value's bytes, as a dictionary-coded column
+	// decodes (record.StrCol): each is still encoded whole.
+	for _, i := range []int{3, 1, 3, 6, 0, 3} {
+		s.AppendSpan(s.Start[i], s.End[i])
+	}
 	var sc strColumns
 	aliased := newDriverColumn(t, "String")
 	if !sc.set(3, aliased, &s) {

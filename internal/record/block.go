@@ -79,12 +79,15 @@ func (b *Block) Reset() {
 	}
 }
 
-// SizeBytes estimates the block's in-memory payload size, used for byte-based
-// batch limits.
+// SizeBytes is the block's decoded size, used for byte-based batch limits:
+// the numeric columns, every string value's bytes (shared bytes counted for
+// each value, as an INSERT sends them and the driver's buffer holds them)
+// and 4 bytes a value. The memory the block holds is at most that plus 4
+// bytes a value (StrCol.Start), and less where values share bytes.
 func (b *Block) SizeBytes() int {
 	n := b.Len() * (8 + 16 + 4 + 2 + 8 + 8 + 8 + 4 + 4)
 	for i := range b.Str {
-		n += len(b.Str[i].Buf) + 4*len(b.Str[i].End)
+		n += b.Str[i].ExpandedBytes() + 4*len(b.Str[i].End)
 	}
 	return n
 }
@@ -105,16 +108,7 @@ func (b *Block) Truncate(n int) {
 	b.RequestTimeUs = b.RequestTimeUs[:n]
 	b.TTFBUs = b.TTFBUs[:n]
 	for i := range b.Str {
-		c := &b.Str[i]
-		if n > len(c.End) {
-			continue // a column the partial decode never reached
-		}
-		end := uint32(0)
-		if n > 0 {
-			end = c.End[n-1]
-		}
-		c.End = c.End[:n]
-		c.Buf = c.Buf[:end]
+		b.Str[i].truncate(n) // a column the partial decode never reached is shorter
 	}
 }
 

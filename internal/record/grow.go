@@ -38,5 +38,6 @@ func (b *Block) Reserve(n int) {
 // Reserve makes room for n more values of size bytes together.
 func (c *StrCol) Reserve(size, n int) {
 	c.Buf = Grow(c.Buf, size)
+	c.Start = Grow(c.Start, n)
 	c.End = Grow(c.End, n)
 }

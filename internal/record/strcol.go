@@ -2,45 +2,89 @@ package record
 
 import "unsafe"
 
-// StrCol is a column of strings stored as one byte arena (Buf) and the end
-// offset of each value in it (End). Value i spans Buf[End[i-1]:End[i]].
+// StrCol is a column of strings stored in one byte arena: value i is
+// Buf[Start[i]:End[i]]. Values may share bytes: the wire decoder stores a
+// dictionary-coded column's distinct values once and points every row at
+// its value, so a batch holds a customer's name once, not once a row, and
+// decoding a row copies no string (ClickHouse's native String column, as
+// ch-go builds it, is the same arena-and-spans shape, so ingest hands it
+// over as it is: package ingest, strcol.go). Every byte a value refers to
+// was appended no later than the value itself, which is what lets
+// Truncate give back the bytes of the rows it drops.
 type StrCol struct {
-	Buf []byte
-	End []uint32
+	Buf   []byte
+	Start []uint32
+	End   []uint32
+	// expanded is the values' bytes summed, shared bytes counted for
+	// every value that refers to them (ExpandedBytes).
+	expanded int
 }
 
 // Append adds b as the next value. b is copied; the caller keeps it.
 func (c *StrCol) Append(b []byte) {
-	if len(b) > cap(c.Buf)-len(c.Buf) || len(c.End) == cap(c.End) {
+	if len(b) > cap(c.Buf)-len(c.Buf) || len(c.End) == cap(c.End) || len(c.Start) == cap(c.Start) {
 		c.Reserve(len(b), 1)
 	}
+	c.Start = append(c.Start, uint32(len(c.Buf))) // #nosec G115 -- a block's string column stays far below 4 GiB (batches cut at BatchBytes, messages at MaxDecodedBytes)
+	c.expanded += len(b)
 	c.Buf = append(c.Buf, b...)
-	c.End = append(c.End, uint32(len(c.Buf))) // #nosec G115 -- a block's string column stays far below 4 GiB (batches cut at BatchBytes, messages at MaxDecodedBytes)
+	c.End = append(c.End, uint32(len(c.Buf))) // #nosec G115 -- as above
 }
 
 // AppendString adds s as the next value.
 func (c *StrCol) AppendString(s string) {
-	if len(s) > cap(c.Buf)-len(c.Buf) || len(c.End) == cap(c.End) {
+	if len(s) > cap(c.Buf)-len(c.Buf) || len(c.End) == cap(c.End) || len(c.Start) == cap(c.Start) {
 		c.Reserve(len(s), 1)
 	}
+	c.Start = append(c.Start, uint32(len(c.Buf))) // #nosec G115 -- a block's string column stays far below 4 GiB (batches cut at BatchBytes, messages at MaxDecodedBytes)
+	c.expanded += len(s)
 	c.Buf = append(c.Buf, s...)
-	c.End = append(c.End, uint32(len(c.Buf))) // #nosec G115 -- a block's string column stays far below 4 GiB (batches cut at BatchBytes, messages at MaxDecodedBytes)
+	c.End = append(c.End, uint32(len(c.Buf))) // #nosec G115 -- as above
 }
 
-// AppendRange appends values [from, to) of src.
+// AppendSpan adds a value made of bytes [start, end) of the arena, which
+// must already hold them (a dictionary's value that other rows share).
+func (c *StrCol) AppendSpan(start, end uint32) {
+	c.expanded += int(end - start)
+	c.Start = append(c.Start, start)
+	c.End = append(c.End, end)
+}
+
+// AppendLast adds the last value again, sharing its bytes. The column
+// must not be empty.
+func (c *StrCol) AppendLast() {
+	n := len(c.End) - 1
+	c.AppendSpan(c.Start[n], c.End[n])
+}
+
+// AppendRange appends values [from, to) of src. The bytes those values
+// span are copied as one region, so values that share bytes in src share
+// them here too, unless the region holds more than the values (bytes of
+// other rows between them): then each value is copied on its own, so the
+// copy is never larger than the values expanded.
 func (c *StrCol) AppendRange(src *StrCol, from, to int) {
 	if from >= to {
 		return
 	}
-	start := uint32(0)
-	if from > 0 {
-		start = src.End[from-1]
+	lo, hi, total := src.Start[from], src.End[from], 0
+	for i := from; i < to; i++ {
+		lo, hi = min(lo, src.Start[i]), max(hi, src.End[i])
+		total += int(src.End[i] - src.Start[i])
 	}
-	base := uint32(len(c.Buf)) // #nosec G115 -- a block's string column stays far below 4 GiB (batches cut at BatchBytes, messages at MaxDecodedBytes)
-	c.Reserve(int(src.End[to-1]-start), to-from)
-	c.Buf = append(c.Buf, src.Buf[start:src.End[to-1]]...)
-	for _, e := range src.End[from:to] {
-		c.End = append(c.End, base+e-start)
+	if int(hi-lo) > total {
+		c.Reserve(total, to-from)
+		for i := from; i < to; i++ {
+			c.Append(src.Bytes(i))
+		}
+		return
+	}
+	c.Reserve(int(hi-lo), to-from)
+	c.expanded += total
+	base := uint32(len(c.Buf)) - lo // #nosec G115 -- a block's string column stays far below 4 GiB (batches cut at BatchBytes, messages at MaxDecodedBytes)
+	c.Buf = append(c.Buf, src.Buf[lo:hi]...)
+	for i := from; i < to; i++ {
+		c.Start = append(c.Start, base+src.Start[i])
+		c.End = append(c.End, base+src.End[i])
 	}
 }
 
@@ -50,11 +94,7 @@ func (c *StrCol) Len() int { return len(c.End) }
 // Bytes returns value i. The slice aliases the arena: it is valid until the
 // next Reset or Append and must not be modified.
 func (c *StrCol) Bytes(i int) []byte {
-	start := uint32(0)
-	if i > 0 {
-		start = c.End[i-1]
-	}
-	return c.Buf[start:c.End[i]:c.End[i]]
+	return c.Buf[c.Start[i]:c.End[i]:c.End[i]]
 }
 
 // String returns value i as a copied string.
@@ -66,20 +106,40 @@ func (c *StrCol) String(i int) string { return string(c.Bytes(i)) }
 // of one ClickHouse insert).
 func (c *StrCol) UnsafeStrings(dst []string) []string {
 	dst = dst[:0]
-	start := uint32(0)
-	for _, end := range c.End {
+	for i, end := range c.End {
+		start := c.Start[i]
 		if end == start {
 			dst = append(dst, "")
 		} else {
 			dst = append(dst, unsafe.String(&c.Buf[start], int(end-start))) // #nosec G103 -- zero-copy strings over the column's buffer, valid while the block is (documented)
 		}
-		start = end
 	}
 	return dst
+}
+
+// ExpandedBytes returns the values' bytes summed, shared bytes counted
+// for every value that refers to them (what a ClickHouse INSERT sends).
+func (c *StrCol) ExpandedBytes() int { return c.expanded }
+
+// truncate drops the values from n on and the bytes only they refer to.
+func (c *StrCol) truncate(n int) {
+	if n >= len(c.End) {
+		return
+	}
+	keep := uint32(0)
+	for i, e := range c.End[n:] {
+		c.expanded -= int(e - c.Start[n+i])
+	}
+	for _, e := range c.End[:n] {
+		keep = max(keep, e)
+	}
+	c.Start, c.End, c.Buf = c.Start[:n], c.End[:n], c.Buf[:keep]
 }
 
 // Reset empties the column and keeps its capacity.
 func (c *StrCol) Reset() {
 	c.Buf = c.Buf[:0]
+	c.Start = c.Start[:0]
 	c.End = c.End[:0]
+	c.expanded = 0
 }

@@ -29,14 +29,15 @@ func decodePayloadV1(b *record.Block, p []byte, rows int, budget uint64, nStr in
 	for s := range b.Str[:nStr] {
 		col := &b.Str[s]
 		base := uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
-		total := uint64(0)
+		total, prev := uint64(0), uint64(0)
 		for i := 0; i < rows; i++ {
 			total += r.uvarintMax(MaxPayload)
 			if total > MaxPayload {
 				r.err = true
 				break
 			}
-			col.End = append(col.End, base+uint32(total))
+			col.AppendSpan(base+uint32(prev), base+uint32(total)) // #nosec G115 -- below MaxPayload < 2^32
+			prev = total
 		}
 		if !r.err && total > budget {
 			return fmt.Errorf("%w: string columns past the limit", ErrTooLarge)

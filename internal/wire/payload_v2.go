@@ -230,17 +230,18 @@ func decodePlain(r *reader, col *record.StrCol, rows int, budget *uint64) error 
 	base := uint32(0)
 	if col != nil {
 		base = uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
-		col.End = record.Grow(col.End, rows)
+		col.Reserve(0, rows)
 	}
-	total := uint64(0)
+	total, prev := uint64(0), uint64(0)
 	for i := 0; i < rows; i++ {
 		total += r.uvarintMax(MaxPayload)
 		if total > MaxPayload {
 			return fmt.Errorf("%w: column larger than %d bytes", ErrCorrupt, MaxPayload)
 		}
 		if col != nil {
-			col.End = append(col.End, base+uint32(total))
+			col.AppendSpan(base+uint32(prev), base+uint32(total)) // #nosec G115 -- below MaxPayload < 2^32
 		}
+		prev = total
 	}
 	if col == nil {
 		r.bytes(int(total))
@@ -297,14 +298,18 @@ func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *ui
 		return fmt.Errorf("%w: string columns past the limit", ErrTooLarge)
 	}
 	*budget -= size
-	col.Reserve(int(size), rows) // #nosec G115 -- size is within the budget, itself below MaxDecodedBytes
+	// The dictionary's values once; every row points at its value
+	// (record.StrCol): no row's bytes are copied. The budget above still
+	// counts them expanded, as the INSERT will send them.
+	base := uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
+	col.Reserve(len(vals), rows)
+	col.Buf = append(col.Buf, vals...)
 	for _, ix := range d.idx {
 		start := uint32(0)
 		if ix > 0 {
 			start = d.spans[ix-1]
 		}
-		col.Buf = append(col.Buf, vals[start:d.spans[ix]]...)
-		col.End = append(col.End, uint32(len(col.Buf))) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
+		col.AppendSpan(base+start, base+d.spans[ix])
 	}
 	return nil
 }
