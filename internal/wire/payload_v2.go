@@ -255,10 +255,13 @@ func decodePlain(r *reader, col *record.StrCol, rows int, budget *uint64) error 
 	return nil
 }
 
-// decodeDict expands a dictionary column. budget is what the batch's string
-// columns may still take once expanded (see Decoder): a small dictionary repeated over
-// many rows must not become a memory bomb, so indices are read and sized
-// before anything is copied. With col nil it reads past the column.
+// decodeDict decodes a dictionary column: its values into col's arena
+// once, each row as a span of its value (record.StrCol). budget is what
+// the batch's string columns may still take once expanded (see Decoder):
+// a small dictionary repeated over many rows must not become a memory bomb
+// where the rows are expanded (the INSERT sends every row's bytes), so
+// indices are read and sized before anything is stored. With col nil it
+// reads past the column.
 func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *uint64) error {
 	n := r.uvarintMax(uint64(rows)) // #nosec G115 -- rows >= 0
 	d.spans = d.spans[:0]
