@@ -13,7 +13,7 @@ func init() {
 
 func runIngest(ctx context.Context, args []string) error {
 	// Ingest's heap is mostly the partitions' batches, pointer-free column
-	// arenas of tens of MiB that a collection barely scans (gcPercent).
+	// arenas of tens of MiB that a collection barely scans (setGCPercent).
 	setGCPercent(50)
 	fs := newFlags("ingest", "[flags]", `Joins the ingest consumer group, decodes batches, inserts them into ClickHouse
 with native batches and commits each Kafka offset only after ClickHouse

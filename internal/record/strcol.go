@@ -80,6 +80,8 @@ func (c *StrCol) AppendRange(src *StrCol, from, to int) {
 	}
 	c.Reserve(int(hi-lo), to-from)
 	c.expanded += total
+	// Modular: base+src.Start[i] is the value's offset in c.Buf even when
+	// lo is past len(c.Buf).
 	base := uint32(len(c.Buf)) - lo // #nosec G115 -- a block's string column stays far below 4 GiB (batches cut at BatchBytes, messages at MaxDecodedBytes)
 	c.Buf = append(c.Buf, src.Buf[lo:hi]...)
 	for i := from; i < to; i++ {
