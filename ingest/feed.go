@@ -137,17 +137,6 @@ type feeder struct {
 	cols    [numFeedMeasures][]uint64        // one a measure: the driver's columns alias them (numcol.go)
 }
 
-// arena returns string arena j emptied, dropping its memory first when the
-// last INSERT made it larger than maxKeptPositions rows (insert.go).
-func (f *feeder) arena(j int) *record.StrCol {
-	a := &f.strs[j]
-	if a.Len() > maxKeptPositions {
-		*a = record.StrCol{}
-	}
-	a.Reset()
-	return a
-}
-
 // aggregate groups b's rows.
 func (f *feeder) aggregate(b *batch) {
 	if f.index == nil {
@@ -232,10 +221,13 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 		return fmt.Errorf("cannot insert: the server's %s has %d columns, ingest writes %d", schema.FeedTable, len(cols), want)
 	}
 	col := 0
-	appendCol := func(name string, v any) error {
+	expect := func(name string) {
 		if got := cols[col].Name(); got != name {
 			panic("BUG: feed column " + name + " written where the INSERT has " + got)
 		}
+	}
+	appendCol := func(name string, v any) error {
+		expect(name)
 		if aliasNumeric(cols[col], v) {
 			col++
 			return nil
@@ -249,9 +241,7 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 	// A string column: the driver's aliases the arena (strcol.go), or,
 	// where it cannot (the modern dialect's LowCardinality), copies it.
 	appendStrCol := func(name string, j int) error {
-		if got := cols[col].Name(); got != name {
-			panic("BUG: feed column " + name + " written where the INSERT has " + got)
-		}
+		expect(name)
 		if f.strCols.set(j, cols[col], &f.strs[j]) {
 			col++
 			return nil
@@ -264,7 +254,7 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 		return err
 	}
 	for j, c := range feedStrs {
-		a, src := f.arena(j), &b.block.Str[c]
+		a, src := emptyArena(&f.strs[j]), &b.block.Str[c]
 		for _, row := range f.first {
 			a.Append(src.Bytes(int(row)))
 		}
@@ -272,11 +262,7 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 			return err
 		}
 	}
-	a := f.arena(len(feedStrs))
-	a.AppendString(ins.stream)
-	for range n - 1 {
-		a.AppendLast() // the same bytes for every row
-	}
+	emptyArena(&f.strs[len(feedStrs)]).AppendRepeat(ins.stream, n)
 	if err := appendStrCol("src_stream", len(feedStrs)); err != nil {
 		return err
 	}

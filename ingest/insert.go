@@ -233,15 +233,10 @@ func (ins *inserter) sources(b *batch) {
 // src_stream, a message's rows' src_file): the arenas hold each value once
 // a run, not once a row.
 func (ins *inserter) provenanceArenas(b *batch) {
-	stream, file := ins.provenanceArena(0), ins.provenanceArena(1)
+	stream, file := emptyArena(&ins.provenance[0]), emptyArena(&ins.provenance[1])
+	stream.AppendRepeat(ins.stream, len(b.srcFile))
 	for i, f := range b.srcFile {
-		if i == 0 {
-			stream.AppendString(ins.stream)
-			file.AppendString(f)
-			continue
-		}
-		stream.AppendLast()
-		if f == b.srcFile[i-1] {
+		if i > 0 && f == b.srcFile[i-1] {
 			file.AppendLast()
 		} else {
 			file.AppendString(f)
@@ -250,10 +245,10 @@ func (ins *inserter) provenanceArenas(b *batch) {
 	ins.data["src_stream"], ins.data["src_file"] = stream, file
 }
 
-// provenanceArena returns provenance arena i emptied, dropping its memory
-// first when the last INSERT made it larger than maxKeptPositions rows.
-func (ins *inserter) provenanceArena(i int) *record.StrCol {
-	a := &ins.provenance[i]
+// emptyArena empties an arena the driver's column aliases (the INSERT's
+// provenance, the feed's strings), dropping its memory first when the last
+// INSERT made it larger than maxKeptPositions rows.
+func emptyArena(a *record.StrCol) *record.StrCol {
 	if a.Len() > maxKeptPositions {
 		*a = record.StrCol{}
 	}

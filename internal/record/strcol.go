@@ -57,6 +57,18 @@ func (c *StrCol) AppendLast() {
 	c.AppendSpan(c.Start[n], c.End[n])
 }
 
+// AppendRepeat adds s as the next n values, its bytes stored once.
+func (c *StrCol) AppendRepeat(s string, n int) {
+	if n <= 0 {
+		return
+	}
+	c.AppendString(s)
+	c.Reserve(0, n-1)
+	for range n - 1 {
+		c.AppendLast()
+	}
+}
+
 // AppendRange appends values [from, to) of src. The bytes those values
 // span are copied as one region, so values that share bytes in src share
 // them here too, unless the region holds more than the values (bytes of

@@ -118,3 +118,19 @@ func TestSizeBytesCountsExpanded(t *testing.T) {
 		t.Fatalf("SizeBytes %d for 10,000 rows sharing a 1 KiB value; want at least %d", got, 10_000*1024)
 	}
 }
+
+// TestAppendRepeat: n values of s, its bytes stored once; n <= 0 adds none.
+func TestAppendRepeat(t *testing.T) {
+	var c StrCol
+	c.Append([]byte("x"))
+	c.AppendRepeat("kfake/topic", 0)
+	c.AppendRepeat("kfake/topic", 1000)
+	want := [][]byte{[]byte("x")}
+	for range 1000 {
+		want = append(want, []byte("kfake/topic"))
+	}
+	checkCol(t, "repeated", &c, want)
+	if len(c.Buf) != 1+11 {
+		t.Fatalf("arena %d bytes, want 12: a repeated value is stored once", len(c.Buf))
+	}
+}
