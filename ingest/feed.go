@@ -242,7 +242,7 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 	// where it cannot (the modern dialect's LowCardinality), copies it.
 	appendStrCol := func(name string, j int) error {
 		expect(name)
-		if f.strCols.set(j, cols[col], &f.strs[j]) {
+		if f.strCols.set(j, cols[col], &f.strs[j], nil) {
 			col++
 			return nil
 		}

@@ -115,6 +115,8 @@ type inserter struct {
 	strCols strColumns
 	// feed aggregates batches into the rollup feed's rows (feed.go).
 	feed feeder
+	// order sends the rows in the raw table's sorting key (order.go).
+	order *rowOrder
 }
 
 // maxKeptPositions is how many rows' string positions the inserter keeps
@@ -123,7 +125,8 @@ type inserter struct {
 const maxKeptPositions = 1 << 20
 
 func newInserter(conn driver.Conn, db string, d schema.Dialect) *inserter {
-	return &inserter{conn: conn, db: db, sql: schema.InsertRawSQL(db, d), dialect: d, cols: schema.RawColumns(d), data: map[string]any{}}
+	return &inserter{conn: conn, db: db, sql: schema.InsertRawSQL(db, d), dialect: d, cols: schema.RawColumns(d), data: map[string]any{},
+		order: newRowOrder(schema.RawSortKey(d))}
 }
 
 // workerInsertSettings are the settings of the worker's INSERTs.
@@ -164,6 +167,7 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 		return err
 	}
 	ins.sources(b)
+	perm := ins.order.sort(&b.block)
 	chb, err := ins.conn.PrepareBatch(ctx, ins.sql)
 	if err != nil {
 		return fmt.Errorf("cannot prepare insert: %w", err)
@@ -178,9 +182,13 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 		if !ok {
 			panic("BUG: raw column " + c.Name + " has no source in the record or the batch")
 		}
-		if s, ok := v.(*record.StrCol); ok && ins.strCols.set(i, driverCols[i], s) {
-			continue // the driver's column aliases the arena (strcol.go)
+		if s, ok := v.(*record.StrCol); ok {
+			if ins.strCols.set(i, driverCols[i], s, perm) {
+				continue // the driver's column aliases the arena (strcol.go)
+			}
+			v = ins.forDriver(c.Name, s)
 		}
+		v = ins.order.apply(i, v) // the rows in the table's order (order.go)
 		if ins.alias(driverCols[i], c.Name, v) {
 			continue // the driver's column aliases the data (numcol.go)
 		}
@@ -190,6 +198,7 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 	}
 	err = chb.Send()
 	ins.strCols.release(maxKeptPositions)
+	ins.order.release(maxKeptPositions)
 	if cap(ins.dts) > maxKeptPositions {
 		ins.dts, ins.ips = nil, nil
 	}

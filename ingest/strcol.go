@@ -38,8 +38,10 @@ type strColumns struct {
 
 // set points c's ColStr at s if c is a plain String column, and reports
 // whether it did. The column then aliases s's arena until the INSERT is
-// sent: s must not be reset or appended to before.
-func (sc *strColumns) set(i int, c column.Interface, s *record.StrCol) bool {
+// sent: s must not be reset or appended to before. With perm (order.go)
+// row j of the column is s's value perm[j]: the positions are reordered,
+// not the bytes.
+func (sc *strColumns) set(i int, c column.Interface, s *record.StrCol, perm []uint32) bool {
 	cs := driverStr(c)
 	if cs == nil {
 		return false
@@ -53,8 +55,14 @@ func (sc *strColumns) set(i int, c column.Interface, s *record.StrCol) bool {
 		// keeps unless this INSERT needs it.
 		pos = make([]proto.Position, 0, max(len(s.End), min(2*cap(pos), maxKeptPositions)))
 	}
-	for j, end := range s.End {
-		pos = append(pos, proto.Position{Start: int(s.Start[j]), End: int(end)})
+	if perm == nil {
+		for j, end := range s.End {
+			pos = append(pos, proto.Position{Start: int(s.Start[j]), End: int(end)})
+		}
+	} else {
+		for _, j := range perm {
+			pos = append(pos, proto.Position{Start: int(s.Start[j]), End: int(s.End[j])})
+		}
 	}
 	sc.pos[i] = pos
 	cs.Buf = s.Buf[:len(s.Buf):len(s.Buf)]

@@ -36,7 +36,7 @@ func TestDriverStrAliased(t *testing.T) {
 	}
 	var sc strColumns
 	aliased := newDriverColumn(t, "String")
-	if !sc.set(3, aliased, &s) {
+	if !sc.set(3, aliased, &s, nil) {
 		t.Fatal("the driver's String column was not aliased: clickhouse-go's column.String no longer holds a proto.ColStr named col (see strcol.go)")
 	}
 	copied := newDriverColumn(t, "String")
@@ -64,7 +64,7 @@ func TestDriverStrOtherTypes(t *testing.T) {
 	s.AppendString("x")
 	var sc strColumns
 	for _, typ := range []column.Type{"LowCardinality(String)", "FixedString(16)", "UInt64"} {
-		if sc.set(0, newDriverColumn(t, typ), &s) {
+		if sc.set(0, newDriverColumn(t, typ), &s, nil) {
 			t.Errorf("%s: aliased as a String column", typ)
 		}
 	}
@@ -80,8 +80,8 @@ func TestStrColumnsRelease(t *testing.T) {
 	for range 100 {
 		large.AppendString("v")
 	}
-	sc.set(0, newDriverColumn(t, "String"), &small)
-	sc.set(1, newDriverColumn(t, "String"), &large)
+	sc.set(0, newDriverColumn(t, "String"), &small, nil)
+	sc.set(1, newDriverColumn(t, "String"), &large, nil)
 	sc.release(50)
 	if cap(sc.pos[0]) != 10 || sc.pos[1] != nil {
 		t.Fatalf("kept capacities %d and %d, want 10 and none", cap(sc.pos[0]), cap(sc.pos[1]))

@@ -164,11 +164,15 @@ func distributed(db, name string, d Dialect) string {
 // prune first in any case.
 //
 // 18.16 keeps (customer, time), the order tables there were created with.
-func RawOrderBy(d Dialect) string {
+func RawOrderBy(d Dialect) string { return strings.Join(RawSortKey(d), ", ") }
+
+// RawSortKey is RawOrderBy as column names, for ingest, which sends each
+// INSERT's rows in this order (package ingest, order.go).
+func RawSortKey(d Dialect) []string {
 	if d.Modern {
-		return "customer, host, time"
+		return []string{"customer", "host", "time"}
 	}
-	return "customer, time"
+	return []string{"customer", "time"}
 }
 
 // RawShardingKey spreads raw rows over shards. It is a function of the row
