@@ -126,7 +126,7 @@ const maxKeptPositions = 1 << 20
 
 func newInserter(conn driver.Conn, db string, d schema.Dialect) *inserter {
 	return &inserter{conn: conn, db: db, sql: schema.InsertRawSQL(db, d), dialect: d, cols: schema.RawColumns(d), data: map[string]any{},
-		order: newRowOrder(schema.RawSortKey(d))}
+		order: newRowOrder(d)}
 }
 
 // workerInsertSettings are the settings of the worker's INSERTs.
@@ -167,7 +167,7 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 		return err
 	}
 	ins.sources(b)
-	perm := ins.order.sort(&b.block)
+	runs := ins.order.sort(&b.block)
 	chb, err := ins.conn.PrepareBatch(ctx, ins.sql)
 	if err != nil {
 		return fmt.Errorf("cannot prepare insert: %w", err)
@@ -183,7 +183,7 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 			panic("BUG: raw column " + c.Name + " has no source in the record or the batch")
 		}
 		if s, ok := v.(*record.StrCol); ok {
-			if ins.strCols.set(i, driverCols[i], s, perm) {
+			if ins.strCols.set(i, driverCols[i], s, runs) {
 				continue // the driver's column aliases the arena (strcol.go)
 			}
 			v = ins.forDriver(c.Name, s)

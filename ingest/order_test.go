@@ -52,11 +52,39 @@ func messagesBlock(rng *rand.Rand, messages int) *record.Block {
 	return &blk
 }
 
+// disjointBlock returns messages of one customer each whose rows follow
+// the customer's previous message in time (one server's log): the rows
+// sort by ordering the messages.
+func disjointBlock(rng *rand.Rand, messages int) *record.Block {
+	var blk record.Block
+	var r record.Record
+	next := map[string]int64{}
+	for range messages {
+		cust := fmt.Sprintf("c%d", rng.IntN(7))
+		t := next[cust] + 1_800_000_000_000
+		for range 1 + rng.IntN(200) {
+			t += rng.Int64N(800)
+			r = record.Record{TimeMs: t}
+			r.Str[record.Customer] = []byte(cust)
+			r.Str[record.Host] = []byte("www")
+			blk.Append(&r)
+		}
+		next[cust] = t - 1_800_000_000_000
+	}
+	return &blk
+}
+
 // checkOrder fails unless perm is a permutation of blk's rows that puts
 // them in key's order (string columns as bytes, then time), rows of equal
 // keys in their own order.
-func checkOrder(t *testing.T, blk *record.Block, key []record.Str, perm []uint32) {
+func checkOrder(t *testing.T, blk *record.Block, key []record.Str, unit int64, runs []rowRun) {
 	t.Helper()
+	var perm []uint32
+	for _, r := range runs {
+		for j := range r.n {
+			perm = append(perm, r.from+j)
+		}
+	}
 	if len(perm) != blk.Len() {
 		t.Fatalf("permutation of %d rows for %d", len(perm), blk.Len())
 	}
@@ -76,7 +104,7 @@ func checkOrder(t *testing.T, blk *record.Block, key []record.Str, perm []uint32
 			}
 		}
 		if c == 0 {
-			c = cmp.Or(cmp.Compare(blk.TimeMs[a], blk.TimeMs[b]), cmp.Compare(a, b))
+			c = cmp.Or(cmp.Compare(floorDiv(blk.TimeMs[a], unit), floorDiv(blk.TimeMs[b], unit)), cmp.Compare(a, b))
 		}
 		if c > 0 {
 			t.Fatalf("rows %d and %d out of order at %d", a, b, j)
@@ -87,32 +115,35 @@ func checkOrder(t *testing.T, blk *record.Block, key []record.Str, perm []uint32
 func TestRowOrderSorts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, d := range []schema.Dialect{{}, {Modern: true}} {
-		o := newRowOrder(schema.RawSortKey(d))
-		key := []record.Str{record.Customer}
+		o := newRowOrder(d)
+		key, unit := []record.Str{record.Customer}, int64(1000)
 		if d.Modern {
-			key = append(key, record.Host)
+			key, unit = append(key, record.Host), 1
 		}
 		if !slices.Equal(o.strKeys, key) || !o.timeKey {
 			t.Fatalf("modern %v: key %v (time %v) from %v", d.Modern, o.strKeys, o.timeKey, schema.RawSortKey(d))
 		}
-		for range 20 { // the same rowOrder again and again: nothing stale kept
+		for k := range 40 { // the same rowOrder again and again: nothing stale kept
 			blk := messagesBlock(rng, 1+rng.IntN(60))
-			perm := o.sort(blk)
-			if blk.Len() > 1 && perm == nil {
+			if k%2 == 1 {
+				blk = disjointBlock(rng, 1+rng.IntN(60))
+			}
+			runs := o.sort(blk)
+			if blk.Len() > 1 && runs == nil {
 				// A block of one message can be in order already.
-				if isSorted(blk, key) {
+				if isSorted(blk, key, unit) {
 					continue
 				}
 				t.Fatalf("modern %v: %d rows out of order left unsorted", d.Modern, blk.Len())
 			}
-			if perm != nil {
-				checkOrder(t, blk, key, perm)
+			if runs != nil {
+				checkOrder(t, blk, key, unit, runs)
 			}
 		}
 	}
 }
 
-func isSorted(blk *record.Block, key []record.Str) bool {
+func isSorted(blk *record.Block, key []record.Str, unit int64) bool {
 	for i := 1; i < blk.Len(); i++ {
 		c := 0
 		for _, s := range key {
@@ -120,7 +151,7 @@ func isSorted(blk *record.Block, key []record.Str) bool {
 				break
 			}
 		}
-		if c > 0 || c == 0 && blk.TimeMs[i-1] > blk.TimeMs[i] {
+		if c > 0 || c == 0 && floorDiv(blk.TimeMs[i-1], unit) > floorDiv(blk.TimeMs[i], unit) {
 			return false
 		}
 	}
@@ -128,35 +159,35 @@ func isSorted(blk *record.Block, key []record.Str) bool {
 }
 
 func TestRowOrderLeavesSortedRows(t *testing.T) {
-	o := newRowOrder(schema.RawSortKey(schema.Dialect{}))
+	o := newRowOrder(schema.Dialect{})
 	var blk record.Block
 	for i, c := range []string{"a", "a", "b", "b", "c"} {
 		r := record.Record{TimeMs: int64(i)}
 		r.Str[record.Customer] = []byte(c)
 		blk.Append(&r)
 	}
-	if perm := o.sort(&blk); perm != nil {
-		t.Fatalf("sorted rows got a permutation %v", perm)
+	if runs := o.sort(&blk); runs != nil {
+		t.Fatalf("sorted rows got an order %v", runs)
 	}
 	if v := o.apply(0, blk.TimeMs); &v.([]int64)[0] != &blk.TimeMs[0] {
 		t.Fatal("apply copied a column although the rows go as they are")
 	}
 	// A key the block cannot sort by: rows go as they are.
-	if perm := newRowOrder([]string{"customer", "nope", "time"}).sort(&blk); perm != nil {
+	if runs := newRowOrderOf([]string{"customer", "nope", "time"}, 1000).sort(&blk); runs != nil {
 		t.Fatal("an unknown key column sorted")
 	}
 }
 
 func TestRowOrderApply(t *testing.T) {
-	o := newRowOrder(schema.RawSortKey(schema.Dialect{}))
+	o := newRowOrder(schema.Dialect{})
 	var blk record.Block
 	for i, c := range []string{"c", "a", "b"} {
 		r := record.Record{TimeMs: int64(i)}
 		r.Str[record.Customer] = []byte(c)
 		blk.Append(&r)
 	}
-	if perm := o.sort(&blk); !slices.Equal(perm, []uint32{1, 2, 0}) {
-		t.Fatalf("permutation %v, want [1 2 0]", perm)
+	if runs := o.sort(&blk); !slices.Equal(runs, []rowRun{{1, 2}, {0, 1}}) {
+		t.Fatalf("order %v, want rows 1-2 then 0", runs)
 	}
 	for i, v := range []any{[]int64{10, 11, 12}, []uint64{10, 11, 12}, []uint32{10, 11, 12}, []uint16{10, 11, 12}, []uint8{10, 11, 12}, []string{"10", "11", "12"}, [][16]byte{{10}, {11}, {12}}} {
 		got := fmt.Sprint(o.apply(i, v))
@@ -206,7 +237,7 @@ func TestInsertInTableOrder(t *testing.T) {
 		b.srcEnd = append(b.srcEnd, uint64(i/1000)) // #nosec G115 -- test data
 		b.srcSeq = append(b.srcSeq, uint32(i%7))    // #nosec G115 -- test data
 	}
-	if isSorted(&b.block, []record.Str{record.Customer}) {
+	if isSorted(&b.block, []record.Str{record.Customer}, 1000) {
 		t.Fatal("the test's rows are in the table's order already")
 	}
 	events := func() (blocks, sorted uint64) {
@@ -280,7 +311,7 @@ func BenchmarkRowOrder(b *testing.B) {
 			blk.Append(&r)
 		}
 	}
-	o := newRowOrder(schema.RawSortKey(schema.Dialect{}))
+	o := newRowOrder(schema.Dialect{})
 	u64 := make([]uint64, blk.Len())
 	u32 := make([]uint32, blk.Len())
 	u16 := make([]uint16, blk.Len())

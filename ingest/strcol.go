@@ -38,10 +38,10 @@ type strColumns struct {
 
 // set points c's ColStr at s if c is a plain String column, and reports
 // whether it did. The column then aliases s's arena until the INSERT is
-// sent: s must not be reset or appended to before. With perm (order.go)
-// row j of the column is s's value perm[j]: the positions are reordered,
-// not the bytes.
-func (sc *strColumns) set(i int, c column.Interface, s *record.StrCol, perm []uint32) bool {
+// sent: s must not be reset or appended to before. With runs (order.go)
+// the column's rows are s's in the runs' order: the positions are
+// reordered, not the bytes.
+func (sc *strColumns) set(i int, c column.Interface, s *record.StrCol, runs []rowRun) bool {
 	cs := driverStr(c)
 	if cs == nil {
 		return false
@@ -55,19 +55,25 @@ func (sc *strColumns) set(i int, c column.Interface, s *record.StrCol, perm []ui
 		// keeps unless this INSERT needs it.
 		pos = make([]proto.Position, 0, max(len(s.End), min(2*cap(pos), maxKeptPositions)))
 	}
-	if perm == nil {
-		for j, end := range s.End {
-			pos = append(pos, proto.Position{Start: int(s.Start[j]), End: int(end)})
-		}
-	} else {
-		for _, j := range perm {
-			pos = append(pos, proto.Position{Start: int(s.Start[j]), End: int(s.End[j])})
-		}
+	if runs == nil {
+		pos = appendPositions(pos, s.Start, s.End)
+	}
+	for _, r := range runs {
+		pos = appendPositions(pos, s.Start[r.from:r.from+r.n], s.End[r.from:r.from+r.n])
 	}
 	sc.pos[i] = pos
 	cs.Buf = s.Buf[:len(s.Buf):len(s.Buf)]
 	cs.Pos = pos
 	return true
+}
+
+// appendPositions appends the positions of values [start[j], end[j]).
+func appendPositions(pos []proto.Position, start, end []uint32) []proto.Position {
+	end = end[:len(start)]
+	for j, e := range end {
+		pos = append(pos, proto.Position{Start: int(start[j]), End: int(e)})
+	}
+	return pos
 }
 
 // release drops the positions of columns longer than keep rows, so one
