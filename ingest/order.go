@@ -39,9 +39,10 @@ import (
 // customer's bytes (record.StrCol), so a row whose key spans are the
 // previous row's is the same tuple without a comparison.
 //
-// Bounded: 12 bytes a row for the keys and tuple numbers, 8 a run, and
-// the copied numeric columns (86 bytes a row on 18.16); all are dropped
-// after an INSERT of more than maxKeptPositions rows. When the key does
+// Bounded: 12 bytes a row for the keys and tuple numbers, 8 a run, the
+// copied numeric columns (86 bytes a row on 18.16), all dropped after an
+// INSERT of more than maxKeptPositions rows, and one map entry per
+// distinct key tuple of an INSERT (cleared, not shrunk, as the feed's). When the key does
 // not fit 64 bits (tuples x time range x rows, which no INSERT reaches)
 // or the rows are in order already, they go as they are and the server
 // sorts them as before.
