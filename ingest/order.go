@@ -42,10 +42,10 @@ import (
 // Bounded: 12 bytes a row for the keys and tuple numbers, 8 a run, the
 // copied numeric columns (86 bytes a row on 18.16), all dropped after an
 // INSERT of more than maxKeptPositions rows, and one map entry per
-// distinct key tuple of an INSERT (cleared, not shrunk, as the feed's). When the key does
-// not fit 64 bits (tuples x time range x rows, which no INSERT reaches)
-// or the rows are in order already, they go as they are and the server
-// sorts them as before.
+// distinct key tuple of an INSERT (cleared, not shrunk, as the feed's).
+// When the key does not fit 64 bits (tuples x time range x rows, which
+// no INSERT reaches) or the rows are in order already, they go as they
+// are and the server sorts them as before.
 type rowOrder struct {
 	strKeys  []record.Str // the key's string columns, in key order
 	timeKey  bool         // the key ends with time
@@ -70,7 +70,10 @@ type rowOrder struct {
 // modern servers). A key of any other shape (a column that is not one of
 // the block's strings, before time) leaves rows unsorted.
 func newRowOrder(d schema.Dialect) *rowOrder {
-	return newRowOrderOf(schema.RawSortKey(d), map[bool]int64{false: 1000, true: 1}[d.Modern])
+	if d.Modern {
+		return newRowOrderOf(schema.RawSortKey(d), 1)
+	}
+	return newRowOrderOf(schema.RawSortKey(d), 1000)
 }
 
 func newRowOrderOf(key []string, timeUnit int64) *rowOrder {
@@ -129,6 +132,8 @@ func (o *rowOrder) sort(blk *record.Block) []rowRun {
 		o.runs = nil // in order already
 		return nil
 	}
+	// Many short runs (a modern key's hosts interleaved in a message):
+	// ordering them would cost about what sorting the rows does.
 	if len(o.runs) <= max(n/8, 64) {
 		slices.SortFunc(o.runs, func(a, b rowRun) int { return cmp.Compare(o.keys[a.from], o.keys[b.from]) })
 		if o.disjoint() {
@@ -151,10 +156,7 @@ func (o *rowOrder) sort(blk *record.Block) []rowRun {
 		o.runs = append(o.runs, rowRun{from: i, n: 1})
 	}
 	o.runsBuf = o.runs
-	if len(o.runs) == 1 {
-		o.runs = nil // in order already
-	}
-	return o.runs
+	return o.coalesce()
 }
 
 // coalesce joins runs that follow each other in the block and returns
