@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"math/bits"
 	"slices"
 	"strings"
@@ -205,7 +206,7 @@ func (o *rowOrder) number(blk *record.Block) {
 		o.enc = o.enc[:0]
 		for _, s := range o.strKeys {
 			v := blk.Str[s].Bytes(i)
-			o.enc = append(o.enc, byte(len(v)), byte(len(v)>>8), byte(len(v)>>16), byte(len(v)>>24))
+			o.enc = binary.AppendUvarint(o.enc, uint64(len(v)))
 			o.enc = append(o.enc, v...)
 		}
 		t, ok := o.tuples[string(o.enc)]
