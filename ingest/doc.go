@@ -208,7 +208,8 @@
 // block it writes into a part unless it is in the table's order already,
 // and ingest's blocks never were (partitions' batches end to end, each
 // message one customer's rows). The inserter now hands the driver the
-// rows sorted by schema.RawSortKey, as runs of consecutive rows applied
+// rows sorted by schema.RawSortKey (on 18.16; newRowOrder says why not on
+// modern servers), as runs of consecutive rows applied
 // to the string columns' positions and copied into the numeric ones:
 // 19-22 ns a row (BenchmarkRowOrder: 235k rows in 4.5-5.1 ms; a first
 // version that sorted every row's key and gathered row by row took 48,

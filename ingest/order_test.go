@@ -115,9 +115,12 @@ func checkOrder(t *testing.T, blk *record.Block, key []record.Str, unit int64, r
 func TestRowOrderSorts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, d := range []schema.Dialect{{}, {Modern: true}} {
-		o := newRowOrder(d)
+		// Modern servers' key, though ingest leaves their rows as they are
+		// (newRowOrder): the sort of a two-string key in milliseconds.
+		o := newRowOrderOf(schema.RawSortKey(d), 1000)
 		key, unit := []record.Str{record.Customer}, int64(1000)
 		if d.Modern {
+			o = newRowOrderOf(schema.RawSortKey(d), 1)
 			key, unit = append(key, record.Host), 1
 		}
 		if !slices.Equal(o.strKeys, key) || !o.timeKey {
@@ -156,6 +159,16 @@ func isSorted(blk *record.Block, key []record.Str, unit int64) bool {
 		}
 	}
 	return true
+}
+
+func TestRowOrderOffOnModernServers(t *testing.T) {
+	blk := messagesBlock(rand.New(rand.NewPCG(3, 4)), 20)
+	if runs := newRowOrder(schema.Dialect{Modern: true}).sort(blk); runs != nil {
+		t.Fatal("modern rows ordered")
+	}
+	if runs := newRowOrder(schema.Dialect{}).sort(blk); runs == nil {
+		t.Fatal("18.16 rows not ordered")
+	}
 }
 
 func TestRowOrderLeavesSortedRows(t *testing.T) {
@@ -304,9 +317,22 @@ func TestInsertInTableOrder(t *testing.T) {
 }
 
 // BenchmarkRowOrder: one bench-sized INSERT (235k rows: messages of 3,800
-// rows of 13 customers, half an hour of log time) sorted and every
-// numeric column of the raw table gathered.
+// rows of 13 customers, half an hour of log time) ordered and every
+// numeric column of the raw table copied in that order. 18.16's key
+// (customer, time): each message is one run. The modern key (customer,
+// host, time) with 8 hosts a customer interleaved in each message: short
+// runs, so every row's key is sorted.
 func BenchmarkRowOrder(b *testing.B) {
+	for _, d := range []schema.Dialect{{}, {Modern: true}} {
+		name := "18.16"
+		if d.Modern {
+			name = "modern"
+		}
+		b.Run(name, func(b *testing.B) { benchmarkRowOrder(b, d) })
+	}
+}
+
+func benchmarkRowOrder(b *testing.B, d schema.Dialect) {
 	var blk record.Block
 	var r record.Record
 	t0 := int64(1_800_000_000_000)
@@ -314,10 +340,14 @@ func BenchmarkRowOrder(b *testing.B) {
 		r.Str[record.Customer] = fmt.Appendf(nil, "customer-%02d", m%13)
 		for j := range 3800 {
 			r.TimeMs = t0 + int64(m/13)*360_000 + int64(j)*95
+			r.Str[record.Host] = fmt.Appendf(r.Str[record.Host][:0], "host-%d", j%8)
 			blk.Append(&r)
 		}
 	}
-	o := newRowOrder(schema.Dialect{})
+	o := newRowOrderOf(schema.RawSortKey(d), 1000)
+	if d.Modern {
+		o = newRowOrderOf(schema.RawSortKey(d), 1)
+	}
 	u64 := make([]uint64, blk.Len())
 	u32 := make([]uint32, blk.Len())
 	u16 := make([]uint16, blk.Len())

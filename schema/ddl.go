@@ -167,7 +167,7 @@ func distributed(db, name string, d Dialect) string {
 func RawOrderBy(d Dialect) string { return strings.Join(RawSortKey(d), ", ") }
 
 // RawSortKey is RawOrderBy as column names, for ingest, which sends each
-// INSERT's rows in this order (package ingest, order.go).
+// INSERT's rows in this order to 18.16 (package ingest, order.go).
 func RawSortKey(d Dialect) []string {
 	if d.Modern {
 		return []string{"customer", "host", "time"}
