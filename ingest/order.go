@@ -78,11 +78,21 @@ func newRowOrder(d schema.Dialect) *rowOrder {
 	if d.Modern {
 		return &rowOrder{}
 	}
+	return keyOrder(d)
+}
+
+// keyOrder returns the order of d's raw table key, time compared at the
+// precision of d's time column: seconds on 18.16 (DateTime), milliseconds
+// on modern servers (DateTime64(3)).
+func keyOrder(d schema.Dialect) *rowOrder {
+	if d.Modern {
+		return newRowOrderOf(schema.RawSortKey(d), 1)
+	}
 	return newRowOrderOf(schema.RawSortKey(d), 1000)
 }
 
 // newRowOrderOf returns the order of key, string columns then time, time
-// compared in units of timeUnit milliseconds (1000 for 18.16's DateTime).
+// compared in units of timeUnit milliseconds.
 // A key of any other shape (a column that is not one of the block's
 // strings, before time) leaves rows as they are.
 func newRowOrderOf(key []string, timeUnit int64) *rowOrder {

@@ -115,15 +115,14 @@ func checkOrder(t *testing.T, blk *record.Block, key []record.Str, unit int64, r
 func TestRowOrderSorts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, d := range []schema.Dialect{{}, {Modern: true}} {
-		// Modern servers' key, though ingest leaves their rows as they are
-		// (newRowOrder): the sort of a two-string key in milliseconds.
-		o := newRowOrderOf(schema.RawSortKey(d), 1000)
+		// Modern servers' key too, though ingest leaves their rows as they
+		// are (newRowOrder): the sort of a two-string key in milliseconds.
+		o := keyOrder(d)
 		key, unit := []record.Str{record.Customer}, int64(1000)
 		if d.Modern {
-			o = newRowOrderOf(schema.RawSortKey(d), 1)
 			key, unit = append(key, record.Host), 1
 		}
-		if !slices.Equal(o.strKeys, key) || !o.timeKey {
+		if !slices.Equal(o.strKeys, key) || !o.timeKey || o.timeUnit != unit {
 			t.Fatalf("modern %v: key %v (time %v) from %v", d.Modern, o.strKeys, o.timeKey, schema.RawSortKey(d))
 		}
 		for k := range 40 { // the same rowOrder again and again: nothing stale kept
@@ -344,10 +343,7 @@ func benchmarkRowOrder(b *testing.B, d schema.Dialect) {
 			blk.Append(&r)
 		}
 	}
-	o := newRowOrderOf(schema.RawSortKey(d), 1000)
-	if d.Modern {
-		o = newRowOrderOf(schema.RawSortKey(d), 1)
-	}
+	o := keyOrder(d)
 	u64 := make([]uint64, blk.Len())
 	u32 := make([]uint32, blk.Len())
 	u16 := make([]uint16, blk.Len())
