@@ -66,7 +66,7 @@ func addColumn(db, table, name, def, after string, d Dialect) string {
 	if d.Modern {
 		ifNot = "IF NOT EXISTS "
 	}
-	alter := fmt.Sprintf("ALTER TABLE %s.%s%s ADD COLUMN %s%s %s", db, localName(table, d), onCluster(d), ifNot, name, def)
+	alter := fmt.Sprintf("%s ADD COLUMN %s%s %s", alterData(db, table, d), ifNot, name, def)
 	if after != "" {
 		alter += " AFTER " + after
 	}

@@ -20,6 +20,33 @@ func onCluster(d Dialect) string {
 	return " ON CLUSTER " + d.Cluster
 }
 
+// EachShard begins a statement the migrator runs on one replica of each
+// shard of the cluster, not through ClickHouse's distributed DDL queue
+// (Migrator.Migrate). It is a comment, so the statement as printed by
+// `schema plan` is the SQL that runs, and says where.
+const EachShard = "/* on one replica of each shard */ "
+
+// alterData begins an ALTER of the table holding table's rows. On a
+// cluster that is a replicated "_local" table, and ReplicatedMergeTree
+// replicates an ALTER to the shard's other replicas itself (through
+// ZooKeeper; 18.16 returns once every active replica has applied it), so
+// the migrator sends it to one replica of each shard (EachShard) rather
+// than ON CLUSTER. ClickHouse 18.16's DDL worker races on a replicated
+// ALTER ON CLUSTER: each replica loops on "executed by another replica?"
+// then "take the shard's lock?", and a replica that asked the first just
+// before another created the executed node and took the lock just after
+// it released it runs the ALTER again, fails to create the executed node
+// and stops its DDL worker for good ("Unexpected ZooKeeper error ...
+// Terminating."), so that every later ON CLUSTER statement waits on that
+// server until it is restarted (seen in CI: lab/clustertest, 2026-12-06).
+// Later ClickHouse checks again under the lock; one path serves both.
+func alterData(db, table string, d Dialect) string {
+	if d.Cluster == "" {
+		return fmt.Sprintf("ALTER TABLE %s.%s", db, table)
+	}
+	return fmt.Sprintf("%sALTER TABLE %s.%s", EachShard, db, ShardTable(table))
+}
+
 // localName is the name of the table that stores data: in cluster mode the
 // replicated "_local" table behind a Distributed table of the plain name.
 func localName(name string, d Dialect) string {

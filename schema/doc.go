@@ -10,7 +10,11 @@
 // In cluster mode (Dialect.Cluster) every data table is a Replicated*
 // "_local" table created ON CLUSTER, with a Distributed table of the plain
 // name in front; raw rows are sharded by RawShardingKey, a function of the
-// row, so a re-sent block deduplicates on its shard. lab/clustertest runs
+// row, so a re-sent block deduplicates on its shard. Migrations' ALTERs of
+// those tables go to one replica of each shard, which replicates them,
+// not ON CLUSTER: 18.16's DDL worker can race on a replicated ALTER ON
+// CLUSTER and stop for good (EachShard; Migrator.Dial reaches the shards
+// as system.clusters lists them). lab/clustertest runs
 // this on two real 18.16 servers and ZooKeeper; schema/conformance runs the
 // modern DDL and the query layer's SQL on chDB (ClickHouse 26.x).
 //

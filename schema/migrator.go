@@ -20,6 +20,11 @@ type Migrator struct {
 	// To, when set, is the last version Plan and Migrate go to: a database
 	// as an older release left it (tests of a migration over old rows).
 	To int
+	// Dial opens a connection to another server of the cluster, as Conn
+	// was opened (user, password, TLS) but to addr (host:port from
+	// system.clusters). Migrate needs it on a cluster, for the statements
+	// run on one replica of each shard (EachShard).
+	Dial func(ctx context.Context, addr string) (driver.Conn, error)
 }
 
 // Step is a pending migration with the SQL it would run.
@@ -135,6 +140,9 @@ func (m *Migrator) Plan(ctx context.Context) ([]Step, error) {
 }
 
 // Migrate applies every pending migration and returns what it applied.
+// On a cluster, DDL goes ON CLUSTER through the connected server, except
+// statements marked EachShard, which go to one replica of each shard
+// (Dial) and are replicated from there.
 func (m *Migrator) Migrate(ctx context.Context) ([]Step, error) {
 	for _, s := range m.bootstrap() {
 		if err := m.Conn.Exec(ctx, s); err != nil {
@@ -145,9 +153,17 @@ func (m *Migrator) Migrate(ctx context.Context) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
+	shards := &shardConns{m: m}
+	defer shards.close()
 	for _, st := range steps {
 		for _, sql := range st.Statements {
-			if err := m.Conn.Exec(ctx, sql); err != nil && !columnExisted(sql, err) {
+			var err error
+			if strings.HasPrefix(sql, EachShard) {
+				err = shards.exec(ctx, sql)
+			} else {
+				err = m.Conn.Exec(ctx, sql)
+			}
+			if err != nil && !columnExisted(sql, err) {
 				return nil, fmt.Errorf("cannot apply migration %d (%s): %w\n%s", st.Version, st.Name, err, sql)
 			}
 		}

@@ -36,17 +36,7 @@ func streamsMigration(db string, d Dialect) []string {
 	// ALTER ... ON CLUSTER of a table that is not replicated when the
 	// cluster's shards are, and a Distributed table holds no rows.
 	addTo := func(table, def, after string) []string {
-		// 18.16 has no IF NOT EXISTS here: the migrator takes "already
-		// exists" for done (columnExisted).
-		alter := "ALTER TABLE %s.%s%s ADD COLUMN src_stream %s AFTER %s"
-		if d.Modern {
-			alter = "ALTER TABLE %s.%s%s ADD COLUMN IF NOT EXISTS src_stream %s AFTER %s"
-		}
-		s := []string{fmt.Sprintf(alter, db, localName(table, d), onCluster(d), def, after)}
-		if d.Cluster != "" {
-			s = append(s, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, table, onCluster(d)), distributed(db, table, d))
-		}
-		return s
+		return append([]string{addColumn(db, table, "src_stream", def, after, d)}, redistribute(db, table, d)...)
 	}
 	s := addTo(RawTable, columnDef(col, d), "src_seq")
 	s = append(s, addTo(LedgerTable, "String", "src_partition")...)

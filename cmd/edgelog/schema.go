@@ -65,6 +65,11 @@ verify   for each customer-day in [--from, --to), checks every rollup's sums
 	if err != nil {
 		return err
 	}
+	m.Dial = func(ctx context.Context, addr string) (driver.Conn, error) {
+		other := ch
+		other.Addr = addr
+		return chconn.Open(ctx, other)
+	}
 	switch action {
 	case "migrate":
 		steps, err := m.Migrate(ctx)

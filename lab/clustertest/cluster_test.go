@@ -110,14 +110,25 @@ func cli(t *testing.T, shard int, db string, args ...string) (string, error) {
 	return string(out), err
 }
 
+// migrator migrates db on the cluster called name through conn, as
+// `edgelog schema migrate --cluster` does: Dial reaches the other servers.
+func migrator(t *testing.T, conn driver.Conn, db, name string) *schema.Migrator {
+	t.Helper()
+	m, err := schema.NewMigrator(context.Background(), conn, db, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Dial = func(ctx context.Context, addr string) (driver.Conn, error) {
+		return chconn.Open(ctx, chconn.Config{Addr: addr})
+	}
+	return m
+}
+
 // migrated creates database db on the cluster through shard 0's server.
 func migrated(t *testing.T, db string) *schema.Migrator {
 	t.Helper()
 	ctx := context.Background()
-	m, err := schema.NewMigrator(ctx, connect(t, 0), db, clusterName)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := migrator(t, connect(t, 0), db, clusterName)
 	if _, err := m.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -184,10 +195,7 @@ func TestMigrateOnCluster(t *testing.T) {
 	}
 	// The applied versions are on every server: migrating again through
 	// the other server applies nothing.
-	m2, err := schema.NewMigrator(ctx, connect(t, 1), db, clusterName)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2 := migrator(t, connect(t, 1), db, clusterName)
 	steps, err := m2.Migrate(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
-	"github.com/edgelog/edgelog/schema"
 )
 
 // TestQuorumHoldsOffsets runs ingest with --insert-quorum 2 on the 1 shard
@@ -26,10 +25,7 @@ func TestQuorumHoldsOffsets(t *testing.T) {
 	c := replicas(t)
 	const db = "quorum"
 	ctx := context.Background()
-	m, err := schema.NewMigrator(ctx, connectTo(t, c.Server(0, 0)), db, c.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := migrator(t, connectTo(t, c.Server(0, 0)), db, c.Name)
 	if _, err := m.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

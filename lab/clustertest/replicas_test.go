@@ -3,6 +3,7 @@ package clustertest
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -53,13 +54,11 @@ func TestReplicaServesWhatTheOtherTook(t *testing.T) {
 	const db = "repl"
 	ctx := context.Background()
 	first, second := connectTo(t, c.Server(0, 0)), connectTo(t, c.Server(0, 1))
-	m, err := schema.NewMigrator(ctx, first, db, c.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := migrator(t, first, db, c.Name)
 	if _, err := m.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	checkAltersReplicated(t, first, second, db)
 	blk := generated(t, 30_000, 21)
 	want := truth(blk)
 	if err := ingest.InsertBlock(quorumInsert(), first, db, m.Dialect, blk); err != nil {
@@ -119,10 +118,7 @@ func TestIngestOnReplicas(t *testing.T) {
 	c := replicas(t)
 	const db = "replingest"
 	ctx := context.Background()
-	m, err := schema.NewMigrator(ctx, connectTo(t, c.Server(0, 0)), db, c.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := migrator(t, connectTo(t, c.Server(0, 0)), db, c.Name)
 	if _, err := m.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -134,4 +130,55 @@ func TestIngestOnReplicas(t *testing.T) {
 	other := connectTo(t, c.Server(0, 1))
 	syncReplicas(t, other, db)
 	checkLocalTables(t, other, db, truth(blk))
+}
+
+// checkAltersReplicated checks that the migrator's ALTERs of replicated
+// tables reached both replicas without ClickHouse's distributed DDL queue
+// (schema.EachShard: 18.16's DDL worker can stop for good on a replicated
+// ALTER ON CLUSTER), and that the replicas hold the same columns, the raw
+// table every one the schema names.
+func checkAltersReplicated(t *testing.T, first, second driver.Conn, db string) {
+	t.Helper()
+	ctx := context.Background()
+	var queued uint64
+	if err := first.QueryRow(ctx, "SELECT count() FROM system.zookeeper WHERE path = '/clickhouse/task_queue/ddl' AND value LIKE ?",
+		"%ALTER TABLE "+db+".%").Scan(&queued); err != nil {
+		t.Fatal(err)
+	}
+	if queued != 0 {
+		t.Errorf("%d ALTERs of %s went through the distributed DDL queue, want 0 (one replica of each shard takes them)", queued, db)
+	}
+	one, other := columnsOf(t, first, db), columnsOf(t, second, db)
+	if !slices.Equal(one, other) {
+		t.Fatalf("replicas hold different columns:\n%v\n%v", one, other)
+	}
+	d, err := schema.ServerDialect(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range schema.RawColumns(d) {
+		col := schema.ShardTable(schema.RawTable) + "." + c.Name + " "
+		if !slices.ContainsFunc(other, func(s string) bool { return strings.HasPrefix(s, col) }) {
+			t.Errorf("the second replica's raw table lacks %s", c.Name)
+		}
+	}
+}
+
+// columnsOf lists db's columns as "table.column type".
+func columnsOf(t *testing.T, conn driver.Conn, db string) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), "SELECT concat(table, '.', name, ' ', type) FROM system.columns WHERE database = ? ORDER BY table, name", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
 }

@@ -568,19 +568,19 @@ DROP TABLE IF EXISTS edgelog.top_paths_1h ON CLUSTER edge;
 DROP TABLE IF EXISTS edgelog.top_paths_1h_local ON CLUSTER edge;
 
 -- migration 9: ledgers keyed by Kafka cluster and topic (src_stream)
-ALTER TABLE edgelog.requests_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS src_stream LowCardinality(String) CODEC(ZSTD(1)) TTL toDateTime(time) + INTERVAL 7 DAY AFTER src_seq;
+/* on one replica of each shard */ ALTER TABLE edgelog.requests_local ADD COLUMN IF NOT EXISTS src_stream LowCardinality(String) CODEC(ZSTD(1)) TTL toDateTime(time) + INTERVAL 7 DAY AFTER src_seq;
 
 DROP TABLE IF EXISTS edgelog.requests ON CLUSTER edge;
 
 CREATE TABLE IF NOT EXISTS edgelog.requests ON CLUSTER edge AS edgelog.requests_local ENGINE = Distributed(edge, edgelog, requests_local, cityHash64(customer, host));
 
-ALTER TABLE edgelog.ingest_ledger_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS src_stream String AFTER src_partition;
+/* on one replica of each shard */ ALTER TABLE edgelog.ingest_ledger_local ADD COLUMN IF NOT EXISTS src_stream String AFTER src_partition;
 
 DROP TABLE IF EXISTS edgelog.ingest_ledger ON CLUSTER edge;
 
 CREATE TABLE IF NOT EXISTS edgelog.ingest_ledger ON CLUSTER edge AS edgelog.ingest_ledger_local ENGINE = Distributed(edge, edgelog, ingest_ledger_local);
 
-ALTER TABLE edgelog.source_ledger_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS src_stream String AFTER src_partition;
+/* on one replica of each shard */ ALTER TABLE edgelog.source_ledger_local ADD COLUMN IF NOT EXISTS src_stream String AFTER src_partition;
 
 DROP TABLE IF EXISTS edgelog.source_ledger ON CLUSTER edge;
 
@@ -612,27 +612,27 @@ DROP TABLE IF EXISTS edgelog.billing_5m_mv ON CLUSTER edge;
 
 DROP TABLE IF EXISTS edgelog.billing_1d_mv ON CLUSTER edge;
 
-ALTER TABLE edgelog.requests_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_sent CODEC(ZSTD(3)) AFTER bytes_sent;
+/* on one replica of each shard */ ALTER TABLE edgelog.requests_local ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_sent CODEC(ZSTD(3)) AFTER bytes_sent;
 
 DROP TABLE IF EXISTS edgelog.requests ON CLUSTER edge;
 
 CREATE TABLE IF NOT EXISTS edgelog.requests ON CLUSTER edge AS edgelog.requests_local ENGINE = Distributed(edge, edgelog, requests_local, cityHash64(customer, host));
 
-ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_out;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1m_local ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_out;
 
-ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_miss UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1m_local ADD COLUMN IF NOT EXISTS bytes_miss UInt64;
 
-ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_1xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1m_local ADD COLUMN IF NOT EXISTS bytes_1xx UInt64;
 
-ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_2xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1m_local ADD COLUMN IF NOT EXISTS bytes_2xx UInt64;
 
-ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_3xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1m_local ADD COLUMN IF NOT EXISTS bytes_3xx UInt64;
 
-ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_4xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1m_local ADD COLUMN IF NOT EXISTS bytes_4xx UInt64;
 
-ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_5xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1m_local ADD COLUMN IF NOT EXISTS bytes_5xx UInt64;
 
-ALTER TABLE edgelog.traffic_1m_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS split_requests UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1m_local ADD COLUMN IF NOT EXISTS split_requests UInt64;
 
 DROP TABLE IF EXISTS edgelog.traffic_1m ON CLUSTER edge;
 
@@ -669,21 +669,21 @@ SELECT
 FROM edgelog.requests_local
 GROUP BY t, customer, host, region, pop, country;
 
-ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_out;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1h_local ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_out;
 
-ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_miss UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1h_local ADD COLUMN IF NOT EXISTS bytes_miss UInt64;
 
-ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_1xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1h_local ADD COLUMN IF NOT EXISTS bytes_1xx UInt64;
 
-ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_2xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1h_local ADD COLUMN IF NOT EXISTS bytes_2xx UInt64;
 
-ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_3xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1h_local ADD COLUMN IF NOT EXISTS bytes_3xx UInt64;
 
-ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_4xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1h_local ADD COLUMN IF NOT EXISTS bytes_4xx UInt64;
 
-ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_5xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1h_local ADD COLUMN IF NOT EXISTS bytes_5xx UInt64;
 
-ALTER TABLE edgelog.traffic_1h_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS split_requests UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1h_local ADD COLUMN IF NOT EXISTS split_requests UInt64;
 
 DROP TABLE IF EXISTS edgelog.traffic_1h ON CLUSTER edge;
 
@@ -720,21 +720,21 @@ SELECT
 FROM edgelog.requests_local
 GROUP BY t, customer, host, region, pop, country;
 
-ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_out;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1d_local ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_out;
 
-ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_miss UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1d_local ADD COLUMN IF NOT EXISTS bytes_miss UInt64;
 
-ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_1xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1d_local ADD COLUMN IF NOT EXISTS bytes_1xx UInt64;
 
-ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_2xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1d_local ADD COLUMN IF NOT EXISTS bytes_2xx UInt64;
 
-ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_3xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1d_local ADD COLUMN IF NOT EXISTS bytes_3xx UInt64;
 
-ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_4xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1d_local ADD COLUMN IF NOT EXISTS bytes_4xx UInt64;
 
-ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_5xx UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1d_local ADD COLUMN IF NOT EXISTS bytes_5xx UInt64;
 
-ALTER TABLE edgelog.traffic_1d_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS split_requests UInt64;
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1d_local ADD COLUMN IF NOT EXISTS split_requests UInt64;
 
 DROP TABLE IF EXISTS edgelog.traffic_1d ON CLUSTER edge;
 
@@ -771,7 +771,7 @@ SELECT
 FROM edgelog.requests_local
 GROUP BY t, customer, host, region, pop, country;
 
-ALTER TABLE edgelog.billing_5m_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_out;
+/* on one replica of each shard */ ALTER TABLE edgelog.billing_5m_local ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_out;
 
 DROP TABLE IF EXISTS edgelog.billing_5m ON CLUSTER edge;
 
@@ -789,7 +789,7 @@ SELECT
 FROM edgelog.requests_local
 GROUP BY t, customer, region;
 
-ALTER TABLE edgelog.billing_1d_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_out;
+/* on one replica of each shard */ ALTER TABLE edgelog.billing_1d_local ADD COLUMN IF NOT EXISTS bytes_total UInt64 DEFAULT bytes_out;
 
 DROP TABLE IF EXISTS edgelog.billing_1d ON CLUSTER edge;
 
@@ -883,7 +883,7 @@ FROM edgelog.requests_local
 GROUP BY src_stream, src_partition;
 
 -- migration 14: the client's address list (x_forwarded_for) in raw rows
-ALTER TABLE edgelog.requests_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS x_forwarded_for String CODEC(ZSTD(1)) AFTER referer;
+/* on one replica of each shard */ ALTER TABLE edgelog.requests_local ADD COLUMN IF NOT EXISTS x_forwarded_for String CODEC(ZSTD(1)) AFTER referer;
 
 DROP TABLE IF EXISTS edgelog.requests ON CLUSTER edge;
 
@@ -891,7 +891,7 @@ CREATE TABLE IF NOT EXISTS edgelog.requests ON CLUSTER edge AS edgelog.requests_
 
 -- migration 15: traffic and billing rollups fed from ingest's per-block aggregates (rollup_feed, feed_ledger)
 -- migration 16: the ingest watermark's view runs last (the live counter trusts a partition's latest INSERT)
-ALTER TABLE edgelog.ingest_watermark_local ON CLUSTER edge ADD COLUMN IF NOT EXISTS visible_last UInt8 DEFAULT 0 AFTER rows;
+/* on one replica of each shard */ ALTER TABLE edgelog.ingest_watermark_local ADD COLUMN IF NOT EXISTS visible_last UInt8 DEFAULT 0 AFTER rows;
 
 DROP TABLE IF EXISTS edgelog.ingest_watermark ON CLUSTER edge;
 
