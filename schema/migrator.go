@@ -153,13 +153,21 @@ func (m *Migrator) Migrate(ctx context.Context) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	shards := &shardConns{m: m}
-	defer shards.close()
+	shards := &Shards{Conn: m.Conn, Cluster: m.Dialect.Cluster, Dial: m.Dial}
+	defer shards.Close()
 	for _, st := range steps {
 		for _, sql := range st.Statements {
 			var err error
 			if strings.HasPrefix(sql, EachShard) {
-				err = shards.exec(ctx, sql)
+				// A column that already exists: the ALTER reached this
+				// shard before (another replica took it, or a run that
+				// was cut).
+				err = shards.Each(ctx, func(ctx context.Context, _ string, conn driver.Conn) error {
+					if err := conn.Exec(ctx, sql); err != nil && !columnExisted(sql, err) {
+						return err
+					}
+					return nil
+				})
 			} else {
 				err = m.Conn.Exec(ctx, sql)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -59,6 +60,9 @@ func RetentionPlan(ctx context.Context, conn driver.Conn, db string, days map[st
 			return nil, err
 		}
 		keep, ok := days[table]
+		if name, local := strings.CutSuffix(table, ShardTable("")); local && !ok {
+			keep, ok = days[name] // a shard's table on a cluster (RetentionOnCluster)
+		}
 		if !ok || keep == 0 {
 			continue
 		}
@@ -97,6 +101,26 @@ func partitionEnd(id string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// RetentionOnCluster plans and, unless dryRun, applies the retention
+// policy on one replica of each shard of a cluster: a shard's "_local"
+// tables hold its rows (the Distributed tables hold none), and a dropped
+// partition of a replicated table is dropped on the shard's other replicas
+// by replication. Each shard's drops are reported to report before they
+// are applied.
+func RetentionOnCluster(ctx context.Context, shards *Shards, db string, days map[string]int, now time.Time, dryRun bool, report func(addr string, drops []Drop)) error {
+	return shards.Each(ctx, func(ctx context.Context, addr string, conn driver.Conn) error {
+		drops, err := RetentionPlan(ctx, conn, db, days, now)
+		if err != nil {
+			return err
+		}
+		report(addr, drops)
+		if dryRun {
+			return nil
+		}
+		return ApplyRetention(ctx, conn, db, drops)
+	})
 }
 
 // ApplyRetention drops the planned partitions.

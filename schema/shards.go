@@ -10,51 +10,59 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
-// shardConns runs EachShard statements during one Migrate: the cluster's
-// shards read once from system.clusters, a connection per server opened
-// when first needed and closed by close. Bounded by the cluster's size.
-type shardConns struct {
-	m      *Migrator
+// Shards reaches one replica of each shard of a cluster, for work a
+// replicated table copies to the shard's other replicas itself: a
+// migration's ALTERs (EachShard), retention's dropped partitions. The
+// shards are read once from Conn's system.clusters; a connection per
+// server is opened when first needed and kept until Close, so it holds at
+// most one connection per server of the cluster.
+type Shards struct {
+	Conn    driver.Conn // any server of the cluster
+	Cluster string
+	// Dial opens a connection to addr (host:port as system.clusters lists
+	// it) as Conn was opened: user, password, TLS.
+	Dial func(ctx context.Context, addr string) (driver.Conn, error)
+
 	shards [][]string // each shard's replicas, host:port, in replica order
 	conns  map[string]driver.Conn
 }
 
-// exec runs sql on one replica of each shard: the first that takes it,
-// so a replica that is down or read-only (its ZooKeeper session lost)
-// hands the statement to the next. A column that already exists counts
-// as taken (columnExisted): the ALTER reached that shard before.
-func (s *shardConns) exec(ctx context.Context, sql string) error {
-	if s.m.Dial == nil {
-		return errors.New("schema: Migrator.Dial is needed on a cluster (statements run on one replica of each shard)")
+// Each calls fn with one replica of each shard, in shard order: the first
+// replica for which fn succeeds, so a replica that is down or read-only
+// (its ZooKeeper session lost) hands the work to the next. fn must be
+// safe to call again on another replica of the shard.
+func (s *Shards) Each(ctx context.Context, fn func(ctx context.Context, addr string, conn driver.Conn) error) error {
+	if s.Dial == nil {
+		return errors.New("schema: Dial is needed to reach the cluster's shards")
 	}
 	if s.shards == nil {
 		var err error
-		if s.shards, err = clusterShards(ctx, s.m.Conn, s.m.Dialect.Cluster); err != nil {
+		if s.shards, err = clusterShards(ctx, s.Conn, s.Cluster); err != nil {
 			return err
 		}
 	}
 	for i, replicas := range s.shards {
 		var errs []error
 		for _, addr := range replicas {
-			err := s.execOn(ctx, addr, sql)
-			if err == nil || columnExisted(sql, err) {
+			err := s.on(ctx, addr, fn)
+			if err == nil {
 				errs = nil
 				break
 			}
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 		}
 		if errs != nil {
-			return fmt.Errorf("no replica of shard %d took it: %w", i+1, errors.Join(errs...))
+			return fmt.Errorf("no replica of shard %d of %s: %w", i+1, s.Cluster, errors.Join(errs...))
 		}
 	}
 	return nil
 }
 
-func (s *shardConns) execOn(ctx context.Context, addr, sql string) error {
+func (s *Shards) on(ctx context.Context, addr string, fn func(ctx context.Context, addr string, conn driver.Conn) error) error {
 	conn, ok := s.conns[addr]
 	if !ok {
 		var err error
-		if conn, err = s.m.Dial(ctx, addr); err != nil {
+		if conn, err = s.Dial(ctx, addr); err != nil {
 			return err
 		}
 		if s.conns == nil {
@@ -62,13 +70,15 @@ func (s *shardConns) execOn(ctx context.Context, addr, sql string) error {
 		}
 		s.conns[addr] = conn
 	}
-	return conn.Exec(ctx, sql)
+	return fn(ctx, addr, conn)
 }
 
-func (s *shardConns) close() {
+// Close closes the connections Each opened.
+func (s *Shards) Close() {
 	for _, c := range s.conns {
-		c.Close() // #nosec G104 -- DDL done; nothing to report on closing
+		c.Close() // #nosec G104 -- work done; nothing to report on closing
 	}
+	s.conns = nil
 }
 
 // clusterShards lists cluster's servers by shard, as the connected

@@ -38,7 +38,8 @@ func runSchema(ctx context.Context, args []string) error {
 status   lists applied migrations
 plan     prints the DDL migrate would run
 retention drops the day/month/year partitions older than each table's
-         retention (ClickHouse 18.16 has no TTL; run it daily); --dry-run lists them
+         retention (ClickHouse 18.16 has no TTL; run it daily); --dry-run lists them;
+         with --cluster on one replica of each shard
 verify   for each customer-day in [--from, --to), checks every rollup's sums
          against the same sums over raw rows; prints differences and exits
          non-zero when there is one`)
@@ -65,6 +66,8 @@ verify   for each customer-day in [--from, --to), checks every rollup's sums
 	if err != nil {
 		return err
 	}
+	// The cluster's other servers, as system.clusters lists them, with
+	// this connection's user, password and TLS.
 	m.Dial = func(ctx context.Context, addr string) (driver.Conn, error) {
 		other := ch
 		other.Addr = addr
@@ -119,27 +122,52 @@ verify   for each customer-day in [--from, --to), checks every rollup's sums
 			}
 			days[t] = d
 		}
-		drops, err := schema.RetentionPlan(ctx, conn, ch.Database, days, time.Now())
+		n, err := retention(ctx, m, days, *dryRun)
 		if err != nil {
 			return err
 		}
-		for _, d := range drops {
-			fmt.Printf("drop %s partition %s (ended %s)\n", d.Table, d.Partition, d.End.Format("2006-01-02"))
-		}
 		if *dryRun {
-			fmt.Printf("%d partitions would be dropped\n", len(drops))
-			return nil
+			fmt.Printf("%d partitions would be dropped\n", n)
+		} else {
+			fmt.Printf("dropped %d partitions\n", n)
 		}
-		if err := schema.ApplyRetention(ctx, conn, ch.Database, drops); err != nil {
-			return err
-		}
-		fmt.Printf("dropped %d partitions\n", len(drops))
 	case "verify":
 		return verifySchema(ctx, conn, ch.Database, *from, *to)
 	default:
 		return fmt.Errorf("unknown action %q (want migrate, status, plan, retention or verify)", action)
 	}
 	return nil
+}
+
+// retention plans the dropped partitions, prints them and applies them
+// unless dryRun; on a cluster on one replica of each shard. It returns how
+// many partitions it planned.
+func retention(ctx context.Context, m *schema.Migrator, days map[string]int, dryRun bool) (int, error) {
+	n := 0
+	show := func(drops []schema.Drop) {
+		for _, d := range drops {
+			fmt.Printf("drop %s partition %s (ended %s)\n", d.Table, d.Partition, d.End.Format("2006-01-02"))
+		}
+		n += len(drops)
+	}
+	if m.Dialect.Cluster != "" {
+		shards := &schema.Shards{Conn: m.Conn, Cluster: m.Dialect.Cluster, Dial: m.Dial}
+		defer shards.Close()
+		err := schema.RetentionOnCluster(ctx, shards, m.DB, days, time.Now(), dryRun, func(addr string, drops []schema.Drop) {
+			fmt.Printf("shard at %s:\n", addr)
+			show(drops)
+		})
+		return n, err
+	}
+	drops, err := schema.RetentionPlan(ctx, m.Conn, m.DB, days, time.Now())
+	if err != nil {
+		return 0, err
+	}
+	show(drops)
+	if dryRun {
+		return n, nil
+	}
+	return n, schema.ApplyRetention(ctx, m.Conn, m.DB, drops)
 }
 
 func verifySchema(ctx context.Context, conn driver.Conn, db, fromArg, toArg string) error {

@@ -380,3 +380,52 @@ func TestResentBlockIsDeduplicated(t *testing.T) {
 		t.Fatalf("%v rows per shard after a new block, want %d in all", per, blk.Len()+other.Len())
 	}
 }
+
+// TestRetentionOnCluster runs `schema retention --cluster`: each shard's
+// own tables lose their partitions past the retention and keep the rest.
+// The rows are in the shards' "_local" tables, which the policy names by
+// their Distributed tables' names.
+func TestRetentionOnCluster(t *testing.T) {
+	const db = "ret"
+	if out, err := cli(t, 0, db, "schema", "migrate", "--cluster", clusterName); err != nil {
+		t.Fatalf("edgelog schema migrate --cluster: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	old, recent := time.Now().AddDate(0, 0, -500).Unix(), time.Now().Add(-time.Hour).Unix()
+	for _, at := range []int64{old, recent} {
+		// Ten customers on seven hosts: rows on both shards.
+		q := fmt.Sprintf("INSERT INTO %s.%s (time, customer, host, status, bytes_sent) SELECT toDateTime(%d) + number, concat('c', toString(number %% 10)), concat('h', toString(number %% 7)), 200, 100 FROM system.numbers LIMIT 200", db, schema.RawTable, at)
+		if err := connect(t, 0).Exec(syncInsert(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(shard int, cond string) uint64 {
+		var n uint64
+		if err := connect(t, shard).QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.%s WHERE %s", db, schema.ShardTable(schema.RawTable), cond)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	kept := make([]uint64, len(cluster.Servers))
+	for s := range cluster.Servers {
+		if count(s, "time < now() - 86400") == 0 {
+			t.Fatalf("shard %d holds no old rows; the test needs rows on every shard", s+1)
+		}
+		kept[s] = count(s, "time >= now() - 86400")
+	}
+	out, err := cli(t, 0, db, "schema", "retention", "--cluster", clusterName)
+	if err != nil {
+		t.Fatalf("edgelog schema retention --cluster: %v\n%s", err, out)
+	}
+	if n := strings.Count(out, "shard at "); n != len(cluster.Servers) {
+		t.Errorf("retention reported %d shards, want %d:\n%s", n, len(cluster.Servers), out)
+	}
+	for s := range cluster.Servers {
+		if n := count(s, "time < now() - 86400"); n != 0 {
+			t.Errorf("shard %d keeps %d raw rows past the retention:\n%s", s+1, n, out)
+		}
+		if n := count(s, "time >= now() - 86400"); n != kept[s] {
+			t.Errorf("shard %d holds %d recent raw rows after retention, want %d", s+1, n, kept[s])
+		}
+	}
+}
