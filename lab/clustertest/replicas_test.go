@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/edgelog/edgelog/ingest"
+	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/schema"
 )
@@ -181,4 +183,53 @@ func columnsOf(t *testing.T, conn driver.Conn, db string) []string {
 		out = append(out, c)
 	}
 	return out
+}
+
+// TestShardsTakeTheNextReplica: schema.Shards gives a shard's work to its
+// next replica when one cannot be reached or fails it, and names the shard
+// when none takes it.
+func TestShardsTakeTheNextReplica(t *testing.T) {
+	c := replicas(t)
+	ctx := context.Background()
+	first, second := c.Server(0, 0).Addr(), c.Server(0, 1).Addr()
+	dial := func(ctx context.Context, addr string) (driver.Conn, error) {
+		return chconn.Open(ctx, chconn.Config{Addr: addr})
+	}
+	down := &schema.Shards{Conn: connectTo(t, c.Server(0, 0)), Cluster: c.Name, Dial: func(ctx context.Context, addr string) (driver.Conn, error) {
+		if addr == first {
+			return nil, errors.New("connection refused")
+		}
+		return dial(ctx, addr)
+	}}
+	defer down.Close()
+	var took []string
+	if err := down.Each(ctx, func(ctx context.Context, addr string, conn driver.Conn) error {
+		took = append(took, addr)
+		return conn.Ping(ctx)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(took, []string{second}) {
+		t.Errorf("with the first replica unreachable the work went to %v, want [%s]", took, second)
+	}
+
+	up := &schema.Shards{Conn: connectTo(t, c.Server(0, 0)), Cluster: c.Name, Dial: dial}
+	defer up.Close()
+	took = nil
+	if err := up.Each(ctx, func(_ context.Context, addr string, _ driver.Conn) error {
+		took = append(took, addr)
+		if addr == first {
+			return errors.New("table is in readonly mode")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(took, []string{first, second}) {
+		t.Errorf("with the first replica failing the work went to %v, want [%s %s]", took, first, second)
+	}
+	err := up.Each(ctx, func(context.Context, string, driver.Conn) error { return errors.New("refused") })
+	if err == nil || !strings.Contains(err.Error(), "no replica of shard 1") {
+		t.Errorf("every replica failing: error %v, want one naming shard 1", err)
+	}
 }
