@@ -137,18 +137,27 @@ func migrated(t *testing.T, db string) *schema.Migrator {
 
 func tables(t *testing.T, conn driver.Conn, db string) []string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), "SELECT name FROM system.tables WHERE database = ? ORDER BY name", db)
+	return column(t, conn, "SELECT name FROM system.tables WHERE database = ? ORDER BY name", db)
+}
+
+// column runs a query of one String column and returns its values.
+func column(t *testing.T, conn driver.Conn, query string, args ...any) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, n)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

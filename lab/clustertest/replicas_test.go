@@ -169,20 +169,7 @@ func checkAltersReplicated(t *testing.T, first, second driver.Conn, db string) {
 // columnsOf lists db's columns as "table.column type".
 func columnsOf(t *testing.T, conn driver.Conn, db string) []string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), "SELECT concat(table, '.', name, ' ', type) FROM system.columns WHERE database = ? ORDER BY table, name", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, c)
-	}
-	return out
+	return column(t, conn, "SELECT concat(table, '.', name, ' ', type) FROM system.columns WHERE database = ? ORDER BY table, name", db)
 }
 
 // TestShardsTakeTheNextReplica: schema.Shards gives a shard's work to its
