@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/edgelog/edgelog/internal/deadletter"
+	"github.com/edgelog/edgelog/internal/kafkaconf"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 )
@@ -70,16 +71,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 	if offset < 0 {
 		offset = kafka.FirstOffset
 	}
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:       w.cfg.Kafka.Brokers,
-		Dialer:        w.dialer,
-		Topic:         w.cfg.Topic,
-		Partition:     partition,
-		MinBytes:      1,
-		MaxBytes:      32 << 20,
-		MaxWait:       200 * time.Millisecond,
-		QueueCapacity: 16, // bounds prefetched messages: memory stays flat while an insert retries
-	})
+	r := kafka.NewReader(kafkaconf.PartitionReader(w.cfg.Kafka.Brokers, w.dialer, w.cfg.Topic, partition))
 	defer r.Close()
 	if err := r.SetOffset(offset); err != nil {
 		log.Error("cannot seek", "offset", offset, "err", err)

@@ -1,7 +1,8 @@
 // Package kafkaconf turns edgelog's Kafka flags (brokers, TLS, SASL) into
 // segmentio/kafka-go dialers and transports, so the collector, ingest and
-// the tools connect the same way. Secrets come from files or the
-// environment and are never logged.
+// the tools connect the same way, and says how a partition is read
+// (PartitionReader). Secrets come from files or the environment and are
+// never logged.
 package kafkaconf
 
 import (

@@ -38,8 +38,8 @@ type Options struct {
 	Out  io.Writer // BENCH lines and progress
 	// Skip lists baselines not to run: "clickhouse-client", "goaccess", "kcat".
 	Skip map[string]bool
-	// ProfileDir, when set, receives a CPU profile of the collector and
-	// of ingest (<command>-<pid>.pprof) and ClickHouse's per-query and
+	// ProfileDir, when set, receives CPU and heap profiles of the broker,
+	// the collector and ingest (<command>-<pid>.pprof, .heap.pprof) and ClickHouse's per-query and
 	// per-part figures of the run (clickhouse.txt).
 	ProfileDir string
 	// IngestArgs are added to ingest's flags (experiments with batch sizes).
@@ -75,12 +75,6 @@ func Run(ctx context.Context, o Options) error {
 	n := float64(o.Lines)
 	bench("log_bytes_per_request", float64(fi.Size())/n, "bytes")
 
-	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(o.Dir, "stack"), Bin: o.Bin, Partitions: 8})
-	if err != nil {
-		return err
-	}
-	defer st.Stop()
-
 	if o.ProfileDir != "" {
 		if o.ProfileDir, err = filepath.Abs(o.ProfileDir); err != nil {
 			return err
@@ -88,9 +82,16 @@ func Run(ctx context.Context, o Options) error {
 		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil { // #nosec G301 -- the benchmark's profile directory
 			return err
 		}
-		// The processes started from here inherit it (cmd/edgelog).
+		// The processes started from here inherit it (cmd/edgelog): the
+		// broker, ingest and the collector.
 		os.Setenv("EDGELOG_CPUPROFILE_DIR", o.ProfileDir) // #nosec G104 -- the variable name is valid; Setenv cannot fail here
 	}
+	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(o.Dir, "stack"), Bin: o.Bin, Partitions: 8})
+	if err != nil {
+		return err
+	}
+	defer st.Stop()
+
 	logf("pipeline: collector and ingest on %s", access)
 	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid()),
 		"clickhouse_merges": backgroundCPUSeconds(st.CH.Pid())}

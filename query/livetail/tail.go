@@ -59,6 +59,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/edgelog/edgelog/internal/kafkaconf"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 )
@@ -226,16 +227,7 @@ func (t *Tail) partitions(ctx context.Context) ([]int, error) {
 
 // read counts partition p's messages from its end when first read.
 func (t *Tail) read(ctx context.Context, p int) {
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:       t.cfg.Brokers,
-		Dialer:        t.cfg.Dialer,
-		Topic:         t.cfg.Topic,
-		Partition:     p,
-		MinBytes:      1,
-		MaxBytes:      32 << 20,
-		MaxWait:       time.Second, // a fetch answers as soon as a message is there; this bounds an idle one
-		QueueCapacity: 16,
-	})
+	r := kafka.NewReader(kafkaconf.PartitionReader(t.cfg.Brokers, t.cfg.Dialer, t.cfg.Topic, p))
 	defer r.Close()
 	if !t.cfg.fromStart {
 		// A reader without a group starts at the first offset
