@@ -243,6 +243,12 @@
 // one (package schema, "The latency rollups", says what was checked and
 // what migration 17 did instead).
 //
+// Reading Kafka costs the broker too: each partition is read with
+// kafkaconf.PartitionReader, whose MaxWait of 2 s leaves a busy broker 1 s
+// to start answering a fetch. At 200 ms the readers timed out, re-dialled
+// and fetched the same offsets again, and the 20M-line bench's broker read
+// its log about six times (0.7-1.6 CPU-s per million; 0.31 since).
+//
 // # Bounds
 //
 // Per partition: one batch of BatchRows (200,000) rows or BatchBytes
