@@ -15,14 +15,18 @@ import (
 // time a busy broker has to start answering a fetch with data; past it
 // the reader drops the connection and fetches the same offset again over
 // a new one, so the broker reads and sends the same batches again (up to
-// MaxBytes), and again if it is still busy. At 200 ms the allowance was
-// 50 ms: in the 20M-line bench, the broker sharing two cores with
-// ClickHouse, readers timed out and re-dialled every few fetches, the
-// broker read about six times the log (heap profile: 3 GB of batches for
-// 0.5 GB of messages) and cost 0.7-1.6 CPU-s per million requests; at 2 s
-// (allowance 1 s) it costs 0.31 (README, "The reader's fetch deadline").
-// The live tail's 1 s left 250 ms. An idle partition is polled every
-// second.
+// MaxBytes), and again if it is still busy.
+//
+// At 200 ms the allowance was 50 ms. In the 20M-line bench, the broker
+// sharing two cores with ClickHouse, readers timed out and re-dialled
+// every few fetches, the broker read about six times the log (heap
+// profile: 3 GB of batches for 0.5 GB of messages) and cost 0.7-1.6 CPU-s
+// per million requests; at 2 s (allowance 1 s) it costs 0.31 (README,
+// "The reader's fetch deadline"). With a backlog every answer is large
+// and every one can miss the allowance, so the partition stops moving: a
+// 10-minute `edgelog bench --rate 175670` at 200 ms never drained (the
+// broker at 175% CPU, ClickHouse gaining no rows). The live tail's 1 s
+// left 250 ms. An idle partition is now polled every second.
 const ReaderMaxWait = 2 * time.Second
 
 // PartitionReader is how ingest and the live tail read one partition:
