@@ -39,7 +39,8 @@ type Options struct {
 	// Skip lists baselines not to run: "clickhouse-client", "goaccess", "kcat".
 	Skip map[string]bool
 	// ProfileDir, when set, receives CPU and heap profiles of the broker,
-	// the collector and ingest (<command>-<pid>.pprof, .heap.pprof) and ClickHouse's per-query and
+	// the collector and ingest (<command>-<pid>.pprof, .heap.pprof; the
+	// stack's `schema migrate` too) and ClickHouse's per-query and
 	// per-part figures of the run (clickhouse.txt).
 	ProfileDir string
 	// IngestArgs are added to ingest's flags (experiments with batch sizes).
