@@ -41,10 +41,11 @@ const EachShard = "/* on one replica of each shard */ "
 // server until it is restarted (seen in CI: lab/clustertest, 2026-12-06).
 // Later ClickHouse checks again under the lock; one path serves both.
 func alterData(db, table string, d Dialect) string {
-	if d.Cluster == "" {
-		return fmt.Sprintf("ALTER TABLE %s.%s", db, table)
+	alter := fmt.Sprintf("ALTER TABLE %s.%s", db, localName(table, d))
+	if d.Cluster != "" {
+		alter = EachShard + alter
 	}
-	return fmt.Sprintf("%sALTER TABLE %s.%s", EachShard, db, ShardTable(table))
+	return alter
 }
 
 // localName is the name of the table that stores data: in cluster mode the
