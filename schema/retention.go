@@ -103,23 +103,29 @@ func partitionEnd(id string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// RetentionOnCluster plans and, unless dryRun, applies the retention
-// policy on one replica of each shard of a cluster: a shard's "_local"
-// tables hold its rows (the Distributed tables hold none), and a dropped
-// partition of a replicated table is dropped on the shard's other replicas
-// by replication. Each shard's drops are reported to report before they
-// are applied.
+// Retain plans db's drops on conn (RetentionPlan), hands them to report
+// and, unless dryRun, applies them (ApplyRetention): what `edgelog schema
+// retention` does on one server.
+func Retain(ctx context.Context, conn driver.Conn, db string, days map[string]int, now time.Time, dryRun bool, report func([]Drop)) error {
+	drops, err := RetentionPlan(ctx, conn, db, days, now)
+	if err != nil {
+		return err
+	}
+	report(drops)
+	if dryRun {
+		return nil
+	}
+	return ApplyRetention(ctx, conn, db, drops)
+}
+
+// RetentionOnCluster is Retain on one replica of each shard of a cluster:
+// a shard's "_local" tables hold its rows (the Distributed tables hold
+// none), and a dropped partition of a replicated table is dropped on the
+// shard's other replicas by replication. Each shard's drops are reported
+// with the replica's address before they are applied.
 func RetentionOnCluster(ctx context.Context, shards *Shards, db string, days map[string]int, now time.Time, dryRun bool, report func(addr string, drops []Drop)) error {
 	return shards.Each(ctx, func(ctx context.Context, addr string, conn driver.Conn) error {
-		drops, err := RetentionPlan(ctx, conn, db, days, now)
-		if err != nil {
-			return err
-		}
-		report(addr, drops)
-		if dryRun {
-			return nil
-		}
-		return ApplyRetention(ctx, conn, db, drops)
+		return Retain(ctx, conn, db, days, now, dryRun, func(drops []Drop) { report(addr, drops) })
 	})
 }
 

@@ -159,15 +159,8 @@ func retention(ctx context.Context, m *schema.Migrator, days map[string]int, dry
 		})
 		return n, err
 	}
-	drops, err := schema.RetentionPlan(ctx, m.Conn, m.DB, days, time.Now())
-	if err != nil {
-		return 0, err
-	}
-	show(drops)
-	if dryRun {
-		return n, nil
-	}
-	return n, schema.ApplyRetention(ctx, m.Conn, m.DB, drops)
+	err := schema.Retain(ctx, m.Conn, m.DB, days, time.Now(), dryRun, show)
+	return n, err
 }
 
 func verifySchema(ctx context.Context, conn driver.Conn, db, fromArg, toArg string) error {
