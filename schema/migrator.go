@@ -153,7 +153,7 @@ func (m *Migrator) Migrate(ctx context.Context) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	shards := &Shards{Conn: m.Conn, Cluster: m.Dialect.Cluster, Dial: m.Dial}
+	shards := m.Shards()
 	defer shards.Close()
 	for _, st := range steps {
 		for _, sql := range st.Statements {
@@ -180,6 +180,12 @@ func (m *Migrator) Migrate(ctx context.Context) ([]Step, error) {
 		}
 	}
 	return steps, nil
+}
+
+// Shards reaches one replica of each shard of m's cluster, through Conn's
+// system.clusters and Dial. The caller closes it.
+func (m *Migrator) Shards() *Shards {
+	return &Shards{Conn: m.Conn, Cluster: m.Dialect.Cluster, Dial: m.Dial}
 }
 
 // columnExisted reports an ADD COLUMN that failed because the column is

@@ -151,7 +151,7 @@ func retention(ctx context.Context, m *schema.Migrator, days map[string]int, dry
 		n += len(drops)
 	}
 	if m.Dialect.Cluster != "" {
-		shards := &schema.Shards{Conn: m.Conn, Cluster: m.Dialect.Cluster, Dial: m.Dial}
+		shards := m.Shards()
 		defer shards.Close()
 		err := schema.RetentionOnCluster(ctx, shards, m.DB, days, time.Now(), dryRun, func(addr string, drops []schema.Drop) {
 			fmt.Printf("shard at %s:\n", addr)
