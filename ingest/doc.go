@@ -249,6 +249,16 @@
 // and fetched the same offsets again, and the 20M-line bench's broker read
 // its log about six times (0.7-1.6 CPU-s per million; 0.31 since).
 //
+// Where ingest's CPU goes now (2026-12-06, `edgelog bench --lines
+// 20000000 --profile`, 0.90-1.02 CPU-s per million requests; the profile
+// of the run with GODEBUG=asyncpreemptoff=1, as on this KVM host 10% of
+// the samples otherwise land on runtime.asyncPreempt, the preemption
+// signal's delivery, spread over every caller): decoding the wire 33%
+// (dictionary columns into spans 20%, zstd 6%, the counters 4%), the
+// driver encoding the native block 22% (its strings' lengths and bytes
+// 21%), the rollup feed 18% (grouping 14%), writing to ClickHouse's
+// socket 7%, merging the waiting partitions' batches 7%.
+//
 // # Bounds
 //
 // Per partition: one batch of BatchRows (200,000) rows or BatchBytes
