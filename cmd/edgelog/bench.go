@@ -36,6 +36,7 @@ same broker, with the ratios against them.`)
 	rate := fs.Int("rate", 0, "sustained-load check: write this many lines/s into a followed log instead of shipping a file at full speed, and print the lag")
 	duration := fs.Duration("duration", 0, "sustained-load check: how long to write at --rate (e.g. 10m)")
 	ingestFlags := fs.String("ingest-flags", "", "extra flags for ingest, space-separated (e.g. \"--insert-concurrency 1\")")
+	collectorFlags := fs.String("collector-flags", "", "extra flags for the collector, space-separated (e.g. \"--batch-rows 5000\": smaller Kafka messages)")
 	profile := fs.String("profile", "", "write CPU and heap profiles of the broker, the collector and ingest into this directory")
 	fresh := fs.Bool("fresh", false, "freshness: run the stack at 20, 50 and 80% of --max-rate and print the lag of raw rows, rollups, the live API and the plugin's live stream")
 	maxRate := fs.Int("max-rate", 0, "freshness: the measured maximum in requests/s (0: measure it first with a --lines run)")
@@ -62,7 +63,7 @@ same broker, with the ratios against them.`)
 	if *rate > 0 || *duration > 0 {
 		return bench.Sustained(ctx, bench.SustainedOptions{Dir: *dir, Bin: bin, Rate: *rate, Duration: *duration, Seed: *seed, Out: os.Stdout})
 	}
-	o := bench.Options{Dir: *dir, Bin: bin, Lines: *lines, Span: *span, Seed: *seed, Out: os.Stdout, Skip: map[string]bool{}, ProfileDir: *profile, IngestArgs: strings.Fields(*ingestFlags)}
+	o := bench.Options{Dir: *dir, Bin: bin, Lines: *lines, Span: *span, Seed: *seed, Out: os.Stdout, Skip: map[string]bool{}, ProfileDir: *profile, IngestArgs: strings.Fields(*ingestFlags), CollectorArgs: strings.Fields(*collectorFlags)}
 	for _, s := range strings.Split(*skip, ",") {
 		if s != "" {
 			o.Skip[s] = true

@@ -45,6 +45,9 @@ type Options struct {
 	ProfileDir string
 	// IngestArgs are added to ingest's flags (experiments with batch sizes).
 	IngestArgs []string
+	// CollectorArgs are added to the collector's flags (e.g. --batch-rows:
+	// the size of its Kafka messages, which the broker's cost follows).
+	CollectorArgs []string
 }
 
 // Run runs the benchmark.
@@ -105,8 +108,8 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	collector, err := st.Start("collector", "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
-		"--follow=false", "--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl"))
+	collector, err := st.Start("collector", append([]string{"--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
+		"--follow=false", "--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl")}, o.CollectorArgs...)...)
 	if err != nil {
 		return err
 	}
@@ -137,16 +140,22 @@ func Run(ctx context.Context, o Options) error {
 	bench("e2e_requests_per_sec", e2eRate, "req/s")
 	bench("e2e_vs_goal_506k", e2eRate/506_000, "ratio")
 	bench("collector_lines_per_sec", n/collectorSecs, "lines/s")
+	bench("collector_peak_rss", float64(collector.PeakRSSBytes())/(1<<20), "MiB")
 	for _, p := range []string{"collector", "broker", "ingest", "clickhouse", "clickhouse_merges"} {
 		bench("cpu_seconds_per_million_"+p, cpu[p]/n*1e6, "s")
 	}
 	bench("clickhouse_merged_rows_per_request", float64(merged1-merged0)/n, "rows")
-	wire, err := topicBytes(ctx, st.BrokerAddr, kafkaconf.DefaultTopic)
+	wire, msgs, err := topicBytes(ctx, st.BrokerAddr, kafkaconf.DefaultTopic)
 	if err != nil {
 		return err
 	}
 	bench("kafka_wire_bytes_per_request", float64(wire)/n, "bytes")
 	bench("kafka_wire_vs_log_line", float64(wire)/float64(fi.Size()), "ratio")
+	if msgs > 0 {
+		bench("kafka_messages", float64(msgs), "messages")
+		bench("kafka_requests_per_message", n/float64(msgs), "requests")
+		bench("kafka_bytes_per_message", float64(wire)/float64(msgs), "bytes")
+	}
 	disk, rawDisk, err := diskBytes(ctx, st)
 	if err != nil {
 		return err
@@ -251,21 +260,22 @@ func mergedRows(ctx context.Context, st *stack.Stack) (uint64, error) {
 }
 
 // topicBytes sums the message values of every partition of topic, read
-// back with kcat (an independent client) to the end of the topic.
-func topicBytes(ctx context.Context, broker, topic string) (int64, error) {
+// back with kcat (an independent client) to the end of the topic, and
+// counts the messages.
+func topicBytes(ctx context.Context, broker, topic string) (total, messages int64, err error) {
 	out, err := exec.CommandContext(ctx, "kcat", "-C", "-b", broker, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%S\n").Output() // #nosec G204 -- benchmark harness: fixed command, arguments from its own stack
 	if err != nil {
-		return 0, fmt.Errorf("kcat: %w", err)
+		return 0, 0, fmt.Errorf("kcat: %w", err)
 	}
-	var total int64
 	for _, f := range strings.Fields(string(out)) {
 		n, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("kcat printed %q", f)
+			return 0, 0, fmt.Errorf("kcat printed %q", f)
 		}
 		total += n
+		messages++
 	}
-	return total, nil
+	return total, messages, nil
 }
 
 func diskBytes(ctx context.Context, st *stack.Stack) (all, raw uint64, err error) {

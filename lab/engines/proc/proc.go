@@ -131,3 +131,17 @@ func (p *Process) CPUSeconds() float64 {
 	}
 	return (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 }
+
+// PeakRSSBytes is the largest resident set of the latest run once it has
+// exited (getrusage's ru_maxrss; 0 while it runs).
+func (p *Process) PeakRSSBytes() int64 {
+	cmd, done := p.current()
+	if running(done) || cmd == nil || cmd.ProcessState == nil {
+		return 0
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
+	}
+	return ru.Maxrss * 1024 // Linux counts kilobytes
+}

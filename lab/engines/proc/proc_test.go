@@ -49,3 +49,35 @@ func TestProcess(t *testing.T) {
 		t.Fatalf("after SIGKILL: running %v, err %v", p.Running(), p.Err())
 	}
 }
+
+// TestPeakRSS has dd fill a 64 MiB buffer: its peak resident set is
+// reported in bytes once it has exited (0 while it runs), and a process
+// that touches little reports far less.
+func TestPeakRSS(t *testing.T) {
+	var p Process
+	if err := p.Start(exec.Command("sleep", "30"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if p.PeakRSSBytes() != 0 {
+		t.Fatal("a running process has a peak")
+	}
+	p.Kill()
+	const buf = 64 << 20
+	if err := p.Start(exec.Command("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1", "status=none"), nil); err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if p.Err() != nil {
+		t.Fatal(p.Err())
+	}
+	if peak := p.PeakRSSBytes(); peak < buf || peak > 4*buf {
+		t.Fatalf("dd with a 64 MiB buffer: peak %d bytes", peak)
+	}
+	if err := p.Start(exec.Command("true"), nil); err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if peak := p.PeakRSSBytes(); peak <= 0 || peak >= buf/4 {
+		t.Fatalf("true: peak %d bytes", peak)
+	}
+}
