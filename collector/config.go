@@ -63,6 +63,11 @@ type Config struct {
 	// DeadLetterTopic default kafkaconf.DefaultDeadLetterTopic.
 	DeadLetterTopic string `yaml:"dead_letter_topic"`
 	// BatchRows flushes when this many rows are pending. Default 50,000.
+	// A batch goes as one Kafka message per customer, so this sets the
+	// messages' size: below about a thousand requests a message the
+	// broker's and the collector's cost per request climbs (per-message
+	// and per-batch work; README, "the batch size the collector needs"),
+	// while the batch being filled holds up to BatchRows rows in memory.
 	BatchRows int `yaml:"batch_rows"`
 	// BatchWait is the longest pending rows wait after the first;
 	// BatchWaitMin the shortest. In between the wait adapts to load, from
