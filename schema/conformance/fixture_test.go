@@ -104,6 +104,17 @@ func loadChDB(db string, blk *record.Block) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if err := insertTSV(dir, db, schema.RawTable, blk); err != nil {
+		return err
+	}
+	// The traffic and billing rollups are fed from the feed, which ingest
+	// fills in Go: the same rows in SQL (schema.FeedFromRaw).
+	return chExec(schema.FeedFromRaw(db, Modern, "1"))
+}
+
+// insertTSV writes blk as TSV into dir (rows.tsv, replaced each call) and
+// has chDB insert it into db.table, a table with the modern raw columns.
+func insertTSV(dir, db, table string, blk *record.Block) error {
 	path := filepath.Join(dir, "rows.tsv")
 	f, err := os.Create(path)
 	if err != nil {
@@ -116,11 +127,28 @@ func loadChDB(db string, blk *record.Block) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) FROM INFILE '%s' FORMAT TSV",
-		db, schema.RawTable, strings.Join(schema.RawColumnNames(Modern), ", "), path)); err != nil {
-		return err
+	return chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) FROM INFILE '%s' FORMAT TSV",
+		db, table, strings.Join(schema.RawColumnNames(Modern), ", "), path))
+}
+
+// loadTraffic generates o's requests and has chDB insert them into
+// db.table a million rows at a time (insertTSV, in dir); it returns how
+// many rows it inserted.
+func loadTraffic(o gen.Options, dir, db, table string) (int, error) {
+	src, err := traffic.New(o)
+	if err != nil {
+		return 0, err
 	}
-	// The traffic and billing rollups are fed from the feed, which ingest
-	// fills in Go: the same rows in SQL (schema.FeedFromRaw).
-	return chExec(schema.FeedFromRaw(db, Modern, "1"))
+	var blk record.Block
+	n := 0
+	for {
+		ok, err := src.Next(&blk, 1_000_000)
+		if err != nil || !ok {
+			return n, err
+		}
+		n += blk.Len()
+		if err := insertTSV(dir, db, table, &blk); err != nil {
+			return n, err
+		}
+	}
 }

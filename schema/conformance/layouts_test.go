@@ -5,16 +5,13 @@ package conformance
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/lab/gen"
-	"github.com/edgelog/edgelog/lab/traffic"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -63,25 +60,8 @@ func BenchmarkRawLayouts(b *testing.B) {
 	}
 	must(chExec("CREATE DATABASE IF NOT EXISTS " + sdb))
 	must(chExec(strings.Replace(schema.Migrations[0].SQL(sdb, Modern)[0], "."+schema.RawTable, ".base", 1)))
-	src, err := traffic.New(o)
+	total, err := loadTraffic(o, b.TempDir(), sdb, "base")
 	must(err)
-	dir := b.TempDir()
-	var blk record.Block
-	total := 0
-	for {
-		ok, err := src.Next(&blk, 1_000_000)
-		must(err)
-		if !ok {
-			break
-		}
-		total += blk.Len()
-		path := filepath.Join(dir, "rows.tsv")
-		f, err := os.Create(path)
-		must(err)
-		must(traffic.WriteTSV(f, &blk, Modern))
-		must(f.Close())
-		must(chExec(fmt.Sprintf("INSERT INTO %s.base (%s) FROM INFILE '%s' FORMAT TSV", sdb, strings.Join(schema.RawColumnNames(Modern), ", "), path)))
-	}
 	only := os.Getenv("EDGELOG_STEPS")
 	for i, s := range steps {
 		if only != "" && !strings.Contains(","+only+",", ","+s.name+",") {

@@ -4,17 +4,13 @@ package conformance
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/lab/gen"
-	"github.com/edgelog/edgelog/lab/traffic"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -53,22 +49,8 @@ func BenchmarkRawOrder(b *testing.B) {
 			must(chExec(fmt.Sprintf("CREATE TABLE %s.%s (%s) ENGINE = MergeTree PARTITION BY toYYYYMMDD(time) ORDER BY (%s)", sdb, t, strings.Join(defs, ", "), schema.RawOrderBy(Modern))))
 		}
 		must(chExec("SYSTEM STOP MERGES " + sdb + ".target"))
-		src, err := traffic.New(o)
+		_, err := loadTraffic(o, b.TempDir(), sdb, "base")
 		must(err)
-		path := filepath.Join(b.TempDir(), "rows.tsv")
-		var blk record.Block
-		for {
-			ok, err := src.Next(&blk, rows)
-			must(err)
-			if !ok {
-				break
-			}
-			f, err := os.Create(path)
-			must(err)
-			must(traffic.WriteTSV(f, &blk, Modern))
-			must(f.Close())
-			must(chExec(fmt.Sprintf("INSERT INTO %s.base (%s) FROM INFILE '%s' FORMAT TSV", sdb, strings.Join(schema.RawColumnNames(Modern), ", "), path)))
-		}
 		orders := []struct{ name, by string }{
 			{"pipeline", "toStartOfFiveMinute(time), customer, time"},
 			{"table", schema.RawOrderBy(Modern)},
