@@ -152,3 +152,20 @@ func loadTraffic(o gen.Options, dir, db, table string) (int, error) {
 		}
 	}
 }
+
+// createRaw creates db.table on chDB with the modern raw table's columns
+// as they are now (every migration's), codecs, partitioning and key, but
+// no TTL: generated rows are older than the table's and the source
+// columns' retention.
+func createRaw(db, table string) error {
+	var defs []string
+	for _, c := range schema.RawColumns(Modern) {
+		d := c.Name + " " + c.TypeFor(Modern)
+		if codec := c.CodecFor(Modern); codec != "" {
+			d += " CODEC(" + codec + ")"
+		}
+		defs = append(defs, d)
+	}
+	return chExec(fmt.Sprintf("CREATE TABLE %s.%s (%s) ENGINE = MergeTree PARTITION BY toYYYYMMDD(time) ORDER BY (%s)",
+		db, table, strings.Join(defs, ", "), schema.RawOrderBy(Modern)))
+}

@@ -59,7 +59,7 @@ func BenchmarkRawLayouts(b *testing.B) {
 		}
 	}
 	must(chExec("CREATE DATABASE IF NOT EXISTS " + sdb))
-	must(chExec(strings.Replace(schema.Migrations[0].SQL(sdb, Modern)[0], "."+schema.RawTable, ".base", 1)))
+	must(createRaw(sdb, "base"))
 	total, err := loadTraffic(o, b.TempDir(), sdb, "base")
 	must(err)
 	only := os.Getenv("EDGELOG_STEPS")

@@ -5,7 +5,6 @@ package conformance
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -37,16 +36,8 @@ func BenchmarkRawOrder(b *testing.B) {
 	}
 	for range b.N {
 		must(chExec("CREATE DATABASE IF NOT EXISTS " + sdb))
-		var defs []string
-		for _, c := range schema.RawColumns(Modern) {
-			d := c.Name + " " + c.TypeFor(Modern)
-			if codec := c.CodecFor(Modern); codec != "" {
-				d += " CODEC(" + codec + ")"
-			}
-			defs = append(defs, d)
-		}
 		for _, t := range []string{"base", "target"} {
-			must(chExec(fmt.Sprintf("CREATE TABLE %s.%s (%s) ENGINE = MergeTree PARTITION BY toYYYYMMDD(time) ORDER BY (%s)", sdb, t, strings.Join(defs, ", "), schema.RawOrderBy(Modern))))
+			must(createRaw(sdb, t))
 		}
 		must(chExec("SYSTEM STOP MERGES " + sdb + ".target"))
 		_, err := loadTraffic(o, b.TempDir(), sdb, "base")
