@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/edgelog/edgelog/internal/kafkaconf"
+	"github.com/edgelog/edgelog/lab/engines/proc"
 	"github.com/edgelog/edgelog/lab/engines/stack"
 	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/schema"
@@ -209,43 +210,11 @@ func Run(ctx context.Context, o Options) error {
 }
 
 // cpuSeconds reads a process's user+system CPU time from /proc.
-func cpuSeconds(pid int) float64 {
-	return statCPUSeconds(fmt.Sprintf("/proc/%d/stat", pid))
-}
+func cpuSeconds(pid int) float64 { return proc.CPUSecondsOf(pid) }
 
-// statCPUSeconds reads user and system time from a /proc stat file.
-func statCPUSeconds(path string) float64 {
-	b, err := os.ReadFile(path) // #nosec G304 -- a /proc path of the benchmark's own processes
-	if err != nil {
-		return 0
-	}
-	// Fields after the command (which may hold spaces) start after ')'.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	utime, _ := strconv.ParseFloat(f[11], 64)
-	stime, _ := strconv.ParseFloat(f[12], 64)
-	return (utime + stime) / 100 // USER_HZ is 100 on Linux
-}
-
-// backgroundCPUSeconds is the CPU time of the process's threads named for
-// ClickHouse's background pool (18.16's "BackgrProcPool", which merges
-// parts; a modern server's "BgSchPool"/"MergeMutate" threads), from
-// /proc/<pid>/task. The pool's threads live as long as the server.
+// backgroundCPUSeconds is the CPU time of the server's merge threads.
 func backgroundCPUSeconds(pid int) float64 {
-	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
-	if err != nil {
-		return 0
-	}
-	var total float64
-	for _, t := range tasks {
-		comm, err := os.ReadFile(filepath.Join(t, "comm")) // #nosec G304 -- a /proc path of the benchmark's own server
-		name := strings.TrimSpace(string(comm))
-		if err != nil || !(strings.HasPrefix(name, "BackgrProcPool") || strings.HasPrefix(name, "MergeMutate") || strings.HasPrefix(name, "BgSchPool")) {
-			continue
-		}
-		total += statCPUSeconds(filepath.Join(t, "stat"))
-	}
-	return total
+	return proc.ThreadCPUSeconds(pid, proc.MergeThreadPrefixes...)
 }
 
 // mergedRows is ClickHouse's count of rows its merges have read.

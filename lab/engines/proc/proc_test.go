@@ -4,6 +4,7 @@ import (
 	"os/exec"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestProcess runs sleep through Start, a SIGTERM stop, a restart and a
@@ -79,5 +80,34 @@ func TestPeakRSS(t *testing.T) {
 	<-p.Done()
 	if peak := p.PeakRSSBytes(); peak <= 0 || peak >= buf/4 {
 		t.Fatalf("true: peak %d bytes", peak)
+	}
+}
+
+func TestCPUSecondsOfARunningProcess(t *testing.T) {
+	var p Process
+	// A shell that counts for a while, then sleeps: its CPU time is read
+	// while it still runs.
+	if err := p.Start(exec.Command("sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exec sleep 30"), nil); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Kill()
+	deadline := time.Now().Add(20 * time.Second)
+	for CPUSecondsOf(p.Pid()) < 0.1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a counting shell used %.2f CPU-seconds in 20 s", CPUSecondsOf(p.Pid()))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if p.CPUSeconds() != 0 {
+		t.Fatal("CPUSeconds reads a running process")
+	}
+	if got := ThreadCPUSeconds(p.Pid(), "sh", "sleep"); got < 0.1 {
+		t.Fatalf("its one thread (sh, then sleep): %.2f CPU-seconds", got)
+	}
+	if got := ThreadCPUSeconds(p.Pid(), "no-such-thread"); got != 0 {
+		t.Fatalf("threads of no such name: %.2f CPU-seconds", got)
+	}
+	if CPUSecondsOf(-1) != 0 {
+		t.Fatal("no process has CPU time")
 	}
 }

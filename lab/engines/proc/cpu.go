@@ -1,0 +1,64 @@
+package proc
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// CPUSecondsOf is a running process's user and system CPU time so far,
+// read from /proc (0 when it cannot be read): what a benchmark clocks a
+// server or pipeline process by while it works. CPUSeconds gives it only
+// once the process has exited.
+func CPUSecondsOf(pid int) float64 {
+	return statCPUSeconds(fmt.Sprintf("/proc/%d/stat", pid))
+}
+
+// MergeThreadPrefixes name ClickHouse's threads that merge parts: 18.16's
+// background pool ("BackgrProcPool"), a modern server's "MergeMutate" and
+// "BgSchPool" threads.
+var MergeThreadPrefixes = []string{"BackgrProcPool", "MergeMutate", "BgSchPool"}
+
+// ThreadCPUSeconds is the CPU time of pid's threads whose names start
+// with one of prefixes, from /proc/<pid>/task. It counts the threads alive
+// now, so it suits pools whose threads live as long as the process.
+func ThreadCPUSeconds(pid int, prefixes ...string) float64 {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, t := range tasks {
+		comm, err := os.ReadFile(filepath.Join(t, "comm")) // #nosec G304 -- a /proc path of a process the harness started
+		if err != nil {
+			continue
+		}
+		name := strings.TrimSpace(string(comm))
+		for _, p := range prefixes {
+			if strings.HasPrefix(name, p) {
+				total += statCPUSeconds(filepath.Join(t, "stat"))
+				break
+			}
+		}
+	}
+	return total
+}
+
+// statCPUSeconds reads user and system time from a /proc stat file.
+func statCPUSeconds(path string) float64 {
+	b, err := os.ReadFile(path) // #nosec G304 -- a /proc path of a process the harness started
+	if err != nil {
+		return 0
+	}
+	// Fields after the command (which may hold spaces) start after ')'.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100 // USER_HZ is 100 on Linux
+}
