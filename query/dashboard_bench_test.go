@@ -172,20 +172,38 @@ func dashboardQueries(c string) []dashboardQuery {
 // fetch runs one request and returns its latency, or an error for any
 // answer but 200.
 func fetch(url, token string) (time.Duration, error) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	took := time.Since(start)
-	if err == nil && resp.StatusCode != http.StatusOK {
-		err = fmt.Errorf("%s: %s", url, resp.Status)
-	}
+	took, _, err := fetchRetrying(url, token, 0)
 	return took, err
+}
+
+// fetchRetrying GETs url as a polite client: an answer of 429 or 503 with
+// Retry-After is asked again after that many seconds, at most retries
+// times. It returns the time from the first request to the last answer and
+// how many answers were retried.
+func fetchRetrying(url, token string, retries int) (time.Duration, int, error) {
+	start := time.Now()
+	for retried := 0; ; retried++ {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, retried, err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return 0, retried, err
+		}
+		if resp.StatusCode == http.StatusOK {
+			return time.Since(start), retried, nil
+		}
+		wait, werr := strconv.Atoi(resp.Header.Get("Retry-After"))
+		busy := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
+		if !busy || werr != nil || retried == retries {
+			return time.Since(start), retried, fmt.Errorf("%s: %s", url, resp.Status)
+		}
+		time.Sleep(time.Duration(wait) * time.Second)
+	}
 }
 
 func quantileMs(d []time.Duration, q float64) float64 {

@@ -14,15 +14,20 @@ import (
 // the API over the production-size month (see BenchmarkDashboardQueries):
 // client i is customer i%50's dashboard, finance or an engineer, cycling
 // through the dashboard queries. The answer cache is off; the admission
-// control is on, with its production settings. Prints p50/p99 latency,
-// throughput and errors (any answer but 200).
+// control is on, with its production settings. The finance and engineer
+// tokens are each shared by dozens of clients, more than their per-token
+// line holds (query/server/tenant.go), so some of their requests get 429
+// with Retry-After; a client does as it says, waits and asks again (at
+// most five times), and its latency includes the waits. Prints p50/p99
+// latency, throughput, the answers retried (throttled) and errors (any
+// final answer but 200).
 //
 //	go test -run=NONE -bench=Load200Clients -benchtime=1x -timeout=60m ./query/
 func BenchmarkLoad200Clients(b *testing.B) {
 	const clients, perClient = 200, 20
 	conn, db := productionDB(b)
 	hs := productionServer(b, conn, db)
-	var errs atomic.Int64
+	var errs, throttled atomic.Int64
 	var firstErr atomic.Value
 	lat := make([][]time.Duration, clients)
 	b.ResetTimer()
@@ -35,7 +40,8 @@ func BenchmarkLoad200Clients(b *testing.B) {
 			qs := dashboardQueries(rollupfill.CustomerName(c % 50))
 			for i := range perClient {
 				q := qs[(c+i)%len(qs)]
-				d, err := fetch(hs.URL+q.path, q.token)
+				d, retried, err := fetchRetrying(hs.URL+q.path, q.token, 5)
+				throttled.Add(int64(retried))
 				if err != nil {
 					errs.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())
@@ -53,6 +59,7 @@ func BenchmarkLoad200Clients(b *testing.B) {
 	fmt.Printf("BENCH query_load_200_clients_p50 %.1f ms\nBENCH query_load_200_clients_p99 %.1f ms\n", quantileMs(all, 0.5), quantileMs(all, 0.99))
 	fmt.Printf("BENCH query_load_200_clients_requests_per_sec %.1f req/s\nBENCH query_load_200_clients_errors %d errors\n",
 		float64(len(all))/took.Seconds(), errs.Load())
+	fmt.Printf("BENCH query_load_200_clients_throttled %d answers\n", throttled.Load())
 	if e := firstErr.Load(); e != nil {
 		fmt.Printf("first error: %s\n", e)
 	}
