@@ -8,7 +8,7 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 DATE ?= $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS := -X github.com/edgelog/edgelog/internal/buildinfo.Version=$(VERSION) -X github.com/edgelog/edgelog/internal/buildinfo.Commit=$(COMMIT) -X github.com/edgelog/edgelog/internal/buildinfo.Date=$(DATE)
 
-.PHONY: all build package docs setup demo test bench bench-fresh bench-e2e bench-ingest bench-query bench-collector bench-storage bench-layouts chaos soak adversarial fuzz plugin plugin-validator lint lint-go lint-tools clean pgo
+.PHONY: all build package docs setup demo test bench bench-fresh bench-e2e bench-ingest bench-query bench-collector bench-storage bench-layouts bench-schema-cost chaos soak adversarial fuzz plugin plugin-validator lint lint-go lint-tools clean pgo
 
 all: build
 
@@ -50,12 +50,18 @@ test: setup
 # with its baselines.
 bench: setup build
 	$(GO) test -run=NONE -bench=. -benchtime=2s ./internal/wire/ ./lab/gen/ ./collector/...
-	$(MAKE) bench-collector bench-ingest bench-e2e bench-query bench-storage bench-layouts
+	$(MAKE) bench-collector bench-ingest bench-e2e bench-query bench-storage bench-layouts bench-schema-cost
 
 # Bytes per request of every table on ClickHouse 18.16 and, with the modern
 # DDL, on chDB (10M generated requests, about 8 minutes).
 bench-storage: setup
 	EDGELOG_STORAGE_ROWS=10000000 $(GO) test -tags chdb -exec "$(CURDIR)/deploy/chdb-run.sh" -run=NONE -bench=Storage -benchtime=1x -timeout 60m ./schema/conformance/
+
+# What the whole schema costs ClickHouse per million requests, INSERTs and
+# merges, on 18.16 and on modern ClickHouse (chDB), the same 10M generated
+# requests at the bench's two densities (about 10 minutes).
+bench-schema-cost: setup
+	EDGELOG_COST_ROWS=10000000 $(GO) test -tags chdb -exec "$(CURDIR)/deploy/chdb-run.sh" -run=NONE -bench=SchemaCost -benchtime=1x -timeout 60m ./schema/conformance/
 
 # The modern raw table's layout choices, each undone in turn against the
 # final layout on chDB (2M requests, about 90 s).

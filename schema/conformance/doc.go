@@ -10,7 +10,10 @@
 // CHDB_LIB_PATH before the test binary starts: chdb-go opens the library in
 // a package init, before any test code could.
 //
-// The package also holds the storage benchmark (bytes per request on disk
-// on 18.16 and on chDB with the modern DDL), which needs the same single
-// chDB engine a process may have.
+// The package also holds the benchmarks that compare the two engines on
+// the same rows, which need the same single chDB engine a process may
+// have: storage (bytes per request on disk, BenchmarkStorage), the modern
+// raw table's layouts and row order (BenchmarkRawLayouts,
+// BenchmarkRawOrder), and what the whole schema costs each engine's CPU
+// per million requests (BenchmarkSchemaCost).
 package conformance
