@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +56,11 @@ import (
 // costs both engines next to nothing; parsing a native block, which the
 // server does in production, is not in it.
 //
+// What a view costs is what the schema costs without it:
+// EDGELOG_COST_WITHOUT, a regular expression, drops the materialized views
+// whose names match before the load (their tables then receive nothing),
+// and EDGELOG_COST_DENSITY (sparse or dense) runs one density.
+//
 //	go test -tags chdb -exec "$PWD/deploy/chdb-run.sh" -run=NONE \
 //	    -bench=SchemaCost -benchtime=1x -timeout 30m ./schema/conformance/
 func BenchmarkSchemaCost(b *testing.B) {
@@ -62,6 +68,7 @@ func BenchmarkSchemaCost(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("EDGELOG_COST_ROWS")); err == nil && v > 0 {
 		rows = v
 	}
+	without := os.Getenv("EDGELOG_COST_WITHOUT")
 	const blockRows = 280_000
 	densities := []struct {
 		name      string
@@ -69,6 +76,14 @@ func BenchmarkSchemaCost(b *testing.B) {
 	}{
 		{"sparse", 20e6 / 86400}, // edgelog bench's default span
 		{"dense", 20e6 / 60},     // edgelog bench --span 1m
+	}
+	if only := os.Getenv("EDGELOG_COST_DENSITY"); only != "" {
+		densities = slices.DeleteFunc(densities, func(d struct {
+			name      string
+			perSecond float64
+		}) bool {
+			return d.name != only
+		})
 	}
 	// Today from midnight: one day partition, as edgelog bench's day of
 	// requests is (a sparse span of 12 hours may reach past now, which
@@ -83,7 +98,7 @@ func BenchmarkSchemaCost(b *testing.B) {
 			o := gen.Options{Lines: rows, Seed: 1, Start: today, Duration: max(span, time.Minute)}
 			squeeze := float64(span) / float64(o.Duration)
 			for _, e := range engines {
-				r := e.measure(b, o, squeeze, blockRows)
+				r := e.measure(b, o, squeeze, blockRows, without)
 				key := fmt.Sprintf("schema_cost_%s_%s", e.name, den.name)
 				perM := func(s float64) float64 { return s * 1e6 / float64(r.rows) }
 				fmt.Printf("BENCH %s_insert_cpu_seconds_per_million %.2f s\n", key, perM(r.insert))
@@ -165,7 +180,7 @@ type costResult struct {
 
 // measure stages o's requests on e, loads them into the full schema and
 // into a raw table alone, and drops every database it made.
-func (e *costEngine) measure(b *testing.B, o gen.Options, squeeze float64, blockRows int) costResult {
+func (e *costEngine) measure(b *testing.B, o gen.Options, squeeze float64, blockRows int, without string) costResult {
 	must := func(err error) {
 		b.Helper()
 		if err != nil {
@@ -175,6 +190,17 @@ func (e *costEngine) measure(b *testing.B, o gen.Options, squeeze float64, block
 	const full, raw = "cost", "cost_raw"
 	must(e.exec("CREATE DATABASE IF NOT EXISTS " + full))
 	must(e.ddl(full))
+	if without != "" {
+		views, err := e.scalar(fmt.Sprintf("SELECT arrayStringConcat(groupArray(name), ',') FROM system.tables WHERE database = '%s' AND engine = 'MaterializedView' AND match(name, '%s')", full, strings.ReplaceAll(without, "'", "")))
+		must(err)
+		if views == "" {
+			b.Fatalf("%s: no view matches EDGELOG_COST_WITHOUT %q", e.name, without)
+		}
+		fmt.Printf("%s: without %s\n", e.name, views)
+		for _, v := range strings.Split(views, ",") {
+			must(e.exec("DROP TABLE " + full + "." + v))
+		}
+	}
 	must(e.exec("CREATE DATABASE IF NOT EXISTS " + raw))
 	must(e.exec(fmt.Sprintf("CREATE TABLE %s.%s AS %s.%s", raw, schema.RawTable, full, schema.RawTable)))
 	src, err := traffic.New(o)
@@ -239,9 +265,10 @@ func (e *costEngine) measure(b *testing.B, o gen.Options, squeeze float64, block
 		if n != strconv.Itoa(res.rows) {
 			b.Fatalf("%s: %s.%s holds %s rows of %d", e.name, db, schema.RawTable, n, res.rows)
 		}
-		if feed {
+		if feed && without == "" {
 			// The rollups must add up to the raw rows, or the clock ran
-			// on a load that lost rows.
+			// on a load that lost rows (with views dropped, some may not
+			// be fed at all).
 			n, err := e.scalar(fmt.Sprintf("SELECT sum(requests) FROM %s.traffic_1m", db))
 			must(err)
 			if n != strconv.Itoa(res.rows) {
