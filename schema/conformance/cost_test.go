@@ -70,20 +70,12 @@ func BenchmarkSchemaCost(b *testing.B) {
 	}
 	without := os.Getenv("EDGELOG_COST_WITHOUT")
 	const blockRows = 280_000
-	densities := []struct {
-		name      string
-		perSecond float64
-	}{
+	densities := []costDensity{
 		{"sparse", 20e6 / 86400}, // edgelog bench's default span
 		{"dense", 20e6 / 60},     // edgelog bench --span 1m
 	}
 	if only := os.Getenv("EDGELOG_COST_DENSITY"); only != "" {
-		densities = slices.DeleteFunc(densities, func(d struct {
-			name      string
-			perSecond float64
-		}) bool {
-			return d.name != only
-		})
+		densities = slices.DeleteFunc(densities, func(d costDensity) bool { return d.name != only })
 	}
 	// Today from midnight: one day partition, as edgelog bench's day of
 	// requests is (a sparse span of 12 hours may reach past now, which
@@ -110,6 +102,13 @@ func BenchmarkSchemaCost(b *testing.B) {
 			}
 		}
 	}
+}
+
+// costDensity is how many requests a second of log time the generated
+// rows carry.
+type costDensity struct {
+	name      string
+	perSecond float64
 }
 
 // costEngine is one engine of BenchmarkSchemaCost: how to run a statement,
@@ -191,13 +190,13 @@ func (e *costEngine) measure(b *testing.B, o gen.Options, squeeze float64, block
 	must(e.exec("CREATE DATABASE IF NOT EXISTS " + full))
 	must(e.ddl(full))
 	if without != "" {
-		views, err := e.scalar(fmt.Sprintf("SELECT arrayStringConcat(groupArray(name), ',') FROM system.tables WHERE database = '%s' AND engine = 'MaterializedView' AND match(name, '%s')", full, strings.ReplaceAll(without, "'", "")))
+		views, err := e.tables(full, fmt.Sprintf("engine = 'MaterializedView' AND match(name, '%s')", strings.ReplaceAll(without, "'", "")))
 		must(err)
-		if views == "" {
+		if len(views) == 0 {
 			b.Fatalf("%s: no view matches EDGELOG_COST_WITHOUT %q", e.name, without)
 		}
-		fmt.Printf("%s: without %s\n", e.name, views)
-		for _, v := range strings.Split(views, ",") {
+		fmt.Printf("%s: without %s\n", e.name, strings.Join(views, ","))
+		for _, v := range views {
 			must(e.exec("DROP TABLE " + full + "." + v))
 		}
 	}
@@ -213,15 +212,15 @@ func (e *costEngine) measure(b *testing.B, o gen.Options, squeeze float64, block
 	}()
 	var res costResult
 	var blk record.Block
+	first := o.Start.UnixMilli()
 	for {
 		ok, err := src.Next(&blk, blockRows)
 		must(err)
 		if !ok {
 			break
 		}
-		start := o.Start.UnixMilli()
 		for i, t := range blk.TimeMs {
-			blk.TimeMs[i] = start + int64(float64(t-start)*squeeze)
+			blk.TimeMs[i] = first + int64(float64(t-first)*squeeze)
 		}
 		db := fmt.Sprintf("cost_stage%d", len(staged))
 		staged = append(staged, db)
@@ -242,9 +241,9 @@ func (e *costEngine) measure(b *testing.B, o gen.Options, squeeze float64, block
 	// then the merge pass, checks every row arrived and drops db: a
 	// database left behind would merge on another load's clock.
 	load := func(db string, feed bool) (insert, pass float64) {
-		tables, err := e.scalar(fmt.Sprintf("SELECT arrayStringConcat(groupArray(name), ',') FROM system.tables WHERE database = '%s' AND engine LIKE '%%MergeTree'", db))
+		tables, err := e.tables(db, "engine LIKE '%MergeTree'")
 		must(err)
-		for _, t := range strings.Split(tables, ",") {
+		for _, t := range tables {
 			must(e.exec("SYSTEM STOP MERGES " + db + "." + t))
 		}
 		start := e.cpu()
@@ -255,7 +254,7 @@ func (e *costEngine) measure(b *testing.B, o gen.Options, squeeze float64, block
 			}
 		}
 		insert = e.cpu() - start
-		for _, t := range strings.Split(tables, ",") {
+		for _, t := range tables {
 			must(e.exec("SYSTEM START MERGES " + db + "." + t))
 			must(e.mergePass(db, t))
 		}
@@ -281,6 +280,16 @@ func (e *costEngine) measure(b *testing.B, o gen.Options, squeeze float64, block
 	res.insert, res.pass = load(full, true)
 	res.rawInsert, res.rawPass = load(raw, false)
 	return res
+}
+
+// tables lists the tables of db that match where, a condition on
+// system.tables (the same query on both engines).
+func (e *costEngine) tables(db, where string) ([]string, error) {
+	names, err := e.scalar(fmt.Sprintf("SELECT arrayStringConcat(groupArray(name), ',') FROM system.tables WHERE database = '%s' AND %s", db, where))
+	if err != nil || names == "" {
+		return nil, err
+	}
+	return strings.Split(names, ","), nil
 }
 
 // mergePass merges db.table's parts into one per partition. Background
