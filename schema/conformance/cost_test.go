@@ -59,7 +59,13 @@ import (
 // What a view costs is what the schema costs without it:
 // EDGELOG_COST_WITHOUT, a regular expression, drops the materialized views
 // whose names match before the load (their tables then receive nothing),
-// and EDGELOG_COST_DENSITY (sparse or dense) runs one density.
+// EDGELOG_COST_DENSITY (sparse or dense) runs one density,
+// EDGELOG_COST_ENGINE (ch18 or modern) one engine, and
+// EDGELOG_COST_MODERN_SETTINGS (say "optimize_on_insert = 0") adds
+// settings to modern ClickHouse's INSERTs and
+// EDGELOG_COST_MODERN_TABLE_SETTINGS (say "compress_marks = 0") to its
+// MergeTree tables (ALTER ... MODIFY SETTING), to measure one setting's
+// worth.
 //
 //	go test -tags chdb -exec "$PWD/deploy/chdb-run.sh" -run=NONE \
 //	    -bench=SchemaCost -benchtime=1x -timeout 30m ./schema/conformance/
@@ -82,7 +88,17 @@ func BenchmarkSchemaCost(b *testing.B) {
 	// nothing here minds), and young enough that no TTL acts on a row.
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	for range b.N {
-		engines := []*costEngine{server1816(b), chdbEngine(b)}
+		var engines []*costEngine
+		only := os.Getenv("EDGELOG_COST_ENGINE")
+		if only == "" || only == "ch18" {
+			engines = append(engines, server1816(b))
+		}
+		if only == "" || only == "modern" {
+			engines = append(engines, chdbEngine(b))
+		}
+		if len(engines) == 0 {
+			b.Fatalf("EDGELOG_COST_ENGINE %q: neither ch18 nor modern", only)
+		}
 		for _, den := range densities {
 			span := time.Duration(float64(rows) / den.perSecond * float64(time.Second))
 			// The generator spans a minute at least: denser spans are
@@ -160,9 +176,27 @@ func chdbEngine(b *testing.B) *costEngine {
 	e := &costEngine{name: "modern", dialect: Modern, exec: chExec, scalar: chScalar,
 		cpu:            func() float64 { return processCPU().Seconds() },
 		insertSettings: " SETTINGS max_threads = 1, max_insert_threads = 1"}
+	if extra := os.Getenv("EDGELOG_COST_MODERN_SETTINGS"); extra != "" {
+		e.insertSettings += ", " + extra
+		fmt.Printf("modern: INSERTs with %s\n", extra)
+	}
+	tableSettings := os.Getenv("EDGELOG_COST_MODERN_TABLE_SETTINGS")
 	e.ddl = func(db string) error {
 		for _, s := range schema.AllStatements(db, Modern) {
 			if err := chExec(s); err != nil {
+				return err
+			}
+		}
+		if tableSettings == "" {
+			return nil
+		}
+		tables, err := e.tables(db, "engine LIKE '%MergeTree'")
+		if err != nil {
+			return err
+		}
+		fmt.Printf("modern: tables with %s\n", tableSettings)
+		for _, t := range tables {
+			if err := chExec(fmt.Sprintf("ALTER TABLE %s.%s MODIFY SETTING %s", db, t, tableSettings)); err != nil {
 				return err
 			}
 		}
