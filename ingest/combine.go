@@ -97,7 +97,7 @@ func (w *Worker) combine(procCtx context.Context, stream <-chan insertReq) {
 	// was a tenth of ingest's CPU in the 20M-line bench (pprof: growslice
 	// under ch-go's ColStr.EncodeColumn, 2.6 of 24.2 s).
 	ins := newInserter(w.insertConn, w.cfg.CH.Database, w.dialect)
-	ins.settings = quorumSettings(workerInsertSettings, w.cfg.InsertQuorum, w.cfg.InsertTimeout) // quorum.go
+	ins.settings = workerSettings(w.dialect, w.cfg.InsertQuorum, w.cfg.InsertTimeout)
 	merged := &batch{}
 	for {
 		var group []insertReq

@@ -239,7 +239,8 @@ func (ins *inserter) insertFeed(ctx context.Context, b *batch) error {
 		return nil
 	}
 	// A string column: the driver's aliases the arena (strcol.go), or,
-	// where it cannot (the modern dialect's LowCardinality), copies it.
+	// where it cannot (LowCardinality: the feed on a modern server before
+	// migration 19), copies it.
 	appendStrCol := func(name string, j int) error {
 		expect(name)
 		if f.strCols.set(j, cols[col], &f.strs[j], nil) {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/schema"
@@ -68,4 +69,31 @@ func rowsOf(t *testing.T, v any) int {
 	}
 	t.Fatalf("driver data of type %T", v)
 	return 0
+}
+
+// TestWorkerSettingsTurnOffOptimizeOnInsert checks that the worker's
+// INSERTs carry optimize_on_insert = 0 only to servers that have the
+// setting (18.16 and early modern servers refuse an unknown one), with the
+// quorum on top and the shared base settings untouched.
+func TestWorkerSettingsTurnOffOptimizeOnInsert(t *testing.T) {
+	for _, c := range []struct {
+		version string
+		ooi     bool
+	}{{"18.16.1", false}, {"20.8.3.18", false}, {"21.1.2.15", true}, {"26.5.1.1", true}} {
+		d, err := schema.DialectFor(c.version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := workerSettings(d, 2, time.Second)
+		v, ok := s["optimize_on_insert"]
+		if ok != c.ooi || (ok && v != 0) {
+			t.Errorf("%s: optimize_on_insert %v (set %v), want set %v to 0", c.version, v, ok, c.ooi)
+		}
+		if s["insert_quorum"] != 2 || s["insert_distributed_sync"] != 1 {
+			t.Errorf("%s: settings %v lack the quorum or the base settings", c.version, s)
+		}
+	}
+	if _, ok := workerInsertSettings["optimize_on_insert"]; ok {
+		t.Error("workerSettings changed the shared base settings")
+	}
 }

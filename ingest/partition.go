@@ -650,7 +650,7 @@ func (w *Worker) flushFeedOnly(procCtx, gctx context.Context, b *batch) error {
 		return errGenerationEnded
 	}
 	ins := newInserter(w.conn, w.cfg.CH.Database, w.dialect)
-	ins.settings = quorumSettings(workerInsertSettings, w.cfg.InsertQuorum, w.cfg.InsertTimeout)
+	ins.settings = workerSettings(w.dialect, w.cfg.InsertQuorum, w.cfg.InsertTimeout)
 	ins.stream = w.streamName()
 	return w.insertWithRetry(procCtx, gctx, ins, b)
 }

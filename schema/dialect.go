@@ -16,6 +16,11 @@ type Dialect struct {
 	// logged in milliseconds but stored in microseconds shrink by half. It
 	// came in 23.8; a decompression crash in it was fixed in 24.4.
 	GCD bool
+	// OptimizeOnInsert servers (21.1 and later) have the
+	// optimize_on_insert setting, which ingest turns off (package ingest,
+	// workerInsertSettings). An older modern server gets no such setting
+	// from ingest, so an unknown setting never fails its INSERTs.
+	OptimizeOnInsert bool
 	// Cluster, when set, creates replicated tables ON CLUSTER with
 	// Distributed tables in front of them.
 	Cluster string
@@ -37,7 +42,7 @@ func DialectFor(version string) (Dialect, error) {
 		return Dialect{}, fmt.Errorf("cannot parse server version %q", version)
 	}
 	atLeast := func(maj, min int) bool { return major > maj || (major == maj && minor >= min) }
-	return Dialect{Modern: atLeast(20, 3), GCD: atLeast(24, 4)}, nil
+	return Dialect{Modern: atLeast(20, 3), GCD: atLeast(24, 4), OptimizeOnInsert: atLeast(21, 1)}, nil
 }
 
 // TimeType is the type of the raw table's time column.

@@ -72,6 +72,7 @@ var Migrations = []Migration{
 	{16, "the ingest watermark's view runs last (the live counter trusts a partition's latest INSERT)", watermarkLastMigration},
 	{ChainMigration, "coarse latency rollups fed from their finer rollup's view, traffic_1m's feed view without a GROUP BY (single server)", chainMigration},
 	{18, "the ledgers' views run last in their INSERT; partial INSERTs recorded (partial_inserts)", ledgerLastMigration},
+	{PlainKeysMigration, "rollup, live counter and feed keys as String on modern servers (LowCardinality kept in raw rows)", plainKeysMigration},
 }
 
 // createAll returns the statements that create each rollup in turn, as

@@ -22,7 +22,11 @@ const (
 // and the expression over the raw table that fills it.
 type Field struct {
 	Name string
-	Type string // may use {lc} for LowCardinality(String) on modern servers
+	// Type may use {lc}: LowCardinality(String) on modern servers as
+	// migrations 3-18 created these tables. Migration 19 made every such
+	// column String (plainkeys.go says why), so a table created later
+	// spells String.
+	Type string
 	Expr string
 }
 

@@ -138,7 +138,9 @@ type costEngine struct {
 	ddl     func(db string) error
 	stage   func(db string, blk *record.Block) error // blk into db.requests
 	// insertSettings end an INSERT ... SELECT: one reading thread, so a
-	// staged block arrives whole and in order, as ingest's does.
+	// staged block arrives whole and in order, as ingest's does, and on
+	// modern ClickHouse optimize_on_insert off, as ingest has it there
+	// (package ingest, workerInsertSettings).
 	insertSettings string
 }
 
@@ -175,7 +177,7 @@ func chdbEngine(b *testing.B) *costEngine {
 	dir := b.TempDir()
 	e := &costEngine{name: "modern", dialect: Modern, exec: chExec, scalar: chScalar,
 		cpu:            func() float64 { return processCPU().Seconds() },
-		insertSettings: " SETTINGS max_threads = 1, max_insert_threads = 1"}
+		insertSettings: " SETTINGS max_threads = 1, max_insert_threads = 1, optimize_on_insert = 0"}
 	if extra := os.Getenv("EDGELOG_COST_MODERN_SETTINGS"); extra != "" {
 		e.insertSettings += ", " + extra
 		fmt.Printf("modern: INSERTs with %s\n", extra)

@@ -24,7 +24,7 @@ import (
 
 // Modern is the dialect the conformance tests render for chDB. The
 // retention is long enough to keep the generated October 2026 rows.
-var Modern = schema.Dialect{Modern: true, GCD: true, RetentionDays: 3650}
+var Modern = schema.Dialect{Modern: true, GCD: true, OptimizeOnInsert: true, RetentionDays: 3650}
 
 // Traffic is the generated data both engines get: two weeks, so the
 // performance API's week-before comparison and a month's bills have data.

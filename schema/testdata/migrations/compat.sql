@@ -1168,3 +1168,4 @@ SELECT src_stream, src_partition, min(min_offset) AS min_offset, max(max_offset)
 FROM edgelog.rollup_feed
 GROUP BY src_stream, src_partition;
 
+-- migration 19: rollup, live counter and feed keys as String on modern servers (LowCardinality kept in raw rows)

@@ -933,3 +933,4 @@ GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq;
 
 DROP TABLE IF EXISTS edgelog.source_ledger_mv ON CLUSTER edge;
 
+-- migration 19: rollup, live counter and feed keys as String on modern servers (LowCardinality kept in raw rows)

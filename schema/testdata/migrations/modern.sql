@@ -1168,3 +1168,36 @@ SELECT src_stream, src_partition, min(min_offset) AS min_offset, max(max_offset)
 FROM edgelog.rollup_feed
 GROUP BY src_stream, src_partition;
 
+-- migration 19: rollup, live counter and feed keys as String on modern servers (LowCardinality kept in raw rows)
+ALTER TABLE edgelog.traffic_1m MODIFY COLUMN customer String, MODIFY COLUMN host String, MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN country String;
+
+ALTER TABLE edgelog.traffic_1h MODIFY COLUMN customer String, MODIFY COLUMN host String, MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN country String;
+
+ALTER TABLE edgelog.traffic_1d MODIFY COLUMN customer String, MODIFY COLUMN host String, MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN country String;
+
+ALTER TABLE edgelog.billing_5m MODIFY COLUMN customer String, MODIFY COLUMN region String;
+
+ALTER TABLE edgelog.perf_1m MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN customer String;
+
+ALTER TABLE edgelog.perf_geo_1h MODIFY COLUMN region String, MODIFY COLUMN country String, MODIFY COLUMN customer String;
+
+ALTER TABLE edgelog.edge_servers_1m MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN server String;
+
+ALTER TABLE edgelog.perf_1h MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN customer String;
+
+ALTER TABLE edgelog.perf_geo_1d MODIFY COLUMN region String, MODIFY COLUMN country String, MODIFY COLUMN customer String;
+
+ALTER TABLE edgelog.perf_all_1h MODIFY COLUMN region String, MODIFY COLUMN pop String;
+
+ALTER TABLE edgelog.perf_geo_all_1d MODIFY COLUMN region String, MODIFY COLUMN country String;
+
+ALTER TABLE edgelog.billing_1d MODIFY COLUMN customer String, MODIFY COLUMN region String;
+
+ALTER TABLE edgelog.path_hits_1h MODIFY COLUMN customer String, MODIFY COLUMN host String;
+
+ALTER TABLE edgelog.perf_all_1m MODIFY COLUMN region String, MODIFY COLUMN pop String;
+
+ALTER TABLE edgelog.live_1s MODIFY COLUMN customer String, MODIFY COLUMN region String;
+
+ALTER TABLE edgelog.rollup_feed MODIFY COLUMN customer String, MODIFY COLUMN host String, MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN country String;
+

@@ -932,3 +932,94 @@ GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq;
 
 DROP TABLE IF EXISTS edgelog.source_ledger_mv ON CLUSTER edge;
 
+-- migration 19: rollup, live counter and feed keys as String on modern servers (LowCardinality kept in raw rows)
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1m_local MODIFY COLUMN customer String, MODIFY COLUMN host String, MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN country String;
+
+DROP TABLE IF EXISTS edgelog.traffic_1m ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.traffic_1m ON CLUSTER edge AS edgelog.traffic_1m_local ENGINE = Distributed(edge, edgelog, traffic_1m_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1h_local MODIFY COLUMN customer String, MODIFY COLUMN host String, MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN country String;
+
+DROP TABLE IF EXISTS edgelog.traffic_1h ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.traffic_1h ON CLUSTER edge AS edgelog.traffic_1h_local ENGINE = Distributed(edge, edgelog, traffic_1h_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.traffic_1d_local MODIFY COLUMN customer String, MODIFY COLUMN host String, MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN country String;
+
+DROP TABLE IF EXISTS edgelog.traffic_1d ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.traffic_1d ON CLUSTER edge AS edgelog.traffic_1d_local ENGINE = Distributed(edge, edgelog, traffic_1d_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.billing_5m_local MODIFY COLUMN customer String, MODIFY COLUMN region String;
+
+DROP TABLE IF EXISTS edgelog.billing_5m ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.billing_5m ON CLUSTER edge AS edgelog.billing_5m_local ENGINE = Distributed(edge, edgelog, billing_5m_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_1m_local MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN customer String;
+
+DROP TABLE IF EXISTS edgelog.perf_1m ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_1m ON CLUSTER edge AS edgelog.perf_1m_local ENGINE = Distributed(edge, edgelog, perf_1m_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_geo_1h_local MODIFY COLUMN region String, MODIFY COLUMN country String, MODIFY COLUMN customer String;
+
+DROP TABLE IF EXISTS edgelog.perf_geo_1h ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_geo_1h ON CLUSTER edge AS edgelog.perf_geo_1h_local ENGINE = Distributed(edge, edgelog, perf_geo_1h_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.edge_servers_1m_local MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN server String;
+
+DROP TABLE IF EXISTS edgelog.edge_servers_1m ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.edge_servers_1m ON CLUSTER edge AS edgelog.edge_servers_1m_local ENGINE = Distributed(edge, edgelog, edge_servers_1m_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_1h_local MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN customer String;
+
+DROP TABLE IF EXISTS edgelog.perf_1h ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_1h ON CLUSTER edge AS edgelog.perf_1h_local ENGINE = Distributed(edge, edgelog, perf_1h_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_geo_1d_local MODIFY COLUMN region String, MODIFY COLUMN country String, MODIFY COLUMN customer String;
+
+DROP TABLE IF EXISTS edgelog.perf_geo_1d ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_geo_1d ON CLUSTER edge AS edgelog.perf_geo_1d_local ENGINE = Distributed(edge, edgelog, perf_geo_1d_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_all_1h_local MODIFY COLUMN region String, MODIFY COLUMN pop String;
+
+DROP TABLE IF EXISTS edgelog.perf_all_1h ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_all_1h ON CLUSTER edge AS edgelog.perf_all_1h_local ENGINE = Distributed(edge, edgelog, perf_all_1h_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_geo_all_1d_local MODIFY COLUMN region String, MODIFY COLUMN country String;
+
+DROP TABLE IF EXISTS edgelog.perf_geo_all_1d ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_geo_all_1d ON CLUSTER edge AS edgelog.perf_geo_all_1d_local ENGINE = Distributed(edge, edgelog, perf_geo_all_1d_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.billing_1d_local MODIFY COLUMN customer String, MODIFY COLUMN region String;
+
+DROP TABLE IF EXISTS edgelog.billing_1d ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.billing_1d ON CLUSTER edge AS edgelog.billing_1d_local ENGINE = Distributed(edge, edgelog, billing_1d_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.path_hits_1h_local MODIFY COLUMN customer String, MODIFY COLUMN host String;
+
+DROP TABLE IF EXISTS edgelog.path_hits_1h ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.path_hits_1h ON CLUSTER edge AS edgelog.path_hits_1h_local ENGINE = Distributed(edge, edgelog, path_hits_1h_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_all_1m_local MODIFY COLUMN region String, MODIFY COLUMN pop String;
+
+DROP TABLE IF EXISTS edgelog.perf_all_1m ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_all_1m ON CLUSTER edge AS edgelog.perf_all_1m_local ENGINE = Distributed(edge, edgelog, perf_all_1m_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.live_1s_local MODIFY COLUMN customer String, MODIFY COLUMN region String;
+
+DROP TABLE IF EXISTS edgelog.live_1s ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.live_1s ON CLUSTER edge AS edgelog.live_1s_local ENGINE = Distributed(edge, edgelog, live_1s_local);
+

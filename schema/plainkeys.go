@@ -1,0 +1,78 @@
+package schema
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Plain keys (migration 19): on modern servers the string dimensions of
+// the rollups, of live_1s and of the rollup feed are String, where
+// migrations 3-18 made them LowCardinality(String) (Field.Type's {lc}).
+// The raw table keeps LowCardinality: there it halves the bytes of a
+// request on disk (BenchmarkStorage), where a rollup's key columns are a
+// small part of a small table.
+//
+// Why: a LowCardinality column costs its dictionary on every part written
+// and every part merged, and each rollup writes a part per INSERT with up
+// to five such keys. Measured with schema/conformance's BenchmarkSchemaCost
+// on chDB (ClickHouse 26.5; 3-6M generated requests, INSERTs then one merge
+// pass, CPU-s per million requests, 2026-12-06): at edgelog bench's
+// default density the merge pass 1.66-1.86 -> 1.29-1.44 in every pair of
+// runs, the whole 4.0-4.6 -> 3.4-3.9; at `--span 1m` 3.19 -> 3.00.
+// Background merges rewrite a rollup row more than once (traffic_1m 1.6
+// times in a 20M-line bench, live_1s 3.8), so the merges' share counts
+// more in production than in the single pass. Ingest's feed INSERT gains
+// too: its String columns alias ingest's arenas, which LowCardinality
+// ones cannot (package ingest, strcol.go). 18.16 never had LowCardinality
+// keys: nothing to do there.
+//
+// The ALTER rewrites the key columns of every part of each table once (a
+// mutation; ClickHouse converts a LowCardinality key column to String since
+// 20.6 or so, as its own test of that ALTER shows), then inserts and
+// reads go on as before: a view's LowCardinality output is converted on
+// its way into the table. Ingest may run meanwhile. On a cluster each
+// shard's replicated table is altered on one replica and replicates it
+// (EachShard), and the Distributed table in front is made again to match
+// (redistribute); the feed exists on single servers only.
+const PlainKeysMigration = 19
+
+func plainKeysMigration(db string, d Dialect) []string {
+	if !d.Modern {
+		return nil
+	}
+	var s []string
+	for _, r := range append(slices.Clone(Rollups), Live) {
+		s = append(s, toPlainString(alterData(db, r.Name, d), lowCardFields(r.Dims)))
+		s = append(s, redistribute(db, r.Name, d)...)
+	}
+	if d.Cluster == "" {
+		s = append(s, toPlainString(fmt.Sprintf("ALTER TABLE %s.%s", db, FeedTable), lowCardFields(feedFields())))
+	}
+	return s
+}
+
+// lowCardFields returns the names of the fields migrations 3-18 made
+// LowCardinality(String) on modern servers.
+func lowCardFields(fs []Field) []string {
+	var names []string
+	for _, f := range fs {
+		if f.Type == "{lc}" {
+			names = append(names, f.Name)
+		}
+	}
+	if len(names) == 0 {
+		panic("BUG: plain keys migration of a table without LowCardinality keys")
+	}
+	return names
+}
+
+// toPlainString renders alter (ALTER TABLE db.t) modifying each column to
+// String. Run again, it changes nothing.
+func toPlainString(alter string, cols []string) string {
+	mods := make([]string, len(cols))
+	for i, c := range cols {
+		mods[i] = "MODIFY COLUMN " + c + " String"
+	}
+	return alter + " " + strings.Join(mods, ", ")
+}
