@@ -305,4 +305,23 @@
 // a production day's. The modern dialect's rollups (LowCardinality keys,
 // codecs) are what costs more there: the INSERTs 1.45-1.7 times 18.16's,
 // the raw table alone only 1.2 times. README, performance, has the table.
+//
+// # Modern servers' rollups (migration 19, 2026-12-06)
+//
+// Two changes took most of that difference away, each measured apart on
+// chDB with BenchmarkSchemaCost's knobs (EDGELOG_COST_ENGINE=modern,
+// EDGELOG_COST_MODERN_SETTINGS; 3-6M rows, runs alternated): the rollups'
+// string keys as String instead of LowCardinality(String) (migration 19,
+// plainkeys.go: the merge pass 1.66-1.86 -> 1.29-1.44 CPU-s per million
+// in every pair of runs), and ingest's INSERTs with optimize_on_insert = 0
+// (package ingest, workerInsertSettings: the INSERTs 3.00-3.60 ->
+// 2.35-2.71). Both together, against the schema before them, alternated
+// twice at 6M rows: 4.58/5.06 -> 3.34/3.41 at edgelog bench's default
+// density, and at `--span 1m` 2.80/2.88 against 2.91/3.09 (no difference
+// there within the runs' spread: few rollup rows to write). In
+// `make bench-schema-cost` (10M rows, one run, both engines): modern 3.52
+// and 2.61 against 18.16's 3.37 and 2.18, where it was 4.42-4.62 and
+// 2.90-3.10. The raw table keeps LowCardinality (plainkeys.go says why);
+// compress_marks, compress_primary_key and sparse serialization turned off
+// measured within the spread.
 package schema

@@ -9,27 +9,41 @@ import (
 // Plain keys (migration 19): on modern servers the string dimensions of
 // the rollups, of live_1s and of the rollup feed are String, where
 // migrations 3-18 made them LowCardinality(String) (Field.Type's {lc}).
-// The raw table keeps LowCardinality: there it halves the bytes of a
-// request on disk (BenchmarkStorage), where a rollup's key columns are a
-// small part of a small table.
+// The raw table keeps LowCardinality: its parts hold many rows for each
+// distinct value, which is what a dictionary pays for; a rollup's parts
+// hold few rows per key.
 //
 // Why: a LowCardinality column costs its dictionary on every part written
 // and every part merged, and each rollup writes a part per INSERT with up
 // to five such keys. Measured with schema/conformance's BenchmarkSchemaCost
 // on chDB (ClickHouse 26.5; 3-6M generated requests, INSERTs then one merge
-// pass, CPU-s per million requests, 2026-12-06): at edgelog bench's
-// default density the merge pass 1.66-1.86 -> 1.29-1.44 in every pair of
-// runs, the whole 4.0-4.6 -> 3.4-3.9; at `--span 1m` 3.19 -> 3.00.
+// pass, CPU-s per million requests, 2026-12-06, optimize_on_insert off in
+// both): at edgelog bench's default density the merge pass 1.66-1.86 ->
+// 1.29-1.44 in every pair of runs, the whole 4.0-4.6 -> 3.3-3.9; at
+// `--span 1m` 3.19 -> 3.00 (one pair).
 // Background merges rewrite a rollup row more than once (traffic_1m 1.6
 // times in a 20M-line bench, live_1s 3.8), so the merges' share counts
-// more in production than in the single pass. Ingest's feed INSERT gains
-// too: its String columns alias ingest's arenas, which LowCardinality
-// ones cannot (package ingest, strcol.go). 18.16 never had LowCardinality
-// keys: nothing to do there.
+// more in production than in the single pass. Ingest's feed INSERT should
+// gain too (not measured: chDB has no native protocol for ingest): its
+// String columns alias ingest's arenas, which LowCardinality ones cannot
+// (package ingest, strcol.go). 18.16 never had LowCardinality keys:
+// nothing to do there.
+//
+// What it costs on disk: BenchmarkStorage (`make bench-storage`, 10M
+// requests over a week, every table merged), modern bytes per request
+// 66.2 -> 71.8, all of it in the rollups (traffic_1m 19.7 -> 22.3,
+// live_1s 6.2 -> 8.5, perf_1m 5.5 -> 5.9, edge_servers_1m 0.8 -> 0.9;
+// the raw table's 19.4 unchanged; 18.16's whole schema 108.2). At 2M
+// requests, sparser, 96.5 -> 108.2; the keys with CODEC(ZSTD(1)) took
+// back half of that (101.5) and cost 0.25-0.3 CPU-s per million
+// (alternated twice), most of what String keys save. Not taken: the
+// denser the traffic, the fewer rollup rows per request, so the bytes
+// shrink with volume where the CPU is spent on every request.
 //
 // The ALTER rewrites the key columns of every part of each table once (a
-// mutation; ClickHouse converts a LowCardinality key column to String since
-// 20.6 or so, as its own test of that ALTER shows), then inserts and
+// mutation; modern ClickHouse allows it on a key column, as its own tests
+// of that ALTER show, and TestPlainKeysMigration runs it on chDB over
+// rollups holding rows), then inserts and
 // reads go on as before: a view's LowCardinality output is converted on
 // its way into the table. Ingest may run meanwhile. On a cluster each
 // shard's replicated table is altered on one replica and replicates it
