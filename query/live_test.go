@@ -29,7 +29,17 @@ import (
 // while one asked past the watermark says it is not and stays uncached.
 func TestLive(t *testing.T) {
 	db := chtest.NewDB(t)
-	start := time.Date(2026, 12, 5, 9, 55, 0, 0, time.UTC)
+	// Six minutes of rows from hh:55, an hour or two ago and never across
+	// midnight: the answers over them must end within the server's
+	// watermark horizon (a day, server/complete.go), beyond which they are
+	// cached without asking; fixed dates passed that a day after they were
+	// written. at is a time of them, iso the same for a URL.
+	start := time.Now().UTC().Truncate(time.Hour).Add(-time.Hour - 5*time.Minute)
+	if start.Hour() == 23 {
+		start = start.Add(-time.Hour)
+	}
+	at := func(d time.Duration) time.Time { return start.Add(d) }
+	iso := func(d time.Duration) string { return at(d).Format(time.RFC3339) }
 	g, err := gen.New(gen.Options{Lines: 30_000, Seed: 7, Start: start, Duration: 6 * time.Minute, Customers: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -192,10 +202,11 @@ func TestLive(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A second partition that has landed rows only up to 10:00:31.250
-	// holds the watermark back to 10:00:30 (31.25 - 0.7 s). While it had
-	// a single INSERT it was cold: the watermark held where it was.
-	lag := time.Date(2026, 12, 5, 10, 0, 31, 250_000_000, time.UTC)
+	// A second partition that has landed rows only up to :00:31.250 of
+	// the next hour holds the watermark back to :00:30 (31.25 - 0.7 s).
+	// While it had a single INSERT it was cold: the watermark held where
+	// it was.
+	lag := at(5*time.Minute + 31250*time.Millisecond)
 	held, err := store.Watermark(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +221,7 @@ func TestLive(t *testing.T) {
 			}
 		}
 	}
-	check(time.Date(2026, 12, 5, 10, 0, 30, 0, time.UTC))
+	check(at(5*time.Minute + 30*time.Second))
 
 	// The overview's "now" is the last complete minute; one asked past the
 	// watermark is marked incomplete and never cached.
@@ -221,13 +232,13 @@ func TestLive(t *testing.T) {
 	if code := get(t, hs, "", "/api/v1/ops/overview", &o); code != 200 {
 		t.Fatalf("overview: %d", code)
 	}
-	if want := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC); !o.At.Equal(want) || !o.Complete || o.RequestsPerSNow != float64(count(want.Unix()-60, want.Unix(), "", ""))/60 {
+	if want := at(5 * time.Minute); !o.At.Equal(want) || !o.Complete || o.RequestsPerSNow != float64(count(want.Unix()-60, want.Unix(), "", ""))/60 {
 		t.Errorf("default overview at %s complete %v now %.2f/s; want the complete minute %s", o.At, o.Complete, o.RequestsPerSNow, want)
 	}
 	if n, _ := cache.Stats(); n != 1 {
 		t.Errorf("%d answers cached after a complete overview, want 1", n)
 	}
-	if code := get(t, hs, "", "/api/v1/ops/overview?at=2026-12-05T10:01:00Z", &o); code != 200 || o.Complete {
+	if code := get(t, hs, "", "/api/v1/ops/overview?at="+iso(6*time.Minute), &o); code != 200 || o.Complete {
 		t.Errorf("overview past the watermark: %d, complete %v", code, o.Complete)
 	}
 	if code := get(t, hs, "", "/api/v1/ops/live", nil); code != 200 {
@@ -238,16 +249,16 @@ func TestLive(t *testing.T) {
 	}
 
 	// A series, summary or ranking whose last period ends past the
-	// watermark (10:00:30) holds a partial minute (hour, day): never
-	// cached. One that ends before it is.
+	// watermark (:00:30 of the next hour) holds a partial minute (hour,
+	// day): never cached. One that ends before it is.
 	for _, path := range []string{
-		"/api/v1/traffic/timeseries?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&step=1m", // ends with the running minute
-		"/api/v1/traffic/summary?from=2026-12-05T09:00:00Z&to=2026-12-05T11:00:00Z",
-		"/api/v1/traffic/breakdown?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&by=region",
-		"/api/v1/traffic/top?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&kind=hosts&customer=acme",
-		"/api/v1/perf/timeseries?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z&step=1m",
-		"/api/v1/traffic/top?from=2026-12-05T09:00:00Z&to=2026-12-05T11:00:00Z&kind=paths&customer=acme", // the running hour
-		"/api/v1/customers?from=2026-12-05T09:55:00Z&to=2026-12-05T10:01:00Z",
+		"/api/v1/traffic/timeseries?from=" + iso(0) + "&to=" + iso(6*time.Minute) + "&step=1m", // ends with the running minute
+		"/api/v1/traffic/summary?from=" + iso(-55*time.Minute) + "&to=" + iso(65*time.Minute),
+		"/api/v1/traffic/breakdown?from=" + iso(0) + "&to=" + iso(6*time.Minute) + "&by=region",
+		"/api/v1/traffic/top?from=" + iso(0) + "&to=" + iso(6*time.Minute) + "&kind=hosts&customer=acme",
+		"/api/v1/perf/timeseries?from=" + iso(0) + "&to=" + iso(6*time.Minute) + "&step=1m",
+		"/api/v1/traffic/top?from=" + iso(-55*time.Minute) + "&to=" + iso(65*time.Minute) + "&kind=paths&customer=acme", // the running hour
+		"/api/v1/customers?from=" + iso(0) + "&to=" + iso(6*time.Minute),
 	} {
 		if code := get(t, hs, "", path, nil); code != 200 {
 			t.Errorf("%s: %d", path, code)
@@ -256,7 +267,7 @@ func TestLive(t *testing.T) {
 	if n, _ := cache.Stats(); n != 1 {
 		t.Errorf("%d answers cached, want 1: an answer holding a period past the watermark was cached", n)
 	}
-	if code := get(t, hs, "", "/api/v1/traffic/timeseries?from=2026-12-05T09:55:00Z&to=2026-12-05T10:00:00Z&step=1m", nil); code != 200 {
+	if code := get(t, hs, "", "/api/v1/traffic/timeseries?from="+iso(0)+"&to="+iso(5*time.Minute)+"&step=1m", nil); code != 200 {
 		t.Errorf("complete series: %d", code)
 	}
 	if n, _ := cache.Stats(); n != 2 {
@@ -282,14 +293,14 @@ func TestLive(t *testing.T) {
 	stamp := uint64(time.Now().UnixMilli())
 	wm(2, 0, stamp*2) // claimed
 	wm(1, lag.Add(2*time.Second).UnixMilli(), 1)
-	expect("partition 2 claimed", time.Date(2026, 12, 5, 10, 0, 30, 0, time.UTC))
+	expect("partition 2 claimed", at(5*time.Minute+30*time.Second))
 	wm(2, 0, stamp*2+1) // released: partition 1 alone moves it
-	expect("partition 2 released", time.Date(2026, 12, 5, 10, 0, 32, 0, time.UTC))
+	expect("partition 2 released", at(5*time.Minute+32*time.Second))
 	wm(2, 0, (stamp+1)*2) // claimed again by a later assignment
 	wm(1, lag.Add(4*time.Second).UnixMilli(), 1)
-	expect("partition 2 claimed again", time.Date(2026, 12, 5, 10, 0, 32, 0, time.UTC))
+	expect("partition 2 claimed again", at(5*time.Minute+32*time.Second))
 	wm(2, lag.Add(3*time.Second).UnixMilli(), 1) // its first INSERT: cold
-	expect("partition 2 after one INSERT", time.Date(2026, 12, 5, 10, 0, 32, 0, time.UTC))
+	expect("partition 2 after one INSERT", at(5*time.Minute+32*time.Second))
 	wm(2, lag.Add(4*time.Second).UnixMilli(), 1)
-	expect("partition 2 after two INSERTs", time.Date(2026, 12, 5, 10, 0, 34, 0, time.UTC))
+	expect("partition 2 after two INSERTs", at(5*time.Minute+34*time.Second))
 }
