@@ -121,8 +121,9 @@ ORDER BY table, name`, pdb, pdb), "TSV")
 			t.Errorf("%s is still %s after migration 19", col, typ)
 		}
 	}
+	rowsAfter := snapshot()
 	for name, rowsBefore := range before {
-		if got := snapshot()[name]; got != rowsBefore {
+		if got := rowsAfter[name]; got != rowsBefore {
 			t.Errorf("%s changed under migration 19:\n%.400s\nwas\n%.400s", name, got, rowsBefore)
 		}
 	}
