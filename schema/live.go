@@ -1,6 +1,9 @@
 package schema
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Live is the per-second rollup the operations wall's live counter reads
 // (query.Store.Live, GET /api/v1/ops/live): requests and bytes per second,
@@ -30,6 +33,10 @@ var Live = Rollup{
 	},
 	Partition: "toYYYYMMDD(t)", Step: 1,
 }
+
+// RollupsAndLive returns Rollups and Live: every table a view sums
+// requests into.
+func RollupsAndLive() []Rollup { return append(slices.Clone(Rollups), Live) }
 
 // WatermarkTable records, per INSERT and Kafka partition, the latest row
 // time (ms) the INSERT carried: how far each partition's rows have landed.

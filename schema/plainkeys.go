@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -56,7 +55,7 @@ func plainKeysMigration(db string, d Dialect) []string {
 		return nil
 	}
 	var s []string
-	for _, r := range append(slices.Clone(Rollups), Live) {
+	for _, r := range RollupsAndLive() {
 		cols := lowCardFields(r.Dims)
 		if len(cols) == 0 {
 			continue // a rollup created after this migration, String already

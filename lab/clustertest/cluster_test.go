@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -181,7 +180,7 @@ func TestMigrateOnCluster(t *testing.T) {
 		want[n], want[n+"_local"] = true, true
 	}
 	want[schema.LedgerView], want[schema.SourceLedgerView], want[schema.WatermarkView], want[schema.PartialInsertsTable] = true, true, true, true
-	for _, r := range append(slices.Clone(schema.Rollups), schema.Live) {
+	for _, r := range schema.RollupsAndLive() {
 		want[r.Name], want[r.Name+"_local"], want[r.Name+"_mv"] = true, true, true
 	}
 	var wantList []string

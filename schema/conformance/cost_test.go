@@ -184,13 +184,8 @@ func chdbEngine(b *testing.B) *costEngine {
 	}
 	tableSettings := os.Getenv("EDGELOG_COST_MODERN_TABLE_SETTINGS")
 	e.ddl = func(db string) error {
-		for _, s := range schema.AllStatements(db, Modern) {
-			if err := chExec(s); err != nil {
-				return err
-			}
-		}
-		if tableSettings == "" {
-			return nil
+		if err := createModern(db); err != nil || tableSettings == "" {
+			return err
 		}
 		tables, err := e.tables(db, "engine LIKE '%MergeTree'")
 		if err != nil {

@@ -92,12 +92,21 @@ func loadServer(db string, blk *record.Block) error {
 	return ingest.InsertBlock(ctx, conn, db, m.Dialect, blk)
 }
 
-// loadChDB runs every modern DDL statement and loads blk as TSV.
-func loadChDB(db string, blk *record.Block) error {
+// createModern runs every modern DDL statement on chDB: database db at
+// the latest migration.
+func createModern(db string) error {
 	for _, s := range schema.AllStatements(db, Modern) {
 		if err := chExec(s); err != nil {
-			return fmt.Errorf("modern DDL fails on chDB: %w", err)
+			return fmt.Errorf("modern DDL fails on chDB: %w\n%s", err, s)
 		}
+	}
+	return nil
+}
+
+// loadChDB runs every modern DDL statement and loads blk as TSV.
+func loadChDB(db string, blk *record.Block) error {
+	if err := createModern(db); err != nil {
+		return err
 	}
 	dir, err := os.MkdirTemp("", "edgelog-tsv-")
 	if err != nil {

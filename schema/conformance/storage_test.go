@@ -59,10 +59,8 @@ func BenchmarkStorage(b *testing.B) {
 		if _, err := m.Migrate(ctx); err != nil {
 			b.Fatal(err)
 		}
-		for _, s := range schema.AllStatements(sdb, Modern) {
-			if err := chExec(s); err != nil {
-				b.Fatal(err)
-			}
+		if err := createModern(sdb); err != nil {
+			b.Fatal(err)
 		}
 		src, err := traffic.New(o)
 		if err != nil {
