@@ -105,39 +105,12 @@ func (l *Ledger) RawUsage(ctx context.Context, month time.Time, customer string)
 }
 
 func (l *Ledger) monthUsage(ctx context.Context, src usageSource, month time.Time, customer string) (map[string]*Usage, error) {
-	from, to := month, month.AddDate(0, 1, 0)
-	filter, args := query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- the month was range-checked by ParseMonth (query.CheckTime): UInt32 seconds
-	where := fmt.Sprintf("WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s", src.time, src.time, filter)
-	usage := map[string]*Usage{}
-	get := func(c string) *Usage {
-		u := usage[c]
-		if u == nil {
-			u = &Usage{ByRegion: map[string]uint64{}, ByRegionBody: map[string]uint64{}}
-			usage[c] = u
-		}
-		return u
-	}
-	rows, err := l.Store.Query(ctx, fmt.Sprintf("SELECT customer, region, %s, %s, %s FROM %s.%s\n%s\nGROUP BY customer, region",
-		src.requests, src.total, src.body, l.Store.DB, src.days, where), args...)
+	usage, err := l.monthTotals(ctx, src, month, customer)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var c, region string
-		var req, b, body uint64
-		if err := rows.Scan(&c, &region, &req, &b, &body); err != nil {
-			rows.Close() // #nosec G104 -- read-only result set; the scan error is returned
-			return nil, err
-		}
-		u := get(c)
-		u.Requests += req
-		u.ByRegion[region] += b
-		u.ByRegionBody[region] += body
-	}
-	rows.Close() // #nosec G104 -- read-only result set; rows.Err is checked next
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	from, to := month, month.AddDate(0, 1, 0)
+	filter, args := query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- the month was range-checked by ParseMonth (query.CheckTime): UInt32 seconds
 
 	// The 95th percentile, in ClickHouse: each customer's 5-minute totals
 	// of the month (v), sorted descending; the month's idle slots are
@@ -150,7 +123,7 @@ func (l *Ledger) monthUsage(ctx context.Context, src usageSource, month time.Tim
     GROUP BY customer, slot)
 GROUP BY customer`, l.Store.DB, src.slots, filter, src.time, src.total, src.body)
 	skip, _ := p95Rank(month)
-	rows, err = l.Store.Query(ctx, fmt.Sprintf("SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0), if(length(vb) > ?, arrayElement(arrayReverseSort(vb), ?), 0) FROM (\n%s)", samples),
+	rows, err := l.Store.Query(ctx, fmt.Sprintf("SELECT customer, if(length(v) > ?, arrayElement(arrayReverseSort(v), ?), 0), if(length(vb) > ?, arrayElement(arrayReverseSort(vb), ?), 0) FROM (\n%s)", samples),
 		append([]any{uint32(skip), uint32(skip + 1), uint32(skip), uint32(skip + 1)}, args...)...) // #nosec G115 -- skip < slots in a month (8928)
 	if err != nil {
 		return nil, err
@@ -162,9 +135,47 @@ GROUP BY customer`, l.Store.DB, src.slots, filter, src.time, src.total, src.body
 		if err := rows.Scan(&c, &p95, &p95Body); err != nil {
 			return nil, err
 		}
-		get(c).P95Bytes, get(c).P95Body = p95, p95Body
+		u := usageOf(usage, c)
+		u.P95Bytes, u.P95Body = p95, p95Body
 	}
 	return usage, rows.Err()
+}
+
+// monthTotals reads, per customer, the month's requests and bytes per
+// billing region: every figure of a Usage but the percentiles.
+func (l *Ledger) monthTotals(ctx context.Context, src usageSource, month time.Time, customer string) (map[string]*Usage, error) {
+	from, to := month, month.AddDate(0, 1, 0)
+	filter, args := query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- the month was range-checked by ParseMonth (query.CheckTime): UInt32 seconds
+	where := fmt.Sprintf("WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s", src.time, src.time, filter)
+	usage := map[string]*Usage{}
+	rows, err := l.Store.Query(ctx, fmt.Sprintf("SELECT customer, region, %s, %s, %s FROM %s.%s\n%s\nGROUP BY customer, region",
+		src.requests, src.total, src.body, l.Store.DB, src.days, where), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c, region string
+		var req, b, body uint64
+		if err := rows.Scan(&c, &region, &req, &b, &body); err != nil {
+			return nil, err
+		}
+		u := usageOf(usage, c)
+		u.Requests += req
+		u.ByRegion[region] += b
+		u.ByRegionBody[region] += body
+	}
+	return usage, rows.Err()
+}
+
+// usageOf returns usage[c], made empty first if missing.
+func usageOf(usage map[string]*Usage, c string) *Usage {
+	u := usage[c]
+	if u == nil {
+		u = &Usage{ByRegion: map[string]uint64{}, ByRegionBody: map[string]uint64{}}
+		usage[c] = u
+	}
+	return u
 }
 
 // p95Rank returns how many of the month's 5-minute samples the 95th
