@@ -48,7 +48,7 @@ import (
 // mutation) the month is read again. See tops.go.
 //
 // Bounds: at most maxCachedMonths entries and at most maxCachedSamples
-// kept sums over all entries (12 bytes each with its day; the least
+// kept sums over all entries (16 bytes each with its day; the least
 // recently used entries go first). A month of 50 customers keeps about
 // 45k (447 a customer for each of total and body bytes); an entry with
 // more than the whole budget keeps its usage but no sums, and reads the
@@ -70,7 +70,7 @@ type usageCache struct {
 
 const (
 	maxCachedMonths  = 64
-	maxCachedSamples = 1 << 20 // 12 MiB
+	maxCachedSamples = 1 << 20 // 16 MiB
 )
 
 type usageKey struct {
