@@ -82,21 +82,10 @@ func TestUsageCacheReadsChangedDaysOnly(t *testing.T) {
 	exec("SYSTEM STOP MERGES %s.billing_1d")
 
 	l := &Ledger{Store: &query.Store{Conn: conn, DB: db}}
-	fresh := &Ledger{Store: l.Store, NoCache: true}
 	check := func(step string, wantDays int) map[string]*Usage {
 		t.Helper()
 		before := l.cache.daysRead
-		got, err := l.cachedMonthUsage(ctx, october, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := fresh.cachedMonthUsage(ctx, october, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("%s: cached usage differs from a fresh read:\n got %s\nwant %s", step, show(got), show(want))
-		}
+		got := equalsFresh(t, l, step)
 		if read := l.cache.daysRead - before; wantDays >= 0 && read != wantDays {
 			t.Fatalf("%s: %d days of billing_5m read, want %d", step, read, wantDays)
 		}
@@ -196,20 +185,29 @@ func TestUsageCacheBounds(t *testing.T) {
 		t.Fatalf("held %d sums, budget %d", s, l.cache.maxSamples)
 	}
 	insertRows(t, db, []billRow{{"acme", "eu-west", october.Add(5 * 24 * time.Hour), 1 << 40, 1 << 40}})
-	got, err := l.cachedMonthUsage(ctx, october, "")
+	equalsFresh(t, l, "without kept sums")
+	if n, _ := l.cache.held(); n > maxCachedMonths {
+		t.Fatalf("%d entries held, bound %d", n, maxCachedMonths)
+	}
+}
+
+// equalsFresh reads October's usage of every customer through l's cache
+// and fails unless it equals a fresh read (RollupUsage, ranked by
+// ClickHouse).
+func equalsFresh(t *testing.T, l *Ledger, step string) map[string]*Usage {
+	t.Helper()
+	got, err := l.cachedMonthUsage(context.Background(), october, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := l.RollupUsage(ctx, october, "")
+	want, err := l.RollupUsage(context.Background(), october, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("without kept days: got %s, want %s", show(got), show(want))
+		t.Fatalf("%s: cached usage differs from a fresh read:\n got %s\nwant %s", step, show(got), show(want))
 	}
-	if n, _ := l.cache.held(); n > maxCachedMonths {
-		t.Fatalf("%d entries held, bound %d", n, maxCachedMonths)
-	}
+	return got
 }
 
 // waitMutations waits until db's mutations are done (18.16 runs them in
@@ -269,17 +267,7 @@ func TestUsageCacheConcurrentReads(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := l.cachedMonthUsage(ctx, october, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := l.RollupUsage(ctx, october, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("after concurrent reads: got %s, want %s", show(got), show(want))
-	}
+	equalsFresh(t, l, "after concurrent reads")
 	if _, s := l.cache.held(); s > l.cache.maxSamples {
 		t.Fatalf("held %d sums, budget %d", s, l.cache.maxSamples)
 	}
