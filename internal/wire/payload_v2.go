@@ -286,6 +286,11 @@ func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *ui
 		}
 		return nil
 	}
+	if n <= 128 {
+		if ok, err := d.decodeSmallDict(r, col, rows, n, vals, budget); ok {
+			return err
+		}
+	}
 	d.idx = d.idx[:0]
 	size := uint64(0)
 	for i := 0; i < rows && !r.err; i++ {
@@ -315,4 +320,45 @@ func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *ui
 		col.AppendSpan(base+start, base+d.spans[ix])
 	}
 	return nil
+}
+
+// decodeSmallDict decodes the row indices of a dictionary of at most 128
+// values, which the encoder writes one byte each (a uvarint below 128 is
+// that byte), as a run of rows bytes. It reports false, having read
+// nothing, when a byte is not a valid index (another encoder's longer
+// form of a small number, or a corrupt message): decodeDict's general
+// loop then decides, so a message decodes or fails exactly as it did
+// before this path. Most columns of a message (customer, region, PoP,
+// method, status, cache...) have small dictionaries; for them this skips
+// a varint decode and a bounds check per row.
+func (d *Decoder) decodeSmallDict(r *reader, col *record.StrCol, rows int, n uint64, vals []byte, budget *uint64) (bool, error) {
+	if rows > len(r.p) {
+		return false, nil
+	}
+	idx := r.p[:rows]
+	var start, size [128]uint32
+	prev := uint32(0)
+	for i, end := range d.spans[:n] {
+		start[i], size[i] = prev, end-prev
+		prev = end
+	}
+	total := uint64(0)
+	for _, b := range idx {
+		if uint64(b) >= n {
+			return false, nil
+		}
+		total += uint64(size[b])
+	}
+	r.p = r.p[rows:]
+	if total > *budget {
+		return true, fmt.Errorf("%w: string columns past the limit", ErrTooLarge)
+	}
+	*budget -= total
+	base := uint32(len(col.Buf)) // #nosec G115 -- a decoded column is at most MaxDecodedBytes < 2^32
+	col.Reserve(len(vals), rows)
+	col.Buf = append(col.Buf, vals...)
+	for _, b := range idx {
+		col.AppendSpan(base+start[b], base+start[b]+size[b])
+	}
+	return true, nil
 }
