@@ -113,14 +113,15 @@ func statusClass(s uint16) int {
 	return 4
 }
 
-// feeder aggregates a batch into feed rows. Groups are found by one map
+// feeder aggregates a batch into feed rows. Groups are found by one
 // lookup per row on a byte key (minute, partition, then the five strings
-// length-prefixed); the map and every slice are reused between batches.
+// length-prefixed) in a groupIndex; it and every slice are reused between
+// batches.
 //
 // Bounds: one group per distinct key of the batch, so at most one per
-// row of an INSERT (MaxInsertRows); the map is cleared, not shrunk.
+// row of an INSERT (MaxInsertRows); the index is reset, not shrunk.
 type feeder struct {
-	index  map[string]int32
+	groups groupIndex // the batch's keys (groupindex.go)
 	key    []byte
 	first  []int32 // a row of each group (its strings)
 	minute []int64 // seconds
@@ -139,10 +140,7 @@ type feeder struct {
 
 // aggregate groups b's rows.
 func (f *feeder) aggregate(b *batch) {
-	if f.index == nil {
-		f.index = map[string]int32{}
-	}
-	clear(f.index)
+	f.groups.reset()
 	f.first, f.minute, f.part, f.minOff, f.maxOff, f.maxMs, f.sums = f.first[:0], f.minute[:0], f.part[:0], f.minOff[:0], f.maxOff[:0], f.maxMs[:0], f.sums[:0]
 	blk := &b.block
 	cache := &blk.Str[record.CacheStatus]
@@ -159,12 +157,10 @@ func (f *feeder) aggregate(b *batch) {
 				k = append(k, v...)
 			}
 			f.key = k
-			g, ok := f.index[string(k)]
+			g, ok := f.groups.find(k)
 			off := b.srcOffset[row]
 			ms := uint64(blk.TimeMs[row]) // #nosec G115 -- a valid row time is after 1970 (timecheck.go)
 			if !ok {
-				g = int32(len(f.first)) // #nosec G115 -- at most one group per row of an INSERT (MaxInsertRows)
-				f.index[string(k)] = g
 				f.first = append(f.first, int32(row)) // #nosec G115 -- row < MaxInsertRows
 				f.minute = append(f.minute, minute)
 				f.part = append(f.part, part)
