@@ -328,9 +328,9 @@ func (d *Decoder) decodeDict(r *reader, col *record.StrCol, rows int, budget *ui
 // nothing, when a byte is not a valid index (another encoder's longer
 // form of a small number, or a corrupt message): decodeDict's general
 // loop then decides, so a message decodes or fails exactly as it did
-// before this path. Most columns of a message (customer, region, PoP,
-// method, status, cache...) have small dictionaries; for them this skips
-// a varint decode and a bounds check per row.
+// before this path. Most string columns of a message (customer, region,
+// PoP, method, cache status, country...) have small dictionaries; for
+// them this skips a varint decode and a bounds check per row.
 func (d *Decoder) decodeSmallDict(r *reader, col *record.StrCol, rows int, n uint64, vals []byte, budget *uint64) (bool, error) {
 	if rows > len(r.p) {
 		return false, nil
