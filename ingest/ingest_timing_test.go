@@ -139,27 +139,9 @@ func waitRowsB(b *testing.B, db string, want uint64) {
 // records as a collector does (format, parse, enrich) and cuts them into
 // per-customer blocks of at most per rows.
 func genBlocks(b *testing.B, n, per int) ([]*record.Block, []string) {
-	open := map[string]*record.Block{}
-	var blocks []*record.Block
-	var keys []string
-	err := traffic.Each(gen.Options{Lines: n, Seed: 1, Customers: 50}, func(e *gen.Event, r *record.Record) error {
-		blk := open[e.Customer]
-		if blk == nil {
-			blk = &record.Block{}
-			open[e.Customer] = blk
-		}
-		blk.Append(r)
-		if blk.Len() == per {
-			blocks, keys = append(blocks, blk), append(keys, e.Customer)
-			delete(open, e.Customer)
-		}
-		return nil
-	})
+	blocks, keys, err := traffic.CustomerBlocks(gen.Options{Lines: n, Seed: 1, Customers: 50}, per)
 	if err != nil {
 		b.Fatal(err)
-	}
-	for c, blk := range open {
-		blocks, keys = append(blocks, blk), append(keys, c)
 	}
 	return blocks, keys
 }

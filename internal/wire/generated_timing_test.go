@@ -5,11 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgelog/edgelog/collector/enrich"
-	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/internal/wire"
 	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/lab/traffic"
 )
 
 // BenchmarkDecodeGenerated decodes the messages a collector would send for
@@ -20,42 +19,14 @@ import (
 // ones: paths, user agents and referers exceed a byte's worth of values.
 func BenchmarkDecodeGenerated(b *testing.B) {
 	const lines, perMessage = 200_000, 3846
-	g, err := gen.New(gen.Options{Lines: lines, Seed: 1, Start: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Duration: 24 * time.Hour})
+	blocks, _, err := traffic.CustomerBlocks(gen.Options{Lines: lines, Seed: 1, Start: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Duration: 24 * time.Hour}, perMessage)
 	if err != nil {
 		b.Fatal(err)
 	}
-	enr := enrich.New(g.EdgeConfig())
-	p := nginx.MustCompile(nginx.Edge)
-	f, _ := gen.NewFormatter("nginx")
-	batches := map[string]*wire.Batch{}
-	var msgs [][]byte
 	var enc wire.Encoder
-	flush := func(bt *wire.Batch) {
-		msgs = append(msgs, enc.EncodeBatch(nil, bt, 0, bt.Len()))
-		bt.Reset()
-	}
-	var e gen.Event
-	var r record.Record
-	for g.Next(&e) {
-		if err := p.Parse(f.AppendLine(nil, &e), &r); err != nil {
-			b.Fatal(err)
-		}
-		enr.Enrich(&r)
-		c := string(r.Str[record.Customer])
-		bt := batches[c]
-		if bt == nil {
-			bt = &wire.Batch{}
-			batches[c] = bt
-		}
-		bt.Append(&r)
-		if bt.Len() == perMessage {
-			flush(bt)
-		}
-	}
-	for _, bt := range batches {
-		if bt.Len() > 0 {
-			flush(bt)
-		}
+	msgs := make([][]byte, len(blocks))
+	for i, blk := range blocks {
+		msgs[i] = enc.Encode(nil, blk)
 	}
 	var d wire.Decoder
 	var out record.Block

@@ -7,6 +7,8 @@ package traffic
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/edgelog/edgelog/collector/enrich"
 	"github.com/edgelog/edgelog/collector/format/jsonl"
@@ -109,4 +111,30 @@ func All(o gen.Options) (*record.Block, error) {
 		}
 		all.AppendBlock(&blk)
 	}
+}
+
+// CustomerBlocks returns the rows of o cut as collectors cut them into
+// messages: per customer, blocks of at most per rows in the order they
+// fill, then each customer's last, partial block (by customer name), with
+// each block's customer.
+func CustomerBlocks(o gen.Options, per int) ([]*record.Block, []string, error) {
+	open := map[string]*record.Block{}
+	var blocks []*record.Block
+	var customers []string
+	err := Each(o, func(e *gen.Event, r *record.Record) error {
+		blk := open[e.Customer]
+		if blk == nil {
+			blk = &record.Block{}
+			open[e.Customer] = blk
+		}
+		if blk.Append(r); blk.Len() == per {
+			blocks, customers = append(blocks, blk), append(customers, e.Customer)
+			delete(open, e.Customer)
+		}
+		return nil
+	})
+	for _, c := range slices.Sorted(maps.Keys(open)) {
+		blocks, customers = append(blocks, open[c]), append(customers, c)
+	}
+	return blocks, customers, err
 }
