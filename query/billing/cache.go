@@ -48,7 +48,7 @@ import (
 // mutation) the month is read again. See tops.go.
 //
 // Bounds: at most maxCachedMonths entries and at most maxCachedSamples
-// kept sums over all entries (16 bytes each with its day; the least
+// kept sums over all entries (12 bytes each with its day; the least
 // recently used entries go first). A month of 50 customers keeps about
 // 45k (447 a customer for each of total and body bytes); an entry with
 // more than the whole budget keeps its usage but no sums, and reads the
@@ -70,7 +70,7 @@ type usageCache struct {
 
 const (
 	maxCachedMonths  = 64
-	maxCachedSamples = 1 << 20 // 16 MiB
+	maxCachedSamples = 1 << 20 // 12 MiB
 )
 
 type usageKey struct {
@@ -160,7 +160,7 @@ func (l *Ledger) cachedMonthUsage(ctx context.Context, month time.Time, customer
 	skip, _ := p95Rank(month)
 	var tops map[string]*custTops
 	if prev != nil && prev.tops != nil {
-		first, last := unixDay(month), unixDay(month.AddDate(0, 1, 0))-1
+		first, last := monthDays(month)
 		dirty := map[int64]bool{}
 		changedDays(prev.parts, parts, first, last, dirty)
 		changedDays(parts, prev.parts, first, last, dirty)
@@ -255,30 +255,21 @@ GROUP BY customer)))`, skip, skip+1, l.Store.DB, SamplesTable, filter, dayFilter
 		var c string
 		var n uint64
 		t := &custTops{}
-		var tdays, bdays []uint32
-		if err := rows.Scan(&c, &n, &t.total.floor, &t.total.vals, &tdays, &t.body.floor, &t.body.vals, &bdays); err != nil {
+		if err := rows.Scan(&c, &n, &t.total.floor, &t.total.vals, &t.total.days, &t.body.floor, &t.body.vals, &t.body.days); err != nil {
 			return nil, err
 		}
-		t.total.days, t.body.days = days32(tdays), days32(bdays)
 		t.total.complete, t.body.complete = uint64(len(t.total.vals)) == n, uint64(len(t.body.vals)) == n
 		out[c] = t
 	}
 	read := len(days)
 	if days == nil {
-		read = int(unixDay(to) - unixDay(from))
+		first, last := monthDays(month)
+		read = int(last - first + 1)
 	}
 	l.cache.mu.Lock()
 	l.cache.daysRead += read
 	l.cache.mu.Unlock()
 	return out, rows.Err()
-}
-
-func days32(d []uint32) []int64 {
-	out := make([]int64, len(d))
-	for i, v := range d {
-		out[i] = int64(v)
-	}
-	return out
 }
 
 // dayRuns returns days as runs of consecutive days, in order.
@@ -304,7 +295,7 @@ WHERE active AND database = ? AND table IN (?, ?) AND partition_id = ?`, l.Store
 		return nil, err
 	}
 	defer rows.Close()
-	first, last := unixDay(month), unixDay(month.AddDate(0, 1, 0))-1
+	first, last := monthDays(month)
 	parts := map[partID]dayRange{}
 	for rows.Next() {
 		var id partID
@@ -321,7 +312,10 @@ WHERE active AND database = ? AND table IN (?, ?) AND partition_id = ?`, l.Store
 	return parts, rows.Err()
 }
 
-func unixDay(t time.Time) int64 { return t.Unix() / 86400 }
+// monthDays returns the Unix days of month's first and last day.
+func monthDays(month time.Time) (first, last int64) {
+	return month.Unix() / 86400, month.AddDate(0, 1, 0).Unix()/86400 - 1
+}
 
 func cloneUsage(in map[string]*Usage) map[string]*Usage {
 	out := make(map[string]*Usage, len(in))

@@ -8,7 +8,7 @@ type custTops struct{ total, body ranked }
 // day of each, as usageCache keeps them between reads.
 type ranked struct {
 	vals []uint64
-	days []int64 // Unix day of each value
+	days []uint32 // Unix day of each value, as ClickHouse sends it
 	// complete says vals hold every sum of the month. Otherwise every sum
 	// left out is at most floor.
 	complete bool
@@ -72,7 +72,7 @@ func pick(t *custTops, body bool) *ranked {
 // floor.
 func rankMerge(p *ranked, dirty map[int64]bool, f *ranked, skip int) (ranked, bool) {
 	var vals []uint64
-	var days []int64
+	var days []uint32
 	unkept, floor := false, uint64(0)
 	for _, src := range []*ranked{p, f} {
 		if src == nil {
@@ -82,7 +82,7 @@ func rankMerge(p *ranked, dirty map[int64]bool, f *ranked, skip int) (ranked, bo
 			unkept, floor = true, max(floor, src.floor)
 		}
 		for i, v := range src.vals {
-			if src == p && dirty[src.days[i]] {
+			if src == p && dirty[int64(src.days[i])] {
 				continue // read again: in f
 			}
 			vals, days = append(vals, v), append(days, src.days[i])

@@ -29,7 +29,7 @@ func TestRankMergeAgainstAllSums(t *testing.T) {
 					continue
 				}
 				for _, x := range v {
-					r.vals, r.days = append(r.vals, x), append(r.days, int64(d))
+					r.vals, r.days = append(r.vals, x), append(r.days, uint32(d))
 				}
 			}
 			r.complete = true
@@ -81,18 +81,18 @@ func TestRankMergeAgainstAllSums(t *testing.T) {
 // billed rank below what was left out.
 func TestRankMergeRefusesWhatItCannotKnow(t *testing.T) {
 	// Days 0 and 1, four sums each; the top 2 dropped, the third billed.
-	p := &ranked{vals: []uint64{90, 80, 70}, days: []int64{0, 0, 1}, floor: 70} // 10, 20, 30, 60 left out
-	if _, ok := rankMerge(p, map[int64]bool{0: true}, &ranked{vals: []uint64{5, 4}, days: []int64{0, 0}, complete: true}, 2); ok {
+	p := &ranked{vals: []uint64{90, 80, 70}, days: []uint32{0, 0, 1}, floor: 70} // 10, 20, 30, 60 left out
+	if _, ok := rankMerge(p, map[int64]bool{0: true}, &ranked{vals: []uint64{5, 4}, days: []uint32{0, 0}, complete: true}, 2); ok {
 		t.Fatal("day 0 fell to 5 and 4: the billed sum is now the left-out 30, which was not kept, yet the merge claimed to know it")
 	}
-	r, ok := rankMerge(p, map[int64]bool{0: true}, &ranked{vals: []uint64{95, 85}, days: []int64{0, 0}, complete: true}, 2)
+	r, ok := rankMerge(p, map[int64]bool{0: true}, &ranked{vals: []uint64{95, 85}, days: []uint32{0, 0}, complete: true}, 2)
 	if !ok || r.billed != 70 {
 		t.Fatalf("day 0 rose to 95 and 85: billed %d (%v), want 70", r.billed, ok)
 	}
-	if _, ok := rankMerge(&ranked{vals: []uint64{9}, days: []int64{3}, floor: 9}, map[int64]bool{3: true}, nil, 0); ok {
+	if _, ok := rankMerge(&ranked{vals: []uint64{9}, days: []uint32{3}, floor: 9}, map[int64]bool{3: true}, nil, 0); ok {
 		t.Fatal("every kept sum's day was dropped and sums were left out: the merge cannot know the billed one")
 	}
-	if r, ok := rankMerge(&ranked{vals: []uint64{9}, days: []int64{3}, complete: true}, map[int64]bool{3: true}, nil, 0); !ok || r.billed != 0 {
+	if r, ok := rankMerge(&ranked{vals: []uint64{9}, days: []uint32{3}, complete: true}, map[int64]bool{3: true}, nil, 0); !ok || r.billed != 0 {
 		t.Fatalf("the only sum's day was dropped: billed %d (%v), want 0", r.billed, ok)
 	}
 }
