@@ -168,6 +168,14 @@ func newInserter(conn driver.Conn, db string, d schema.Dialect) *inserter {
 // the modern dialect, 3-6M requests at edgelog bench's default density):
 // the INSERTs 3.00-3.60 -> 2.35-2.71 CPU-s per million in four pairs of
 // runs, the merge pass unchanged; at `--span 1m` 2.43 -> 2.28.
+//
+// max_partitions_per_insert_block = 0 on modern servers (all have it;
+// 18.16 does not): they refuse a block that writes more than 100
+// partitions of one table (error 252), and a worker INSERT holds whatever
+// times its messages carry: the live counter's hour partitions
+// (schema.Live) pass 100 with rows four days apart, and the day
+// partitions of the raw table and the minute rollups with a backlog of
+// old files. A refused INSERT would stop its Kafka partition.
 var workerInsertSettings = clickhouse.Settings{"insert_distributed_sync": 1, "min_insert_block_size_rows": 0, "min_insert_block_size_bytes": 0}
 
 // workerSettings returns the worker's INSERT settings on a server of
@@ -175,9 +183,12 @@ var workerInsertSettings = clickhouse.Settings{"insert_distributed_sync": 1, "mi
 // (quorumSettings).
 func workerSettings(d schema.Dialect, n int, timeout time.Duration) clickhouse.Settings {
 	s := workerInsertSettings
-	if d.OptimizeOnInsert {
+	if d.Modern {
 		s = maps.Clone(s)
-		s["optimize_on_insert"] = 0
+		s["max_partitions_per_insert_block"] = 0
+		if d.OptimizeOnInsert {
+			s["optimize_on_insert"] = 0
+		}
 	}
 	return quorumSettings(s, n, timeout)
 }

@@ -72,9 +72,10 @@ func rowsOf(t *testing.T, v any) int {
 }
 
 // TestWorkerSettingsTurnOffOptimizeOnInsert checks that the worker's
-// INSERTs carry optimize_on_insert = 0 only to servers that have the
-// setting (18.16 and early modern servers refuse an unknown one), with the
-// quorum on top and the shared base settings untouched.
+// INSERTs carry optimize_on_insert = 0 and max_partitions_per_insert_block
+// = 0 only to servers that have the setting (18.16 and early modern
+// servers refuse an unknown one), with the quorum on top and the shared
+// base settings untouched.
 func TestWorkerSettingsTurnOffOptimizeOnInsert(t *testing.T) {
 	for _, c := range []struct {
 		version string
@@ -89,11 +90,14 @@ func TestWorkerSettingsTurnOffOptimizeOnInsert(t *testing.T) {
 		if ok != c.ooi || (ok && v != 0) {
 			t.Errorf("%s: optimize_on_insert %v (set %v), want set %v to 0", c.version, v, ok, c.ooi)
 		}
+		if v, ok := s["max_partitions_per_insert_block"]; ok != d.Modern || (ok && v != 0) {
+			t.Errorf("%s: max_partitions_per_insert_block %v (set %v), want set %v to 0", c.version, v, ok, d.Modern)
+		}
 		if s["insert_quorum"] != 2 || s["insert_distributed_sync"] != 1 {
 			t.Errorf("%s: settings %v lack the quorum or the base settings", c.version, s)
 		}
 	}
-	if _, ok := workerInsertSettings["optimize_on_insert"]; ok {
+	if len(workerInsertSettings) != 3 {
 		t.Error("workerSettings changed the shared base settings")
 	}
 }

@@ -80,7 +80,7 @@ func (s *Store) watermark(ctx context.Context) (watermarkState, error) {
 	// was written by the view that runs last (visible_last = 1, see
 	// schema.WatermarkView): a raw INSERT's views run one after the other
 	// in name order, each table's rows visible once its view has run, so
-	// that row is visible only once the INSERT's live_1s and traffic_1m
+	// that row is visible only once the INSERT's live counter and traffic_1m
 	// rows are. Otherwise (rows from before migration 16, a cluster, a
 	// modern server) the second-latest INSERT's: its row may be visible
 	// before the other tables' rows of the same INSERT, and a partition's
@@ -172,7 +172,7 @@ type LiveScope struct {
 // Live computes the live counter's figures at the watermark: the last
 // complete second's requests and bytes, the day's requests up to it
 // (whole hours from traffic_1h, whole minutes from traffic_1m, the
-// seconds of the current minute from live_1s) and, for staff, the edge
+// seconds of the current minute from schema.Live) and, for staff, the edge
 // servers that logged in the five complete minutes before it. With a live
 // tail (Store.Tail) the answer moves on to the tail's watermark where the
 // tail vouches for every second past ClickHouse's (fromTail).

@@ -124,7 +124,7 @@ func TestLive(t *testing.T) {
 			}
 			at := l.At.Unix()
 			day := l.At.Truncate(24 * time.Hour).Unix()
-			want := api.Live{Table: "live_1s", At: wantAt, Customer: sc.Customer, Region: sc.Region,
+			want := api.Live{Table: schema.Live.Name, At: wantAt, Customer: sc.Customer, Region: sc.Region,
 				RequestsPerS: count(at-1, at, sc.Customer, sc.Region), RequestsToday: count(day, at, sc.Customer, sc.Region)}
 			if sc.Customer == "" {
 				all := map[string]bool{}
@@ -171,7 +171,7 @@ func TestLive(t *testing.T) {
 	check(time.UnixMilli(maxMs).Add(-700 * time.Millisecond).Truncate(time.Second).UTC())
 
 	// A later INSERT of partition 0 may be visible in ingest_watermark
-	// before it is in live_1s: its row alone does not move the watermark,
+	// before it is in the live counter: its row alone does not move the watermark,
 	// the one after it does (the second-latest INSERT counts).
 	// A row of the view that runs last (visible_last, migration 16) is
 	// written after every other table's rows: it moves the watermark at

@@ -100,7 +100,7 @@ func TestLiveFromKafkaTail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := api.Live{Table: "live_1s", At: chAt, RequestsPerS: 10, RequestsToday: 350, BytesOutPerS: 100, BytesOutToday: 3500, BehindS: l.BehindS}
+		want := api.Live{Table: schema.Live.Name, At: chAt, RequestsPerS: 10, RequestsToday: 350, BytesOutPerS: 100, BytesOutToday: 3500, BehindS: l.BehindS}
 		if *l != want {
 			t.Errorf("%s: got %+v\nwant ClickHouse's %+v", what, *l, want)
 		}

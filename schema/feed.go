@@ -20,7 +20,7 @@ import (
 // which is why the feed is a table ingest writes to.
 //
 // The latency rollups (t-digest states), path_hits_1h (its per-block
-// top-N), edge_servers_1m, live_1s and both ledgers stay views over the
+// top-N), edge_servers_1m, the live counter and both ledgers stay views over the
 // raw table. The live counter's watermark moves to the feed with migration
 // 16 (WatermarkView): the feed INSERT is a batch's last, so its row says
 // every table has the batch.

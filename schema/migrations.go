@@ -73,6 +73,8 @@ var Migrations = []Migration{
 	{ChainMigration, "coarse latency rollups fed from their finer rollup's view, traffic_1m's feed view without a GROUP BY (single server)", chainMigration},
 	{18, "the ledgers' views run last in their INSERT; partial INSERTs recorded (partial_inserts)", ledgerLastMigration},
 	{PlainKeysMigration, "rollup, live counter and feed keys as String on modern servers (LowCardinality kept in raw rows)", plainKeysMigration},
+	{LiveByHourMigration, "the live counter in hour partitions (live_1s_by_hour, rows copied from live_1s)", liveByHourMigration},
+	{21, "the day-partitioned live counter (live_1s) dropped", dropLiveByDay},
 }
 
 // createAll returns the statements that create each rollup in turn, as

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -55,7 +56,7 @@ func plainKeysMigration(db string, d Dialect) []string {
 		return nil
 	}
 	var s []string
-	for _, r := range RollupsAndLive() {
+	for _, r := range append(slices.Clone(Rollups), liveByDay) {
 		cols := lowCardFields(r.Dims)
 		if len(cols) == 0 {
 			continue // a rollup created after this migration, String already

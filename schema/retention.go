@@ -38,13 +38,13 @@ var DefaultRetention = map[string]int{
 // Drop is one partition the retention policy removes.
 type Drop struct {
 	Table     string
-	Partition string // partition id: YYYYMMDD, YYYYMM or YYYY
+	Partition string // partition id: YYYYMMDDhh, YYYYMMDD, YYYYMM or YYYY
 	End       time.Time
 }
 
 // RetentionPlan lists the partitions of db whose whole time span ended more
 // than their table's retention before now. It is how retention works on
-// ClickHouse 18.16, which has no TTL: whole day, month or year partitions
+// ClickHouse 18.16, which has no TTL: whole hour, day, month or year partitions
 // are dropped, never part of one, so a partition goes only once all of it
 // is older than the limit.
 func RetentionPlan(ctx context.Context, conn driver.Conn, db string, days map[string]int, now time.Time) ([]Drop, error) {
@@ -84,12 +84,14 @@ func RetentionPlan(ctx context.Context, conn driver.Conn, db string, days map[st
 }
 
 // partitionEnd is the end of the time span of a partition id of
-// toYYYYMMDD, toYYYYMM or toYear.
+// intDiv(toYYYYMMDDhhmmss, 10000) (an hour: Live), toYYYYMMDD, toYYYYMM or
+// toYear.
 func partitionEnd(id string) (time.Time, bool) {
 	for _, f := range []struct {
 		layout string
 		next   func(time.Time) time.Time
 	}{
+		{"2006010215", func(t time.Time) time.Time { return t.Add(time.Hour) }},
 		{"20060102", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
 		{"200601", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
 		{"2006", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},

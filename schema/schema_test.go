@@ -37,7 +37,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// raw + two ledgers (+mv) + each rollup (+mv) + bill snapshots +
-	// field fallbacks + migrations table + offset gaps and clock skew + live_1s and ingest_watermark (+mv) + the rollup feed and its ledger (+mv) +
+	// field fallbacks + migrations table + offset gaps and clock skew + the live counter and ingest_watermark (+mv) + the rollup feed and its ledger (+mv) +
 	// partial inserts + the feed's attempts (+mv)
 	if want := uint64(1 + 4 + 2*len(schema.Rollups) + 1 + 1 + 1 + 2 + 4 + 3 + 3); tables != want {
 		t.Fatalf("%d tables, want %d", tables, want)

@@ -9,7 +9,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
-// LiveDifference is a second, customer and region on which live_1s
+// LiveDifference is a second, customer and region on which the live
+// counter's table (Live)
 // disagrees with the raw rows.
 type LiveDifference struct {
 	Second           time.Time
@@ -24,7 +25,7 @@ func (d LiveDifference) String() string {
 
 // LiveChecked is what VerifyLive compared.
 type LiveChecked struct {
-	From    time.Time // the first second compared (zero: live_1s is empty)
+	From    time.Time // the first second compared (zero: Live is empty)
 	Keys    uint64    // seconds x customers x regions compared
 	Differ  uint64    // of which differ (at most MaxLiveDifferences are listed)
 	Listing int
@@ -34,12 +35,12 @@ type LiveChecked struct {
 // missing for an hour would otherwise list millions).
 const MaxLiveDifferences = 1000
 
-// VerifyLive recomputes live_1s's requests and bytes per second, customer
+// VerifyLive recomputes Live's requests and bytes per second, customer
 // and region from the raw rows and compares them: the reconciliation of
-// the live counter's view, as Verify is of the rollups'. live_1s keeps a
-// day (its whole-day partitions are dropped by `schema retention`), so
+// the live counter's view, as Verify is of the rollups'. Live keeps a
+// day (its hour partitions are dropped by `schema retention`), so
 // only seconds from the first one it holds are compared, within [from,
-// to) (zero: no bound): a live_1s missing rows at its very start (created
+// to) (zero: no bound): a Live missing rows at its very start (created
 // after the raw rows of its first day) is not seen. The comparison runs in
 // ClickHouse (a day is up to 86,400 seconds times every customer and
 // region), and lists at most MaxLiveDifferences.

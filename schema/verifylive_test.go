@@ -10,10 +10,10 @@ import (
 	"github.com/edgelog/edgelog/schema"
 )
 
-// TestVerifyLive compares live_1s with the raw rows per second, customer
+// TestVerifyLive compares the live counter (schema.Live) with the raw rows per second, customer
 // and region: none differ on untouched tables; a planted row and a
-// second's rows deleted from live_1s are each named; seconds before the
-// first one live_1s holds (dropped by retention) are not compared.
+// second's rows deleted from it are each named; seconds before the
+// first one it holds (dropped by retention) are not compared.
 func TestVerifyLive(t *testing.T) {
 	db := chtest.NewDB(t)
 	loadTraffic(t, db)
@@ -29,19 +29,19 @@ func TestVerifyLive(t *testing.T) {
 	var sec time.Time
 	var cust, region string
 	var reqs uint64
-	if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT t, toString(customer), toString(region), requests FROM %s.live_1s ORDER BY t DESC LIMIT 1", db)).Scan(&sec, &cust, &region, &reqs); err != nil {
+	if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT t, toString(customer), toString(region), requests FROM %s.live_1s_by_hour ORDER BY t DESC LIMIT 1", db)).Scan(&sec, &cust, &region, &reqs); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.live_1s (t, customer, region, requests, bytes_out) SELECT toDateTime('2026-10-02 05:00:07'), 'acme', 'planted', 3, 1000", db)); err != nil {
+	if err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s.live_1s_by_hour (t, customer, region, requests, bytes_out) SELECT toDateTime('2026-10-02 05:00:07'), 'acme', 'planted', 3, 1000", db)); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.live_1s DELETE WHERE t = toDateTime(%d) AND customer = '%s' AND region = '%s'", db, sec.Unix(), cust, region)); err != nil {
+	if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.live_1s_by_hour DELETE WHERE t = toDateTime(%d) AND customer = '%s' AND region = '%s'", db, sec.Unix(), cust, region)); err != nil {
 		t.Fatal(err)
 	}
 	// A mutation runs in the background on 18.16: wait until it is done.
 	for i := 0; ; i++ {
 		var left uint64
-		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.live_1s WHERE t = toDateTime(%d) AND customer = '%s' AND region = '%s'", db, sec.Unix(), cust, region)).Scan(&left); err != nil {
+		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.live_1s_by_hour WHERE t = toDateTime(%d) AND customer = '%s' AND region = '%s'", db, sec.Unix(), cust, region)).Scan(&left); err != nil {
 			t.Fatal(err)
 		}
 		if left == 0 {
@@ -70,9 +70,9 @@ func TestVerifyLive(t *testing.T) {
 	if diffs, _, err = schema.VerifyLive(ctx, conn, db, time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC), time.Time{}); err != nil || len(diffs) != 1 {
 		t.Errorf("from the 3rd: %v %v", diffs, err)
 	}
-	// Retention dropped the first days of live_1s: their raw rows are not
+	// Retention dropped the first days of the live counter: their raw rows are not
 	// compared (the planted row went with them).
-	if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.live_1s DELETE WHERE t < toDateTime('2026-10-03 00:00:00')", db)); err != nil {
+	if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.live_1s_by_hour DELETE WHERE t < toDateTime('2026-10-03 00:00:00')", db)); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; ; i++ {
@@ -89,6 +89,6 @@ func TestVerifyLive(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if c.From.Before(time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("compared from %s, want from the first second live_1s holds", c.From)
+		t.Errorf("compared from %s, want from the first second the live counter holds", c.From)
 	}
 }

@@ -196,7 +196,7 @@ func TestMigrateOnCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	// raw, two ledgers, each rollup, migrations, bill snapshots, field
-	// fallbacks, offset gaps, clock skew, live_1s and ingest_watermark,
+	// fallbacks, offset gaps, clock skew, the live counter and ingest_watermark,
 	// partial inserts
 	if want := uint64(3 + len(schema.Rollups) + 3 + 2 + 2 + 1); replicated != want {
 		t.Fatalf("%d replicated tables on shard 2, want %d", replicated, want)

@@ -67,7 +67,7 @@ type FieldFallback struct {
 // of the last second every Kafka partition's rows have landed past
 // (query.Store.Watermark), never later.
 type Live struct {
-	// Table is the rollup read for the seconds (live_1s).
+	// Table is the rollup read for the seconds (schema.Live: live_1s_by_hour).
 	Table string `json:"table"`
 	// At is the end of the last complete second; the figures per second
 	// are of the second before it.

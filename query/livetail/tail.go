@@ -4,14 +4,14 @@
 // 23: a live p99 of 1 s at 80% of the maximum load).
 //
 // Why a reader of its own rather than figures from ClickHouse: a second
-// reaches ClickHouse's live_1s after the collector's batch wait, ingest's
+// reaches ClickHouse's live counter table after the collector's batch wait, ingest's
 // (1 s by default, which keeps ClickHouse's cost per request down: fewer,
 // larger INSERTs) and the INSERT; measured at 80% of the maximum the
 // ClickHouse path shows a second 2.5-3.1 s after it ended (README,
 // "Freshness"). Read from Kafka, the same second is countable after the
 // collector's wait, the produce and the fetch (tens of milliseconds) and
 // the lateness. ClickHouse stays the record: query.Store.Live answers every
-// second up to ClickHouse's own watermark from live_1s and the rollups,
+// second up to ClickHouse's own watermark from schema.Live and the rollups,
 // and only the seconds past it from here, so a figure shown from Kafka is
 // replaced by ClickHouse's a few seconds later.
 //

@@ -21,7 +21,7 @@ func TestModernDDL(t *testing.T) {
 		t.Fatal(err)
 	}
 	// raw + two ledgers (+mv) + each rollup (+mv) + bill snapshots + field
-	// fallbacks + migrations + offset gaps and clock skew + live_1s and
+	// fallbacks + migrations + offset gaps and clock skew + the live counter and
 	// ingest_watermark (+mv) + the rollup feed and its ledger (+mv) +
 	// partial inserts + the feed's attempts (+mv)
 	if want := 1 + 4 + 2*len(schema.Rollups) + 1 + 1 + 1 + 2 + 4 + 3 + 3; n != strconv.Itoa(want) {

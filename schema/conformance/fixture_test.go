@@ -136,7 +136,7 @@ func insertTSV(dir, db, table string, blk *record.Block) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) FROM INFILE '%s' FORMAT TSV",
+	return chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) FROM INFILE '%s' SETTINGS max_partitions_per_insert_block = 0 FORMAT TSV",
 		db, table, strings.Join(schema.RawColumnNames(Modern), ", "), path))
 }
 

@@ -164,7 +164,7 @@ func chInsert(db string, blk *record.Block, path string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) FROM INFILE '%s' FORMAT TSV",
+	return chExec(fmt.Sprintf("INSERT INTO %s.%s (%s) FROM INFILE '%s' SETTINGS max_partitions_per_insert_block = 0 FORMAT TSV",
 		db, schema.RawTable, strings.Join(schema.RawColumnNames(Modern), ", "), path))
 }
 

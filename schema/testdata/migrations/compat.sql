@@ -1169,3 +1169,35 @@ FROM edgelog.rollup_feed
 GROUP BY src_stream, src_partition;
 
 -- migration 19: rollup, live counter and feed keys as String on modern servers (LowCardinality kept in raw rows)
+-- migration 20: the live counter in hour partitions (live_1s_by_hour, rows copied from live_1s)
+CREATE TABLE IF NOT EXISTS edgelog.live_1s_by_hour (
+    t DateTime('UTC'),
+    customer String,
+    region String,
+    requests UInt64,
+    bytes_out UInt64
+) ENGINE = SummingMergeTree
+PARTITION BY intDiv(toYYYYMMDDhhmmss(t), 10000)
+ORDER BY (customer, t, region);
+
+INSERT INTO edgelog.live_1s_by_hour (t, customer, region, requests, bytes_out)
+SELECT t, customer, region, requests, bytes_out FROM edgelog.live_1s
+WHERE (SELECT count() FROM edgelog.live_1s_by_hour) = 0;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.live_1s_by_hour_mv TO edgelog.live_1s_by_hour AS
+SELECT
+    toDateTime(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out
+FROM edgelog.requests
+GROUP BY t, customer, region;
+
+DROP TABLE IF EXISTS edgelog.live_1s_mv;
+
+-- migration 21: the day-partitioned live counter (live_1s) dropped
+DROP TABLE IF EXISTS edgelog.live_1s_mv;
+
+DROP TABLE IF EXISTS edgelog.live_1s;
+

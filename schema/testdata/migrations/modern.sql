@@ -1201,3 +1201,36 @@ ALTER TABLE edgelog.live_1s MODIFY COLUMN customer String, MODIFY COLUMN region 
 
 ALTER TABLE edgelog.rollup_feed MODIFY COLUMN customer String, MODIFY COLUMN host String, MODIFY COLUMN region String, MODIFY COLUMN pop String, MODIFY COLUMN country String;
 
+-- migration 20: the live counter in hour partitions (live_1s_by_hour, rows copied from live_1s)
+CREATE TABLE IF NOT EXISTS edgelog.live_1s_by_hour (
+    t DateTime('UTC'),
+    customer String,
+    region String,
+    requests UInt64,
+    bytes_out UInt64
+) ENGINE = SummingMergeTree
+PARTITION BY intDiv(toYYYYMMDDhhmmss(t), 10000)
+ORDER BY (customer, t, region);
+
+INSERT INTO edgelog.live_1s_by_hour (t, customer, region, requests, bytes_out)
+SELECT t, customer, region, requests, bytes_out FROM edgelog.live_1s
+WHERE (SELECT count() FROM edgelog.live_1s_by_hour) = 0
+SETTINGS max_partitions_per_insert_block = 0;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.live_1s_by_hour_mv TO edgelog.live_1s_by_hour AS
+SELECT
+    toDateTime(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out
+FROM edgelog.requests
+GROUP BY t, customer, region;
+
+DROP TABLE IF EXISTS edgelog.live_1s_mv;
+
+-- migration 21: the day-partitioned live counter (live_1s) dropped
+DROP TABLE IF EXISTS edgelog.live_1s_mv;
+
+DROP TABLE IF EXISTS edgelog.live_1s;
+

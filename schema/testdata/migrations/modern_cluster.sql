@@ -1023,3 +1023,40 @@ DROP TABLE IF EXISTS edgelog.live_1s ON CLUSTER edge;
 
 CREATE TABLE IF NOT EXISTS edgelog.live_1s ON CLUSTER edge AS edgelog.live_1s_local ENGINE = Distributed(edge, edgelog, live_1s_local);
 
+-- migration 20: the live counter in hour partitions (live_1s_by_hour, rows copied from live_1s)
+CREATE TABLE IF NOT EXISTS edgelog.live_1s_by_hour_local ON CLUSTER edge (
+    t DateTime('UTC'),
+    customer String,
+    region String,
+    requests UInt64,
+    bytes_out UInt64
+) ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/edgelog/live_1s_by_hour_local', '{replica}')
+PARTITION BY intDiv(toYYYYMMDDhhmmss(t), 10000)
+ORDER BY (customer, t, region);
+
+CREATE TABLE IF NOT EXISTS edgelog.live_1s_by_hour ON CLUSTER edge AS edgelog.live_1s_by_hour_local ENGINE = Distributed(edge, edgelog, live_1s_by_hour_local);
+
+/* on one replica of each shard */ INSERT INTO edgelog.live_1s_by_hour_local (t, customer, region, requests, bytes_out)
+SELECT t, customer, region, requests, bytes_out FROM edgelog.live_1s_local
+WHERE (SELECT count() FROM edgelog.live_1s_by_hour_local) = 0
+SETTINGS max_partitions_per_insert_block = 0;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.live_1s_by_hour_mv ON CLUSTER edge TO edgelog.live_1s_by_hour_local AS
+SELECT
+    toDateTime(time) AS t,
+    customer AS customer,
+    region AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out
+FROM edgelog.requests_local
+GROUP BY t, customer, region;
+
+DROP TABLE IF EXISTS edgelog.live_1s_mv ON CLUSTER edge;
+
+-- migration 21: the day-partitioned live counter (live_1s) dropped
+DROP TABLE IF EXISTS edgelog.live_1s_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.live_1s ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.live_1s_local ON CLUSTER edge;
+

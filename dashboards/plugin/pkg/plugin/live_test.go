@@ -26,7 +26,7 @@ func TestLiveStream(t *testing.T) {
 	apiLive := func(ds, params string) api.Live {
 		t.Helper()
 		var l api.Live
-		askAPI(t, env, ds, &data.Frame{Meta: &data.FrameMeta{ExecutedQueryString: "GET ops/live" + params + " (live_1s)"}}, &l)
+		askAPI(t, env, ds, &data.Frame{Meta: &data.FrameMeta{ExecutedQueryString: "GET ops/live" + params + " (live_1s_by_hour)"}}, &l)
 		return l
 	}
 	fleet := apiLive(dsAdmin, "")
