@@ -336,4 +336,43 @@
 // twice with the defaults): the raw table's merge pass 0.55/0.57 ->
 // 0.93/1.03 CPU-s per million, the whole schema's 1.06/1.29 ->
 // 1.53/1.68. The default is the cheaper; nothing to set.
+//
+// # The live counter by hour (migrations 20-21, 2026-12-06, evening)
+//
+// system.part_log of a 20M-line `edgelog bench` (part_log switched on in
+// the server's config for the run; wall seconds of the merges, rows they
+// read): the raw table 32.5 s (1.34 rows merged a request), traffic_1m
+// 11.5, perf_1m 9.6, perf_all_1m 6.5 (128k rows: 50 µs a row, t-digest
+// states), live_1s 6.0 (9.1M rows, 0.46 a request, more than any rollup).
+// live_1s wrote a small part on every INSERT into one day partition, and
+// 18.16's merge selector merges small parts with a low fan-in, so its
+// rows were rewritten 3.8 times. In hour partitions (Live, partition id
+// YYYYMMDDhh) a partition stops receiving parts once its hour is past:
+// its two to four parts merge once or twice and rest. Measured: live's
+// merges 2.3-2.7 s, 0.20-0.24 rows merged a request. Four runs of each,
+// alternated (the first two pairs with part_log on in both): ClickHouse
+// 4.25 / 4.07 / 3.90 / 4.59 -> 3.78 / 4.00 / 3.85 / 3.77 CPU-s per
+// million requests (means 4.20 -> 3.85), its merges 1.88 / 1.75 / 1.87 /
+// 2.05 -> 1.53 / 1.53 / 1.84 / 1.84, end to end 291k / 295k / 314k / 274k
+// -> 309k / 296k / 302k / 314k requests a second. The runs spread by
+// ±0.3 CPU-s per million, so the gain is the means' 0.35 at most, about
+// what live_1s's merges cost. At the goal's density the table keeps
+// about 78 rows a second against 506k raw rows, so the change matters
+// where traffic is sparse (a small fleet, a catch-up), not at volume. The
+// live counter reads the last seconds, which the hour partitions prune to
+// one or two; retention drops an hour once it is a day old. Modern
+// servers refuse a block that writes over 100 partitions of a table (100
+// hours here), so ingest sends max_partitions_per_insert_block = 0 to
+// them (package ingest, workerInsertSettings).
+//
+// Measured and not taken: a smaller merge pool (background_pool_size in
+// the server's profile; 16 by default), one 20M-line run each: with 4
+// threads the merges 1.43-1.55 CPU-s per million against 1.90-1.91 and
+// fewer rows merged (1.9-2.1 a request against 2.5-2.7), but the raw
+// table was left in 10 parts of level 0-1 where the default left 4-5 of
+// levels up to 3: merges put off past the end of the run, not saved;
+// with 2 threads the raw table was not merged at all (59 parts).
+// Partitioning the minute rollups by hour would do for them what it does
+// for the live counter, but they are kept 35 days and read a month at a
+// time: 840 partitions a table.
 package schema
