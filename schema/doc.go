@@ -376,7 +376,7 @@
 // edge_servers_1m; a build of it against main, two 20M-line runs
 // alternated): ClickHouse 3.67 / 4.25 against 3.65 / 4.16 CPU-s per
 // million, merges 1.66 / 1.58 against 1.68 / 1.72, 486 active parts at the
-// end against 155-164: their merges combine rows of equal keys (a minute
-// spans INSERTs) where live_1s's mostly rewrote, and 35 days of hours
-// would be 840 partitions a table.
+// end against 155-164: within the runs' spread, for three times the parts
+// (an INSERT's rows span one or two hours, so it writes more parts), and
+// 35 days of hours would be 840 partitions a table.
 package schema
