@@ -107,7 +107,7 @@ func pluginID(t *testing.T, root string) string {
 
 func TestComposeServices(t *testing.T) {
 	p := loadCompose(t)
-	want := []string{"kafka", "clickhouse", "schema", "ingest", "query", "generator", "collector", "prometheus", "grafana-plugin", "grafana"}
+	want := []string{"kafka", "clickhouse", "schema", "retention", "ingest", "query", "generator", "collector", "prometheus", "grafana-plugin", "grafana"}
 	got := p.ServiceNames()
 	for _, w := range want {
 		if !slices.Contains(got, w) {
@@ -123,7 +123,7 @@ func TestComposeServices(t *testing.T) {
 	}
 	// The project's services take the brokers and ClickHouse from the
 	// environment and name services that exist.
-	for _, name := range []string{"schema", "ingest", "query", "collector"} {
+	for _, name := range []string{"schema", "retention", "ingest", "query", "collector"} {
 		s := service(t, p, name)
 		for k, svc := range map[string]string{"EDGELOG_BROKERS": "kafka", "EDGELOG_CH_ADDR": "clickhouse"} {
 			host, _, _ := strings.Cut(env(s, k), ":")
@@ -361,5 +361,19 @@ func readYAML(t *testing.T, path string, into any) {
 	}
 	if err := yaml.Unmarshal(b, into); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestComposeRunsRetention checks that the Compose stack drops old
+// partitions as the packages' daily timer does: without it every table,
+// the live counter's 24 hour partitions a day among them, grows for good.
+func TestComposeRunsRetention(t *testing.T) {
+	s := service(t, loadCompose(t), "retention")
+	script := strings.Join(s.Entrypoint, " ")
+	if !strings.Contains(script, "edgelog schema retention") || !strings.Contains(script, "sleep") {
+		t.Errorf("retention entrypoint %q: want `edgelog schema retention` in a loop", script)
+	}
+	if d, ok := s.DependsOn["schema"]; !ok || d.Condition != types.ServiceConditionCompletedSuccessfully {
+		t.Errorf("retention depends on %v: want the schema migration completed", s.DependsOn)
 	}
 }

@@ -37,7 +37,7 @@ func runSchema(ctx context.Context, args []string) error {
 	fs := newFlags("schema", "migrate|status|plan|retention|verify [flags]", `migrate  applies pending migrations (idempotent; safe from two processes at once)
 status   lists applied migrations
 plan     prints the DDL migrate would run
-retention drops the day/month/year partitions older than each table's
+retention drops the hour/day/month/year partitions older than each table's
          retention (ClickHouse 18.16 has no TTL; run it daily); --dry-run lists them;
          with --cluster on one replica of each shard
 verify   for each customer-day in [--from, --to), checks every rollup's sums
