@@ -173,9 +173,9 @@ func newInserter(conn driver.Conn, db string, d schema.Dialect) *inserter {
 // 18.16 does not): they refuse a block that writes more than 100
 // partitions of one table (error 252), and a worker INSERT holds whatever
 // times its messages carry: the live counter's hour partitions
-// (schema.Live) pass 100 with rows four days apart, and the day
-// partitions of the raw table and the minute rollups with a backlog of
-// old files. A refused INSERT would stop its Kafka partition.
+// (schema.Live) pass 100 with rows four days apart, the day partitions
+// of the raw table and the minute rollups with rows 100 days apart (an
+// old backlog). A refused INSERT would stop its Kafka partition.
 var workerInsertSettings = clickhouse.Settings{"insert_distributed_sync": 1, "min_insert_block_size_rows": 0, "min_insert_block_size_bytes": 0}
 
 // workerSettings returns the worker's INSERT settings on a server of

@@ -32,8 +32,8 @@ import (
 // twice and then rest; the live counter reads the last seconds, which
 // the hour partitions prune to one or two. What bounds it: `schema
 // retention` (the packages' daily timer) drops an hour once it is a day
-// old (TestRetention); where retention does not run, as in the Compose
-// stack, hours pile up, 24 partitions a day. A TTL on modern servers was
+// old (TestRetention; the Compose stack runs it hourly); where retention
+// does not run, hours pile up, 24 partitions a day. A TTL on modern servers was
 // not used: it removes each part's expired rows on its own merge
 // schedule, so a second could lose some rows before others, which
 // VerifyLive would report. Measured in schema's package
