@@ -30,14 +30,16 @@ import (
 // times on average, the most of any table. An hour partition stops
 // receiving parts once its hour is past, so its few parts merge once or
 // twice and then rest; the live counter reads the last seconds, which
-// the hour partitions prune to one or two. What bounds it: `schema
-// retention` (the packages' daily timer) drops an hour once it is a day
-// old (TestRetention; the Compose stack runs it hourly); where retention
-// does not run, hours pile up, 24 partitions a day. A TTL on modern servers was
-// not used: it removes each part's expired rows on its own merge
-// schedule, so a second could lose some rows before others, which
-// VerifyLive would report. Measured in schema's package
+// the hour partitions prune to one or two. Measured in schema's package
 // doc, "The live counter by hour".
+//
+// What bounds it: `schema retention` (the packages' daily timer; the
+// Compose stack runs it hourly) drops an hour once it is a day old
+// (TestRetention); where retention does not run, hours pile up, 24
+// partitions a day. A TTL on modern servers was not used: it removes
+// each part's expired rows on that part's own merge schedule, so a
+// second could lose some of its rows before others, which VerifyLive
+// would report.
 var Live = Rollup{
 	Name: "live_1s_by_hour", Comment: "requests and bytes per second by customer and region (live counter; kept a day; hour partitions)",
 	Dims:      liveDims("String"),
