@@ -194,11 +194,7 @@ func liveByHourMigration(db string, d Dialect) []string {
 	if d.Cluster != "" {
 		s = append(s, distributed(db, Live.Name, d))
 	}
-	cols := make([]string, 0, len(Live.Dims)+len(Live.Measures))
-	for _, f := range append(slices.Clone(Live.Dims), Live.Measures...) {
-		cols = append(cols, f.Name)
-	}
-	list := strings.Join(cols, ", ")
+	list := strings.Join(Live.columns(), ", ")
 	copyRows := fmt.Sprintf("INSERT INTO %s.%s (%s)\nSELECT %s FROM %s.%s\nWHERE (SELECT count() FROM %s.%s) = 0",
 		db, localName(Live.Name, d), list, list, db, localName(liveByDay.Name, d), db, localName(Live.Name, d))
 	if d.Modern {
