@@ -109,8 +109,7 @@ func (l *Ledger) monthUsage(ctx context.Context, src usageSource, month time.Tim
 	if err != nil {
 		return nil, err
 	}
-	from, to := month, month.AddDate(0, 1, 0)
-	filter, args := query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- the month was range-checked by ParseMonth (query.CheckTime): UInt32 seconds
+	filter, args := monthFilter(month, customer)
 
 	// The 95th percentile, in ClickHouse: each customer's 5-minute totals
 	// of the month (v), sorted descending; the month's idle slots are
@@ -144,8 +143,7 @@ GROUP BY customer`, l.Store.DB, src.slots, filter, src.time, src.total, src.body
 // monthTotals reads, per customer, the month's requests and bytes per
 // billing region: every figure of a Usage but the percentiles.
 func (l *Ledger) monthTotals(ctx context.Context, src usageSource, month time.Time, customer string) (map[string]*Usage, error) {
-	from, to := month, month.AddDate(0, 1, 0)
-	filter, args := query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- the month was range-checked by ParseMonth (query.CheckTime): UInt32 seconds
+	filter, args := monthFilter(month, customer)
 	where := fmt.Sprintf("WHERE %s >= toDateTime(?) AND %s < toDateTime(?)%s", src.time, src.time, filter)
 	usage := map[string]*Usage{}
 	rows, err := l.Store.Query(ctx, fmt.Sprintf("SELECT customer, region, %s, %s, %s FROM %s.%s\n%s\nGROUP BY customer, region",
@@ -166,6 +164,14 @@ func (l *Ledger) monthTotals(ctx context.Context, src usageSource, month time.Ti
 		u.ByRegionBody[region] += body
 	}
 	return usage, rows.Err()
+}
+
+// monthFilter returns the condition (after a time range bound to the
+// first two arguments) and the arguments that select month's rows of one
+// customer, or of every customer when customer is empty.
+func monthFilter(month time.Time, customer string) (string, []any) {
+	from, to := month, month.AddDate(0, 1, 0)
+	return query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- the month was range-checked by ParseMonth (query.CheckTime): UInt32 seconds
 }
 
 // usageOf returns usage[c], made empty first if missing.

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-
-	"github.com/edgelog/edgelog/query"
 )
 
 // A month's usage of every customer costs about a quarter of a second to
@@ -216,9 +214,8 @@ func (l *Ledger) readTops(ctx context.Context, month time.Time, customer string,
 	if days != nil && len(days) == 0 {
 		return out, nil
 	}
-	from, to := month, month.AddDate(0, 1, 0)
 	skip, _ := p95Rank(month)
-	filter, args := query.CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- the month was range-checked by ParseMonth (query.CheckTime): UInt32 seconds
+	filter, args := monthFilter(month, customer)
 	// The days go into the SQL as numbers this function computed, as
 	// ranges of whole days (today alone, usually).
 	dayFilter := ""

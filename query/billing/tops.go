@@ -33,11 +33,7 @@ func updateTops(prev map[string]*custTops, dirty map[int64]bool, fresh map[strin
 		customers[c] = true
 	}
 	for c := range customers {
-		var p, f *custTops
-		if prev != nil {
-			p = prev[c]
-		}
-		f = fresh[c]
+		p, f := prev[c], fresh[c] // a nil map gives nil
 		t := &custTops{}
 		var ok bool
 		if t.total, ok = rankMerge(pick(p, false), dirty, pick(f, false), skip); !ok {
