@@ -115,6 +115,9 @@ type inserter struct {
 	// strCols holds the positions of the string columns the driver's
 	// columns alias (strcol.go).
 	strCols strColumns
+	// lcCols holds the dictionaries and keys of the LowCardinality(String)
+	// columns (lccol.go).
+	lcCols lcColumns
 	// feed aggregates batches into the rollup feed's rows (feed.go).
 	feed feeder
 	// order sends the rows in the raw table's sorting key (order.go).
@@ -223,6 +226,9 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 			if ins.strCols.set(i, driverCols[i], s, runs) {
 				continue // the driver's column aliases the arena (strcol.go)
 			}
+			if ins.lcCols.set(i, driverCols[i], s, runs) {
+				continue // a dictionary and the rows' keys (lccol.go)
+			}
 			v = ins.forDriver(c.Name, s)
 		}
 		v = ins.order.apply(i, v) // the rows in the table's order (order.go)
@@ -235,6 +241,7 @@ func (ins *inserter) insert(ctx context.Context, b *batch) error {
 	}
 	err = chb.Send()
 	ins.strCols.release(maxKeptPositions)
+	ins.lcCols.release(maxKeptPositions)
 	ins.order.release(maxKeptPositions)
 	if cap(ins.dts) > maxKeptPositions {
 		ins.dts, ins.ips = nil, nil

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
 	"github.com/edgelog/edgelog/lab/gen"
@@ -235,11 +237,12 @@ func TestInsertInTableOrder(t *testing.T) {
 	// The raw table alone: the views' target tables write blocks too, and
 	// theirs are not the raw table's concern.
 	db := full + "_raw"
+	lc := clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{schema.LowCardinalitySetting: 1})) // 18.16: the raw table has LowCardinality columns
 	for _, q := range []string{
 		"CREATE DATABASE " + db,
 		fmt.Sprintf("CREATE TABLE %s.%s AS %s.%s", db, schema.RawTable, full, schema.RawTable),
 	} {
-		if err := conn.Exec(ctx, q); err != nil {
+		if err := conn.Exec(lc, q); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -28,6 +28,10 @@ type Column struct {
 	// Since is the migration that added the column to an existing table;
 	// 0 for the columns the table was created with (migration 1).
 	Since int
+	// DictSince is the migration that made the column LowCardinality(String)
+	// on 18.16 (RawDictMigration); Type stays what the table was created
+	// with. Modern servers had it from the start (Modern).
+	DictSince int
 	// Default is the column's DEFAULT expression: what rows written before
 	// Since read, and what an INSERT that leaves the column out writes.
 	Default string
@@ -91,9 +95,9 @@ var rawColumns = []Column{
 	{Name: "client_ip", Type: "FixedString(16)", Modern: "IPv6", Codec: "ZSTD(1)", Comment: "IPv4 as ::ffff:a.b.c.d"},
 	{Name: "country", Type: "String", Modern: lc, Codec: zlc, Comment: "ISO 3166 alpha-2, empty when unknown"},
 	{Name: "asn", Type: "UInt32", Codec: "ZSTD(1)", Comment: "a few dozen networks: ZSTD alone beats T64, ZSTD (1.50 -> 1.18)"},
-	{Name: "method", Type: "String", Modern: lc, Codec: zlc},
-	{Name: "scheme", Type: "String", Modern: lc, Codec: zlc},
-	{Name: "protocol", Type: "String", Modern: lc, Codec: zlc},
+	{Name: "method", Type: "String", Modern: lc, DictSince: RawDictMigration, Codec: zlc},
+	{Name: "scheme", Type: "String", Modern: lc, DictSince: RawDictMigration, Codec: zlc},
+	{Name: "protocol", Type: "String", Modern: lc, DictSince: RawDictMigration, Codec: zlc},
 	// A host serves a few thousand objects: a dictionary per part and
 	// ZSTD over its index beat ZSTD(3) on the strings (3.16 -> 1.67).
 	{Name: "path", Type: "String", Modern: lc, Codec: zlc},
@@ -113,13 +117,13 @@ var rawColumns = []Column{
 	// 1000 before T64 (2.15 -> 1.05, ttfb 0.95 -> 0.45).
 	{Name: "request_time_us", Type: "UInt32", Codec: "T64, ZSTD(1)", GCD: true},
 	{Name: "ttfb_us", Type: "UInt32", Codec: "T64, ZSTD(1)", GCD: true, Comment: "time to first byte"},
-	{Name: "cache_status", Type: "String", Modern: lc, Codec: zlc},
-	{Name: "content_type", Type: "String", Modern: lc, Codec: zlc},
+	{Name: "cache_status", Type: "String", Modern: lc, DictSince: RawDictMigration, Codec: zlc},
+	{Name: "content_type", Type: "String", Modern: lc, DictSince: RawDictMigration, Codec: zlc},
 	// A few user agents and referers make most requests: a dictionary per
 	// part stores each once (storage benchmark: user_agent 2.7 -> under
 	// 1 byte per request against ZSTD(3) on the plain string).
-	{Name: "user_agent", Type: "String", Modern: lc, Codec: zlc},
-	{Name: "referer", Type: "String", Modern: lc, Codec: zlc},
+	{Name: "user_agent", Type: "String", Modern: lc, DictSince: RawDictMigration, Codec: zlc},
+	{Name: "referer", Type: "String", Modern: lc, DictSince: RawDictMigration, Codec: zlc},
 	// Most lines carry no list ("" compresses to nothing); lists are
 	// near-unique per client, so no dictionary. Not measured on its own.
 	{Name: "x_forwarded_for", Type: "String", Codec: "ZSTD(1)", Since: 14,

@@ -383,4 +383,42 @@
 // merge_tree settings, so merges bypass the page cache the kernel copies
 // through; one pair of runs): ClickHouse 3.75, merges 1.80, against 3.60
 // and 1.59.
+//
+// # Dictionary-coded raw strings (migration 22, 2026-12-06, night)
+//
+// perf of the 18.16 server for 40 s of a 20M-line `edgelog bench`: LZ4
+// compressing the parts written and merged 16.4% of its samples (9.2 in
+// the merge threads, 7.2 in the INSERT's), copies 8.3%, String columns'
+// serialization 3.5%, the compressed blocks' checksums 2.9%, the kernel
+// 15.7%. The raw table is most of those bytes (377 uncompressed a
+// request; every other table together under 80), and seven of its String
+// columns that no view reads hold few distinct values: user_agent (82
+// bytes a request), referer 17, content_type 14, protocol 9, scheme 6,
+// cache_status 4.5, method 4. Migration 22 (RawDictMigration) makes them
+// LowCardinality(String) on single 18.16 servers, as modern servers have
+// had them from the start; ingest sends each as a dictionary and a key a
+// row, built from the wire's own dictionaries (package ingest, lccol.go).
+//
+// Measured, `edgelog bench --lines 20000000 --skip
+// goaccess,kcat,clickhouse-client`, CPU-s per million requests:
+//
+//   - The server converting String columns to LowCardinality (ingest
+//     unchanged, low_cardinality_allow_in_native_format = 0), two runs:
+//     ClickHouse 3.78 / 4.08, merges 1.52 / 1.60: the merges shrink, the
+//     INSERTs pay the conversion; no gain.
+//   - clickhouse-go's own LowCardinality column, two runs: ClickHouse
+//     3.33 / 3.50 (merges 1.49 / 1.53), but ingest 1.32 / 1.30, its
+//     Append boxing every row into a map[any]int.
+//   - This change (ingest's lcColumns), three runs alternated with the
+//     build before: ClickHouse 3.67 / 3.30 / 3.59 (merges 1.55 / 1.53 /
+//     1.46) against 4.08 / 4.35 (1.78 / 1.80), and 3.50-4.38 in five more
+//     runs of the build before the same evening (mean of its seven 3.99,
+//     merges 1.76); ingest 0.67-0.70 against 0.76-0.77; end to end 326k /
+//     352k / 327k requests a second against 296k / 288k. The raw table on
+//     disk 56.9 -> 49.3 bytes a request, every table 72.8 -> 65.1.
+//
+// What stays String on 18.16: the columns views read (a view reading a
+// LowCardinality column into a String one fails there) and customer,
+// which is in the sorting key (18.16 cannot ALTER its type); the
+// provenance columns are read by the ledgers' views.
 package schema

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
@@ -156,6 +157,10 @@ func (m *Migrator) Migrate(ctx context.Context) ([]Step, error) {
 	shards := m.Shards()
 	defer shards.Close()
 	for _, st := range steps {
+		ctx := ctx
+		if set := migrationSettings(st.Version, m.Dialect); set != nil {
+			ctx = clickhouse.Context(ctx, clickhouse.WithSettings(set))
+		}
 		for _, sql := range st.Statements {
 			var err error
 			if strings.HasPrefix(sql, EachShard) {

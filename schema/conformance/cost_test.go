@@ -145,7 +145,7 @@ type costEngine struct {
 }
 
 func server1816(b *testing.B) *costEngine {
-	ctx := clickhouse.Context(context.Background(), clickhouse.WithSettings(clickhouse.Settings{"max_threads": 1}))
+	ctx := clickhouse.Context(context.Background(), clickhouse.WithSettings(clickhouse.Settings{"max_threads": 1, schema.LowCardinalitySetting: 1}))
 	conn, err := serverConn()
 	if err != nil {
 		b.Fatal(err)

@@ -1,0 +1,136 @@
+package schema_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/edgelog/edgelog/internal/chconn"
+	"github.com/edgelog/edgelog/lab/engines/chserver"
+	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/schema"
+)
+
+// TestRawDictMigration runs migration 22 over raw rows on a server of its
+// own: the seven columns become LowCardinality(String) with every value
+// kept, the server started again without allow_experimental_low_cardinality_type
+// (no server config carries it) attaches the table and serves the rows,
+// new rows go in, and the change can be undone without the setting.
+func TestRawDictMigration(t *testing.T) {
+	ctx := context.Background()
+	srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(chtest.TempDir(t), "ch")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	conn, err := chconn.Open(ctx, chconn.Config{Addr: srv.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { conn.Close() }()
+	const db = "rawdict"
+	m, err := schema.NewMigrator(ctx, conn, db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Dialect.Modern {
+		t.Skip("the migration changes 18.16 only")
+	}
+	m.To = schema.RawDictMigration - 1
+	if _, err := m.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cols := "method, scheme, protocol, cache_status, content_type, user_agent, referer"
+	insert := func(from, n int) {
+		t.Helper()
+		q := fmt.Sprintf(`INSERT INTO %s.requests (time, customer, region, status, bytes_sent, %s)
+SELECT toDateTime('2026-10-01 00:00:00') + number, 'acme', 'eu', 200, 100,
+  ['GET', 'POST', ''][number %% 3 + 1], 'https', 'HTTP/2.0', 'HIT', 'text/html',
+  concat('agent ', toString(number %% 300)), if(number %% 5 = 0, '', concat('https://ref/', toString(number)))
+FROM system.numbers LIMIT %d, %d`, db, cols, from, n)
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert(0, 5000)
+	insert(5000, 5000)
+	digest := func() string {
+		t.Helper()
+		var n, h uint64
+		q := fmt.Sprintf("SELECT count(), sum(cityHash64(%s)) FROM %s.requests", cols, db)
+		if err := conn.QueryRow(ctx, q).Scan(&n, &h); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%d rows, hash %d", n, h)
+	}
+	types := func() string {
+		t.Helper()
+		rows, err := conn.Query(ctx, fmt.Sprintf("SELECT DISTINCT type FROM system.columns WHERE database = ? AND table = 'requests' AND name IN ('%s')",
+			strings.ReplaceAll(cols, ", ", "', '")), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return strings.Join(out, ", ")
+	}
+	before := digest()
+
+	m.To = 0
+	if _, err := m.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := types(); got != "LowCardinality(String)" {
+		t.Fatalf("types after the migration: %s", got)
+	}
+	if got := digest(); got != before {
+		t.Fatalf("after the migration %s, before %s", got, before)
+	}
+
+	conn.Close()
+	srv.Stop()
+	if err := srv.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if conn, err = chconn.Open(ctx, chconn.Config{Addr: srv.Addr()}); err != nil {
+		t.Fatal(err)
+	}
+	if got := digest(); got != before {
+		t.Fatalf("after a restart %s, before %s", got, before)
+	}
+	insert(10000, 5000) // an INSERT naming String values, as clickhouse-client's would
+	if err := conn.Exec(ctx, fmt.Sprintf("OPTIMIZE TABLE %s.requests FINAL", db)); err != nil {
+		t.Fatal(err)
+	}
+	var agents, empty uint64
+	if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT uniqExact(user_agent), countIf(method = '') FROM %s.requests", db)).Scan(&agents, &empty); err != nil {
+		t.Fatal(err)
+	}
+	if agents != 300 || empty != 5000 {
+		t.Fatalf("after a merge: %d user agents, %d empty methods; want 300 and 5000", agents, empty)
+	}
+
+	undo := make([]string, 0, 7)
+	for _, c := range strings.Split(cols, ", ") {
+		undo = append(undo, "MODIFY COLUMN "+c+" String")
+	}
+	withNew := digest()
+	if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.requests %s", db, strings.Join(undo, ", "))); err != nil {
+		t.Fatalf("undoing the migration: %v", err)
+	}
+	if got := types(); got != "String" {
+		t.Fatalf("types after undoing: %s", got)
+	}
+	if got := digest(); got != withNew {
+		t.Fatalf("after undoing %s, before %s", got, withNew)
+	}
+}
