@@ -75,7 +75,7 @@ var Migrations = []Migration{
 	{PlainKeysMigration, "rollup, live counter and feed keys as String on modern servers (LowCardinality kept in raw rows)", plainKeysMigration},
 	{LiveByHourMigration, "the live counter in hour partitions (live_1s_by_hour, rows copied from live_1s)", liveByHourMigration},
 	{21, "the day-partitioned live counter (live_1s) dropped", dropLiveByDay},
-	{RawDictMigration, "raw strings no view reads as LowCardinality on ClickHouse 18.16 (method, scheme, protocol, cache_status, content_type, user_agent, referer)", rawDictMigration},
+	{RawDictMigration, "raw strings no view reads as LowCardinality on a single ClickHouse 18.16 server (method, scheme, protocol, cache_status, content_type, user_agent, referer)", rawDictMigration},
 }
 
 // createAll returns the statements that create each rollup in turn, as

@@ -158,6 +158,8 @@ func (m *Migrator) Migrate(ctx context.Context) ([]Step, error) {
 	defer shards.Close()
 	for _, st := range steps {
 		ctx := ctx
+		// clickhouse-go keeps one settings map a context: these replace
+		// the caller's for the migration's statements.
 		if set := migrationSettings(st.Version, m.Dialect); set != nil {
 			ctx = clickhouse.Context(ctx, clickhouse.WithSettings(set))
 		}

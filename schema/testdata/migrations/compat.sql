@@ -1201,6 +1201,6 @@ DROP TABLE IF EXISTS edgelog.live_1s_mv;
 
 DROP TABLE IF EXISTS edgelog.live_1s;
 
--- migration 22: raw strings no view reads as LowCardinality on ClickHouse 18.16 (method, scheme, protocol, cache_status, content_type, user_agent, referer)
+-- migration 22: raw strings no view reads as LowCardinality on a single ClickHouse 18.16 server (method, scheme, protocol, cache_status, content_type, user_agent, referer)
 ALTER TABLE edgelog.requests MODIFY COLUMN method LowCardinality(String), MODIFY COLUMN scheme LowCardinality(String), MODIFY COLUMN protocol LowCardinality(String), MODIFY COLUMN cache_status LowCardinality(String), MODIFY COLUMN content_type LowCardinality(String), MODIFY COLUMN user_agent LowCardinality(String), MODIFY COLUMN referer LowCardinality(String);
 

@@ -970,4 +970,4 @@ DROP TABLE IF EXISTS edgelog.live_1s ON CLUSTER edge;
 
 DROP TABLE IF EXISTS edgelog.live_1s_local ON CLUSTER edge;
 
--- migration 22: raw strings no view reads as LowCardinality on ClickHouse 18.16 (method, scheme, protocol, cache_status, content_type, user_agent, referer)
+-- migration 22: raw strings no view reads as LowCardinality on a single ClickHouse 18.16 server (method, scheme, protocol, cache_status, content_type, user_agent, referer)

@@ -1234,4 +1234,4 @@ DROP TABLE IF EXISTS edgelog.live_1s_mv;
 
 DROP TABLE IF EXISTS edgelog.live_1s;
 
--- migration 22: raw strings no view reads as LowCardinality on ClickHouse 18.16 (method, scheme, protocol, cache_status, content_type, user_agent, referer)
+-- migration 22: raw strings no view reads as LowCardinality on a single ClickHouse 18.16 server (method, scheme, protocol, cache_status, content_type, user_agent, referer)
