@@ -291,7 +291,10 @@
 // integers, and only a span new to the INSERT is looked up by its bytes.
 // Ingest 0.67-0.70 CPU-s per million (three runs), and the server gets a
 // dictionary and a key of a byte or two a row in place of every row's
-// bytes.
+// bytes. A profile of the next run (`edgelog bench --lines 20000000
+// --profile`, ingest 0.67): the INSERT 35% (the driver encoding the
+// String columns left 16%, lcColumns 4.6%, the String columns'
+// positions 3.7%), wire decoding 28% (zstd 8%), the rollup feed 18%.
 //
 // # Bounds
 //
