@@ -178,21 +178,25 @@ func (col *lcCol) fill(d *driverLC) {
 	d.dict.Pos = col.pos
 	switch {
 	case n-1 < math.MaxUint8:
-		col.k8 = col.k8[:0]
-		for _, k := range col.rows {
-			col.k8 = append(col.k8, uint8(k)) // #nosec G115 -- k < n <= MaxUint8
-		}
+		col.k8 = narrow(col.k8, col.rows)
 		*d.key, *d.k8 = 0, proto.ColUInt8(col.k8[:len(col.k8):len(col.k8)])
 	case n-1 < math.MaxUint16:
-		col.k16 = col.k16[:0]
-		for _, k := range col.rows {
-			col.k16 = append(col.k16, uint16(k)) // #nosec G115 -- k < n <= MaxUint16
-		}
+		col.k16 = narrow(col.k16, col.rows)
 		*d.key, *d.k16 = 1, proto.ColUInt16(col.k16[:len(col.k16):len(col.k16)])
 	default:
 		*d.key, *d.k32 = 2, proto.ColUInt32(col.rows[:len(col.rows):len(col.rows)])
 	}
 	*d.rows = len(col.rows)
+}
+
+// narrow returns keys as T in dst's memory (grown if need be); each key
+// is below the dictionary's size, by which fill chose T.
+func narrow[T uint8 | uint16](dst []T, keys []uint32) []T {
+	dst = dst[:0]
+	for _, k := range keys {
+		dst = append(dst, T(k)) // #nosec G115 -- k < the dictionary's size, which fits T
+	}
+	return dst
 }
 
 // lcInside returns the inside of c if it is a clickhouse-go
@@ -203,23 +207,21 @@ func lcInside(c column.Interface) *driverLC {
 		return nil
 	}
 	rv := reflect.ValueOf(lc).Elem()
-	field := func(name string, kind reflect.Kind) unsafe.Pointer {
+	// field returns the address of the driver's field name if it has
+	// type T, else nil.
+	field := func(name string, t reflect.Type) unsafe.Pointer {
 		f := rv.FieldByName(name)
-		if !f.IsValid() || f.Kind() != kind {
+		if !f.IsValid() || f.Type() != t {
 			return nil
 		}
-		return unsafe.Pointer(f.UnsafeAddr()) // #nosec G103 -- the driver's unexported field, found by name and kind
+		return unsafe.Pointer(f.UnsafeAddr()) // #nosec G103 -- the driver's unexported field, found by name and type
 	}
-	key, rows, index := field("key", reflect.Uint8), field("rows", reflect.Int), field("index", reflect.Interface)
-	nullable := field("nullable", reflect.Bool)
-	k8, k16, k32 := field("keys8", reflect.Struct), field("keys16", reflect.Struct), field("keys32", reflect.Struct)
+	key, rows := field("key", reflect.TypeFor[byte]()), field("rows", reflect.TypeFor[int]())
+	index, nullable := field("index", reflect.TypeFor[column.Interface]()), field("nullable", reflect.TypeFor[bool]())
+	k8 := field("keys8", reflect.TypeFor[column.UInt8]())
+	k16 := field("keys16", reflect.TypeFor[column.UInt16]())
+	k32 := field("keys32", reflect.TypeFor[column.UInt32]())
 	if key == nil || rows == nil || index == nil || nullable == nil || k8 == nil || k16 == nil || k32 == nil || *(*bool)(nullable) {
-		return nil
-	}
-	if rv.FieldByName("keys8").Type() != reflect.TypeFor[column.UInt8]() ||
-		rv.FieldByName("keys16").Type() != reflect.TypeFor[column.UInt16]() ||
-		rv.FieldByName("keys32").Type() != reflect.TypeFor[column.UInt32]() ||
-		rv.FieldByName("index").Type() != reflect.TypeFor[column.Interface]() {
 		return nil
 	}
 	d := &driverLC{

@@ -70,8 +70,8 @@ func rawDictMigration(db string, d Dialect) []string {
 
 // LowCardinalitySetting is the setting ClickHouse 18.16 wants on a
 // statement that creates a LowCardinality column, also by copying a
-// table's structure (CREATE TABLE ... AS requests: the Distributed table
-// in front of a cluster's raw table, a copy for a test or a benchmark).
+// table's structure (CREATE TABLE ... AS requests: a copy for a test or a
+// benchmark, or one a later migration makes).
 const LowCardinalitySetting = "allow_experimental_low_cardinality_type"
 
 // migrationSettings returns the settings migration v's statements need in
