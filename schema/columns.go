@@ -29,8 +29,9 @@ type Column struct {
 	// 0 for the columns the table was created with (migration 1).
 	Since int
 	// DictSince is the migration that made the column LowCardinality(String)
-	// on 18.16 (RawDictMigration); Type stays what the table was created
-	// with. Modern servers had it from the start (Modern).
+	// on a single 18.16 server (RawDictMigration, RawDictViewsMigration);
+	// Type stays what the table was created with. Modern servers had it
+	// from the start (Modern).
 	DictSince int
 	// Default is the column's DEFAULT expression: what rows written before
 	// Since read, and what an INSERT that leaves the column out writes.
@@ -85,22 +86,22 @@ var rawColumns = []Column{
 		Comment: "request end time; sorted within a host, so Delta leaves small gaps that T64 packs (Delta, ZSTD(3): 2.40 -> 2.01; DoubleDelta: 3.07)"},
 	{Name: "time_ms", Type: "UInt16", CompatOnly: true, Comment: "milliseconds within the second (18.16 has no DateTime64)"},
 	{Name: "customer", Type: "String", Modern: lc, Codec: zlc, Comment: "tenant"},
-	{Name: "host", Type: "String", Modern: lc, Codec: zlc},
-	{Name: "pop", Type: "String", Modern: lc, Codec: zlc},
-	{Name: "region", Type: "String", Modern: lc, Codec: zlc},
-	{Name: "server", Type: "String", Modern: lc, Codec: zlc},
+	{Name: "host", Type: "String", Modern: lc, DictSince: RawDictViewsMigration, Codec: zlc},
+	{Name: "pop", Type: "String", Modern: lc, DictSince: RawDictViewsMigration, Codec: zlc},
+	{Name: "region", Type: "String", Modern: lc, DictSince: RawDictViewsMigration, Codec: zlc},
+	{Name: "server", Type: "String", Modern: lc, DictSince: RawDictViewsMigration, Codec: zlc},
 	// Splitting addresses into an IPv4 UInt32 and an IPv6 column measured
 	// larger (4.62 -> 3.33 + 1.24), and ZSTD(9) barely helps (4.58): the
 	// host part of an address is close to random.
 	{Name: "client_ip", Type: "FixedString(16)", Modern: "IPv6", Codec: "ZSTD(1)", Comment: "IPv4 as ::ffff:a.b.c.d"},
-	{Name: "country", Type: "String", Modern: lc, Codec: zlc, Comment: "ISO 3166 alpha-2, empty when unknown"},
+	{Name: "country", Type: "String", Modern: lc, DictSince: RawDictViewsMigration, Codec: zlc, Comment: "ISO 3166 alpha-2, empty when unknown"},
 	{Name: "asn", Type: "UInt32", Codec: "ZSTD(1)", Comment: "a few dozen networks: ZSTD alone beats T64, ZSTD (1.50 -> 1.18)"},
 	{Name: "method", Type: "String", Modern: lc, DictSince: RawDictMigration, Codec: zlc},
 	{Name: "scheme", Type: "String", Modern: lc, DictSince: RawDictMigration, Codec: zlc},
 	{Name: "protocol", Type: "String", Modern: lc, DictSince: RawDictMigration, Codec: zlc},
 	// A host serves a few thousand objects: a dictionary per part and
 	// ZSTD over its index beat ZSTD(3) on the strings (3.16 -> 1.67).
-	{Name: "path", Type: "String", Modern: lc, Codec: zlc},
+	{Name: "path", Type: "String", Modern: lc, DictSince: RawDictViewsMigration, Codec: zlc},
 	{Name: "status", Type: "UInt16", Codec: "ZSTD(1)", Comment: "T64 only hides the repeats ZSTD finds (0.20 -> 0.14)"},
 	// An object's size repeats exactly on every hit: ZSTD finds those
 	// repeats, T64 scatters them over bit planes (T64, ZSTD(1): 2.33,
@@ -135,10 +136,10 @@ var rawColumns = []Column{
 	// src_file_end 2.27 -> 1.05).
 	{Name: "src_partition", Type: "UInt16", Codec: "ZSTD(1)", Expires: true, Comment: "Kafka partition the row came from (offsets ledger)"},
 	{Name: "src_offset", Type: "UInt64", Codec: "T64, ZSTD(1)", Expires: true, Comment: "Kafka offset of the batch message the row came from"},
-	{Name: "src_file", Type: "String", Modern: lc, Codec: zlc, Expires: true, Comment: "collector source: server, file and file identity (source ledger)"},
+	{Name: "src_file", Type: "String", Modern: lc, DictSince: RawDictViewsMigration, Codec: zlc, Expires: true, Comment: "collector source: server, file and file identity (source ledger)"},
 	{Name: "src_file_end", Type: "UInt64", Codec: "ZSTD(1)", Expires: true, Comment: "file offset that ends the collector batch the row came from"},
 	{Name: "src_seq", Type: "UInt32", Codec: "ZSTD(1)", Expires: true, Comment: "sequence number of the row's message within its collector batch"},
-	{Name: "src_stream", Type: "String", Modern: lc, Codec: zlc, Expires: true, Since: 9, Comment: "Kafka cluster and topic the row came from, cluster/topic (ledgers); '' before migration 9"},
+	{Name: "src_stream", Type: "String", Modern: lc, DictSince: RawDictViewsMigration, Codec: zlc, Expires: true, Since: 9, Comment: "Kafka cluster and topic the row came from, cluster/topic (ledgers); '' before migration 9"},
 }
 
 // RawColumns returns the raw table's columns in d, in insert order.

@@ -116,7 +116,7 @@ func FeedFromRawSliced(db string, d Dialect, n int) []string {
 func FeedFromRaw(db string, d Dialect, where string) string {
 	var sel, group []string
 	for _, f := range FeedDims() {
-		sel = append(sel, f.Expr+" AS "+f.Name)
+		sel = append(sel, d.readRaw(f.Expr)+" AS "+f.Name)
 		group = append(group, f.Name)
 	}
 	for _, f := range FeedMeasures() {

@@ -85,21 +85,38 @@ func createPartialInserts(db string, d Dialect) string {
 ORDER BY (src_stream, src_partition, min_offset)`, db, PartialInsertsTable, onCluster(d), engineEverywhere(d, db, PartialInsertsTable))
 }
 
-// ledgerView renders the raw ledger's view named name.
-func ledgerView(db, name string, d Dialect) string {
+// ledgerView renders the raw ledger's view named name, reading raw string
+// columns through read (castDict from RawDictViewsMigration on, else
+// asIs).
+func ledgerView(db, name string, d Dialect, read func(string) string) string {
 	return fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s%s TO %s.%s AS
-SELECT src_stream, src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
+SELECT %s, src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
 FROM %s.%s
-GROUP BY src_stream, src_partition`, db, name, onCluster(d), db, localName(LedgerTable, d), db, localName(RawTable, d))
+GROUP BY src_stream, src_partition`, db, name, onCluster(d), db, localName(LedgerTable, d), selectAs(read, "src_stream"), db, localName(RawTable, d))
 }
 
-// sourceLedgerView renders the source ledger's view named name.
-func sourceLedgerView(db, name string, d Dialect) string {
+// sourceLedgerView renders the source ledger's view named name, reading
+// raw string columns through read, as ledgerView.
+func sourceLedgerView(db, name string, d Dialect, read func(string) string) string {
 	return fmt.Sprintf(`CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s%s TO %s.%s AS
-SELECT src_file, src_stream, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
+SELECT %s, %s, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
 FROM %s.%s
 WHERE src_file != ''
-GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq`, db, name, onCluster(d), db, localName(SourceLedgerTable, d), db, localName(RawTable, d))
+GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq`, db, name, onCluster(d), db, localName(SourceLedgerTable, d),
+		selectAs(read, "src_file"), selectAs(read, "src_stream"), db, localName(RawTable, d))
+}
+
+// asIs reads a column as it is.
+func asIs(col string) string { return col }
+
+// selectAs renders col read through read as a SELECT item named col: the
+// bare name where read leaves it as it is. The alias makes the GROUP BY
+// and WHERE that name it use the same expression.
+func selectAs(read func(string) string, col string) string {
+	if e := read(col); e != col {
+		return e + " AS " + col
+	}
+	return col
 }
 
 // feedLedgerView renders a view named name writing the feed's offsets
@@ -134,8 +151,8 @@ func ledgerLastMigration(db string, d Dialect) []string {
 		return fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, name, onCluster(d))
 	}
 	s := []string{createPartialInserts(db, d),
-		ledgerView(db, LedgerView, d), drop(LedgerTable + "_mv"),
-		sourceLedgerView(db, SourceLedgerView, d), drop(SourceLedgerTable + "_mv"),
+		ledgerView(db, LedgerView, d, asIs), drop(LedgerTable + "_mv"),
+		sourceLedgerView(db, SourceLedgerView, d, asIs), drop(SourceLedgerTable + "_mv"),
 	}
 	if d.Cluster == "" { // the feed exists on single servers only (migration 15)
 		s = append(s, feedLedgerView(db, FeedLedgerView, FeedLedgerTable), drop(FeedLedgerTable+"_mv"),

@@ -76,6 +76,7 @@ var Migrations = []Migration{
 	{LiveByHourMigration, "the live counter in hour partitions (live_1s_by_hour, rows copied from live_1s)", liveByHourMigration},
 	{21, "the day-partitioned live counter (live_1s) dropped", dropLiveByDay},
 	{RawDictMigration, "raw strings no view reads as LowCardinality on a single ClickHouse 18.16 server (method, scheme, protocol, cache_status, content_type, user_agent, referer)", rawDictMigration},
+	{RawDictViewsMigration, "raw strings views read as LowCardinality on a single ClickHouse 18.16 server (host, pop, region, server, country, path, src_file, src_stream), the views over raw rows made again casting them to String", rawDictViewsMigration},
 }
 
 // createAll returns the statements that create each rollup in turn, as

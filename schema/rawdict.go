@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -26,14 +27,13 @@ import (
 // strings a row at a time. Measured: see the package doc, "Dictionary-coded
 // raw strings".
 //
-// Why these seven and not the others: a materialized view reading a
-// LowCardinality column into a String column fails on 18.16 ("Type
-// mismatch ... while pushing to view") unless it casts the column, so the
-// columns views read (customer, host, pop, region, server, country, path,
-// src_file, src_stream) stay String until their views are made again with
-// casts (measured, and what else it takes, in the package doc); customer
-// is also in the sorting key, whose type 18.16 cannot ALTER.
-// x_forwarded_for is near-unique per client.
+// Why these seven first: a materialized view reading a LowCardinality
+// column into a String column fails on 18.16 ("Type mismatch ... while
+// pushing to view") unless it casts the column, so the columns views read
+// (host, pop, region, server, country, path, src_file, src_stream) waited
+// for migration 23 (RawDictViewsMigration), which makes the views again
+// with casts. customer stays String: it is in the sorting key, whose type
+// 18.16 cannot ALTER. x_forwarded_for is near-unique per client.
 //
 // 18.16 creates and alters LowCardinality columns only with
 // LowCardinalitySetting (migrationSettings); a server restarted without
@@ -58,14 +58,108 @@ func rawDictMigration(db string, d Dialect) []string {
 		// again only where every server's config allowed LowCardinality.
 		return nil
 	}
+	return []string{alterToDict(db, d, RawDictMigration)}
+}
+
+// alterToDict renders the ALTER that makes the raw columns of migration v
+// (Column.DictSince) LowCardinality(String): one statement, so one pass
+// over the parts for all of them.
+func alterToDict(db string, d Dialect, v int) string {
 	var modify []string
 	for _, c := range RawColumns(d) {
-		if c.DictSince == RawDictMigration {
+		if c.DictSince == v {
 			modify = append(modify, fmt.Sprintf("MODIFY COLUMN %s %s", c.Name, lc))
 		}
 	}
-	// One ALTER: one pass over the parts for all seven columns.
-	return []string{fmt.Sprintf("ALTER TABLE %s.%s %s", db, RawTable, strings.Join(modify, ", "))}
+	return fmt.Sprintf("ALTER TABLE %s.%s %s", db, RawTable, strings.Join(modify, ", "))
+}
+
+// Dictionary-coded raw strings that views read (migration 23): host, pop,
+// region, server, country, path, src_file and src_stream, the raw
+// table's other String columns but customer (in the sorting key, whose
+// type 18.16 cannot ALTER) and x_forwarded_for (near-unique per client),
+// become LowCardinality(String) on a single ClickHouse 18.16 server, like
+// migration 22's seven. Views read these, and on 18.16 a view writing a
+// LowCardinality column into a String one fails ("Type mismatch ...
+// while pushing to view"), so the migration first makes every view over
+// the raw table again reading them through CAST(c AS String) (castDict),
+// then ALTERs the columns.
+//
+// Why: after migration 22 the raw table was still 240 uncompressed bytes
+// a request of which these eight are 100 (path 40, host 16, src_file
+// 14 ...), and the raw table is most of what the server compresses,
+// checksums and merges (see the package doc, "Dictionary-coded raw
+// strings"). Measured there.
+//
+// The views are dropped and made again under the same names (18.16 runs
+// an INSERT's views in the order of their names, TestViewsRunInNameOrder,
+// so the ledgers' views stay last, and the chained latency views, which
+// select from perf_1m_mv and perf_geo_1h_mv by name, follow their sources
+// made again). An INSERT between a drop and its create would miss that
+// view, and the ALTER holds INSERTs as migration 22's does: migrate with
+// ingest stopped (README, upgrades). Queries reading these columns
+// beside String ones (a UNION ALL, a comparison of sets) read them
+// through Dialect.readRaw. Nothing on modern servers or 18.16 clusters,
+// for migration 22's reasons.
+const RawDictViewsMigration = 23
+
+// viewsOverRaw are the rollups whose views read raw rows on a single
+// server at RawDictViewsMigration (the others are fed by ingest, FeedRollups,
+// or chained to one of these, chains). The two ledgers' views read raw
+// rows too.
+var viewsOverRaw = []Rollup{perf1m, perfGeo1h, EdgeServers, pathHits1h, Live}
+
+func rawDictViewsMigration(db string, d Dialect) []string {
+	if d.Modern || d.Cluster != "" {
+		return nil
+	}
+	drop := func(view string) string { return fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", db, view) }
+	var s []string
+	for _, r := range viewsOverRaw {
+		s = append(s, drop(r.Name+"_mv"), r.asOf(RawDictViewsMigration).castDict().createView(db, d))
+	}
+	s = append(s,
+		drop(LedgerView), ledgerView(db, LedgerView, d, castDict),
+		drop(SourceLedgerView), sourceLedgerView(db, SourceLedgerView, d, castDict))
+	return append(s, alterToDict(db, d, RawDictViewsMigration))
+}
+
+// dictColumn reports whether name is a raw column some migration made
+// LowCardinality(String) on 18.16 (Column.DictSince).
+func dictColumn(name string) bool {
+	return slices.ContainsFunc(rawColumns, func(c Column) bool { return c.Name == name && c.DictSince != 0 })
+}
+
+// castDict returns expr read as a String: CAST(expr AS String) where
+// expr is a dictionary-coded raw column, expr itself otherwise. The cast
+// costs nothing on a String column, so it is also right on a server not
+// yet migrated.
+func castDict(expr string) string {
+	if dictColumn(expr) {
+		return "CAST(" + expr + " AS String)"
+	}
+	return expr
+}
+
+// castDict returns r with its dimensions over dictionary-coded raw
+// columns read through castDict.
+func (r Rollup) castDict() Rollup {
+	r.Dims = slices.Clone(r.Dims)
+	for i := range r.Dims {
+		r.Dims[i].Expr = castDict(r.Dims[i].Expr)
+	}
+	return r
+}
+
+// readRaw returns expr as a query over the raw table in d must read it
+// where a String is wanted: through castDict on 18.16, whose
+// LowCardinality columns have no common type with String columns (UNION
+// ALL, a view's String target); as it is on modern servers, which convert.
+func (d Dialect) readRaw(expr string) string {
+	if d.Modern {
+		return expr
+	}
+	return castDict(expr)
 }
 
 // LowCardinalitySetting is the setting ClickHouse 18.16 wants on a

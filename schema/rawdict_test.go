@@ -6,10 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/chconn"
 	"github.com/edgelog/edgelog/lab/engines/chserver"
 	"github.com/edgelog/edgelog/lab/engines/chtest"
+	"github.com/edgelog/edgelog/lab/gen"
+	"github.com/edgelog/edgelog/lab/traffic"
 	"github.com/edgelog/edgelog/schema"
 )
 
@@ -132,5 +136,110 @@ FROM system.numbers LIMIT %d, %d`, db, cols, from, n)
 	}
 	if got := digest(); got != withNew {
 		t.Fatalf("after undoing %s, before %s", got, withNew)
+	}
+}
+
+// TestRawDictViewsMigration runs migration 23 over a database holding rows
+// at migration 22: the eight columns become LowCardinality(String), every
+// view over the raw table (rollups, the live counter, both ledgers) takes
+// the rows inserted after it, the latency rollups chained to a view made
+// again still follow it, and `schema verify` finds every rollup equal to
+// the raw rows, old and new. Without the views' casts the INSERTs after
+// the ALTER fail ("Type mismatch ... while pushing to view").
+func TestRawDictViewsMigration(t *testing.T) {
+	ctx := context.Background()
+	conn := chtest.Conn(t)
+	db := chtest.NewDBAt(t, schema.RawDictViewsMigration-1)
+	m, err := schema.NewMigrator(ctx, conn, db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Dialect.Modern {
+		t.Skip("the migration changes 18.16 only")
+	}
+	load := func(seed uint64) {
+		t.Helper()
+		blk, err := traffic.All(gen.Options{Lines: 10_000, Seed: seed, Duration: 48 * time.Hour, Customers: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ingest.InsertBlock(ctx, conn, db, m.Dialect, blk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Rows from a Kafka message, for the ledgers' views.
+	sourced := func(partition, offset int) {
+		t.Helper()
+		q := fmt.Sprintf(`INSERT INTO %s.requests (time, customer, host, region, pop, server, country, path, status, bytes_sent, src_stream, src_partition, src_offset, src_file, src_file_end, src_seq)
+SELECT toDateTime('2026-10-02 12:00:00') + number, 'acme', 'www.acme.example', 'eu', 'fra1', 'edge-1', 'DE', '/a', 200, 100,
+  'local/requests', %d, %d, 'edge-1:/var/log/access.log:7', 4096, 1
+FROM system.numbers LIMIT 50`, db, partition, offset)
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		// Their feed rows (traffic, billing), as ingest would send them:
+		// FeedFromRaw reads the columns through the casts too.
+		if err := conn.Exec(ctx, schema.FeedFromRaw(db, m.Dialect, fmt.Sprintf("src_partition = %d", partition))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load(3)
+	sourced(1, 10)
+
+	m.To = 0
+	if _, err := m.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	rows, err := conn.Query(ctx, "SELECT DISTINCT type FROM system.columns WHERE database = ? AND table = 'requests' AND name IN ('host', 'pop', 'region', 'server', 'country', 'path', 'src_file', 'src_stream')", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, s)
+	}
+	rows.Close()
+	if len(types) != 1 || types[0] != "LowCardinality(String)" {
+		t.Fatalf("types after the migration: %v", types)
+	}
+
+	load(4)
+	sourced(2, 20)
+	diffs, checked, err := schema.Verify(ctx, conn, db, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) > 0 {
+		t.Fatalf("rollups differ from the raw rows: %v", diffs)
+	}
+	if len(checked) != len(schema.Rollups) {
+		t.Fatalf("checked %d rollups, want %d", len(checked), len(schema.Rollups))
+	}
+	live, _, err := schema.VerifyLive(ctx, conn, db, time.Time{}, time.Time{})
+	if err != nil || len(live) > 0 {
+		t.Fatalf("live counter: %v %v", live, err)
+	}
+	var raw, perf1h uint64
+	if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT (SELECT count() FROM %[1]s.requests), (SELECT sum(requests) FROM %[1]s.perf_1h)", db)).Scan(&raw, &perf1h); err != nil {
+		t.Fatal(err)
+	}
+	if raw != 20_100 || perf1h != raw {
+		t.Fatalf("raw rows %d, perf_1h (chained to perf_1m_mv) %d; want 20100 both", raw, perf1h)
+	}
+	for _, q := range []string{
+		"SELECT sum(rows) FROM %s.ingest_ledger WHERE src_stream = 'local/requests' AND src_partition = 2 AND max_offset = 20",
+		"SELECT sum(rows) FROM %s.source_ledger WHERE src_file = 'edge-1:/var/log/access.log:7' AND src_stream = 'local/requests' AND src_partition = 2",
+	} {
+		var n uint64
+		if err := conn.QueryRow(ctx, fmt.Sprintf(q, db)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 50 {
+			t.Errorf("%s: %d rows, want the 50 inserted after the migration", q, n)
+		}
 	}
 }

@@ -43,9 +43,9 @@ func streamsMigration(db string, d Dialect) []string {
 	s = append(s, addTo(SourceLedgerTable, "String", "src_partition")...)
 	s = append(s,
 		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, LedgerTable, onCluster(d)),
-		ledgerView(db, LedgerTable+"_mv", d),
+		ledgerView(db, LedgerTable+"_mv", d, asIs),
 		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, SourceLedgerTable, onCluster(d)),
-		sourceLedgerView(db, SourceLedgerTable+"_mv", d),
+		sourceLedgerView(db, SourceLedgerTable+"_mv", d, asIs),
 	)
 	return s
 }

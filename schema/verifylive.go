@@ -68,7 +68,10 @@ func VerifyLive(ctx context.Context, conn driver.Conn, db string, from, to time.
 	keys := strings.Join(dims, ", ")
 	rawSel := make([]string, len(Live.Dims))
 	for i, d := range Live.Dims {
-		rawSel[i] = fmt.Sprintf("toString(%s) AS %s", d.Expr, d.Name)
+		// CAST, not toString: on 18.16 toString of a LowCardinality
+		// column (region, RawDictViewsMigration) stays LowCardinality,
+		// which has no common type with the live side's String.
+		rawSel[i] = fmt.Sprintf("CAST(%s AS String) AS %s", d.Expr, d.Name)
 		if d.Name == "t" {
 			rawSel[i] = d.Expr + " AS t"
 		}

@@ -1204,3 +1204,94 @@ DROP TABLE IF EXISTS edgelog.live_1s;
 -- migration 22: raw strings no view reads as LowCardinality on a single ClickHouse 18.16 server (method, scheme, protocol, cache_status, content_type, user_agent, referer)
 ALTER TABLE edgelog.requests MODIFY COLUMN method LowCardinality(String), MODIFY COLUMN scheme LowCardinality(String), MODIFY COLUMN protocol LowCardinality(String), MODIFY COLUMN cache_status LowCardinality(String), MODIFY COLUMN content_type LowCardinality(String), MODIFY COLUMN user_agent LowCardinality(String), MODIFY COLUMN referer LowCardinality(String);
 
+-- migration 23: raw strings views read as LowCardinality on a single ClickHouse 18.16 server (host, pop, region, server, country, path, src_file, src_stream), the views over raw rows made again casting them to String
+DROP TABLE IF EXISTS edgelog.perf_1m_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_1m_mv TO edgelog.perf_1m AS
+SELECT
+    toStartOfMinute(time) AS t,
+    CAST(region AS String) AS region,
+    CAST(pop AS String) AS pop,
+    customer AS customer,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    quantilesTDigestState(0.5, 0.9, 0.99)(ttfb_us) AS ttfb_us_q,
+    quantilesTDigestState(0.5, 0.9, 0.99)(request_time_us) AS request_time_us_q
+FROM edgelog.requests
+GROUP BY t, region, pop, customer;
+
+DROP TABLE IF EXISTS edgelog.perf_geo_1h_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_geo_1h_mv TO edgelog.perf_geo_1h AS
+SELECT
+    toStartOfHour(time) AS t,
+    CAST(region AS String) AS region,
+    CAST(country AS String) AS country,
+    asn AS asn,
+    customer AS customer,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    quantilesTDigestState(0.5, 0.9, 0.99)(ttfb_us) AS ttfb_us_q,
+    quantilesTDigestState(0.5, 0.9, 0.99)(request_time_us) AS request_time_us_q
+FROM edgelog.requests
+GROUP BY t, region, country, asn, customer;
+
+DROP TABLE IF EXISTS edgelog.edge_servers_1m_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.edge_servers_1m_mv TO edgelog.edge_servers_1m AS
+SELECT
+    toStartOfMinute(time) AS t,
+    CAST(region AS String) AS region,
+    CAST(pop AS String) AS pop,
+    CAST(server AS String) AS server,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out
+FROM edgelog.requests
+GROUP BY t, region, pop, server;
+
+DROP TABLE IF EXISTS edgelog.path_hits_1h_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.path_hits_1h_mv TO edgelog.path_hits_1h AS
+SELECT
+    toStartOfHour(time) AS t,
+    customer AS customer,
+    CAST(host AS String) AS host,
+    CAST(path AS String) AS path,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out
+FROM edgelog.requests
+GROUP BY t, customer, host, path
+ORDER BY requests DESC, path
+LIMIT 200 BY t, customer, host;
+
+DROP TABLE IF EXISTS edgelog.live_1s_by_hour_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.live_1s_by_hour_mv TO edgelog.live_1s_by_hour AS
+SELECT
+    toDateTime(time) AS t,
+    customer AS customer,
+    CAST(region AS String) AS region,
+    count() AS requests,
+    sum(bytes_sent) AS bytes_out
+FROM edgelog.requests
+GROUP BY t, customer, region;
+
+DROP TABLE IF EXISTS edgelog.zy_ingest_ledger_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.zy_ingest_ledger_mv TO edgelog.ingest_ledger AS
+SELECT CAST(src_stream AS String) AS src_stream, src_partition, min(src_offset) AS min_offset, max(src_offset) AS max_offset, count() AS rows, now() AS inserted_at
+FROM edgelog.requests
+GROUP BY src_stream, src_partition;
+
+DROP TABLE IF EXISTS edgelog.zz_source_ledger_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.zz_source_ledger_mv TO edgelog.source_ledger AS
+SELECT CAST(src_file AS String) AS src_file, CAST(src_stream AS String) AS src_stream, src_partition, any(src_file_end) AS batch_end, any(src_seq) AS seq, count() AS rows, now() AS inserted_at
+FROM edgelog.requests
+WHERE src_file != ''
+GROUP BY src_file, src_stream, src_partition, src_file_end, src_seq;
+
+ALTER TABLE edgelog.requests MODIFY COLUMN host LowCardinality(String), MODIFY COLUMN pop LowCardinality(String), MODIFY COLUMN region LowCardinality(String), MODIFY COLUMN server LowCardinality(String), MODIFY COLUMN country LowCardinality(String), MODIFY COLUMN path LowCardinality(String), MODIFY COLUMN src_file LowCardinality(String), MODIFY COLUMN src_stream LowCardinality(String);
+

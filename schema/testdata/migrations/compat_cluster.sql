@@ -971,3 +971,4 @@ DROP TABLE IF EXISTS edgelog.live_1s ON CLUSTER edge;
 DROP TABLE IF EXISTS edgelog.live_1s_local ON CLUSTER edge;
 
 -- migration 22: raw strings no view reads as LowCardinality on a single ClickHouse 18.16 server (method, scheme, protocol, cache_status, content_type, user_agent, referer)
+-- migration 23: raw strings views read as LowCardinality on a single ClickHouse 18.16 server (host, pop, region, server, country, path, src_file, src_stream), the views over raw rows made again casting them to String
