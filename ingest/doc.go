@@ -278,18 +278,20 @@
 // 20M-line `edgelog bench --profile`: ingest 0.77 CPU-s per million, the
 // feed 15% of it (the five strings' reads a third of that).
 //
-// Dictionary-coded raw strings (2026-12-06, night; lccol.go): seven raw
-// columns are LowCardinality(String), on modern servers from the start and
-// on a single 18.16 server since schema migration 22 (package schema,
-// RawDictMigration, says which and why). clickhouse-go takes such a
-// column as []string and looks every row up in a map[any]int, boxing the
+// Dictionary-coded raw strings (2026-12-06, night; lccol.go): fifteen raw
+// string columns (all but customer and x_forwarded_for) are
+// LowCardinality(String) on a single 18.16 server since schema migrations
+// 22 and 23 (package schema, RawDictMigration and RawDictViewsMigration,
+// say which and why), and on modern servers, customer too, from the
+// start. clickhouse-go takes such a column as []string and looks every row up in a map[any]int, boxing the
 // string: against those seven columns that put ingest at 1.30-1.32 CPU-s
 // per million requests in the 20M-line bench, where the String columns
 // aliasing the arena had cost 0.76-0.77. lcColumns builds the dictionary
 // from what the block knows instead: the rows of one message that share a
 // value share its span, so a row's key is found by its span in a table of
 // integers, and only a span new to the INSERT is looked up by its bytes.
-// Ingest 0.67-0.70 CPU-s per million (three runs), and the server gets a
+// Ingest 0.67-0.70 CPU-s per million (three runs; 0.59-0.62 in four once
+// migration 23 added eight more columns), and the server gets a
 // dictionary and a key of a byte or two a row in place of every row's
 // bytes. A profile of the next run (`edgelog bench --lines 20000000
 // --profile`, ingest 0.67): the INSERT 35% (the driver encoding the

@@ -428,21 +428,41 @@
 // about 1.45M rows a second, INSERTs waiting meanwhile; `schema verify`
 // was clean after it.
 //
-// What stays String on 18.16: the columns views read (a view reading a
-// LowCardinality column into a String one fails there) and customer,
-// which is in the sorting key (18.16 cannot ALTER its type); the
-// provenance columns are read by the ledgers' views.
+// What stayed String on 18.16 then: the columns views read (a view
+// reading a LowCardinality column into a String one fails there) and
+// customer, which is in the sorting key (18.16 cannot ALTER its type).
 //
-// Measured and not taken yet: those eight too (host, pop, region, server,
-// country, path, src_file, src_stream; a build that made them
-// LowCardinality and put CAST(... AS String) in every view over the raw
-// table, which 18.16 accepts). Three runs against two of this change, 20M
-// lines: ClickHouse 3.17 / 3.51 / 3.54 (merges 1.56 / 1.42 / 1.37) against
-// 3.36 / 3.76 (1.60 / 1.55), ingest 0.60-0.64 against 0.69, the raw table
-// on disk 49.3 -> 35.8 bytes a request, every table 65.2 -> 51.5. What it
-// takes: a migration that makes every view over the raw table again with
-// the casts (their DDL is shared with the older migrations, so rendered by
-// version), and the queries that mix a raw column with a String one made
-// explicit: `schema verify` failed on the live counter's comparison
-// ("There is no supertype for types LowCardinality(String), String").
+// # The raw strings views read (migration 23, 2026-12-06, night)
+//
+// Migration 23 (RawDictViewsMigration) makes those eight LowCardinality
+// too (host, pop, region, server, country, path, src_file, src_stream)
+// on a single 18.16 server: it makes the seven views over the raw table
+// again, reading them through CAST(c AS String), then ALTERs the columns.
+// customer stays String. After it the raw table is 106 uncompressed bytes
+// a request (247 after migration 22, 377 before it; system.parts of a
+// 20M-line bench's server before and after `edgelog schema migrate`).
+//
+// Measured, `edgelog bench --lines 20000000 --skip
+// goaccess,kcat,clickhouse-client`, this change and the build before
+// alternated (four runs and five), CPU-s per million requests:
+// ClickHouse 3.12 / 3.32 / 2.83 / 3.67 (mean 3.24; merges 1.26-1.48, mean
+// 1.39) against 3.16 / 3.53 / 3.18 / 3.35 / 3.80 (mean 3.40; merges mean
+// 1.49); ingest 0.59-0.62 against 0.65-0.70 (lccol.go fills the eight
+// from the wire's dictionaries as it does the seven); end to end 328k-386k
+// requests a second against 310k-359k. The raw table on disk 49.3 -> 35.8
+// bytes a request, every table 65.1 -> 51.6. As with migration 22, the
+// runs spread by about ±0.4, so the means and the merges carry the
+// ClickHouse figure: about -0.17.
+//
+// The migration's ALTER rewrote the 20M rows of a bench in 15.4 s (about
+// 1.3M rows a second, the views' DDL included), INSERTs waiting;
+// `edgelog schema verify` was clean after it, and new rows reach every
+// view (TestRawDictViewsMigration, which fails without the casts: "Type
+// mismatch for column region ... while pushing to view").
+//
+// Queries that read these columns where a String is wanted go through a
+// cast on 18.16: VerifyLive's UNION ALL with the live counter (toString
+// of a LowCardinality column stays LowCardinality there) and FeedFromRaw
+// (Dialect.readRaw). Filters, GROUP BY and the API's reads of raw rows
+// need none (the query and ingest tests run over the migrated table).
 package schema

@@ -85,11 +85,11 @@ func alterToDict(db string, d Dialect, v int) string {
 // the raw table again reading them through CAST(c AS String) (castDict),
 // then ALTERs the columns.
 //
-// Why: after migration 22 the raw table was still 240 uncompressed bytes
-// a request of which these eight are 100 (path 40, host 16, src_file
-// 14 ...), and the raw table is most of what the server compresses,
-// checksums and merges (see the package doc, "Dictionary-coded raw
-// strings"). Measured there.
+// Why: after migration 22 the raw table was still 247 uncompressed bytes
+// a request (106 after this one), and the raw table is most of what the
+// server compresses, checksums and merges (the package doc,
+// "Dictionary-coded raw strings"). Measured in the package doc, "The raw
+// strings views read".
 //
 // The views are dropped and made again under the same names (18.16 runs
 // an INSERT's views in the order of their names, TestViewsRunInNameOrder,
@@ -97,9 +97,9 @@ func alterToDict(db string, d Dialect, v int) string {
 // select from perf_1m_mv and perf_geo_1h_mv by name, follow their sources
 // made again). An INSERT between a drop and its create would miss that
 // view, and the ALTER holds INSERTs as migration 22's does: migrate with
-// ingest stopped (README, upgrades). Queries reading these columns
-// beside String ones (a UNION ALL, a comparison of sets) read them
-// through Dialect.readRaw. Nothing on modern servers or 18.16 clusters,
+// ingest stopped (README, upgrades). Queries reading these columns where
+// a String is wanted cast them too (VerifyLive's UNION ALL; FeedFromRaw
+// through Dialect.readRaw). Nothing on modern servers or 18.16 clusters,
 // for migration 22's reasons.
 const RawDictViewsMigration = 23
 
