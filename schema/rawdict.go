@@ -99,8 +99,10 @@ func alterToDict(db string, d Dialect, v int) string {
 // view, and the ALTER holds INSERTs as migration 22's does: migrate with
 // ingest stopped (README, upgrades). Queries reading these columns where
 // a String is wanted cast them too (VerifyLive's UNION ALL; FeedFromRaw
-// through Dialect.readRaw). Nothing on modern servers or 18.16 clusters,
-// for migration 22's reasons.
+// through Dialect.readRaw), and so must any view over the raw table a
+// later migration makes (an INSERT fails otherwise;
+// TestViewsOverRawComplete points at this). Nothing on modern servers or
+// 18.16 clusters, for migration 22's reasons.
 const RawDictViewsMigration = 23
 
 // viewsOverRaw are the rollups whose views read raw rows on a single
