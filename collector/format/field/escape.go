@@ -170,14 +170,12 @@ func AppendPercentDecode(dst, src []byte) []byte {
 // Formats that escape a quote as \" (Apache, nginx escape=json) need it to
 // find the quote that really ends a value.
 func IndexUnescaped(b, lit []byte) int {
+	if len(lit) == 0 {
+		return 0 // as bytes.Index
+	}
 	off := 0
 	for {
-		var i int
-		if len(lit) == 1 {
-			i = bytes.IndexByte(b[off:], lit[0])
-		} else {
-			i = bytes.Index(b[off:], lit)
-		}
+		i := indexLit(b[off:], lit)
 		if i < 0 {
 			return -1
 		}
