@@ -80,6 +80,9 @@ type Op struct {
 	Width int        // fixed value width, 0 when variable
 	List  bool       // the value may be an upstream list holding spaces
 	Info  *OpInfo
+	// fast says Parse may read the value as it finds its end (setFast),
+	// set by Compile for the numbers and addresses.
+	fast fastKind
 }
 
 // OpInfo is what errors and ParseLenient know of an Op.
@@ -160,6 +163,9 @@ func Compile(prefix string, items []Item, esc Escape) *Template {
 			}
 		}
 	}
+	for i := range t.Ops {
+		t.Ops[i].fast = fastKindOf(&t.Ops[i])
+	}
 	return t
 }
 
@@ -203,6 +209,12 @@ func (t *Template) Parse(line []byte, r *record.Record) error {
 			}
 			val, rest = rest[:len(rest)-len(o.Lit)], nil
 		default:
+			if o.fast != fastNone {
+				if n := t.setFast(o, r, rest); n > 0 {
+					rest = rest[n+len(o.Lit):]
+					continue
+				}
+			}
 			end := t.index(o, rest)
 			if end < 0 {
 				return &parseError{how: errNoLit, op: o}

@@ -2,7 +2,10 @@ package field
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
+
+	"github.com/edgelog/edgelog/internal/record"
 )
 
 // indexLit and inList are the parse loop's own searches: they must find
@@ -40,4 +43,90 @@ func FuzzIndexLit(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fastTemplates are templates whose ops take setFast's ways: nginx's edge
+// format (under two escapes), and one with every fast kind, literals that
+// begin with list separators, and list values.
+func fastTemplates() []func() *Template {
+	edge := []Item{
+		{Spec: Spec{Kind: KIP}, Lit: " - "}, {Lit: " ["}, {Width: 26, Lit: `] "`},
+		{Spec: Spec{Kind: KRequest}, Lit: `" `}, {Spec: Spec{Kind: KStatus}, Lit: " "}, {Spec: Spec{Kind: KBytesSent}, Lit: ` "`},
+		{Spec: Spec{Kind: KStr, Str: record.Referer}, Lit: `" "`}, {Spec: Spec{Kind: KStr, Str: record.UserAgent}, Lit: `" "`},
+		{Spec: Spec{Kind: KStr, Str: record.Host}, Lit: `" `}, {Spec: Spec{Kind: KStr, Str: record.Scheme}, Lit: " "},
+		{Spec: Spec{Kind: KBytesReceived}, Lit: " "}, {Spec: Spec{Kind: KRequestTime}, Lit: " "},
+		{Spec: Spec{Kind: KTTFB}, Lit: " ", List: true}, {Spec: Spec{Kind: KStr, Str: record.CacheStatus}, Lit: ` "`, List: true},
+		{Spec: Spec{Kind: KStr, Str: record.ContentType}, Lit: `" `}, {Spec: Spec{Kind: KStr, Str: record.PoP}, Lit: " "},
+		{Spec: Spec{Kind: KStr, Str: record.Server}, Lit: " "}, {Spec: Spec{Kind: KStr, Str: record.Country}, Lit: " "},
+		{Spec: Spec{Kind: KASN}, Lit: " "}, {Spec: Spec{Kind: KUnixFrac}},
+	}
+	every := []Item{
+		{Spec: Spec{Kind: KHostname}, Lit: ","}, {Spec: Spec{Kind: KUnixMs}, Lit: ":"}, {Spec: Spec{Kind: KStatus}, Lit: " , "},
+		{Spec: Spec{Kind: KBytesTotal}, Lit: " "}, {Spec: Spec{Kind: KSeconds}, Lit: " ", List: true},
+		{Spec: Spec{Kind: KTTFB}, Lit: ", "}, {Spec: Spec{Kind: KASN}, Lit: "|"}, {Spec: Spec{Kind: KUnixUs, Slot: 1}, Lit: " "},
+		{Spec: Spec{Kind: KUnixSec, Slot: 1, Prio: 1}, Lit: " "}, {Spec: Spec{Kind: KMillis}, Lit: "x"},
+		{Spec: Spec{Kind: KMicros}, Lit: " ", List: true}, {Spec: Spec{Kind: KBytesReceived}, Lit: "\""},
+		{Spec: Spec{Kind: KStr, Str: record.PoP}},
+	}
+	return []func() *Template{
+		func() *Template { return Compile("", edge, EscapeHex) },
+		func() *Template { return Compile("", edge, EscapeJSON) },
+		func() *Template { return Compile("[", every, EscapeHex) },
+	}
+}
+
+// Parse reads a line the same whether a value takes setFast's way or
+// index's and set's: the same record, the same error.
+func FuzzFastPath(f *testing.F) {
+	for _, s := range []string{
+		`76.102.240.45 - - [01/Oct/2026:00:30:15 +0000] "GET /a.png HTTP/2.0" 200 142004 "https://www.oscorp.example/" "Mozilla/5.0" "www.oscorp.example" https 565 0.066 0.034 MISS "image/png" sjc1 edge-sjc1-01 US 22773 1790814615.209`,
+		`1.2.3.4 - - [01/Oct/2026:00:30:15 +0000] "GET / HTTP/1.1" 099 - "-" "-" "h" http - - 0.010, 0.020 : - HIT "-" - - - AS1 1790814615.209`,
+		`01.2.3.4 - - [01/Oct/2026:00:30:15 +0000] "-" 600 18446744073709551616 "-" "-" "-" - 99999999999999999999 1234567890123.5 0.1.2 - "-" - - - 4294967296 -`,
+		`1.2.3.4567 - - [01/Oct/2026:00:30:15 +0000] "-" 20 1 "\"" "\x22" "-" - 1 12345678901234567890.5 - : 0.1 STALE "" a b c 99 1790814615`,
+		`[1.2.3.4,1790814615000:200 , 5 3 0.5, 7|1790814615000000 1790814615 12x9 8"pop`,
+		`[1.2.3.4,1790814615000:200 , 5 3, 4 0.5, 7|1790814615000000 1790814615 12x9, 8 : 7 8"pop`,
+		`[::1,-:- , 2000 , - - - 0.5, 0.25 : 1, -|- - -x- - 9"`,
+	} {
+		f.Add(s)
+	}
+	mk := fastTemplates()
+	fast, slow := make([]*Template, len(mk)), make([]*Template, len(mk))
+	for i, m := range mk {
+		fast[i], slow[i] = m(), m()
+		for j := range slow[i].Ops {
+			slow[i].Ops[j].fast = fastNone
+		}
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		for i := range fast {
+			var a, b record.Record
+			errA := fast[i].Parse([]byte(line), &a)
+			errB := slow[i].Parse([]byte(line), &b)
+			if (errA == nil) != (errB == nil) || errA != nil && errA.Error() != errB.Error() {
+				t.Fatalf("template %d, %q: error %v, the usual way %v", i, line, errA, errB)
+			}
+			if da, db := dumpRecord(&a), dumpRecord(&b); errA == nil && da != db {
+				t.Fatalf("template %d, %q:\n%s\nthe usual way:\n%s", i, line, da, db)
+			}
+		}
+	})
+}
+
+// The fast path is taken where it should be: a template's numbers and
+// addresses, not its strings, skipped values or times cut at a width.
+func TestFastKinds(t *testing.T) {
+	var got []fastKind
+	for _, o := range fastTemplates()[0]().Ops {
+		got = append(got, o.fast)
+	}
+	want := []fastKind{fastIPv4, 0, 0, 0, fastUint, fastUint, 0, 0, 0, 0, fastUint, fastSeconds, fastSeconds, 0, 0, 0, 0, 0, fastUint, 0}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("fast kinds %v, want %v", got, want)
+	}
+}
+
+func dumpRecord(r *record.Record) string {
+	c := *r
+	c.Str = [record.NumStr][]byte{}
+	return fmt.Sprintf("%+v %q", c, r.Str)
 }
