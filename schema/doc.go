@@ -32,7 +32,8 @@
 // INSERT), serializing the seven latency rollups' t-digest states 8%,
 // background merges 12%, reading the native block 6%. The raw table alone
 // costs 1.7 CPU-s per million rows (clickhouse-client, same rows, no
-// views; `BENCH e2e_vs_raw_only_load` compares the pipeline with it). With
+// views; `BENCH e2e_vs_raw_only_load` and, in Native blocks,
+// `e2e_vs_native_raw_only_load` compare the pipeline with it). With
 // every view: 4.6 on 1M-row blocks, 4.8 on 250k-row blocks, 6.2 on
 // 100k-row blocks (time-ordered rows as the pipeline sends them), which
 // is why ingest sends few large blocks. traffic_1m keeps 38% as many rows
