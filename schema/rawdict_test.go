@@ -209,16 +209,7 @@ FROM system.numbers LIMIT 50`, db, partition, offset)
 
 	load(4)
 	sourced(2, 20)
-	diffs, checked, err := schema.Verify(ctx, conn, db, time.Time{}, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(diffs) > 0 {
-		t.Fatalf("rollups differ from the raw rows: %v", diffs)
-	}
-	if len(checked) != len(schema.Rollups) {
-		t.Fatalf("checked %d rollups, want %d", len(checked), len(schema.Rollups))
-	}
+	verifyAgrees(t, db)
 	live, _, err := schema.VerifyLive(ctx, conn, db, time.Time{}, time.Time{})
 	if err != nil || len(live) > 0 {
 		t.Fatalf("live counter: %v %v", live, err)

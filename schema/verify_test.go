@@ -23,19 +23,27 @@ func loadTraffic(t *testing.T, db string) {
 	}
 }
 
-func TestVerifyAgrees(t *testing.T) {
-	db := chtest.NewDB(t)
-	loadTraffic(t, db)
+// verifyAgrees runs schema.Verify over all of db and fails t unless every
+// rollup was checked and none differs from the raw rows.
+func verifyAgrees(t *testing.T, db string) []schema.Checked {
+	t.Helper()
 	diffs, checked, err := schema.Verify(context.Background(), chtest.Conn(t), db, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(diffs) > 0 {
-		t.Fatalf("differences on untouched tables: %v", diffs)
+		t.Fatalf("rollups differ from the raw rows: %v", diffs)
 	}
 	if len(checked) != len(schema.Rollups) {
 		t.Fatalf("checked %d rollups, want %d", len(checked), len(schema.Rollups))
 	}
+	return checked
+}
+
+func TestVerifyAgrees(t *testing.T) {
+	db := chtest.NewDB(t)
+	loadTraffic(t, db)
+	checked := verifyAgrees(t, db)
 	for _, c := range checked {
 		// 3 days (the third may spill into a fourth) x 4 customers, or 3-4
 		// days for rollups without a customer.
