@@ -283,10 +283,11 @@
 // LowCardinality(String) on a single 18.16 server since schema migrations
 // 22 and 23 (package schema, RawDictMigration and RawDictViewsMigration,
 // say which and why), and on modern servers, customer too, from the
-// start. clickhouse-go takes such a column as []string and looks every row up in a map[any]int, boxing the
-// string: against those seven columns that put ingest at 1.30-1.32 CPU-s
-// per million requests in the 20M-line bench, where the String columns
-// aliasing the arena had cost 0.76-0.77. lcColumns builds the dictionary
+// start. clickhouse-go takes such a column as []string and looks every
+// row up in a map[any]int, boxing the string: against migration 22's
+// seven columns that put ingest at 1.30-1.32 CPU-s per million requests
+// in the 20M-line bench, where the String columns aliasing the arena had
+// cost 0.76-0.77. lcColumns builds the dictionary
 // from what the block knows instead: the rows of one message that share a
 // value share its span, so a row's key is found by its span in a table of
 // integers, and only a span new to the INSERT is looked up by its bytes.
