@@ -31,7 +31,7 @@ func bytesMigration(db string, d Dialect) []string {
 	}
 	var s []string
 	for _, r := range withBytesSplit {
-		s = append(s, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, r.Name, onCluster(d)))
+		s = append(s, dropTable(db, r.Name+"_mv", d))
 	}
 	s = append(s, addColumn(db, RawTable, "bytes_total", columnDef(raw, d), "bytes_sent", d))
 	s = append(s, redistribute(db, RawTable, d)...)
@@ -79,7 +79,7 @@ func redistribute(db, table string, d Dialect) []string {
 	if d.Cluster == "" {
 		return nil
 	}
-	return []string{fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, table, onCluster(d)), distributed(db, table, d)}
+	return []string{dropTable(db, table, d), distributed(db, table, d)}
 }
 
 // addressListMigration adds x_forwarded_for, the client's address list, to

@@ -118,11 +118,11 @@ func chainMigration(db string, d Dialect) []string {
 		return nil
 	}
 	s := []string{
-		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv", db, feedSource.Name),
+		dropTable(db, feedSource.Name+"_mv", d),
 		feedSource.feedProjection(db),
 	}
 	for _, c := range chains {
-		s = append(s, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv", db, c.r.Name), c.r.chainView(db, chainSource(db, c.src, d)))
+		s = append(s, dropTable(db, c.r.Name+"_mv", d), c.r.chainView(db, chainSource(db, c.src, d)))
 	}
 	return s
 }

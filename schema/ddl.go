@@ -20,6 +20,12 @@ func onCluster(d Dialect) string {
 	return " ON CLUSTER " + d.Cluster
 }
 
+// dropTable is the DROP of a table or view, if it exists, on every shard
+// of a cluster (onCluster).
+func dropTable(db, name string, d Dialect) string {
+	return "DROP TABLE IF EXISTS " + db + "." + name + onCluster(d)
+}
+
 // EachShard begins a statement the migrator runs on one replica of each
 // shard of the cluster, not through ClickHouse's distributed DDL queue
 // (Migrator.Migrate). It is a comment, so the statement as printed by

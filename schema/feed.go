@@ -162,7 +162,7 @@ GROUP BY src_stream, src_partition`, db, FeedLedgerTable, db, LedgerTable, db, F
 	for _, r := range FeedRollups {
 		// The view keeps its name: the one over raw rows goes, the one
 		// over the feed comes.
-		s = append(s, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv", db, r.Name), r.feedView(db))
+		s = append(s, dropTable(db, r.Name+"_mv", d), r.feedView(db))
 	}
 	return s
 }

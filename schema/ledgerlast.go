@@ -147,9 +147,7 @@ ORDER BY (src_stream, src_partition, max_offset)`, db, table)
 // none. It creates PartialInsertsTable and, on a single server, the
 // feed's attempts (FeedAttemptsTable) too.
 func ledgerLastMigration(db string, d Dialect) []string {
-	drop := func(name string) string {
-		return fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, name, onCluster(d))
-	}
+	drop := func(name string) string { return dropTable(db, name, d) }
 	s := []string{createPartialInserts(db, d),
 		ledgerView(db, LedgerView, d, asIs), drop(LedgerTable + "_mv"),
 		sourceLedgerView(db, SourceLedgerView, d, asIs), drop(SourceLedgerTable + "_mv"),

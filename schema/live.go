@@ -168,7 +168,7 @@ func watermarkLastMigration(db string, d Dialect) []string {
 SELECT src_stream, src_partition, %s AS max_time_ms, %s AS rows, toUInt8(%d) AS visible_last, now() AS inserted_at
 FROM %s.%s
 GROUP BY src_stream, src_partition`, db, WatermarkView, onCluster(d), db, localName(WatermarkTable, d), maxMs, rows, last, db, src)
-	return append(s, view, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, WatermarkTable, onCluster(d)))
+	return append(s, view, dropTable(db, WatermarkTable+"_mv", d))
 }
 
 // liveMigration creates the live counter's tables (migration 13).
@@ -207,7 +207,7 @@ func liveByHourMigration(db string, d Dialect) []string {
 		copyRows = EachShard + copyRows
 	}
 	return append(s, copyRows, Live.createView(db, d),
-		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, liveByDay.Name, onCluster(d)))
+		dropTable(db, liveByDay.Name+"_mv", d))
 }
 
 // dropLiveByDay drops the day-partitioned live counter's tables (migration

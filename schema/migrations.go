@@ -104,9 +104,9 @@ func backfillBillingDaily(db string) string {
 
 // dropRollup removes a rollup's view, then its tables.
 func dropRollup(db, name string, d Dialect) []string {
-	s := []string{fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, name, onCluster(d))}
+	s := []string{dropTable(db, name+"_mv", d)}
 	if d.Cluster != "" {
-		s = append(s, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, name, onCluster(d)))
+		s = append(s, dropTable(db, name, d))
 	}
-	return append(s, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, localName(name, d), onCluster(d)))
+	return append(s, dropTable(db, localName(name, d), d))
 }

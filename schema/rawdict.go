@@ -115,7 +115,7 @@ func rawDictViewsMigration(db string, d Dialect) []string {
 	if d.Modern || d.Cluster != "" {
 		return nil
 	}
-	drop := func(view string) string { return fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", db, view) }
+	drop := func(view string) string { return dropTable(db, view, d) }
 	var s []string
 	for _, r := range viewsOverRaw {
 		s = append(s, drop(r.Name+"_mv"), r.asOf(RawDictViewsMigration).castDict().createView(db, d))

@@ -1,7 +1,5 @@
 package schema
 
-import "fmt"
-
 // Streams: a raw row records the Kafka stream it came from (src_stream,
 // "cluster/topic"), and both ledgers are keyed by it besides the
 // partition, so ingests of several topics or Kafka clusters can feed one
@@ -42,9 +40,9 @@ func streamsMigration(db string, d Dialect) []string {
 	s = append(s, addTo(LedgerTable, "String", "src_partition")...)
 	s = append(s, addTo(SourceLedgerTable, "String", "src_partition")...)
 	s = append(s,
-		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, LedgerTable, onCluster(d)),
+		dropTable(db, LedgerTable+"_mv", d),
 		ledgerView(db, LedgerTable+"_mv", d, asIs),
-		fmt.Sprintf("DROP TABLE IF EXISTS %s.%s_mv%s", db, SourceLedgerTable, onCluster(d)),
+		dropTable(db, SourceLedgerTable+"_mv", d),
 		sourceLedgerView(db, SourceLedgerTable+"_mv", d, asIs),
 	)
 	return s
