@@ -466,4 +466,50 @@
 // of a LowCardinality column stays LowCardinality there) and FeedFromRaw
 // (Dialect.readRaw). Filters, GROUP BY and the API's reads of raw rows
 // need none (the query and ingest tests run over the migrated table).
+//
+// # Where the server's CPU goes after migration 23 (2026-12-06, late night)
+//
+// A 20M-line `edgelog bench` with part_log and query_log switched on in
+// the server's config for the run (ClickHouse 3.37 CPU-s per million
+// requests, merges 1.53): the raw INSERTs with their views took 30.4
+// CPU-seconds (1.52 per million; query_log's OSCPUVirtualTimeMicroseconds),
+// the feed's INSERTs 5.3 (0.27: 2.58M feed rows, 0.13 a request at the
+// bench's density), the merges the rest. The merges' wall seconds by
+// table (part_log; merges share two cores, so only the shares mean
+// anything): the raw table 25.7 (28.6M rows merged, 1.43 a request),
+// the seven latency tables 31.9 together (perf_1m 12.7, perf_all_1m 7.6,
+// perf_geo_1h 4.4, perf_1h 2.8, perf_geo_1d 2.5, perf_all_1h 1.1,
+// perf_geo_all_1d 0.8), traffic_1m 12.6, live 2.8, traffic_1h 2.4,
+// path_hits_1h 2.2, edge_servers_1m 1.2, every other table under 1.
+//
+// The views over raw rows, on one hour of that run's rows (980,662,
+// ordered as ingest sends them, `INSERT ... SELECT` from a Memory table,
+// merges stopped, CPU of each INSERT from query_log): with every view
+// 1.36-1.42 CPU-s, the raw table alone 0.29-0.40, so the views are about
+// three quarters of the raw INSERT. Their GROUP BYs alone (the same
+// SELECTs over the same rows into FORMAT Null, three runs each): the live
+// counter 0.17-0.21 (238k groups, a fourth of the rows at this density),
+// path_hits_1h 0.10-0.13, the source ledger 0.10, edge_servers_1m 0.08,
+// the raw ledger 0.05; writing the live counter's 238k rows 0.12 more.
+// The two latency chains, views attached one at a time: perf_1m's four
+// +0.25-0.40, perf_geo_1h's three +0.10-0.20 (single INSERTs vary by
+// 0.1 here).
+//
+// Measured and not taken: grouping by the dictionary columns and casting
+// the few result rows afterwards (no difference in any of the five
+// views: 18.16 serializes multi-column keys either way);
+// group_by_two_level_threshold raised above the live counter's groups
+// (no difference); the two ledgers grouped by partition and offset, the
+// rest taken with any() (source ledger 0.10 -> 0.07, raw ledger 0.05 ->
+// 0.03: 0.05 CPU-s per million, not worth redefining the ledgers
+// exactly-once rests on). What moving the live counter, path_hits_1h
+// and edge_servers_1m onto the feed (rows of other grains in it) could
+// save is at most their GROUP BYs, 0.37 per million at the bench's
+// density, less what ingest would pay for three more groupings (about
+// 0.1, by the feed's own cost a row) and the server for a quarter more
+// feed rows a request: about 0.2, and next to nothing at the goal's
+// density, where the live counter keeps 78 rows a second. Not taken.
+// Where the rest is: the raw table (0.3 to write, about 0.5 to merge),
+// the t-digest states (about 0.35 to build, 0.6 to merge), the feed and
+// its five tables (0.27 to insert, 0.3 to merge).
 package schema
