@@ -116,9 +116,8 @@ func benchCollector(tb testing.TB, format string, g *gen.Generator) *Collector {
 // rotation hand-over (one file, never rotated).
 type tailSource struct{ t *tail.Tailer }
 
-func (s tailSource) Next(ctx context.Context) (tail.Line, string, error) {
-	l, err := s.t.Next(ctx)
-	return l, "", err
+func (s tailSource) Next(ctx context.Context, l *tail.Line) (string, error) {
+	return "", s.t.Read(ctx, l)
 }
 
 // memSource hands out lines from memory, n in all, cycling. onMark, when
@@ -131,18 +130,18 @@ type memSource struct {
 	onMark func()
 }
 
-func (s *memSource) Next(context.Context) (tail.Line, string, error) {
+func (s *memSource) Next(_ context.Context, l *tail.Line) (string, error) {
 	if s.i == s.n {
-		return tail.Line{}, "", tail.ErrStopped
+		return "", tail.ErrStopped
 	}
 	if s.i == s.mark && s.onMark != nil {
 		s.onMark()
 	}
 	d := s.lines[s.i%len(s.lines)]
 	s.i++
-	l := tail.Line{Data: d, Offset: s.off, End: s.off + int64(len(d)) + 1}
+	*l = tail.Line{Data: d, Offset: s.off, End: s.off + int64(len(d)) + 1}
 	s.off = l.End
-	return l, "", nil
+	return "", nil
 }
 
 // runPipeline runs readLoop over src and returns the rows and wire bytes

@@ -17,10 +17,12 @@ import (
 	"github.com/edgelog/edgelog/internal/wire"
 )
 
-// lineSource hands out lines. reject is set when the transport already
-// knows the line is bad (a frame that is not syslog); it is dead-lettered.
+// lineSource hands out lines. Next overwrites *line with the next one
+// (into the caller's Line, not returned by value: see tail.Tailer.Read);
+// reject is set when the transport already knows the line is bad (a frame
+// that is not syslog); it is dead-lettered.
 type lineSource interface {
-	Next(ctx context.Context) (line tail.Line, reject string, err error)
+	Next(ctx context.Context, line *tail.Line) (reject string, err error)
 }
 
 // source is one stream of lines being read: a file, stdin, a syslog
@@ -62,7 +64,10 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 	var begun time.Time // when its first line was read
 	// The adaptive batch wait (wait.go).
 	wait := newBatchWait(c.cfg.BatchWaitMin, c.cfg.BatchWait, c.cfg.BatchRows)
-	var last tail.Line
+	var line tail.Line
+	// The last line's file and end: a batch's checkpoint position.
+	var lastInode, lastFingerprint uint64
+	var lastEnd int64
 	fileGen := -1
 	cuts := src.cuts
 	var counts lineCounts
@@ -85,11 +90,11 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		if src.checkpoint != "" {
 			// The batch's own file, not the Tailer's current one: a batch
 			// is flushed when the first line of the next file arrives.
-			s.File = checkpoint.File{Path: src.checkpoint, Inode: last.Inode, Fingerprint: last.Fingerprint, Offset: last.End}
-			id += "#" + strconv.FormatUint(last.Inode, 16) + "-" + strconv.FormatUint(last.Fingerprint, 16)
+			s.File = checkpoint.File{Path: src.checkpoint, Inode: lastInode, Fingerprint: lastFingerprint, Offset: lastEnd}
+			id += "#" + strconv.FormatUint(lastInode, 16) + "-" + strconv.FormatUint(lastFingerprint, 16)
 		}
 		srcID := []byte(id)
-		end := strconv.AppendInt(nil, last.End, 10)
+		end := strconv.AppendInt(nil, lastEnd, 10)
 		// A cut's messages share src and src_end; src_seq tells them
 		// apart. A re-cut after a crash yields the same messages in the
 		// same order, so (src_end, src_seq) names one message for good.
@@ -112,7 +117,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 		if (rows.Rows() > 0 || len(letters) > 0) && !src.exactCuts {
 			lctx = deadline.until(due)
 		}
-		line, reject, err := src.lines.Next(lctx)
+		reject, err := src.lines.Next(lctx, &line)
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 				if len(cuts) == 0 { // a journaled batch is never cut short
@@ -131,7 +136,7 @@ func (c *Collector) readLoop(ctx context.Context, src *source, ship chan<- shipm
 			begun = time.Now()
 			due = begun.Add(wait.next)
 		}
-		last = line
+		lastInode, lastFingerprint, lastEnd = line.Inode, line.Fingerprint, line.End
 		counts.read++
 		counts.bytes += line.End - line.Offset
 		if reject == "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edgelog/edgelog/collector/checkpoint"
+	"github.com/edgelog/edgelog/collector/tail"
 )
 
 // FuzzStreamSource checks the stdin/import line splitter: offsets are
@@ -40,7 +41,8 @@ func FuzzStreamSource(f *testing.F) {
 			}
 		}
 		for i := 0; ; i++ {
-			l, _, err := s.Next(context.Background())
+			var l tail.Line
+			_, err := s.Next(context.Background(), &l)
 			if errors.Is(err, io.EOF) {
 				if off != int64(len(in)) || i != len(want) {
 					t.Fatalf("ended at offset %d after %d lines; input %d bytes, %d lines", off, i, len(in), len(want))
@@ -130,7 +132,8 @@ func TestStreamSourceTruncatedArchive(t *testing.T) {
 		var complete int
 		var partial []byte
 		for {
-			l, reject, err := s.Next(context.Background())
+			var l tail.Line
+			reject, err := s.Next(context.Background(), &l)
 			if err != nil {
 				if errors.Is(err, io.EOF) {
 					t.Fatalf("%s: a cut archive ended without an error", name)

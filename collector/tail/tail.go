@@ -400,78 +400,91 @@ func (t *Tailer) fingerprint() uint64 {
 // Next returns the next complete line. With Follow it blocks until a line
 // is available or ctx is done.
 func (t *Tailer) Next(ctx context.Context) (Line, error) {
+	var l Line
+	err := t.Read(ctx, &l)
+	return l, err
+}
+
+// Read is Next into l, which it overwrites only when it returns a line:
+// the collector's read loop takes every line this way. A Line is eleven
+// words: returned by value through each layer up to the read loop, its
+// copies were 2.3% of the collector's CPU in the 20M-line end-to-end run
+// (`edgelog bench --profile`).
+func (t *Tailer) Read(ctx context.Context, l *Line) error {
 	for {
 		if !t.held {
 			// Another path's Tailer holds the file: wait until it leaves
 			// it, or until a new file appears at this path.
 			if err := t.waitTurn(); err != nil {
-				return Line{}, err
+				return err
 			}
 			if !t.held {
 				if !t.cfg.Follow {
-					return Line{}, ErrStopped // its holder reads it
+					return ErrStopped // its holder reads it
 				}
 				select {
 				case <-ctx.Done():
-					return Line{}, ctx.Err()
+					return ctx.Err()
 				case <-time.After(t.cfg.Poll):
 				}
 				continue
 			}
 		}
-		if l, ok := t.scan(); ok {
-			return l, nil
+		if t.scan(l) {
+			return nil
 		}
 		n, err := t.fill()
 		if n > 0 {
 			continue
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
-			return Line{}, fmt.Errorf("cannot read %s: %w", t.path, err)
+			return fmt.Errorf("cannot read %s: %w", t.path, err)
 		}
 		// At EOF: a rotated file is finished, a truncated one restarts.
 		switched, err := t.checkRotation()
 		if err != nil {
-			return Line{}, err
+			return err
 		}
 		if switched {
 			continue
 		}
 		if !t.cfg.Follow {
-			return Line{}, ErrStopped
+			return ErrStopped
 		}
 		select {
 		case <-ctx.Done():
-			return Line{}, ctx.Err()
+			return ctx.Err()
 		case <-time.After(t.cfg.Poll):
 		}
 	}
 }
 
-// scan cuts the next line out of the buffer.
-func (t *Tailer) scan() (Line, bool) {
+// scan cuts the next line out of the buffer into l.
+func (t *Tailer) scan(l *Line) bool {
 	if t.skipping != nil {
-		return t.skipOversize()
+		return t.skipOversize(l)
 	}
 	data := t.buf[t.start:]
 	i := bytes.IndexByte(data, '\n')
 	if i < 0 {
 		if len(data) <= t.cfg.MaxLineBytes {
-			return Line{}, false
+			return false
 		}
 		// An oversize line: keep its head, skip to its newline.
 		inode, fp := t.label()
 		t.line = append(t.line[:0], data[:t.cfg.MaxLineBytes]...)
 		t.skipping = &Line{Data: t.line, Offset: t.off + int64(t.start), Oversize: true, File: t.file, Inode: inode, Fingerprint: fp}
-		return t.skipOversize()
+		return t.skipOversize(l)
 	}
-	inode, fp := t.label()
-	l := Line{Data: data[:i], Offset: t.off + int64(t.start), End: t.off + int64(t.start+i+1), File: t.file, Inode: inode, Fingerprint: fp}
-	if len(l.Data) > t.cfg.MaxLineBytes {
+	l.Inode, l.Fingerprint = t.label()
+	l.Data, l.Oversize = data[:i], false
+	l.Offset, l.End = t.off+int64(t.start), t.off+int64(t.start+i+1)
+	l.File = t.file
+	if i > t.cfg.MaxLineBytes {
 		l.Data, l.Oversize = l.Data[:t.cfg.MaxLineBytes], true
 	}
 	t.start += i + 1
-	return l, true
+	return true
 }
 
 // skipOversize discards the rest of an oversize line through its newline
@@ -481,18 +494,18 @@ func (t *Tailer) scan() (Line, bool) {
 // is discarded, so the buffer stays at most 2×MaxLineBytes+1 MiB. An
 // oversize line still without its newline when its file is rotated or
 // truncated is dropped, as any unterminated line is.
-func (t *Tailer) skipOversize() (Line, bool) {
+func (t *Tailer) skipOversize(l *Line) bool {
 	data := t.buf[t.start:]
 	i := bytes.IndexByte(data, '\n')
 	if i < 0 {
 		t.start = len(t.buf)
-		return Line{}, false
+		return false
 	}
 	t.start += i + 1
-	l := *t.skipping
+	*l = *t.skipping
 	l.End = t.off + int64(t.start)
 	t.skipping = nil
-	return l, true
+	return true
 }
 
 // fill reads more of the file into the buffer, compacting it first.
