@@ -486,8 +486,8 @@
 // ordered as ingest sends them, `INSERT ... SELECT` from a Memory table,
 // merges stopped, CPU of each INSERT from query_log; CPU-seconds for
 // those rows, about the same per million): with every view 1.36-1.42, the
-// raw table alone 0.29-0.40, so the views are about
-// three quarters of the raw INSERT. Their GROUP BYs alone (the same
+// raw table alone 0.29-0.40, so the views are about three quarters of
+// the raw INSERT. Their GROUP BYs alone (the same
 // SELECTs over the same rows into FORMAT Null, three runs each): the live
 // counter 0.17-0.25 (238k groups, a fourth of the rows at this density),
 // path_hits_1h 0.10-0.13, the source ledger 0.10, edge_servers_1m 0.08,
