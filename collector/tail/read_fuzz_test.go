@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -55,4 +57,59 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("after the last complete line: %v, want ErrStopped", err)
 		}
 	})
+}
+
+// TestReadSetsEveryField fills each field of the caller's Line with a value
+// no read line can have, then reads: Read writes the Line in place, field
+// by field (scan), so a field added to Line and not set there would keep
+// the line before's value. This test fails for it.
+func TestReadSetsEveryField(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	if err := os.WriteFile(path, []byte("first\nsecond\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tl, err := Open(path, 0, 0, 0, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	stale := []byte("stale")
+	for i := range 2 {
+		var l Line
+		v := reflect.ValueOf(&l).Elem()
+		for j := range v.NumField() {
+			switch f := v.Field(j); f.Kind() {
+			case reflect.Slice:
+				f.SetBytes(stale)
+			case reflect.Int, reflect.Int64:
+				f.SetInt(-7)
+			case reflect.Uint64:
+				f.SetUint(math.MaxUint64)
+			case reflect.Bool:
+				f.SetBool(true) // neither line is oversize
+			default:
+				t.Fatalf("Line.%s: teach this test a stale %s", v.Type().Field(j).Name, f.Kind())
+			}
+		}
+		if err := tl.Read(context.Background(), &l); err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+		for j := range v.NumField() {
+			f, name := v.Field(j), v.Type().Field(j).Name
+			var kept bool
+			switch f.Kind() {
+			case reflect.Slice:
+				kept = bytes.Equal(f.Bytes(), stale)
+			case reflect.Int, reflect.Int64:
+				kept = f.Int() == -7
+			case reflect.Uint64:
+				kept = f.Uint() == math.MaxUint64
+			case reflect.Bool:
+				kept = f.Bool()
+			}
+			if kept {
+				t.Errorf("line %d: Read left Line.%s as it was", i, name)
+			}
+		}
+	}
 }
