@@ -41,6 +41,7 @@ same broker, with the ratios against them.`)
 	fresh := fs.Bool("fresh", false, "freshness: run the stack at 20, 50 and 80% of --max-rate and print the lag of raw rows, rollups, the live API and the plugin's live stream")
 	maxRate := fs.Int("max-rate", 0, "freshness: the measured maximum in requests/s (0: measure it first with a --lines run)")
 	waits := fs.String("waits", "", "freshness: waits to run with, e.g. ingest=1s,ingest-min=200ms,collector=250ms,collector-min=100ms,lateness=350ms (default each process's)")
+	settle := fs.Duration("settle", bench.InodeSettle, "before starting, wait until this long after the last removal of a bench run's data on this machine, when the working directory is on ext4 without a journal (every file ClickHouse creates there searches past inodes freed in the last 6 minutes: lab/bench/settle.go); 0: do not wait")
 	liveTail := fs.Bool("live-tail", true, "freshness: the query service counts the live counter's newest seconds from Kafka (its --live-tail); false: from ClickHouse only")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
@@ -57,6 +58,9 @@ same broker, with the ratios against them.`)
 		return err
 	}
 	defer removeAfterRun(previous)
+	if err := bench.Settle(ctx, *dir, *settle, func(format string, a ...any) { fmt.Printf(format+"\n", a...) }); err != nil {
+		return err
+	}
 	if *fresh {
 		return runFresh(ctx, *dir, bin, *lines, *maxRate, *seed, *duration, *waits, *liveTail)
 	}
@@ -134,23 +138,24 @@ func runFresh(ctx context.Context, dir, bin string, lines, maxRate int, seed uin
 // run (removeAfterRun), not before it: deleting a 20M-line run's
 // ClickHouse data (tens of thousands of files) just before the next run
 // made ext4 search past the freshly freed inodes on every file ClickHouse
-// then created (perf of the server: recently_deleted and
-// find_get_block_common 8.7% of its CPU, 2.4% with the deletion a minute
-// earlier), which the run counted as the pipeline's cost.
+// then created, which the run counted as the pipeline's cost (perf of the
+// server: 8.7% of its CPU, 2.4% with the deletion a minute earlier; up to
+// 31% on 2026-12-07). The next run waits for them (bench.Settle).
 func setAside(dir string) (string, error) {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return "", nil
 	}
 	previous := dir + ".previous"
-	if err := os.RemoveAll(previous); err != nil { // an interrupted run's
+	if err := bench.RemoveRun(previous); err != nil { // an interrupted run's
 		return "", err
 	}
 	return previous, os.Rename(dir, previous)
 }
 
-// removeAfterRun removes what setAside set aside.
+// removeAfterRun removes what setAside set aside, recording when for the
+// next run's bench.Settle.
 func removeAfterRun(previous string) {
 	if previous != "" {
-		os.RemoveAll(previous) // #nosec G104 -- a previous run's data; what is left is removed by the next run
+		bench.RemoveRun(previous) // #nosec G104 -- a previous run's data; what is left is removed by the next run
 	}
 }
