@@ -95,10 +95,19 @@ var withoutJournal = ext4WithoutJournal
 
 // ext4WithoutJournal finds dir's block device through /sys/dev/block and
 // reads its ext4 journal_task, which is "<none>" without a journal (and
-// missing for any other file system).
+// missing for any other file system). A dir not made yet (a run's, made
+// by the run) is on its nearest existing parent's file system.
 func ext4WithoutJournal(dir string) bool {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
 	var st unix.Stat_t
-	if err := unix.Stat(dir, &st); err != nil {
+	for unix.Stat(dir, &st) != nil {
+		if parent := filepath.Dir(dir); parent != dir {
+			dir = parent
+			continue
+		}
 		return false
 	}
 	dev, err := os.Readlink(fmt.Sprintf("/sys/dev/block/%d:%d", unix.Major(st.Dev), unix.Minor(st.Dev)))

@@ -91,13 +91,20 @@ func TestSettleWaitsAfterRemoval(t *testing.T) {
 }
 
 // TestExt4WithoutJournalAnswers runs the detection on real paths: /proc
-// (not ext4) and a missing path (no device) are never "without a
-// journal"; the temp directory's answer is logged, being the machine's.
+// (not ext4) and a path not made under it are never "without a journal";
+// the temp directory's answer is logged, being the machine's, and a path
+// not made yet under it answers the same.
 func TestExt4WithoutJournalAnswers(t *testing.T) {
-	for _, p := range []string{"/proc", "/no/such/path"} {
+	for _, p := range []string{"/proc", "/proc/no/such/path"} {
 		if ext4WithoutJournal(p) {
 			t.Errorf("%s reported as ext4 without a journal", p)
 		}
 	}
-	t.Logf("%s: ext4 without a journal: %v", t.TempDir(), ext4WithoutJournal(t.TempDir()))
+	tmp := t.TempDir()
+	got := ext4WithoutJournal(tmp)
+	t.Logf("%s: ext4 without a journal: %v", tmp, got)
+	// A run's directory does not exist yet when the bench asks.
+	if notYet := filepath.Join(tmp, "run", "stack"); ext4WithoutJournal(notYet) != got {
+		t.Errorf("%s (not made yet) answers %v, its parent %v", notYet, !got, got)
+	}
 }
