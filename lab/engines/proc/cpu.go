@@ -16,6 +16,13 @@ func CPUSecondsOf(pid int) float64 {
 	return statCPUSeconds(fmt.Sprintf("/proc/%d/stat", pid))
 }
 
+// SystemCPUSecondsOf is the kernel's share of CPUSecondsOf: time in
+// system calls and page faults, where a file system's own costs show.
+func SystemCPUSecondsOf(pid int) float64 {
+	_, sys := statCPU(fmt.Sprintf("/proc/%d/stat", pid))
+	return sys
+}
+
 // MergeThreadPrefixes name ClickHouse's threads that merge parts: 18.16's
 // background pool ("BackgrProcPool"), a modern server's "MergeMutate" and
 // "BgSchPool" threads.
@@ -48,17 +55,24 @@ func ThreadCPUSeconds(pid int, prefixes ...string) float64 {
 
 // statCPUSeconds reads user and system time from a /proc stat file.
 func statCPUSeconds(path string) float64 {
+	user, sys := statCPU(path)
+	return user + sys
+}
+
+// statCPU reads user and system time, in seconds, from a /proc stat file
+// (0, 0 when it cannot be read).
+func statCPU(path string) (user, sys float64) {
 	b, err := os.ReadFile(path) // #nosec G304 -- a /proc path of a process the harness started
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	// Fields after the command (which may hold spaces) start after ')'.
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
 	if len(f) < 13 {
-		return 0
+		return 0, 0
 	}
 	utime, _ := strconv.ParseFloat(f[11], 64)
 	stime, _ := strconv.ParseFloat(f[12], 64)
-	return (utime + stime) / 100 // USER_HZ is 100 on Linux
+	return utime / 100, stime / 100 // USER_HZ is 100 on Linux
 }

@@ -111,3 +111,35 @@ func TestCPUSecondsOfARunningProcess(t *testing.T) {
 		t.Fatal("no process has CPU time")
 	}
 }
+
+// TestSystemCPUSecondsOf holds the kernel's share to its field: a process
+// that only makes system calls (dd copying /dev/zero to /dev/null in
+// one-byte blocks) gains system time, and a shell that only counts gains
+// next to none, so the field read is stime, not utime.
+func TestSystemCPUSecondsOf(t *testing.T) {
+	var kernel, user Process
+	if err := kernel.Start(exec.Command("dd", "if=/dev/zero", "of=/dev/null", "bs=1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	defer kernel.Kill()
+	if err := user.Start(exec.Command("sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exec sleep 30"), nil); err != nil {
+		t.Fatal(err)
+	}
+	defer user.Kill()
+	deadline := time.Now().Add(20 * time.Second)
+	for SystemCPUSecondsOf(kernel.Pid()) < 0.1 || CPUSecondsOf(user.Pid()) < 0.2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("in 20 s: dd %.2f system CPU-seconds, a counting shell %.2f in all", SystemCPUSecondsOf(kernel.Pid()), CPUSecondsOf(user.Pid()))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if sys, all := SystemCPUSecondsOf(kernel.Pid()), CPUSecondsOf(kernel.Pid()); sys > all {
+		t.Fatalf("dd: %.2f system CPU-seconds of %.2f in all", sys, all)
+	}
+	if sys, all := SystemCPUSecondsOf(user.Pid()), CPUSecondsOf(user.Pid()); sys > all/2 {
+		t.Fatalf("a counting shell: %.2f system CPU-seconds of %.2f in all", sys, all)
+	}
+	if SystemCPUSecondsOf(-1) != 0 {
+		t.Fatal("no process has CPU time")
+	}
+}
