@@ -513,4 +513,34 @@
 // Where the rest is: the raw table (0.3 to write, about 0.5 to merge),
 // the t-digest states (about 0.35 to build, 0.6 to merge), the feed and
 // its five tables (0.27 to insert, 0.3 to merge).
+//
+// # The server's CPU by function, and the file system under it
+//
+// perf of the 18.16 server through 20M-line `edgelog bench` runs
+// (2026-12-06 and -07, 99-299 Hz): LZ4_compress_fast_extState 9-13% of
+// its samples (every part written, by INSERTs and merges, is compressed
+// once per merge level), the kernel copying written pages 4.5-5%,
+// memmove 3.3-5.3%, CityHash64 3.2-4% (the views' GROUP BYs), the
+// serialization of multi-column string keys 2%, the compressed blocks'
+// checksums (CityHash128) 1.2-1.9%. And in runs started right after
+// another run's data had been removed, 25-31% in ext4's inode allocator
+// (find_get_block_common, recently_deleted, find_inode_bit): without a
+// journal, as on this project's VMs, ext4 walks past every inode freed in
+// the last 60-360 seconds for each file created, and a 20M-line run's
+// data is tens of thousands of files. With nothing removed in the minutes
+// before, 0.1-0.2%; the server's CPU at the goal's density fell with it
+// (2.59-2.88 CPU-s per million right after a removal, 1.82-2.09 without;
+// lab/bench's settle.go, where `edgelog bench` now waits such removals
+// out). A journaled ext4 or XFS, a server's usual file system, has no
+// such walk.
+//
+// Measured and not taken: writing young parts uncompressed (the
+// server's <compression> cases: method none, lz4 once a merge's sources
+// reach 256 MiB or half the table; 18.16 accepts both, checked part by
+// part). Four runs against main's three, alternated on a noisy box and
+// each right after a removal (both sides paid the walk above):
+// ClickHouse 3.42 / 4.33 / 4.39 / 3.98 CPU-s per million against 3.71 /
+// 4.28 / 3.49, with every table 66.6-90.8 bytes a request on disk at the
+// end of a run against 51.5: the LZ4 it saves goes back into copying and
+// checksumming four times the bytes, and more merges of larger parts.
 package schema
