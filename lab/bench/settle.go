@@ -51,9 +51,13 @@ func RemoveRun(dir string) error {
 		return nil
 	}
 	err := os.RemoveAll(dir)
-	f, merr := os.Create(removalMarker) // #nosec G304 -- a fixed file in the temp directory
+	f, merr := os.OpenFile(removalMarker, os.O_CREATE|os.O_WRONLY, 0o644) // #nosec G302 G304 -- a fixed, empty file in the temp directory
 	if merr == nil {
 		merr = f.Close()
+	}
+	if merr == nil { // an existing marker: opening it moves no time
+		now := time.Now()
+		merr = os.Chtimes(removalMarker, now, now)
 	}
 	return errors.Join(err, merr)
 }

@@ -66,8 +66,18 @@ func TestSettleWaitsAfterRemoval(t *testing.T) {
 		t.Fatalf("removing a missing directory moved the marker: %v", err)
 	}
 
+	// A later removal moves the marker on.
+	if err := os.Chtimes(removalMarker, removed.ModTime().Add(-time.Hour), removed.ModTime().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := RemoveRun(run); err != nil {
 		t.Fatal(err)
+	}
+	if fi, err := os.Stat(removalMarker); err != nil || time.Since(fi.ModTime()) > time.Minute {
+		t.Fatalf("a second removal left the marker at its old time: %v", err)
 	}
 	withoutJournal = func(string) bool { return false }
 	start = time.Now()
