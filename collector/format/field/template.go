@@ -118,6 +118,9 @@ type Template struct {
 	// needs unescaping. One search of the line instead of one per string
 	// value (most lines have none).
 	plain bool
+	// plan is Ops compiled for a line without a backslash (template_plan.go);
+	// nil when the template's shape is not one it takes.
+	plan *plan
 }
 
 // Item is one value of a format as its compiler read it, for Compile.
@@ -166,6 +169,7 @@ func Compile(prefix string, items []Item, esc Escape) *Template {
 	for i := range t.Ops {
 		t.Ops[i].fast = fastKindOf(&t.Ops[i])
 	}
+	t.plan = compilePlan(t)
 	return t
 }
 
@@ -189,6 +193,21 @@ func (t *Template) Forwarded() []byte { return t.fwd }
 // alias line or the template's scratch space, so r is valid until line is
 // reused or Parse is called again.
 func (t *Template) Parse(line []byte, r *record.Record) error {
+	if t.plan != nil && t.parsePlan(line, r) {
+		return nil
+	}
+	return t.parseOps(line, r)
+}
+
+// ParseEachOp is Parse without the plan: the generic loop, op by op,
+// which takes every line and gives every error. Parse runs it for the
+// lines the plan gives up on; the formats' fuzz tests hold Parse to it.
+func (t *Template) ParseEachOp(line []byte, r *record.Record) error {
+	return t.parseOps(line, r)
+}
+
+// parseOps is ParseEachOp.
+func (t *Template) parseOps(line []byte, r *record.Record) error {
 	t.begin(line, r)
 	if !bytes.HasPrefix(line, t.Prefix) {
 		return fmt.Errorf("line does not start with %q", t.Prefix)

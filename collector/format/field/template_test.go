@@ -8,12 +8,14 @@ import (
 	"github.com/edgelog/edgelog/internal/record"
 )
 
-// indexLit and inList are the parse loop's own searches: they must find
-// what bytes.Index and the list rule they replaced found, on any input.
+// indexLit, inList and the plan's indexByte and hasLitAt are the parse
+// loops' own searches: they must find what bytes.Index, the list rule,
+// bytes.IndexByte and bytes.HasPrefix find, on any input.
 func FuzzIndexLit(f *testing.F) {
 	for _, s := range [][2]string{
 		{`GET / HTTP/1.1" 200`, `" `}, {`a" "b" "c`, `" "`}, {`- - [x`, ` - `}, {`"" ""`, `" "`},
 		{`0.010, 0.020 : 0.030 MISS "x`, ` "`}, {`aaaab`, `ab`}, {``, `"`}, {`x`, `xyz`},
+		{`Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36" "h`, `" "`}, {"0123456789abcdef0123456\xa0\x80 x", ` `},
 	} {
 		f.Add([]byte(s[0]), []byte(s[1]))
 	}
@@ -23,6 +25,15 @@ func FuzzIndexLit(f *testing.F) {
 		}
 		if got, want := indexLit(b, lit), bytes.Index(b, lit); got != want {
 			t.Fatalf("indexLit(%q, %q) = %d, bytes.Index %d", b, lit, got, want)
+		}
+		if got, want := indexByte(b, lit[0]), bytes.IndexByte(b, lit[0]); got != want {
+			t.Fatalf("indexByte(%q, %q) = %d, bytes.IndexByte %d", b, lit[0], got, want)
+		}
+		w := newLitWord(lit)
+		for i := 0; i <= len(b); i++ {
+			if got, want := hasLitAt(b, i, lit, w), bytes.HasPrefix(b[i:], lit); got != want {
+				t.Fatalf("hasLitAt(%q, %d, %q) = %v, bytes.HasPrefix %v", b, i, lit, got, want)
+			}
 		}
 		if lit[0] == ' ' {
 			want := -1
@@ -76,7 +87,8 @@ func fastTemplates() []func() *Template {
 }
 
 // Parse reads a line the same whether a value takes setFast's way or
-// index's and set's: the same record, the same error.
+// index's and set's, and whether the line takes the plan or the generic
+// loop: the same record, the same error.
 func FuzzFastPath(f *testing.F) {
 	for _, s := range []string{
 		`76.102.240.45 - - [01/Oct/2026:00:30:15 +0000] "GET /a.png HTTP/2.0" 200 142004 "https://www.oscorp.example/" "Mozilla/5.0" "www.oscorp.example" https 565 0.066 0.034 MISS "image/png" sjc1 edge-sjc1-01 US 22773 1790814615.209`,
@@ -90,26 +102,56 @@ func FuzzFastPath(f *testing.F) {
 		f.Add(s)
 	}
 	mk := fastTemplates()
-	fast, slow := make([]*Template, len(mk)), make([]*Template, len(mk))
+	plan, fast, slow := make([]*Template, len(mk)), make([]*Template, len(mk)), make([]*Template, len(mk))
 	for i, m := range mk {
-		fast[i], slow[i] = m(), m()
+		plan[i], fast[i], slow[i] = m(), m(), m()
 		for j := range slow[i].Ops {
 			slow[i].Ops[j].fast = fastNone
 		}
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		for i := range fast {
-			var a, b record.Record
-			errA := fast[i].Parse([]byte(line), &a)
-			errB := slow[i].Parse([]byte(line), &b)
-			if (errA == nil) != (errB == nil) || errA != nil && errA.Error() != errB.Error() {
-				t.Fatalf("template %d, %q: error %v, the usual way %v", i, line, errA, errB)
-			}
-			if da, db := dumpRecord(&a), dumpRecord(&b); errA == nil && da != db {
-				t.Fatalf("template %d, %q:\n%s\nthe usual way:\n%s", i, line, da, db)
+			var b record.Record
+			errB := slow[i].parseOps([]byte(line), &b)
+			for way, parse := range map[string]func([]byte, *record.Record) error{"setFast": fast[i].parseOps, "the plan": plan[i].Parse} {
+				var a record.Record
+				errA := parse([]byte(line), &a)
+				if (errA == nil) != (errB == nil) || errA != nil && errA.Error() != errB.Error() {
+					t.Fatalf("template %d, %q: error %v by %s, the usual way %v", i, line, errA, way, errB)
+				}
+				if da, db := dumpRecord(&a), dumpRecord(&b); errA == nil && da != db {
+					t.Fatalf("template %d, %q, by %s:\n%s\nthe usual way:\n%s", i, line, way, da, db)
+				}
 			}
 		}
 	})
+}
+
+// The plan takes the lines of the common shape, so that FuzzFastPath and
+// the formats' FuzzPlan compare it with the generic loop rather than the
+// loop with itself; and gives up on a line with a backslash.
+func TestPlanTaken(t *testing.T) {
+	for i, m := range fastTemplates() {
+		tp := m()
+		if tp.plan == nil {
+			t.Fatalf("template %d has no plan", i)
+		}
+	}
+	edge := fastTemplates()[0]()
+	var r record.Record
+	for _, c := range []struct {
+		line string
+		plan bool
+	}{
+		{`76.102.240.45 - - [01/Oct/2026:00:30:15 +0000] "GET /a.png?x HTTP/2.0" 200 142004 "https://www.oscorp.example/" "Mozilla/5.0" "www.oscorp.example" https 565 0.066 0.034 MISS "image/png" sjc1 edge-sjc1-01 US 22773 1790814615.209`, true},
+		{`2001:db8::1 - - [01/Oct/2026:00:30:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-" "h" http - - 0.010, 0.020 : - HIT "-" - - - AS1 1790814615.209`, true},
+		{`1.2.3.4 - - [01/Oct/2026:00:30:15 +0000] "GET / HTTP/1.1" 200 1 "-" "a\x22" "h" http - - - HIT "-" - - - 1 1790814615.209`, false},
+		{`1.2.3.4 - - [01/Oct/2026:00:30:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-" "h" http - - - HIT "-" - - - 1 notatime`, false},
+	} {
+		if got := edge.parsePlan([]byte(c.line), &r); got != c.plan {
+			t.Errorf("%q: plan %v, want %v", c.line, got, c.plan)
+		}
+	}
 }
 
 // The fast path is taken where it should be: a template's numbers and

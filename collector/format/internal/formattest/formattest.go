@@ -203,3 +203,13 @@ func Bench(b *testing.B, name string, p format.Parser, line []byte) {
 	b.ReportMetric(rate, "lines/s")
 	fmt.Printf("BENCH parse_%s_lines_per_sec %.0f lines/s\n", name, rate)
 }
+
+// Lines returns the lines of testdata/name.log, for seeding a fuzz target.
+func Lines(tb testing.TB, name string) []string {
+	tb.Helper()
+	in, err := os.ReadFile(filepath.Join("testdata", name+".log")) // #nosec G304 -- test helper: golden files under testdata
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(in), "\n"), "\n")
+}

@@ -1,0 +1,71 @@
+package nginx
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/lab/gen"
+)
+
+// genLines are n lines of lab/gen's traffic in the edge format, and the
+// same requests as nginx combined (as the collector's pipeline benchmark
+// writes them), each set in one buffer as a read buffer holds a file's
+// lines.
+func genLines(tb testing.TB, n int) (edge, combined [][]byte) {
+	tb.Helper()
+	g, err := gen.New(gen.Options{Lines: n})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := g.Write(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	edge = bytes.Split(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), []byte("\n"))
+	g, _ = gen.New(gen.Options{Lines: n})
+	var cb []byte
+	var ends []int
+	var e gen.Event
+	for g.Next(&e) {
+		ts := time.UnixMilli(e.TimeMs).UTC().Format("02/Jan/2006:15:04:05 -0700")
+		cb = fmt.Appendf(cb, `%s - - [%s] "%s %s%s %s" %d %d "%s" "%s"`,
+			record.ClientAddr(e.ClientIP), ts, e.Method, e.Path, e.Query, e.Protocol, e.Status, e.BytesSent, e.Referer, e.UserAgent)
+		ends = append(ends, len(cb))
+	}
+	start := 0
+	for _, end := range ends {
+		combined = append(combined, cb[start:end:end])
+		start = end
+	}
+	return edge, combined
+}
+
+// BenchmarkParseGen is Parse alone over generated traffic (a tenth of it
+// IPv6, user agents of every length), where BenchmarkParse repeats one
+// line: the parse share of the collector's pipeline benchmark.
+func BenchmarkParseGen(b *testing.B) {
+	edge, combined := genLines(b, 50_000)
+	for _, c := range []struct {
+		name  string
+		p     *Parser
+		lines [][]byte
+	}{{"edge", MustCompile(Edge), edge}, {"combined", MustCompile(Combined), combined}} {
+		b.Run(c.name, func(b *testing.B) {
+			var r record.Record
+			var size int
+			for _, l := range c.lines {
+				size += len(l)
+			}
+			b.SetBytes(int64(size / len(c.lines)))
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if err := c.p.Parse(c.lines[i%len(c.lines)], &r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
