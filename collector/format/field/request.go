@@ -58,7 +58,7 @@ func Dash(v []byte) []byte {
 // StripQuery drops the query string from a request target: it is
 // high-cardinality and may carry secrets (tokens, signatures).
 func StripQuery(v []byte) []byte {
-	if i := bytes.IndexByte(v, '?'); i >= 0 {
+	if i := indexByte(v, '?'); i >= 0 {
 		return v[:i]
 	}
 	return v
@@ -71,7 +71,7 @@ func StripQuery(v []byte) []byte {
 // billed.
 func SetRequest(r *record.Record, v []byte) {
 	v = Dash(v)
-	sp := bytes.IndexByte(v, ' ')
+	sp := indexByte(v, ' ') // a method is a few bytes: see indexByte
 	if sp < 0 {
 		r.Str[record.Path] = StripQuery(v)
 		return

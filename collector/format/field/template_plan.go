@@ -55,6 +55,7 @@ type step struct {
 	// sep: lit begins with a space and the value may be an upstream
 	// list, so the literal found must not be one of its separators.
 	sep bool
+	width int // the op's Width
 	// long: the value is often longer than indexByte's words (a user
 	// agent), so bytes.IndexByte searches it from the start.
 	long bool
@@ -88,6 +89,7 @@ func compilePlan(t *Template) *plan {
 		s := step{lit: o.Lit, w: newLitWord(o.Lit), op: o, str: o.Str,
 			search: o.Width == 0 && !(o.List && o.Lit[0] == ' '),
 			sep:    o.List && o.Lit[0] == ' ',
+			width:  o.Width,
 			long:   o.Kind == KStr && o.Str == record.UserAgent}
 		switch {
 		case o.fast == fastIPv4:
@@ -182,10 +184,22 @@ func (t *Template) parsePlan(line []byte, r *record.Record) bool {
 				continue
 			}
 		}
-		var end int
-		if s.search {
+		end := -1
+		switch {
+		case s.width > 0:
+			// index's first try, inlined: the time of $time_local.
+			if len(rest) >= s.width && hasLitAt(rest, s.width, s.lit, s.w) {
+				end = s.width
+			}
+		case s.search:
 			end = s.find(rest)
-		} else {
+		case s.sep:
+			// The first space, unless it separates the items of a list.
+			if end = s.find(rest); end >= 0 && inList(rest, end) {
+				end = -1
+			}
+		}
+		if end < 0 && !s.search {
 			end = t.index(s.op, rest)
 		}
 		if end < 0 {
