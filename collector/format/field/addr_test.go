@@ -65,3 +65,31 @@ func FuzzAddrField(f *testing.F) {
 		}
 	})
 }
+
+// parseIPv6Hex accepts only what ParseIP accepts, and reads the same
+// address; it accepts the addresses of the generated traffic.
+func FuzzIPv6Hex(f *testing.F) {
+	for _, s := range []string{"2a02:490c::dae5:28cf:9cd2:20e1", "::1", "::", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::ffff:1.2.3.4", "fe80::1%eth0", "1:2:3:4:5:6:7:8:9", "12345::", "1:::2", "1::2::3", "ABCD:ef01::", "1:2", ":1::"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ip, ok := parseIPv6Hex(b)
+		if !ok {
+			return
+		}
+		want, err := ParseIP(b)
+		if err != nil || ip != want {
+			t.Fatalf("%q: %v, ParseIP %v %v", b, ip, want, err)
+		}
+	})
+}
+
+func TestIPv6Hex(t *testing.T) {
+	for _, s := range []string{"2a02:490c::dae5:28cf:9cd2:20e1", "2001:db8::77", "1:2:3:4:5:6:7:8", "::1", "ABCD:ef01::"} {
+		ip, ok := parseIPv6Hex([]byte(s))
+		want, err := ParseIP([]byte(s))
+		if !ok || err != nil || ip != want {
+			t.Errorf("%q: %v %v, ParseIP %v %v", s, ip, ok, want, err)
+		}
+	}
+}

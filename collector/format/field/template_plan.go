@@ -161,6 +161,15 @@ func (t *Template) parsePlan(line []byte, r *record.Record) bool {
 				rest = rest[n+len(s.lit):]
 				continue
 			}
+			// IPv6: its end as index finds it, the address as ParseIP
+			// reads it.
+			if end := s.find(rest); s.search && end > 0 {
+				if ip, ok := parseIPv6Hex(rest[:end]); ok {
+					r.ClientIP = ip
+					rest = rest[end+len(s.lit):]
+					continue
+				}
+			}
 		case stepStatus:
 			if v, n := leadingUint(rest); n == 3 && v >= 100 && v <= 599 && s.ends(rest, n) {
 				r.Status = uint16(v) // #nosec G115 -- 100..599
