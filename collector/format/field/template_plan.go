@@ -54,7 +54,7 @@ type step struct {
 	search bool
 	// sep: lit begins with a space and the value may be an upstream
 	// list, so the literal found must not be one of its separators.
-	sep bool
+	sep   bool
 	width int // the op's Width
 	// long: the value is often longer than indexByte's words (a user
 	// agent), so bytes.IndexByte searches it from the start.
