@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/edgelog/edgelog/collector/format/internal/formattest"
-	"github.com/edgelog/edgelog/internal/record"
 )
 
 // FuzzPlan: Parse, which takes a line by the template's plan where it
@@ -24,30 +23,7 @@ func FuzzPlan(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		for i, p := range ps {
-			var a, b record.Record
-			errA := p.plan.Parse([]byte(line), &a)
-			errB := p.ops.ParseEachOp([]byte(line), &b)
-			if (errA == nil) != (errB == nil) || errA != nil && errA.Error() != errB.Error() {
-				t.Fatalf("format %d, %q: error %v, the generic loop %v", i, line, errA, errB)
-			}
-			if errA != nil {
-				continue
-			}
-			if da, db := dump(&a, p.plan.Forwarded()), dump(&b, p.ops.Forwarded()); da != db {
-				t.Fatalf("format %d, %q:\n%s\nthe generic loop:\n%s", i, line, da, db)
-			}
+			formattest.SamePlan(t, fmt.Sprintf("format %d", i), line, p.plan, p.ops)
 		}
 	})
-}
-
-// dump is every field of r, a nil string apart from an empty one, and
-// the X-Forwarded-For kept.
-func dump(r *record.Record, fwd []byte) string {
-	c := *r
-	c.Str = [record.NumStr][]byte{}
-	s := fmt.Sprintf("%+v fwd=%q nil=%v", c, fwd, fwd == nil)
-	for i, v := range r.Str {
-		s += fmt.Sprintf(" %d=%q/%v", i, v, v == nil)
-	}
-	return s
 }

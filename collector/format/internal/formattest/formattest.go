@@ -213,3 +213,44 @@ func Lines(tb testing.TB, name string) []string {
 	}
 	return strings.Split(strings.TrimSuffix(string(in), "\n"), "\n")
 }
+
+// PlanParser is a parser with a template's plan (Parse) and its generic
+// op-by-op loop (ParseEachOp), as nginx's and Apache's are.
+type PlanParser interface {
+	Parse(line []byte, r *record.Record) error
+	ParseEachOp(line []byte, r *record.Record) error
+	Forwarded() []byte
+}
+
+// SamePlan fails t unless plan.Parse gives line what ops.ParseEachOp
+// gives it (two parsers of one format, so neither's per-line state
+// touches the other's): the same error, or the same record, nil strings
+// told from empty ones, and the same X-Forwarded-For. name says which
+// format.
+func SamePlan(t *testing.T, name, line string, plan, ops PlanParser) {
+	t.Helper()
+	var a, b record.Record
+	errA := plan.Parse([]byte(line), &a)
+	errB := ops.ParseEachOp([]byte(line), &b)
+	if (errA == nil) != (errB == nil) || errA != nil && errA.Error() != errB.Error() {
+		t.Fatalf("%s, %q: error %v, the generic loop %v", name, line, errA, errB)
+	}
+	if errA != nil {
+		return
+	}
+	if da, db := planDump(&a, plan.Forwarded()), planDump(&b, ops.Forwarded()); da != db {
+		t.Fatalf("%s, %q:\n%s\nthe generic loop:\n%s", name, line, da, db)
+	}
+}
+
+// planDump is every field of r, a nil string apart from an empty one,
+// and the X-Forwarded-For kept.
+func planDump(r *record.Record, fwd []byte) string {
+	c := *r
+	c.Str = [record.NumStr][]byte{}
+	s := fmt.Sprintf("%+v fwd=%q nil=%v", c, fwd, fwd == nil)
+	for i, v := range r.Str {
+		s += fmt.Sprintf(" %d=%q/%v", i, v, v == nil)
+	}
+	return s
+}
