@@ -52,8 +52,7 @@ func RemoveRun(dir string) error {
 		return nil
 	}
 	err := os.RemoveAll(dir)
-	if f, merr := os.OpenFile(removalMarker, os.O_CREATE|os.O_WRONLY, 0o644); merr == nil { // #nosec G302 G304 -- a fixed, empty file in the temp directory
-		f.Close() // #nosec G104 -- empty, nothing written
+	if f, merr := os.OpenFile(removalMarker, os.O_CREATE|os.O_WRONLY, 0o644); merr == nil && f.Close() == nil { // #nosec G302 G304 -- a fixed, empty file in the temp directory
 		now := time.Now()
 		os.Chtimes(removalMarker, now, now) // #nosec G104 -- best effort, above; an existing marker needs its time set
 	}
