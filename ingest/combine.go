@@ -34,7 +34,7 @@ type insertReq struct {
 	behind bool
 }
 
-// A second INSERT stream (InsertConcurrency 2, the default) runs only
+// A second INSERT stream (InsertConcurrency 2; the default is 1) runs only
 // while ingest is behind: from an INSERT that says so until behindHold,
 // or three times that INSERT's duration if longer, after it ended.
 // Meanwhile partition p's batches go to stream p mod InsertConcurrency,
@@ -50,6 +50,21 @@ type insertReq struct {
 // INSERTs, each paying for a part per table and a pass of every view,
 // which `edgelog bench --fresh` measured at moderate load as more
 // ClickHouse CPU and staler figures (package doc, wait.go).
+//
+// One stream is the default since 2026-12-07. Since the rollup feed and
+// the dictionary-coded raw strings an INSERT costs the server less, and
+// ingest's own share is small, so the second stream no longer bought
+// speed, only smaller blocks: with two streams a stream freed every few
+// hundred milliseconds and took the one or two batches waiting (a
+// 20M-line `edgelog bench`: 62-85 INSERTs of about 320k rows), with one
+// all eight partitions' read-ahead batches wait for it and go together
+// (38-43 INSERTs of about 500k). Alternated runs on the project's 2-core
+// machine (README, "Latest"): at the bench's density 499,844 / 481,627
+// req/s and ClickHouse 2.05 / 2.21 CPU-s per million (merges 0.82 /
+// 0.92) against 504,814 / 496,415 and 2.26 / 2.34 (1.00 / 1.08); at the
+// goal's (`--span 1m`) 732,611 req/s and 1.07 (0.34) against 676,478
+// and 1.34 (0.54). Memory is unchanged: a partition holds two batches
+// either way.
 const behindHold = 2 * time.Second
 
 var errGenerationEnded = errors.New("generation ended while retrying")

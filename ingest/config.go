@@ -33,10 +33,18 @@ type Config struct {
 	// kafkaconf.DefaultDeadLetterTopic.
 	DeadLetterTopic string
 	// BatchRows flushes a partition's batch at this many rows. Default
-	// 200,000. A partition holds at most two batches: one inserting, one
+	// 500,000. A partition holds at most two batches: one inserting, one
 	// read ahead (readahead.go).
 	BatchRows int
-	// BatchBytes flushes at this many bytes of decoded rows. Default 64 MiB.
+	// BatchBytes flushes at this many bytes of decoded rows. Default 128
+	// MiB. Only a worker that is behind fills a batch (one that keeps up
+	// sends its batches at their wait), and then the larger the batches,
+	// the larger its INSERTs and the less ClickHouse pays a row: with 64
+	// MiB and 200,000 rows a 20M-line `edgelog bench` (about 210 decoded
+	// bytes a row) cut its batches at about 320k rows, and 128 MiB and
+	// 500,000 made its INSERTs about 820k rows; ClickHouse 2.06 -> 1.78
+	// CPU-s per million in alternated runs (one INSERT stream both), ingest
+	// 0.45 -> 0.52 and its peak RSS 2.05 -> 2.89 GB (README, "Latest").
 	BatchBytes int
 	// BatchWait is the longest a non-empty batch is held after its first
 	// row; BatchWaitMin the shortest. The wait in between adapts to load:
@@ -52,16 +60,18 @@ type Config struct {
 	// MaxInsertRows caps an INSERT merged from several partitions' waiting
 	// batches (see combine.go). Default 1,000,000.
 	MaxInsertRows int
-	// InsertConcurrency is how many INSERTs may run at once. Default 2
-	// (1 with InsertQuorum): one stream while ingest keeps up, during
-	// which the partitions' batches fill (read-ahead) and go together
-	// into the next INSERT; the others only while it is behind, so that
-	// ClickHouse 18.16, which runs an INSERT and its views on one thread,
-	// uses more than one core to catch up (combine.go, behindHold). A
-	// partition has at most one batch in flight, so its rows land in
-	// order either way. (Two streams at all times, measured in 2026-11 on
-	// a 3M-line bench: twice the parts for the same rows, end-to-end rate
-	// the same within noise.)
+	// InsertConcurrency is how many INSERTs may run at once. Default 1:
+	// one stream, during which the partitions' batches fill (read-ahead)
+	// and go together into the next INSERT, so a worker that is behind
+	// sends fewer and larger blocks. 2 or more adds streams only while
+	// ingest is behind, so that ClickHouse 18.16, which runs an INSERT
+	// and its views on one thread, uses more than one core to catch up
+	// (combine.go, behindHold); that was the default until 2026-12-07,
+	// when one stream drained as fast and cost the server less (combine.go
+	// says what was measured). A partition has at most one batch in
+	// flight, so its rows land in order either way. (Two streams at all
+	// times, measured in 2026-11 on a 3M-line bench: twice the parts for
+	// the same rows, end-to-end rate the same within noise.)
 	InsertConcurrency int
 	// InsertTimeout bounds one INSERT attempt. Default 20s (below the
 	// group's 30s rebalance timeout).
@@ -86,17 +96,13 @@ func (c *Config) setDefaults() {
 		c.DeadLetterTopic = kafkaconf.DefaultDeadLetterTopic
 	}
 	if c.BatchRows == 0 {
-		c.BatchRows = 200_000
+		c.BatchRows = 500_000
 	}
 	if c.BatchBytes == 0 {
-		c.BatchBytes = 64 << 20
+		c.BatchBytes = 128 << 20
 	}
 	if c.InsertConcurrency == 0 {
-		// 18.16 allows one unsatisfied quorum INSERT per table (quorum.go).
-		c.InsertConcurrency = 2
-		if c.InsertQuorum >= 2 {
-			c.InsertConcurrency = 1
-		}
+		c.InsertConcurrency = 1
 	}
 	if c.MaxInsertRows == 0 {
 		c.MaxInsertRows = 1_000_000

@@ -174,8 +174,8 @@
 // settings are refused: UNKNOWN_SETTING), and an uncompressed INSERT
 // would save the LZ4 here at the price of ~6x the network bytes between
 // ingest and ClickHouse (not done). Inserts run one at a time
-// while ingest keeps up (a second stream only while it is behind:
-// InsertConcurrency, combine.go) so the partitions' batches that fill
+// (InsertConcurrency 1, the default; with 2 a second stream runs only
+// while ingest is behind: combine.go) so the partitions' batches that fill
 // meanwhile go together into one large block, and they ask the server not to squash
 // blocks (workerInsertSettings): see package schema for what a block
 // costs ClickHouse.
@@ -301,8 +301,8 @@
 //
 // # Bounds
 //
-// Per partition: one batch of BatchRows (200,000) rows or BatchBytes
-// (64 MiB) of decoded rows (its columns' capacity up to twice what they
+// Per partition: one batch of BatchRows (500,000) rows or BatchBytes
+// (128 MiB) of decoded rows (its columns' capacity up to twice what they
 // hold, record.Grow: address space, the part never written is never
 // touched); up to 32 MiB per fetch and 16 prefetched
 // messages; one message may decode to at most MaxDecodedBytes (128 MiB,

@@ -26,8 +26,7 @@ import (
 //     several ingest processes writing one shard fail each other's
 //     INSERTs ("Quorum for previous write has not been satisfied yet")
 //     and only retry their way through; use one ingest process per
-//     shard's writes, and InsertConcurrency 1 (the default with a
-//     quorum).
+//     shard's writes, and InsertConcurrency 1 (the default).
 //   - A replica that dies *during* a quorum INSERT (after the receiving
 //     replica wrote the raw block, before the other fetched it) makes the
 //     INSERT time out (insert_quorum_timeout, set to InsertTimeout).
