@@ -43,3 +43,36 @@ func BenchmarkDecodeGenerated(b *testing.B) {
 	b.ReportMetric(rate, "rows/s")
 	fmt.Printf("BENCH wire_decode_generated_rows_per_sec %.0f rows/s\n", rate)
 }
+
+// BenchmarkAppendGenerated dictionary-codes the rows of
+// BenchmarkDecodeGenerated's messages as the collector's batches do
+// (Batch.Append, one batch per message, reused): the batching half of the
+// collector's per-line cost, apart from parsing and zstd.
+func BenchmarkAppendGenerated(b *testing.B) {
+	const lines, perMessage = 200_000, 3846
+	blocks, _, err := traffic.CustomerBlocks(gen.Options{Lines: lines, Seed: 1, Start: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Duration: 24 * time.Hour}, perMessage)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := make([][]record.Record, len(blocks))
+	for i, blk := range blocks {
+		rows[i] = make([]record.Record, blk.Len())
+		for j := range rows[i] {
+			blk.Row(j, &rows[i][j])
+		}
+	}
+	var batch wire.Batch
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for _, rs := range rows {
+			batch.Reset()
+			for j := range rs {
+				batch.Append(&rs[j])
+			}
+		}
+	}
+	ns := b.Elapsed().Seconds() * 1e9 / (float64(b.N) * lines)
+	b.ReportMetric(ns, "ns/row")
+	fmt.Printf("BENCH wire_append_generated_ns_per_row %.1f ns\n", ns)
+}
