@@ -22,7 +22,6 @@ import (
 	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/collector/geo/geotest"
 	"github.com/edgelog/edgelog/collector/tail"
-	"github.com/edgelog/edgelog/internal/record"
 	"github.com/edgelog/edgelog/lab/gen"
 )
 
@@ -42,40 +41,21 @@ import (
 //	EDGELOG_BENCH_LINES=500000 go test -run=NONE -bench=VsGoAccess -benchtime=1x ./collector/
 
 // benchLines generates n lines of generated traffic in format "combined"
-// (nginx's predefined log_format) or "edge" (nginx.Edge).
+// (nginx's predefined log_format) or "edge" (nginx.Edge), all in one
+// buffer as the Tailer's read buffer holds a file's lines (see
+// gen.Generator.Lines).
 func benchLines(tb testing.TB, n int, format string) ([][]byte, *gen.Generator) {
 	tb.Helper()
-	g, err := gen.New(gen.Options{Lines: n})
+	if format == "edge" {
+		format = "nginx"
+	}
+	g, err := gen.New(gen.Options{Lines: n, Format: format})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var lines [][]byte
-	if format == "edge" {
-		var buf bytes.Buffer
-		if _, err := g.Write(&buf); err != nil {
-			tb.Fatal(err)
-		}
-		lines = bytes.Split(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), []byte("\n"))
-		return lines, g
-	}
-	// One buffer holds every line, one after the other, as the Tailer's
-	// read buffer holds a file's lines: lines allocated one by one lie
-	// scattered over the heap, and each first touch of one was a cache
-	// miss the collector never pays reading a file.
-	var buf []byte
-	var ends []int
-	var e gen.Event
-	for g.Next(&e) {
-		ts := time.UnixMilli(e.TimeMs).UTC().Format("02/Jan/2006:15:04:05 -0700")
-		buf = fmt.Appendf(buf, `%s - - [%s] "%s %s%s %s" %d %d "%s" "%s"`,
-			record.ClientAddr(e.ClientIP), ts, e.Method, e.Path, e.Query, e.Protocol, e.Status, e.BytesSent, e.Referer, e.UserAgent)
-		ends = append(ends, len(buf))
-		buf = append(buf, '\n')
-	}
-	start := 0
-	for _, end := range ends {
-		lines = append(lines, buf[start:end:end])
-		start = end + 1
+	lines, err := g.Lines()
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return lines, g
 }

@@ -24,7 +24,8 @@ var formats = map[string]func() Formatter{
 // with $bytes_sent.
 var TotalFormats = map[string]bool{"jsonl": true}
 
-// NewFormatter returns a Formatter for format ("nginx").
+// NewFormatter returns a Formatter for format ("nginx", "apache", "jsonl",
+// "w3c" or "combined").
 func NewFormatter(format string) (Formatter, error) {
 	f, ok := formats[format]
 	if !ok {
@@ -45,25 +46,8 @@ type nginxEdge struct {
 }
 
 func (w *nginxEdge) AppendLine(b []byte, e *Event) []byte {
-	b = appendIP(b, e)
-	b = append(b, " - - ["...)
-	b = append(b, w.clock.local(e.TimeMs)...)
-	b = append(b, "] \""...)
-	b = append(b, e.Method...)
-	b = append(b, ' ')
-	b = append(b, e.Path...)
-	b = append(b, e.Query...)
-	b = append(b, ' ')
-	b = append(b, e.Protocol...)
-	b = append(b, "\" "...)
-	b = strconv.AppendUint(b, uint64(e.Status), 10)
-	b = append(b, ' ')
-	b = strconv.AppendUint(b, e.BytesSent, 10)
+	b = appendCombined(b, e, &w.clock)
 	b = append(b, " \""...)
-	b = append(b, e.Referer...)
-	b = append(b, "\" \""...)
-	b = append(b, e.UserAgent...)
-	b = append(b, "\" \""...)
 	b = append(b, e.Host...)
 	b = append(b, "\" "...)
 	b = append(b, e.Scheme...)

@@ -21,6 +21,43 @@ func init() {
 	formats["apache"] = func() Formatter { return &apacheEdge{} }
 	formats["jsonl"] = func() Formatter { return &jsonEdge{} }
 	formats["w3c"] = func() Formatter { return &w3cEdge{} }
+	formats["combined"] = func() Formatter { return &nginxCombined{} }
+}
+
+// nginxCombined writes nginx's predefined combined log_format
+// (collector/format/nginx.Combined):
+//
+//	$remote_addr - $remote_user [$time_local] "$request" $status
+//	$body_bytes_sent "$http_referer" "$http_user_agent"
+//
+// The request's edge fields (host, PoP, cache status...) are not in it: a
+// collector reading it maps every line to its default customer and looks
+// country and ASN up in its GeoIP files.
+type nginxCombined struct {
+	clock clock
+}
+
+func (w *nginxCombined) AppendLine(b []byte, e *Event) []byte {
+	return appendCombined(b, e, &w.clock)
+}
+
+// appendCombined appends e in the combined layout, which nginxEdge's
+// begins with.
+func appendCombined(b []byte, e *Event, c *clock) []byte {
+	b = appendIP(b, e)
+	b = append(b, " - - ["...)
+	b = append(b, c.local(e.TimeMs)...)
+	b = append(b, "] \""...)
+	b = appendRequestLine(b, e)
+	b = append(b, "\" "...)
+	b = strconv.AppendUint(b, uint64(e.Status), 10)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, e.BytesSent, 10)
+	b = append(b, " \""...)
+	b = append(b, e.Referer...)
+	b = append(b, "\" \""...)
+	b = append(b, e.UserAgent...)
+	return append(b, '"')
 }
 
 // headerer is a Formatter whose files start with header lines.

@@ -17,7 +17,7 @@ type Options struct {
 	Duration  time.Duration
 	Customers int    // default 12
 	Objects   int    // objects per host (default 400)
-	Format    string // "nginx" (the Edge log_format; default)
+	Format    string // "nginx" (the Edge log_format; default), "apache", "jsonl", "w3c", "combined"
 	Incidents []Incident
 	// UnknownHostShare is the share of requests to hosts edge.yaml does
 	// not map (default 0.001; negative for none).

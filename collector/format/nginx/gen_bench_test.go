@@ -1,7 +1,6 @@
 package nginx
 
 import (
-	"bytes"
 	"fmt"
 	"testing"
 	"time"
@@ -11,34 +10,22 @@ import (
 )
 
 // genLines are n lines of lab/gen's traffic in the edge format, and the
-// same requests as nginx combined (as the collector's pipeline benchmark
-// writes them), each set in one buffer as a read buffer holds a file's
-// lines.
+// same requests as nginx combined (lab/gen's "combined", as the
+// collector's pipeline benchmark writes them), each set in one buffer as
+// a read buffer holds a file's lines.
 func genLines(tb testing.TB, n int) (edge, combined [][]byte) {
 	tb.Helper()
-	g, err := gen.New(gen.Options{Lines: n})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := g.Write(&buf); err != nil {
-		tb.Fatal(err)
-	}
-	edge = bytes.Split(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), []byte("\n"))
-	g, _ = gen.New(gen.Options{Lines: n})
-	var cb []byte
-	var ends []int
-	var e gen.Event
-	for g.Next(&e) {
-		ts := time.UnixMilli(e.TimeMs).UTC().Format("02/Jan/2006:15:04:05 -0700")
-		cb = fmt.Appendf(cb, `%s - - [%s] "%s %s%s %s" %d %d "%s" "%s"`,
-			record.ClientAddr(e.ClientIP), ts, e.Method, e.Path, e.Query, e.Protocol, e.Status, e.BytesSent, e.Referer, e.UserAgent)
-		ends = append(ends, len(cb))
-	}
-	start := 0
-	for _, end := range ends {
-		combined = append(combined, cb[start:end:end])
-		start = end
+	for _, f := range []struct {
+		lines  *[][]byte
+		format string
+	}{{&edge, "nginx"}, {&combined, "combined"}} {
+		g, err := gen.New(gen.Options{Lines: n, Format: f.format})
+		if err == nil {
+			*f.lines, err = g.Lines()
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
 	}
 	return edge, combined
 }
