@@ -36,7 +36,13 @@ type dictCol struct {
 	ents  []dictEnt  // value i is vals[ents[i].start:ents[i].end]
 	table []dictSlot // open addressing, linear probing
 	idx   []uint32   // each row's entry
-	last  []byte     // the last row's value (valid while len(idx) > 0)
+	// The last row's value (valid while len(idx) > 0): a short value as
+	// its key and length (lastTag), a long one as last with lastTag
+	// longTag. Each is the other's miss: a short lastTag never equals a
+	// long one, and last is nil after a short value.
+	last    []byte
+	lastKey uint64
+	lastTag uint32
 }
 
 type dictEnt struct {
@@ -97,15 +103,27 @@ func (b *Batch) Len() int { return b.num.Len() }
 func (b *Batch) Append(r *record.Record) {
 	b.num.AppendNumbers(r)
 	for s := range b.str {
-		c := &b.str[s]
+		c, v := &b.str[s], r.Str[s]
 		// A run of one value (a block's customer, a server's PoP, most
 		// rows' method and protocol) is the rule: compare with the
-		// previous row before hashing, here where it inlines.
-		if len(c.idx) > 0 && string(c.last) == string(r.Str[s]) {
+		// previous row before hashing, here where it inlines. A short
+		// value compares as a word (a country or PoP differs from the
+		// last row's in most rows, and a call to compare equal lengths
+		// cost more than the key).
+		if len(v) <= maxShort {
+			key, tag := shortKey(v), uint32(len(v)) // #nosec G115 -- at most maxShort
+			if key == c.lastKey && tag == c.lastTag && len(c.idx) > 0 {
+				c.idx = append(c.idx, c.idx[len(c.idx)-1])
+				continue
+			}
+			c.addShort(v, key, tag)
+			continue
+		}
+		if len(c.idx) > 0 && string(c.last) == string(v) {
 			c.idx = append(c.idx, c.idx[len(c.idx)-1])
 			continue
 		}
-		c.add(r.Str[s])
+		c.addLong(v)
 	}
 }
 
@@ -122,10 +140,14 @@ func (b *Batch) AppendBlock(src *record.Block) {
 func (b *Batch) Reset() {
 	b.num.Reset()
 	for s := range b.str {
-		c := &b.str[s]
-		c.vals, c.ents, c.idx = c.vals[:0], c.ents[:0], c.idx[:0]
-		clear(c.table)
+		b.str[s].reset()
 	}
+}
+
+// reset empties c and keeps its capacity.
+func (c *dictCol) reset() {
+	c.vals, c.ents, c.idx = c.vals[:0], c.ents[:0], c.idx[:0]
+	clear(c.table)
 }
 
 // value returns entry i's bytes.
@@ -134,29 +156,37 @@ func (c *dictCol) value(i uint32) []byte {
 	return c.vals[e.start:e.end:e.end]
 }
 
-// add appends v, a value other than the last row's, as the column's next
-// row.
-func (c *dictCol) add(v []byte) {
+// addShort appends v, a value of at most maxShort bytes other than the
+// last row's, as the column's next row; key and tag are its shortKey and
+// length.
+func (c *dictCol) addShort(v []byte, key uint64, tag uint32) {
 	if c.table == nil {
 		c.table = make([]dictSlot, 64)
 	}
+	c.last, c.lastKey, c.lastTag = nil, key, tag
 	mask := uint32(len(c.table) - 1) // #nosec G115 -- the table's size is a power of two far below 2^32
-	if len(v) <= maxShort {
-		key, tag := shortKey(v), uint32(len(v)) // #nosec G115 -- at most maxShort
-		slot := shortHash(key, len(v)) & mask
-		for ; ; slot = (slot + 1) & mask {
-			s := &c.table[slot]
-			if s.ent == 0 {
-				break
-			}
-			if s.key == key && s.tag == tag {
-				c.hit(s.ent - 1)
-				return
-			}
+	slot := shortHash(key, len(v)) & mask
+	for ; ; slot = (slot + 1) & mask {
+		s := &c.table[slot]
+		if s.ent == 0 {
+			break
 		}
-		c.insert(v, slot, key, tag)
-		return
+		if s.key == key && s.tag == tag {
+			c.idx = append(c.idx, s.ent-1)
+			return
+		}
 	}
+	c.insert(v, slot, key, tag)
+}
+
+// addLong appends v, a value longer than maxShort other than the last
+// row's, as the column's next row.
+func (c *dictCol) addLong(v []byte) {
+	if c.table == nil {
+		c.table = make([]dictSlot, 64)
+	}
+	c.lastTag = longTag
+	mask := uint32(len(c.table) - 1)                // #nosec G115 -- the table's size is a power of two far below 2^32
 	tag := uint32(maphash.Bytes(seed, v)) | longTag // #nosec G115 -- a hash: truncation is intended
 	slot := tag & mask
 	for ; ; slot = (slot + 1) & mask {
@@ -174,14 +204,7 @@ func (c *dictCol) add(v []byte) {
 	}
 	start := uint64(len(c.vals))
 	c.insert(v, slot, start<<32|(start+uint64(len(v))), tag)
-}
-
-// hit appends entry e, a short value, as the next row. A short-valued
-// column has few entries, so reading one stays in the cache.
-func (c *dictCol) hit(e uint32) {
-	c.idx = append(c.idx, e)
-	ent := c.ents[e]
-	c.last = c.vals[ent.start:ent.end]
+	c.last = c.vals[start:]
 }
 
 // insert appends v as a new entry in the empty slot slot, with key and
@@ -193,7 +216,6 @@ func (c *dictCol) insert(v []byte, slot uint32, key uint64, tag uint32) {
 	e := uint32(len(c.ents))                                                 // #nosec G115 -- entries <= rows <= MaxRows < 2^32
 	c.table[slot] = dictSlot{key: key, tag: tag, ent: e}
 	c.idx = append(c.idx, e-1)
-	c.last = c.vals[start:]
 	if len(c.ents)*2 > len(c.table) {
 		c.grow()
 	}

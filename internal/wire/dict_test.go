@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/edgelog/edgelog/internal/record"
 )
 
 // refDict codes a column as a Go map would: entries numbered by first
@@ -23,20 +25,16 @@ func refDict(vals [][]byte) (ents []string, idx []uint32) {
 	return ents, idx
 }
 
-// checkDict appends vals to a column as Batch.Append does (the last
-// row's value first, then add) and compares it with refDict.
-func checkDict(t *testing.T, c *dictCol, vals [][]byte) {
+// checkDict appends vals to b's path column with Batch.Append (the other
+// columns empty) and compares the column with refDict.
+func checkDict(t *testing.T, b *Batch, vals [][]byte) {
 	t.Helper()
+	var r record.Record
 	for _, v := range vals {
-		if len(c.idx) > 0 && string(c.last) == string(v) {
-			c.idx = append(c.idx, c.idx[len(c.idx)-1])
-			continue
-		}
-		c.add(v)
-		if !bytes.Equal(c.last, v) {
-			t.Fatalf("last is %q after %q", c.last, v)
-		}
+		r.Str[record.Path] = v
+		b.Append(&r)
 	}
+	c := &b.str[record.Path]
 	ents, idx := refDict(vals)
 	if len(c.ents) != len(ents) {
 		t.Fatalf("%d entries, want %d", len(c.ents), len(ents))
@@ -85,12 +83,11 @@ func dictValues(r *rand.Rand, n, distinct int) [][]byte {
 // the collector does, and compares each with refDict.
 func TestDictColAsMap(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	var c dictCol
+	var b Batch
 	for _, distinct := range []int{1, 3, 40, 300, 5000, 20000} {
 		for range 3 {
-			c.vals, c.ents, c.idx = c.vals[:0], c.ents[:0], c.idx[:0]
-			clear(c.table)
-			checkDict(t, &c, dictValues(r, 3*distinct, distinct))
+			b.Reset()
+			checkDict(t, &b, dictValues(r, 3*distinct, distinct))
 		}
 	}
 	// Every value up to 8 bytes of two symbols: all short keys at once.
@@ -104,7 +101,7 @@ func TestDictColAsMap(t *testing.T) {
 			all = append(all, v, v)
 		}
 	}
-	checkDict(t, &dictCol{}, all)
+	checkDict(t, &Batch{}, all)
 }
 
 // FuzzDictCol codes a column cut from the input at its 0xff bytes, twice
@@ -113,6 +110,6 @@ func FuzzDictCol(f *testing.F) {
 	f.Add([]byte("GET\xffPOST\xffGET\xff\xff\x00\xffa\x00\xffa\xff/a/long/path/name\xff/a/long/path/nam\xffGET"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		vals := bytes.Split(in, []byte{0xff})
-		checkDict(t, &dictCol{}, append(vals, vals...))
+		checkDict(t, &Batch{}, append(vals, vals...))
 	})
 }
