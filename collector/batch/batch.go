@@ -25,7 +25,10 @@ type Batcher struct {
 	order           []*custRows // customers with pending rows, in first-seen order
 	cur             *custRows   // the customer of the last row
 	rows            int
-	enc             wire.Encoder
+	// dict is the customers' batches' dictionaries, shared: see
+	// wire.Dict. Reset by Cut, with every batch.
+	dict wire.Dict
+	enc  wire.Encoder
 	// Format is the log family the fallbacks header names (see Note).
 	Format string
 	counts []fallbacks.Count // scratch of one message's fallbacks
@@ -61,6 +64,7 @@ func (b *Batcher) Add(r *record.Record) {
 		b.cur = b.blocks[string(cust)]
 		if b.cur == nil {
 			b.cur = &custRows{customer: string(cust)}
+			b.cur.rows.Share(&b.dict)
 			b.blocks[b.cur.customer] = b.cur
 		}
 	}
@@ -108,6 +112,8 @@ func (b *Batcher) Cut(msgs []kafka.Message, source string) []kafka.Message {
 		cr.rows.Reset()
 		cr.notes = cr.notes[:0]
 	}
+	b.dict.Reset() // every batch is empty now
+
 	b.order, b.rows = b.order[:0], 0
 	return msgs
 }

@@ -34,7 +34,7 @@ func checkDict(t *testing.T, b *Batch, vals [][]byte) {
 		r.Str[record.Path] = v
 		b.Append(&r)
 	}
-	c := &b.str[record.Path]
+	c := &b.dict().str[record.Path]
 	ents, idx := refDict(vals)
 	if len(c.ents) != len(ents) {
 		t.Fatalf("%d entries, want %d", len(c.ents), len(ents))
@@ -45,8 +45,8 @@ func checkDict(t *testing.T, b *Batch, vals [][]byte) {
 		}
 	}
 	for i, want := range idx {
-		if c.idx[i] != want {
-			t.Fatalf("row %d (%q) is entry %d, want %d", i, vals[i], c.idx[i], want)
+		if got := b.rows[record.Path].idx[i]; got != want {
+			t.Fatalf("row %d (%q) is entry %d, want %d", i, vals[i], got, want)
 		}
 	}
 	if len(c.table) > 64 && len(c.table) > 4*len(c.ents) {
@@ -112,4 +112,59 @@ func FuzzDictCol(f *testing.F) {
 		vals := bytes.Split(in, []byte{0xff})
 		checkDict(t, &Batch{}, append(vals, vals...))
 	})
+}
+
+// TestSharedDict appends rows of several customers, interleaved, to one
+// Batch each with its own dictionaries and to one Batch each sharing a
+// Dict, as the collector's Batcher does, over several batches reusing
+// both, and requires the very same messages of each: whole, and cut in
+// ranges.
+func TestSharedDict(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const customers = 5
+	var own, shared [customers]Batch
+	var d Dict
+	for c := range shared {
+		shared[c].Share(&d)
+	}
+	var e1, e2 Encoder
+	for round, distinct := range []int{1, 7, 60, 700, 3000, 500} {
+		alone := round == 5 // every row to customer 0: the Dict is its alone
+		var cols [record.NumStr][][]byte
+		for s := range cols {
+			cols[s] = dictValues(r, 4000, distinct)
+		}
+		var rec record.Record
+		for i := range 4000 {
+			for s := range cols {
+				rec.Str[s] = cols[s][i]
+			}
+			rec.TimeMs = int64(i)
+			c := r.IntN(customers)
+			if r.IntN(3) == 0 { // runs of one customer, as edge servers log them
+				c = i / 7 % customers
+			}
+			if alone {
+				c = 0
+			}
+			own[c].Append(&rec)
+			shared[c].Append(&rec)
+		}
+		for c := range own {
+			n := own[c].Len()
+			if shared[c].Len() != n {
+				t.Fatalf("round %d customer %d: %d rows shared, %d own", round, c, shared[c].Len(), n)
+			}
+			for _, cut := range [][2]int{{0, n}, {0, n / 3}, {n / 3, n}, {n / 2, min(n/2+1, n)}} {
+				a := e1.EncodeBatch(nil, &own[c], cut[0], cut[1])
+				b := e2.EncodeBatch(nil, &shared[c], cut[0], cut[1])
+				if !bytes.Equal(a, b) {
+					t.Fatalf("round %d customer %d rows %v: the shared dictionary's message differs", round, c, cut)
+				}
+			}
+			own[c].Reset()
+			shared[c].Reset()
+		}
+		d.Reset()
+	}
 }

@@ -74,11 +74,14 @@ func appendTotals(p []byte, n *record.Block, from, to int) []byte {
 
 // appendStrCols appends the string columns of rows [from, to) of b.
 func (e *Encoder) appendStrCols(p []byte, b *Batch, from, to int) []byte {
-	for s := range b.str {
-		col, idx := &b.str[s], b.str[s].idx[from:to]
-		if from > 0 || to < b.Len() {
-			col = e.subDict(col, idx)
-			idx = col.idx
+	d := b.dict()
+	for s := range b.rows {
+		col, idx := &d.str[s], b.rows[s].idx[from:to]
+		// A batch's own dictionary is numbered in order of first
+		// appearance among its rows; a range of them, or a batch that
+		// shares its dictionaries with others, is renumbered.
+		if from > 0 || to < b.Len() || !b.ownsDict() {
+			col, idx = e.subDict(col, idx)
 		}
 		p = appendStrCol(p, col, idx)
 	}
@@ -117,16 +120,17 @@ func appendStrCol(p []byte, col *dictCol, idx []uint32) []byte {
 
 // subDict returns the dictionary of the rows idx of col, numbered in order
 // of first appearance among those rows as version 2 requires (a batch's
-// own numbering is that only for the whole batch). Its values stay in
-// col's arena; it is valid until the next call.
-func (e *Encoder) subDict(col *dictCol, idx []uint32) *dictCol {
+// own numbering is that only for the whole batch), and the rows' entries
+// in it. Its values stay in col's arena; both are valid until the next
+// call.
+func (e *Encoder) subDict(col *dictCol, idx []uint32) (*dictCol, []uint32) {
 	if cap(e.remap) < len(col.ents) {
 		e.remap = make([]uint32, len(col.ents))
 	}
 	remap := e.remap[:len(col.ents)] // col entry -> sub entry + 1; 0 = not yet seen
 	clear(remap)
 	sub := &e.sub
-	sub.vals, sub.ents, sub.idx = col.vals, sub.ents[:0], sub.idx[:0]
+	sub.vals, sub.ents, e.subIdx = col.vals, sub.ents[:0], e.subIdx[:0]
 	for _, ix := range idx {
 		m := remap[ix]
 		if m == 0 {
@@ -134,9 +138,9 @@ func (e *Encoder) subDict(col *dictCol, idx []uint32) *dictCol {
 			m = uint32(len(sub.ents)) // #nosec G115 -- entries <= rows <= MaxRows < 2^32
 			remap[ix] = m
 		}
-		sub.idx = append(sub.idx, m-1)
+		e.subIdx = append(e.subIdx, m-1)
 	}
-	return sub
+	return sub, e.subIdx
 }
 
 // Client IP kinds of version 2: most clients are IPv4, whose 16-byte form

@@ -84,11 +84,12 @@ func decoder() *zstd.Decoder {
 // Encoder encodes batches, reusing its scratch buffers between calls. It is
 // not safe for concurrent use; give each goroutine its own.
 type Encoder struct {
-	raw   []byte
-	out   []byte // compressed payload, copied to dst once its size is known
-	batch Batch  // Encode's rows
-	remap []uint32
-	sub   dictCol // a column's dictionary of a range of rows
+	raw    []byte
+	out    []byte // compressed payload, copied to dst once its size is known
+	batch  Batch  // Encode's rows
+	remap  []uint32
+	sub    dictCol  // a column's dictionary of a range of rows
+	subIdx []uint32 // the range's rows in sub
 }
 
 // Encode appends the encoded form of b to dst and returns it.
