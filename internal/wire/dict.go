@@ -119,7 +119,7 @@ func (c *dictCol) long(v []byte) (uint32, []byte) {
 			break
 		}
 		if s.tag == tag {
-			if old := c.vals[s.key>>32 : uint32(s.key)]; bytes.Equal(old, v) {
+			if old := c.vals[s.key>>32 : uint32(s.key)]; bytes.Equal(old, v) { // #nosec G115 -- the low half of key is the value's end, stored from a uint32
 				return s.ent - 1, old
 			}
 		}
