@@ -168,3 +168,29 @@ func TestSharedDict(t *testing.T) {
 		d.Reset()
 	}
 }
+
+// FuzzSharedDict appends the values cut from the input at its 0xff bytes
+// to two customers' batches (by each value's length), sharing a Dict and
+// each with its own, and requires the same messages of both.
+func FuzzSharedDict(f *testing.F) {
+	f.Add([]byte("GET\xffPOST\xffGET\xff\xff\x00\xffa\x00\xffa\xff/a/long/path/name\xff/a/long/path/nam\xffGET"))
+	f.Add([]byte("aa\xffb\xffcc\xffb\xffaa\xffcc\xffaa\xffcc\xffaa\xffcc"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var own, shared [2]Batch
+		var d Dict
+		shared[0].Share(&d)
+		shared[1].Share(&d)
+		var r record.Record
+		for _, v := range bytes.Split(in, []byte{0xff}) {
+			r.Str[record.Path], r.Str[record.UserAgent] = v, v[len(v)/2:]
+			own[len(v)%2].Append(&r)
+			shared[len(v)%2].Append(&r)
+		}
+		var e1, e2 Encoder
+		for c := range own {
+			if n := own[c].Len(); n > 0 && !bytes.Equal(e1.EncodeBatch(nil, &own[c], 0, n), e2.EncodeBatch(nil, &shared[c], 0, n)) {
+				t.Fatalf("customer %d: the shared dictionary's message differs", c)
+			}
+		}
+	})
+}
