@@ -123,22 +123,30 @@ func appendStrCol(p []byte, col *dictCol, idx []uint32) []byte {
 // own numbering is that only for the whole batch), and the rows' entries
 // in it. Its values stay in col's arena; both are valid until the next
 // call.
+//
+// It costs the rows, not col's size: remap is all zeros between calls
+// (only the entries these rows set are cleared again), since a Dict shared
+// by every customer of a collector holds all their values and clearing it
+// whole for each customer's message would cost customers times entries.
 func (e *Encoder) subDict(col *dictCol, idx []uint32) (*dictCol, []uint32) {
-	if cap(e.remap) < len(col.ents) {
+	if len(e.remap) < len(col.ents) {
 		e.remap = make([]uint32, len(col.ents))
 	}
-	remap := e.remap[:len(col.ents)] // col entry -> sub entry + 1; 0 = not yet seen
-	clear(remap)
+	remap := e.remap // col entry -> sub entry + 1; 0 = not yet seen
 	sub := &e.sub
-	sub.vals, sub.ents, e.subIdx = col.vals, sub.ents[:0], e.subIdx[:0]
+	sub.vals, sub.ents, e.subIdx, e.seen = col.vals, sub.ents[:0], e.subIdx[:0], e.seen[:0]
 	for _, ix := range idx {
 		m := remap[ix]
 		if m == 0 {
 			sub.ents = append(sub.ents, col.ents[ix])
 			m = uint32(len(sub.ents)) // #nosec G115 -- entries <= rows <= MaxRows < 2^32
 			remap[ix] = m
+			e.seen = append(e.seen, ix)
 		}
 		e.subIdx = append(e.subIdx, m-1)
+	}
+	for _, ix := range e.seen {
+		remap[ix] = 0
 	}
 	return sub, e.subIdx
 }

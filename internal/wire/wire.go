@@ -90,6 +90,7 @@ type Encoder struct {
 	remap  []uint32
 	sub    dictCol  // a column's dictionary of a range of rows
 	subIdx []uint32 // the range's rows in sub
+	seen   []uint32 // the col entries subDict set in remap, cleared again
 }
 
 // Encode appends the encoded form of b to dst and returns it.
