@@ -66,12 +66,7 @@ func (t *Template) setFast(o *Op, r *record.Record, b []byte) int {
 		if us, n = leadingSeconds(b); n == 0 || !t.ends(o, b, n) {
 			return 0
 		}
-		v := uint32(min(us, 1<<32-1)) // #nosec G115 -- at most 2^32-1, as SecondsToMicros saturates
-		if o.Kind == KTTFB {
-			r.TTFBUs = v
-		} else {
-			r.RequestTimeUs = v
-		}
+		setSeconds(o, r, us)
 	case fastIPv4:
 		var ip [16]byte
 		var ok bool
@@ -87,6 +82,17 @@ func (t *Template) setFast(o *Op, r *record.Record, b []byte) int {
 // is not, in a list, one of its separators.
 func (t *Template) ends(o *Op, b []byte, n int) bool {
 	return hasLit(b[n:], o.Lit) && !(o.List && o.Lit[0] == ' ' && inList(b, n))
+}
+
+// setSeconds stores a duration setFast read (microseconds) as set stores
+// what SecondsToMicros returns for it: saturated at 2^32-1.
+func setSeconds(o *Op, r *record.Record, us uint64) {
+	v := uint32(min(us, 1<<32-1)) // #nosec G115 -- at most 2^32-1, as SecondsToMicros saturates
+	if o.Kind == KTTFB {
+		r.TTFBUs = v
+	} else {
+		r.RequestTimeUs = v
+	}
 }
 
 // setUint stores a number setFast read (n digits, or "-" as 0 with n 1)

@@ -183,12 +183,7 @@ func (t *Template) parsePlan(line []byte, r *record.Record) bool {
 			}
 		case stepSeconds:
 			if us, n := leadingSeconds(rest); n > 0 && s.ends(rest, n) {
-				v := uint32(min(us, 1<<32-1)) // #nosec G115 -- at most 2^32-1, as SecondsToMicros saturates
-				if s.op.Kind == KTTFB {
-					r.TTFBUs = v
-				} else {
-					r.RequestTimeUs = v
-				}
+				setSeconds(s.op, r, us)
 				rest = rest[n+len(s.lit):]
 				continue
 			}
