@@ -46,8 +46,9 @@ func BenchmarkDecodeGenerated(b *testing.B) {
 
 // BenchmarkAppendGenerated dictionary-codes 200,000 generated edge-format
 // rows as the collector's read loop does: in the order they were logged,
-// each appended (Batch.Append) to its customer's batch, all batches
-// emptied every 50,000 rows (the default batch_rows). The batching share of
+// each appended (Batch.Append) to its customer's batch, the batches
+// sharing one Dict as a Batcher's do, all emptied every 50,000 rows (the
+// default batch_rows). The batching share of
 // the collector's per-line cost, apart from parsing and zstd; the
 // customers' interleaved rows keep each batch's tables as cold as the
 // read loop finds them.
@@ -67,6 +68,7 @@ func BenchmarkAppendGenerated(b *testing.B) {
 	}
 	batches := map[string]*wire.Batch{}
 	var all []*wire.Batch
+	var dict wire.Dict
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -75,10 +77,12 @@ func BenchmarkAppendGenerated(b *testing.B) {
 				for _, bt := range all {
 					bt.Reset()
 				}
+				dict.Reset()
 			}
 			bt := batches[string(rows[i].Str[record.Customer])]
 			if bt == nil {
 				bt = &wire.Batch{}
+				bt.Share(&dict)
 				batches[string(rows[i].Str[record.Customer])] = bt
 				all = append(all, bt)
 			}
