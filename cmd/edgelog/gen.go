@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgelog/edgelog/collector/format/nginx"
 	"github.com/edgelog/edgelog/lab/gen"
 )
 
@@ -24,7 +25,7 @@ func (f *incidentFlags) Set(s string) error { *f = append(*f, s); return nil }
 
 func runGen(ctx context.Context, args []string) error {
 	fs := newFlags("gen", "[flags]", `Writes an access log in the nginx edge format (see collector/format/nginx.Edge;
-or --format apache, jsonl, w3c),
+or --format apache, jsonl, w3c, combined),
 the edge.yaml that maps its hosts to customers and its PoPs to regions, and a
 truth.json with what was written: requests and bytes per customer and hour, per
 region, and the scripted incidents. Same seed and flags, same bytes.
@@ -45,7 +46,7 @@ Incidents (repeatable --incident; default: the two of gen.DefaultIncidents):
 	start := fs.String("start", gen.DefaultStart.Format(time.RFC3339), "time of the first request (RFC 3339)")
 	duration := fs.Duration("duration", 24*time.Hour, "time span the requests cover")
 	customers := fs.Int("customers", 12, "number of customers")
-	format := fs.String("format", "nginx", "log format: nginx, apache (gen.ApacheLogFormat), jsonl (nginx escape=json keys) or w3c (CloudFront fields)")
+	format := fs.String("format", "nginx", "log format: nginx, apache (gen.ApacheLogFormat), jsonl (nginx escape=json keys), w3c (CloudFront fields) or combined (nginx's predefined combined)")
 	rate := fs.Float64("rate", 0, "write this many lines per second, stamped with the wall clock, instead of a fixed span")
 	appendOut := fs.Bool("append", false, "append to --out instead of truncating it")
 	noIncidents := fs.Bool("no-incidents", false, "script no incidents")
@@ -128,6 +129,9 @@ Incidents (repeatable --incident; default: the two of gen.DefaultIncidents):
 		fmt.Fprintf(os.Stderr, "gen: ship it with: edgelog collector --format apache --log-format '%s' ...\n", gen.ApacheLogFormat)
 	case "jsonl", "w3c":
 		fmt.Fprintf(os.Stderr, "gen: ship it with: edgelog collector --format %s ...\n", *format)
+	case "combined":
+		// No host in the line: every request goes to the default customer.
+		fmt.Fprintf(os.Stderr, "gen: ship it with: edgelog collector --log-format '%s' --default-customer NAME ...\n", nginx.Combined)
 	}
 	fmt.Fprintf(os.Stderr, "gen: %d requests (+%d malformed), %d customers, %s to %s, in %.1fs\n",
 		truth.Requests, truth.Malformed, len(truth.Customers), truth.From.Format(time.RFC3339), truth.To.Format(time.RFC3339), time.Since(began).Seconds())

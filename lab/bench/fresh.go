@@ -116,7 +116,7 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 		return err
 	}
 	metricsURL := map[string]string{"ingest": "http://" + ingestMetrics + "/metrics", "collector": "http://" + collectorMetrics + "/metrics"}
-	ingestArgs := []string{"--metrics-addr", ingestMetrics, "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--batch-rows", "500000"}
+	ingestArgs := []string{"--metrics-addr", ingestMetrics, "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB}
 	if o.IngestWait > 0 {
 		ingestArgs = append(ingestArgs, "--batch-wait", o.IngestWait.String())
 	}

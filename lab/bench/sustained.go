@@ -71,7 +71,7 @@ func Sustained(ctx context.Context, o SustainedOptions) error {
 	access, edge, st, conn := f.access, f.edge, f.st, f.conn
 
 	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid())}
-	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--batch-rows", "500000")
+	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
 	if err != nil {
 		return err
 	}
