@@ -35,8 +35,8 @@ same broker, with the ratios against them.`)
 	skip := fs.String("skip", "", "baselines to skip: clickhouse-client,goaccess,kcat")
 	rate := fs.Int("rate", 0, "sustained-load check: write this many lines/s into a followed log instead of shipping a file at full speed, and print the lag")
 	duration := fs.Duration("duration", 0, "sustained-load check: how long to write at --rate (e.g. 10m)")
-	ingestFlags := fs.String("ingest-flags", "", "extra flags for ingest, space-separated (e.g. \"--insert-concurrency 1\")")
-	collectorFlags := fs.String("collector-flags", "", "extra flags for the collector, space-separated (e.g. \"--batch-rows 5000\": smaller Kafka messages)")
+	ingestFlags := fs.String("ingest-flags", "", "extra flags for ingest, space-separated (e.g. \"--insert-concurrency 2\"; also in the --fresh and --rate runs)")
+	collectorFlags := fs.String("collector-flags", "", "extra flags for the collector, space-separated (e.g. \"--batch-rows 5000\": smaller Kafka messages; also in the --fresh and --rate runs)")
 	profile := fs.String("profile", "", "write CPU and heap profiles of the broker, the collector and ingest into this directory")
 	fresh := fs.Bool("fresh", false, "freshness: run the stack at 20, 50 and 80% of --max-rate and print the lag of raw rows, rollups, the live API and the plugin's live stream")
 	maxRate := fs.Int("max-rate", 0, "freshness: the measured maximum in requests/s (0: measure it first with a --lines run)")
@@ -62,10 +62,12 @@ same broker, with the ratios against them.`)
 		return err
 	}
 	if *fresh {
-		return runFresh(ctx, *dir, bin, *lines, *maxRate, *seed, *duration, *waits, *liveTail)
+		return runFresh(ctx, bench.FreshOptions{Dir: *dir, Bin: bin, Seed: *seed, Out: os.Stdout, Phase: *duration, LiveTail: *liveTail,
+			IngestArgs: strings.Fields(*ingestFlags), CollectorArgs: strings.Fields(*collectorFlags)}, *lines, *maxRate, *waits)
 	}
 	if *rate > 0 || *duration > 0 {
-		return bench.Sustained(ctx, bench.SustainedOptions{Dir: *dir, Bin: bin, Rate: *rate, Duration: *duration, Seed: *seed, Out: os.Stdout})
+		return bench.Sustained(ctx, bench.SustainedOptions{Dir: *dir, Bin: bin, Rate: *rate, Duration: *duration, Seed: *seed, Out: os.Stdout,
+			IngestArgs: strings.Fields(*ingestFlags), CollectorArgs: strings.Fields(*collectorFlags)})
 	}
 	o := bench.Options{Dir: *dir, Bin: bin, Lines: *lines, Span: *span, Seed: *seed, Out: os.Stdout, Skip: map[string]bool{}, ProfileDir: *profile, IngestArgs: strings.Fields(*ingestFlags), CollectorArgs: strings.Fields(*collectorFlags)}
 	for _, s := range strings.Split(*skip, ",") {
@@ -78,8 +80,8 @@ same broker, with the ratios against them.`)
 
 // runFresh measures the maximum (unless given) with an end-to-end run of
 // lines requests without baselines, then runs the freshness phases.
-func runFresh(ctx context.Context, dir, bin string, lines, maxRate int, seed uint64, phase time.Duration, waits string, liveTail bool) error {
-	o := bench.FreshOptions{Dir: dir, Bin: bin, Seed: seed, Out: os.Stdout, Phase: phase, LiveTail: liveTail}
+func runFresh(ctx context.Context, o bench.FreshOptions, lines, maxRate int, waits string) error {
+	dir, bin, seed := o.Dir, o.Bin, o.Seed
 	for _, kv := range strings.Split(waits, ",") {
 		if kv == "" {
 			continue
@@ -110,7 +112,8 @@ func runFresh(ctx context.Context, dir, bin string, lines, maxRate int, seed uin
 			lines = 2_000_000 // the flag's default is for the full benchmark
 		}
 		err := bench.Run(ctx, bench.Options{Dir: filepath.Join(dir, "max"), Bin: bin, Lines: lines, Seed: seed,
-			Out: io.MultiWriter(os.Stdout, &out), Skip: map[string]bool{"clickhouse-client": true, "goaccess": true, "kcat": true}})
+			Out: io.MultiWriter(os.Stdout, &out), Skip: map[string]bool{"clickhouse-client": true, "goaccess": true, "kcat": true},
+			IngestArgs: o.IngestArgs, CollectorArgs: o.CollectorArgs})
 		if err != nil {
 			return err
 		}

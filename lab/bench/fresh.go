@@ -48,6 +48,9 @@ type FreshOptions struct {
 	// LiveTail runs the query service with --live-tail: the live
 	// counter's newest seconds counted from Kafka (package livetail).
 	LiveTail bool
+	// IngestArgs and CollectorArgs are added to ingest's and the
+	// collector's flags (experiments with batch sizes and streams).
+	IngestArgs, CollectorArgs []string
 	// MaxError is the live figure's largest relative error allowed
 	// against the truth (default 0.005); a larger one fails the run.
 	MaxError float64
@@ -123,7 +126,7 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 	if o.IngestWaitMin > 0 {
 		ingestArgs = append(ingestArgs, "--batch-wait-min", o.IngestWaitMin.String())
 	}
-	ingest, err := st.Start("ingest", ingestArgs...)
+	ingest, err := st.Start("ingest", append(ingestArgs, o.IngestArgs...)...)
 	if err != nil {
 		return err
 	}
@@ -135,7 +138,7 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 	if o.CollectorWaitMin > 0 {
 		collectorArgs = append(collectorArgs, "--batch-wait-min", o.CollectorWaitMin.String())
 	}
-	collector, err := st.Start("collector", collectorArgs...)
+	collector, err := st.Start("collector", append(collectorArgs, o.CollectorArgs...)...)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,9 @@ type SustainedOptions struct {
 	Duration time.Duration // how long lines are written
 	Seed     uint64
 	Out      io.Writer
+	// IngestArgs and CollectorArgs are added to ingest's and the
+	// collector's flags.
+	IngestArgs, CollectorArgs []string
 }
 
 // pollEvery is how often the sustained run asks ClickHouse what it holds.
@@ -71,12 +74,12 @@ func Sustained(ctx context.Context, o SustainedOptions) error {
 	access, edge, st, conn := f.access, f.edge, f.st, f.conn
 
 	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid())}
-	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	ingest, err := st.Start("ingest", append([]string{"--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB}, o.IngestArgs...)...)
 	if err != nil {
 		return err
 	}
-	collector, err := st.Start("collector", "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
-		"--follow=true", "--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl"))
+	collector, err := st.Start("collector", append([]string{"--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
+		"--follow=true", "--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl")}, o.CollectorArgs...)...)
 	if err != nil {
 		return err
 	}
