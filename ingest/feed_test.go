@@ -148,6 +148,59 @@ func TestCrashBetweenRawAndFeedInserts(t *testing.T) {
 	}
 }
 
+// TestSkippedThenFeedOnly reads a partition again from before both
+// ledgers' ends while the raw ledger is ahead of the feed ledger: the
+// messages both hold are skipped, the next ones have their feed rows
+// inserted alone, then new ones go as usual. A worker meets this when its
+// committed offset trails the feed ledger (a commit failed while the
+// broker was down, or the worker was killed before it) and a crash then
+// cut a later batch between its raw and feed INSERTs; until 2026-12-07 it
+// panicked ("a feed-only message after a batch of new ones": the skipped
+// messages were taken for new ones) and the pipeline stopped there, as the
+// 10-minute chaos run found. Here the trailing commit is another consumer
+// group's, which stopped after the first rows.
+func TestSkippedThenFeedOnly(t *testing.T) {
+	b := chtest.Broker(t, 3, topic, "dlq")
+	db := chtest.NewDB(t)
+	behind := func(c *ingest.Config) { c.GroupID = "behind" }
+	var want uint64
+	// run runs a worker until every row produced so far is in the raw
+	// table and every rollup.
+	run := func(mutate func(*ingest.Config)) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		_, done := startWorker(t, ctx, b.Addr(), db, mutate)
+		if c := waitFeedEqual(t, db, want, true); c["raw rows"] != want || len(feedShort(c)) > 0 {
+			t.Fatalf("%v, want %d rows everywhere", c, want)
+		}
+		cancel()
+		<-done
+	}
+	want += produce(t, b.Addr(), 10, 1000, 6).rows
+	run(behind) // "behind" commits these
+	want += produce(t, b.Addr(), 30, 1000, 7).rows
+	run(nil) // the default group reads on; both ledgers hold these
+	fed := want
+
+	want += produce(t, b.Addr(), 10, 1000, 8).rows
+	killBetweenInserts(t, b.Addr(), db)
+	if c := feedTotals(t, db); c["raw rows"] <= fed || c["feed_ledger"] != fed {
+		t.Fatalf("after the kill: %v; want raw rows beyond the %d the feed ledger holds", c, fed)
+	}
+
+	// "behind" reads from its commit: skipped messages, then feed-only
+	// ones, then new ones.
+	want += produce(t, b.Addr(), 10, 1000, 9).rows
+	run(behind)
+	diffs, _, err := schema.Verify(context.Background(), chtest.Conn(t), db, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) > 0 {
+		t.Fatalf("schema verify: %v", diffs)
+	}
+}
+
 // TestFeedEqualsViewsOverRaw inserts the same rows into a database at
 // migration 14 (the five rollups fed by views over raw rows: ClickHouse's
 // own definitions) and into one with the feed (ingest's Go sums): every
