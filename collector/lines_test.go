@@ -181,3 +181,33 @@ func FuzzLineParser(f *testing.F) {
 		}
 	})
 }
+
+// TestASCIIFields holds asciiFields to its definition: a non-ASCII byte
+// at any place of any of the checked fields (in a whole word or in the
+// bytes after the last) makes it false; bytes of the fields not checked
+// do not. (Checked: it fails when asciiFields skips the bytes after the
+// last word, or when it always answers true.)
+func TestASCIIFields(t *testing.T) {
+	for _, f := range utf8Fields {
+		for n := range 20 {
+			for at := range n {
+				v := []byte(strings.Repeat("a", n))
+				v[at] = 0x80
+				var r record.Record
+				r.Str[f] = v
+				if asciiFields(&r) {
+					t.Errorf("%s %q: ASCII", f, v)
+				}
+				v[at] = 0x7f
+				if !asciiFields(&r) {
+					t.Errorf("%s %q: not ASCII", f, v)
+				}
+			}
+		}
+	}
+	var r record.Record
+	r.Str[record.UserAgent] = []byte("caf\xc3\xa9") // not checked: any bytes go to ClickHouse
+	if !asciiFields(&r) {
+		t.Error("user agent checked")
+	}
+}
