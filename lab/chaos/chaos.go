@@ -232,7 +232,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	writeEnd := time.Since(began).Seconds()
 	rep.SizeRotations = w.sizeRotations
 	logf("all %d lines written; waiting for the pipeline to drain", o.Lines)
-	if _, err := st.WaitRows(ctx, uint64(o.Lines), o.Settle, nil); err != nil { // #nosec G115 -- a line count, positive
+	if err := waitDrained(ctx, st, uint64(o.Lines), o.Settle, collector, ingest); err != nil { // #nosec G115 -- a line count, positive
 		logf("did not drain: %v", err)
 	}
 	time.Sleep(3 * time.Second) // a late duplicate would land now
@@ -314,6 +314,31 @@ func inject(ctx context.Context, f Fault, o Options, st *stack.Stack, collector,
 		return w.rotate(ctx, true)
 	}
 	return fmt.Errorf("unknown fault %q", f)
+}
+
+// waitDrained waits until ClickHouse holds every line, and stops waiting
+// as soon as one of procs, which the faults restart and which never exit
+// by themselves, has exited: a crash no fault caused (an ingest panic on
+// 2026-12-07 left a 10-minute run waiting out its settle time before it
+// said anything).
+func waitDrained(ctx context.Context, st *stack.Stack, lines uint64, settle time.Duration, procs ...*stack.Proc) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		for sleepCtx(ctx, time.Second) {
+			for _, p := range procs {
+				if !p.Running() {
+					cancel(fmt.Errorf("edgelog %s exited by itself (%v); its log: %s", p.Name, p.Err(), filepath.Join(st.Dir, "logs", p.Name+".log")))
+					return
+				}
+			}
+		}
+	}()
+	_, err := st.WaitRows(ctx, lines, settle, nil)
+	if cause := context.Cause(ctx); err != nil && cause != nil {
+		return cause
+	}
+	return err
 }
 
 // countInLog counts the lines of a process's log holding text.
