@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
 )
 
 // dictCol is one string column's dictionary: its distinct values, numbered
@@ -15,7 +16,9 @@ import (
 // distinct count, keeps values in one arena and is reused batch after
 // batch. Its bound: the table grows when more than half full, so it holds
 // at most 4 slots per distinct value of the largest batch it served (and
-// at least 64); entries and values are the batch's own.
+// at least 64); entries and values are the batch's own. A lookup probes
+// O(1) slots on average whatever values clients choose: both hashes are
+// keyed per process (seed, shortSeeds).
 type dictCol struct {
 	vals  []byte     // distinct values, concatenated in order of first appearance
 	ents  []dictEnt  // value i is vals[ents[i].start:ents[i].end]
@@ -62,15 +65,27 @@ func shortKey(v []byte) uint64 {
 	return 0
 }
 
-// shortHash places a short value: a multiply mixes its key (and length)
-// into the high half, where maphash costs a call and a seed load.
+// shortHash places a short value: its key and length, keyed by the
+// process's seed, multiplied into 128 bits whose halves are folded (the
+// mix of wyhash and of the Go runtime's hash without AES), where maphash
+// costs a call per value. Seeded because a client chooses its paths,
+// methods and hosts: the unseeded multiply this replaced sent every value
+// that differed from another only in its last bytes to one slot (the
+// slot is the product's bits 32 and up, which bytes 6 and 7 never reach
+// below 2^16 slots), and a batch of such values probed in time quadratic
+// in its size (TestShortHashSpreadsCraftedValues).
 func shortHash(key uint64, n int) uint32 {
-	return uint32((key ^ uint64(n)<<61) * 0x9E3779B97F4A7C15 >> 32) // #nosec G115 -- a hash: truncation is intended
+	hi, lo := bits.Mul64(key^uint64(n)<<61^shortSeeds[0], shortSeeds[1])
+	return uint32(hi ^ lo) // #nosec G115 -- a hash: truncation is intended
 }
 
 // seed keys the dictionaries' hash. Any seed codes the same: entries are
 // numbered by first appearance, never by hash.
 var seed = maphash.MakeSeed()
+
+// shortSeeds key shortHash, drawn from seed; the multiplier is odd, so
+// the product keeps every bit of the key.
+var shortSeeds = [2]uint64{maphash.Bytes(seed, []byte{0}), maphash.Bytes(seed, []byte{1}) | 1}
 
 // reset empties c and keeps its capacity.
 func (c *dictCol) reset() {

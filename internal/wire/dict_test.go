@@ -194,3 +194,28 @@ func FuzzSharedDict(f *testing.F) {
 		}
 	})
 }
+
+// TestShortHashSpreadsCraftedValues places 4,096 eight-byte values that
+// differ only in their last two bytes, as a client choosing its paths can
+// send, in a table of 16,384 slots (the size a batch of that many distinct
+// values grows to): no home slot may take more than 16 of them (about 5
+// is the most a random placement puts in one). The unseeded multiply
+// shortHash was until 2026-12-07 put all 4,096 in one slot, and a batch's
+// lookups then probed in time quadratic in its distinct values (checked:
+// this test fails with it).
+func TestShortHashSpreadsCraftedValues(t *testing.T) {
+	const values, slots = 4096, 1 << 14
+	perSlot := map[uint32]int{}
+	most := 0
+	for i := range values {
+		v := []byte("/img/a\x00\x00")
+		v[6], v[7] = byte(i>>8), byte(i)
+		slot := shortHash(shortKey(v), len(v)) & (slots - 1)
+		perSlot[slot]++
+		most = max(most, perSlot[slot])
+	}
+	if most > 16 {
+		t.Fatalf("%d of %d crafted values in one home slot of %d", most, values, slots)
+	}
+	t.Logf("at most %d crafted values in one home slot", most)
+}
