@@ -75,7 +75,7 @@ func shortKey(v []byte) uint64 {
 // below 2^16 slots), and a batch of such values probed in time quadratic
 // in its size (TestShortHashSpreadsCraftedValues).
 func shortHash(key uint64, n int) uint32 {
-	hi, lo := bits.Mul64(key^uint64(n)<<61^shortSeeds[0], shortSeeds[1])
+	hi, lo := bits.Mul64(key^uint64(n)<<61^shortSeeds[0], shortSeeds[1]) // #nosec G115 -- n is a short value's length, 0 to 8
 	return uint32(hi ^ lo) // #nosec G115 -- a hash: truncation is intended
 }
 
