@@ -200,7 +200,7 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			// trails the feed ledger, which trails the raw ledger: a
 			// commit failed or was never made (the broker down, the worker
 			// killed), then a crash cut a later batch between its raw and
-			// feed INSERTs (this was a panic until the 20M-line chaos run
+			// feed INSERTs (this was a panic until the 10-minute chaos run
 			// of 2026-12-07 met it; TestSkippedThenFeedOnly).
 			if b.last >= 0 && !b.feedOnly {
 				if !flush() {

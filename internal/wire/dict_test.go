@@ -200,7 +200,7 @@ func FuzzSharedDict(f *testing.F) {
 // send, in a table of 16,384 slots (the size a batch of that many distinct
 // values grows to): no home slot may take more than 16 of them (about 5
 // is the most a random placement puts in one). The unseeded multiply
-// shortHash was until 2026-12-07 put all 4,096 in one slot, and a batch's
+// that shortHash was until 2026-12-07 put all 4,096 in one slot: a batch's
 // lookups then probed in time quadratic in its distinct values (checked:
 // this test fails with it).
 func TestShortHashSpreadsCraftedValues(t *testing.T) {
