@@ -234,7 +234,7 @@ func RunAdversarial(ctx context.Context, o AdversarialOptions) (*AdversarialRepo
 		byCustomer[k] = [2]uint64{c[0] + v[0], c[1] + v[1]}
 	}
 	rows := uint64(aw.accepted(rep)) + uint64(importRows) // #nosec G115 -- counts, positive
-	if _, err := st.WaitRows(ctx, rows, 10*time.Minute, nil); err != nil {
+	if err := waitDrained(ctx, st, rows, 10*time.Minute, collector, ingest); err != nil {
 		logf("did not drain: %v", err)
 	}
 	time.Sleep(3 * time.Second) // a late duplicate would land now

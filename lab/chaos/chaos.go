@@ -317,8 +317,9 @@ func inject(ctx context.Context, f Fault, o Options, st *stack.Stack, collector,
 }
 
 // waitDrained waits until ClickHouse holds every line, and stops waiting
-// as soon as one of procs, which the faults restart and which never exit
-// by themselves, has exited: a crash no fault caused (an ingest panic on
+// as soon as one of procs, which the faults (and the adversarial run's
+// checkpoint damage) restart and which never exit by themselves, has
+// exited: a crash no fault caused (an ingest panic on
 // 2026-12-07 left a 10-minute run waiting out its settle time before it
 // said anything).
 func waitDrained(ctx context.Context, st *stack.Stack, lines uint64, settle time.Duration, procs ...*stack.Proc) error {
