@@ -81,7 +81,6 @@ same broker, with the ratios against them.`)
 // runFresh measures the maximum (unless given) with an end-to-end run of
 // lines requests without baselines, then runs the freshness phases.
 func runFresh(ctx context.Context, o bench.FreshOptions, lines, maxRate int, waits string) error {
-	dir, bin, seed := o.Dir, o.Bin, o.Seed
 	for _, kv := range strings.Split(waits, ",") {
 		if kv == "" {
 			continue
@@ -111,7 +110,7 @@ func runFresh(ctx context.Context, o bench.FreshOptions, lines, maxRate int, wai
 		if lines == 20_000_000 {
 			lines = 2_000_000 // the flag's default is for the full benchmark
 		}
-		err := bench.Run(ctx, bench.Options{Dir: filepath.Join(dir, "max"), Bin: bin, Lines: lines, Seed: seed,
+		err := bench.Run(ctx, bench.Options{Dir: filepath.Join(o.Dir, "max"), Bin: o.Bin, Lines: lines, Seed: o.Seed,
 			Out: io.MultiWriter(os.Stdout, &out), Skip: map[string]bool{"clickhouse-client": true, "goaccess": true, "kcat": true},
 			IngestArgs: o.IngestArgs, CollectorArgs: o.CollectorArgs})
 		if err != nil {
@@ -126,7 +125,7 @@ func runFresh(ctx context.Context, o bench.FreshOptions, lines, maxRate int, wai
 		if maxRate == 0 {
 			return errors.New("the end-to-end run printed no e2e_requests_per_sec")
 		}
-		previous, err := setAside(filepath.Join(dir, "max"))
+		previous, err := setAside(filepath.Join(o.Dir, "max"))
 		if err != nil {
 			return err
 		}
