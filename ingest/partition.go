@@ -183,9 +183,6 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			return
 		}
 		next = msg.Offset + 1
-		if b.last < 0 {
-			started = time.Now()
-		}
 		w.m.messages.Inc()
 		w.m.lag.WithLabelValues(strconv.Itoa(partition)).Set(float64(msg.HighWaterMark - msg.Offset - 1))
 		if !msg.Time.IsZero() {
@@ -206,7 +203,6 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 				if !flush() {
 					return
 				}
-				started = time.Now()
 			}
 			b.feedOnly = true
 		} else if b.feedOnly {
@@ -214,6 +210,11 @@ func (w *Worker) consume(procCtx, gctx context.Context, gen *kafka.Generation, p
 			if !flush() {
 				return
 			}
+		}
+		// The batch's clock starts with its first message, after the
+		// flushes above: a message that ends one batch starts the next.
+		if b.last < 0 {
+			started = time.Now()
 		}
 		b.last = msg.Offset
 		if msg.Offset <= ledger && !b.feedOnly {
