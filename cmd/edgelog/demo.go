@@ -97,7 +97,7 @@ report per customer and leaves the API running until Ctrl-C.`)
 	}()
 	step("ClickHouse on %s, broker on %s", st.CH.Addr(), st.BrokerAddr)
 	common := []string{"--brokers", st.BrokerAddr}
-	chArgs := []string{"--ch-addr", st.CH.Addr(), "--ch-db", st.DB}
+	chArgs := st.CHArgs()
 	ingestArgs := append(append(common, chArgs...), "--metrics-addr", "127.0.0.1:0")
 	if *ingestWait > 0 {
 		ingestArgs = append(ingestArgs, "--batch-wait", ingestWait.String())

@@ -105,7 +105,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	start := time.Now()
-	ingest, err := st.Start("ingest", append([]string{"--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB}, o.IngestArgs...)...)
+	ingest, err := st.Start("ingest", st.IngestArgs(o.IngestArgs...)...)
 	if err != nil {
 		return err
 	}

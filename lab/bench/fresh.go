@@ -119,7 +119,7 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 		return err
 	}
 	metricsURL := map[string]string{"ingest": "http://" + ingestMetrics + "/metrics", "collector": "http://" + collectorMetrics + "/metrics"}
-	ingestArgs := []string{"--metrics-addr", ingestMetrics, "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB}
+	ingestArgs := st.IngestArgs("--metrics-addr", ingestMetrics)
 	if o.IngestWait > 0 {
 		ingestArgs = append(ingestArgs, "--batch-wait", o.IngestWait.String())
 	}
@@ -146,7 +146,7 @@ func Fresh(ctx context.Context, o FreshOptions) error {
 	if err != nil {
 		return err
 	}
-	queryArgs := []string{"--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--listen", listen, "--metrics-addr", "off"}
+	queryArgs := append(st.CHArgs(), "--listen", listen, "--metrics-addr", "off")
 	if o.Lateness > 0 {
 		queryArgs = append(queryArgs, "--live-lateness", o.Lateness.String())
 	}

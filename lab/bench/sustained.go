@@ -74,7 +74,7 @@ func Sustained(ctx context.Context, o SustainedOptions) error {
 	access, edge, st, conn := f.access, f.edge, f.st, f.conn
 
 	cpu0 := map[string]float64{"broker": cpuSeconds(st.Broker.Pid()), "clickhouse": cpuSeconds(st.CH.Pid())}
-	ingest, err := st.Start("ingest", append([]string{"--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB}, o.IngestArgs...)...)
+	ingest, err := st.Start("ingest", st.IngestArgs(o.IngestArgs...)...)
 	if err != nil {
 		return err
 	}

@@ -145,7 +145,7 @@ func RunAdversarial(ctx context.Context, o AdversarialOptions) (*AdversarialRepo
 	}
 	st, g, access, edge := r.st, r.g, r.access, r.edge
 	defer st.Stop()
-	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	ingest, err := st.Start("ingest", st.IngestArgs()...)
 	if err != nil {
 		return nil, err
 	}

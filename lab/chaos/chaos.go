@@ -151,7 +151,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer w.close()
 	w.maxBytes = o.RotateBytes
 
-	ingest, err := st.Start("ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	ingest, err := st.Start("ingest", st.IngestArgs()...)
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ type Report struct {
 // verify runs `edgelog schema verify` and `edgelog bill verify` for the
 // generated traffic's month.
 func (r *Report) verify(ctx context.Context, st *stack.Stack, logf func(string, ...any)) {
-	ch := []string{"--ch-addr", st.CH.Addr(), "--ch-db", st.DB}
+	ch := st.CHArgs()
 	for _, args := range [][]string{
 		append([]string{"schema", "verify"}, ch...),
 		append([]string{"bill", "verify", "--month", gen.DefaultStart.Format("2006-01")}, ch...),

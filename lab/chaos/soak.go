@@ -39,7 +39,7 @@ func startQuery(ctx context.Context, st *stack.Stack, ok, failed *atomic.Int64) 
 		return nil, err
 	}
 	listen := "127.0.0.1:" + strconv.Itoa(port)
-	q, err := st.Start("query", "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--listen", listen)
+	q, err := st.Start("query", append(st.CHArgs(), "--listen", listen)...)
 	if err != nil {
 		return nil, err
 	}

@@ -50,11 +50,11 @@ func TestPipeline(t *testing.T) {
 	}
 	defer st.Stop()
 	dlq := filepath.Join(dir, "dead-letters.jsonl")
-	mustStart(t, st, "ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	mustStart(t, st, "ingest", st.IngestArgs()...)
 	mustStart(t, st, "collector", "--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge, "--dead-letter-file", dlq)
 	qport, _ := chserver.FreePort()
 	qaddr := fmt.Sprintf("127.0.0.1:%d", qport)
-	mustStart(t, st, "query", "--ch-addr", st.CH.Addr(), "--ch-db", st.DB, "--listen", qaddr)
+	mustStart(t, st, "query", append(st.CHArgs(), "--listen", qaddr)...)
 
 	c, err := st.WaitRows(ctx, lines, 5*time.Minute, nil)
 	if err != nil {
@@ -238,7 +238,7 @@ func TestFormatsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Stop()
-	mustStart(t, st, "ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	mustStart(t, st, "ingest", st.IngestArgs()...)
 	var want, wantBytes, wantTotal uint64
 	for i, c := range []struct{ format, flags string }{
 		{"apache", gen.ApacheLogFormat},
@@ -303,7 +303,7 @@ func TestAddressListEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Stop()
-	mustStart(t, st, "ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	mustStart(t, st, "ingest", st.IngestArgs()...)
 	access, edge := filepath.Join(dir, "access.log"), filepath.Join(dir, "edge.yaml")
 	lines := `66.249.66.1, 10.12.0.7 - - [04/Mar/2026:01:00:03 -0500] "GET /a.js HTTP/2.0" 206 1435 "-" "Googlebot/2.1"
 "203.0.113.7, 10.0.0.1" - - [04/Mar/2026:01:00:05 -0500] "GET /b HTTP/1.1" 200 609 "-" "curl/8.5.0"

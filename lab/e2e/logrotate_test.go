@@ -113,7 +113,7 @@ func TestLogrotateAsShipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Stop()
-	mustStart(t, st, "ingest", "--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB)
+	mustStart(t, st, "ingest", st.IngestArgs()...)
 	cfg := filepath.Join(dir, "collector.yaml")
 	if err := os.WriteFile(cfg, []byte(`inputs:
   - {type: file, path: `+access+`}

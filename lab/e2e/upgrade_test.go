@@ -68,7 +68,7 @@ func TestUpgradeWithoutLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Stop()
-	ingestArgs := []string{"--brokers", st.BrokerAddr, "--ch-addr", st.CH.Addr(), "--ch-db", st.DB}
+	ingestArgs := st.IngestArgs()
 	collectorArgs := []string{"--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
 		"--checkpoint", filepath.Join(dir, "collector.checkpoint"), "--source-id", "edge-test-1", "--batch-wait", "100ms"}
 

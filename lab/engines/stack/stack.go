@@ -85,11 +85,23 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		s.Stop()
 		return nil, fmt.Errorf("broker did not start: %w", err)
 	}
-	if err := s.Run(ctx, "schema", "migrate", "--ch-addr", s.CH.Addr(), "--ch-db", o.DB); err != nil {
+	if err := s.Run(ctx, "schema", append([]string{"migrate"}, s.CHArgs()...)...); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
+}
+
+// CHArgs are the flags that point an edgelog command (query, bill,
+// schema...) at the stack's ClickHouse server and database.
+func (s *Stack) CHArgs() []string {
+	return []string{"--ch-addr", s.CH.Addr(), "--ch-db", s.DB}
+}
+
+// IngestArgs are ingest's flags for the stack (its broker, server and
+// database), then extra.
+func (s *Stack) IngestArgs(extra ...string) []string {
+	return append([]string{"--brokers", s.BrokerAddr, "--ch-addr", s.CH.Addr(), "--ch-db", s.DB}, extra...)
 }
 
 // Conn opens a ClickHouse connection to the stack's server.
