@@ -59,7 +59,10 @@ bench-storage: setup
 
 # What the whole schema costs ClickHouse per million requests, INSERTs and
 # merges, on 18.16 and on modern ClickHouse (chDB), the same 10M generated
-# requests at the bench's two densities (about 10 minutes).
+# requests at the bench's two densities (about 10 minutes). Both engines
+# keep their data in TMPDIR; on ext4 without a journal the figures include
+# its inode search (the benchmark says so): on a journaled ext4, about 5
+# minutes: TMPDIR="$(lab/bench/journaled-fs.sh)/tmp" make bench-schema-cost
 bench-schema-cost: setup
 	EDGELOG_COST_ROWS=10000000 $(GO) test -tags chdb -exec "$(CURDIR)/deploy/chdb-run.sh" -run=NONE -bench=SchemaCost -benchtime=1x -timeout 60m ./schema/conformance/
 

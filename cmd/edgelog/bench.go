@@ -61,6 +61,9 @@ same broker, with the ratios against them.`)
 	if err := bench.Settle(ctx, *dir, *settle, func(format string, a ...any) { fmt.Printf(format+"\n", a...) }); err != nil {
 		return err
 	}
+	if bench.WithoutJournal(*dir) {
+		fmt.Printf("%s is on ext4 without a journal: ClickHouse's CPU includes the search past freed inodes each file it creates makes there (lab/bench/settle.go); --dir \"$(lab/bench/journaled-fs.sh)/bench\" runs on a journaled ext4, a server's usual file system\n", *dir)
+	}
 	if *fresh {
 		return runFresh(ctx, bench.FreshOptions{Dir: *dir, Bin: bin, Seed: *seed, Out: os.Stdout, Phase: *duration, LiveTail: *liveTail,
 			IngestArgs: strings.Fields(*ingestFlags), CollectorArgs: strings.Fields(*collectorFlags)}, *lines, *maxRate, *waits)

@@ -35,6 +35,9 @@ import (
 // only once InodeSettle has passed since the last removal on the machine
 // (Settle). Removals by other programs are not seen: a benchmark script
 // that deletes run directories itself should leave them until it is done.
+// journaled-fs.sh beside this file mounts a journaled ext4 for runs (and
+// the schema cost benchmark, which removes data between its loads) that
+// should not pay the walk at all.
 
 // InodeSettle is how long ext4 without a journal keeps a freed inode from
 // reuse at most (60 s, plus 300 s while its inode table block is dirty).
@@ -94,14 +97,27 @@ func settleWait(removed, now time.Time, window time.Duration) time.Duration {
 // journal; a variable so tests can pretend.
 var withoutJournal = ext4WithoutJournal
 
-// ext4WithoutJournal finds dir's block device through /sys/dev/block and
-// reads its ext4 journal_task, which is "<none>" without a journal (and
-// missing for any other file system). A dir not made yet (a run's, made
-// by the run) is on its nearest existing parent's file system.
+// WithoutJournal reports whether dir is on an ext4 file system without a
+// journal, where ClickHouse's CPU per request includes the inode search
+// above (the schema cost benchmark says so when its data are on one).
+func WithoutJournal(dir string) bool { return ext4WithoutJournal(dir) }
+
+// ext4WithoutJournal reports whether dir is on ext4 and its journal_task
+// reads "<none>", as it does without a journal.
 func ext4WithoutJournal(dir string) bool {
+	task, ok := ext4JournalTask(dir)
+	return ok && task == "<none>"
+}
+
+// ext4JournalTask finds dir's block device through /sys/dev/block and
+// reads its ext4 journal_task: the journal thread's id, or "<none>"
+// without a journal; ok is false on any other file system. A dir not made
+// yet (a run's, made by the run) is on its nearest existing parent's file
+// system.
+func ext4JournalTask(dir string) (task string, ok bool) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
-		return false
+		return "", false
 	}
 	var st unix.Stat_t
 	for unix.Stat(dir, &st) != nil {
@@ -109,12 +125,15 @@ func ext4WithoutJournal(dir string) bool {
 			dir = parent
 			continue
 		}
-		return false
+		return "", false
 	}
 	dev, err := os.Readlink(fmt.Sprintf("/sys/dev/block/%d:%d", unix.Major(st.Dev), unix.Minor(st.Dev)))
 	if err != nil {
-		return false
+		return "", false
 	}
 	b, err := os.ReadFile(filepath.Join("/sys/fs/ext4", filepath.Base(dev), "journal_task")) // #nosec G304 -- a sysfs attribute of dir's device
-	return err == nil && strings.TrimSpace(string(b)) == "<none>"
+	if err != nil {
+		return "", false
+	}
+	return strings.TrimSpace(string(b)), true
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/edgelog/edgelog/ingest"
 	"github.com/edgelog/edgelog/internal/record"
+	"github.com/edgelog/edgelog/lab/bench"
 	"github.com/edgelog/edgelog/lab/engines/proc"
 	"github.com/edgelog/edgelog/lab/gen"
 	"github.com/edgelog/edgelog/lab/traffic"
@@ -56,6 +57,20 @@ import (
 // costs both engines next to nothing; parsing a native block, which the
 // server does in production, is not in it.
 //
+// Both engines keep their data under the temporary directory (TMPDIR).
+// On ext4 without a journal, as on this project's VMs, every part file
+// an engine creates after another was removed searches past the freed
+// inodes (lab/bench/settle.go), and this benchmark removes a database
+// between each load and the next: that search was 0.2-1 CPU-second per
+// million of its figures and most of their spread (2026-12-07: modern,
+// 3M rows at --span 1m, 2.29-2.92 in three runs on the VM's ext4, 1.69-
+// 1.83 in four on a journaled one, 1.75-1.82 in two on tmpfs). The
+// benchmark says so when TMPDIR is on such a file system;
+// lab/bench/journaled-fs.sh mounts a journaled ext4, a server's usual
+// file system:
+//
+//	TMPDIR="$(lab/bench/journaled-fs.sh)/tmp" make bench-schema-cost
+//
 // What a view costs is what the schema costs without it:
 // EDGELOG_COST_WITHOUT, a regular expression, drops the materialized views
 // whose names match before the load (their tables then receive nothing),
@@ -87,6 +102,10 @@ func BenchmarkSchemaCost(b *testing.B) {
 	// requests is (a sparse span of 12 hours may reach past now, which
 	// nothing here minds), and young enough that no TTL acts on a row.
 	today := time.Now().UTC().Truncate(24 * time.Hour)
+	// Both engines keep their data under the temporary directory.
+	if tmp := os.TempDir(); bench.WithoutJournal(tmp) {
+		fmt.Printf("schema cost: %s is on ext4 without a journal, where each file created searches past the inodes freed in the last minutes (lab/bench/settle.go): the figures include that search, and spread with it; TMPDIR=\"$(lab/bench/journaled-fs.sh)/tmp\" measures on a journaled ext4, a server's usual file system\n", tmp)
+	}
 	for range b.N {
 		var engines []*costEngine
 		only := os.Getenv("EDGELOG_COST_ENGINE")
