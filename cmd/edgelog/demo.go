@@ -96,17 +96,16 @@ report per customer and leaves the API running until Ctrl-C.`)
 		st.Stop()
 	}()
 	step("ClickHouse on %s, broker on %s", st.CH.Addr(), st.BrokerAddr)
-	common := []string{"--brokers", st.BrokerAddr}
 	chArgs := st.CHArgs()
-	ingestArgs := append(append(common, chArgs...), "--metrics-addr", "127.0.0.1:0")
+	ingestArgs := st.IngestArgs("--metrics-addr", "127.0.0.1:0")
 	if *ingestWait > 0 {
 		ingestArgs = append(ingestArgs, "--batch-wait", ingestWait.String())
 	}
 	if _, err := st.Start("ingest", ingestArgs...); err != nil {
 		return err
 	}
-	collectorArgs := append(common, "--file", access, "--edge-config", edge,
-		"--dead-letter-file", filepath.Join(st.Dir, "dead-letters.jsonl"))
+	collectorArgs := []string{"--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
+		"--dead-letter-file", filepath.Join(st.Dir, "dead-letters.jsonl")}
 	if *collectorWait > 0 {
 		collectorArgs = append(collectorArgs, "--batch-wait", collectorWait.String())
 	}
