@@ -5,9 +5,9 @@
 # Why: this project's VMs have ext4 without a journal, where every file
 # created searches past the inodes freed in the last minutes (settle.go).
 # ClickHouse creates and removes part files all the time, so on such a
-# file system its CPU per request includes that search: 0.2-1 CPU-second
-# per million requests in the schema cost benchmark, and most of its
-# run-to-run spread. A server's usual file system (ext4 with its default
+# file system its CPU per request includes that search: in the schema
+# cost benchmark up to 1 CPU-second per million requests for modern
+# ClickHouse in runs in a row, and most of the benchmark's spread. A server's usual file system (ext4 with its default
 # journal, or XFS) has no such search; this one is made the way mkfs.ext4
 # makes it by default, in a sparse image file on the same disk.
 #

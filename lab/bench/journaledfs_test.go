@@ -23,15 +23,20 @@ func TestJournaledFS(t *testing.T) {
 	if _, err := exec.LookPath("mkfs.ext4"); err != nil {
 		t.Skip("no mkfs.ext4 here")
 	}
+	if err := exec.Command("losetup", "-f").Run(); err != nil {
+		t.Skipf("no free loop device here: %v", err)
+	}
 	tmp := t.TempDir()
 	image, dir := filepath.Join(tmp, "j.img"), filepath.Join(tmp, "j")
 	run := func() string {
 		t.Helper()
 		cmd := exec.Command("./journaled-fs.sh")
 		cmd.Env = append(os.Environ(), "EDGELOG_JOURNALED_IMAGE="+image, "EDGELOG_JOURNALED_DIR="+dir, "EDGELOG_JOURNALED_SIZE=64M")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
 		out, err := cmd.Output()
 		if err != nil {
-			t.Skipf("journaled-fs.sh could not mount here: %v", err)
+			t.Fatalf("journaled-fs.sh: %v\n%s", err, stderr.String())
 		}
 		return strings.TrimSpace(string(out))
 	}

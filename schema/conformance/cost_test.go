@@ -61,13 +61,15 @@ import (
 // On ext4 without a journal, as on this project's VMs, every part file
 // an engine creates after another was removed searches past the freed
 // inodes (lab/bench/settle.go), and this benchmark removes a database
-// between each load and the next: that search was 0.2-1 CPU-second per
-// million of its figures and most of their spread (2026-12-07: modern,
-// 3M rows at --span 1m, 2.29-2.92 in three runs on the VM's ext4, 1.69-
-// 1.83 in four on a journaled one, 1.75-1.82 in two on tmpfs). The
-// benchmark says so when TMPDIR is on such a file system;
-// lab/bench/journaled-fs.sh mounts a journaled ext4, a server's usual
-// file system:
+// between each load and the next (modern's loads follow 18.16's removals
+// by seconds). 2026-12-07, 10M rows: 18.16 1.91 and 1.43 CPU-s per
+// million on the VM's ext4, 1.79-1.89 and 1.39-1.59 on a journaled one;
+// modern 2.73 and 2.37 against 2.58-2.67 and 1.77-2.01. In runs in a row
+// it is most of the spread: modern alone, 3M rows at --span 1m, 2.29-2.92
+// in three runs on the VM's ext4, 1.69-1.83 in four on a journaled one,
+// 1.75-1.82 in two on tmpfs. The benchmark says so when TMPDIR is on such
+// a file system; lab/bench/journaled-fs.sh mounts a journaled ext4, a
+// server's usual file system:
 //
 //	TMPDIR="$(lab/bench/journaled-fs.sh)/tmp" make bench-schema-cost
 //
