@@ -331,15 +331,16 @@
 // The figures above were measured with both engines' data on this
 // project's VMs' ext4 without a journal, where each file created searches
 // past the inodes freed in the last minutes ("The server's CPU by
-// function, and the file system under it", below), and the
-// benchmark removes a database between each load and the next. With
-// TMPDIR on a journaled ext4 (lab/bench/journaled-fs.sh; 10M rows, one
-// run): 18.16 1.89 at the bench's default density and 1.59 at `--span
-// 1m`, modern 2.58 and 1.77 (the raw table alone 0.45-0.54 and 0.90-1.00);
-// at 3M rows and `--span 1m` modern measured 2.29-2.92 in three runs on
-// the VM's ext4 and 1.69-1.83 in four on the journaled one. So on a
-// server's file system ClickHouse is within issue 14's 2 with one merge
-// pass, except modern servers at the bench's sparse default, where the
+// function, and the file system under it", below), and the benchmark
+// removes a database between each load and the next. With TMPDIR on a
+// journaled ext4 (lab/bench/journaled-fs.sh; 10M rows, two runs): 18.16
+// 1.79-1.89 at the bench's default density and 1.39-1.59 at `--span 1m`,
+// modern 2.58-2.67 and 1.77-2.01 (the raw table alone 0.45-0.54 on 18.16,
+// 0.90-1.03 on modern); at 3M rows and `--span 1m` modern measured
+// 2.29-2.92 in three runs on the VM's ext4 and 1.69-1.83 in four on the
+// journaled one. So on a server's file system ClickHouse is within issue
+// 14's 2 with one merge pass (modern servers at `--span 1m` at the edge of
+// it), except modern servers at the bench's sparse default, where the
 // latency views' many small t-digest states are the largest share left
 // (0.65-0.95 of about 2.5).
 //
