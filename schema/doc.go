@@ -551,11 +551,11 @@
 // lab/bench's settle.go, where `edgelog bench` now waits such removals
 // out). A journaled ext4 or XFS, a server's usual file system, has no
 // such walk.
-// On a journaled ext4 (lab/bench/journaled-fs.sh, 2026-12-07) a whole
-// 20M-line `edgelog bench` ran at 526,692 requests a second with
-// ClickHouse at 1.68 CPU-s per million (the kernel 0.16), against
-// 519,807 and 1.78 (0.19) on the VM's ext4 the run after: the bench's
-// own settling leaves little of the walk in it.
+// On a journaled ext4 (lab/bench/journaled-fs.sh, 2026-12-07) two whole
+// 20M-line `edgelog bench` runs went at 504,482-526,692 requests a second
+// with ClickHouse at 1.68-1.75 CPU-s per million (the kernel 0.16-0.19),
+// against 491,206-519,807 and 1.78-1.91 (0.19-0.24) on the VM's ext4,
+// alternated: the bench's own settling leaves little of the walk in it.
 //
 // Measured and not taken: writing young parts uncompressed (the
 // server's <compression> cases: method none, lz4 once a merge's sources
