@@ -100,7 +100,7 @@ var withoutJournal = ext4WithoutJournal
 // WithoutJournal reports whether dir is on an ext4 file system without a
 // journal, where ClickHouse's CPU per request includes the inode search
 // above (the schema cost benchmark says so when its data are on one).
-func WithoutJournal(dir string) bool { return ext4WithoutJournal(dir) }
+func WithoutJournal(dir string) bool { return withoutJournal(dir) }
 
 // ext4WithoutJournal reports whether dir is on ext4 and its journal_task
 // reads "<none>", as it does without a journal.

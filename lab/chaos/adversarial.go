@@ -508,7 +508,7 @@ func corruptCheckpoint(ctx context.Context, st *stack.Stack, collector *stack.Pr
 
 		return "", err
 	}
-	logPath := filepath.Join(st.Dir, "logs", "collector.log")
+	logPath := st.LogPath("collector")
 	before, _ := os.ReadFile(logPath) // #nosec G304 -- the run's own process log
 	if err := collector.Restart(); err != nil {
 		return "", err

@@ -329,7 +329,7 @@ func waitDrained(ctx context.Context, st *stack.Stack, lines uint64, settle time
 		for sleepCtx(ctx, time.Second) {
 			for _, p := range procs {
 				if !p.Running() {
-					cancel(fmt.Errorf("edgelog %s exited by itself (%v); its log: %s", p.Name, p.Err(), filepath.Join(st.Dir, "logs", p.Name+".log")))
+					cancel(fmt.Errorf("edgelog %s exited by itself (%v); its log: %s", p.Name, p.Err(), st.LogPath(p.Name)))
 					return
 				}
 			}
@@ -344,7 +344,7 @@ func waitDrained(ctx context.Context, st *stack.Stack, lines uint64, settle time
 
 // countInLog counts the lines of a process's log holding text.
 func countInLog(st *stack.Stack, proc, text string) int {
-	b, _ := os.ReadFile(filepath.Join(st.Dir, "logs", proc+".log")) // #nosec G304 -- a log in the chaos run's own directory
+	b, _ := os.ReadFile(st.LogPath(proc)) // #nosec G304 -- a log in the chaos run's own directory
 	return strings.Count(string(b), text)
 }
 

@@ -101,7 +101,13 @@ func (s *Stack) CHArgs() []string {
 // IngestArgs are ingest's flags for the stack (its broker, server and
 // database), then extra.
 func (s *Stack) IngestArgs(extra ...string) []string {
-	return append([]string{"--brokers", s.BrokerAddr, "--ch-addr", s.CH.Addr(), "--ch-db", s.DB}, extra...)
+	return append(append([]string{"--brokers", s.BrokerAddr}, s.CHArgs()...), extra...)
+}
+
+// LogPath is where a process the stack started as `edgelog name` writes
+// its output (when Options.Stdout is nil).
+func (s *Stack) LogPath(name string) string {
+	return filepath.Join(s.Dir, "logs", name+".log")
 }
 
 // Conn opens a ClickHouse connection to the stack's server.
@@ -143,7 +149,7 @@ func (p *Proc) start() error {
 	var f *os.File
 	if out == nil {
 		var err error
-		f, err = os.OpenFile(filepath.Join(p.s.Dir, "logs", p.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) // #nosec G302 -- a harness process's log in the run's directory
+		f, err = os.OpenFile(p.s.LogPath(p.Name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) // #nosec G302 -- a harness process's log in the run's directory
 		if err != nil {
 			return err
 		}
