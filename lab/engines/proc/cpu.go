@@ -23,6 +23,29 @@ func SystemCPUSecondsOf(pid int) float64 {
 	return sys
 }
 
+// MachineBusySeconds is the CPU time all of this machine's cores spent
+// busy since boot (user, nice, system, irq and softirq in /proc/stat;
+// idle, iowait and time stolen by a hypervisor left out): with the
+// processes' own figures, what kernel threads used beside them (writeback,
+// reclaim). 0 when it cannot be read.
+func MachineBusySeconds() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0
+	}
+	var busy float64
+	for _, i := range []int{1, 2, 3, 6, 7} { // user nice system (idle iowait) irq softirq
+		v, _ := strconv.ParseFloat(f[i], 64)
+		busy += v
+	}
+	return busy / 100 // USER_HZ
+}
+
 // MergeThreadPrefixes name ClickHouse's threads that merge parts: 18.16's
 // background pool ("BackgrProcPool"), a modern server's "MergeMutate" and
 // "BgSchPool" threads.

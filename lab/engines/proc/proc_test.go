@@ -2,6 +2,7 @@ package proc
 
 import (
 	"os/exec"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -143,5 +144,26 @@ func TestSystemCPUSecondsOf(t *testing.T) {
 	}
 	if SystemCPUSecondsOf(-1) != 0 {
 		t.Fatal("no process has CPU time")
+	}
+}
+
+// TestMachineBusySeconds holds the machine's busy time to what a process
+// that only counts adds to it: at least that process's own CPU time (less
+// a tick per core of rounding) over the same half second.
+func TestMachineBusySeconds(t *testing.T) {
+	var p Process
+	if err := p.Start(exec.Command("sh", "-c", "i=0; while :; do i=$((i+1)); done"), nil); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Kill()
+	time.Sleep(100 * time.Millisecond)
+	machine0, shell0 := MachineBusySeconds(), CPUSecondsOf(p.Pid())
+	time.Sleep(500 * time.Millisecond)
+	machine, shell := MachineBusySeconds()-machine0, CPUSecondsOf(p.Pid())-shell0
+	if shell < 0.2 {
+		t.Fatalf("a counting shell used %.2f CPU-seconds in half a second", shell)
+	}
+	if machine < shell-0.02*float64(runtime.NumCPU()) {
+		t.Fatalf("the machine was busy %.2f CPU-seconds while a counting shell used %.2f", machine, shell)
 	}
 }
