@@ -299,6 +299,28 @@
 // String columns left 16%, lcColumns 4.6%, the String columns'
 // positions 3.7%), wire decoding 28% (zstd 8%), the rollup feed 18%.
 //
+// The INSERT cycle (2026-12-07, afternoon). In the 20M-line bench the
+// collector ships the file in about 23 s with every core busy, and
+// ingest and ClickHouse then drain Kafka alone for 15-18 s on 1.4-1.5 of
+// the 2 cores (`edgelog bench`'s e2e_cores_busy_* lines), because a cycle
+// is serial: the combiner merges the batches waiting, ingest builds the
+// driver's block, the server inserts it with its views on one thread, the
+// feed rows are aggregated and inserted, and only then are the partitions
+// answered and their read-ahead batches handed over. Timed in one run (a
+// scratch build): of 40.4 s of cycles, the raw INSERTs 26.9 s, the feed
+// 6.4 (its aggregation 2.2), merging the batches 2.1, the driver's columns
+// 3.0, the order 0.7, waiting for batches 1.9. Aggregating the feed rows
+// on another goroutine while the raw rows are inserted took its 2.2 s off
+// the cycles and nothing the runs could resolve off the rate (five
+// alternated pairs, 492-560k against 502-544k requests a second, a mean
+// of 524k both), so it was not kept. The larger lever, not built: letting
+// a partition hand its read-ahead batch over before the one in flight is
+// answered (still inserted after it, on the same stream), so the combiner
+// builds the next block while the server inserts; at most the 8 s of
+// ingest's share of a cycle, the part of it in the drain (about 3 s of
+// 40) being what would show. It changes readahead.go's one-batch-in-flight
+// rule, which exactly-once rests on, for a gain within the runs' spread.
+//
 // # Bounds
 //
 // Per partition: one batch of BatchRows (500,000) rows or BatchBytes
