@@ -204,20 +204,7 @@ func TestLive(t *testing.T) {
 	if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.ingest_watermark DELETE WHERE max_time_ms >= %d", db, late.UnixMilli())); err != nil {
 		t.Fatal(err)
 	}
-	// A mutation runs in the background on 18.16: wait until it is done.
-	for i := 0; ; i++ {
-		var left uint64
-		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.ingest_watermark WHERE max_time_ms >= %d", db, late.UnixMilli())).Scan(&left); err != nil {
-			t.Fatal(err)
-		}
-		if left == 0 {
-			break
-		}
-		if i == 200 {
-			t.Fatalf("the DELETE of the later watermark rows left %d", left)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	chtest.WaitMutations(t, db)
 
 	// A second partition that has landed rows only up to :00:31.250 of
 	// the next hour holds the watermark back to :00:30 (31.25 - 0.7 s).

@@ -38,20 +38,7 @@ func TestVerifyLive(t *testing.T) {
 	if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.live_1s_by_hour DELETE WHERE t = toDateTime(%d) AND customer = '%s' AND region = '%s'", db, sec.Unix(), cust, region)); err != nil {
 		t.Fatal(err)
 	}
-	// A mutation runs in the background on 18.16: wait until it is done.
-	for i := 0; ; i++ {
-		var left uint64
-		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.live_1s_by_hour WHERE t = toDateTime(%d) AND customer = '%s' AND region = '%s'", db, sec.Unix(), cust, region)).Scan(&left); err != nil {
-			t.Fatal(err)
-		}
-		if left == 0 {
-			break
-		}
-		if i == 100 {
-			t.Fatal("the DELETE did not run")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	chtest.WaitMutations(t, db)
 	diffs, c, err = schema.VerifyLive(ctx, conn, db, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
@@ -75,23 +62,10 @@ func TestVerifyLive(t *testing.T) {
 	if err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.live_1s_by_hour DELETE WHERE t < toDateTime('2026-10-03 00:00:00')", db)); err != nil {
 		t.Fatal(err)
 	}
-	// Until the mutation has run on every part it covers: 18.16 mutates
-	// the hour partitions' parts one by one, and waiting for the planted
-	// row's alone (the differences down to one) let a run compare from
-	// a second of the 2nd whose part was not yet done.
-	for i := 0; ; i++ {
-		var left uint64
-		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.live_1s_by_hour WHERE t < toDateTime('2026-10-03 00:00:00')", db)).Scan(&left); err != nil {
-			t.Fatal(err)
-		}
-		if left == 0 {
-			break
-		}
-		if i == 200 {
-			t.Fatalf("the DELETE of the first days left %d rows", left)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	// Every part: 18.16 mutates the hour partitions' parts one by one,
+	// and waiting for the planted row's alone (the differences down to
+	// one) let a run compare from a second of the 2nd not yet done.
+	chtest.WaitMutations(t, db)
 	diffs, c, err = schema.VerifyLive(ctx, conn, db, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)

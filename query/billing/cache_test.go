@@ -123,7 +123,7 @@ func TestUsageCacheReadsChangedDaysOnly(t *testing.T) {
 	check("parts merged", 31) // one part spans the month
 
 	exec("ALTER TABLE %s.billing_5m DELETE WHERE customer = 'globex' AND t < toDateTime('2026-10-05 00:00:00')")
-	waitMutations(t, db)
+	chtest.WaitMutations(t, db)
 	check("a mutation", -1) // rewrites the month's part: days as its span says
 
 	exec("ALTER TABLE %s.billing_5m DROP PARTITION 202610")
@@ -208,26 +208,6 @@ func equalsFresh(t *testing.T, l *Ledger, step string) map[string]*Usage {
 		t.Fatalf("%s: cached usage differs from a fresh read:\n got %s\nwant %s", step, show(got), show(want))
 	}
 	return got
-}
-
-// waitMutations waits until db's mutations are done (18.16 runs them in
-// the background).
-func waitMutations(t *testing.T, db string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var n uint64
-		if err := chtest.Conn(t).QueryRow(context.Background(), "SELECT count() FROM system.mutations WHERE database = ? AND is_done = 0", db).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d mutations still running after 30 s", n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func show(u map[string]*Usage) string {

@@ -122,6 +122,29 @@ func NewDBAt(t testing.TB, to int) string {
 	return db
 }
 
+// WaitMutations waits until every mutation of db (ALTER ... DELETE or
+// UPDATE) has run: ClickHouse answers the ALTER at once and rewrites the
+// parts in the background, one by one, so a test reading right after it
+// may see some parts done and others not. Fails the test after 30 s.
+func WaitMutations(t testing.TB, db string) {
+	t.Helper()
+	conn := Conn(t)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n uint64
+		if err := conn.QueryRow(context.Background(), "SELECT count() FROM system.mutations WHERE database = ? AND is_done = 0", db).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d mutations of %s still running after 30 s", n, db)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // Broker starts an embedded Kafka-protocol broker on a free port, closed at
 // cleanup.
 func Broker(t testing.TB, partitions int, topics ...string) *broker.Broker {
