@@ -8,7 +8,7 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 DATE ?= $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS := -X github.com/edgelog/edgelog/internal/buildinfo.Version=$(VERSION) -X github.com/edgelog/edgelog/internal/buildinfo.Commit=$(COMMIT) -X github.com/edgelog/edgelog/internal/buildinfo.Date=$(DATE)
 
-.PHONY: all build package docs setup demo test bench bench-fresh bench-e2e bench-ingest bench-query bench-collector bench-storage bench-layouts bench-schema-cost chaos soak adversarial fuzz plugin plugin-validator lint lint-go lint-tools clean pgo
+.PHONY: all build package docs setup demo test bench bench-fresh bench-e2e bench-ingest bench-query bench-collector bench-collector-alone bench-storage bench-layouts bench-schema-cost chaos soak adversarial fuzz plugin plugin-validator lint lint-go lint-tools clean pgo
 
 all: build
 
@@ -118,6 +118,13 @@ bench-fresh: setup build
 
 bench-e2e: setup build
 	$(BIN) bench --lines $(BENCH_LINES)
+
+# The collector and the broker alone on the same generated lines (no ingest,
+# no ClickHouse): the collector's own CPU per line, reading the file and
+# producing to Kafka included, and kcat alone on the same file, in about a
+# minute: what a change to the collector is measured with (lab/bench/alone.go).
+bench-collector-alone: setup build
+	$(BIN) bench --collector-alone --lines $(BENCH_LINES)
 
 # The long chaos run (>= 10M lines, 10 faults of each kind); its short form
 # runs in `make test`.

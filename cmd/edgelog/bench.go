@@ -42,6 +42,7 @@ same broker, with the ratios against them.`)
 	maxRate := fs.Int("max-rate", 0, "freshness: the measured maximum in requests/s (0: measure it first with a --lines run)")
 	waits := fs.String("waits", "", "freshness: waits to run with, e.g. ingest=1s,ingest-min=200ms,collector=250ms,collector-min=100ms,lateness=350ms (default each process's)")
 	settle := fs.Duration("settle", bench.InodeSettle, "before starting, wait until this long after the last removal of a bench run's data on this machine, when the working directory is on ext4 without a journal (every file ClickHouse creates there searches past inodes freed in the last 6 minutes: lab/bench/settle.go); 0: do not wait")
+	alone := fs.Bool("collector-alone", false, "measure the collector and the broker alone on the generated file (no ingest, no ClickHouse): the collector's own CPU per line, file read and Kafka produce included, and kcat alone on the same file unless skipped")
 	liveTail := fs.Bool("live-tail", true, "freshness: the query service counts the live counter's newest seconds from Kafka (its --live-tail); false: from ClickHouse only")
 	if err := parseFlags(ctx, fs, args); err != nil {
 		return err
@@ -58,10 +59,14 @@ same broker, with the ratios against them.`)
 		return err
 	}
 	defer removeAfterRun(previous)
-	if err := bench.Settle(ctx, *dir, *settle, func(format string, a ...any) { fmt.Printf(format+"\n", a...) }); err != nil {
+	window := *settle
+	if *alone {
+		window = 0 // the wait is for ClickHouse's files; the collector alone creates few
+	}
+	if err := bench.Settle(ctx, *dir, window, func(format string, a ...any) { fmt.Printf(format+"\n", a...) }); err != nil {
 		return err
 	}
-	if bench.WithoutJournal(*dir) {
+	if !*alone && bench.WithoutJournal(*dir) {
 		fmt.Printf("%s is on ext4 without a journal: ClickHouse's CPU includes the search past freed inodes each file it creates makes there (lab/bench/settle.go); --dir \"$(lab/bench/journaled-fs.sh)/bench\" runs on a journaled ext4, a server's usual file system\n", *dir)
 	}
 	if *fresh {
@@ -77,6 +82,9 @@ same broker, with the ratios against them.`)
 		if s != "" {
 			o.Skip[s] = true
 		}
+	}
+	if *alone {
+		return bench.CollectorAlone(ctx, o)
 	}
 	return bench.Run(ctx, o)
 }

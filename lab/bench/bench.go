@@ -53,50 +53,12 @@ type Options struct {
 
 // Run runs the benchmark.
 func Run(ctx context.Context, o Options) error {
-	if o.Lines == 0 {
-		o.Lines = 20_000_000
-	}
-	if o.Out == nil {
-		o.Out = os.Stdout
-	}
-	logf, bench := output(o.Out)
-	var err error
-	if o.Dir, err = workDir(o.Dir); err != nil {
-		return err
-	}
-	access, edge := filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")
-	if o.Span == 0 {
-		o.Span = 24 * time.Hour
-	}
-	logf("generating %d lines over %v", o.Lines, o.Span)
-	bench("generated_requests_per_sec_of_log_time", float64(o.Lines)/o.Span.Seconds(), "req/s")
-	if _, err := gen.WriteFiles(gen.Options{Lines: o.Lines, Seed: o.Seed, Duration: o.Span, Incidents: gen.DefaultIncidents(gen.DefaultStart)}, access, edge, filepath.Join(o.Dir, "truth.json")); err != nil {
-		return err
-	}
-	// On disk before the clock starts: an edge server's log is written over
-	// the day, not in the seconds before it is read.
-	logf("writing the log to disk")
-	if err := syncFile(access); err != nil {
-		return err
-	}
-	fi, err := os.Stat(access)
+	f, err := startFileRun(&o)
 	if err != nil {
 		return err
 	}
+	logf, bench, access, fi := f.logf, f.bench, f.access, f.log
 	n := float64(o.Lines)
-	bench("log_bytes_per_request", float64(fi.Size())/n, "bytes")
-
-	if o.ProfileDir != "" {
-		if o.ProfileDir, err = filepath.Abs(o.ProfileDir); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil { // #nosec G301 -- the benchmark's profile directory
-			return err
-		}
-		// The processes started from here inherit it (cmd/edgelog): the
-		// broker, ingest and the collector.
-		os.Setenv("EDGELOG_CPUPROFILE_DIR", o.ProfileDir) // #nosec G104 -- the variable name is valid; Setenv cannot fail here
-	}
 	st, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(o.Dir, "stack"), Bin: o.Bin, Partitions: 8})
 	if err != nil {
 		return err
@@ -116,8 +78,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	collector, err := st.Start("collector", append([]string{"--brokers", st.BrokerAddr, "--file", access, "--edge-config", edge,
-		"--follow=false", "--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl")}, o.CollectorArgs...)...)
+	collector, err := f.startCollector(st, o)
 	if err != nil {
 		return err
 	}
@@ -237,6 +198,78 @@ func Run(ctx context.Context, o Options) error {
 
 // cpuSeconds reads a process's user+system CPU time from /proc.
 func cpuSeconds(pid int) float64 { return proc.CPUSecondsOf(pid) }
+
+// fileRun is what the runs over a generated file share.
+type fileRun struct {
+	logf         func(format string, a ...any)
+	bench        func(name string, v float64, unit string)
+	access, edge string      // the log and its edge mapping
+	log          os.FileInfo // the log's
+}
+
+// startFileRun fills o's defaults, generates the log into o.Dir and, when
+// o.ProfileDir is set, makes it and sets EDGELOG_CPUPROFILE_DIR: the
+// processes started from then on inherit it (cmd/edgelog) and write their
+// profiles there.
+func startFileRun(o *Options) (*fileRun, error) {
+	if o.Lines == 0 {
+		o.Lines = 20_000_000
+	}
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	f := &fileRun{}
+	f.logf, f.bench = output(o.Out)
+	var err error
+	if o.Dir, err = workDir(o.Dir); err != nil {
+		return nil, err
+	}
+	if f.access, f.edge, f.log, err = generate(*o, f.logf, f.bench); err != nil {
+		return nil, err
+	}
+	if o.ProfileDir != "" {
+		if o.ProfileDir, err = filepath.Abs(o.ProfileDir); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil { // #nosec G301 -- the benchmark's profile directory
+			return nil, err
+		}
+		os.Setenv("EDGELOG_CPUPROFILE_DIR", o.ProfileDir) // #nosec G104 -- the variable name is valid; Setenv cannot fail here
+	}
+	return f, nil
+}
+
+// startCollector starts the collector on the run's log, to ship it once
+// (--follow=false) to st's broker.
+func (f *fileRun) startCollector(st *stack.Stack, o Options) (*stack.Proc, error) {
+	return st.Start("collector", append([]string{"--brokers", st.BrokerAddr, "--file", f.access, "--edge-config", f.edge,
+		"--follow=false", "--dead-letter-file", filepath.Join(o.Dir, "dead-letters.jsonl")}, o.CollectorArgs...)...)
+}
+
+// generate writes o.Lines requests over o.Span (default 24h) into
+// access.log in o.Dir, with the edge mapping beside it, and syncs the log
+// to disk: an edge server's log is written over the day, not in the
+// seconds before it is read.
+func generate(o Options, logf func(string, ...any), bench func(string, float64, string)) (access, edge string, fi os.FileInfo, err error) {
+	access, edge = filepath.Join(o.Dir, "access.log"), filepath.Join(o.Dir, "edge.yaml")
+	if o.Span == 0 {
+		o.Span = 24 * time.Hour
+	}
+	logf("generating %d lines over %v", o.Lines, o.Span)
+	bench("generated_requests_per_sec_of_log_time", float64(o.Lines)/o.Span.Seconds(), "req/s")
+	if _, err := gen.WriteFiles(gen.Options{Lines: o.Lines, Seed: o.Seed, Duration: o.Span, Incidents: gen.DefaultIncidents(gen.DefaultStart)}, access, edge, filepath.Join(o.Dir, "truth.json")); err != nil {
+		return "", "", nil, err
+	}
+	logf("writing the log to disk")
+	if err := syncFile(access); err != nil {
+		return "", "", nil, err
+	}
+	if fi, err = os.Stat(access); err != nil {
+		return "", "", nil, err
+	}
+	bench("log_bytes_per_request", float64(fi.Size())/float64(o.Lines), "bytes")
+	return access, edge, fi, nil
+}
 
 // syncFile writes path's dirty pages to disk, so that the kernel does not
 // flush the file just generated (6 GB for 20M lines, written in under 20

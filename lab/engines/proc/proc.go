@@ -7,6 +7,7 @@
 package proc
 
 import (
+	"os"
 	"os/exec"
 	"sync"
 	"syscall"
@@ -122,26 +123,57 @@ func (p *Process) Stop() {
 	}
 }
 
+// exited is the latest run's state once it has exited, nil before.
+func (p *Process) exited() *os.ProcessState {
+	cmd, done := p.current()
+	if running(done) || cmd == nil {
+		return nil
+	}
+	return cmd.ProcessState
+}
+
+// rusage is the latest run's getrusage once it has exited, nil before.
+func (p *Process) rusage() *syscall.Rusage {
+	if st := p.exited(); st != nil {
+		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
+			return ru
+		}
+	}
+	return nil
+}
+
 // CPUSeconds is the user and system CPU time of the latest run once it
 // has exited (0 while it runs).
 func (p *Process) CPUSeconds() float64 {
-	cmd, done := p.current()
-	if running(done) || cmd == nil || cmd.ProcessState == nil {
-		return 0
+	if st := p.exited(); st != nil {
+		return (st.UserTime() + st.SystemTime()).Seconds()
 	}
-	return (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return 0
+}
+
+// SystemCPUSeconds is the kernel's part of CPUSeconds (0 while it runs).
+func (p *Process) SystemCPUSeconds() float64 {
+	if st := p.exited(); st != nil {
+		return st.SystemTime().Seconds()
+	}
+	return 0
+}
+
+// DiskReadBytes is what the latest run read from storage rather than the
+// page cache, once it has exited (getrusage's ru_inblock, 512-byte blocks;
+// 0 while it runs).
+func (p *Process) DiskReadBytes() int64 {
+	if ru := p.rusage(); ru != nil {
+		return ru.Inblock * 512
+	}
+	return 0
 }
 
 // PeakRSSBytes is the largest resident set of the latest run once it has
 // exited (getrusage's ru_maxrss; 0 while it runs).
 func (p *Process) PeakRSSBytes() int64 {
-	cmd, done := p.current()
-	if running(done) || cmd == nil || cmd.ProcessState == nil {
-		return 0
+	if ru := p.rusage(); ru != nil {
+		return ru.Maxrss * 1024 // Linux counts kilobytes
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 0
-	}
-	return ru.Maxrss * 1024 // Linux counts kilobytes
+	return 0
 }

@@ -1,7 +1,9 @@
 package proc
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"syscall"
 	"testing"
@@ -165,5 +167,41 @@ func TestMachineBusySeconds(t *testing.T) {
 	}
 	if machine < shell-0.02*float64(runtime.NumCPU()) {
 		t.Fatalf("the machine was busy %.2f CPU-seconds while a counting shell used %.2f", machine, shell)
+	}
+}
+
+// dd copying zeros to /dev/null spends its time in the kernel: the system
+// part is reported, within the total.
+func TestSystemCPUSeconds(t *testing.T) {
+	var p Process
+	if err := p.Start(exec.Command("dd", "if=/dev/zero", "of=/dev/null", "bs=1M", "count=20000"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if p.SystemCPUSeconds() != 0 {
+		t.Fatal("system CPU while running, want 0")
+	}
+	<-p.Done()
+	if sys, all := p.SystemCPUSeconds(), p.CPUSeconds(); p.Err() != nil || sys <= 0 || sys > all {
+		t.Fatalf("dd: system %.3fs of %.3fs, err %v", sys, all, p.Err())
+	}
+}
+
+// dd reading a file with O_DIRECT bypasses the page cache: every byte it
+// reads is read from storage and reported.
+func TestDiskReadBytes(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "data")
+	if err := os.WriteFile(f, make([]byte, 8<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var p Process
+	if err := p.Start(exec.Command("dd", "if="+f, "iflag=direct", "of=/dev/null", "bs=1M"), nil); err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if p.Err() != nil {
+		t.Skipf("dd with O_DIRECT on %s: %v (a file system without direct I/O, such as tmpfs)", f, p.Err())
+	}
+	if got := p.DiskReadBytes(); got < 8<<20 {
+		t.Fatalf("read %d bytes from storage, want at least %d", got, 8<<20)
 	}
 }

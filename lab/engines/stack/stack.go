@@ -36,6 +36,9 @@ type Options struct {
 	BrokerPort int    // 0 = free port
 	// Stdout receives the processes' output; nil writes to log files in Dir.
 	Stdout io.Writer
+	// BrokerOnly starts the broker alone: no ClickHouse, no schema (runs
+	// that measure the collector without the rest of the pipeline).
+	BrokerOnly bool
 }
 
 // Stack is a running pipeline.
@@ -47,7 +50,8 @@ type Stack struct {
 	procs      []*Proc
 }
 
-// Start starts ClickHouse and the broker and migrates the schema.
+// Start starts ClickHouse and the broker and migrates the schema (the
+// broker alone with BrokerOnly).
 func Start(ctx context.Context, o Options) (*Stack, error) {
 	if o.DB == "" {
 		o.DB = "edgelog"
@@ -63,9 +67,10 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	s := &Stack{Options: o}
-	s.CH, err = chserver.Start(ctx, chserver.Config{Dir: filepath.Join(o.Dir, "clickhouse"), TCPPort: o.CHPort})
-	if err != nil {
-		return nil, err
+	if !o.BrokerOnly {
+		if s.CH, err = chserver.Start(ctx, chserver.Config{Dir: filepath.Join(o.Dir, "clickhouse"), TCPPort: o.CHPort}); err != nil {
+			return nil, err
+		}
 	}
 	port := o.BrokerPort
 	if port == 0 {
@@ -84,6 +89,9 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err := waitTCP(ctx, s.BrokerAddr, 30*time.Second); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("broker did not start: %w", err)
+	}
+	if o.BrokerOnly {
+		return s, nil
 	}
 	if err := s.Run(ctx, "schema", append([]string{"migrate"}, s.CHArgs()...)...); err != nil {
 		s.Stop()
