@@ -66,9 +66,9 @@ func CollectorAlone(ctx context.Context, o Options) error {
 	bench("collector_alone_lines_per_sec", n/secs, "lines/s")
 	bench("collector_alone_cpu_seconds_per_million", collectorCPU/n*1e6, "s")
 	bench("collector_alone_system_cpu_seconds_per_million", collector.SystemCPUSeconds()/n*1e6, "s")
-	// Nonzero when part of the file was no longer in the page cache: the
-	// collector then waited for the disk, and its CPU figure holds the
-	// kernel's work of reading it.
+	// Nonzero when the file was read from the block device rather than
+	// the page cache: the collector then waited for the device, whose
+	// work (a loop device's, on a loop-mounted image) is not in its CPU.
 	bench("collector_alone_disk_read_bytes_per_line", float64(collector.DiskReadBytes())/n, "bytes")
 	bench("collector_alone_cores", collectorCPU/secs, "cores")
 	bench("collector_alone_broker_cpu_seconds_per_million", brokerCPU/n*1e6, "s")
