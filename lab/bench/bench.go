@@ -340,15 +340,26 @@ func mergedRows(ctx context.Context, st *stack.Stack) (uint64, error) {
 	return ev["MergedRows"], err
 }
 
+// consumeTopic reads every message of topic with kcat (an independent
+// client), from the beginning to the end, and returns what kcat printed
+// of each in format (kcat -f).
+func consumeTopic(ctx context.Context, broker, topic, format string) (string, error) {
+	out, err := exec.CommandContext(ctx, "kcat", "-C", "-b", broker, "-t", topic, "-o", "beginning", "-e", "-q", "-f", format).Output() // #nosec G204 -- benchmark harness: fixed command, arguments from its own stack
+	if err != nil {
+		return "", fmt.Errorf("kcat: %w", err)
+	}
+	return string(out), nil
+}
+
 // topicBytes sums the message values of every partition of topic, read
 // back with kcat (an independent client) to the end of the topic, and
 // counts the messages.
 func topicBytes(ctx context.Context, broker, topic string) (total, messages int64, err error) {
-	out, err := exec.CommandContext(ctx, "kcat", "-C", "-b", broker, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%S\n").Output() // #nosec G204 -- benchmark harness: fixed command, arguments from its own stack
+	out, err := consumeTopic(ctx, broker, topic, "%S\n")
 	if err != nil {
-		return 0, 0, fmt.Errorf("kcat: %w", err)
+		return 0, 0, err
 	}
-	for _, f := range strings.Fields(string(out)) {
+	for _, f := range strings.Fields(out) {
 		n, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
 			return 0, 0, fmt.Errorf("kcat printed %q", f)
