@@ -237,11 +237,11 @@
 // when a minute's 400k rows share 600 groups, 462 ns when every row is a
 // group of its own (each a map insert and a key string allocated).
 //
-// The latency rollups' t-digest states are not built here, though they
-// are now ClickHouse's largest view cost: the driver has no
+// The latency rollups' states are not built here: the driver has no
 // AggregateFunction column and 18.16 converts nothing it can send into
 // one (package schema, "The latency rollups", says what was checked and
-// what migration 17 did instead).
+// what migrations 17 and 24 did instead: chained views, and histograms
+// cheaper to build than the t-digests were).
 //
 // Reading Kafka costs the broker too: each partition is read with
 // kafkaconf.PartitionReader, whose MaxWait of 2 s leaves a busy broker 1 s

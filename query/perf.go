@@ -12,13 +12,6 @@ import (
 	"github.com/edgelog/edgelog/schema"
 )
 
-// latencyColumns maps the API's metric names to perf rollup columns: the
-// allow-list that keeps identifiers out of user input.
-var latencyColumns = map[string]string{
-	"request_time": "request_time_us_q",
-	"ttfb":         "ttfb_us_q",
-}
-
 // MaxSlowLookback is how far before At Slowest may read: a window of at
 // most 24h and a baseline of at most 7 days before it.
 const MaxSlowLookback = 8 * 24 * time.Hour
@@ -77,7 +70,7 @@ func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*api.Slowest, error
 	if o.MinRequests == 0 {
 		o.MinRequests = 100
 	}
-	col, ok := latencyColumns[o.Metric]
+	quantiles, ok := schema.LatencyQuantilesSQL(o.Metric)
 	switch {
 	case !ok:
 		return nil, UserError{fmt.Errorf("metric must be request_time or ttfb")}
@@ -89,11 +82,11 @@ func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*api.Slowest, error
 		return nil, UserError{fmt.Errorf("limit must be between 1 and 1000")}
 	}
 	from := o.At.Add(-o.Window)
-	cur, err := s.placeQuantiles(ctx, col, o.Customer, from, o.At)
+	cur, err := s.placeQuantiles(ctx, quantiles, o.Customer, from, o.At)
 	if err != nil {
 		return nil, err
 	}
-	base, err := s.placeQuantiles(ctx, col, o.Customer, from.Add(-o.Baseline), from)
+	base, err := s.placeQuantiles(ctx, quantiles, o.Customer, from.Add(-o.Baseline), from)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +116,7 @@ func (s *Store) Slowest(ctx context.Context, o SlowOptions) (*api.Slowest, error
 		if p.Slowdown < o.Factor {
 			continue
 		}
-		since, err := s.slowSince(ctx, col, o.Customer, p.PoP, p.BaselineP90Ms*1000*o.Factor, from.Add(-o.Baseline), o.At)
+		since, err := s.slowSince(ctx, quantiles, o.Customer, p.PoP, p.BaselineP90Ms*1000*o.Factor, from.Add(-o.Baseline), o.At)
 		if err != nil {
 			return nil, err
 		}
@@ -139,12 +132,12 @@ type placeStats struct {
 	q        []float64 // p50, p90, p99 in microseconds
 }
 
-func (s *Store) placeQuantiles(ctx context.Context, col, customer string, from, to time.Time) (map[place]placeStats, error) {
+func (s *Store) placeQuantiles(ctx context.Context, quantiles, customer string, from, to time.Time) (map[place]placeStats, error) {
 	filter, args := CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- at, window and baseline range-checked (query.CheckTime, MaxSlowLookback): UInt32 seconds
-	sql := fmt.Sprintf(`SELECT region, pop, sum(requests), quantilesTDigestMerge(%s)(%s)
+	sql := fmt.Sprintf(`SELECT region, pop, sum(requests), %s
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
-GROUP BY region, pop`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
+GROUP BY region, pop`, quantiles, s.DB, slowTable(customer), filter)
 	rows, err := s.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -154,13 +147,11 @@ GROUP BY region, pop`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
 	for rows.Next() {
 		var p place
 		var st placeStats
-		var q []float32
+		var q []float64
 		if err := rows.Scan(&p.region, &p.pop, &st.requests, &q); err != nil {
 			return nil, err
 		}
-		for _, v := range q {
-			st.q = append(st.q, float64(v))
-		}
+		st.q = q
 		if len(st.q) == 3 {
 			out[p] = st
 		}
@@ -171,13 +162,13 @@ GROUP BY region, pop`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
 // slowSince walks back minute by minute from to while the PoP's p90 stays
 // at or above threshold (minutes with too little traffic to tell are
 // stepped over) and returns the first minute of that run.
-func (s *Store) slowSince(ctx context.Context, col, customer, pop string, thresholdUs float64, from, to time.Time) (*time.Time, error) {
+func (s *Store) slowSince(ctx context.Context, quantiles, customer, pop string, thresholdUs float64, from, to time.Time) (*time.Time, error) {
 	filter, args := CustomerFilter(customer, []any{pop, uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- at, window and baseline range-checked (query.CheckTime, MaxSlowLookback): UInt32 seconds
-	sql := fmt.Sprintf(`SELECT toUInt32(t), sum(requests), quantilesTDigestMerge(%s)(%s)
+	sql := fmt.Sprintf(`SELECT toUInt32(t), sum(requests), %s
 FROM %s.%s
 WHERE pop = ? AND t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY t
-ORDER BY t DESC`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
+ORDER BY t DESC`, quantiles, s.DB, slowTable(customer), filter)
 	rows, err := s.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -187,14 +178,14 @@ ORDER BY t DESC`, schema.Quantiles, col, s.DB, slowTable(customer), filter)
 	for rows.Next() {
 		var t uint32
 		var n uint64
-		var q []float32
+		var q []float64
 		if err := rows.Scan(&t, &n, &q); err != nil {
 			return nil, err
 		}
 		if n < 3 || len(q) != 3 {
 			continue // too few requests to call this minute either way
 		}
-		if float64(q[1]) < thresholdUs {
+		if q[1] < thresholdUs {
 			break
 		}
 		at := time.Unix(int64(t), 0).UTC()
@@ -236,7 +227,7 @@ func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, 
 	if customer == "" {
 		family = perfDimsAll[by]
 	}
-	col, okm := latencyColumns[metric]
+	quantiles, okm := schema.LatencyQuantilesSQL(metric)
 	switch {
 	case !ok:
 		return nil, UserError{fmt.Errorf("by must be one of region, pop, country, asn")}
@@ -252,12 +243,12 @@ func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, 
 		return nil, UserError{fmt.Errorf("%s breakdowns need from and to on whole %s", by, map[bool]string{true: "minutes", false: "hours"}[strings.HasSuffix(family[0], "_1m")])}
 	}
 	out := &api.PerfBreakdown{Table: ru.Name, Customer: customer, By: by, Metric: metric, From: r.From, To: r.To, Rows: []api.PerfRow{}}
-	cur, err := s.perfGroups(ctx, ru.Name, by, col, customer, r.From, r.To)
+	cur, err := s.perfGroups(ctx, ru.Name, by, quantiles, customer, r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
 	week := 7 * 24 * time.Hour
-	prev, err := s.perfGroups(ctx, ru.Name, by, col, customer, r.From.Add(-week), r.To.Add(-week))
+	prev, err := s.perfGroups(ctx, ru.Name, by, quantiles, customer, r.From.Add(-week), r.To.Add(-week))
 	if err != nil {
 		return nil, err
 	}
@@ -274,14 +265,14 @@ func (s *Store) PerfBreakdown(ctx context.Context, customer, by, metric string, 
 	return out, nil
 }
 
-func (s *Store) perfGroups(ctx context.Context, table, by, col, customer string, from, to time.Time) ([]api.PerfRow, error) {
+func (s *Store) perfGroups(ctx context.Context, table, by, quantiles, customer string, from, to time.Time) ([]api.PerfRow, error) {
 	filter, args := CustomerFilter(customer, []any{uint32(from.Unix()), uint32(to.Unix())}) // #nosec G115 -- from/to range-checked by the server (query.CheckTime): UInt32 seconds
-	sql := fmt.Sprintf(`SELECT toString(%s) AS key, sum(requests) AS req, sum(errors_4xx), sum(errors_5xx), quantilesTDigestMerge(%s)(%s)
+	sql := fmt.Sprintf(`SELECT toString(%s) AS key, sum(requests) AS req, sum(errors_4xx), sum(errors_5xx), %s
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY key
 ORDER BY req DESC, key
-LIMIT %d`, by, schema.Quantiles, col, s.DB, table, filter, MaxLimit)
+LIMIT %d`, by, quantiles, s.DB, table, filter, MaxLimit)
 	rows, err := s.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -290,12 +281,12 @@ LIMIT %d`, by, schema.Quantiles, col, s.DB, table, filter, MaxLimit)
 	var out []api.PerfRow
 	for rows.Next() {
 		var p api.PerfRow
-		var q []float32
+		var q []float64
 		if err := rows.Scan(&p.Key, &p.Requests, &p.Errors4xx, &p.Errors5xx, &q); err != nil {
 			return nil, err
 		}
 		if len(q) == 3 {
-			p.P50Ms, p.P90Ms, p.P99Ms = float64(q[0])/1000, float64(q[1])/1000, float64(q[2])/1000
+			p.P50Ms, p.P90Ms, p.P99Ms = q[0]/1000, q[1]/1000, q[2]/1000
 		}
 		if p.Requests > 0 {
 			p.ErrorRate = float64(p.Errors5xx) / float64(p.Requests)

@@ -21,7 +21,7 @@ func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, 
 	if metric == "" {
 		metric = "ttfb"
 	}
-	col, ok := latencyColumns[metric]
+	quantiles, ok := schema.LatencyQuantilesSQL(metric)
 	if !ok {
 		return nil, UserError{fmt.Errorf("metric must be request_time or ttfb")}
 	}
@@ -38,17 +38,17 @@ func (s *Store) PerfSeries(ctx context.Context, place PerfPlace, metric string, 
 	}
 	out := &api.PerfSeries{Table: ru.Name, Customer: place.Customer, Region: place.Region, PoP: place.PoP, Metric: metric, Step: r.Step.String()}
 	week := 7 * 24 * time.Hour
-	if out.Points, err = s.perfPoints(ctx, ru.Name, col, place, r, 0); err != nil {
+	if out.Points, err = s.perfPoints(ctx, ru.Name, quantiles, place, r, 0); err != nil {
 		return nil, err
 	}
 	r.From, r.To = r.From.Add(-week), r.To.Add(-week)
-	if out.WeekBefore, err = s.perfPoints(ctx, ru.Name, col, place, r, week); err != nil {
+	if out.WeekBefore, err = s.perfPoints(ctx, ru.Name, quantiles, place, r, week); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (s *Store) perfPoints(ctx context.Context, table, col string, place PerfPlace, r Range, shift time.Duration) ([]api.PerfPoint, error) {
+func (s *Store) perfPoints(ctx context.Context, table, quantiles string, place PerfPlace, r Range, shift time.Duration) ([]api.PerfPoint, error) {
 	step := uint32(r.Step / time.Second)                                  // #nosec G115 -- r.Validate: step in [1m, MaxStep], far below 2^32 s
 	args := []any{step, step, uint32(r.From.Unix()), uint32(r.To.Unix())} // #nosec G115 -- r.Validate: from/to within MinTime..MaxTime, UInt32 seconds
 	filter := ""
@@ -58,11 +58,11 @@ func (s *Store) perfPoints(ctx context.Context, table, col string, place PerfPla
 			args = append(args, f.v)
 		}
 	}
-	sql := fmt.Sprintf(`SELECT intDiv(toUInt32(t), ?) * ? AS bucket, sum(requests), sum(errors_5xx), quantilesTDigestMerge(%s)(%s)
+	sql := fmt.Sprintf(`SELECT intDiv(toUInt32(t), ?) * ? AS bucket, sum(requests), sum(errors_5xx), %s
 FROM %s.%s
 WHERE t >= toDateTime(?) AND t < toDateTime(?)%s
 GROUP BY bucket
-ORDER BY bucket`, schema.Quantiles, col, s.DB, table, filter)
+ORDER BY bucket`, quantiles, s.DB, table, filter)
 	rows, err := s.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -72,13 +72,13 @@ ORDER BY bucket`, schema.Quantiles, col, s.DB, table, filter)
 	for rows.Next() {
 		var bucket uint64
 		var p api.PerfPoint
-		var q []float32
+		var q []float64
 		if err := rows.Scan(&bucket, &p.Requests, &p.Errors5xx, &q); err != nil {
 			return nil, err
 		}
 		p.Time = time.Unix(int64(bucket), 0).UTC().Add(shift)
 		if len(q) == 3 {
-			p.P50Ms, p.P90Ms, p.P99Ms = float64(q[0])/1000, float64(q[1])/1000, float64(q[2])/1000
+			p.P50Ms, p.P90Ms, p.P99Ms = q[0]/1000, q[1]/1000, q[2]/1000
 		}
 		if p.Requests > 0 {
 			p.ErrorRate = float64(p.Errors5xx) / float64(p.Requests)

@@ -11,7 +11,8 @@ import (
 // perf_geo_1h, perf_geo_all_1d of perf_geo_1d (FoldsFrom). Their views
 // no longer group the raw block: each groups the rows its source's view
 // made of the same block (a few thousand per INSERT instead of ~400k) and
-// merges their t-digest states; counts are sums of sums. perf_1m and
+// merges their latency states (histograms since migration 24, sketch.go;
+// t-digests before); counts are sums of sums. perf_1m and
 // perf_geo_1h stay views over the raw table.
 //
 // How a view reads another view's output differs by server, measured on
@@ -24,13 +25,14 @@ import (
 //
 // Exactness: one INSERT into the raw table still writes every rollup (the
 // chained views run inside their source's push), so nothing changes for
-// the ledgers or a crash. Counts are exact sums; quantiles are t-digest
-// merges of the source's states, as every query that reads more than one
-// row already does: the error stays t-digest's (Quantiles;
-// TestChainedLatencyRollups bounds it against exact quantiles of the raw
-// rows). On modern servers an INSERT into a source table (perf_1m, say)
-// also feeds its chained rollups: a tool filling rollups directly must
-// fill the source only there (lab/rollupfill fills 18.16).
+// the ledgers or a crash. Counts are exact sums; quantiles are merges of
+// the source's states, as every query that reads more than one row
+// already does: histograms merge exactly, so the error stays the
+// histogram's (SketchError; TestChainedLatencyRollups bounds it against
+// exact quantiles of the raw rows). On modern servers an INSERT into a
+// source table (perf_1m, say) also feeds its chained rollups: a tool
+// filling rollups directly must fill the source only there
+// (lab/rollupfill fills 18.16).
 //
 // What it saves, and why not more: a latency view's cost is mostly its
 // t-digest work, which is per value and the same for a value merged from
@@ -122,7 +124,7 @@ func chainMigration(db string, d Dialect) []string {
 		feedSource.feedProjection(db),
 	}
 	for _, c := range chains {
-		s = append(s, dropTable(db, c.r.Name+"_mv", d), c.r.chainView(db, chainSource(db, c.src, d)))
+		s = append(s, dropTable(db, c.r.Name+"_mv", d), c.r.asOf(ChainMigration).chainView(db, chainSource(db, c.src, d)))
 	}
 	return s
 }

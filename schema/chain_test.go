@@ -59,9 +59,14 @@ type latencyGroup struct {
 	values [2][]uint32
 }
 
-// latencyMeasures are the state measures of the latency rollups and the
-// raw column each digests.
-var latencyMeasures = [2][2]string{{"ttfb_us_q", "ttfb_us"}, {"request_time_us_q", "request_time_us"}}
+// latencyMeasures are the state measures of the latency rollups, the raw
+// column each sketches and the API's metric that reads it
+// (schema.LatencyQuantilesSQL).
+var latencyMeasures = [2][3]string{{"ttfb_us_h", "ttfb_us", "ttfb"}, {"request_time_us_h", "request_time_us", "request_time"}}
+
+// retiredMeasures are the t-digest states the latency rollups kept until
+// schema.SketchMigration: still columns, written empty.
+var retiredMeasures = []string{"ttfb_us_q", "request_time_us_q"}
 
 // latencyGroups reads r's groups from its table (fromRaw false) or
 // computes them from db's raw rows (fromRaw true), keyed by the group's
@@ -88,17 +93,24 @@ func latencyGroups(t *testing.T, db string, r schema.Rollup, fromRaw bool) map[s
 			sel = append(sel, "sum("+m.Name+")")
 		}
 	}
-	if want := []string{"requests", "errors_4xx", "errors_5xx", latencyMeasures[0][0], latencyMeasures[1][0]}; len(r.Measures) != len(want) {
+	want := []string{"requests", "errors_4xx", "errors_5xx", retiredMeasures[0], retiredMeasures[1], latencyMeasures[0][0], latencyMeasures[1][0]}
+	if len(r.Measures) != len(want) {
 		t.Fatalf("%s's measures changed: teach this test %v", r.Name, r.Measures)
 	}
-	for i, m := range latencyMeasures {
-		if r.Measures[3+i].Name != m[0] {
+	for i, m := range r.Measures {
+		if m.Name != want[i] {
 			t.Fatalf("%s's measures changed: teach this test %v", r.Name, r.Measures)
 		}
+	}
+	for _, m := range latencyMeasures {
 		if fromRaw {
 			sel = append(sel, "arraySort(groupArray("+m[1]+"))")
 		} else {
-			sel = append(sel, "quantilesTDigestMerge("+schema.Quantiles+")("+m[0]+")")
+			q, ok := schema.LatencyQuantilesSQL(m[2])
+			if !ok {
+				t.Fatalf("no quantiles for metric %s", m[2])
+			}
+			sel = append(sel, q)
 		}
 	}
 	src := db + "." + r.Name
@@ -134,9 +146,9 @@ func latencyGroups(t *testing.T, db string, r schema.Rollup, fromRaw bool) map[s
 	return out
 }
 
-// directQuantiles digests r's groups straight from db's raw rows, as r's
-// view over raw rows did before migration 17: the reference the chained
-// rollup's error is logged beside.
+// directQuantiles sketches r's groups straight from db's raw rows, as r's
+// view over raw rows did before migration 17, and decodes them as the API
+// does: the reference the chained rollup's error is logged beside.
 func directQuantiles(t *testing.T, db string, r schema.Rollup) map[string][2][]float64 {
 	t.Helper()
 	var key, group []string
@@ -148,8 +160,11 @@ func directQuantiles(t *testing.T, db string, r schema.Rollup) map[string][2][]f
 		key = append(key, "toString("+e+")")
 		group = append(group, e)
 	}
-	q := fmt.Sprintf("SELECT arrayStringConcat([%s], '|'), quantilesTDigest(%s)(%s), quantilesTDigest(%s)(%s) FROM %s.%s GROUP BY %s", strings.Join(key, ", "),
-		schema.Quantiles, latencyMeasures[0][1], schema.Quantiles, latencyMeasures[1][1], db, schema.RawTable, strings.Join(group, ", "))
+	sketch := func(col string) string {
+		return fmt.Sprintf("arrayMap(c -> exp((c + 8) / %d) - 1, quantilesTiming(%s)(toUInt32(round(log(%s + 1) * %d))))", schema.SketchScale, schema.Quantiles, col, schema.SketchScale)
+	}
+	q := fmt.Sprintf("SELECT arrayStringConcat([%s], '|'), %s, %s FROM %s.%s GROUP BY %s", strings.Join(key, ", "),
+		sketch(latencyMeasures[0][1]), sketch(latencyMeasures[1][1]), db, schema.RawTable, strings.Join(group, ", "))
 	rows, err := chtest.Conn(t).Query(context.Background(), q)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, q)
@@ -170,41 +185,29 @@ func directQuantiles(t *testing.T, db string, r schema.Rollup) map[string][2][]f
 	return out
 }
 
-// rankError is how far the estimate v of quantile level q is from q in
-// rank among the sorted values: 0 when some value's rank range holds q.
-func rankError(sorted []uint32, q, v float64) float64 {
-	n := float64(len(sorted))
-	lo := float64(sort32(sorted, func(x uint32) bool { return float64(x) >= v })) / n // values < v
-	hi := float64(sort32(sorted, func(x uint32) bool { return float64(x) > v })) / n  // values <= v
+// sketchError is how far a sketch's quantile v of level q may be from
+// the sorted values, as a multiple of the bound: 0 when v is within
+// schema.SketchError of (1 + a value) whose rank is within one value of
+// q (quantileTiming and an exact quantile may pick neighbouring values).
+func sketchError(sorted []uint32, q, v float64) float64 {
+	n := len(sorted)
+	lo := max(0, int(math.Floor((q-1/float64(n))*float64(n)))-1)
+	hi := min(n-1, int(math.Ceil((q+1/float64(n))*float64(n))))
+	below, above := float64(sorted[lo]), float64(sorted[hi])
 	switch {
-	case q < lo:
-		return lo - q
-	case q > hi:
-		return q - hi
+	case v < below:
+		return (below - v) / (below + 1) / schema.SketchError
+	case v > above:
+		return (v - above) / (above + 1) / schema.SketchError
 	}
 	return 0
 }
 
-func sort32(s []uint32, f func(uint32) bool) int {
-	i, _ := slices.BinarySearchFunc(s, true, func(x uint32, _ bool) int {
-		if f(x) {
-			return 1
-		}
-		return -1
-	})
-	return i
-}
-
-// chainedQuantileError is the bound TestChainedLatencyRollups holds the
-// chained rollups' quantiles to, in rank: t-digest's 1% (schema.Quantiles)
-// plus one value either side, as an estimate between two neighbouring
-// values interpolates.
-func chainedQuantileError(n int) float64 { return 0.01 + 1/float64(n) }
-
 // TestChainedLatencyRollups inserts raw rows in several INSERTs on 18.16
 // and holds every chained latency rollup (migration 17) to the raw rows,
-// group by group: the same groups, counts equal, each quantile within
-// chainedQuantileError of the exact one in rank. It then shows that the
+// group by group: the same groups, counts equal, each quantile as the
+// API reads it within schema.SketchError of the exact one (sketchError),
+// the retired t-digests empty. It then shows that the
 // check catches a chain the server does not run: the same view over its
 // source's target table (the modern servers' form) leaves the rollup
 // empty on 18.16.
@@ -240,20 +243,30 @@ func TestChainedLatencyRollups(t *testing.T) {
 			}
 			for i := range latencyMeasures {
 				n := len(w.values[i])
-				if n > 1000 {
-					compressed++
+				if n > 5670 {
+					compressed++ // quantileTiming keeps fewer values exactly
 				}
 				for j, q := range levels {
-					e := rankError(w.values[i], q, g.q[i][j])
-					worst = math.Max(worst, e/chainedQuantileError(n))
-					worstDirect = math.Max(worstDirect, rankError(w.values[i], q, direct[k][i][j])/chainedQuantileError(n))
-					if e > chainedQuantileError(n) {
-						t.Errorf("%s: group %s %s q%v = %v is %.4f off in rank among %d values (bound %.4f)", r.Name, k, latencyMeasures[i][0], q, g.q[i][j], e, n, chainedQuantileError(n))
+					e := sketchError(w.values[i], q, g.q[i][j])
+					worst = math.Max(worst, e)
+					worstDirect = math.Max(worstDirect, sketchError(w.values[i], q, direct[k][i][j]))
+					if e > 1 {
+						t.Errorf("%s: group %s %s q%v = %v is %.2f times the error bound off among %d values", r.Name, k, latencyMeasures[i][0], q, g.q[i][j], e, n)
 					}
 				}
 			}
 		}
-		t.Logf("%s from %s: %d groups (%d digests of over 1000 values); worst rank error %.2f of the bound, %.2f for a digest of the raw rows", r.Name, src.Name, len(want), compressed, worst, worstDirect)
+		t.Logf("%s from %s: %d groups (%d histograms of over 5,670 values); worst error %.2f of the bound, %.2f for a sketch of the raw rows", r.Name, src.Name, len(want), compressed, worst, worstDirect)
+		for _, m := range retiredMeasures {
+			var q []float32
+			sql := fmt.Sprintf("SELECT quantilesTDigestMerge(%s)(%s) FROM %s.%s", schema.Quantiles, m, db, r.Name)
+			if err := chtest.Conn(t).QueryRow(context.Background(), sql).Scan(&q); err != nil {
+				t.Fatalf("%v\n%s", err, sql)
+			}
+			if slices.ContainsFunc(q, func(v float32) bool { return v != 0 }) {
+				t.Errorf("%s.%s, retired, holds values: %v", r.Name, m, q)
+			}
+		}
 	}
 	if chained != 5 {
 		t.Fatalf("%d chained rollups, want 5", chained)

@@ -19,7 +19,7 @@ import (
 // the views of a table an INSERT writes, not those of a view's target,
 // which is why the feed is a table ingest writes to.
 //
-// The latency rollups (t-digest states), path_hits_1h (its per-block
+// The latency rollups (latency states: sketch.go), path_hits_1h (its per-block
 // top-N), edge_servers_1m, the live counter and both ledgers stay views over the
 // raw table. The live counter's watermark moves to the feed with migration
 // 16 (WatermarkView): the feed INSERT is a batch's last, so its row says

@@ -63,6 +63,9 @@ func cutTopLevel(s string, sep byte) (before, after string, found bool) {
 // merge returns the expression that combines a measure's values in rows
 // of another rollup: their sum, or their states merged.
 func (f Field) merge() string {
+	if empty, ok := emptyState(f.Type); ok && f.Expr == empty {
+		return f.Expr // retired: nothing to merge (Addition.Until)
+	}
 	if fn, params, ok := aggregateState(f.Type); ok {
 		return fn + "MergeState" + params + "(" + f.Name + ")"
 	}

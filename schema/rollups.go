@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,6 +94,12 @@ var trafficMeasures = []Field{
 type Addition struct {
 	Since   int    // the migration that added the measure
 	Default string // its value in older rows, "" for none
+	// Until is the migration from which the views no longer compute the
+	// measure (0: they still do). Its column stays, holding what rows
+	// written before it have (the t-digest states: sketch.go); later
+	// rows hold an empty state (emptyState), which the views write since
+	// ClickHouse 18.16 wants every column of a view's target.
+	Until int
 }
 
 // Added are the measures migrations added to existing rollups, by name (a
@@ -110,6 +117,12 @@ var Added = map[string]Addition{
 	"bytes_5xx":   {Since: 10},
 	// SplitRequests: see its doc.
 	SplitRequests: {Since: 10},
+	// Latency sketches (sketch.go): log-coded histograms since migration
+	// 24, t-digest states before.
+	"ttfb_us_h":         {Since: SketchMigration},
+	"request_time_us_h": {Since: SketchMigration},
+	"ttfb_us_q":         {Until: SketchMigration},
+	"request_time_us_q": {Until: SketchMigration},
 }
 
 // SplitRequests is the measure that counts the requests whose body bytes
@@ -124,23 +137,47 @@ const SplitRequests = "split_requests"
 func (f Field) Since() int { return Added[f.Name].Since }
 
 // asOf returns the rollup as migration v left it: without the measures
-// later migrations added. Each migration renders its tables and views
-// with it, so an applied migration's DDL never changes.
+// later migrations added, and with those earlier ones retired
+// (Addition.Until) as empty states. Each migration renders its tables and
+// views with it, so an applied migration's DDL never changes.
 func (r Rollup) asOf(v int) Rollup {
 	var ms []Field
 	for _, m := range r.Measures {
-		if m.Since() <= v {
-			ms = append(ms, m)
+		if m.Since() > v {
+			continue
 		}
+		if until := Added[m.Name].Until; until != 0 && v >= until {
+			empty, ok := emptyState(m.Type)
+			if !ok {
+				panic("BUG: retired measure " + m.Name + " of type " + m.Type + " has no empty state emptyState can make")
+			}
+			m.Expr = empty
+		}
+		ms = append(ms, m)
 	}
 	r.Measures = ms
 	return r
 }
 
-// Quantiles kept in latency states. t-digest's error is relative to the
-// rank: around 1% of rank near the median, much less at the tails.
+// emptyState returns a constant of aggregate state type typ holding no
+// value: a retired measure's in the rows written since (Addition.Until).
+// The state of no value folds into nothing, so Field.merge keeps it.
+// ok is false for a type that is not such a state of one simple argument.
+func emptyState(typ string) (expr string, ok bool) {
+	fn, params, ok := aggregateState(typ)
+	_, arg, _ := cutTopLevel(strings.TrimSuffix(strings.TrimPrefix(typ, "AggregateFunction("), ")"), ',')
+	if !ok || arg == "" || strings.ContainsAny(arg, "(), ") {
+		return "", false
+	}
+	return fmt.Sprintf("arrayReduce('%sState%s', emptyArray%s())", fn, params, arg), true
+}
+
+// Quantiles kept in latency states (sketch.go says how and with what
+// error).
 const Quantiles = "0.5, 0.9, 0.99"
 
+// quantileState is the t-digest state the latency rollups kept until
+// migration 24 (SketchMigration): its error is relative to the rank.
 const quantileState = "AggregateFunction(quantilesTDigest(" + Quantiles + "), UInt32)"
 
 func trafficDims(bucket string) []Field {
@@ -160,6 +197,8 @@ var perfMeasures = []Field{
 	{"errors_5xx", "UInt64", "countIf(status >= 500)"},
 	{"ttfb_us_q", quantileState, "quantilesTDigestState(" + Quantiles + ")(ttfb_us)"},
 	{"request_time_us_q", quantileState, "quantilesTDigestState(" + Quantiles + ")(request_time_us)"},
+	{"ttfb_us_h", sketchState, sketchOf("ttfb_us")},
+	{"request_time_us_h", sketchState, sketchOf("request_time_us")},
 }
 
 // Places a latency rollup groups by: PoPs within regions, or countries and
@@ -223,14 +262,14 @@ func current(all ...Rollup) []Rollup {
 	var out []Rollup
 	for _, r := range all {
 		if !slices.Contains(Dropped, r.Name) {
-			out = append(out, r)
+			out = append(out, r.asOf(math.MaxInt))
 		}
 	}
 	return out
 }
 
 // Traffic: every traffic measure per customer, host, region, PoP and
-// country. Latency states live in the perf rollups only: a t-digest per
+// country. Latency states live in the perf rollups only: a latency state per
 // traffic row would cost more insert CPU than the rest of this view.
 var (
 	traffic1m = Rollup{

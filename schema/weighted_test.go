@@ -30,8 +30,9 @@ func TestInsertWeightedIsTheView(t *testing.T) {
 		}
 		sel := []string{fmt.Sprintf("(SELECT count() FROM (SELECT %[1]s FROM {db}.%[2]s GROUP BY %[1]s))", strings.Join(dims, ", "), r.Name)}
 		for _, m := range r.Measures {
-			if strings.HasPrefix(m.Type, "AggregateFunction(quantilesTDigest") {
-				sel = append(sel, fmt.Sprintf("toUInt64(quantilesTDigestMerge(%s)(%s)[1] > 0)", schema.Quantiles, m.Name))
+			if fn, ok := strings.CutPrefix(m.Type, "AggregateFunction(quantiles"); ok {
+				fn, _, _ = strings.Cut(fn, "(")
+				sel = append(sel, fmt.Sprintf("toUInt64(quantiles%sMerge(%s)(%s)[1] > 0)", fn, schema.Quantiles, m.Name))
 			} else {
 				sel = append(sel, "toUInt64(sum("+m.Name+"))")
 			}

@@ -143,7 +143,7 @@ func customers(blk *record.Block) []string {
 // TestQueryLayerMatches replays every statement the query layer sent the
 // 18.16 server against chDB's modern schema on the same rows and compares
 // the answers: exact for counts, sums, strings and times; within the
-// t-digest tolerance for quantiles.
+// float rounding for quantiles (quantileTolerance).
 func TestQueryLayerMatches(t *testing.T) {
 	blk := loaded(t)
 	queries := recordQueries(t, customers(blk)[0])

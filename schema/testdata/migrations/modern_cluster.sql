@@ -1062,3 +1062,186 @@ DROP TABLE IF EXISTS edgelog.live_1s_local ON CLUSTER edge;
 
 -- migration 22: raw strings no view reads as LowCardinality on a single ClickHouse 18.16 server (method, scheme, protocol, cache_status, content_type, user_agent, referer)
 -- migration 23: raw strings views read as LowCardinality on a single ClickHouse 18.16 server (host, pop, region, server, country, path, src_file, src_stream), the views over raw rows made again casting them to String
+-- migration 24: latency quantiles as log-coded histograms (ttfb_us_h, request_time_us_h: quantileTiming of a log code, 1.2% relative error) instead of t-digests
+DROP TABLE IF EXISTS edgelog.perf_all_1m_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.perf_geo_all_1d_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.perf_all_1h_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.perf_geo_1d_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.perf_1h_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.perf_geo_1h_mv ON CLUSTER edge;
+
+DROP TABLE IF EXISTS edgelog.perf_1m_mv ON CLUSTER edge;
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_1m_local ADD COLUMN IF NOT EXISTS ttfb_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_1m_local ADD COLUMN IF NOT EXISTS request_time_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+DROP TABLE IF EXISTS edgelog.perf_1m ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_1m ON CLUSTER edge AS edgelog.perf_1m_local ENGINE = Distributed(edge, edgelog, perf_1m_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_geo_1h_local ADD COLUMN IF NOT EXISTS ttfb_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_geo_1h_local ADD COLUMN IF NOT EXISTS request_time_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+DROP TABLE IF EXISTS edgelog.perf_geo_1h ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_geo_1h ON CLUSTER edge AS edgelog.perf_geo_1h_local ENGINE = Distributed(edge, edgelog, perf_geo_1h_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_1h_local ADD COLUMN IF NOT EXISTS ttfb_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_1h_local ADD COLUMN IF NOT EXISTS request_time_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+DROP TABLE IF EXISTS edgelog.perf_1h ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_1h ON CLUSTER edge AS edgelog.perf_1h_local ENGINE = Distributed(edge, edgelog, perf_1h_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_geo_1d_local ADD COLUMN IF NOT EXISTS ttfb_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_geo_1d_local ADD COLUMN IF NOT EXISTS request_time_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+DROP TABLE IF EXISTS edgelog.perf_geo_1d ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_geo_1d ON CLUSTER edge AS edgelog.perf_geo_1d_local ENGINE = Distributed(edge, edgelog, perf_geo_1d_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_all_1h_local ADD COLUMN IF NOT EXISTS ttfb_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_all_1h_local ADD COLUMN IF NOT EXISTS request_time_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+DROP TABLE IF EXISTS edgelog.perf_all_1h ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_all_1h ON CLUSTER edge AS edgelog.perf_all_1h_local ENGINE = Distributed(edge, edgelog, perf_all_1h_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_geo_all_1d_local ADD COLUMN IF NOT EXISTS ttfb_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_geo_all_1d_local ADD COLUMN IF NOT EXISTS request_time_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+DROP TABLE IF EXISTS edgelog.perf_geo_all_1d ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_geo_all_1d ON CLUSTER edge AS edgelog.perf_geo_all_1d_local ENGINE = Distributed(edge, edgelog, perf_geo_all_1d_local);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_all_1m_local ADD COLUMN IF NOT EXISTS ttfb_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+/* on one replica of each shard */ ALTER TABLE edgelog.perf_all_1m_local ADD COLUMN IF NOT EXISTS request_time_us_h AggregateFunction(quantilesTiming(0.5, 0.9, 0.99), UInt32);
+
+DROP TABLE IF EXISTS edgelog.perf_all_1m ON CLUSTER edge;
+
+CREATE TABLE IF NOT EXISTS edgelog.perf_all_1m ON CLUSTER edge AS edgelog.perf_all_1m_local ENGINE = Distributed(edge, edgelog, perf_all_1m_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_1m_mv ON CLUSTER edge TO edgelog.perf_1m_local AS
+SELECT
+    toStartOfMinute(time) AS t,
+    region AS region,
+    pop AS pop,
+    customer AS customer,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS ttfb_us_q,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS request_time_us_q,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(ttfb_us + 1) * 1352))) AS ttfb_us_h,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(request_time_us + 1) * 1352))) AS request_time_us_h
+FROM edgelog.requests_local
+GROUP BY t, region, pop, customer;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_geo_1h_mv ON CLUSTER edge TO edgelog.perf_geo_1h_local AS
+SELECT
+    toStartOfHour(time) AS t,
+    region AS region,
+    country AS country,
+    asn AS asn,
+    customer AS customer,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS ttfb_us_q,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS request_time_us_q,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(ttfb_us + 1) * 1352))) AS ttfb_us_h,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(request_time_us + 1) * 1352))) AS request_time_us_h
+FROM edgelog.requests_local
+GROUP BY t, region, country, asn, customer;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_1h_mv ON CLUSTER edge TO edgelog.perf_1h_local AS
+SELECT
+    toStartOfHour(time) AS t,
+    region AS region,
+    pop AS pop,
+    customer AS customer,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS ttfb_us_q,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS request_time_us_q,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(ttfb_us + 1) * 1352))) AS ttfb_us_h,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(request_time_us + 1) * 1352))) AS request_time_us_h
+FROM edgelog.requests_local
+GROUP BY t, region, pop, customer;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_geo_1d_mv ON CLUSTER edge TO edgelog.perf_geo_1d_local AS
+SELECT
+    toStartOfDay(time) AS t,
+    region AS region,
+    country AS country,
+    asn AS asn,
+    customer AS customer,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS ttfb_us_q,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS request_time_us_q,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(ttfb_us + 1) * 1352))) AS ttfb_us_h,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(request_time_us + 1) * 1352))) AS request_time_us_h
+FROM edgelog.requests_local
+GROUP BY t, region, country, asn, customer;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_all_1h_mv ON CLUSTER edge TO edgelog.perf_all_1h_local AS
+SELECT
+    toStartOfHour(time) AS t,
+    region AS region,
+    pop AS pop,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS ttfb_us_q,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS request_time_us_q,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(ttfb_us + 1) * 1352))) AS ttfb_us_h,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(request_time_us + 1) * 1352))) AS request_time_us_h
+FROM edgelog.requests_local
+GROUP BY t, region, pop;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_geo_all_1d_mv ON CLUSTER edge TO edgelog.perf_geo_all_1d_local AS
+SELECT
+    toStartOfDay(time) AS t,
+    region AS region,
+    country AS country,
+    asn AS asn,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS ttfb_us_q,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS request_time_us_q,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(ttfb_us + 1) * 1352))) AS ttfb_us_h,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(request_time_us + 1) * 1352))) AS request_time_us_h
+FROM edgelog.requests_local
+GROUP BY t, region, country, asn;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS edgelog.perf_all_1m_mv ON CLUSTER edge TO edgelog.perf_all_1m_local AS
+SELECT
+    toStartOfMinute(time) AS t,
+    region AS region,
+    pop AS pop,
+    count() AS requests,
+    countIf(status >= 400 AND status < 500) AS errors_4xx,
+    countIf(status >= 500) AS errors_5xx,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS ttfb_us_q,
+    arrayReduce('quantilesTDigestState(0.5, 0.9, 0.99)', emptyArrayUInt32()) AS request_time_us_q,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(ttfb_us + 1) * 1352))) AS ttfb_us_h,
+    quantilesTimingState(0.5, 0.9, 0.99)(toUInt32(round(log(request_time_us + 1) * 1352))) AS request_time_us_h
+FROM edgelog.requests_local
+GROUP BY t, region, pop;
+

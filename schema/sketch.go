@@ -1,0 +1,161 @@
+package schema
+
+import "fmt"
+
+// Latency sketches (migration 24). The seven latency rollups kept two
+// t-digest states a row (quantilesTDigest) until migration 24; since then
+// their views write log-coded histograms: ClickHouse's quantileTiming,
+// a fixed histogram, of a code that is a logarithm of the latency,
+//
+//	code = round(ln(µs + 1) × SketchScale)
+//
+// quantileTiming keeps up to about 5,670 values exactly and then counts
+// them in buckets of 16 codes (every code up to 30,000; none is larger,
+// since SketchScale maps the largest UInt32 to 29,988). A quantile
+// of codes is the code of the quantile (the code grows with the latency),
+// so decoding it, exp((code + 8) / SketchScale) - 1 at the bucket's middle,
+// gives the latency within 16/SketchScale, a relative error of at most
+// 1.2% for a histogram (quantileTiming returns a bucket's start within
+// ±8) and 0.6% for the exact values (decoded 8 codes high, and 0.04% for
+// the rounding of the code). That bound is on the value, where the
+// t-digest's was on the rank: at a group's p99 a t-digest interpolates
+// between its last centroids, and with one slow outlier among 118
+// requests ClickHouse 18.16 read 19.3 s for a p99 of 87 ms, a latency
+// no request had (BenchmarkLatencySketch's accuracy lines; the
+// histogram's worst there was 0.6%). Histograms merge exactly, so a
+// rollup folded from another one, and a query merging a month of rows,
+// keep the same bound: the mergeable log-bucketed histogram with a stated
+// relative error that issue 14 asked for, as a DDSketch would be.
+//
+// Why quantileTiming and not a sketch of our own: it is in every
+// ClickHouse since 1.1 (18.16 and modern servers build, store and merge
+// it alike, so the two dialects answer the same), and it is cheap where
+// the latency rollups spend most, building states from raw rows.
+// Measured by schema/conformance's BenchmarkLatencySketch (3M generated
+// requests at the bench's default density, two states a row, ten
+// INSERTs and one merge pass, CPU-s per million requests, 2026-12-07):
+// at perf_1m's grain, on 18.16 the t-digests 0.41 + 0.22, the histograms
+// 0.20 + 0.06, no state 0.14 + 0.01; on modern ClickHouse (chDB 26.5)
+// 0.28 + 0.40, 0.16 + 0.09 and 0.11 + 0.04; on disk 14.3 MB against 11.4.
+// At perf_all_1h's grain (an hour of a PoP, every customer), where groups
+// are large: 0.082 + 0.007 against 0.068 + 0.012 on 18.16, and twice the
+// bytes (2.5 MB against 1.3), as quantileTiming writes the whole
+// histogram (22.7 KB before compression) once a state holds more than
+// about 1,400 values, where a t-digest stays a few hundred centroids.
+// Tried there too: modern servers' quantilesDD (DDSketch) cost 2.7 times
+// the t-digest to build, quantilesBFloat16 1.4 times.
+//
+// In the whole schema, with the chained views and the coarse rollups'
+// larger states, the gain is smaller than perf_1m's alone. `make
+// bench-schema-cost` at 3M rows and the default density, alternated with
+// migration 23's schema: 18.16 1.91 and 1.69 CPU-s per million against
+// 2.01 and 1.93; modern servers 2.75 and 2.83 against 2.67 and 2.96 (no
+// difference the runs resolve). In the 20M-line `edgelog bench` (18.16,
+// three alternated pairs): ClickHouse 1.78, 1.61, 1.68 against 1.99,
+// 1.88, 1.88; 494,828, 524,328 and 505,201 requests a second against
+// 436,045, 476,335 and 480,029; every table's bytes on disk 54.3-54.5 a
+// request against 51.6-51.7 (the coarse rollups' histograms; at denser
+// traffic the raw rows' share grows and this one shrinks).
+//
+// History: rows written before migration 24 keep their t-digest states
+// (ttfb_us_q, request_time_us_q, columns the views write empty since), and
+// later rows have histograms (ttfb_us_h, request_time_us_h). A query
+// reads both (LatencyQuantilesSQL): the histogram where the rows it
+// merges have one, the t-digest where none has, so a bucket that spans
+// the migration answers for the requests after it.
+
+// SketchMigration is the migration that makes the latency rollups'
+// views write histograms.
+const SketchMigration = 24
+
+// SketchError is the relative error of a latency quantile read through
+// LatencyQuantilesSQL from the histograms: |read - exact| <= SketchError
+// × (exact + 1 µs), the exact quantile being a value of the merged rows
+// (see above for why 1.2%).
+const SketchError = 0.012
+
+// SketchScale is the codes per unit of ln(µs + 1): the largest UInt32
+// latency, 4,294,967,295 µs (71.6 minutes), has code 29,988, under
+// quantileTiming's 30,000.
+const SketchScale = 1352
+
+// sketchState is the histogram's column type: the Quantiles kept.
+const sketchState = "AggregateFunction(quantilesTiming(" + Quantiles + "), UInt32)"
+
+// sketchOf returns the state expression of a histogram of column's
+// latencies (µs).
+func sketchOf(column string) string {
+	return fmt.Sprintf("quantilesTimingState(%s)(%s)", Quantiles, sketchCode(column))
+}
+
+// sketchCode returns the log code of column's latencies.
+func sketchCode(column string) string {
+	return fmt.Sprintf("toUInt32(round(log(%s + 1) * %d))", column, SketchScale)
+}
+
+// LatencyMetrics are the latency metrics the perf rollups keep, by the
+// API's name: the raw column each measures. It is the allow-list that
+// keeps identifiers out of user input (the query API's metric parameter).
+var LatencyMetrics = map[string]string{
+	"request_time": "request_time_us",
+	"ttfb":         "ttfb_us",
+}
+
+// LatencyQuantilesSQL returns the aggregate expression that reads the
+// Quantiles of metric (a key of LatencyMetrics) from perf rollup rows, in
+// microseconds (Array(Float64)): decoded from the histograms where the
+// merged rows have any, the t-digests of rows older than migration 24
+// where they have none. ok is false for an unknown metric.
+func LatencyQuantilesSQL(metric string) (sql string, ok bool) {
+	col, ok := LatencyMetrics[metric]
+	if !ok {
+		return "", false
+	}
+	// quantilesTimingMerge of no values is NaN, on 18.16 and modern
+	// servers alike.
+	return fmt.Sprintf("arrayMap((h, d) -> if(isNaN(h), toFloat64(d), exp((h + 8) / %d) - 1), quantilesTimingMerge(%s)(%s_h), quantilesTDigestMerge(%s)(%s_q))",
+		SketchScale, Quantiles, col, Quantiles, col), true
+}
+
+// perfRollups are the latency rollups.
+var perfRollups = []Rollup{perf1m, perfGeo1h, perf1h, perfGeo1d, perfAll1h, perfGeoAll1d, perfAll1m}
+
+// sketchMigration adds the histogram columns to the latency rollups and
+// makes their views again writing them, and not the t-digests (asOf
+// leaves those out from SketchMigration on). The views are dropped,
+// coarse ones first, and made again, sources first, under the same names
+// (rawdict.go says why names matter on 18.16): an INSERT in between would
+// miss a rollup, so migrate with ingest stopped, as for migrations 17 and
+// 23 (README, upgrades).
+func sketchMigration(db string, d Dialect) []string {
+	const v = SketchMigration
+	var s []string
+	for i := len(perfRollups) - 1; i >= 0; i-- {
+		s = append(s, dropTable(db, perfRollups[i].Name+"_mv", d))
+	}
+	for _, r := range perfRollups {
+		for _, m := range r.asOf(v).Measures {
+			if m.Since() == v {
+				s = append(s, addColumn(db, r.Name, m.Name, typeIn(m.Type, d), "", d))
+			}
+		}
+		s = append(s, redistribute(db, r.Name, d)...)
+	}
+	for _, r := range perfRollups {
+		s = append(s, r.asOf(v).viewAt(db, d))
+	}
+	return s
+}
+
+// viewAt renders r's view as the dialect feeds it now: from its chain's
+// source (chain.go) or over raw rows, read through castDict on a single
+// 18.16 server (rawdict.go).
+func (r Rollup) viewAt(db string, d Dialect) string {
+	if src, ok := ChainedFrom(r, d); ok {
+		return r.chainView(db, chainSource(db, src, d))
+	}
+	if !d.Modern && d.Cluster == "" {
+		r = r.castDict()
+	}
+	return r.createView(db, d)
+}
