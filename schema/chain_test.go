@@ -161,7 +161,7 @@ func directQuantiles(t *testing.T, db string, r schema.Rollup) map[string][2][]f
 		group = append(group, e)
 	}
 	sketch := func(col string) string {
-		return fmt.Sprintf("arrayMap(c -> exp((c + 8) / %d) - 1, quantilesTiming(%s)(toUInt32(round(log(%s + 1) * %d))))", schema.SketchScale, schema.Quantiles, col, schema.SketchScale)
+		return schema.SketchDecode(fmt.Sprintf("quantilesTiming(%s)(%s)", schema.Quantiles, schema.SketchCode(col)))
 	}
 	q := fmt.Sprintf("SELECT arrayStringConcat([%s], '|'), %s, %s FROM %s.%s GROUP BY %s", strings.Join(key, ", "),
 		sketch(latencyMeasures[0][1]), sketch(latencyMeasures[1][1]), db, schema.RawTable, strings.Join(group, ", "))

@@ -85,12 +85,24 @@ const sketchState = "AggregateFunction(quantilesTiming(" + Quantiles + "), UInt3
 // sketchOf returns the state expression of a histogram of column's
 // latencies (µs).
 func sketchOf(column string) string {
-	return fmt.Sprintf("quantilesTimingState(%s)(%s)", Quantiles, sketchCode(column))
+	return fmt.Sprintf("quantilesTimingState(%s)(%s)", Quantiles, SketchCode(column))
 }
 
-// sketchCode returns the log code of column's latencies.
-func sketchCode(column string) string {
+// SketchCode returns the SQL of the log code of column's latencies (µs),
+// what the histograms count.
+func SketchCode(column string) string {
 	return fmt.Sprintf("toUInt32(round(log(%s + 1) * %d))", column, SketchScale)
+}
+
+// SketchDecode returns the SQL that turns codes, an array of quantiles of
+// codes, into latencies (µs, Array(Float64)), each at its bucket's middle.
+func SketchDecode(codes string) string {
+	return fmt.Sprintf("arrayMap(c -> %s, %s)", decodeCode("c"), codes)
+}
+
+// decodeCode returns the SQL of the latency (µs) of code c.
+func decodeCode(c string) string {
+	return fmt.Sprintf("exp((%s + 8) / %d) - 1", c, SketchScale)
 }
 
 // LatencyMetrics are the latency metrics the perf rollups keep, by the
@@ -113,16 +125,17 @@ func LatencyQuantilesSQL(metric string) (sql string, ok bool) {
 	}
 	// quantilesTimingMerge of no values is NaN, on 18.16 and modern
 	// servers alike.
-	return fmt.Sprintf("arrayMap((h, d) -> if(isNaN(h), toFloat64(d), exp((h + 8) / %d) - 1), quantilesTimingMerge(%s)(%s_h), quantilesTDigestMerge(%s)(%s_q))",
-		SketchScale, Quantiles, col, Quantiles, col), true
+	return fmt.Sprintf("arrayMap((h, d) -> if(isNaN(h), toFloat64(d), %s), quantilesTimingMerge(%s)(%s_h), quantilesTDigestMerge(%s)(%s_q))",
+		decodeCode("h"), Quantiles, col, Quantiles, col), true
 }
 
 // perfRollups are the latency rollups.
 var perfRollups = []Rollup{perf1m, perfGeo1h, perf1h, perfGeo1d, perfAll1h, perfGeoAll1d, perfAll1m}
 
 // sketchMigration adds the histogram columns to the latency rollups and
-// makes their views again writing them, and not the t-digests (asOf
-// leaves those out from SketchMigration on). The views are dropped,
+// makes their views again writing them, and the t-digests' columns empty
+// (asOf renders retired measures so from SketchMigration on). The views
+// are dropped,
 // coarse ones first, and made again, sources first, under the same names
 // (rawdict.go says why names matter on 18.16): an INSERT in between would
 // miss a rollup, so migrate with ingest stopped, as for migrations 17 and
@@ -147,9 +160,9 @@ func sketchMigration(db string, d Dialect) []string {
 	return s
 }
 
-// viewAt renders r's view as the dialect feeds it now: from its chain's
-// source (chain.go) or over raw rows, read through castDict on a single
-// 18.16 server (rawdict.go).
+// viewAt renders r's view as the dialect fed it at SketchMigration: from
+// its chain's source (chain.go) or over raw rows, read through castDict
+// on a single 18.16 server (rawdict.go).
 func (r Rollup) viewAt(db string, d Dialect) string {
 	if src, ok := ChainedFrom(r, d); ok {
 		return r.chainView(db, chainSource(db, src, d))

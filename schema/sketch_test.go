@@ -29,7 +29,7 @@ func TestSketchBound(t *testing.T) {
 	}
 	// v: log-uniform over [0, 2^32), a tenth of it above a minute.
 	values := fmt.Sprintf("(SELECT number %% 10 AS part, toUInt32(least(4294967295, exp((intHash32(number) %% 100000) / 100000 * 22.18) - 1)) AS v FROM system.numbers LIMIT %d)", n)
-	code := fmt.Sprintf("toUInt32(round(log(v + 1) * %d))", schema.SketchScale)
+	code := schema.SketchCode("v")
 	for _, q := range []string{
 		fmt.Sprintf("CREATE TABLE %s.lat (part UInt64, old UInt8, ttfb_us_h %s, ttfb_us_q %s) ENGINE = Memory", db, state("quantilesTiming"), state("quantilesTDigest")),
 		fmt.Sprintf("INSERT INTO %s.lat SELECT part, 0, quantilesTimingState(%s)(%s), arrayReduce('quantilesTDigestState(%s)', emptyArrayUInt32()) FROM %s GROUP BY part", db, schema.Quantiles, code, schema.Quantiles, values),
