@@ -36,26 +36,31 @@ func bytesMigration(db string, d Dialect) []string {
 	s = append(s, addColumn(db, RawTable, "bytes_total", columnDef(raw, d), "bytes_sent", d))
 	s = append(s, redistribute(db, RawTable, d)...)
 	for _, r := range withBytesSplit {
-		var added []Field
-		for _, m := range r.Measures {
-			if m.Since() == 10 {
-				added = append(added, m)
-			}
-		}
-		if len(added) == 0 {
-			panic("BUG: rollup " + r.Name + " has no measure of migration 10")
-		}
-		for _, m := range added {
-			def := typeIn(m.Type, d)
-			if x := Added[m.Name].Default; x != "" {
-				def += " DEFAULT " + x
-			}
-			s = append(s, addColumn(db, r.Name, m.Name, def, "", d))
-		}
-		s = append(s, redistribute(db, r.Name, d)...)
+		s = append(s, addMeasures(db, r, 10, d)...)
 		s = append(s, r.asOf(10).createView(db, d))
 	}
 	return s
+}
+
+// addMeasures returns the ALTERs that add to r's table the measures
+// migration v added (Added), each with its Default for older rows, then
+// the Distributed table in front made again on a cluster (redistribute).
+func addMeasures(db string, r Rollup, v int, d Dialect) []string {
+	var s []string
+	for _, m := range r.asOf(v).Measures {
+		if m.Since() != v {
+			continue
+		}
+		def := typeIn(m.Type, d)
+		if x := Added[m.Name].Default; x != "" {
+			def += " DEFAULT " + x
+		}
+		s = append(s, addColumn(db, r.Name, m.Name, def, "", d))
+	}
+	if len(s) == 0 {
+		panic(fmt.Sprintf("BUG: rollup %s has no measure of migration %d", r.Name, v))
+	}
+	return append(s, redistribute(db, r.Name, d)...)
 }
 
 // addColumn adds a column to a table (after the column after, or last).

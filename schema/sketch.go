@@ -147,12 +147,7 @@ func sketchMigration(db string, d Dialect) []string {
 		s = append(s, dropTable(db, perfRollups[i].Name+"_mv", d))
 	}
 	for _, r := range perfRollups {
-		for _, m := range r.asOf(v).Measures {
-			if m.Since() == v {
-				s = append(s, addColumn(db, r.Name, m.Name, typeIn(m.Type, d), "", d))
-			}
-		}
-		s = append(s, redistribute(db, r.Name, d)...)
+		s = append(s, addMeasures(db, r, v, d)...)
 	}
 	for _, r := range perfRollups {
 		s = append(s, r.asOf(v).viewAt(db, d))
