@@ -39,11 +39,34 @@ import "fmt"
 // 0.28 + 0.40, 0.16 + 0.09 and 0.11 + 0.04; on disk 14.3 MB against 11.4.
 // At perf_all_1h's grain (an hour of a PoP, every customer), where groups
 // are large: 0.082 + 0.007 against 0.068 + 0.012 on 18.16, and twice the
-// bytes (2.5 MB against 1.3), as quantileTiming writes the whole
-// histogram (22.7 KB before compression) once a state holds more than
-// about 1,400 values, where a t-digest stays a few hundred centroids.
-// Tried there too: modern servers' quantilesDD (DDSketch) cost 2.7 times
-// the t-digest to build, quantilesBFloat16 1.4 times.
+// bytes (2.5 MB against 1.3). Tried there too: modern servers'
+// quantilesDD (DDSketch) cost 2.7 times the t-digest to build,
+// quantilesBFloat16 1.4 times.
+//
+// What a state holds (ClickHouse's QuantileTiming.h, the same in 18.16 and
+// 26.x): up to 31 values in place and up to 5,671 as a list, two bytes
+// each (its codes, unsorted: LZ4 gains nothing on them); at 5,672 it
+// turns into the histogram, written whole (22.7 KB before compression,
+// whatever the count: a histogram is written sparse only below 1,418
+// values, which an unweighted state never is). A t-digest compresses its
+// centroids to a few hundred whatever the count. Measured on chDB (200
+// rows of log-normal latencies, a column's compressed bytes a row, the
+// histogram against the t-digest): 100 values 204 against 457; 1,000
+// 2,014 against 1,385; 3,000 6,032 against 1,888; 5,000 10,049 against
+// 2,144; 6,000 1,454 against 2,188; 20,000 1,677 against 2,904. So at the
+// levels where a row holds between several hundred and 5,671 requests, a
+// histogram takes up to five times the room of a t-digest: in `make
+// bench-storage` (10M requests over a week, 16 a second) perf_1h 2.20 ->
+// 2.87, perf_geo_1d 0.82 -> 1.93 and perf_all_1h 0.71 -> 1.98 bytes a
+// request on 18.16, where the finer perf_1m (5.65 -> 4.61) and
+// perf_all_1m (3.60 -> 3.07) shrank: the seven 16.00 -> 17.54 (modern
+// servers 17.8 against 16.3). Past 5,672 requests a row (at production
+// rates a busy customer's PoP in a minute) the histogram's 1.5-1.7 KB is
+// a fraction of a byte a request. Codes of a coarser scale, all under
+// quantileTiming's 1,024 (SketchScale 45: every latency's code exact,
+// 1.1% of error from the rounding alone), measured 16.57 (a scratch
+// build, 2026-12-07): the lists compress a little better, the histogram
+// not at all; not worth a third generation of state columns.
 //
 // In the whole schema, with the chained views and the coarse rollups'
 // larger states, the gain is smaller than perf_1m's alone. `make
