@@ -21,6 +21,37 @@
 // Verify reconciles the rollups with the raw rows per customer-day
 // (`edgelog schema verify`).
 //
+// # Where each CPU-second goes now (2026-12-07, night, migration 24)
+//
+// The 20M-line `edgelog bench` (a day of traffic in its lines, 231
+// requests a second of log time; a journaled ext4; `--profile`): 543,709
+// requests a second end to end, CPU-seconds per million requests
+// collector 0.75, broker 0.13, ingest 0.52 and ClickHouse 1.58, 2.97 in
+// all (issue 14 asks 4). ClickHouse's 1.58: its background merges 0.49
+// (1.35 rows merged a request), the INSERTs the rest (the kernel's share
+// of the whole 0.28). ClickHouse alone on the same density (`make
+// bench-schema-cost`, 10M rows, INSERTs then one merge pass, the same
+// night): the INSERTs 1.06, of which the raw table alone 0.22 and the
+// views with their tables, the feed and the ledgers 0.84; the merge pass
+// 0.59, of which the raw table 0.25. So the views are now two thirds of
+// the server's work and the raw rows a third. At the goal's density
+// (`--span 1m`): 1.46. Modern servers (chDB 26.5, the modern dialect)
+// 2.45 and 1.73, their raw table alone 1.04, twice 18.16's (the codecs
+// chosen for bytes on disk about 0.1 of it; the sort key without host
+// and other merge settings nothing), and no one view a lever by itself
+// there (README, performance: dropping any one moved the whole by less
+// than the runs' spread).
+//
+// Why this shape: raw rows and every view in one INSERT with the ledgers
+// last (exactly-once, ledgerlast.go); the traffic and billing rollups
+// pre-aggregated by ingest and inserted as the feed (migration 15), so
+// their five views group a batch's feed rows, not its raw rows; the latency
+// rollups chained from two views over raw rows (chain.go) and holding
+// log-coded histograms (sketch.go); the raw strings as dictionaries
+// (rawdict.go); few large INSERTs, as a part per table and partition is
+// written and merged per INSERT. The sections below are how each choice
+// was measured, oldest first; their figures are of their day.
+//
 // # Cost in ClickHouse
 //
 // Where the server's CPU goes while ingest inserts (perf record of the
