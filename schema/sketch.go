@@ -56,7 +56,8 @@ import "fmt"
 // 2,144; 6,000 1,454 against 2,188; 20,000 1,677 against 2,904. So at the
 // levels where a row holds between several hundred and 5,671 requests, a
 // histogram takes up to five times the room of a t-digest: in `make
-// bench-storage` (10M requests over a week, 16 a second) perf_1h 2.20 ->
+// bench-storage` (10M requests over a week, 16 a second; the README's
+// table at migration 19 against a run of 2026-12-07) perf_1h 2.20 ->
 // 2.87, perf_geo_1d 0.82 -> 1.93 and perf_all_1h 0.71 -> 1.98 bytes a
 // request on 18.16, where the finer perf_1m (5.65 -> 4.61) and
 // perf_all_1m (3.60 -> 3.07) shrank: the seven 16.00 -> 17.54 (modern
@@ -65,8 +66,8 @@ import "fmt"
 // a fraction of a byte a request. Codes of a coarser scale, all under
 // quantileTiming's 1,024 (SketchScale 45: every latency's code exact,
 // 1.1% of error from the rounding alone), measured 16.57 (a scratch
-// build, 2026-12-07): the lists compress a little better, the histogram
-// not at all; not worth a third generation of state columns. ZSTD(1) on
+// build, 2026-12-07): the lists compress a little better, the whole
+// histograms barely; not worth a third generation of state columns. ZSTD(1) on
 // the columns (a codec: modern servers only) took 13% off the lists and
 // two thirds off a whole histogram (458 bytes against 1,453 at 6,000
 // values): not taken, as it leaves the sparse levels' lists, where the
