@@ -76,3 +76,33 @@ func TestSketchBound(t *testing.T) {
 		}
 	}
 }
+
+// TestSketchSmallLatencies reads the latencies of 0 and 1 µs exactly, in
+// states of both kinds: a CDN's cache hits have no upstream, so their
+// time to first byte is 0 and a PoP's p50 is often 0; decoded at a
+// bucket's middle it read 0.006 µs. A list state (100 values) and a
+// histogram state (10,000: past the list's 5,671) each hold 60% zeros,
+// 35% 1 µs and 5% of 50 ms, so p50 is 0, p90 1 µs and p99 50 ms.
+func TestSketchSmallLatencies(t *testing.T) {
+	ctx := context.Background()
+	conn := chtest.Conn(t)
+	read, _ := schema.LatencyQuantilesSQL("ttfb")
+	for _, n := range []int{100, 10_000} {
+		values := fmt.Sprintf("(SELECT toUInt32(multiIf(number %% 100 < 60, 0, number %% 100 < 95, 1, 50000)) AS v FROM system.numbers LIMIT %d)", n)
+		sql := fmt.Sprintf("SELECT %s FROM (SELECT quantilesTimingState(%s)(%s) AS ttfb_us_h, quantilesTDigestState(%s)(v) AS ttfb_us_q FROM %s)",
+			read, schema.Quantiles, schema.SketchCode("v"), schema.Quantiles, values)
+		var q []float64
+		if err := conn.QueryRow(ctx, sql).Scan(&q); err != nil {
+			t.Fatalf("%v\n%s", err, sql)
+		}
+		if q[0] != 0 {
+			t.Errorf("%d values: p50 %v µs, want 0", n, q[0])
+		}
+		if math.Abs(q[1]-1) > 1e-3 {
+			t.Errorf("%d values: p90 %v µs, want 1", n, q[1])
+		}
+		if math.Abs(q[2]-50000)/50000 > schema.SketchError {
+			t.Errorf("%d values: p99 %v µs, want 50,000 within %v", n, q[2], schema.SketchError)
+		}
+	}
+}
