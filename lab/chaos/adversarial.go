@@ -216,17 +216,6 @@ func RunAdversarial(ctx context.Context, o AdversarialOptions) (*AdversarialRepo
 		return nil, err
 	}
 	aw.account(rep, letters, access, partials)
-	for _, c := range corrupt {
-		found := false
-		for _, l := range letters {
-			found = found || (l.Stage == "ingest" && l.Partition == c.partition && l.Offset == c.offset)
-		}
-		if found {
-			rep.IngestLetters++
-		} else {
-			rep.LetterProblems = append(rep.LetterProblems, fmt.Sprintf("corrupt wire message at partition %d offset %d: no ingest dead letter", c.partition, c.offset))
-		}
-	}
 	// The truth: every accepted line, and the imports' complete lines.
 	byCustomer := aw.byCustomer
 	for k, v := range importTruth {
@@ -238,6 +227,15 @@ func RunAdversarial(ctx context.Context, o AdversarialOptions) (*AdversarialRepo
 		logf("did not drain: %v", err)
 	}
 	time.Sleep(3 * time.Second) // a late duplicate would land now
+	// Ingest dead-letters a corrupt message when it reaches it, which can
+	// be after the collector's last line (the letters read above once
+	// missed both in CI): read them again until each is there.
+	found, problems, err := ingestLettered(ctx, st.BrokerAddr, corrupt, letters, ingestLetterWait)
+	if err != nil {
+		return nil, err
+	}
+	rep.IngestLetters = found
+	rep.LetterProblems = append(rep.LetterProblems, problems...)
 	// The default customer's bytes: its fuzz lines' bytes are the parser's
 	// reading of them; its requests are checked exactly.
 	conn, err := st.Conn(ctx)
@@ -576,6 +574,42 @@ func produceCorrupt(ctx context.Context, broker string) ([]produced, error) {
 		out = append(out, produced{0, off})
 	}
 	return out, nil
+}
+
+// ingestLetterWait bounds how long the run waits, after the drain, for
+// ingest's dead letters of the corrupt wire messages.
+const ingestLetterWait = 30 * time.Second
+
+// ingestLettered returns how many of the corrupt messages ingest
+// dead-lettered and a problem for each it did not, reading the letters
+// again (letters are the ones read last) until every one is there or
+// wait has passed.
+func ingestLettered(ctx context.Context, broker string, corrupt []produced, letters []deadletter.Letter, wait time.Duration) (int, []string, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		found, problems := 0, []string(nil)
+		for _, c := range corrupt {
+			if slices.ContainsFunc(letters, func(l deadletter.Letter) bool {
+				return l.Stage == "ingest" && l.Partition == c.partition && l.Offset == c.offset
+			}) {
+				found++
+			} else {
+				problems = append(problems, fmt.Sprintf("corrupt wire message at partition %d offset %d: no ingest dead letter", c.partition, c.offset))
+			}
+		}
+		if len(problems) == 0 || time.Now().After(deadline) {
+			return found, problems, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+		var err error
+		if letters, err = readLetters(ctx, broker); err != nil {
+			return 0, nil, err
+		}
+	}
 }
 
 func findValue(ctx context.Context, broker string, partition int, from int64, v []byte) (int64, error) {
