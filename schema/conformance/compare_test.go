@@ -40,19 +40,15 @@ func serverJSON(sql string) (*jsonCompact, error) {
 }
 
 // quantileTolerance bounds the relative difference of a quantile (and
-// of any Float column) between the engines, per quantile level of
-// schema.Quantiles. The latency rollups keep histograms since schema
-// migration 24 (quantileTiming of a log code, package schema, sketch.go),
-// and a histogram's quantile does not depend on the order its values
-// were inserted and merged in, so both engines answer the same: the
-// tolerance is float rounding. (With t-digests, whose answer depends on
-// that order, it was 1% at p50 and p90 and 5% at p99, and quantiles of
-// rows of fewer than 1,000 requests were not compared.)
-var quantileTolerance = map[int]float64{0: 1e-9}
-
-// quantileMinRequests: quantiles of a row that stands for fewer requests
-// are not compared (none since the histograms).
-const quantileMinRequests = 0
+// of any Float column) between the engines, at every quantile level of
+// schema.Quantiles and in every row. The latency rollups keep histograms
+// since schema migration 24 (quantileTiming of a log code, package
+// schema, sketch.go), and a histogram's quantile does not depend on the
+// order its values were inserted and merged in, so both engines answer
+// the same: the tolerance is float rounding. (With t-digests, whose
+// answer depends on that order, it was 1% at p50 and p90 and 5% at p99,
+// and quantiles of rows of fewer than 1,000 requests were not compared.)
+const quantileTolerance = 1e-9
 
 // column says how a column compares.
 type column struct {
@@ -95,23 +91,8 @@ func sameAnswer(sql string, a, b *jsonCompact) (map[int]float64, error) {
 		sortRows(a.Data, cols)
 		sortRows(b.Data, cols)
 	}
-	counts := -1 // the column counting a row's requests
-	for j, c := range cols {
-		if counts < 0 && (strings.Contains(c.name, "requests") || c.name == "req") {
-			counts = j
-		}
-	}
 	for i := range a.Data {
-		enough := true
-		if counts >= 0 {
-			v, _ := decodeCell(a.Data[i][counts])
-			n, err := strconv.ParseInt(fmt.Sprint(v), 10, 64)
-			enough = err == nil && n >= quantileMinRequests
-		}
 		for j, c := range cols {
-			if c.quantiles && !enough {
-				continue
-			}
 			if err := sameCell(c, a.Data[i][j], b.Data[i][j], worst); err != nil {
 				return worst, fmt.Errorf("row %d column %s (%s / %s): %v", i, c.name, a.Meta[j].Type, b.Meta[j].Type, err)
 			}
@@ -229,13 +210,9 @@ func sameQuantiles(a, b any, worst map[int]float64) error {
 			return fmt.Errorf("%v != %v", a, b)
 		}
 		d := math.Abs(af-bf) / math.Max(math.Max(math.Abs(af), math.Abs(bf)), 1)
-		tol, ok := quantileTolerance[i]
-		if !ok {
-			tol = quantileTolerance[0]
-		}
 		worst[i] = max(worst[i], d)
-		if d > tol {
-			return fmt.Errorf("quantile %d: %v != %v (relative %.3g, tolerance %.3g)", i, af, bf, d, tol)
+		if d > quantileTolerance {
+			return fmt.Errorf("quantile %d: %v != %v (relative %.3g, tolerance %.3g)", i, af, bf, d, quantileTolerance)
 		}
 	}
 	return nil

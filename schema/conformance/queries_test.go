@@ -176,7 +176,7 @@ func TestQueryLayerMatches(t *testing.T) {
 	for d, n := range knownDefects {
 		t.Logf("known defect, seen in %d answers: %s", n, d)
 	}
-	t.Logf("%d statements replayed; largest relative quantile deviation per level %v (tolerances %v)", len(queries), worst, quantileTolerance)
+	t.Logf("%d statements replayed; largest relative quantile deviation per level %v (tolerance %v)", len(queries), worst, quantileTolerance)
 }
 
 // testLog sends the API's log (its internal errors) to the test output.
